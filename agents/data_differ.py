@@ -1,0 +1,67 @@
+"""data_differ: run the object on the source (read-only) and the candidate on the target,
+compare the results at dataset, column and row level, and record the DiffReport.
+
+The verdict comes from here — the data — never from a language model.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents.object_progress import current, failed_compile, finish
+from graph.context import Context
+from graph.state import MigrationState
+from tools.artifacts import write_artifact
+from tools.diff.compare import compare
+from tools.errors import ConnectionLost, CutoverError
+
+
+def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context
+    name, result = current(state)
+    spec = state["objects"][name]
+    attempt = result["attempts"][-1]
+    start = time.perf_counter()
+    try:
+        source_rows = ctx.connections.source().read_arrow(spec["source_query"])
+    except CutoverError as exc:
+        # The source side failing is never the candidate's fault: no fixing, say why.
+        return {"results": {name: finish(result, "blocked", f"source query failed: {exc}")}}
+    target = ctx.connections.target()
+    query = (f"SELECT * FROM {target.qualified(name)}"
+             if spec["kind"] in ("view", "table_as_select") else result["candidate_sql"])
+    try:
+        target_rows = target.read_arrow(query or "")
+    except ConnectionLost as exc:
+        return {"results": {name: finish(result, "blocked", f"target: {exc}")}}
+    except CutoverError as exc:
+        # Compiled but failed while running (conversion error, ...): a job for the fixer.
+        attempt["compile"] = failed_compile(str(exc), exc.kind, query, time.perf_counter() - start)
+        result["status"], result["error"] = "compile_failed", str(exc)
+        return {"results": {name: result}}
+
+    report = compare(
+        source_rows, target_rows, ordered=spec["ordered"] and spec["kind"] == "query",
+        tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance,
+        sample_rows=ctx.sample_rows, datacompy_max_rows=ctx.datacompy_max_rows,
+    )
+    data = report.model_dump(mode="json")
+    result["diff"] = data
+    result["diff_artifact"] = write_artifact(ctx.run_dir, name, f"diff_{attempt['number']}.json",
+                                             data, ctx.tracer.redactor)
+    attempt["diff_summary"] = report.summary()
+    attempt["diff_score"] = report.score
+    result["seconds"] = round(result["seconds"] + time.perf_counter() - start, 4)
+    ctx.tracer.event("diff", verdict=report.verdict, summary=report.summary(),
+                     causes=sorted(report.causes()), attempt=attempt["number"],
+                     rows_source=report.rows_source, rows_target=report.rows_target)
+    if report.verdict in ("parity", "parity_with_tolerance"):
+        finish(result, report.verdict)
+        result["error"] = None
+    else:
+        result["status"] = "diff_mismatch"
+        result["error"] = report.summary()
+    return {"results": {name: result}}

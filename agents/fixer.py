@@ -1,0 +1,113 @@
+"""fixer: turn a compile error or a DiffReport into the next candidate.
+
+First the rule catalog (known semantic traps of the dialect pair, chosen from the diagnosis),
+then — if configured — the LLM with tools. Each candidate goes back through compiler_checker
+and data_differ, so the data decides whether a fix worked. Out of attempts or ideas, the
+object is finalised with its best candidate and the verdict that candidate earned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents import llm_tasks
+from agents.object_progress import attempt_score, current, finish, new_attempt
+from graph.context import Context
+from graph.state import Attempt, MigrationState, ObjectResult, TableInfo
+from tools.errors import CutoverError
+from tools.rules.base import RuleContext
+from tools.rules.catalog import apply_rule, candidates
+
+
+def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context
+    name, result = current(state)
+    spec = state["objects"][name]
+    if len(result["attempts"]) >= ctx.max_attempts:
+        return {"results": {name: _finalise(ctx, name, spec["kind"], result,
+                                            f"attempt limit ({ctx.max_attempts}) reached")}}
+    best = max(result["attempts"], key=attempt_score)
+    rule_ctx = _rule_context(ctx, state, spec["select_sql"], result, best)
+    tried_sql = {a["sql"] for a in result["attempts"]}
+    for rule in candidates(rule_ctx, set(result["rules_tried"])):
+        result["rules_tried"].append(rule.id)
+        try:
+            sql = apply_rule(rule, best["sql"], rule_ctx)
+        except CutoverError:
+            sql = None
+        if sql and sql not in tried_sql:
+            reason = f"{_problem(best, result)} -> rule {rule.id}: {rule.why.split('.')[0]}"
+            new_attempt(result, f"rule:{rule.id}", reason, sql)
+            ctx.tracer.event("sql_version", attempt=len(result["attempts"]),
+                             origin=f"rule:{rule.id}", sql=sql)
+            return {"results": {name: result}}
+
+    if ctx.llm_enabled and result["llm_calls"] < ctx.max_llm_calls_per_object \
+            and (state.get("llm_tokens") or 0) < ctx.max_tokens_per_run:
+        outcome = llm_tasks.fix_with_llm(ctx, spec, result, best)
+        result["llm_calls"] += outcome.calls
+        result["tokens"] += outcome.tokens
+        update = {"llm_calls": outcome.calls, "llm_tokens": outcome.tokens}
+        if outcome.sql and outcome.sql not in tried_sql:
+            new_attempt(result, "llm", outcome.explanation or "LLM fix", outcome.sql)
+            ctx.tracer.event("sql_version", attempt=len(result["attempts"]), origin="llm",
+                             sql=outcome.sql)
+            return {"results": {name: result}, **update}
+        why = f"LLM gave no new candidate ({outcome.stopped_reason})"
+        return {"results": {name: _finalise(ctx, name, spec["kind"], result, why)}, **update}
+    why = "no rule in the catalog applies" + ("" if ctx.llm_enabled else
+                                              " and no LLM is configured")
+    return {"results": {name: _finalise(ctx, name, spec["kind"], result, why)}}
+
+
+def _problem(best: Attempt, result: ObjectResult) -> str:
+    if best["compile"] is not None and not best["compile"]["ok"]:
+        return f"compile error: {(best['compile']['error'] or '')[:160]}"
+    return f"data differs: {(best['diff_summary'] or result['error'] or '')[:160]}"
+
+
+def _rule_context(ctx: Context, state: MigrationState, select_sql: str, result: ObjectResult,
+                  best: Attempt) -> RuleContext:
+    compile_error = None
+    causes: frozenset[str] = frozenset()
+    columns: tuple[str, ...] = ()
+    if best["compile"] is not None and not best["compile"]["ok"]:
+        compile_error = best["compile"]["error"]
+    elif result["diff"]:
+        causes = frozenset(d["cause"] for d in result["diff"].get("diagnosis", []))
+        columns = tuple(c["name"] for c in result["diff"].get("columns", []) if c["mismatched"])
+    return RuleContext(
+        source_dialect=ctx.source_dialect, target_dialect=ctx.target_dialect,
+        schema=_schema(state.get("base_tables") or []), source_sql=select_sql, causes=causes,
+        compile_error=compile_error, diff_columns=columns,
+    )
+
+
+def _schema(tables: list[TableInfo]) -> dict[str, dict[str, str]]:
+    return {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]} for t in tables}
+
+
+def _finalise(ctx: Context, name: str, kind: str, result: ObjectResult, why: str) -> ObjectResult:
+    """End the object with its best candidate; the verdict is the one that candidate earned."""
+    best = max(result["attempts"], key=attempt_score)
+    verdict = "compile_error" if attempt_score(best) < 0 else "mismatch"
+    if best is not result["attempts"][-1] and verdict == "mismatch":
+        _restore(ctx, kind, name, best["sql"])
+    result["candidate_sql"] = best["sql"]
+    detail = (best["compile"] or {}).get("error") if verdict == "compile_error" \
+        else best["diff_summary"]
+    ctx.tracer.event("finalise", verdict=verdict, why=why, best_attempt=best["number"])
+    return finish(result, verdict, f"{why}; best attempt #{best['number']}: {detail}")
+
+
+def _restore(ctx: Context, kind: str, name: str, sql: str) -> None:
+    """Dependants build on the sandbox object: make it the best candidate, not the last."""
+    target = ctx.connections.target()
+    statement = target.create_object_sql(kind, name, sql)
+    if statement:
+        try:
+            target.execute(statement)
+        except CutoverError as exc:
+            ctx.tracer.event("error", error=f"could not restore best candidate: {exc}")

@@ -1,0 +1,130 @@
+"""planner: read the codebase, introspect the source, order objects by dependency, list the
+base tables to copy. Problems (parse errors, cycles, missing tables) become per-object verdicts,
+never a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from graph.state import MigrationState, ObjectResult, ObjectSpec
+from tools import catalog
+from tools import sql as sqltools
+from tools.codebase import FoundObject, find_files, read_objects
+from tools.errors import CutoverError, PlanError
+
+
+def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context
+    files = find_files(ctx.project_dir, ctx.codebase, ctx.exclude)
+    if not files:
+        raise PlanError(f"no SQL files match {ctx.codebase} in {ctx.project_dir}; check "
+                        f"[project] codebase in cutover.toml")
+    found = read_objects(ctx.project_dir, files, ctx.source_dialect)
+    source = ctx.connections.source()
+    tables, views = catalog.introspect(ctx.source_url, source)
+    table_names = {t["name"].lower(): t for t in tables}
+    on_source = set(table_names) | {v.lower() for v in views}
+    produced = {o.name: o for o in found if o.kind in ("view", "table_as_select")}
+
+    notes: list[str] = []
+    for obj in found:
+        _check_references(obj, on_source, produced)
+    order, cyclic = _topological(found, produced)
+    for name in cyclic:
+        obj = next(o for o in found if o.name == name)
+        obj.problem = (f"{obj.file}:{obj.line}: {name} is part of a dependency cycle "
+                       f"({' -> '.join(cyclic)}); break the cycle in the codebase")
+        obj.problem_verdict = "blocked"
+    notes.extend(o.problem for o in found if o.problem)
+
+    objects = {o.name: _spec(o, produced, on_source, ctx.source_dialect) for o in found}
+    needed = sorted({t for o in found if not o.problem for t in o.reads if t in table_names}
+                    | {o.insert_into.lower() for o in found
+                       if o.insert_into and o.insert_into.lower() in table_names})
+    ctx.tracer.event("plan", files=len(files), objects=len(objects), base_tables=needed,
+                     notes=notes)
+    return {
+        "objects": objects,
+        "order": order + cyclic,
+        "base_tables": [table_names[t] for t in needed],
+        "plan_notes": notes,
+        "max_attempts": ctx.max_attempts,
+        "results": {name: _new_result(name) for name in objects},
+    }
+
+
+def _check_references(obj: FoundObject, on_source: set[str],
+                      produced: dict[str, FoundObject]) -> None:
+    if obj.problem:
+        return
+    missing = [t for t in obj.reads if t not in on_source and t not in produced]
+    if obj.insert_into and obj.insert_into.lower() not in on_source | set(produced):
+        missing.append(obj.insert_into.lower())
+    if missing:
+        obj.problem = (f"{obj.file}:{obj.line}: {obj.name} reads {', '.join(missing)}, which "
+                       f"is neither a table on the source nor created by the codebase; check "
+                       f"the spelling or add the file that creates it")
+        obj.problem_verdict = "blocked"
+
+
+def _dependencies(obj: FoundObject, produced: dict[str, FoundObject]) -> list[str]:
+    deps = [t for t in obj.reads if t in produced and t != obj.name]
+    if obj.insert_into and obj.insert_into.lower() in produced:
+        deps.append(obj.insert_into.lower())
+    return deps
+
+
+def _topological(found: list[FoundObject],
+                 produced: dict[str, FoundObject]) -> tuple[list[str], list[str]]:
+    """Kahn's algorithm, stable in file order; returns (order, names left in cycles)."""
+    deps = {o.name: set(_dependencies(o, produced)) for o in found}
+    order: list[str] = []
+    remaining = [o.name for o in found]
+    while remaining:
+        ready = [n for n in remaining if deps[n] <= set(order)]
+        if not ready:
+            break
+        order.extend(ready)
+        remaining = [n for n in remaining if n not in ready]
+    return order, remaining
+
+
+def _spec(obj: FoundObject, produced: dict[str, FoundObject], on_source: set[str],
+          dialect: str) -> ObjectSpec:
+    deps = _dependencies(obj, produced) if not obj.problem else []
+    source_query = obj.select_sql
+    if not obj.problem:
+        # Codebase objects missing on the source are inlined so the source stays untouched.
+        inline = _inline_definitions(obj, produced, on_source)
+        try:
+            source_query = sqltools.inline(obj.select_sql, dialect, inline)
+        except (CutoverError, ValueError) as exc:
+            obj.problem, obj.problem_verdict = f"{obj.file}:{obj.line}: {exc}", "blocked"
+    return ObjectSpec(
+        name=obj.name, kind=obj.kind, file=obj.file, line=obj.line, source_sql=obj.source_sql,  # type: ignore[typeddict-item]
+        select_sql=obj.select_sql, source_query=source_query, insert_into=obj.insert_into,
+        depends_on=deps, reads_tables=obj.reads, ordered=obj.ordered, problem=obj.problem,
+        problem_verdict=obj.problem_verdict,  # type: ignore[typeddict-item]
+    )
+
+
+def _inline_definitions(obj: FoundObject, produced: dict[str, FoundObject],
+                        on_source: set[str]) -> dict[str, str]:
+    definitions: dict[str, str] = {}
+    stack = [t for t in obj.reads if t in produced and t not in on_source]
+    while stack:
+        name = stack.pop()
+        if name in definitions or name == obj.name:
+            continue
+        definitions[name] = produced[name].select_sql
+        stack.extend(t for t in produced[name].reads if t in produced and t not in on_source)
+    return definitions
+
+
+def _new_result(name: str) -> ObjectResult:
+    return ObjectResult(name=name, status="pending", candidate_sql=None, attempts=[],
+                        rules_tried=[], diff=None, diff_artifact=None, error=None, llm_calls=0,
+                        tokens=0, seconds=0.0, fixed_by=[])

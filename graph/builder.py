@@ -1,0 +1,60 @@
+"""build_graph: the migration StateGraph, its nodes wrapped with tracing."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import RetryPolicy
+
+from agents.compiler_checker import compiler_checker
+from agents.data_differ import data_differ
+from agents.fixer import fixer
+from agents.loader import loader
+from agents.object_progress import next_pending
+from agents.planner import planner
+from agents.reporter import reporter
+from agents.translator import translator
+from graph import routing
+from graph.context import Context
+from graph.state import MigrationState
+
+Node = Callable[[MigrationState, Runtime[Context]], dict[str, Any]]
+
+
+def traced(node: Node) -> Node:
+    """node_start/node_end events around a node, tagged with the object it works on."""
+
+    @functools.wraps(node)
+    def wrapper(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+        tracer = runtime.context.tracer
+        name = node.__name__
+        obj = (None if name in ("planner", "loader", "reporter")
+               else next_pending(state) if name == "translator" else state.get("current"))
+        with tracer.node_span(node.__name__, obj):
+            update = node(state, runtime)
+        return update
+
+    return wrapper
+
+
+# Retry only infrastructure hiccups: the default policy would also retry SQL syntax errors.
+_NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+def build_graph(checkpointer: Any = None) -> Any:
+    g = StateGraph(MigrationState, context_schema=Context)
+    for node in (planner, loader, translator, compiler_checker, data_differ, fixer, reporter):
+        g.add_node(node.__name__, traced(node), retry_policy=_NO_RETRY)
+    g.add_edge(START, "planner")
+    g.add_edge("planner", "loader")
+    g.add_conditional_edges("loader", routing.route_after_loader)
+    g.add_conditional_edges("translator", routing.route_after_translator)
+    g.add_conditional_edges("compiler_checker", routing.route_after_compiler_checker)
+    g.add_conditional_edges("data_differ", routing.route_after_data_differ)
+    g.add_conditional_edges("fixer", routing.route_after_fixer)
+    g.add_edge("reporter", END)
+    return g.compile(checkpointer=checkpointer)

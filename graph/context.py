@@ -1,0 +1,112 @@
+"""Every knob of a run, in one object passed to the graph with `context=`.
+
+Built by `cutover.config` from cutover.toml and CLI flags; nothing else reads the environment.
+The Context is not checkpointed (it may hold live connections and the chat model), so a resumed
+run rebuilds it from the project's config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from tools.db.connections import Connections
+    from tools.trace import Tracer
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Allowed deviation for a float/decimal column: |a-b| <= abs_tol + rel_tol*|a|."""
+
+    abs_tol: float = 0.0
+    rel_tol: float = 0.0
+
+
+@dataclass
+class Context:
+    """Run settings. Field docs say what each knob does; defaults are the documented defaults."""
+
+    run_id: str
+    """Folder name under runs_dir; also names the target sandbox schema (cutover_<run_id>)."""
+    run_dir: Path
+    """runs/<run_id>: spec.json, events.jsonl, checkpoints.sqlite, artifacts/, report.*"""
+    project_dir: Path
+    """The folder holding cutover.toml; codebase globs and file URLs are relative to it."""
+    source_url: str
+    """SQLAlchemy URL of the source (read-only). May hold a password: never log it raw."""
+    target_url: str
+    """SQLAlchemy URL of the target. Writes stay in the run's sandbox."""
+    source_dialect: str
+    """sqlglot dialect of the source SQL (inferred from the URL unless configured)."""
+    target_dialect: str
+    """sqlglot dialect to translate to."""
+    codebase: list[str] = field(default_factory=lambda: ["**/*.sql"])
+    """Glob patterns (relative to project_dir) of the SQL files to migrate."""
+    exclude: list[str] = field(default_factory=list)
+    """Glob patterns to leave out."""
+    loader_mode: Literal["copy", "verify-only"] = "copy"
+    """copy: copy base tables into the sandbox; verify-only: the target already holds them."""
+    batch_rows: int = 50_000
+    """Rows per Arrow batch when copying base tables."""
+    max_attempts: int = 5
+    """Candidates tried per object (the translation counts as the first)."""
+    statement_timeout_s: float = 60.0
+    """Per-statement timeout on both sides."""
+    float_tolerance: Tolerance = field(default_factory=lambda: Tolerance(1e-9, 1e-9))
+    """Default tolerance for float columns (floats only; decimals compare by exact value)."""
+    column_tolerances: dict[str, Tolerance] = field(default_factory=dict)
+    """Per-column tolerance by result column name, overriding the default (any numeric)."""
+    sample_rows: int = 10
+    """Rows kept per row-level sample in a diff."""
+    datacompy_max_rows: int = 200_000
+    """Above this many rows the column summary is computed in DuckDB alone (datacompy is slow)."""
+    keep_sandbox: bool = True
+    """Keep the sandbox schema after the run so it can be inspected; false drops it."""
+    apply: bool = False
+    """Promote objects at parity from the sandbox to the target's real schema after the run."""
+    llm_mode: Literal["auto", "off", "always"] = "auto"
+    """auto: LLM only where the deterministic engine cannot finish; always: also translate with
+    it; off: never (deterministic engine only)."""
+    llm_model: str | None = None
+    """Model name for the OpenAI-compatible endpoint; None means no LLM configured."""
+    llm_base_url: str | None = None
+    """OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp, Ollama, ...)."""
+    llm_api_key: str | None = field(default=None, repr=False)
+    """Read from the env var the config names. Never logged."""
+    llm_temperature: float = 0.0
+    """Sampling temperature for LLM calls."""
+    prompt_set: str = "default"
+    """Name in prompts/prompt_sets.yaml choosing the prompt version per agent."""
+    max_llm_calls_per_object: int = 8
+    """LLM calls (including tool-call turns) allowed per object."""
+    max_tokens_per_run: int = 500_000
+    """Total LLM tokens allowed in one run; past it the LLM is not called again."""
+    llm_rows_cap: int = 20
+    """Rows of data at most shown to the LLM per tool result."""
+    privacy: Literal["normal", "strict"] = "normal"
+    """strict: no data values are sent to the LLM, only counts, types and diagnoses."""
+    tracer: Tracer | None = field(default=None, repr=False)
+    """Writes events.jsonl (set by graph.run)."""
+    connections: Connections | None = field(default=None, repr=False)
+    """Open source/target adapters for this run (set by graph.run)."""
+    chat_model: BaseChatModel | None = field(default=None, repr=False)
+    """The chat model; None = deterministic engine. Built by agents.llm or injected by tests."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form settings recorded in spec.json (e.g. the eval case id)."""
+
+    @property
+    def sandbox(self) -> str:
+        """Name of the run's sandbox schema on the target."""
+        safe = "".join(ch if ch.isalnum() else "_" for ch in self.run_id.lower())
+        return f"cutover_{safe}"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.llm_mode != "off" and self.chat_model is not None
+
+    def tolerance_for(self, column: str) -> Tolerance | None:
+        return self.column_tolerances.get(column) or self.column_tolerances.get(column.lower())

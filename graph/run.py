@@ -1,0 +1,149 @@
+"""run_migration: one run end to end — run folder, spec, trace, checkpointer, connections,
+the graph, and the explicit post-run steps (--apply, sandbox clean-up)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agents.llm import build_chat_model
+from graph.builder import build_graph
+from graph.context import Context
+from graph.state import MigrationState
+from tools.db.connections import Connections
+from tools.errors import CutoverError
+from tools.runlog import CHECKPOINTS, EVENTS, SPEC
+from tools.secrets import Redactor
+from tools.trace import Tracer
+
+Progress = Callable[[str, dict[str, Any]], None]
+PACKAGES = ("langgraph", "langchain-openai", "sqlglot", "sqlalchemy", "datacompy", "duckdb",
+            "pyarrow", "pydantic")
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    run_dir: Path
+    state: MigrationState
+    report: dict[str, Any] | None
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "missing"
+    return out
+
+
+def _git_rev() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=5, cwd=Path(__file__).parent).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def engine_label(ctx: Context) -> str:
+    if ctx.llm_enabled:
+        return f"llm:{ctx.llm_model or 'custom'} ({ctx.llm_mode}) + sqlglot + rules"
+    return "deterministic (sqlglot + rule catalog; no LLM configured)"
+
+
+def _write_spec(ctx: Context, redactor: Redactor, project: str) -> None:
+    spec = {
+        "run_id": ctx.run_id, "project": project, "project_dir": str(ctx.project_dir),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "started_ts": time.time(),
+        "source": {"url": ctx.source_url, "dialect": ctx.source_dialect},
+        "target": {"url": ctx.target_url, "dialect": ctx.target_dialect},
+        "engine": engine_label(ctx), "sandbox": ctx.sandbox,
+        "settings": {"max_attempts": ctx.max_attempts, "loader": ctx.loader_mode,
+                     "llm_mode": ctx.llm_mode, "llm_model": ctx.llm_model,
+                     "llm_base_url": ctx.llm_base_url, "prompt_set": ctx.prompt_set,
+                     "privacy": ctx.privacy, "float_tolerance": vars(ctx.float_tolerance)},
+        "versions": _versions(), "git_rev": _git_rev(), "extra": ctx.extra,
+    }
+    (ctx.run_dir / SPEC).write_text(json.dumps(redactor.data(spec), indent=2, default=str),
+                                    encoding="utf-8")
+
+
+def run_migration(ctx: Context, *, project: str = "project", resume: bool = False,
+                  progress: Progress | None = None) -> RunOutcome:
+    """Run (or resume) one migration. CutoverErrors from planning reach the caller; per-object
+    problems become verdicts in the report."""
+    ctx.run_dir.mkdir(parents=True, exist_ok=True)
+    redactor = Redactor([ctx.llm_api_key or ""])
+    for url in (ctx.source_url, ctx.target_url):
+        redactor.add(_password(url))
+    ctx.tracer = Tracer(ctx.run_dir / EVENTS, redactor)
+    if ctx.chat_model is None and ctx.llm_mode != "off" and ctx.llm_model:
+        ctx.chat_model = build_chat_model(ctx.llm_model, ctx.llm_base_url, ctx.llm_api_key,
+                                          ctx.llm_temperature, ctx.statement_timeout_s)
+    if not resume:
+        _write_spec(ctx, redactor, project)
+    ctx.connections = Connections(ctx.source_url, ctx.target_url, ctx.tracer,
+                                  ctx.statement_timeout_s, ctx.sandbox)
+    ctx.tracer.event("resume" if resume else "run_start", engine=engine_label(ctx))
+    conn = sqlite3.connect(ctx.run_dir / CHECKPOINTS, check_same_thread=False)
+    try:
+        graph = build_graph(checkpointer=SqliteSaver(conn))
+        config = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": 1_000_000}
+        payload: MigrationState | None = None if resume else {}  # type: ignore[assignment]
+        for update in graph.stream(payload, config, context=ctx, stream_mode="updates"):
+            for node, change in update.items():
+                if progress is not None:
+                    progress(node, change or {})
+        state: MigrationState = graph.get_state(config).values  # type: ignore[assignment]
+        _post_run(ctx, state)
+        ctx.tracer.event("run_end")
+    finally:
+        ctx.connections.close()
+        conn.close()
+    report_path = ctx.run_dir / "report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
+    return RunOutcome(ctx.run_id, ctx.run_dir, state, report)
+
+
+def _password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
+
+
+def _post_run(ctx: Context, state: MigrationState) -> None:
+    """The explicit steps after the graph: promote verified objects, then clean the sandbox."""
+    if not (state.get("objects") and ctx.connections):
+        return
+    target = ctx.connections.target()
+    if not target.RUNS_HERE:
+        return
+    if ctx.apply:
+        for name in state.get("order") or []:
+            result, spec = state["results"][name], state["objects"][name]
+            if result["status"].startswith("parity") and spec["kind"] in ("view",
+                                                                          "table_as_select"):
+                try:
+                    target.promote(name, spec["kind"], result["candidate_sql"] or "")
+                    ctx.tracer.event("apply", object=name, ok=True)
+                except CutoverError as exc:
+                    ctx.tracer.event("apply", object=name, ok=False, error=str(exc))
+    if not ctx.keep_sandbox:
+        target.drop_sandbox(ctx.sandbox)
+        ctx.tracer.event("sandbox_dropped", sandbox=ctx.sandbox)

@@ -1,0 +1,87 @@
+"""The fixer loop with a scripted chat model: repair through tools, attempt limit, budgets."""
+
+from __future__ import annotations
+
+import json
+
+from langchain_core.messages import AIMessage
+
+from agents.llm import ScriptedChatModel
+from graph import routing
+from tests.support.projects import make_project
+
+# SQLite's likelihood() is a planner hint with no DuckDB counterpart: sqlglot passes it through,
+# DuckDB refuses it, and no rule in the catalog knows it — a job for the LLM.
+HINTED = "SELECT id, likelihood(qty > 2, 0.9) AS big FROM orders;"
+FIXED = "SELECT id, qty > 2 AS big FROM orders"
+
+
+def _call(name, args, n):
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": f"call{n}"}],
+                     usage_metadata={"input_tokens": 100, "output_tokens": 20,
+                                     "total_tokens": 120})
+
+
+def test_llm_repairs_a_compile_error_through_tools(tmp_path, run_project):
+    project = make_project(tmp_path / "p", {"sql/hint.sql": HINTED})
+    model = ScriptedChatModel(responses=[
+        _call("run_query", {"side": "target", "sql": FIXED, "limit": 3}, 1),
+        _call("submit_sql", {"sql": FIXED, "explanation": "likelihood() is only a hint"}, 2),
+    ])
+    outcome = run_project(project, chat_model=model)
+    obj = outcome.report["objects"][0]
+    assert obj["verdict"] == "parity"
+    assert obj["fixed_by"] == ["llm"]
+    assert obj["attempt_log"][0]["compile"]["ok"] is False
+    assert obj["llm_calls"] == 2 and obj["tokens"] == 240
+    assert outcome.report["llm"] == {"calls": 2, "tokens": 240}
+    # the tool really ran on the target and its rows went back to the model
+    tool_msgs = [m for m in model.received[-1] if m.type == "tool"]
+    assert tool_msgs and "id" in tool_msgs[0].content
+    events = [json.loads(line) for line in (outcome.run_dir / "events.jsonl").open()]
+    llm_events = [e for e in events if e["kind"] == "llm_call"]
+    assert len(llm_events) == 2 and all(e["prompt_id"].startswith("fixer/") for e in llm_events)
+    assert all(e["prompt_hash"] for e in llm_events)
+    assert any(e["kind"] == "tool_call" and e["tool"] == "run_query" for e in events)
+
+
+def test_attempt_limit_stops_the_loop(tmp_path, run_project):
+    project = make_project(tmp_path / "p", {"sql/hint.sql": HINTED})
+    wrong = [f"SELECT id, qty > {k} AS big FROM orders" for k in (5, 6, 7, 8, 9, 10)]
+    model = ScriptedChatModel(responses=[
+        _call("submit_sql", {"sql": sql, "explanation": "guess"}, i) for i, sql in enumerate(wrong)
+    ])
+    outcome = run_project(project, chat_model=model, max_attempts=3)
+    obj = outcome.report["objects"][0]
+    assert obj["attempts"] == 3
+    assert obj["verdict"] == "mismatch"
+    assert "attempt limit (3)" in obj["error"]
+    assert len(model.received) == 2  # attempt 1 was the translation; 2 and 3 came from the LLM
+
+
+def test_garbage_from_the_llm_ends_in_a_clear_verdict(tmp_path, run_project):
+    project = make_project(tmp_path / "p", {"sql/hint.sql": HINTED})
+    model = ScriptedChatModel(responses=[AIMessage(content="I am not sure, maybe try harder?")])
+    outcome = run_project(project, chat_model=model)
+    obj = outcome.report["objects"][0]
+    assert obj["verdict"] == "compile_error"
+    assert "LLM gave no new candidate" in obj["error"]
+
+
+def _state(status, attempts, limit=5):
+    return {"current": "o", "order": ["o", "p"], "max_attempts": limit,
+            "results": {"o": {"status": status, "attempts": [{}] * attempts},
+                        "p": {"status": "pending", "attempts": []}}}
+
+
+def test_routers_are_pure_and_bounded():
+    assert routing.route_after_compiler_checker(_state("compiled", 1)) == "data_differ"
+    assert routing.route_after_compiler_checker(_state("compile_failed", 1)) == "fixer"
+    assert routing.route_after_data_differ(_state("diff_mismatch", 1)) == "fixer"
+    assert routing.route_after_data_differ(_state("parity", 1)) == "translator"
+    assert routing.route_after_fixer(_state("translating", 3)) == "compiler_checker"
+    # even if a fixer failed to finalise, the router never loops past the limit
+    assert routing.route_after_fixer(_state("translating", 6)) == "translator"
+    done = _state("parity", 1)
+    done["results"]["p"]["status"] = "mismatch"
+    assert routing.route_after_data_differ(done) == "reporter"

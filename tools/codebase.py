@@ -1,0 +1,84 @@
+"""Read a SQL codebase: find its files and cut them into migratable objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools import sql as sqltools
+from tools.errors import CutoverError
+
+
+@dataclass
+class FoundObject:
+    """One statement of the codebase, classified (or the reason it cannot be)."""
+
+    name: str
+    kind: str
+    file: str
+    line: int
+    source_sql: str
+    select_sql: str = ""
+    insert_into: str | None = None
+    reads: list[str] = field(default_factory=list)
+    ordered: bool = False
+    comment: str = ""
+    problem: str | None = None
+    problem_verdict: str | None = None
+
+
+def find_files(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[Path]:
+    found: set[Path] = set()
+    for pattern in patterns:
+        found.update(p for p in project_dir.glob(pattern) if p.is_file())
+    excluded: set[Path] = set()
+    for pattern in exclude:
+        excluded.update(project_dir.glob(pattern))
+    # runs/ and data/ hold Cutover's own output: never treat them as codebase.
+    skip = {project_dir / "runs", project_dir / "data"}
+    return sorted(p for p in found - excluded if not any(s in p.parents for s in skip))
+
+
+def read_objects(project_dir: Path, files: list[Path], dialect: str) -> list[FoundObject]:
+    objects: list[FoundObject] = []
+    taken: set[str] = set()
+    for path in files:
+        rel = str(path.relative_to(project_dir))
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            statements = sqltools.split_statements(text, dialect, rel)
+        except CutoverError as exc:
+            objects.append(FoundObject(_unique(path.stem, taken), "query", rel, 1, text,
+                                       problem=str(exc), problem_verdict="unsupported"))
+            continue
+        for index, stmt in enumerate(statements, start=1):
+            objects.append(_object(stmt, rel, path.stem, index, dialect, taken))
+    return objects
+
+
+def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: str,
+            taken: set[str]) -> FoundObject:
+    where = f"{rel}:{stmt.line}"
+    try:
+        tree = sqltools.parse(stmt.sql, dialect, where)
+        shape = sqltools.classify(tree, where)
+    except CutoverError as exc:
+        name = _unique(stem if index == 1 else f"{stem}_{index}", taken)
+        return FoundObject(name, "query", rel, stmt.line, stmt.sql, problem=str(exc),
+                           problem_verdict="unsupported")
+    base = shape.name or (f"insert_{shape.insert_into}" if shape.insert_into else stem)
+    name = _unique(base.lower(), taken)
+    return FoundObject(
+        name=name, kind=shape.kind, file=rel, line=stmt.line, source_sql=stmt.sql,
+        select_sql=shape.select.sql(dialect=dialect), insert_into=shape.insert_into,
+        reads=sqltools.tables_read(shape.select), ordered=sqltools.has_order_by(shape.select),
+        comment=stmt.comment,
+    )
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    taken.add(candidate)
+    return candidate

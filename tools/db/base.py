@@ -1,0 +1,177 @@
+"""The adapter contract: one class per engine in tools/db/<engine>.py.
+
+Adapters hold every dialect-specific string and every side effect on a database. The class-level
+tables (SCHEMES, DIALECT, TYPE_DDL, ...) carry the per-engine data; methods are few and small.
+The source role is read-only in two layers of its own (read-only session + the guard); the
+target role writes only inside the run's sandbox schema.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any, ClassVar, Literal
+
+import pyarrow as pa
+
+from tools import guard
+from tools.db import types as T
+from tools.errors import CompileFailed, QueryFailed, SandboxViolation
+from tools.trace import NullTracer, Tracer
+
+Role = Literal["source", "target"]
+
+
+class Adapter:
+    SCHEMES: ClassVar[tuple[str, ...]] = ()
+    """URL schemes (the part before '://', driver suffix dropped) this adapter serves."""
+    DIALECT: ClassVar[str] = ""
+    """sqlglot dialect name."""
+    TYPE_DDL: ClassVar[dict[str, str]] = {}
+    """canonical type -> DDL type on this engine ('decimal' handled by decimal_ddl)."""
+    CREATE_OBJECT: ClassVar[dict[str, str]] = {
+        "view": "CREATE OR REPLACE VIEW {name} AS {sql}",
+        "table_as_select": "CREATE OR REPLACE TABLE {name} AS {sql}",
+    }
+    """How a view / CTAS candidate is created in the sandbox; other kinds are EXPLAINed."""
+    RUNS_HERE: ClassVar[bool] = True
+    """False for translate-only dialects: compile and data steps report 'skipped'."""
+
+    def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
+                 timeout_s: float = 60.0) -> None:
+        self.url = url
+        self.role = role
+        self.tracer = tracer or NullTracer()
+        self.timeout_s = timeout_s
+        self.sandbox: str | None = None
+
+    # ---------------------------------------------------------------- reading
+    def read_arrow(self, sql: str, *, limit: int | None = None) -> pa.Table:
+        """Run one query and return its whole result as Arrow."""
+        batches = list(self.read_batches(sql, batch_rows=50_000, limit=limit))
+        if not batches:
+            return self._empty_result(sql)
+        return pa.Table.from_batches(batches)
+
+    def read_batches(self, sql: str, *, batch_rows: int,
+                     limit: int | None = None) -> Iterator[pa.RecordBatch]:
+        if self.role == "source":
+            guard.check_read_only(sql, self.DIALECT)
+        start = time.perf_counter()
+        rows = 0
+        error = None
+        try:
+            for batch in self._read_batches(sql, batch_rows):
+                if limit is not None and rows + batch.num_rows > limit:
+                    batch = batch.slice(0, max(0, limit - rows))
+                rows += batch.num_rows
+                yield batch
+                if limit is not None and rows >= limit:
+                    break
+        except Exception as exc:  # the driver's own error classes differ per engine
+            error = str(exc)
+            raise self._classify(exc, sql) from exc
+        finally:
+            self.tracer.event("sql", side=self.role, sql=sql, rows=rows, error=error,
+                              seconds=round(time.perf_counter() - start, 4))
+
+    def _empty_result(self, sql: str) -> pa.Table:
+        raise NotImplementedError
+
+    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- catalog
+    def tables(self) -> list[dict[str, Any]]:
+        """Base tables visible to this connection: [{name, columns, primary_key, row_count}]."""
+        raise NotImplementedError
+
+    def views(self) -> list[str]:
+        """Names of views on this connection's default schema."""
+        return []
+
+    def canonical_type(self, declared: str) -> str:
+        return T.from_declared(declared)
+
+    def ddl_type(self, canonical: str) -> str:
+        dec = T.parse_decimal(canonical)
+        if dec:
+            return self.decimal_ddl(*dec)
+        return self.TYPE_DDL.get(canonical, self.TYPE_DDL[T.TEXT])
+
+    def decimal_ddl(self, precision: int, scale: int) -> str:
+        return f"DECIMAL({precision},{scale})"
+
+    # ---------------------------------------------------------------- target side
+    def create_sandbox(self, name: str) -> None:
+        raise NotImplementedError
+
+    def drop_sandbox(self, name: str) -> None:
+        raise NotImplementedError
+
+    def execute(self, sql: str) -> None:
+        """Run one statement on the target; refused unless it writes only inside the sandbox."""
+        if self.role != "target":
+            raise SandboxViolation(f"refused to write on the {self.role}: {sql[:200]}")
+        guard.check_sandbox_write(sql, self.DIALECT, self.sandbox)
+        self._run_logged(sql)
+
+    def create_object_sql(self, kind: str, name: str, sql: str) -> str | None:
+        """The sandbox statement creating a view/CTAS candidate; None for kinds only EXPLAINed."""
+        template = self.CREATE_OBJECT.get(kind)
+        return template.format(name=self.qualified(name), sql=sql) if template else None
+
+    def explain(self, sql: str) -> None:
+        """Compile a query on the target without running it; raises CompileFailed."""
+        self._run_logged(f"EXPLAIN {sql}")
+
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def qualified(self, name: str) -> str:
+        return f"{self.quote(self.sandbox)}.{self.quote(name)}" if self.sandbox else self.quote(name)
+
+    def create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
+        cols = ", ".join(f"{self.quote(c['name'])} {self.ddl_type(c['canonical'])}" for c in columns)
+        self.execute(f"CREATE OR REPLACE TABLE {self.qualified(name)} ({cols})")
+
+    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+        raise NotImplementedError
+
+    def count_rows(self, name: str) -> int:
+        table = self.read_arrow(f"SELECT COUNT(*) AS n FROM {self.qualified(name)}")
+        return int(table.column(0)[0].as_py())
+
+    def promote(self, name: str, kind: str) -> None:
+        """--apply: copy one verified object from the sandbox to the real schema."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    # ---------------------------------------------------------------- helpers
+    def _run_logged(self, sql: str) -> None:
+        start = time.perf_counter()
+        error = None
+        try:
+            self._run(sql)
+        except Exception as exc:  # driver-specific classes; classified below
+            error = str(exc)
+            raise self._classify(exc, sql) from exc
+        finally:
+            self.tracer.event("sql", side=self.role, sql=sql, error=error,
+                              seconds=round(time.perf_counter() - start, 4))
+
+    def _run(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def _classify(self, exc: Exception, sql: str) -> Exception:
+        """Map a driver error to CompileFailed / QueryFailed / ConnectionLost."""
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, (guard.GuardRefused, SandboxViolation)):
+            return exc
+        lowered = text.lower()
+        if any(w in lowered for w in ("conversion", "division", "out of range", "overflow",
+                                      "could not convert", "invalid input")):
+            return QueryFailed(text)
+        return CompileFailed(text)

@@ -1,0 +1,37 @@
+"""The run's two open adapters, opened on first use and closed once at the end."""
+
+from __future__ import annotations
+
+from tools.db.base import Adapter
+from tools.db.registry import open_adapter
+from tools.trace import Tracer
+
+
+class Connections:
+    def __init__(self, source_url: str, target_url: str, tracer: Tracer | None,
+                 timeout_s: float, sandbox: str) -> None:
+        self._urls = {"source": source_url, "target": target_url}
+        self._tracer = tracer
+        self._timeout = timeout_s
+        self._sandbox = sandbox
+        self._open: dict[str, Adapter] = {}
+
+    def source(self) -> Adapter:
+        return self._get("source")
+
+    def target(self) -> Adapter:
+        adapter = self._get("target")
+        if adapter.sandbox is None:
+            adapter.create_sandbox(self._sandbox)  # idempotent: resume re-enters the same one
+        return adapter
+
+    def _get(self, role: str) -> Adapter:
+        if role not in self._open:
+            self._open[role] = open_adapter(self._urls[role], role,  # type: ignore[arg-type]
+                                            self._tracer, self._timeout)
+        return self._open[role]
+
+    def close(self) -> None:
+        for adapter in self._open.values():
+            adapter.close()
+        self._open.clear()

@@ -1,0 +1,132 @@
+"""DuckDB adapter (embedded; the default target)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from tools.db import types as T
+from tools.db.base import Adapter
+from tools.db.urls import file_path
+from tools.errors import ConnectionLost
+
+_NATIVE = {
+    "BOOLEAN": T.BOOL, "TINYINT": T.INT, "SMALLINT": T.INT, "INTEGER": T.INT, "BIGINT": T.INT,
+    "HUGEINT": T.INT, "UTINYINT": T.INT, "USMALLINT": T.INT, "UINTEGER": T.INT, "UBIGINT": T.INT,
+    "FLOAT": T.FLOAT, "DOUBLE": T.FLOAT, "VARCHAR": T.TEXT, "DATE": T.DATE, "TIME": T.TIME,
+    "TIMESTAMP": T.TIMESTAMP, "TIMESTAMP WITH TIME ZONE": T.TIMESTAMPTZ, "BLOB": T.BLOB,
+    "JSON": T.JSON, "UUID": T.TEXT,
+}
+
+
+class DuckDBAdapter(Adapter):
+    SCHEMES: ClassVar[tuple[str, ...]] = ("duckdb",)
+    DIALECT: ClassVar[str] = "duckdb"
+    TYPE_DDL: ClassVar[dict[str, str]] = {
+        T.INT: "BIGINT", T.FLOAT: "DOUBLE", T.TEXT: "VARCHAR", T.BOOL: "BOOLEAN", T.DATE: "DATE",
+        T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME", T.BLOB: "BLOB",
+        T.JSON: "VARCHAR",
+    }
+
+    def __init__(self, url: str, role, tracer=None, timeout_s: float = 60.0) -> None:
+        import duckdb  # lazily: only runs that use DuckDB pay for the import
+
+        super().__init__(url, role, tracer, timeout_s)
+        path = file_path(url) or ":memory:"
+        if role == "source" and path != ":memory:" and not Path(path).exists():
+            raise ConnectionLost(f"DuckDB source file not found: {path}. Check the URL.")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(path, read_only=(role == "source" and path != ":memory:"))
+        except duckdb.Error as exc:
+            raise ConnectionLost(f"cannot open DuckDB database {path}: {exc}. Is another "
+                                 f"process holding it open for writing?") from exc
+        # Session time zone pinned so timestamptz values compare the same on every machine.
+        self._con.execute("SET TimeZone = 'UTC'")
+
+    def canonical_type(self, declared: str) -> str:
+        upper = declared.upper()
+        if upper.startswith("DECIMAL"):
+            return T.from_declared(declared)
+        return _NATIVE.get(upper, T.from_declared(declared))
+
+    def _guarded(self, fn):
+        timer = threading.Timer(self.timeout_s, self._con.interrupt)
+        timer.start()
+        try:
+            return fn()
+        finally:
+            timer.cancel()
+
+    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        reader = self._guarded(lambda: self._con.execute(sql).to_arrow_reader(batch_rows))
+        self._last_schema = reader.schema
+        yield from reader
+
+    def _empty_result(self, sql: str) -> pa.Table:
+        return self._last_schema.empty_table()
+
+    def _run(self, sql: str) -> None:
+        self._guarded(lambda: self._con.execute(sql))
+
+    def tables(self) -> list[dict[str, Any]]:
+        rows = self._con.execute(
+            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name IN (SELECT table_name FROM "
+            "information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = "
+            "current_schema()) ORDER BY table_name, ordinal_position").fetchall()
+        pks = self._con.execute(
+            "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
+            "WHERE constraint_type = 'PRIMARY KEY' AND schema_name = current_schema()").fetchall()
+        pk_map = {t: list(cols) for t, cols in pks}
+        tables: dict[str, dict[str, Any]] = {}
+        for table, column, dtype, nullable in rows:
+            entry = tables.setdefault(table, {"name": table, "columns": [],
+                                              "primary_key": pk_map.get(table, []), "row_count": 0})
+            entry["columns"].append({"name": column, "type": dtype,
+                                     "canonical": self.canonical_type(dtype),
+                                     "nullable": nullable == "YES"})
+        for entry in tables.values():
+            entry["row_count"] = self._con.execute(
+                f"SELECT COUNT(*) FROM {self.quote(entry['name'])}").fetchone()[0]
+        return list(tables.values())
+
+    def views(self) -> list[str]:
+        return [r[0] for r in self._con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal "
+            "AND schema_name = current_schema()").fetchall()]
+
+    def create_sandbox(self, name: str) -> None:
+        self.sandbox = name
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(name)}")
+        # Unqualified names resolve in the sandbox first, then in the real schema.
+        self._run(f"SET search_path = '{name},main'")
+
+    def drop_sandbox(self, name: str) -> None:
+        self.execute(f"DROP SCHEMA IF EXISTS {self.quote(name)} CASCADE")
+        self._run("SET search_path = 'main'")
+
+    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+        view = "__cutover_batch"
+        self._con.register(view, pa.Table.from_batches([batch]))
+        try:
+            self.execute(f"INSERT INTO {self.qualified(name)} SELECT * FROM {view}")
+        finally:
+            self._con.unregister(view)
+
+    def promote(self, name: str, kind: str, sql: str) -> None:
+        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
+        # guard on purpose, and only for objects that reached parity.
+        target = f"main.{self.quote(name)}"
+        if kind == "view":
+            self._run_logged(f"CREATE OR REPLACE VIEW {target} AS {sql}")
+        else:
+            self._run_logged(f"CREATE OR REPLACE TABLE {target} AS {sql}")
+
+    def close(self) -> None:
+        self._con.close()

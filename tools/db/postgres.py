@@ -1,0 +1,331 @@
+"""PostgreSQL adapter (psycopg 3): read-only snapshot source, or target with a sandbox schema."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pyarrow as pa
+from sqlalchemy.engine import make_url
+
+from tools import guard
+from tools.db import types as T
+from tools.db.base import Adapter, Role
+from tools.errors import (
+    CompileFailed,
+    ConfigError,
+    ConnectionLost,
+    GuardRefused,
+    QueryFailed,
+    SandboxViolation,
+)
+from tools.trace import Tracer
+
+# information_schema.columns.data_type -> canonical type (numeric is read with its typmod).
+_NATIVE = {
+    "smallint": T.INT, "integer": T.INT, "bigint": T.INT, "oid": T.INT,
+    "real": T.FLOAT, "double precision": T.FLOAT,
+    "text": T.TEXT, "character varying": T.TEXT, "character": T.TEXT, "name": T.TEXT,
+    "uuid": T.TEXT, "citext": T.TEXT, "USER-DEFINED": T.TEXT, "ARRAY": T.TEXT,
+    "interval": T.TEXT,  # not INT, which the name hint in types.from_declared would give
+    "boolean": T.BOOL, "date": T.DATE,
+    "timestamp without time zone": T.TIMESTAMP, "timestamp with time zone": T.TIMESTAMPTZ,
+    "time without time zone": T.TIME, "time with time zone": T.TIME,
+    "bytea": T.BLOB, "json": T.JSON, "jsonb": T.JSON,
+}
+
+# Result column type OID -> Arrow type. numeric (1700) is decided per column from its typmod.
+_ARROW = {
+    16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 26: pa.int64(),
+    700: pa.float32(), 701: pa.float64(),
+    25: pa.string(), 1042: pa.string(), 1043: pa.string(), 19: pa.string(),
+    114: pa.string(), 3802: pa.string(), 2950: pa.string(),
+    1082: pa.date32(), 1114: pa.timestamp("us"), 1184: pa.timestamp("us", tz="UTC"),
+    1083: pa.time64("us"), 17: pa.binary(), 1186: pa.duration("us"),
+}
+_NUMERIC_OID = 1700
+# json, jsonb, uuid arrive as their text: the differ compares text, not parsed objects.
+_TEXT_LOADED = ("json", "jsonb", "uuid")
+
+# SQLSTATE class (first two characters) or full code -> error type. Full codes win.
+_BLOCKED = ("08", "53", "54", "55", "57", "58", "F0", "HV", "42501")
+_RUNTIME = ("21", "22", "23", "27", "2F", "38", "39", "40", "P0", "XX")
+
+
+def _column(values: list[Any], arrow_type: pa.DataType | None) -> pa.Array:
+    """Typed when the OID is known; else inferred; text as the last resort (never lose a row)."""
+    try:
+        return pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _numeric_type(precision: int | None, scale: int | None) -> pa.DataType | None:
+    # Unconstrained numeric has no typmod: let Arrow infer from the values.
+    if precision is None or precision > 38:
+        return None
+    return pa.decimal128(precision, scale or 0)
+
+
+class PostgresAdapter(Adapter):
+    SCHEMES: ClassVar[tuple[str, ...]] = ("postgresql", "postgres")
+    DIALECT: ClassVar[str] = "postgres"
+    TYPE_DDL: ClassVar[dict[str, str]] = {
+        T.INT: "BIGINT", T.FLOAT: "DOUBLE PRECISION", T.TEXT: "TEXT", T.BOOL: "BOOLEAN",
+        T.DATE: "DATE", T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME",
+        T.BLOB: "BYTEA", T.JSON: "JSONB",
+    }
+    # PostgreSQL has no CREATE OR REPLACE TABLE, and CREATE OR REPLACE VIEW refuses to change
+    # a view's columns; both statements run as one implicit transaction (simple protocol).
+    CREATE_OBJECT: ClassVar[dict[str, str]] = {
+        "view": "DROP VIEW IF EXISTS {name} CASCADE; CREATE VIEW {name} AS {sql}",
+        "table_as_select": "DROP TABLE IF EXISTS {name} CASCADE; CREATE TABLE {name} AS {sql}",
+    }
+    SOURCE_SESSION: ClassVar[tuple[str, ...]] = (
+        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        "SET TimeZone = 'UTC'",
+        "SET statement_timeout = {ms}",
+        "SET idle_in_transaction_session_timeout = 0",
+    )
+    TARGET_SESSION: ClassVar[tuple[str, ...]] = (
+        "SET TimeZone = 'UTC'",
+        "SET statement_timeout = {ms}",
+    )
+
+    def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
+                 timeout_s: float = 60.0) -> None:
+        import psycopg  # lazily: only runs that use PostgreSQL pay for the import
+        from psycopg.types.string import TextLoader
+
+        super().__init__(url, role, tracer, timeout_s)
+        self._psycopg = psycopg
+        self._cursor_ids = itertools.count(1)
+        try:
+            self._con = psycopg.connect(**self._connect_args(url), autocommit=True)
+        except psycopg.Error as exc:
+            raise ConnectionLost(f"cannot connect to PostgreSQL at {self._where()}: "
+                                 f"{str(exc).strip()}. Is the server running and the URL "
+                                 f"right?") from exc
+        for name in _TEXT_LOADED:
+            self._con.adapters.register_loader(name, TextLoader)
+        ms = int(self.timeout_s * 1000)
+        for stmt in self.SOURCE_SESSION if role == "source" else self.TARGET_SESSION:
+            self._con.execute(stmt.format(ms=ms))
+        self._home = self._con.execute("SELECT current_schema()").fetchone()[0] or "public"
+        if role == "source":
+            # Every source read runs inside one REPEATABLE READ, READ ONLY transaction: one
+            # snapshot for the whole run. It is only ever rolled back, so even a session
+            # setting changed inside it (set_config(..., false)) does not survive it.
+            self._con.autocommit = False
+            self._con.read_only = True
+            self._con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+
+    def _connect_args(self, url: str) -> dict[str, Any]:
+        try:
+            u = make_url(url)
+        except Exception as exc:  # sqlalchemy raises ArgumentError/ValueError by URL shape
+            raise ConfigError(f"not a valid PostgreSQL URL: {self._where()} ({exc})") from exc
+        args: dict[str, Any] = {k: v for k, v in u.query.items() if isinstance(v, str)}
+        args.update(host=u.host or "localhost", port=u.port or 5432, user=u.username,
+                    password=u.password, dbname=u.database or "postgres")
+        args.setdefault("connect_timeout", str(max(1, int(min(self.timeout_s, 30)))))
+        args.setdefault("application_name", f"cutover-{self.role}")
+        return {k: v for k, v in args.items() if v is not None}
+
+    def _where(self) -> str:
+        try:
+            u = make_url(self.url)
+            return f"{u.host}:{u.port or 5432}/{u.database or ''}"
+        except Exception:  # never leak the password of a URL we cannot parse
+            return "(unparsable URL)"
+
+    # ---------------------------------------------------------------- reading
+    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        try:
+            if self.role == "source":
+                # Re-asserted per read: the timeout may have been changed by an earlier query.
+                self._con.execute(f"SET LOCAL statement_timeout = {int(self.timeout_s * 1000)}")
+                yield from self._fetch(sql, batch_rows)
+            else:
+                # Server-side cursors live in a transaction; the target runs autocommit.
+                with self._con.transaction():
+                    yield from self._fetch(sql, batch_rows)
+        except self._psycopg.Error:
+            self._recover()
+            raise
+
+    def _fetch(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        # A named cursor is DECLARE ... CURSOR FOR <sql> over the extended protocol: one
+        # statement only, and it must be a query — a second hard wall behind the guard.
+        query = sql.strip().rstrip(";")
+        with self._con.cursor(name=f"cutover_{next(self._cursor_ids)}") as cur:
+            cur.itersize = batch_rows
+            cur.execute(query)
+            names = [d.name for d in cur.description or []]
+            types = [self._arrow_type(d) for d in cur.description or []]
+            self._last_schema = pa.schema([pa.field(n, t or pa.null())
+                                           for n, t in zip(names, types, strict=True)])
+            while rows := cur.fetchmany(batch_rows):
+                columns = list(zip(*rows, strict=True))
+                yield pa.RecordBatch.from_arrays(
+                    [_column(list(c), t) for c, t in zip(columns, types, strict=True)],
+                    names=names)
+
+    @staticmethod
+    def _arrow_type(column: Any) -> pa.DataType | None:
+        if column.type_code == _NUMERIC_OID:
+            return _numeric_type(column.precision, column.scale)
+        return _ARROW.get(column.type_code)
+
+    def _empty_result(self, sql: str) -> pa.Table:
+        return self._last_schema.empty_table()
+
+    def _recover(self) -> None:
+        """A failed statement aborts the PostgreSQL transaction; roll back so the connection
+        stays usable (a later COMMIT would silently roll back anyway)."""
+        if self._con.closed:
+            return
+        try:
+            self._con.rollback()
+        except self._psycopg.Error:
+            pass  # the connection is gone; the next call reports ConnectionLost
+
+    # ---------------------------------------------------------------- catalog
+    _COLUMNS_SQL: ClassVar[str] = (
+        "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable, c.numeric_precision, "
+        "c.numeric_scale, c.character_maximum_length "
+        "FROM information_schema.columns c JOIN information_schema.tables t "
+        "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE t.table_type = 'BASE TABLE' AND c.table_schema = current_schema() "
+        "ORDER BY c.table_name, c.ordinal_position")
+    _PK_SQL: ClassVar[str] = (
+        "SELECT c.relname, a.attname FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+        "WHERE i.indisprimary AND n.nspname = current_schema() ORDER BY c.relname, k.ord")
+
+    def _catalog(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            return self._con.execute(sql).fetchall()
+        except self._psycopg.Error as exc:
+            self._recover()
+            raise self._classify(exc, sql) from exc
+
+    def tables(self) -> list[dict[str, Any]]:
+        pk_map: dict[str, list[str]] = {}
+        for table, column in self._catalog(self._PK_SQL):
+            pk_map.setdefault(table, []).append(column)
+        tables: dict[str, dict[str, Any]] = {}
+        for table, column, dtype, nullable, prec, scale, length in self._catalog(self._COLUMNS_SQL):
+            declared = self._declared(dtype, prec, scale, length)
+            entry = tables.setdefault(table, {"name": table, "columns": [],
+                                              "primary_key": pk_map.get(table, []), "row_count": 0})
+            entry["columns"].append({"name": column, "type": declared,
+                                     "canonical": self.canonical_type(declared),
+                                     "nullable": nullable == "YES"})
+        for entry in tables.values():
+            entry["row_count"] = int(self._catalog(
+                f"SELECT COUNT(*) FROM {self.quote(entry['name'])}")[0][0])
+        return list(tables.values())
+
+    @staticmethod
+    def _declared(dtype: str, prec: int | None, scale: int | None, length: int | None) -> str:
+        if dtype == "numeric":
+            return f"numeric({prec},{scale or 0})" if prec is not None else "numeric"
+        if dtype in ("character varying", "character") and length is not None:
+            return f"{dtype}({length})"
+        return dtype
+
+    def canonical_type(self, declared: str) -> str:
+        base = declared.split("(", 1)[0].strip()
+        if base == "numeric" and "(" not in declared:
+            return T.decimal(38, 10)  # unconstrained: wide enough for typical money/measures
+        return _NATIVE.get(base) or T.from_declared(declared)
+
+    def views(self) -> list[str]:
+        return [r[0] for r in self._catalog(
+            "SELECT table_name FROM information_schema.views "
+            "WHERE table_schema = current_schema() ORDER BY table_name")]
+
+    def decimal_ddl(self, precision: int, scale: int) -> str:
+        return f"NUMERIC({precision},{scale})"
+
+    # ---------------------------------------------------------------- target side
+    def _run(self, sql: str) -> None:
+        try:
+            self._con.execute(sql)
+        except self._psycopg.Error:
+            self._recover()
+            raise
+
+    def create_sandbox(self, name: str) -> None:
+        self.sandbox = name
+        self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(name)}")
+        # Unqualified names resolve in the sandbox first, then in the real schema.
+        self._run(f"SET search_path = {self.quote(name)}, {self.quote(self._home)}")
+
+    def drop_sandbox(self, name: str) -> None:
+        self.execute(f"DROP SCHEMA IF EXISTS {self.quote(name)} CASCADE")
+        self._run(f"SET search_path = {self.quote(self._home)}")
+        if self.sandbox == name:
+            self.sandbox = None
+
+    def create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
+        cols = ", ".join(f"{self.quote(c['name'])} {self.ddl_type(c['canonical'])}"
+                         for c in columns)
+        self.execute(f"DROP TABLE IF EXISTS {self.qualified(name)} CASCADE")
+        self.execute(f"CREATE TABLE {self.qualified(name)} ({cols})")
+
+    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+        if self.role != "target":
+            raise SandboxViolation(f"refused to write on the {self.role}: COPY into {name}")
+        target = self.qualified(name)
+        # The same guard as execute(): COPY's target must be inside the sandbox.
+        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
+                                  self.sandbox)
+        cols = ", ".join(self.quote(n) for n in batch.schema.names)
+        copy_sql = f"COPY {target} ({cols}) FROM STDIN"
+        try:
+            with self._con.cursor() as cur, cur.copy(copy_sql) as copy:
+                for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                    copy.write_row(row)
+        except self._psycopg.Error as exc:
+            self._recover()
+            raise self._classify(exc, copy_sql) from exc
+        self.tracer.event("sql", side=self.role, sql=copy_sql, rows=batch.num_rows, error=None)
+
+    def promote(self, name: str, kind: str, sql: str) -> None:
+        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
+        # guard on purpose, and only for objects that reached parity.
+        target = f"{self.quote(self._home)}.{self.quote(name)}"
+        if kind == "view":
+            self._run_logged(f"CREATE OR REPLACE VIEW {target} AS {sql}")
+        else:
+            self._run_logged(f"DROP TABLE IF EXISTS {target}; CREATE TABLE {target} AS {sql}")
+
+    def close(self) -> None:
+        if not self._con.closed:
+            self._recover()  # the source never commits: its snapshot ends in a rollback
+            self._con.close()
+
+    # ---------------------------------------------------------------- errors
+    def _classify(self, exc: Exception, sql: str) -> Exception:
+        if isinstance(exc, (GuardRefused, SandboxViolation, ConfigError)):
+            return exc
+        if not isinstance(exc, self._psycopg.Error):
+            return super()._classify(exc, sql)
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        state = exc.sqlstate or ""
+        if state == "25006":  # read_only_sql_transaction: the session layer said no
+            return GuardRefused(f"refused by the read-only source session: {text}")
+        if state == "57014":
+            return ConnectionLost(f"PostgreSQL cancelled the statement (timeout "
+                                  f"{self.timeout_s:g}s?): {text}")
+        if not state or state in _BLOCKED or state[:2] in _BLOCKED:  # no state: link trouble
+            return ConnectionLost(f"PostgreSQL: {text}")
+        if state[:2] in _RUNTIME:
+            return QueryFailed(text)
+        return CompileFailed(text)

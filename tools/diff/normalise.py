@@ -1,0 +1,267 @@
+"""Canonical values, so that results from different engines compare by meaning, not by type.
+
+Each common column gets a *pair kind* from the Arrow types of its two sides, and each side a
+DuckDB expression that renders its values canonically for that kind:
+
+- exact:  int / bool / decimal on both sides -> normalised decimal text ('1.50' -> '1.5',
+          True -> '1'). Text, not DOUBLE: ints beyond 2^53 must stay exact.
+- float:  a float on either side -> DOUBLE (+0.0 folds -0.0 into 0.0), compared with tolerance.
+          int vs float compares by value (3 == 3.0).
+- date / timestamp: ISO text in UTC at microsecond precision; text on the other side (SQLite
+          keeps dates as text) is parsed, and kept raw when it does not parse.
+- text:   byte-exact.
+- other:  anything else (text vs number, time, blob, nested) rendered with CAST AS VARCHAR.
+
+The SQL here is DuckDB's only: DuckDB is the in-process compare engine, not a dialect we target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from graph.context import Tolerance
+
+EXACT, FLOAT, TEXT, DATE, TIMESTAMP, OTHER = "exact", "float", "text", "date", "timestamp", "other"
+NUMERIC_KINDS = (EXACT, FLOAT)
+_EXACT_SIDES = {"int", "bool", "decimal"}
+_TEMPORAL_SIDES = {"date", "timestamp", "timestamptz"}
+
+#: Significant digits floats are rounded to when they only *order* rows inside a keyless group.
+#: 9 is coarser than the default 1e-9 relative noise, so noisy copies of a row sort alike, and
+#: finer than any difference a user cares about. A straddled rounding boundary can only cost a
+#: worse pairing, never a false match: paired rows are still checked with the real tolerance.
+ORDER_SIG_DIGITS = 9
+
+# Macros keep the generated SQL readable; they live on the private connection only.
+_MACROS = (
+    # '1.50' -> '1.5', '2.00' -> '2'; integers pass through.
+    "CREATE MACRO cv_dec(s) AS CASE WHEN strpos(s, '.') > 0 "
+    "THEN rtrim(rtrim(s, '0'), '.') ELSE s END",
+    # Timestamps at microsecond precision, trailing zero fraction dropped.
+    "CREATE MACRO cv_ts(x) AS rtrim(rtrim(strftime(x, '%Y-%m-%d %H:%M:%S.%f'), '0'), '.')",
+    # Text that looks like a date/timestamp, read as an instant (naive text is UTC).
+    "CREATE MACRO cv_parse(s) AS CAST(TRY_CAST(s AS TIMESTAMPTZ) AS TIMESTAMP)",
+    "CREATE MACRO round_sig(x, d) AS CASE WHEN x = 0 OR NOT isfinite(x) THEN x "
+    "ELSE round(x, d - 1 - CAST(floor(log10(abs(x))) AS INTEGER)) END",
+)
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A private in-process DuckDB with UTC as the session zone (timestamps compare in UTC)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for macro in _MACROS:
+        con.execute(macro)
+    return con
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def side_kind(t: pa.DataType) -> str:
+    """The family of one side's Arrow type."""
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_decimal(t):
+        return "decimal"
+    if pa.types.is_floating(t):
+        return "float"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "text"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_timestamp(t):
+        return "timestamptz" if t.tz else "timestamp"
+    if pa.types.is_null(t):
+        return "null"
+    return "other"
+
+
+def pair_kind(a: str, b: str) -> str:
+    """How two sides' values are compared, from their side kinds."""
+    a, b = (b, b) if a == "null" else (a, b)
+    a, b = (a, a) if b == "null" else (a, b)
+    if a == "null":
+        return TEXT
+    if a in _EXACT_SIDES and b in _EXACT_SIDES:
+        return EXACT
+    if {a, b} <= _EXACT_SIDES | {"float"}:
+        return FLOAT
+    if a == b == "text":
+        return TEXT
+    if {a, b} <= _TEMPORAL_SIDES | {"text"}:
+        return DATE if {a, b} <= {"date", "text"} else TIMESTAMP
+    return OTHER
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """One common column: names on each side, kinds, tolerance and canonical expressions."""
+
+    index: int
+    name: str
+    """Source spelling; reports use it."""
+    target_name: str
+    source_type: str
+    target_type: str
+    source_kind: str
+    target_kind: str
+    kind: str
+    tolerance: Tolerance | None
+    """None means exact comparison only."""
+
+    @property
+    def v(self) -> str:
+        """Canonical value column in the normalised tables."""
+        return f"v{self.index}"
+
+    @property
+    def n(self) -> str:
+        """DOUBLE value column (numeric kinds only) for deviations and tolerance."""
+        return f"n{self.index}"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+def plan_columns(
+    source: pa.Schema,
+    target: pa.Schema,
+    tolerances: dict[str, Tolerance],
+    default_float: Tolerance,
+) -> tuple[list[ColumnPlan], list[str], list[str]]:
+    """Match columns by name case-insensitively, in source order; return (plans, missing, extra)."""
+    by_lower = {f.name.lower(): f for f in reversed(list(target))}  # first spelling wins
+    tol_lower = {k.lower(): v for k, v in tolerances.items()}
+    plans: list[ColumnPlan] = []
+    missing: list[str] = []
+    seen: set[str] = set()
+    for f in source:
+        low = f.name.lower()
+        if low in seen:
+            continue  # a second spelling of the same name cannot be matched unambiguously
+        seen.add(low)
+        g = by_lower.get(low)
+        if g is None:
+            missing.append(f.name)
+            continue
+        sk, tk = side_kind(f.type), side_kind(g.type)
+        kind = pair_kind(sk, tk)
+        tol = tol_lower.get(low)
+        if kind == FLOAT and tol is None:
+            tol = default_float
+        plans.append(
+            ColumnPlan(
+                len(plans),
+                f.name,
+                g.name,
+                str(f.type),
+                str(g.type),
+                sk,
+                tk,
+                kind,
+                tol if kind in NUMERIC_KINDS else None,
+            )
+        )
+    extra = [g.name for g in target if g.name.lower() not in seen]
+    return plans, missing, extra
+
+
+def _as_text(col: str, kind: str) -> str:
+    """A side's value as canonical text for its own kind (used by the 'other' pair kind)."""
+    if kind == "bool":
+        return f"CAST(CAST({col} AS INTEGER) AS VARCHAR)"
+    if kind in ("int", "decimal"):
+        return f"cv_dec(CAST({col} AS VARCHAR))"
+    if kind == "float":
+        return f"CAST(CAST({col} AS DOUBLE) + 0.0 AS VARCHAR)"
+    if kind == "date":
+        return f"strftime({col}, '%Y-%m-%d')"
+    if kind in ("timestamp", "timestamptz"):
+        return f"cv_ts(CAST({col} AS TIMESTAMP))"
+    if kind == "text":
+        return col
+    return f"CAST({col} AS VARCHAR)"
+
+
+def value_expr(col: str, side: str, kind: str) -> str:
+    """Canonical value of one side's column `col` (quoted) for the pair kind `kind`."""
+    if side == "null":
+        return "CAST(NULL AS DOUBLE)" if kind == FLOAT else "CAST(NULL AS VARCHAR)"
+    if kind == FLOAT:
+        num = f"CAST({col} AS INTEGER)" if side == "bool" else col
+        return f"(CAST({num} AS DOUBLE) + 0.0)"
+    if kind == DATE and side == "text":
+        # '2024-01-02' and '2024-01-02 00:00:00' both equal DATE 2024-01-02; unparseable
+        # text stays as it is so that it shows up as a difference, not as NULL.
+        return (
+            f"CASE WHEN cv_parse({col}) IS NULL THEN {col} "
+            f"WHEN CAST(cv_parse({col}) AS TIME) = TIME '00:00:00' "
+            f"THEN strftime(cv_parse({col}), '%Y-%m-%d') ELSE cv_ts(cv_parse({col})) END"
+        )
+    if kind == TIMESTAMP and side == "text":
+        return f"COALESCE(cv_ts(cv_parse({col})), {col})"
+    if kind == TIMESTAMP and side == "date":
+        return f"cv_ts(CAST({col} AS TIMESTAMP))"
+    return _as_text(col, side)
+
+
+def number_expr(col: str, side: str) -> str:
+    """DOUBLE view of a numeric side, for deviations (never for exact equality)."""
+    if side == "null":
+        return "CAST(NULL AS DOUBLE)"
+    num = f"CAST({col} AS INTEGER)" if side == "bool" else col
+    return f"(CAST({num} AS DOUBLE) + 0.0)"
+
+
+def normalise_sql(view: str, plans: list[ColumnPlan], side: str) -> str:
+    """SELECT producing __rid, v<i> (canonical) and n<i> (DOUBLE, numeric kinds) per column."""
+    cols = ["__rid"]
+    for p in plans:
+        name = quote(p.name if side == "source" else p.target_name)
+        kind = p.source_kind if side == "source" else p.target_kind
+        cols.append(f"{value_expr(name, kind, p.kind)} AS {p.v}")
+        if p.numeric:
+            cols.append(f"{number_expr(name, kind)} AS {p.n}")
+    return f"SELECT {', '.join(cols)} FROM {view}"
+
+
+def prepare(table: pa.Table) -> pa.Table:
+    """Decode dictionaries (DuckDB reads them, but kinds come from the value type) and add
+    __rid, the row's position, which also lets samples show the original values."""
+    cols = []
+    for col in table.columns:
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        cols.append(col)
+    names = list(table.column_names)
+    rid = pa.array(range(table.num_rows), pa.int64())
+    return pa.Table.from_arrays([*cols, rid], names=[*names, "__rid"])
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON can carry it: Decimal -> str (exact), dates -> ISO, bytes -> hex."""
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN/inf are not JSON
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value

@@ -1,0 +1,151 @@
+"""sqlglot, wrapped: split files into statements, classify them, find what they read, inline
+codebase-only dependencies for the source side, and transpile without silent pass-through."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError, UnsupportedError
+from sqlglot.tokens import TokenType
+
+from tools.errors import ParseFailed, Unsupported
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement cut from a file, with where it starts and its leading comment."""
+
+    sql: str
+    line: int
+    comment: str
+
+
+def split_statements(text: str, dialect: str, where: str) -> list[Statement]:
+    """Split on top-level semicolons using sqlglot's tokenizer (so ';' in strings is safe)."""
+    try:
+        tokens = Dialect.get_or_raise(dialect).tokenize(text)
+    except (TokenError, SqlglotError) as exc:
+        raise ParseFailed(f"{where}: cannot tokenize as {dialect} SQL: {exc}") from exc
+    statements: list[Statement] = []
+    start = None
+    for tok in tokens:
+        if tok.token_type == TokenType.SEMICOLON:
+            if start is not None:
+                statements.append(_statement(text, start, tok.start))
+            start = None
+        elif start is None:
+            start = tok
+    if start is not None:
+        statements.append(_statement(text, start, len(text)))
+    return statements
+
+
+def _statement(text: str, first, end: int) -> Statement:
+    comment = " ".join(c.strip() for c in first.comments).strip()
+    return Statement(sql=text[first.start:end].strip(), line=first.line, comment=comment)
+
+
+def parse(sql: str, dialect: str, where: str) -> exp.Expression:
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except (ParseError, TokenError) as exc:
+        detail = str(exc).splitlines()[0]
+        raise ParseFailed(f"{where}: cannot parse as {dialect} SQL: {detail}. Fix the statement "
+                          f"or leave the file out with [project] exclude.") from exc
+    if tree is None:
+        raise ParseFailed(f"{where}: empty statement")
+    return tree
+
+
+@dataclass(frozen=True)
+class ObjectShape:
+    kind: str
+    name: str | None
+    select: exp.Query
+    insert_into: str | None
+
+
+def classify(tree: exp.Expression, where: str) -> ObjectShape:
+    """What kind of migratable object a statement is, or Unsupported."""
+    if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
+        kind = str(tree.args.get("kind") or "").upper()
+        table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        if kind == "VIEW":
+            return ObjectShape("view", table.name, tree.expression, None)
+        if kind == "TABLE":
+            return ObjectShape("table_as_select", table.name, tree.expression, None)
+    if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
+        table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        return ObjectShape("insert_select", None, tree.expression, table.name)
+    if isinstance(tree, exp.Query):
+        return ObjectShape("query", None, tree, None)
+    raise Unsupported(f"{where}: {type(tree).__name__.upper()} statements are not migrated "
+                      f"(supported: CREATE VIEW, CREATE TABLE AS SELECT, INSERT ... SELECT, "
+                      f"SELECT)")
+
+
+def tables_read(select: exp.Expression) -> list[str]:
+    """Names of tables/views a query reads, without its own CTE names, in first-seen order."""
+    ctes = {c.alias_or_name.lower() for c in select.find_all(exp.CTE)}
+    seen: list[str] = []
+    for table in select.find_all(exp.Table):
+        name = table.name
+        if name and name.lower() not in ctes and name.lower() not in seen:
+            seen.append(name.lower())
+    return seen
+
+
+def inline(select_sql: str, dialect: str, definitions: dict[str, str]) -> str:
+    """Replace references to codebase objects (absent from the source) by their definitions,
+    so the object can run on the source without creating anything there."""
+    if not definitions:
+        return select_sql
+    tree = sqlglot.parse_one(select_sql, read=dialect)
+    sources = {name: sqlglot.parse_one(sql, read=dialect) for name, sql in definitions.items()}
+    expanded = exp.expand(tree, sources, dialect=dialect)
+    return expanded.sql(dialect=dialect)
+
+
+def has_order_by(select: exp.Expression) -> bool:
+    """Top-level ORDER BY (an ORDER BY inside a subquery or window does not order the result)."""
+    return select.args.get("order") is not None
+
+
+def transpile(sql: str, read: str, write: str, where: str = "") -> str:
+    """Translate one statement; raise Unsupported naming each construct sqlglot cannot carry."""
+    try:
+        out = sqlglot.transpile(sql, read=read, write=write, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        raise Unsupported(f"{where}{': ' if where else ''}cannot translate from {read} to "
+                          f"{write}: {exc}") from exc
+    except (ParseError, TokenError) as exc:
+        raise ParseFailed(f"{where}{': ' if where else ''}cannot parse as {read} SQL: "
+                          f"{str(exc).splitlines()[0]}") from exc
+    if len(out) != 1:
+        raise ParseFailed(f"{where}: expected one statement, found {len(out)}")
+    _check_passthrough(out[0], read, write, where)
+    return out[0]
+
+
+# Constructs sqlglot passes straight through although the target does not understand them.
+_PASSTHROUGH = {
+    "ROWNUM": "Oracle ROWNUM pseudo-column (use ROW_NUMBER() / LIMIT)",
+    "NOLOCK": "T-SQL table hint WITH (NOLOCK)",
+    "CONNECT BY": "Oracle hierarchical query CONNECT BY",
+}
+
+
+def _check_passthrough(sql: str, read: str, write: str, where: str) -> None:
+    if read == write:
+        return
+    upper = sql.upper()
+    found = [why for token, why in _PASSTHROUGH.items() if token in upper]
+    if found:
+        raise Unsupported(f"{where}{': ' if where else ''}cannot translate from {read} to "
+                          f"{write}: " + "; ".join(found))

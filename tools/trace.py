@@ -1,0 +1,85 @@
+"""The run's event log: one JSON object per line in runs/<run_id>/events.jsonl.
+
+Events: run_start/run_end/resume, node_start/node_end (with seconds and error), route,
+sql (side: source|target), sql_version (each candidate), diff (summary), llm_call (prompt id
+and hash, model, tokens, latency), tool_call, error. Every string is redacted before it is
+written, so passwords and API keys never reach disk.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tools.secrets import Redactor
+
+
+class Tracer:
+    """Appends events to events.jsonl (thread-safe, flushed per event so a kill loses nothing)."""
+
+    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
+        self.path = path
+        self.redactor = redactor or Redactor()
+        self._lock = threading.Lock()
+        self._seq = self._last_seq()
+        self.node: str | None = None
+        self.object: str | None = None
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _last_seq(self) -> int:
+        if not self.path.exists():
+            return 0
+        last = 0
+        with self.path.open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    last = max(last, int(json.loads(line).get("seq", 0)))
+                except (ValueError, json.JSONDecodeError):
+                    continue
+        return last
+
+    def event(self, kind: str, **data: Any) -> dict[str, Any]:
+        data.setdefault("node", self.node)
+        data.setdefault("object", self.object)
+        record = {"ts": round(time.time(), 6), "kind": kind, **self.redactor.data(data)}
+        with self._lock:
+            self._seq += 1
+            record["seq"] = self._seq
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, default=str) + "\n")
+        return record
+
+    @contextmanager
+    def node_span(self, node: str, obj: str | None) -> Iterator[None]:
+        """node_start/node_end around one node execution; errors are recorded then re-raised."""
+        previous = (self.node, self.object)
+        self.node, self.object = node, obj
+        start = time.perf_counter()
+        self.event("node_start")
+        try:
+            yield
+        except BaseException as exc:
+            self.event("node_end", seconds=round(time.perf_counter() - start, 4),
+                       error=f"{type(exc).__name__}: {exc}")
+            raise
+        else:
+            self.event("node_end", seconds=round(time.perf_counter() - start, 4))
+        finally:
+            self.node, self.object = previous
+
+
+class NullTracer(Tracer):
+    """For one-off commands (translate, diff) that write no run folder."""
+
+    def __init__(self) -> None:  # noqa: D401 - no file
+        self.redactor = Redactor()
+        self.node = None
+        self.object = None
+
+    def event(self, kind: str, **data: Any) -> dict[str, Any]:
+        return {"kind": kind, **data}
