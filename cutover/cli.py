@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cutover import config as cfgmod
 from cutover import views
@@ -26,7 +27,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _fail(exc: BaseException, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
     raise typer.Exit(code)
 
 

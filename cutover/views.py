@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -101,7 +102,8 @@ def print_trace(console: Console, runs_dir: Path, run_id: str, obj: str | None,
     for e in events:
         where = "/".join(x for x in (e.get("node"), e.get("object")) if x)
         console.print(f"[dim]{e['ts'] - t0:8.3f}s #{e.get('seq', ''):<5}[/] "
-                      f"[cyan]{e['kind']:<12}[/] [bold]{where:<32}[/] {describe_event(e)}",
+                      f"[cyan]{e['kind']:<12}[/] [bold]{escape(where):<32}[/] "
+                      f"{escape(describe_event(e))}",
                       highlight=False, soft_wrap=True)
     console.print(f"[dim]{len(events)} events[/]")
 
@@ -112,14 +114,16 @@ def translate_file(console: Console, err: Console, path: Path, read: str, write:
     try:
         statements = sqltools.split_statements(text, read, str(path))
     except CutoverError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         return False
     for stmt in statements:
         where = f"{path}:{stmt.line}"
         try:
-            console.print(sqltools.transpile(stmt.sql, read, write, where) + ";", highlight=False)
+            console.print(sqltools.transpile(stmt.sql, read, write, where) + ";", highlight=False,
+                          markup=False)
         except CutoverError as exc:
             ok = False
-            err.print(f"[red]untranslated[/] {exc}", highlight=False)
-            console.print(f"-- CUTOVER: NOT TRANSLATED ({where}); see stderr", highlight=False)
+            err.print(f"[red]untranslated[/] {escape(str(exc))}", highlight=False)
+            console.print(f"-- CUTOVER: NOT TRANSLATED ({where}); see stderr", highlight=False,
+                          markup=False)
     return ok

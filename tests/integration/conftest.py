@@ -8,7 +8,7 @@ when the server binaries are not installed at all — in CI they always are, so 
 from __future__ import annotations
 
 import os
-import sys
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,13 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-# `.venv/bin/pytest` does not put the repo root on sys.path, and tests/ is not a package of
-# the distribution: make `tests.servers` importable the same way `python -m` sees it.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from tests import servers  # noqa: E402
+from tests import servers  # importable: tests/conftest.py puts the repo root on sys.path
 
 
 def _server_url(engine: str, available: Callable[[], bool],
@@ -90,15 +84,16 @@ def _fresh_mysql(url: str) -> Iterator[str]:
         con = pymysql.connect(**args)
         try:
             con.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
-            # Sandboxes are databases of their own on MySQL: drop the ones this test made.
-            cur = con.cursor()
-            cur.execute("SELECT schema_name FROM information_schema.schemata "
-                        "WHERE schema_name LIKE 'cutover\\_%%'")
-            for (sandbox,) in cur.fetchall():
-                if name in sandbox:
-                    con.cursor().execute(f"DROP DATABASE IF EXISTS `{sandbox}`")
+            # Sandboxes are databases of their own on MySQL: tests name theirs sandbox_for(url).
+            con.cursor().execute(f"DROP DATABASE IF EXISTS `cutover_{name}`")
         finally:
             con.close()
+
+
+def sandbox_for(url: str) -> str:
+    """The sandbox name a test uses on the fresh database `url` (dropped with it on MySQL)."""
+    database = Path(make_url(url).database or "db").stem  # a DuckDB URL names a file
+    return f"cutover_{re.sub(r'[^A-Za-z0-9_]', '_', database)}"
 
 
 @pytest.fixture

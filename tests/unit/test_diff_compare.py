@@ -9,6 +9,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
+from graph.context import Tolerance
 from tools.diff.compare import compare
 from tools.diff.report import DiffReport
 
@@ -154,3 +155,40 @@ def test_big_table_uses_duckdb_only_path() -> None:
     r = compare(s, s, datacompy_max_rows=100)
     assert r.engine == "duckdb" and r.verdict == "parity"
     assert compare(s, s).engine == "duckdb+datacompy"
+
+
+def test_ordered_limit_cutting_ties_is_nondeterministic() -> None:
+    # ORDER BY score DESC LIMIT 3 over scores 9, 7, 5, 5: either 5 may be kept.
+    s = tbl(name=["a", "b", "c"], score=[9, 7, 5])
+    t = tbl(name=["a", "b", "d"], score=[9, 7, 5])
+    r = compare(s, t, ordered=True, order_by=["score"])
+    assert r.nondeterministic and "nondeterministic" in r.causes()
+    assert r.verdict == "mismatch"  # the data differ; the flag tells the caller why
+    wrong = compare(s, tbl(name=["a", "b", "d"], score=[9, 7, 4]), ordered=True, order_by=["score"])
+    assert not wrong.nondeterministic
+
+
+def test_keyless_pairing_keeps_unchanged_rows_paired() -> None:
+    # No key (every column repeats); one float changed among rows of the same group must
+    # give one changed cell, not a cascade of mispaired rows.
+    s = tbl(g=["a", "a", "a", "a"], v=[1.0, 2.0, 3.0, 1.0])
+    t = tbl(g=["a", "a", "a", "a"], v=[1.0, 20.0, 3.0, 1.0])
+    r = compare(s, t)
+    assert r.mode == "multiset"
+    assert r.changed_count == 1
+    assert r.changed == [{"key": {"g": "a"}, "column": "v", "source": 2.0, "target": 20.0}]
+
+
+def test_keyless_noise_across_a_rounding_boundary_still_pairs() -> None:
+    # 0.1234567895 rounds up at 9 significant digits, the noisy copy rounds down.
+    s = tbl(g=["a", "a"], v=[0.1234567895, 7.0])
+    t = tbl(g=["a", "a"], v=[7.0, 0.12345678949999])
+    r = compare(s, t, default_float=Tolerance(1e-12, 0.0))
+    assert r.verdict == "parity_with_tolerance"
+
+
+def test_keyless_all_float_columns() -> None:
+    s = tbl(x=[1.5, 1.5, 2.5], y=[0.1, 0.1, 0.2])
+    assert compare(s, tbl(x=[2.5, 1.5, 1.5], y=[0.2, 0.1, 0.1])).verdict == "parity"
+    r = compare(s, tbl(x=[2.5, 1.5, 1.5], y=[0.2, 0.1, 0.7]))
+    assert r.verdict == "mismatch" and r.changed_count == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyarrow as pa
 
 from graph.context import Tolerance
@@ -70,3 +72,25 @@ def test_causes_set_matches_diagnosis_list() -> None:
     t = tbl(id=[1, 2], v=["A", "x"])
     r = compare(s, t)
     assert r.causes() == {d.cause for d in r.diagnosis} == {"case", "nulls"}
+
+
+def test_time_zone_shift() -> None:
+    s = tbl(id=[1, 2], ts=pa.array([dt.datetime(2024, 1, 2, 10), dt.datetime(2024, 5, 1, 0, 30)]))
+    t = tbl(id=[1, 2], ts=pa.array([dt.datetime(2024, 1, 2, 12), dt.datetime(2024, 5, 1, 2, 30)]))
+    r = compare(s, t)
+    assert r.verdict == "mismatch"
+    assert "+2 h" in r.diagnosis[0].detail and "time zone" in r.diagnosis[0].detail
+
+
+def test_json_key_order_is_explained() -> None:
+    s = tbl(id=[1], doc=['{"a": 1, "b": 2}'])
+    t = tbl(id=[1], doc=['{"b":2,"a":1}'])
+    r = compare(s, t)
+    assert r.verdict == "mismatch"  # strings are byte-exact; the diagnosis says why
+    assert "equal as JSON" in r.diagnosis[0].detail
+
+
+def test_empty_string_vs_null_detail() -> None:
+    r = compare(tbl(id=[1], v=[""]), tbl(id=[1], v=pa.array([None], pa.string())))
+    assert r.causes() == {"nulls"}
+    assert "''" in r.diagnosis[0].detail

@@ -24,7 +24,7 @@ def _call(name, args, n):
 
 def test_llm_repairs_a_compile_error_through_tools(tmp_path, run_project):
     project = make_project(tmp_path / "p", {"sql/hint.sql": HINTED})
-    model = ScriptedChatModel(responses=[
+    model = ScriptedChatModel(script=[
         _call("run_query", {"side": "target", "sql": FIXED, "limit": 3}, 1),
         _call("submit_sql", {"sql": FIXED, "explanation": "likelihood() is only a hint"}, 2),
     ])
@@ -48,7 +48,7 @@ def test_llm_repairs_a_compile_error_through_tools(tmp_path, run_project):
 def test_attempt_limit_stops_the_loop(tmp_path, run_project):
     project = make_project(tmp_path / "p", {"sql/hint.sql": HINTED})
     wrong = [f"SELECT id, qty > {k} AS big FROM orders" for k in (5, 6, 7, 8, 9, 10)]
-    model = ScriptedChatModel(responses=[
+    model = ScriptedChatModel(script=[
         _call("submit_sql", {"sql": sql, "explanation": "guess"}, i) for i, sql in enumerate(wrong)
     ])
     outcome = run_project(project, chat_model=model, max_attempts=3)
@@ -61,7 +61,7 @@ def test_attempt_limit_stops_the_loop(tmp_path, run_project):
 
 def test_garbage_from_the_llm_ends_in_a_clear_verdict(tmp_path, run_project):
     project = make_project(tmp_path / "p", {"sql/hint.sql": HINTED})
-    model = ScriptedChatModel(responses=[AIMessage(content="I am not sure, maybe try harder?")])
+    model = ScriptedChatModel(script=["I am not sure, maybe try harder?", "Still no idea."])
     outcome = run_project(project, chat_model=model)
     obj = outcome.report["objects"][0]
     assert obj["verdict"] == "compile_error"

@@ -59,7 +59,7 @@ def test_planted_wrong_translation_is_caught_as_mismatch(tmp_path, run_project):
 
     project = make_project(tmp_path / "p", {"sql/q.sql": "SELECT id, qty * 2 AS dbl FROM orders;"})
     wrong = "SELECT id, qty * 2 + CASE WHEN id = 4 THEN 1 ELSE 0 END AS dbl FROM orders"
-    model = ScriptedChatModel(responses=[AIMessage(content="", tool_calls=[{
+    model = ScriptedChatModel(script=[AIMessage(content="", tool_calls=[{
         "name": "submit_sql", "args": {"sql": wrong, "explanation": "planted"}, "id": "c1"}])])
     outcome = run_project(project, chat_model=model, llm_mode="always", max_attempts=1)
     obj = _by_name(outcome)["q"]

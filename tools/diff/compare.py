@@ -1,7 +1,7 @@
 """compare(): diff two query results (Arrow tables from any two engines) and explain the verdict.
 
-Flow: normalise both sides to canonical values in an in-process DuckDB, pick how rows pair up
-(the given key, an inferred key, or multiset), join, aggregate, sample, diagnose.
+Flow: normalise both sides to canonical values in a private in-process DuckDB, pick how rows
+pair up (the given key, an inferred key, or multiset), join, aggregate, sample, diagnose.
 With ordered=True the rows are also compared by position, so a right answer in the wrong
 order is caught as "ordering".
 """
@@ -9,6 +9,7 @@ order is caught as "ordering".
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
@@ -18,66 +19,11 @@ from tools.diff import columns as colsum
 from tools.diff import diagnose, samples
 from tools.diff.engine import JoinFigures
 from tools.diff.normalise import ColumnPlan, connect, normalise_sql, plan_columns, prepare
-from tools.diff.pairing import Pairing, infer_key, keyed, multiset, positional, resolve_key, run
+from tools.diff.ordering import check_order
+from tools.diff.pairing import Pairing, infer_key, keyed, multiset, resolve_key, run
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 
-def _diagnose(
-    con: duckdb.DuckDBPyConnection, pr: _Pairing, plans: list[ColumnPlan], cols: list[ColumnDiff]
-) -> list[Diagnosis]:
-    out = list(pr.diagnosis)
-    for p, cd in zip(plans, cols, strict=True):
-        if pr.figs.columns[p.name].mismatched:
-            found = diagnose.column_diagnoses(p, samples.mismatched_pairs(con, pr.j, p))
-            out += found
-            cd.diagnosis = found[0].detail.split(": ", 1)[-1] if found else None
-    f = pr.figs
-    if f.only_source or f.only_target:
-        left_s = samples.leftover_values(con, pr.j, plans, "source")
-        left_t = samples.leftover_values(con, pr.j, plans, "target")
-        out += diagnose.leftover_diagnoses(plans, left_s, left_t)
-        reps = {
-            side: samples.repeated_leftovers(con, pr.j, plans, side)
-            for side in ("source", "target")
-        }
-        if any(reps.values()) and not any(d.cause == "duplicates" for d in out):
-            out.append(
-                Diagnosis(
-                    cause="duplicates",
-                    columns=[],
-                    detail=(
-                        f"the same rows occur a different number of times: {reps['source']} extra "
-                        f"copies in source, {reps['target']} in target"
-                    ),
-                )
-            )
-    if f.only_source:
-        out.append(Diagnosis(cause="missing_rows", detail=f"{f.only_source} rows only in source"))
-    if f.only_target:
-        out.append(Diagnosis(cause="extra_rows", detail=f"{f.only_target} rows only in target"))
-    return out
-
-
-def _ordering(
-    con: duckdb.DuckDBPyConnection,
-    plans: list[ColumnPlan],
-    order_by: list[str],
-) -> tuple[_Pairing, bool]:
-    """Positional comparison; returns it and whether every misplaced row ties with its
-    counterpart on `order_by` (then the order is non-deterministic, not wrong)."""
-    pos = _run(
-        con, _Pairing("ordered", [samples.POSITION], "s_n", "t_n", ["__rid"]), plans, "j_pos"
-    )
-    tied = False
-    if order_by and not pos.figs.clean:
-        kp = _resolve_key(plans, order_by) or []
-        if kp:
-            bad = " OR ".join(f"NOT ok_{p.index}" for p in plans) or "FALSE"
-            same = " AND ".join(f"s_{p.v} IS NOT DISTINCT FROM t_{p.v}" for p in kp)
-            row = con.execute(
-                f"SELECT count(*) FILTER (WHERE NOT ({same})) FROM j_pos WHERE {bad}"
-            ).fetchone()
-            tied = bool(row) and row[0] == 0
-    return pos, tied
+SIDES = ("source", "target")
 
 
 def compare(
@@ -92,12 +38,19 @@ def compare(
     datacompy_max_rows: int = 200_000,
     order_by: list[str] | None = None,
 ) -> DiffReport:
-    """Diff `source` against `target`; see DESIGN.md §5. `order_by` (optional) names the
-    result's ORDER BY columns so that ties can be told apart from a wrong order."""
+    """Diff `source` against `target` (DESIGN.md §5).
+
+    key: columns identifying a row (matched case-insensitively); None infers one, else the
+    comparison is a multiset. tolerances: per result column, overriding default_float for
+    floats and making decimals/ints tolerant too (they are exact otherwise). order_by: the
+    result's ORDER BY columns, only used with ordered=True to tell ties from a wrong order.
+    Raises ValueError only for a key naming a column neither side has (a caller bug).
+    """
     started = time.perf_counter()
     plans, missing, extra = plan_columns(
         source.schema, target.schema, tolerances or {}, default_float
     )
+    _check_key(key, source, target)
     src, tgt = prepare(source), prepare(target)
     con = connect()
     try:
@@ -105,22 +58,13 @@ def compare(
         con.register("t_raw", tgt)
         con.execute(f"CREATE TEMP TABLE s_n AS {normalise_sql('s_raw', plans, 'source')}")
         con.execute(f"CREATE TEMP TABLE t_n AS {normalise_sql('t_raw', plans, 'target')}")
-        kp = _resolve_key(plans, key) if key else None
-        inferred = False
-        if (
-            kp is None
-            and key
-            and not all(
-                k.lower() in {c.lower() for c in source.column_names + target.column_names}
-                for k in key
-            )
-        ):
-            raise ValueError(
-                f"key column(s) {key} not found in either result (source has {source.column_names})"
-            )
+        # A key column missing on one side cannot pair rows: infer instead (the missing column
+        # already makes the verdict a mismatch).
+        kp = resolve_key(plans, key) if key else None
+        inferred = kp is None
         if kp is None:
-            kp, inferred = _infer_key(con, plans), True
-        pr = _run(con, _keyed(con, plans, kp) if kp else _multiset(con, plans), plans, "j")
+            kp = infer_key(con, plans)
+        pr = run(con, keyed(con, plans, kp) if kp else multiset(con, plans), plans, "j")
         use_dc = pr.mode == "keyed" and max(src.num_rows, tgt.num_rows) <= datacompy_max_rows
         cols = (
             colsum.from_datacompy(con, pr.s, pr.t, pr.key, plans, pr.figs)
@@ -131,7 +75,7 @@ def compare(
         report.key_inferred = inferred and pr.mode == "keyed"
         report.engine = "duckdb+datacompy" if use_dc else "duckdb"
         if ordered:
-            _apply_ordering(con, report, plans, order_by or [], src, tgt, sample_rows)
+            check_order(con, report, pr, plans, order_by or [], src, tgt, sample_rows)
     finally:
         con.close()
     report.missing_columns, report.extra_columns = missing, extra
@@ -140,24 +84,28 @@ def compare(
         p.name: (p.source_type, p.target_type) for p in plans if p.source_type != p.target_type
     }
     if missing or extra:
+        detail = f"missing in target: {missing or 'none'}; extra in target: {extra or 'none'}"
         report.diagnosis.insert(
-            0,
-            Diagnosis(
-                cause="columns",
-                columns=missing + extra,
-                detail=(
-                    f"columns missing in target: {missing or 'none'}; extra in target: {extra or 'none'}"
-                ),
-            ),
+            0, Diagnosis(cause="columns", columns=missing + extra, detail=detail)
         )
     report.verdict = _verdict(report, pr.figs)
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _check_key(key: list[str] | None, source: pa.Table, target: pa.Table) -> None:
+    known = {c.lower() for c in source.column_names + target.column_names}
+    unknown = [k for k in key or [] if k.lower() not in known]
+    if unknown:
+        raise ValueError(
+            f"key column(s) {unknown} are in neither result: source has {source.column_names}, "
+            f"target has {target.column_names}. Name result columns (aliases), not table ones."
+        )
+
+
 def _report(
     con: duckdb.DuckDBPyConnection,
-    pr: _Pairing,
+    pr: Pairing,
     plans: list[ColumnPlan],
     cols: list[ColumnDiff],
     src: pa.Table,
@@ -165,20 +113,17 @@ def _report(
     n: int,
 ) -> DiffReport:
     f = pr.figs
-    mism = {c.name for c in cols if c.mismatched} | {
-        p.name for p in plans if f.columns[p.name].mismatched
-    }
+    mism = {p.name for p in plans if f.columns[p.name].mismatched}
+    rows = max(src.num_rows, tgt.num_rows)
     return DiffReport(
-        verdict="mismatch",
-        mode=pr.mode,  # type: ignore[arg-type]  # verdict set by caller
+        verdict="mismatch",  # settled by _verdict once columns and order are known
+        mode="keyed" if pr.mode == "keyed" else "multiset",
         key=pr.key_names if pr.mode == "keyed" else None,
-        vacuous=src.num_rows == 0 and tgt.num_rows == 0,
+        vacuous=rows == 0,
         rows_source=src.num_rows,
         rows_target=tgt.num_rows,
         rows_matched=f.matched,
-        score=f.matched / max(src.num_rows, tgt.num_rows, 1)
-        if src.num_rows or tgt.num_rows
-        else 1.0,
+        score=f.matched / rows if rows else 1.0,
         columns_source=[],
         columns_target=[],
         columns=cols,
@@ -192,66 +137,40 @@ def _report(
     )
 
 
-def _apply_ordering(
-    con: duckdb.DuckDBPyConnection,
-    report: DiffReport,
-    plans: list[ColumnPlan],
-    order_by: list[str],
-    src: pa.Table,
-    tgt: pa.Table,
-    n: int,
-) -> None:
-    """Content equal but positions differ -> "ordering" (or ties -> non-deterministic)."""
-    report.mode = "ordered"
-    pos, tied = _ordering(con, plans, order_by)
-    content_ok = not (
-        report.only_in_source_count or report.only_in_target_count or report.changed_count
-    )
-    if not content_ok or pos.figs.clean:
-        return
-    moved = pos.figs.paired - pos.figs.matched
-    if tied:
-        report.nondeterministic = True
-        report.diagnosis.append(
-            Diagnosis(
-                cause="nondeterministic",
-                columns=order_by,
-                detail=(
-                    f"{moved} positions differ only among rows tied on ORDER BY "
-                    f"({', '.join(order_by)}): the order of ties is not defined"
-                ),
+def _diagnose(
+    con: duckdb.DuckDBPyConnection, pr: Pairing, plans: list[ColumnPlan], cols: list[ColumnDiff]
+) -> list[Diagnosis]:
+    """Column causes (also written to each ColumnDiff.diagnosis), then row causes."""
+    out = list(pr.diagnosis)
+    for p, cd in zip(plans, cols, strict=True):
+        if pr.figs.columns[p.name].mismatched:
+            found = diagnose.column_diagnoses(p, samples.mismatched_pairs(con, pr.j, p))
+            out += found
+            cd.diagnosis = "; ".join(d.detail.split(": ", 1)[-1] for d in found) or None
+    f = pr.figs
+    if f.only_source or f.only_target:
+        left_s = samples.leftover_values(con, pr.j, plans, "source")
+        left_t = samples.leftover_values(con, pr.j, plans, "target")
+        out += diagnose.leftover_diagnoses(plans, left_s, left_t)
+        reps = [samples.repeated_leftovers(con, pr.j, plans, side) for side in SIDES]
+        if any(reps) and not any(d.cause == "duplicates" for d in out):
+            detail = (
+                f"the same rows occur a different number of times: {reps[0]} extra copies "
+                f"in source, {reps[1]} in target"
             )
-        )
-        return
-    report.diagnosis.append(
-        Diagnosis(
-            cause="ordering",
-            detail=(
-                f"same rows, different order: {moved} of {pos.figs.paired} positions hold a "
-                f"different row"
-            ),
-        )
-    )
-    report.changed = samples.changed_cells(
-        con,
-        pos.j,
-        plans,
-        {p.name for p in plans if pos.figs.columns[p.name].mismatched},
-        src,
-        tgt,
-        [samples.POSITION],
-        n,
-    )
-    report.rows_matched = pos.figs.matched
-    report.score = pos.figs.matched / max(report.rows_source, report.rows_target, 1)
+            out.append(Diagnosis(cause="duplicates", detail=detail))
+    if f.only_source:
+        out.append(Diagnosis(cause="missing_rows", detail=f"{f.only_source} rows only in source"))
+    if f.only_target:
+        out.append(Diagnosis(cause="extra_rows", detail=f"{f.only_target} rows only in target"))
+    return out
 
 
-def _verdict(report: DiffReport, figs: JoinFigures) -> str:
-    if (
-        report.missing_columns
-        or report.extra_columns
-        or not figs.clean
-        or "ordering" in report.causes()
-    ):
+def _verdict(
+    report: DiffReport, figs: JoinFigures
+) -> Literal["parity", "parity_with_tolerance", "mismatch"]:
+    if report.missing_columns or report.extra_columns or not figs.clean:
+        return "mismatch"
+    if "ordering" in report.causes():
         return "mismatch"
     return "parity_with_tolerance" if figs.tolerated else "parity"

@@ -8,6 +8,7 @@ the explanation that leads to the fix.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import unicodedata
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from tools.diff.normalise import NUMERIC_KINDS, TEXT, ColumnPlan
+from tools.diff.normalise import NUMERIC_KINDS, TEXT, TIMESTAMP, ColumnPlan
 from tools.diff.report import Diagnosis
 
 Pair = tuple[Any, Any, float | None, float | None]
@@ -176,7 +177,38 @@ _TEXT_RULES: list[tuple[str, str, Callable[[str, str], bool]]] = [
 ]
 
 
+def _time_shift(p: ColumnPlan, pairs: list[Pair]) -> Diagnosis | None:
+    """Timestamps all shifted by the same whole quarter-hours: a time zone applied twice or
+    not at all (TIMESTAMP vs TIMESTAMPTZ, or a session zone)."""
+    shifts = set()
+    for s, t, _, _ in pairs:
+        try:
+            delta = dt.datetime.fromisoformat(str(t)) - dt.datetime.fromisoformat(str(s))
+        except (TypeError, ValueError):
+            return None
+        shifts.add(delta)
+    if len(shifts) != 1:
+        return None
+    (delta,) = shifts
+    minutes = delta.total_seconds() / 60
+    if minutes == 0 or minutes % 15:
+        return None
+    return Diagnosis(
+        cause="values",
+        columns=[p.name],
+        detail=(
+            f"{p.name}: target = source {minutes / 60:+g} h on {len(pairs)} rows "
+            f"(time zone conversion?)"
+        ),
+    )
+
+
 def _text(p: ColumnPlan, pairs: list[Pair]) -> list[Diagnosis]:
+    both = [pair for pair in pairs if pair[0] is not None and pair[1] is not None]
+    if p.kind == TIMESTAMP and both:
+        shifted = _time_shift(p, both)
+        if shifted:
+            return [shifted]
     groups: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for s, t, _, _ in pairs:
         if s is None or t is None:
@@ -239,14 +271,9 @@ def leftover_diagnoses(
                 cols.update(plans[i].name for i in text_cols if row[i] != other[i])
         if hits:
             names = sorted(cols)
-            out.append(
-                Diagnosis(
-                    cause=cause,
-                    columns=names,
-                    detail=(
-                        f"{hits} rows only in source match rows only in target when {cause} is ignored "
-                        f"in {', '.join(names)} (case-sensitive LIKE / collation or padding?)"
-                    ),
-                )
+            detail = (
+                f"{hits} rows only in source equal rows only in target ignoring {cause} in "
+                f"{', '.join(names)} (case-sensitive LIKE, collation or CHAR padding?)"
             )
+            out.append(Diagnosis(cause=cause, columns=names, detail=detail))
     return out
