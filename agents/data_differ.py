@@ -43,8 +43,9 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
         result["status"], result["error"] = "compile_failed", str(exc)
         return {"results": {name: result}}
 
+    ordered = spec["ordered"] and spec["kind"] == "query"
     report = compare(
-        source_rows, target_rows, ordered=spec["ordered"] and spec["kind"] == "query",
+        source_rows, target_rows, ordered=ordered, order_by=spec["order_by"] if ordered else None,
         tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance,
         sample_rows=ctx.sample_rows, datacompy_max_rows=ctx.datacompy_max_rows,
     )

@@ -106,7 +106,8 @@ def _spec(obj: FoundObject, produced: dict[str, FoundObject], on_source: set[str
     return ObjectSpec(
         name=obj.name, kind=obj.kind, file=obj.file, line=obj.line, source_sql=obj.source_sql,  # type: ignore[typeddict-item]
         select_sql=obj.select_sql, source_query=source_query, insert_into=obj.insert_into,
-        depends_on=deps, reads_tables=obj.reads, ordered=obj.ordered, problem=obj.problem,
+        depends_on=deps, reads_tables=obj.reads, ordered=obj.ordered, order_by=obj.order_by,
+        problem=obj.problem,
         problem_verdict=obj.problem_verdict,  # type: ignore[typeddict-item]
     )
 

@@ -135,15 +135,25 @@ def _post_run(ctx: Context, state: MigrationState) -> None:
     if not target.RUNS_HERE:
         return
     if ctx.apply:
-        for name in state.get("order") or []:
-            result, spec = state["results"][name], state["objects"][name]
-            if result["status"].startswith("parity") and spec["kind"] in ("view",
-                                                                          "table_as_select"):
-                try:
-                    target.promote(name, spec["kind"], result["candidate_sql"] or "")
-                    ctx.tracer.event("apply", object=name, ok=True)
-                except CutoverError as exc:
-                    ctx.tracer.event("apply", object=name, ok=False, error=str(exc))
+        _apply(ctx, state, target)
     if not ctx.keep_sandbox:
         target.drop_sandbox(ctx.sandbox)
         ctx.tracer.event("sandbox_dropped", sandbox=ctx.sandbox)
+
+
+def _apply(ctx: Context, state: MigrationState, target: Any) -> None:
+    """--apply: copy loaded base tables, then every object at parity, to the real schema."""
+    promotions: list[tuple[str, str, str]] = []
+    if ctx.loader_mode == "copy":
+        promotions += [(t["table"], "table_as_select", f"SELECT * FROM {target.qualified(t['table'])}")
+                       for t in state.get("loaded") or [] if t["ok"]]
+    for name in state.get("order") or []:
+        result, spec = state["results"][name], state["objects"][name]
+        if result["status"].startswith("parity") and spec["kind"] in ("view", "table_as_select"):
+            promotions.append((name, spec["kind"], result["candidate_sql"] or ""))
+    for name, kind, sql in promotions:
+        try:
+            target.promote(name, kind, sql)
+            ctx.tracer.event("apply", object=name, object_kind=kind, ok=True)
+        except CutoverError as exc:
+            ctx.tracer.event("apply", object=name, object_kind=kind, ok=False, error=str(exc))

@@ -41,6 +41,8 @@ class ObjectSpec(TypedDict):
     reads_tables: list[str]
     ordered: bool
     """True when the query ends in ORDER BY: rows are then compared as an ordered list."""
+    order_by: list[str]
+    """Result columns of that ORDER BY, so ties can be told apart from a wrong order."""
     problem: str | None
     """Set by the planner when the object cannot be migrated (parse error, missing table)."""
     problem_verdict: Verdict | None

@@ -22,6 +22,7 @@ class FoundObject:
     insert_into: str | None = None
     reads: list[str] = field(default_factory=list)
     ordered: bool = False
+    order_by: list[str] = field(default_factory=list)
     comment: str = ""
     problem: str | None = None
     problem_verdict: str | None = None
@@ -72,6 +73,7 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
         name=name, kind=shape.kind, file=rel, line=stmt.line, source_sql=stmt.sql,
         select_sql=shape.select.sql(dialect=dialect), insert_into=shape.insert_into,
         reads=sqltools.tables_read(shape.select), ordered=sqltools.has_order_by(shape.select),
+        order_by=sqltools.order_columns(shape.select),
         comment=stmt.comment,
     )
 

@@ -117,6 +117,25 @@ def has_order_by(select: exp.Expression) -> bool:
     return select.args.get("order") is not None
 
 
+def order_columns(select: exp.Expression) -> list[str]:
+    """Output column names the top-level ORDER BY sorts on (by name, alias or position)."""
+    order = select.args.get("order")
+    if order is None or not isinstance(select, exp.Select):
+        return []
+    outputs = select.named_selects
+    names: list[str] = []
+    for ordered in order.expressions:
+        key = ordered.this
+        if isinstance(key, exp.Literal) and key.is_int and 0 < int(key.name) <= len(outputs):
+            names.append(outputs[int(key.name) - 1])
+        elif isinstance(key, exp.Column) and key.name in outputs:
+            names.append(key.name)
+        else:
+            # an expression that is not an output column: ties cannot be judged from the result
+            return []
+    return names
+
+
 def transpile(sql: str, read: str, write: str, where: str = "") -> str:
     """Translate one statement; raise Unsupported naming each construct sqlglot cannot carry."""
     try:

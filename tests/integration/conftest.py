@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -49,45 +50,52 @@ def mysql_url() -> Iterator[str]:
                            "mariadb-server")
 
 
-def _fresh_pg(url: str) -> Iterator[str]:
+def _pg_admin(url: str) -> Any:
     import psycopg
 
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = make_url(url)
-    dsn = dict(host=admin.host, port=admin.port, user=admin.username, password=admin.password,
-               dbname=admin.database)
-    with psycopg.connect(**dsn, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(**dsn, autocommit=True) as con:
-            # FORCE: a test that failed half-way may have left an adapter connected.
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    u = make_url(url)
+    return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                           dbname=u.database, autocommit=True, connect_timeout=10)
 
 
-def _fresh_mysql(url: str) -> Iterator[str]:
+def _mysql_admin(url: str) -> Any:
     import pymysql
 
+    u = make_url(url)
+    return pymysql.connect(host=u.host, port=u.port, user=u.username,
+                           password=u.password or "", autocommit=True, connect_timeout=10)
+
+
+def new_database(server_url: str) -> str:
+    """Create an empty database next to `server_url`'s and return its URL."""
     name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = make_url(url)
-    args = dict(host=admin.host, port=admin.port, user=admin.username,
-                password=admin.password or "", autocommit=True)
-    con = pymysql.connect(**args)
-    try:
-        con.cursor().execute(f"CREATE DATABASE `{name}`")
-    finally:
-        con.close()
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        con = pymysql.connect(**args)
+    if server_url.startswith("postgres"):
+        with _pg_admin(server_url) as con:
+            con.execute(f'CREATE DATABASE "{name}"')
+    else:
+        con = _mysql_admin(server_url)
         try:
-            con.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
-            # Sandboxes are databases of their own on MySQL: tests name theirs sandbox_for(url).
-            con.cursor().execute(f"DROP DATABASE IF EXISTS `cutover_{name}`")
+            con.cursor().execute(f"CREATE DATABASE `{name}`")
         finally:
             con.close()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    """Drop a database made by new_database (and, on MySQL, its sandbox database)."""
+    name = make_url(url).database
+    if server_url.startswith("postgres"):
+        with _pg_admin(server_url) as con:
+            # FORCE: a test that failed half-way may have left an adapter connected.
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    con = _mysql_admin(server_url)
+    try:
+        con.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        # Sandboxes are databases of their own on MySQL: tests name theirs sandbox_for(url).
+        con.cursor().execute(f"DROP DATABASE IF EXISTS `{sandbox_for(url)}`")
+    finally:
+        con.close()
 
 
 def sandbox_for(url: str) -> str:
@@ -99,10 +107,18 @@ def sandbox_for(url: str) -> str:
 @pytest.fixture
 def pg_db(pg_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    yield from _fresh_pg(pg_url)
+    url = new_database(pg_url)
+    try:
+        yield url
+    finally:
+        drop_database(pg_url, url)
 
 
 @pytest.fixture
 def mysql_db(mysql_url: str) -> Iterator[str]:
     """A fresh, empty MariaDB database for one test, dropped afterwards."""
-    yield from _fresh_mysql(mysql_url)
+    url = new_database(mysql_url)
+    try:
+        yield url
+    finally:
+        drop_database(mysql_url, url)

@@ -121,3 +121,35 @@ def test_source_is_never_written(tmp_path, run_project):
     outcome = run_project(project)
     assert _by_name(outcome)["big"]["verdict"] == "parity"
     assert source.read_bytes() == before
+
+
+def test_target_writes_stay_in_the_sandbox_unless_applied(tmp_path, run_project):
+    import duckdb
+
+    project = make_project(tmp_path / "p", {"sql/v.sql": """
+        CREATE VIEW paris AS SELECT id, name FROM customers WHERE city = 'Paris';
+        CREATE VIEW broken AS SELECT likelihood(qty > 1, 0.5) AS x FROM orders;
+    """})
+    outcome = run_project(project, run_id="sandboxed")
+    target = str(project / "data" / "target.duckdb")
+    con = duckdb.connect(target, read_only=True)
+    main_objects = con.execute("SELECT table_name FROM information_schema.tables "
+                               "WHERE table_schema = 'main'").fetchall()
+    sandbox = con.execute("SELECT table_name FROM information_schema.tables "
+                          "WHERE table_schema = 'cutover_sandboxed' ORDER BY 1").fetchall()
+    con.close()
+    assert main_objects == []
+    assert ("paris",) in sandbox and ("customers",) in sandbox
+    assert _by_name(outcome)["broken"]["verdict"] == "compile_error"
+
+    run_project(project, run_id="applied", apply=True, keep_sandbox=False)
+    con = duckdb.connect(target, read_only=True)
+    rows = con.execute("SELECT name FROM main.paris ORDER BY id").fetchall()
+    schemas = {r[0] for r in con.execute(
+        "SELECT schema_name FROM information_schema.schemata").fetchall()}
+    promoted = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_schema = 'main'").fetchall()}
+    con.close()
+    assert rows == [("Ada",), ("Cy",)]
+    assert "cutover_applied" not in schemas  # dropped: keep_sandbox=False
+    assert "broken" not in promoted and {"paris", "customers"} <= promoted

@@ -17,7 +17,7 @@ import warnings
 import duckdb
 
 from tools.diff.engine import ColumnFigures, JoinFigures
-from tools.diff.normalise import FLOAT, ColumnPlan
+from tools.diff.normalise import EXACT, FLOAT, ColumnPlan
 from tools.diff.report import ColumnDiff
 
 
@@ -48,7 +48,11 @@ def from_duckdb(plans: list[ColumnPlan], figs: JoinFigures) -> list[ColumnDiff]:
 def _datacompy_value(p: ColumnPlan) -> str:
     """What datacompy compares: DOUBLE where a tolerance applies (its np.isclose needs
     numbers), the canonical value otherwise (exact text keeps big ints and decimals exact)."""
-    return p.n if p.tolerance is not None else p.v
+    if p.tolerance is not None:
+        return p.n
+    # Exact values as text: both sides share one canonical type, so text equality is value
+    # equality, and NumPy would push HUGEINT/DECIMAL through float (inexact beyond 2^53).
+    return f"CAST({p.v} AS VARCHAR)" if p.kind == EXACT else p.v
 
 
 def from_datacompy(

@@ -64,7 +64,8 @@ def compare(
         inferred = kp is None
         if kp is None:
             kp = infer_key(con, plans)
-        pr = run(con, keyed(con, plans, kp) if kp else multiset(con, plans), plans, "j")
+        pairing = keyed(con, plans, kp, known_unique=inferred) if kp else multiset(con, plans)
+        pr = run(con, pairing, plans, "j")
         use_dc = pr.mode == "keyed" and max(src.num_rows, tgt.num_rows) <= datacompy_max_rows
         cols = (
             colsum.from_datacompy(con, pr.s, pr.t, pr.key, plans, pr.figs)
@@ -78,6 +79,21 @@ def compare(
             check_order(con, report, pr, plans, order_by or [], src, tgt, sample_rows)
     finally:
         con.close()
+    _finish(report, plans, missing, extra, source, target, pr.figs)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _finish(
+    report: DiffReport,
+    plans: list[ColumnPlan],
+    missing: list[str],
+    extra: list[str],
+    source: pa.Table,
+    target: pa.Table,
+    figs: JoinFigures,
+) -> None:
+    """Column-set facts and the verdict, once rows and order have been judged."""
     report.missing_columns, report.extra_columns = missing, extra
     report.columns_source, report.columns_target = source.column_names, target.column_names
     report.type_differences = {
@@ -88,9 +104,7 @@ def compare(
         report.diagnosis.insert(
             0, Diagnosis(cause="columns", columns=missing + extra, detail=detail)
         )
-    report.verdict = _verdict(report, pr.figs)
-    report.seconds = time.perf_counter() - started
-    return report
+    report.verdict = _verdict(report, figs)
 
 
 def _check_key(key: list[str] | None, source: pa.Table, target: pa.Table) -> None:

@@ -3,8 +3,9 @@
 Each common column gets a *pair kind* from the Arrow types of its two sides, and each side a
 DuckDB expression that renders its values canonically for that kind:
 
-- exact:  int / bool / decimal on both sides -> normalised decimal text ('1.50' -> '1.5',
-          True -> '1'). Text, not DOUBLE: ints beyond 2^53 must stay exact.
+- exact:  int / bool / decimal on both sides -> HUGEINT or DECIMAL(38, larger scale), so 1.50
+          equals 1.5 and True equals 1; normalised decimal text ('1.50' -> '1.5') when the
+          digits do not fit 38. Never DOUBLE: ints beyond 2^53 must stay exact.
 - float:  a float on either side -> DOUBLE (+0.0 folds -0.0 into 0.0), compared with tolerance.
           int vs float compares by value (3 == 3.0).
 - date / timestamp: ISO text in UTC at microsecond precision; text on the other side (SQLite
@@ -119,6 +120,9 @@ class ColumnPlan:
     kind: str
     tolerance: Tolerance | None
     """None means exact comparison only."""
+    exact_type: str | None = None
+    """DuckDB type both sides of an exact pair are cast to (HUGEINT, DECIMAL(38,s)); None
+    means normalised decimal text (when the digits do not fit 38)."""
 
     @property
     def v(self) -> str:
@@ -133,6 +137,25 @@ class ColumnPlan:
     @property
     def numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
+
+
+def _digits(t: pa.DataType) -> tuple[int, int]:
+    """(integer digits, scale) an exact side can hold."""
+    if pa.types.is_decimal(t):
+        return t.precision - t.scale, t.scale
+    if pa.types.is_boolean(t):
+        return 1, 0
+    return {8: 3, 16: 5, 32: 10}.get(t.bit_width, 20), 0
+
+
+def exact_type(a: pa.DataType, b: pa.DataType) -> str | None:
+    """A DuckDB type holding both exact sides by value: typed values join and hash faster
+    than text, and DuckDB compares DECIMAL(38,2) 1.50 and 1.5 cast from (3,1) as equal."""
+    (ia, sa), (ib, sb) = _digits(a), _digits(b)
+    whole, scale = max(ia, ib), max(sa, sb)
+    if scale == 0 and whole <= 38:
+        return "HUGEINT"
+    return f"DECIMAL(38,{scale})" if whole + scale <= 38 else None
 
 
 def plan_columns(
@@ -172,6 +195,7 @@ def plan_columns(
                 tk,
                 kind,
                 tol if kind in NUMERIC_KINDS else None,
+                exact_type(f.type, g.type) if kind == EXACT and "null" not in (sk, tk) else None,
             )
         )
     extra = [g.name for g in target if g.name.lower() not in seen]
@@ -195,8 +219,12 @@ def _as_text(col: str, kind: str) -> str:
     return f"CAST({col} AS VARCHAR)"
 
 
-def value_expr(col: str, side: str, kind: str) -> str:
-    """Canonical value of one side's column `col` (quoted) for the pair kind `kind`."""
+def value_expr(col: str, side: str, kind: str, typed: str | None = None) -> str:
+    """Canonical value of one side's column `col` (quoted) for the pair kind `kind`;
+    `typed` is the plan's exact_type."""
+    if typed:
+        num = f"CAST({col} AS INTEGER)" if side == "bool" else col
+        return f"CAST({num} AS {typed})"
     if side == "null":
         return "CAST(NULL AS DOUBLE)" if kind == FLOAT else "CAST(NULL AS VARCHAR)"
     if kind == FLOAT:
@@ -231,7 +259,7 @@ def normalise_sql(view: str, plans: list[ColumnPlan], side: str) -> str:
     for p in plans:
         name = quote(p.name if side == "source" else p.target_name)
         kind = p.source_kind if side == "source" else p.target_kind
-        cols.append(f"{value_expr(name, kind, p.kind)} AS {p.v}")
+        cols.append(f"{value_expr(name, kind, p.kind, p.exact_type)} AS {p.v}")
         if p.numeric:
             cols.append(f"{number_expr(name, kind)} AS {p.n}")
     return f"SELECT {', '.join(cols)} FROM {view}"

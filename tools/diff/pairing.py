@@ -72,9 +72,17 @@ def resolve_key(plans: list[ColumnPlan], key: list[str]) -> list[ColumnPlan] | N
     return None if any(f is None for f in found) else [f for f in found if f]
 
 
-def keyed(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan], kp: list[ColumnPlan]) -> Pairing:
+def keyed(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[ColumnPlan],
+    kp: list[ColumnPlan],
+    known_unique: bool = False,
+) -> Pairing:
+    """Pair by key; `known_unique` skips the duplicate scan (inferred keys are unique)."""
     key = [p.v for p in kp]
     pairing = Pairing("keyed", [p.name for p in kp], "s_n", "t_n", key)
+    if known_unique:
+        return pairing
     dup_s, dup_t = has_duplicates(con, "s_n", key), has_duplicates(con, "t_n", key)
     if dup_s or dup_t:
         # Pair repeated keys by rank among their rows, so that a duplicate shows up as one

@@ -162,23 +162,38 @@ DATE_MODIFIERS = Rule(
     apply=date_modifiers,
 )
 
-# String functions SQLite code applies to dates it stores as text.
-_TEXT_FUNCS: tuple[type[exp.Expression], ...] = (
-    exp.Substring, exp.Length, exp.Like, exp.ILike, exp.StrPosition, exp.Trim, exp.Replace,
-    exp.Left, exp.Right, exp.Upper, exp.Lower, exp.Concat, exp.Glob, exp.RegexpLike,
-)
+# String functions SQLite code applies to dates it stores as text, by DuckDB's name for them
+# in "No function matches ... argument types 'substring(DATE, ...)'" ('~~' is LIKE).
+_TEXT_FUNCS: dict[str, type[exp.Expression]] = {
+    "substring": exp.Substring, "substr": exp.Substring, "length": exp.Length,
+    "~~": exp.Like, "!~~": exp.Like, "~~*": exp.ILike, "!~~*": exp.ILike,
+    "strpos": exp.StrPosition, "instr": exp.StrPosition, "replace": exp.Replace,
+    "trim": exp.Trim, "ltrim": exp.Trim, "rtrim": exp.Trim, "left": exp.Left,
+    "right": exp.Right, "upper": exp.Upper, "lower": exp.Lower, "concat": exp.Concat,
+    "glob": exp.Glob, "regexp_matches": exp.RegexpLike,
+}
 _TEMPORAL = (exp.DType.DATE, exp.DType.TIMESTAMP, exp.DType.DATETIME, exp.DType.TIME)
+_NAMED = re.compile(r"argument types '([^'(]+)\(", re.I)
 
 
 def dates_as_text(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
     """substr(order_date, 1, 7) and order_date LIKE '2024-%' -- text operations on the ISO
     strings SQLite stores. The loader made those columns DATE/TIMESTAMP, so cast them back to
-    VARCHAR, which DuckDB prints as the same ISO text ('2024-01-31', '2024-01-31 10:00:00')."""
+    VARCHAR, which DuckDB prints as the same ISO text ('2024-01-31', '2024-01-31 10:00:00').
+
+    Arguments typed DATE/TIMESTAMP are cast; so are untyped columns (from objects the schema
+    does not describe) of the function the error names -- a VARCHAR cast of a text column is a
+    no-op, so guessing there costs nothing.
+    """
     types = node_types(tree, ctx, ctx.target_dialect)
+    named = _NAMED.search(ctx.compile_error or "")
+    blamed = _TEXT_FUNCS.get(named[1].lower()) if named else None
     changed = False
-    for node in list(tree.find_all(*_TEXT_FUNCS)):
+    for node in list(tree.find_all(*set(_TEXT_FUNCS.values()))):
         for arg in list(node.iter_expressions()):
-            if is_type(types, arg, *_TEMPORAL):
+            unknown = id(arg) not in types or is_type(types, arg, exp.DType.UNKNOWN)
+            if is_type(types, arg, *_TEMPORAL) or (
+                    type(node) is blamed and isinstance(arg, exp.Column) and unknown):
                 arg.replace(exp.cast(arg.copy(), "VARCHAR"))
                 changed = True
     return tree if changed else None

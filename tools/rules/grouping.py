@@ -97,6 +97,10 @@ def _fix_select(select: exp.Select) -> bool:
                 new = exp.AnyValue(this=col.copy())
             else:
                 return False  # several min()/max(): SQLite's pick is arbitrary -- unsupported
+            if col.parent is select:
+                # A bare projection is named after the column in SQLite; ANY_VALUE(name)
+                # would rename it (and break views that read it by name).
+                new = exp.alias_(new, col.name, quoted=col.this.quoted)
             col.replace(new)
             changed = True
     return changed
