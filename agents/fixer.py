@@ -46,7 +46,8 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
 
     if ctx.llm_enabled and result["llm_calls"] < ctx.max_llm_calls_per_object \
             and (state.get("llm_tokens") or 0) < ctx.max_tokens_per_run:
-        outcome = llm_tasks.fix_with_llm(ctx, spec, result, best)
+        tokens_left = ctx.max_tokens_per_run - (state.get("llm_tokens") or 0)
+        outcome = llm_tasks.fix_with_llm(ctx, spec, result, best, tokens_left)
         result["llm_calls"] += outcome.calls
         result["tokens"] += outcome.tokens
         update = {"llm_calls": outcome.calls, "llm_tokens": outcome.tokens}

@@ -32,14 +32,14 @@ def _tools(ctx: Context) -> list[Any]:
 
 
 def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
-         calls_left: int) -> LLMOutcome:
+         calls_left: int, tokens_left: int) -> LLMOutcome:
     prompt = load_prompt(agent, ctx.prompt_set)
     variables = {"source_dialect": ctx.source_dialect, "target_dialect": ctx.target_dialect,
                  "rows_cap": ctx.llm_rows_cap, "privacy": ctx.privacy, **variables}
     try:
         out = run_tool_loop(ctx.chat_model, prompt=prompt, system_vars=variables,
                             user_message=prompt.render_user(**variables), tools=_tools(ctx),
-                            max_calls=max(calls_left, 0), token_budget=ctx.max_tokens_per_run,
+                            max_calls=max(calls_left, 0), token_budget=max(tokens_left, 0),
                             tracer=ctx.tracer, object_name=name)
     except ConnectionLost as exc:
         ctx.tracer.event("error", error=str(exc))
@@ -48,15 +48,17 @@ def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
 
 
 def translate_with_llm(ctx: Context, spec: ObjectSpec, problem: str,
-                       schema: list[dict[str, Any]], deterministic_sql: str | None) -> LLMOutcome:
+                       schema: list[dict[str, Any]], deterministic_sql: str | None,
+                       tokens_left: int) -> LLMOutcome:
     variables = {"object_name": spec["name"], "object_kind": spec["kind"],
                  "source_sql": spec["select_sql"], "schema": schema,
                  "deterministic_sql": deterministic_sql, "deterministic_error": problem or None}
-    return _run(ctx, "translator", variables, spec["name"], ctx.max_llm_calls_per_object)
+    return _run(ctx, "translator", variables, spec["name"], ctx.max_llm_calls_per_object,
+                tokens_left)
 
 
-def fix_with_llm(ctx: Context, spec: ObjectSpec, result: ObjectResult,
-                 best: Attempt) -> LLMOutcome:
+def fix_with_llm(ctx: Context, spec: ObjectSpec, result: ObjectResult, best: Attempt,
+                 tokens_left: int) -> LLMOutcome:
     variables = {
         "object_name": spec["name"], "object_kind": spec["kind"],
         "source_sql": spec["select_sql"], "candidate_sql": best["sql"],
@@ -66,7 +68,7 @@ def fix_with_llm(ctx: Context, spec: ObjectSpec, result: ObjectResult,
                     for a in result["attempts"]],
     }
     calls_left = ctx.max_llm_calls_per_object - result["llm_calls"]
-    return _run(ctx, "fixer", variables, spec["name"], calls_left)
+    return _run(ctx, "fixer", variables, spec["name"], calls_left, tokens_left)
 
 
 def _attempt_outcome(attempt: Attempt) -> str:

@@ -29,7 +29,7 @@ def loader(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
             if ctx.loader_mode == "copy":
                 rows = _copy(source, target, table, ctx.batch_rows)
             else:
-                rows = target.count_rows(table["name"])
+                rows = target.count_rows(table["name"], in_sandbox=False)
         except CutoverError as exc:
             results.append(LoadResult(table=table["name"], rows_source=table["row_count"],
                                       rows_target=0, seconds=round(time.perf_counter() - start, 3),

@@ -88,5 +88,9 @@ def _llm_translate(ctx: Context, state: MigrationState, spec: ObjectSpec, proble
     schema = [{"name": t["name"], "columns": [{"name": c["name"], "type": c["type"]}
                                               for c in t["columns"]]}
               for t in state.get("base_tables") or [] if t["name"].lower() in reads]
-    outcome = llm_tasks.translate_with_llm(ctx, spec, problem, schema, deterministic_sql)
+    tokens_left = ctx.max_tokens_per_run - (state.get("llm_tokens") or 0)
+    if tokens_left <= 0:
+        return None, 0, 0
+    outcome = llm_tasks.translate_with_llm(ctx, spec, problem, schema, deterministic_sql,
+                                           tokens_left)
     return outcome.sql, outcome.calls, outcome.tokens

@@ -85,3 +85,22 @@ def test_routers_are_pure_and_bounded():
     done = _state("parity", 1)
     done["results"]["p"]["status"] = "mismatch"
     assert routing.route_after_data_differ(done) == "reporter"
+
+
+def test_llm_budgets_per_object_and_per_run(tmp_path, run_project):
+    project = make_project(tmp_path / "p", {
+        "sql/a.sql": HINTED,
+        "sql/b.sql": "SELECT id, likelihood(qty > 3, 0.9) AS big FROM orders;",
+    })
+    # every reply is a probe that never submits: only the budgets can stop the loop
+    probes = [_call("run_query", {"side": "target", "sql": "SELECT 1", "limit": 1}, i)
+              for i in range(20)]
+    model = ScriptedChatModel(script=probes)
+    outcome = run_project(project, chat_model=model, max_llm_calls_per_object=3,
+                          max_tokens_per_run=400)
+    objects = {o["name"]: o for o in outcome.report["objects"]}
+    assert objects["a"]["llm_calls"] == 3  # per-object call budget (3 x 120 tokens = 360)
+    assert objects["a"]["verdict"] == "compile_error"
+    # the run budget (400) leaves room for one more call, then stops the LLM entirely
+    assert objects["b"]["llm_calls"] <= 1
+    assert outcome.report["llm"]["tokens"] <= 400 + 120

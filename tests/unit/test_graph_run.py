@@ -153,3 +153,28 @@ def test_target_writes_stay_in_the_sandbox_unless_applied(tmp_path, run_project)
     assert rows == [("Ada",), ("Cy",)]
     assert "cutover_applied" not in schemas  # dropped: keep_sandbox=False
     assert "broken" not in promoted and {"paris", "customers"} <= promoted
+
+
+def test_verify_only_uses_the_tables_already_on_the_target(tmp_path, run_project):
+    import duckdb
+
+    project = make_project(tmp_path / "p", {"sql/a.sql": "SELECT city, COUNT(*) AS n FROM "
+                                                         "customers GROUP BY city;"},
+                           config_extra='\n[run]\nloader = "verify-only"\n')
+    con = duckdb.connect(str(project / "data" / "target.duckdb"))
+    con.execute("CREATE TABLE customers (id INT, name TEXT, email TEXT, city TEXT)")
+    con.execute("INSERT INTO customers VALUES (1, 'Ada', 'a', 'Paris'), (2, 'Bob', 'b', 'Oslo'),"
+                " (3, 'Cy', NULL, 'Paris')")  # one row short of the source
+    con.close()
+    outcome = run_project(project)
+    loaded = outcome.report["base_tables"]
+    assert loaded[0]["rows_target"] == 3 and loaded[0]["ok"] is False
+    assert "row count differs" in outcome.report["load_error"]
+    obj = _by_name(outcome)["a"]
+    assert obj["verdict"] == "blocked" and "could not be loaded" in obj["error"]
+    con = duckdb.connect(str(project / "data" / "target.duckdb"))
+    con.execute("INSERT INTO customers VALUES (4, 'Dee', 'd', NULL)")
+    con.close()
+    again = run_project(project)
+    assert _by_name(again)["a"]["verdict"] == "parity"
+    assert again.report["base_tables"][0]["ok"] is True

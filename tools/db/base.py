@@ -138,8 +138,9 @@ class Adapter:
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
         raise NotImplementedError
 
-    def count_rows(self, name: str) -> int:
-        table = self.read_arrow(f"SELECT COUNT(*) AS n FROM {self.qualified(name)}")
+    def count_rows(self, name: str, in_sandbox: bool = True) -> int:
+        where = self.qualified(name) if in_sandbox else self.quote(name)
+        table = self.read_arrow(f"SELECT COUNT(*) AS n FROM {where}")
         return int(table.column(0)[0].as_py())
 
     def promote(self, name: str, kind: str) -> None:

@@ -37,13 +37,21 @@ def integer_division(tree: exp.Expression, ctx: RuleContext) -> exp.Expression |
     if not Dialect.get_or_raise(ctx.source_dialect).TYPED_DIVISION:
         return None
     types = node_types(tree, ctx, ctx.source_dialect, _BOOL_IS_INT.get(ctx.source_dialect))
-    ints = exp.DataType.INTEGER_TYPES
+    # An operand of unknown type (a column of an object the schema does not describe) counts
+    # as an integer only when the differ saw the fingerprint of integer division itself
+    # (whole numbers in the source where the target has fractions); the fixer re-checks it.
+    guess = "integer_division" in ctx.causes
+
+    def integer(node: exp.Expression) -> bool:
+        if is_type(types, node, *exp.DataType.INTEGER_TYPES):
+            return True
+        return guess and (id(node) not in types or is_type(types, node, exp.DType.UNKNOWN))
+
     changed = False
     for div in list(tree.find_all(exp.Div)):
         left, right = div.left, div.right
         divisor = right.this if isinstance(right, exp.Nullif) else right
-        if is_type(types, left, *ints) and (is_type(types, right, *ints)
-                                            or is_type(types, divisor, *ints)):
+        if integer(left) and (integer(right) or integer(divisor)):
             div.replace(exp.IntDiv(this=left.copy(), expression=right.copy()))
             changed = True
     return tree if changed else None
