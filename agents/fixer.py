@@ -13,9 +13,17 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents import llm_tasks
-from agents.object_progress import attempt_score, current, finish, new_attempt
+from agents.object_progress import (
+    ABSENT_ON_TARGET,
+    attempt_score,
+    best_attempt,
+    current,
+    finish,
+    new_attempt,
+)
 from graph.context import Context
-from graph.state import Attempt, MigrationState, ObjectResult, TableInfo
+from graph.state import Attempt, MigrationState, ObjectResult
+from tools.db import types
 from tools.errors import CutoverError
 from tools.rules.base import RuleContext
 from tools.rules.catalog import apply_rule, candidates
@@ -28,7 +36,7 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
     if len(result["attempts"]) >= ctx.max_attempts:
         return {"results": {name: _finalise(ctx, name, spec["kind"], result,
                                             f"attempt limit ({ctx.max_attempts}) reached")}}
-    best = max(result["attempts"], key=attempt_score)
+    best = best_attempt(result["attempts"])
     rule_ctx = _rule_context(ctx, state, spec["select_sql"], result, best)
     tried_sql = {a["sql"] for a in result["attempts"]}
     for rule in candidates(rule_ctx, set(result["rules_tried"])):
@@ -81,18 +89,31 @@ def _rule_context(ctx: Context, state: MigrationState, select_sql: str, result: 
         columns = tuple(c["name"] for c in result["diff"].get("columns", []) if c["mismatched"])
     return RuleContext(
         source_dialect=ctx.source_dialect, target_dialect=ctx.target_dialect,
-        schema=_schema(state.get("base_tables") or []), source_sql=select_sql, causes=causes,
+        schema=_schema(ctx, state, result["name"]), source_sql=select_sql, causes=causes,
         compile_error=compile_error, diff_columns=columns,
     )
 
 
-def _schema(tables: list[TableInfo]) -> dict[str, dict[str, str]]:
-    return {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]} for t in tables}
+def _schema(ctx: Context, state: MigrationState, name: str) -> dict[str, dict[str, str]]:
+    """Column types of what the object reads: base tables from the source catalog, and the
+    codebase objects it depends on as they now exist in the sandbox."""
+    schema = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
+              for t in state.get("base_tables") or []}
+    target = ctx.connections.target()
+    for dep in state["objects"][name]["depends_on"]:
+        if state["results"][dep]["status"] in ABSENT_ON_TARGET:
+            continue
+        try:
+            empty = target.read_arrow(f"SELECT * FROM {target.qualified(dep)} LIMIT 0")
+        except CutoverError:
+            continue
+        schema[dep] = {f.name: types.from_arrow(f.type) for f in empty.schema}
+    return schema
 
 
 def _finalise(ctx: Context, name: str, kind: str, result: ObjectResult, why: str) -> ObjectResult:
     """End the object with its best candidate; the verdict is the one that candidate earned."""
-    best = max(result["attempts"], key=attempt_score)
+    best = best_attempt(result["attempts"])
     verdict = "compile_error" if attempt_score(best) < 0 else "mismatch"
     if best is not result["attempts"][-1] and verdict == "mismatch":
         _restore(ctx, kind, name, best["sql"])

@@ -60,3 +60,9 @@ def attempt_score(attempt: Attempt) -> float:
     if attempt["compile"] is None or not attempt["compile"]["ok"]:
         return -1.0
     return attempt["diff_score"] if attempt["diff_score"] is not None else 0.0
+
+
+def best_attempt(attempts: list[Attempt]) -> Attempt:
+    """The best candidate so far; among equals the latest, so a rule that moved a compile error
+    further along (a new error) is built upon rather than thrown away."""
+    return max(attempts, key=lambda a: (attempt_score(a), a["number"]))

@@ -274,7 +274,7 @@ def _exports(servers: list[Server]) -> str:
 
 
 def _load_state(path: Path) -> list[Server]:
-    if not path.exists():
+    if not path.exists() or not path.read_text().strip():
         return []
     return [Server(**entry) for entry in json.loads(path.read_text())]
 

@@ -37,7 +37,17 @@ CANARY_GLOB = "/tmp/cutover_pwned*"
 ADAPTER_TIMEOUT_S = 3.0
 
 
-def load_corpus(engine: str) -> list[str]:
+GAP_LINE = re.compile(r"^--\s*known-gap\((\w+)\):\s*(.*)$")
+
+
+@dataclass
+class Hostile:
+    sql: str
+    gaps: dict[str, str]
+    """layer -> why that layer alone is known not to hold for this statement."""
+
+
+def load_corpus(engine: str) -> list[Hostile]:
     """Entries of a hostile corpus file; the text before the first separator is its header."""
     text = (HOSTILE_DIR / f"{engine}.sql").read_text(encoding="utf-8")
     chunks: list[list[str]] = [[]]
@@ -46,7 +56,13 @@ def load_corpus(engine: str) -> list[str]:
             chunks.append([])
         else:
             chunks[-1].append(line)
-    return [s for s in ("\n".join(c).strip() for c in chunks[1:]) if s]
+    entries = []
+    for chunk in chunks[1:]:
+        gaps = {m[1]: m[2] for m in map(GAP_LINE.match, chunk) if m}
+        sql = "\n".join(line for line in chunk if not GAP_LINE.match(line)).strip()
+        if sql:
+            entries.append(Hostile(sql, gaps))
+    return entries
 
 
 def _case_id(index: int, sql: str) -> str:
@@ -132,10 +148,9 @@ TABLE_LIST = {
              "AND table_type = 'BASE TABLE' ORDER BY 1",
 }
 TABLE_CONTENT = {
-    "postgres": 'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), '
-                '\'\')) FROM "{table}" t',
-    "mysql": "SELECT COUNT(*), MD5(GROUP_CONCAT(CONCAT_WS(',', t.*) ORDER BY 1 SEPARATOR '|')) "
-             "FROM `{table}` t",
+    "postgres": ['SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), '
+                 '\'\')) FROM "{table}" t'],
+    "mysql": ["SELECT COUNT(*) FROM `{table}`", "CHECKSUM TABLE `{table}`"],
 }
 SEQUENCES = {
     "postgres": "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -168,29 +183,34 @@ def _mysql_connect(url: str, multi: bool = False) -> Any:
                            client_flag=CLIENT.MULTI_STATEMENTS if multi else 0)
 
 
-def _query(engine: str, url: str, sql: str) -> list[tuple[Any, ...]]:
-    """Run one catalog/fingerprint query on its own connection; errors become a value."""
-    con = _pg_connect(url) if engine == "postgres" else _mysql_connect(url)
+def _connect(engine: str, url: str) -> Any:
+    return _pg_connect(url) if engine == "postgres" else _mysql_connect(url)
+
+
+def _query(con: Any, sql: str) -> list[tuple[Any, ...]]:
+    """One catalog/fingerprint query (autocommit); an error becomes part of the value."""
     try:
         cur = con.cursor()
         cur.execute(sql)
         return [tuple(str(v) for v in row) for row in cur.fetchall()]
     except Exception as exc:  # a dropped table is a difference, not a crash of the check
         return [("error", type(exc).__name__, str(exc).splitlines()[0])]
-    finally:
-        con.close()
 
 
 def fingerprint(engine: str, url: str) -> dict[str, Any]:
     db = make_url(url).database
-    out: dict[str, Any] = {name: _query(engine, url, sql.format(db=db))
-                           for name, sql in CATALOG[engine].items()}
-    for (table,) in _query(engine, url, TABLE_LIST[engine].format(db=db)):
-        out[f"table:{table}"] = _query(engine, url, TABLE_CONTENT[engine].format(table=table))
-    if SEQUENCES[engine]:
-        for (seq,) in _query(engine, url, SEQUENCES[engine]):
-            out[f"sequence:{seq}"] = _query(engine, url,
-                                            f'SELECT last_value, is_called FROM "{seq}"')
+    con = _connect(engine, url)
+    try:
+        out: dict[str, Any] = {name: _query(con, sql.format(db=db))
+                               for name, sql in CATALOG[engine].items()}
+        for (table,) in _query(con, TABLE_LIST[engine].format(db=db)):
+            out[f"table:{table}"] = [_query(con, sql.format(table=table))
+                                     for sql in TABLE_CONTENT[engine]]
+        if SEQUENCES[engine]:
+            for (seq,) in _query(con, SEQUENCES[engine]):
+                out[f"sequence:{seq}"] = _query(con, f'SELECT last_value, is_called FROM "{seq}"')
+    finally:
+        con.close()
     out["files"] = sorted(glob.glob(CANARY_GLOB))
     return out
 
@@ -222,8 +242,12 @@ class HostileDb:
 
     def reset(self) -> None:
         self.drop()
-        for stmt in CLEANUP[self.engine]:
-            _query(self.engine, self.server_url, stmt)
+        con = _connect(self.engine, self.server_url)
+        try:
+            for stmt in CLEANUP[self.engine]:
+                _query(con, stmt)
+        finally:
+            con.close()
         for path in glob.glob(CANARY_GLOB):
             Path(path).unlink(missing_ok=True)
         self.create()
@@ -237,6 +261,8 @@ def _hostile_db(engine: str, server_url: str) -> Iterator[HostileDb]:
     db = HostileDb(engine, server_url)
     db.create()
     assert db.baseline["files"] == [], f"canary files exist before the test: {CANARY_GLOB}"
+    broken = [k for k, v in db.baseline.items() if "'error'" in str(v)]
+    assert not broken, f"the fingerprint itself fails on {engine}: {broken}"
     try:
         yield db
     finally:
@@ -342,8 +368,16 @@ def _check(db: HostileDb, config: str, sql: str) -> None:
 
 
 def _cases(engine: str) -> list[Any]:
-    return [pytest.param(config, sql, id=f"{config}-{_case_id(i, sql)}")
-            for config in CONFIGS for i, sql in enumerate(load_corpus(engine))]
+    cases = []
+    for config in CONFIGS:
+        for i, entry in enumerate(load_corpus(engine)):
+            gap = entry.gaps.get(config)
+            # strict: once the layer is fixed the case passes, fails as XPASS, and the
+            # known-gap line must go.
+            marks = [pytest.mark.xfail(strict=True, reason=f"known gap: {gap}")] if gap else []
+            cases.append(pytest.param(config, entry.sql, marks=marks,
+                                      id=f"{config}-{_case_id(i, entry.sql)}"))
+    return cases
 
 
 # ---------------------------------------------------------------- the tests
@@ -351,7 +385,8 @@ def test_corpus_is_large_enough() -> None:
     for engine in ("postgres", "mysql"):
         entries = load_corpus(engine)
         assert len(entries) >= 60, f"{engine}: only {len(entries)} hostile statements"
-        assert all(SEPARATOR not in e for e in entries)
+        assert all(set(e.gaps) <= set(CONFIGS) - {"all"} for e in entries), \
+            "every layer together must always hold: no known gap for 'all'"
 
 
 @pytest.mark.parametrize(("config", "sql"), _cases("postgres"))

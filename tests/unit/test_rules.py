@@ -210,3 +210,23 @@ def test_apply_rule_returns_none_when_nothing_changes() -> None:
     assert catalog.apply_rule(catalog.get("nocase_like.like_to_ilike"), "SELECT x FROM t",
                               ctx) is None
     assert catalog.apply_rule(catalog.get("nocase_like.like_to_ilike"), "SELECT (", ctx) is None
+
+
+def test_integer_division_guesses_unknown_columns_only_on_that_diagnosis() -> None:
+    rule = catalog.get("typed_source_duckdb.integer_division")
+    sql = "SELECT SUM(units) / NULLIF(COUNT(*), 0) AS avg_units FROM order_totals"
+    ratio = _ctx(causes=frozenset({"ratio"}))
+    assert catalog.apply_rule(rule, sql, ratio) is None
+    int_div = _ctx(causes=frozenset({"integer_division"}))
+    assert catalog.apply_rule(rule, sql, int_div) == (
+        "SELECT SUM(units) // NULLIF(COUNT(*), 0) AS avg_units FROM order_totals")
+
+
+def test_bare_column_keeps_its_output_name() -> None:
+    ctx = _ctx(compile_error='column "status" must appear in the GROUP BY clause or must be '
+                             'part of an aggregate function')
+    out = catalog.apply_rule(catalog.get("sqlite_duckdb.bare_columns"),
+                             "SELECT order_id, status, SUM(qty) AS units FROM t GROUP BY order_id",
+                             ctx)
+    assert out == ("SELECT order_id, ANY_VALUE(status) AS status, SUM(qty) AS units FROM t "
+                   "GROUP BY order_id")

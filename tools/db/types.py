@@ -56,3 +56,30 @@ def from_declared(declared: str) -> str:
         return decimal(38, 10)
     # SQLite's NUMERIC affinity for anything else; TEXT is the safe carrier for unknowns.
     return TEXT if t == "" else FLOAT if t == "numeric" else TEXT
+
+
+def from_arrow(dtype) -> str:  # type: ignore[no-untyped-def]
+    """Canonical type of an Arrow column (what a query result says about its columns)."""
+    import pyarrow as pa
+
+    if pa.types.is_boolean(dtype):
+        return BOOL
+    if pa.types.is_integer(dtype):
+        return INT
+    if pa.types.is_floating(dtype):
+        return FLOAT
+    if pa.types.is_decimal(dtype):
+        # DuckDB's HUGEINT (what SUM of BIGINT returns) reaches Arrow as decimal(38,0): it is an
+        # integer, and division rules must see it as one.
+        if dtype.scale == 0 and dtype.precision >= 38:
+            return INT
+        return decimal(dtype.precision, dtype.scale)
+    if pa.types.is_date(dtype):
+        return DATE
+    if pa.types.is_timestamp(dtype):
+        return TIMESTAMPTZ if dtype.tz else TIMESTAMP
+    if pa.types.is_time(dtype):
+        return TIME
+    if pa.types.is_binary(dtype) or pa.types.is_large_binary(dtype):
+        return BLOB
+    return TEXT

@@ -36,7 +36,8 @@ def like_to_ilike(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | No
 LIKE_NOCASE = Rule(
     id="nocase_like.like_to_ilike",
     pairs=pairs(NOCASE_LIKE_SOURCES, ILIKE_TARGETS),
-    fixes=frozenset({"case", "missing_rows", "extra_rows", "values", "duplicates"}),
+    # "ratio": a LIKE filter under COUNT/SUM shows up as counts scaled by a factor.
+    fixes=frozenset({"case", "missing_rows", "extra_rows", "values", "duplicates", "ratio"}),
     error_pattern=None,
     why="SQLite's LIKE ignores ASCII case: email LIKE '%@example.com' also matches "
         "'Ann@EXAMPLE.COM'. DuckDB's LIKE is case-sensitive, so the same filter drops those "

@@ -144,17 +144,19 @@ SELECT n,
        CASE WHEN n % 10 = 0 THEN 15 WHEN n % 5 = 0 THEN 5 ELSE 0 END
 FROM seq;
 
--- 1 to 4 lines per order.
+-- 1 to 4 lines per order. The order_id / 97 term keeps a customer's orders from repeating the
+-- same basket (every 1200th order would otherwise be identical), so no customer has two
+-- orders of the same value.
 INSERT INTO order_items
 WITH RECURSIVE k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k WHERE k < 4)
 SELECT o.order_id * 10 + k.k,
        o.order_id,
-       1 + (o.order_id * 31 + k.k * 17) % 60,
-       1 + (o.order_id + k.k * 3) % 5,
+       1 + (o.order_id * 31 + k.k * 17 + o.order_id / 97) % 60,
+       1 + (o.order_id + k.k * 3 + o.order_id / 89) % 5,
        p.list_price
 FROM orders AS o
-JOIN k ON k.k <= 1 + (o.order_id * 3) % 4
-JOIN products AS p ON p.product_id = 1 + (o.order_id * 31 + k.k * 17) % 60;
+JOIN k ON k.k <= 1 + (o.order_id * 3 + o.order_id / 53) % 4
+JOIN products AS p ON p.product_id = 1 + (o.order_id * 31 + k.k * 17 + o.order_id / 97) % 60;
 
 -- One payment per order that was not cancelled; a few refunded; some paid late.
 INSERT INTO payments

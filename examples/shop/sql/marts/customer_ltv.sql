@@ -10,4 +10,4 @@ SELECT c.customer_id,
 FROM stg_customers AS c
 LEFT JOIN orders AS o ON o.customer_id = c.customer_id
 LEFT JOIN payments AS p ON p.order_id = o.order_id AND p.is_refunded = 0
-GROUP BY c.customer_id;
+GROUP BY c.customer_id, c.first_name, c.last_name, c.is_vip;

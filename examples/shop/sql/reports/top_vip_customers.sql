@@ -1,4 +1,6 @@
--- The twenty VIP customers who paid the most, with their order history.
+-- The twenty VIP customers who paid the most, with their order history. Sorted on the amount
+-- rounded to cents, then the id: float sums may differ in the last bit between engines, and
+-- customers who paid the same must still come out in one order.
 SELECT l.customer_id,
        l.first_name,
        l.last_name,
@@ -9,5 +11,5 @@ SELECT l.customer_id,
 FROM customer_ltv AS l
 JOIN customer_order_stats AS s ON s.customer_id = l.customer_id
 WHERE l.is_vip = 1
-ORDER BY l.lifetime_paid DESC, l.customer_id
+ORDER BY ROUND(l.lifetime_paid, 2) DESC, l.customer_id
 LIMIT 20;
