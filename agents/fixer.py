@@ -8,6 +8,7 @@ object is finalised with its best candidate and the verdict that candidate earne
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -46,7 +47,7 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
         except CutoverError:
             sql = None
         if sql and sql not in tried_sql:
-            reason = f"{_problem(best, result)} -> rule {rule.id}: {rule.why.split('.')[0]}"
+            reason = f"{_problem(best, result)} -> rule {rule.id}: {_first_sentence(rule.why)}"
             new_attempt(result, f"rule:{rule.id}", reason, sql)
             ctx.tracer.event("sql_version", attempt=len(result["attempts"]),
                              origin=f"rule:{rule.id}", sql=sql)
@@ -69,6 +70,11 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
     why = "no rule in the catalog applies" + ("" if ctx.llm_enabled else
                                               " and no LLM is configured")
     return {"results": {name: _finalise(ctx, name, spec["kind"], result, why)}}
+
+
+def _first_sentence(text: str) -> str:
+    # split on a full stop followed by a space: "CAST(2.7 AS INTEGER)" must stay whole
+    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
 
 
 def _problem(best: Attempt, result: ObjectResult) -> str:

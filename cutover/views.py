@@ -57,12 +57,16 @@ def print_summary(console: Console, report: dict[str, Any] | None, run_dir: Path
         return
     table = Table(title=f"run {report['run_id']} · {report['source']['dialect']} → "
                         f"{report['target']['dialect']}")
-    for col in ("object", "kind", "verdict", "attempts", "fixed by"):
-        table.add_column(col)
+    table.add_column("object", no_wrap=True)
+    table.add_column("kind")
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("tries", justify="right")
+    table.add_column("fixed by", overflow="fold")
     for o in report["objects"]:
         color = COLORS.get(o["verdict"], "white")
-        table.add_row(o["name"], o["kind"], f"[{color}]{o['verdict']}[/]", str(o["attempts"]),
-                      ", ".join(o["fixed_by"]) or "")
+        fixes = ", ".join(step.removeprefix("rule:") for step in o["fixed_by"])
+        table.add_row(o["name"], o["kind"].replace("table_as_select", "ctas"),
+                      f"[{color}]{o['verdict']}[/]", str(o["attempts"]), fixes)
     console.print(table)
     counts = ", ".join(f"{v} {n}" for v, n in report["counts"].items() if n)
     console.print(f"[bold]{report['total']} objects[/]: {counts}; "

@@ -67,8 +67,8 @@ def postgres_available() -> bool:
 
 
 def mariadb_available() -> bool:
-    return all(shutil.which(b) for b in ("mariadbd", "mariadb-install-db", "mariadb-admin")) \
-        or Path("/usr/sbin/mariadbd").exists() and bool(shutil.which("mariadb-install-db"))
+    tools = all(shutil.which(b) for b in ("mariadb-install-db", "mariadb-admin"))
+    return tools and Path(_mariadbd()).exists()
 
 
 def _mariadbd() -> str:
@@ -93,6 +93,8 @@ def _chown(path: Path, user: str) -> None:
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As the servers bind: a port in TIME_WAIT from a just-stopped server is free.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -23,7 +23,9 @@ def describe_event(e: dict[str, Any]) -> str:
     if kind == "compile":
         return "ok" if e.get("ok") else f"{e.get('error_kind')}: {_short(e.get('error'))}"
     if kind == "diff":
-        return f"{e.get('verdict')}: {_short(e.get('summary'), 200)}"
+        summary = str(e.get("summary") or "")
+        prefix = "" if summary.startswith(str(e.get("verdict"))) else f"{e.get('verdict')}: "
+        return prefix + _short(summary, 200)
     if kind == "llm_call":
         return (f"{e.get('prompt_id')}#{e.get('prompt_hash')} {e.get('model')} tokens "
                 f"{e.get('input_tokens')}+{e.get('output_tokens')} in {e.get('latency_s')} s"
