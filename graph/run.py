@@ -51,8 +51,9 @@ def _versions() -> dict[str, str]:
 
 def _git_rev() -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=5, cwd=Path(__file__).parent).stdout.strip() or None
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=5, cwd=Path(__file__).parent)
+        return done.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -145,7 +146,8 @@ def _apply(ctx: Context, state: MigrationState, target: Any) -> None:
     """--apply: copy loaded base tables, then every object at parity, to the real schema."""
     promotions: list[tuple[str, str, str]] = []
     if ctx.loader_mode == "copy":
-        promotions += [(t["table"], "table_as_select", f"SELECT * FROM {target.qualified(t['table'])}")
+        promotions += [(t["table"], "table_as_select",
+                        f"SELECT * FROM {target.qualified(t['table'])}")
                        for t in state.get("loaded") or [] if t["ok"]]
     for name in state.get("order") or []:
         result, spec = state["results"][name], state["objects"][name]

@@ -16,10 +16,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from tools.errors import GuardRefused, SandboxViolation
+
 # sqlglot logs a warning for every EXPLAIN it falls back to parsing as a Command.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
-
-from tools.errors import GuardRefused, SandboxViolation
 
 __all__ = ["GuardRefused", "check_read_only", "check_sandbox_write"]
 

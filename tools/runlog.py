@@ -27,7 +27,8 @@ class RunLog:
 
     def events_for(self, obj: str | None = None, node: str | None = None) -> list[dict[str, Any]]:
         return [e for e in self.events
-                if (obj is None or e.get("object") == obj) and (node is None or e.get("node") == node)]
+                if (obj is None or e.get("object") == obj)
+                and (node is None or e.get("node") == node)]
 
 
 def run_path(runs_dir: Path, run_id: str) -> Path:

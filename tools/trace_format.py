@@ -37,6 +37,8 @@ def describe_event(e: dict[str, Any]) -> str:
     if kind in ("error", "finalise"):
         return _short(e.get("error") or f"{e.get('verdict')}: {e.get('why')}", 200)
     if kind == "load":
-        return f"{e.get('table')}: {e.get('rows')} rows" + ("" if e.get("ok") else f" {e.get('error')}")
+        failed = "" if e.get("ok") else f" {e.get('error')}"
+        return f"{e.get('table')}: {e.get('rows')} rows{failed}"
     skip = {"ts", "seq", "kind", "node", "object"}
-    return _short(", ".join(f"{k}={v}" for k, v in e.items() if k not in skip and v is not None))
+    rest = ", ".join(f"{k}={v}" for k, v in e.items() if k not in skip and v is not None)
+    return _short(rest)

@@ -270,3 +270,27 @@ def test_sandbox_lifecycle(engine: str, make_url_for: Callable[[str, str], str])
         assert target.sandbox is None
     finally:
         target.close()
+
+
+# Many batches of one result must share one schema, even where the first batch had to guess.
+MULTI_BATCH = {
+    "postgres": ("SELECT g, g::numeric / 7 AS ratio, sum(g::numeric) OVER (ORDER BY g) AS run "
+                 "FROM generate_series(1, 40) g"),
+    "mysql": ("SELECT seq AS g, seq / 7 AS ratio, CAST(seq AS TIME) AS t "
+              "FROM seq_1_to_40"),
+}
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_batches_share_one_schema(engine: str, make_url_for: Callable[[str, str], str]) -> None:
+    adapter = open_adapter(make_url_for(engine, "source"), "source")
+    try:
+        batches = list(adapter.read_batches(MULTI_BATCH[engine], batch_rows=7))
+        whole = adapter.read_arrow(MULTI_BATCH[engine])
+    finally:
+        adapter.close()
+    assert len(batches) == 6
+    assert len({b.schema for b in batches}) == 1
+    assert whole.num_rows == 40
+    ratio = whole.column("ratio").to_pylist()
+    assert abs(float(ratio[-1]) - 40 / 7) < 1e-3

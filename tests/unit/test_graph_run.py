@@ -54,8 +54,9 @@ def test_every_node_runs_and_the_fixer_repairs_integer_division(tmp_path, run_pr
 
 
 def test_planted_wrong_translation_is_caught_as_mismatch(tmp_path, run_project):
-    from agents.llm import ScriptedChatModel
     from langchain_core.messages import AIMessage
+
+    from agents.llm import ScriptedChatModel
 
     project = make_project(tmp_path / "p", {"sql/q.sql": "SELECT id, qty * 2 AS dbl FROM orders;"})
     wrong = "SELECT id, qty * 2 + CASE WHEN id = 4 THEN 1 ELSE 0 END AS dbl FROM orders"
@@ -115,7 +116,8 @@ def test_dependants_of_a_failed_object_are_blocked(tmp_path, run_project):
 
 
 def test_source_is_never_written(tmp_path, run_project):
-    project = make_project(tmp_path / "p", {"sql/a.sql": "CREATE TABLE big AS SELECT * FROM orders;"})
+    project = make_project(tmp_path / "p",
+                           {"sql/a.sql": "CREATE TABLE big AS SELECT * FROM orders;"})
     source = project / "data" / "source.sqlite"
     before = source.read_bytes()
     outcome = run_project(project)

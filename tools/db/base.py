@@ -129,10 +129,13 @@ class Adapter:
         return '"' + name.replace('"', '""') + '"'
 
     def qualified(self, name: str) -> str:
-        return f"{self.quote(self.sandbox)}.{self.quote(name)}" if self.sandbox else self.quote(name)
+        if not self.sandbox:
+            return self.quote(name)
+        return f"{self.quote(self.sandbox)}.{self.quote(name)}"
 
     def create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
-        cols = ", ".join(f"{self.quote(c['name'])} {self.ddl_type(c['canonical'])}" for c in columns)
+        cols = ", ".join(f"{self.quote(c['name'])} {self.ddl_type(c['canonical'])}"
+                         for c in columns)
         self.execute(f"CREATE OR REPLACE TABLE {self.qualified(name)} ({cols})")
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:

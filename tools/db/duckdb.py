@@ -76,10 +76,11 @@ class DuckDBAdapter(Adapter):
 
     def tables(self) -> list[dict[str, Any]]:
         rows = self._con.execute(
-            "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name IN (SELECT table_name FROM "
-            "information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = "
-            "current_schema()) ORDER BY table_name, ordinal_position").fetchall()
+            "SELECT table_name, column_name, data_type, is_nullable "
+            "FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name IN (SELECT table_name FROM information_schema.tables "
+            "WHERE table_type = 'BASE TABLE' AND table_schema = current_schema()) "
+            "ORDER BY table_name, ordinal_position").fetchall()
         pks = self._con.execute(
             "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
             "WHERE constraint_type = 'PRIMARY KEY' AND schema_name = current_schema()").fetchall()

@@ -17,6 +17,7 @@ from tools.errors import (
     CompileFailed,
     ConfigError,
     ConnectionLost,
+    CutoverError,
     GuardRefused,
     QueryFailed,
     SandboxViolation,
@@ -67,6 +68,25 @@ def _column(values: list[Any], arrow_type: pa.DataType | None) -> pa.Array:
         return pa.array(values, type=arrow_type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _conform(names: list[str], arrays: list[pa.Array],
+             settled: list[pa.DataType] | None) -> list[pa.Array]:
+    """Every batch of one result gets the first batch's schema (a text fallback decided in
+    the first batch sticks); a later batch that cannot take it is an error naming the column."""
+    if settled is None:
+        return arrays
+    out = []
+    for name, array, wanted in zip(names, arrays, settled, strict=True):
+        if array.type != wanted:
+            try:
+                array = array.cast(wanted)  # safe cast: refuses to lose digits or overflow
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise QueryFailed(f"column {name!r}: later rows do not fit the type {wanted} "
+                                  f"taken from the first rows ({exc}); CAST it in the "
+                                  f"query") from exc
+        out.append(array)
+    return out
 
 
 def _time_of_day(value: Any) -> Any:
@@ -189,12 +209,14 @@ class MySQLAdapter(Adapter):
                      for i, d in enumerate(description)]
             self._last_schema = pa.schema([pa.field(n, t or pa.null())
                                            for n, t in zip(names, types, strict=True)])
+            settled: list[pa.DataType] | None = None
             while rows := cur.fetchmany(batch_rows):
                 columns = list(zip(*rows, strict=True))
-                yield pa.RecordBatch.from_arrays(
-                    [self._array(list(c), d[1], t)
-                     for c, d, t in zip(columns, description, types, strict=True)],
-                    names=names)
+                arrays = [self._array(list(c), d[1], t)
+                          for c, d, t in zip(columns, description, types, strict=True)]
+                arrays = _conform(names, arrays, settled)
+                settled = [a.type for a in arrays]
+                yield pa.RecordBatch.from_arrays(arrays, names=names)
 
     @staticmethod
     def _arrow_type(desc: tuple[Any, ...], field: Any) -> pa.DataType | None:
@@ -373,7 +395,7 @@ class MySQLAdapter(Adapter):
 
     # ---------------------------------------------------------------- errors
     def _classify(self, exc: Exception, sql: str) -> Exception:
-        if isinstance(exc, (GuardRefused, SandboxViolation, ConfigError)):
+        if isinstance(exc, CutoverError):  # already ours (guard, sandbox, schema drift)
             return exc
         if not isinstance(exc, self._pymysql.Error):
             return super()._classify(exc, sql)

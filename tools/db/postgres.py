@@ -16,6 +16,7 @@ from tools.errors import (
     CompileFailed,
     ConfigError,
     ConnectionLost,
+    CutoverError,
     GuardRefused,
     QueryFailed,
     SandboxViolation,
@@ -66,6 +67,33 @@ def _numeric_type(precision: int | None, scale: int | None) -> pa.DataType | Non
     if precision is None or precision > 38:
         return None
     return pa.decimal128(precision, scale or 0)
+
+
+def _settle(names: list[str], declared: list[pa.DataType | None], arrays: list[pa.Array],
+            settled: list[pa.DataType] | None) -> tuple[list[pa.Array], list[pa.DataType]]:
+    """Give every batch of one result the schema of its first batch.
+
+    The first batch decides (typed, inferred, or text fallback); inferred decimals
+    (unconstrained numeric, e.g. SUM/AVG results) widen to 38 digits so that larger values
+    in later batches still fit. A later batch that cannot take the settled type is an error
+    that names the column, never a silently different schema.
+    """
+    if settled is None:
+        arrays = [a.cast(pa.decimal128(38, min(a.type.scale, 37)))
+                  if d is None and pa.types.is_decimal128(a.type) else a
+                  for a, d in zip(arrays, declared, strict=True)]
+        return arrays, [a.type for a in arrays]
+    out = []
+    for name, array, wanted in zip(names, arrays, settled, strict=True):
+        if array.type != wanted:
+            try:
+                array = array.cast(wanted)  # safe cast: refuses to lose digits or overflow
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise QueryFailed(f"column {name!r}: later rows do not fit the type {wanted} "
+                                  f"taken from the first rows ({exc}); CAST it in the "
+                                  f"query") from exc
+        out.append(array)
+    return out, settled
 
 
 class PostgresAdapter(Adapter):
@@ -166,11 +194,12 @@ class PostgresAdapter(Adapter):
             types = [self._arrow_type(d) for d in cur.description or []]
             self._last_schema = pa.schema([pa.field(n, t or pa.null())
                                            for n, t in zip(names, types, strict=True)])
+            settled: list[pa.DataType] | None = None
             while rows := cur.fetchmany(batch_rows):
                 columns = list(zip(*rows, strict=True))
-                yield pa.RecordBatch.from_arrays(
-                    [_column(list(c), t) for c, t in zip(columns, types, strict=True)],
-                    names=names)
+                raw = [_column(list(c), t) for c, t in zip(columns, types, strict=True)]
+                arrays, settled = _settle(names, types, raw, settled)
+                yield pa.RecordBatch.from_arrays(arrays, names=names)
 
     @staticmethod
     def _arrow_type(column: Any) -> pa.DataType | None:
@@ -313,7 +342,7 @@ class PostgresAdapter(Adapter):
 
     # ---------------------------------------------------------------- errors
     def _classify(self, exc: Exception, sql: str) -> Exception:
-        if isinstance(exc, (GuardRefused, SandboxViolation, ConfigError)):
+        if isinstance(exc, CutoverError):  # already ours (guard, sandbox, schema drift)
             return exc
         if not isinstance(exc, self._psycopg.Error):
             return super()._classify(exc, sql)

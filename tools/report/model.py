@@ -65,7 +65,8 @@ def _object_entry(spec: ObjectSpec, result: ObjectResult, dialect: str) -> dict[
     }
 
 
-def build_report(state: MigrationState, spec_info: dict[str, Any], seconds: float) -> dict[str, Any]:
+def build_report(state: MigrationState, spec_info: dict[str, Any],
+                 seconds: float) -> dict[str, Any]:
     objects = state.get("objects") or {}
     results = state.get("results") or {}
     dialect = spec_info["target"]["dialect"]
