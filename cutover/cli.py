@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import sys
@@ -130,6 +131,8 @@ def translate(
 
 
 def main() -> None:  # pragma: no cover - console entry
+    # Checkpoints hold plain data only; strict msgpack refuses anything else on resume.
+    os.environ.setdefault("LANGGRAPH_STRICT_MSGPACK", "true")
     try:
         app()
     except KeyboardInterrupt:

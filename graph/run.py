@@ -20,6 +20,7 @@ from agents.llm import build_chat_model
 from graph.builder import build_graph
 from graph.context import Context
 from graph.state import MigrationState
+from prompts.loader import prompt_set_hashes
 from tools.db.connections import Connections
 from tools.errors import CutoverError
 from tools.runlog import CHECKPOINTS, EVENTS, SPEC
@@ -58,6 +59,13 @@ def _git_rev() -> str | None:
         return None
 
 
+def _prompt_hashes(prompt_set: str) -> dict[str, str] | str:
+    try:
+        return prompt_set_hashes(prompt_set)
+    except CutoverError as exc:  # a bad prompt set only matters once the LLM is called
+        return f"unavailable: {exc}"
+
+
 def engine_label(ctx: Context) -> str:
     if ctx.llm_enabled:
         return f"llm:{ctx.llm_model or 'custom'} ({ctx.llm_mode}) + sqlglot + rules"
@@ -75,7 +83,8 @@ def _write_spec(ctx: Context, redactor: Redactor, project: str) -> None:
                      "llm_mode": ctx.llm_mode, "llm_model": ctx.llm_model,
                      "llm_base_url": ctx.llm_base_url, "prompt_set": ctx.prompt_set,
                      "privacy": ctx.privacy, "float_tolerance": vars(ctx.float_tolerance)},
-        "versions": _versions(), "git_rev": _git_rev(), "extra": ctx.extra,
+        "prompts": _prompt_hashes(ctx.prompt_set), "versions": _versions(),
+        "git_rev": _git_rev(), "extra": ctx.extra,
     }
     (ctx.run_dir / SPEC).write_text(json.dumps(redactor.data(spec), indent=2, default=str),
                                     encoding="utf-8")
