@@ -22,7 +22,7 @@ def compiler_checker(state: MigrationState, runtime: Runtime[Context]) -> dict[s
     ctx = runtime.context
     name, result = current(state)
     spec = state["objects"][name]
-    target = ctx.connections.target()
+    target = ctx.target()
     sql = result["candidate_sql"] or ""
     create = target.create_object_sql(spec["kind"], name, sql)
     statement = create or f"EXPLAIN {sql}"

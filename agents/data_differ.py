@@ -26,11 +26,11 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
     attempt = result["attempts"][-1]
     start = time.perf_counter()
     try:
-        source_rows = ctx.connections.source().read_arrow(spec["source_query"])
+        source_rows = ctx.source().read_arrow(spec["source_query"])
     except CutoverError as exc:
         # The source side failing is never the candidate's fault: no fixing, say why.
         return {"results": {name: finish(result, "blocked", f"source query failed: {exc}")}}
-    target = ctx.connections.target()
+    target = ctx.target()
     query = (f"SELECT * FROM {target.qualified(name)}"
              if spec["kind"] in ("view", "table_as_select") else result["candidate_sql"])
     try:

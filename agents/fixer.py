@@ -105,7 +105,7 @@ def _schema(ctx: Context, state: MigrationState, name: str) -> dict[str, dict[st
     codebase objects it depends on as they now exist in the sandbox."""
     schema = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
               for t in state.get("base_tables") or []}
-    target = ctx.connections.target()
+    target = ctx.target()
     for dep in state["objects"][name]["depends_on"]:
         if state["results"][dep]["status"] in ABSENT_ON_TARGET:
             continue
@@ -124,15 +124,17 @@ def _finalise(ctx: Context, name: str, kind: str, result: ObjectResult, why: str
     if best is not result["attempts"][-1] and verdict == "mismatch":
         _restore(ctx, kind, name, best["sql"])
     result["candidate_sql"] = best["sql"]
-    detail = (best["compile"] or {}).get("error") if verdict == "compile_error" \
-        else best["diff_summary"]
+    if verdict == "compile_error":
+        detail = best["compile"]["error"] if best["compile"] else None
+    else:
+        detail = best["diff_summary"]
     ctx.tracer.event("finalise", verdict=verdict, why=why, best_attempt=best["number"])
     return finish(result, verdict, f"{why}; best attempt #{best['number']}: {detail}")
 
 
 def _restore(ctx: Context, kind: str, name: str, sql: str) -> None:
     """Dependants build on the sandbox object: make it the best candidate, not the last."""
-    target = ctx.connections.target()
+    target = ctx.target()
     statement = target.create_object_sql(kind, name, sql)
     if statement:
         try:

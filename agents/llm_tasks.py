@@ -26,13 +26,14 @@ class LLMOutcome:
 
 
 def _tools(ctx: Context) -> list[Any]:
-    return fixer_tools(source=ctx.connections.source(), target=ctx.connections.target(),
+    return fixer_tools(source=ctx.source(), target=ctx.target(),
                        source_dialect=ctx.source_dialect, target_dialect=ctx.target_dialect,
                        rows_cap=ctx.llm_rows_cap, privacy=ctx.privacy)
 
 
 def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
          calls_left: int, tokens_left: int) -> LLMOutcome:
+    assert ctx.chat_model is not None, "LLM tasks run only when a chat model is configured"
     prompt = load_prompt(agent, ctx.prompt_set)
     variables = {"source_dialect": ctx.source_dialect, "target_dialect": ctx.target_dialect,
                  "rows_cap": ctx.llm_rows_cap, "privacy": ctx.privacy, **variables}

@@ -19,7 +19,7 @@ def loader(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
     tables = state.get("base_tables") or []
     if not tables:
         return {"loaded": [], "load_error": None}
-    source, target = ctx.connections.source(), ctx.connections.target()
+    source, target = ctx.source(), ctx.target()
     if not target.RUNS_HERE:
         return {"loaded": [], "load_error": None}
     results = []

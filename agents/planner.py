@@ -23,7 +23,7 @@ def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
         raise PlanError(f"no SQL files match {ctx.codebase} in {ctx.project_dir}; check "
                         f"[project] codebase in cutover.toml")
     found = read_objects(ctx.project_dir, files, ctx.source_dialect)
-    source = ctx.connections.source()
+    source = ctx.source()
     tables, views = catalog.introspect(ctx.source_url, source)
     table_names = {t["name"].lower(): t for t in tables}
     on_source = set(table_names) | {v.lower() for v in views}

@@ -3,6 +3,7 @@ constructs it cannot carry; the LLM only where that path cannot finish (or when 
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
@@ -23,8 +24,7 @@ def translator(state: MigrationState, runtime: Runtime[Context]) -> dict[str, An
         return {"current": None}
     ctx.tracer.object = name
     spec = state["objects"][name]
-    result = dict(state["results"][name])  # type: ignore[assignment]
-    result["attempts"] = list(result["attempts"])
+    result: ObjectResult = copy.deepcopy(state["results"][name])
     result["status"] = "translating"
     blocked = _blocked_reason(state, spec)
     if blocked:
@@ -40,10 +40,10 @@ def translator(state: MigrationState, runtime: Runtime[Context]) -> dict[str, An
         if not ctx.llm_enabled:
             return _done(name, finish(result, "unsupported", f"{exc} (no LLM configured to "
                                       f"translate it; see [llm] in cutover.toml)"), 0, 0)
-        sql, calls, tokens = _llm_translate(ctx, state, spec, str(exc), None)
-        origin, reason = "llm-translate", f"sqlglot could not translate: {exc}"
-        if sql is None:
+        llm_sql, calls, tokens = _llm_translate(ctx, state, spec, str(exc), None)
+        if llm_sql is None:
             return _done(name, finish(result, "unsupported", str(exc)), calls, tokens)
+        sql, origin, reason = llm_sql, "llm-translate", f"sqlglot could not translate: {exc}"
     except CutoverError as exc:
         return _done(name, finish(result, "unsupported", str(exc)), 0, 0)
 
@@ -54,11 +54,11 @@ def translator(state: MigrationState, runtime: Runtime[Context]) -> dict[str, An
     new_attempt(result, origin, reason, sql)
     ctx.tracer.event("sql_version", attempt=len(result["attempts"]), origin=origin, sql=sql)
     result["seconds"] = round(result["seconds"] + time.perf_counter() - start, 4)
-    if not ctx.connections.target().RUNS_HERE:
+    if not ctx.target().RUNS_HERE:
         return _done(name, finish(result, "skipped", f"{ctx.target_dialect} has no engine on "
                                   f"this machine: translated only, not compiled or diffed"),
                      calls, tokens)
-    return _done(name, result, calls, tokens)  # type: ignore[arg-type]
+    return _done(name, result, calls, tokens)
 
 
 def _done(name: str, result: ObjectResult, calls: int, tokens: int) -> dict[str, Any]:

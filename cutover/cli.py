@@ -7,6 +7,7 @@ import secrets
 import shutil
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from cutover import config as cfgmod
 from cutover import views
 from tools.errors import CutoverError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Migrate a SQL codebase between databases and prove it with the data.")
 console = Console()
 err = Console(stderr=True)
@@ -72,6 +73,14 @@ def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool
         _fail(f"{exc}\n(run {run_id}: anything finished is kept in {runs_dir / run_id}; "
               f"after fixing the cause, `cutover run --resume {run_id}` continues it)"
               if (runs_dir / run_id / "spec.json").exists() else exc)
+        return
+    except Exception as exc:  # a bug of ours: keep the details, tell the user how to go on
+        crash = runs_dir / run_id / "crash.txt"
+        crash.parent.mkdir(parents=True, exist_ok=True)
+        crash.write_text(traceback.format_exc(), encoding="utf-8")
+        _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in Cutover; the "
+              f"details are in {crash}. Finished work is kept: `cutover run --resume {run_id}` "
+              f"continues the run.", code=3)
         return
     views.print_summary(console, outcome.report, outcome.run_dir)
     if outcome.report and not views.all_at_parity(outcome.report):

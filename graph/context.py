@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from tools.db.base import Adapter
     from tools.db.connections import Connections
     from tools.trace import Tracer
+
+
+def _null_tracer() -> Tracer:
+    from tools.trace import NullTracer
+
+    return NullTracer()
 
 
 @dataclass(frozen=True)
@@ -89,14 +96,26 @@ class Context:
     """Rows of data at most shown to the LLM per tool result."""
     privacy: Literal["normal", "strict"] = "normal"
     """strict: no data values are sent to the LLM, only counts, types and diagnoses."""
-    tracer: Tracer | None = field(default=None, repr=False)
-    """Writes events.jsonl (set by graph.run)."""
+    tracer: Tracer = field(default_factory=lambda: _null_tracer(), repr=False)
+    """Writes events.jsonl (set by graph.run; a no-op tracer until then)."""
     connections: Connections | None = field(default=None, repr=False)
     """Open source/target adapters for this run (set by graph.run)."""
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     """The chat model; None = deterministic engine. Built by agents.llm or injected by tests."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form settings recorded in spec.json (e.g. the eval case id)."""
+
+    def source(self) -> Adapter:
+        """The open read-only source adapter."""
+        if self.connections is None:
+            raise RuntimeError("Context.connections is set by graph.run before any node runs")
+        return self.connections.source()
+
+    def target(self) -> Adapter:
+        """The open target adapter, inside the run's sandbox."""
+        if self.connections is None:
+            raise RuntimeError("Context.connections is set by graph.run before any node runs")
+        return self.connections.target()
 
     @property
     def sandbox(self) -> str:

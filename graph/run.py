@@ -141,7 +141,7 @@ def _post_run(ctx: Context, state: MigrationState) -> None:
     """The explicit steps after the graph: promote verified objects, then clean the sandbox."""
     if not (state.get("objects") and ctx.connections):
         return
-    target = ctx.connections.target()
+    target = ctx.target()
     if not target.RUNS_HERE:
         return
     if ctx.apply:

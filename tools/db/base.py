@@ -146,8 +146,8 @@ class Adapter:
         table = self.read_arrow(f"SELECT COUNT(*) AS n FROM {where}")
         return int(table.column(0)[0].as_py())
 
-    def promote(self, name: str, kind: str) -> None:
-        """--apply: copy one verified object from the sandbox to the real schema."""
+    def promote(self, name: str, kind: str, sql: str) -> None:
+        """--apply: create one verified object (view or table from `sql`) in the real schema."""
         raise NotImplementedError
 
     def close(self) -> None:

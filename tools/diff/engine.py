@@ -46,6 +46,9 @@ class JoinFigures:
         return not (self.only_source or self.only_target or self.changed)
 
 
+BOTH = "(s_rid IS NOT NULL AND t_rid IS NOT NULL)"
+
+
 def ranked(
     con: duckdb.DuckDBPyConnection,
     src: str,
@@ -96,7 +99,10 @@ def join(
     plans: list[ColumnPlan],
     name: str,
 ) -> str:
-    """Full outer join of the normalised sides on `key` into temp table `name`.
+    """Full outer join of the normalised sides on `key` into temp table `name`, keeping only
+    rows that are not exactly equal (one-sided, changed or tolerated): at parity almost nothing
+    is materialised, which keeps the join one streaming pass. `figures` adds the equal rows
+    back from the row count.
 
     Columns: s_rid/t_rid (NULL when the row is on one side only), s_v<i>/t_v<i>,
     s_n<i>/t_n<i> for numerics, eq_<i> (exactly equal) and ok_<i> (within tolerance).
@@ -111,9 +117,12 @@ def join(
     for p in plans:
         flags.append(f"(s_{p.v} IS NOT DISTINCT FROM t_{p.v}) AS eq_{p.index}")
         flags.append(f"{_ok_expr(p)} AS ok_{p.index}")
+    all_eq = " AND ".join(f"eq_{p.index}" for p in plans) or "TRUE"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT *, {', '.join(flags) or 'TRUE AS _'} "
-        f"FROM (SELECT {', '.join(picked)} FROM {s} s FULL OUTER JOIN {t} t ON {on})"
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM (SELECT *, "
+        f"{', '.join(flags) or 'TRUE AS _'} "
+        f"FROM (SELECT {', '.join(picked)} FROM {s} s FULL OUTER JOIN {t} t ON {on})) "
+        f"WHERE NOT ({BOTH} AND {all_eq})"
     )
     return name
 
@@ -122,11 +131,12 @@ def all_ok(plans: list[ColumnPlan]) -> str:
     return " AND ".join(f"ok_{p.index}" for p in plans) or "TRUE"
 
 
-BOTH = "(s_rid IS NOT NULL AND t_rid IS NOT NULL)"
-
-
-def figures(con: duckdb.DuckDBPyConnection, j: str, plans: list[ColumnPlan]) -> JoinFigures:
-    """Row and column aggregates of a joined table, in one scan."""
+def figures(
+    con: duckdb.DuckDBPyConnection, j: str, plans: list[ColumnPlan], s_rows: int
+) -> JoinFigures:
+    """Row and column aggregates of a joined table, in one scan; `s_rows` (rows on the source
+    side of the join) gives the exactly-equal pairs `join` left out: every source row is
+    either in `j` or one of them, because every pairing joins one row to at most one row."""
     aggs = [
         f"count(*) FILTER (WHERE {BOTH})",
         "count(*) FILTER (WHERE t_rid IS NULL)",
@@ -149,7 +159,10 @@ def figures(con: duckdb.DuckDBPyConnection, j: str, plans: list[ColumnPlan]) -> 
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {j}").fetchone()
     assert row is not None  # an aggregate without GROUP BY always returns one row
     vals = list(row)
-    out = JoinFigures(paired=vals[0], only_source=vals[1], only_target=vals[2], matched=vals[3])
+    equal = s_rows - vals[0] - vals[1]
+    out = JoinFigures(
+        paired=vals[0] + equal, only_source=vals[1], only_target=vals[2], matched=vals[3] + equal
+    )
     out.changed = out.paired - out.matched
     pos = 4
     for p in plans:
@@ -159,6 +172,9 @@ def figures(con: duckdb.DuckDBPyConnection, j: str, plans: list[ColumnPlan]) -> 
         pos += 3
         if p.numeric:
             cf.max_abs_diff, cf.max_rel_diff = vals[pos], vals[pos + 1]
+            if equal:  # exactly equal pairs deviate by 0 (NaN = NaN pairs count as 0 too)
+                cf.max_abs_diff = max(cf.max_abs_diff or 0.0, 0.0)
+                cf.max_rel_diff = max(cf.max_rel_diff or 0.0, 0.0)
             pos += 2
         out.columns[p.name] = cf
     return out

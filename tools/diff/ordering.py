@@ -10,7 +10,6 @@ non-deterministic: the SQL does not define the answer, so no translation can mat
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from tools.diff import samples
 from tools.diff.normalise import ColumnPlan
@@ -63,8 +62,8 @@ def check_order(
     content: Pairing,
     plans: list[ColumnPlan],
     order_by: list[str],
-    src: pa.Table,
-    tgt: pa.Table,
+    src: samples.Side,
+    tgt: samples.Side,
     n: int,
 ) -> None:
     """Compare by position too and record "ordering" / "nondeterministic" in `report`."""
@@ -84,7 +83,7 @@ def check_order(
                 )
             )
         return
-    pos = run(con, positional(), plans, "j_pos")
+    pos = run(con, positional(), plans, "j_pos", src.rows)
     if pos.figs.clean:
         return
     moved = pos.figs.paired - pos.figs.matched

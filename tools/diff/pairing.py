@@ -149,9 +149,14 @@ def positional() -> Pairing:
 
 
 def run(
-    con: duckdb.DuckDBPyConnection, pairing: Pairing, plans: list[ColumnPlan], name: str
+    con: duckdb.DuckDBPyConnection,
+    pairing: Pairing,
+    plans: list[ColumnPlan],
+    name: str,
+    s_rows: int,
 ) -> Pairing:
-    """Join the pairing's relations into table `name` and compute its figures."""
+    """Join the pairing's relations into table `name` and compute its figures; `s_rows` is
+    the number of source rows (the join keeps only rows that are not exactly equal)."""
     pairing.j = join(con, pairing.s, pairing.t, pairing.key, plans, name)
-    pairing.figs = figures(con, pairing.j, plans)
+    pairing.figs = figures(con, pairing.j, plans, s_rows)
     return pairing

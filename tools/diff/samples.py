@@ -6,6 +6,7 @@ wants to see '1.50' and 2024-01-02 as the engines returned them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -18,12 +19,30 @@ POSITION = "#"
 """Key name used for the row position in ordered comparisons."""
 
 
-def original_rows(table: pa.Table, rids: list[int]) -> list[dict[str, Any]]:
-    """Rows of a prepared table by row id, JSON-able, without the __rid helper column."""
+@dataclass(frozen=True)
+class Side:
+    """One side's raw rows as loaded into the compare connection."""
+
+    table: str
+    """Table or view holding the rows as the engine returned them, plus __rid."""
+    schema: pa.Schema
+    """Arrow schema of the rows (without __rid): decides how each column is compared."""
+    rows: int
+
+
+def original_rows(
+    con: duckdb.DuckDBPyConnection, side: Side, rids: list[int]
+) -> list[dict[str, Any]]:
+    """Rows of a side by row id (in the order asked), JSON-able, without __rid."""
     if not rids:
         return []
-    rows = table.take(pa.array(rids, pa.int64())).drop_columns(["__rid"]).to_pylist()
-    return [{k: jsonable(v) for k, v in row.items()} for row in rows]
+    wanted = ", ".join(str(int(r)) for r in sorted(set(rids)))
+    got = con.execute(f"SELECT * FROM {side.table} WHERE __rid IN ({wanted})").to_arrow_table()
+    by_rid: dict[int, dict[str, Any]] = {}
+    for row in got.to_pylist():
+        rid = int(row.pop("__rid"))
+        by_rid[rid] = {k: jsonable(v) for k, v in row.items()}
+    return [by_rid[int(r)] for r in rids]
 
 
 def only_rows(con: duckdb.DuckDBPyConnection, j: str, side: str, limit: int) -> list[int]:
@@ -40,8 +59,8 @@ def changed_cells(
     j: str,
     plans: list[ColumnPlan],
     mismatched: set[str],
-    src: pa.Table,
-    tgt: pa.Table,
+    src: Side,
+    tgt: Side,
     key_names: list[str],
     limit: int,
 ) -> list[dict[str, Any]]:
@@ -55,8 +74,8 @@ def changed_cells(
             f"SELECT s_rid, t_rid FROM {j} WHERE {BOTH} AND NOT ok_{p.index} "
             f"ORDER BY s_rid LIMIT {int(limit)}"
         ).fetchall()
-        s_rows = original_rows(src, [int(a) for a, _ in pairs])
-        t_rows = original_rows(tgt, [int(b) for _, b in pairs])
+        s_rows = original_rows(con, src, [int(a) for a, _ in pairs])
+        t_rows = original_rows(con, tgt, [int(b) for _, b in pairs])
         cells = []
         for (s_rid, _), s_row, t_row in zip(pairs, s_rows, t_rows, strict=True):
             if key_names == [POSITION]:
