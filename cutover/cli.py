@@ -18,6 +18,7 @@ from rich.markup import escape
 from cutover import config as cfgmod
 from cutover import views
 from tools.errors import CutoverError
+from tools.secrets import redact
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Migrate a SQL codebase between databases and prove it with the data.")
@@ -77,7 +78,7 @@ def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool
     except Exception as exc:  # a bug of ours: keep the details, tell the user how to go on
         crash = runs_dir / run_id / "crash.txt"
         crash.parent.mkdir(parents=True, exist_ok=True)
-        crash.write_text(traceback.format_exc(), encoding="utf-8")
+        crash.write_text(redact(traceback.format_exc()), encoding="utf-8")
         _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in Cutover; the "
               f"details are in {crash}. Finished work is kept: `cutover run --resume {run_id}` "
               f"continues the run.", code=3)
