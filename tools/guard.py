@@ -60,14 +60,34 @@ def _parse(sql: str, dialect: str, purpose: str) -> list[exp.Expression]:
     return statements
 
 
+# Whole families of side-effect functions, by name prefix (lo_create, lo_put, dblink_send_query…).
+DENIED_PREFIXES = ("lo_", "dblink", "pg_advisory", "pg_try_advisory", "pg_logical_",
+                   "pg_replication_")
+
+# MySQL/MariaDB run the inside of /*! … */ and /*M! … */ "comments"; sqlglot drops them as
+# comments, so the guard would judge a different statement than the server runs. Fail closed:
+# the marker is refused even inside a string literal.
+_EXECUTABLE_COMMENTS = ("/*!", "/*m!", "/*+")
+
+
 def _function_name(node: exp.Func) -> str:
     if isinstance(node, exp.Anonymous):
-        return str(node.this).lower()
+        # .name is the identifier's text without quotes: "nextval"(...) is nextval(...)
+        return node.name.lower()
     return node.sql_name().lower()
+
+
+def _denied(name: str) -> bool:
+    bare = name.rsplit(".", 1)[-1]
+    return bare in DENIED_FUNCTIONS or bare.startswith(DENIED_PREFIXES)
 
 
 def check_read_only(sql: str, dialect: str) -> exp.Expression:
     """Return the parsed query, or raise GuardRefused saying why it may not run on the source."""
+    lowered = sql.lower()
+    if any(marker in lowered for marker in _EXECUTABLE_COMMENTS):
+        raise GuardRefused("refused (source is read-only): executable comments (/*! … */, "
+                           "/*M! … */, optimizer hints) run code the guard cannot see")
     statements = _parse(sql, dialect, "source is read-only")
     if len(statements) != 1:
         raise GuardRefused(f"refused (source is read-only): expected exactly one statement, "
@@ -80,7 +100,7 @@ def check_read_only(sql: str, dialect: str) -> exp.Expression:
         if isinstance(node, _WRITE_NODES):
             raise GuardRefused(f"refused (source is read-only): the query contains "
                                f"{type(node).__name__.upper()} ({node.sql(dialect)[:80]})")
-        if isinstance(node, exp.Func) and _function_name(node) in DENIED_FUNCTIONS:
+        if isinstance(node, exp.Func) and _denied(_function_name(node)):
             raise GuardRefused(f"refused (source is read-only): function "
                                f"{_function_name(node)}() has side effects or reads outside "
                                f"the database")

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from tests.integration.conftest import drop_database, new_database, sandbox_for
 from tools import guard
 from tools.db.base import Adapter
-from tools.db.registry import open_adapter
+from tools.db.registry import adapter_class, open_adapter
 from tools.errors import CutoverError, GuardRefused, SandboxViolation
 
 pytestmark = pytest.mark.integration
@@ -303,7 +303,7 @@ def run_all_layers(engine: str, url: str, sql: str) -> str:
 
 def run_guard_only(engine: str, url: str, sql: str) -> str:
     try:
-        guard.check_read_only(sql, open_adapter_class_dialect(engine))
+        guard.check_read_only(sql, adapter_class(url).DIALECT)
     except GuardRefused:
         return "refused: guard"
     # The guard let it through: run it with nothing else in the way — a read-write
@@ -329,10 +329,6 @@ def run_guard_only(engine: str, url: str, sql: str) -> str:
         return "ran: error"
     finally:
         con.close()
-
-
-def open_adapter_class_dialect(engine: str) -> str:
-    return {"postgres": "postgres", "mysql": "mysql"}[engine]
 
 
 def run_session_only(engine: str, url: str, sql: str) -> str:

@@ -28,6 +28,9 @@ REFUSED = [
     "CREATE TABLE x AS SELECT 1",
     "SELEC 1",
     "",
+    'SELECT "nextval"(\'s\')',  # a quoted name is the same function
+    "SELECT lo_create(0)",  # the lo_* family by prefix
+    "SELECT 1 /*!, (SELECT NEXTVAL(s)) */",  # MySQL runs the inside of /*! */
 ]
 
 

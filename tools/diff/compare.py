@@ -22,6 +22,7 @@ from tools.diff.normalise import ColumnPlan, connect, normalise_sql, plan_column
 from tools.diff.ordering import check_order
 from tools.diff.pairing import Pairing, infer_key, keyed, multiset, resolve_key, run
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
+from tools.diff.samples import Side
 
 SIDES = ("source", "target")
 
@@ -47,40 +48,69 @@ def compare(
     Raises ValueError only for a key naming a column neither side has (a caller bug).
     """
     started = time.perf_counter()
-    plans, missing, extra = plan_columns(
-        source.schema, target.schema, tolerances or {}, default_float
-    )
-    _check_key(key, source, target)
-    src, tgt = prepare(source), prepare(target)
     con = connect()
     try:
-        con.register("s_raw", src)
-        con.register("t_raw", tgt)
-        con.execute(f"CREATE TEMP TABLE s_n AS {normalise_sql('s_raw', plans, 'source')}")
-        con.execute(f"CREATE TEMP TABLE t_n AS {normalise_sql('t_raw', plans, 'target')}")
-        # A key column missing on one side cannot pair rows: infer instead (the missing column
-        # already makes the verdict a mismatch).
-        kp = resolve_key(plans, key) if key else None
-        inferred = kp is None
-        if kp is None:
-            kp = infer_key(con, plans)
-        pairing = keyed(con, plans, kp, known_unique=inferred) if kp else multiset(con, plans)
-        pr = run(con, pairing, plans, "j")
-        use_dc = pr.mode == "keyed" and max(src.num_rows, tgt.num_rows) <= datacompy_max_rows
-        cols = (
-            colsum.from_datacompy(con, pr.s, pr.t, pr.key, plans, pr.figs)
-            if use_dc
-            else colsum.from_duckdb(plans, pr.figs)
+        # Registered, not copied: DuckDB scans the Arrow buffers in place.
+        con.register("s_raw", prepare(source))
+        con.register("t_raw", prepare(target))
+        report = compare_loaded(
+            con,
+            Side("s_raw", source.schema, source.num_rows),
+            Side("t_raw", target.schema, target.num_rows),
+            key=key,
+            ordered=ordered,
+            tolerances=tolerances,
+            default_float=default_float,
+            sample_rows=sample_rows,
+            datacompy_max_rows=datacompy_max_rows,
+            order_by=order_by,
         )
-        report = _report(con, pr, plans, cols, src, tgt, sample_rows)
-        report.key_inferred = inferred and pr.mode == "keyed"
-        report.engine = "duckdb+datacompy" if use_dc else "duckdb"
-        if ordered:
-            check_order(con, report, pr, plans, order_by or [], src, tgt, sample_rows)
     finally:
         con.close()
-    _finish(report, plans, missing, extra, source, target, pr.figs)
     report.seconds = time.perf_counter() - started
+    return report
+
+
+def compare_loaded(
+    con: duckdb.DuckDBPyConnection,
+    src: Side,
+    tgt: Side,
+    *,
+    key: list[str] | None = None,
+    ordered: bool = False,
+    tolerances: dict[str, Tolerance] | None = None,
+    default_float: Tolerance = Tolerance(1e-9, 1e-9),
+    sample_rows: int = 10,
+    datacompy_max_rows: int = 200_000,
+    order_by: list[str] | None = None,
+) -> DiffReport:
+    """compare() over two sides already in `con` (a connection from normalise.connect):
+    the stream algorithm loads adapters' batches there instead of building Arrow tables."""
+    plans, missing, extra = plan_columns(src.schema, tgt.schema, tolerances or {}, default_float)
+    _check_key(key, src.schema.names, tgt.schema.names)
+    # Views, not tables: normalising is cheap per value, and the join reads each side once.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW s_n AS {normalise_sql(src.table, plans, 'source')}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW t_n AS {normalise_sql(tgt.table, plans, 'target')}")
+    # A key column missing on one side cannot pair rows: infer instead (the missing column
+    # already makes the verdict a mismatch).
+    kp = resolve_key(plans, key) if key else None
+    inferred = kp is None
+    if kp is None:
+        kp = infer_key(con, plans)
+    pairing = keyed(con, plans, kp, known_unique=inferred) if kp else multiset(con, plans)
+    pr = run(con, pairing, plans, "j", src.rows)
+    use_dc = pr.mode == "keyed" and max(src.rows, tgt.rows) <= datacompy_max_rows
+    cols = (
+        colsum.from_datacompy(con, pr.s, pr.t, pr.key, plans, pr.figs)
+        if use_dc
+        else colsum.from_duckdb(plans, pr.figs)
+    )
+    report = _report(con, pr, plans, cols, src, tgt, sample_rows)
+    report.key_inferred = inferred and pr.mode == "keyed"
+    report.engine = "duckdb+datacompy" if use_dc else "duckdb"
+    if ordered:
+        check_order(con, report, pr, plans, order_by or [], src, tgt, sample_rows)
+    _finish(report, plans, missing, extra, src.schema, tgt.schema, pr.figs)
     return report
 
 
@@ -89,13 +119,13 @@ def _finish(
     plans: list[ColumnPlan],
     missing: list[str],
     extra: list[str],
-    source: pa.Table,
-    target: pa.Table,
+    source: pa.Schema,
+    target: pa.Schema,
     figs: JoinFigures,
 ) -> None:
     """Column-set facts and the verdict, once rows and order have been judged."""
     report.missing_columns, report.extra_columns = missing, extra
-    report.columns_source, report.columns_target = source.column_names, target.column_names
+    report.columns_source, report.columns_target = source.names, target.names
     report.type_differences = {
         p.name: (p.source_type, p.target_type) for p in plans if p.source_type != p.target_type
     }
@@ -107,13 +137,13 @@ def _finish(
     report.verdict = _verdict(report, figs)
 
 
-def _check_key(key: list[str] | None, source: pa.Table, target: pa.Table) -> None:
-    known = {c.lower() for c in source.column_names + target.column_names}
+def _check_key(key: list[str] | None, source: list[str], target: list[str]) -> None:
+    known = {c.lower() for c in source + target}
     unknown = [k for k in key or [] if k.lower() not in known]
     if unknown:
         raise ValueError(
-            f"key column(s) {unknown} are in neither result: source has {source.column_names}, "
-            f"target has {target.column_names}. Name result columns (aliases), not table ones."
+            f"key column(s) {unknown} are in neither result: source has {source}, "
+            f"target has {target}. Name result columns (aliases), not table ones."
         )
 
 
@@ -122,27 +152,27 @@ def _report(
     pr: Pairing,
     plans: list[ColumnPlan],
     cols: list[ColumnDiff],
-    src: pa.Table,
-    tgt: pa.Table,
+    src: Side,
+    tgt: Side,
     n: int,
 ) -> DiffReport:
     f = pr.figs
     mism = {p.name for p in plans if f.columns[p.name].mismatched}
-    rows = max(src.num_rows, tgt.num_rows)
+    rows = max(src.rows, tgt.rows)
     return DiffReport(
         verdict="mismatch",  # settled by _verdict once columns and order are known
         mode="keyed" if pr.mode == "keyed" else "multiset",
         key=pr.key_names if pr.mode == "keyed" else None,
         vacuous=rows == 0,
-        rows_source=src.num_rows,
-        rows_target=tgt.num_rows,
+        rows_source=src.rows,
+        rows_target=tgt.rows,
         rows_matched=f.matched,
         score=f.matched / rows if rows else 1.0,
         columns_source=[],
         columns_target=[],
         columns=cols,
-        only_in_source=samples.original_rows(src, samples.only_rows(con, pr.j, "source", n)),
-        only_in_target=samples.original_rows(tgt, samples.only_rows(con, pr.j, "target", n)),
+        only_in_source=samples.original_rows(con, src, samples.only_rows(con, pr.j, "source", n)),
+        only_in_target=samples.original_rows(con, tgt, samples.only_rows(con, pr.j, "target", n)),
         changed=samples.changed_cells(con, pr.j, plans, mism, src, tgt, pr.key_names, n),
         only_in_source_count=f.only_source,
         only_in_target_count=f.only_target,
@@ -166,7 +196,12 @@ def _diagnose(
         left_s = samples.leftover_values(con, pr.j, plans, "source")
         left_t = samples.leftover_values(con, pr.j, plans, "target")
         out += diagnose.leftover_diagnoses(plans, left_s, left_t)
-        reps = [samples.repeated_leftovers(con, pr.j, plans, side) for side in SIDES]
+        # With a unique key a row present on one side only cannot exist on the other (its key
+        # would pair it), so the costly scan for repeated rows runs only for ranked pairings.
+        ranked = "__rn" in pr.key
+        reps = [
+            samples.repeated_leftovers(con, pr.j, plans, side) if ranked else 0 for side in SIDES
+        ]
         if any(reps) and not any(d.cause == "duplicates" for d in out):
             detail = (
                 f"the same rows occur a different number of times: {reps[0]} extra copies "
