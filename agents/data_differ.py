@@ -53,6 +53,7 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
     result["diff"] = data
     result["diff_artifact"] = write_artifact(ctx.run_dir, name, f"diff_{attempt['number']}.json",
                                              data, ctx.tracer.redactor)
+    attempt["diff_artifact"] = result["diff_artifact"]
     attempt["diff_summary"] = report.summary()
     attempt["diff_score"] = report.score
     result["seconds"] = round(result["seconds"] + time.perf_counter() - start, 4)

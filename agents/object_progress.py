@@ -34,7 +34,8 @@ def current(state: MigrationState) -> tuple[str, ObjectResult]:
 
 def new_attempt(result: ObjectResult, origin: str, reason: str, sql: str) -> Attempt:
     attempt = Attempt(number=len(result["attempts"]) + 1, origin=origin, reason=reason, sql=sql,
-                      compile=None, diff_summary=None, diff_score=None, verdict=None)
+                      compile=None, diff_summary=None, diff_score=None, diff_artifact=None,
+                      verdict=None)
     result["attempts"].append(attempt)
     result["candidate_sql"] = sql
     return attempt

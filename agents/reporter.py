@@ -21,7 +21,7 @@ def reporter(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]
     ctx = runtime.context
     spec = json.loads((ctx.run_dir / SPEC).read_text(encoding="utf-8"))
     seconds = time.time() - spec.get("started_ts", time.time())
-    report = build_report(state, spec, seconds)
+    report = build_report(state, spec, seconds, ctx.run_dir)
     redact = ctx.tracer.redactor.text
     paths = {
         "json": ctx.run_dir / "report.json",

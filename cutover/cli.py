@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from cutover import config as cfgmod
 from cutover import views
+from cutover.diff_cli import diff_command
 from tools.errors import CutoverError
 from tools.secrets import redact
 
@@ -138,6 +139,9 @@ def translate(
     ok = views.translate_file(console, err, file, from_dialect, to_dialect)
     if not ok:
         raise typer.Exit(1)
+
+
+app.command("diff")(diff_command)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -70,6 +70,8 @@ class Attempt(TypedDict):
     diff_summary: str | None
     diff_score: float | None
     """Share of source rows matched exactly by the target (1.0 = parity); None when not diffed."""
+    diff_artifact: str | None
+    """The attempt's DiffReport file, relative to the run folder."""
     verdict: str | None
 
 

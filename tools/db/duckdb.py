@@ -32,6 +32,32 @@ class DuckDBAdapter(Adapter):
         T.JSON: "VARCHAR",
     }
 
+    #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
+    #: fit together). Floats: 12 significant digits as mantissa'e'exponent, the same arithmetic
+    #: on every engine; instants: epoch microseconds in UTC (the session zone is UTC).
+    HASH_SQL: ClassVar[dict[str, str]] = {
+        "md5": "md5({x})",
+        "hex60": "CAST(('0x' || {x}) AS BIGINT)",
+        "sum": "sum({x})",
+        "concat": "({parts})",
+        "concat_sep": " || ",
+        "text": "CAST({x} AS VARCHAR)",
+        "length": "length({x})",
+        "exact": "CASE WHEN strpos({x}, '.') > 0 THEN rtrim(rtrim({x}, '0'), '.') ELSE {x} END",
+        "bool": "CAST(CAST({x} AS INTEGER) AS VARCHAR)",
+        "double": "CAST({x} AS DOUBLE)",
+        "float": (
+            "CASE WHEN {x} = 0 THEN '0' WHEN isnan({x}) THEN 'nan' "
+            "WHEN isinf({x}) AND {x} > 0 THEN 'inf' WHEN isinf({x}) THEN '-inf' "
+            "ELSE CAST(CAST(round({x} / power(10, floor(log10(abs({x}))) - 11)) AS BIGINT) "
+            "AS VARCHAR) || 'e' || CAST(CAST(floor(log10(abs({x}))) - 11 AS INTEGER) AS VARCHAR) "
+            "END"
+        ),
+        "date": "strftime({x}, '%Y-%m-%d')",
+        "timestamp": "CAST(epoch_us({x}) AS VARCHAR)",
+        "date_ts": "CAST(epoch_us(CAST({x} AS TIMESTAMP)) AS VARCHAR)",
+    }
+
     def __init__(self, url: str, role, tracer=None, timeout_s: float = 60.0) -> None:
         import duckdb  # lazily: only runs that use DuckDB pay for the import
 

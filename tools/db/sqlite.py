@@ -33,6 +33,25 @@ class SQLiteAdapter(Adapter):
         T.JSON: "TEXT",
     }
 
+    #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
+    #: fit together); values the engine cannot compute itself go through Python functions.
+    HASH_SQL: ClassVar[dict[str, str]] = {
+        "md5": "cutover_md5({x})",
+        "hex60": "cutover_hex60({x})",
+        "sum": "cutover_sum({x})",
+        "concat": "({parts})",
+        "concat_sep": " || ",
+        "text": "CAST({x} AS TEXT)",
+        "length": "length({x})",
+        "exact": "CASE WHEN instr({x}, '.') > 0 THEN rtrim(rtrim({x}, '0'), '.') ELSE {x} END",
+        "bool": "CAST(CAST({x} AS INTEGER) AS TEXT)",
+        "double": "CAST({x} AS REAL)",
+        "float": "cutover_float({x})",
+        "date": "date({x})",
+        "timestamp": "cutover_epoch_us({x})",
+        "date_ts": "cutover_epoch_us({x})",
+    }
+
     def __init__(self, url: str, role, tracer=None, timeout_s: float = 60.0) -> None:
         super().__init__(url, role, tracer, timeout_s)
         path = file_path(url)
@@ -97,5 +116,74 @@ class SQLiteAdapter(Adapter):
         raise CompileFailed("SQLite as a target is translate-only in this version: choose "
                             "DuckDB (or a server engine) as the target to compile and diff.")
 
+    def prepare_hashing(self) -> None:
+        """Register the functions HASH_SQL uses (idempotent; harmless on a read-only file)."""
+        _register_hashing(self._con)
+
     def close(self) -> None:
         self._con.close()
+
+
+# ---------------------------------------------------------------- checksum hashing (differ)
+# SQLite has no md5 and its log10 is log(x)/log(10) (log10(1000) = 2.9999999999999996), so the
+# canonical encoding is computed by Python functions registered on the connection; they must
+# give byte-for-byte what the SQL expressions of the other engines give.
+def _md5(text: str | None) -> str | None:
+    import hashlib
+
+    return None if text is None else hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def _hex60(text: str | None) -> int | None:
+    return None if text is None else int(text, 16)
+
+
+def _float_text(x: float | None) -> str | None:
+    import math
+
+    if x is None:
+        return None
+    x = float(x)
+    if x == 0:
+        return "0"
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    e = math.floor(math.log10(abs(x))) - 11
+    return f"{round(x / 10.0**e)}e{e}"
+
+
+def _epoch_us(text: str | None) -> str | None:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        ts = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return str(text)  # unparseable: its own text, so it can only differ, never match
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.UTC)  # naive text is UTC, as in the in-process differ
+    return str((ts - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1))
+
+
+class _ExactSum:
+    """sum() of 60-bit hashes without SQLite's integer overflow (Python ints are unbounded)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, value: int | None) -> None:
+        self.total += value or 0
+
+    def finalize(self) -> str:
+        return str(self.total)
+
+
+def _register_hashing(con: sqlite3.Connection) -> None:
+    con.create_function("cutover_md5", 1, _md5, deterministic=True)
+    con.create_function("cutover_hex60", 1, _hex60, deterministic=True)
+    con.create_function("cutover_float", 1, _float_text, deterministic=True)
+    con.create_function("cutover_epoch_us", 1, _epoch_us, deterministic=True)
+    con.create_aggregate("cutover_sum", 1, _ExactSum)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ and `diagnosis` says why, in words a reviewer can act on.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -93,6 +93,8 @@ class DiffReport(BaseModel):
     diagnosis: list[Diagnosis] = Field(default_factory=list)
     engine: str = "duckdb"
     seconds: float = 0.0
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    """How the algorithm reached the verdict (checksum: segments per level, rows fetched)."""
 
     def summary(self) -> str:
         """One line for logs and the console."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from collections import Counter
 from typing import Any
 
@@ -51,7 +53,19 @@ def _score(attempt: Attempt) -> float:
     return attempt["diff_score"] if attempt["diff_score"] is not None else 0.0
 
 
-def _object_entry(spec: ObjectSpec, result: ObjectResult, dialect: str) -> dict[str, Any]:
+def _attempt_diffs(run_dir: Path, attempts: list[Attempt]) -> list[dict[str, Any]]:
+    """Every attempt's diff (from its artifact), so the report shows what each fix answered."""
+    out = []
+    for attempt in attempts:
+        path = run_dir / attempt["diff_artifact"] if attempt.get("diff_artifact") else None
+        if path is not None and path.is_file():
+            out.append({"attempt": attempt["number"], "origin": attempt["origin"],
+                        "diff": json.loads(path.read_text(encoding="utf-8"))})
+    return out
+
+
+def _object_entry(spec: ObjectSpec, result: ObjectResult, dialect: str,
+                  run_dir: Path) -> dict[str, Any]:
     steps = fixed_by(result["attempts"]) if result["status"].startswith("parity") else []
     return {
         "name": spec["name"], "kind": spec["kind"], "file": spec["file"], "line": spec["line"],
@@ -62,15 +76,17 @@ def _object_entry(spec: ObjectSpec, result: ObjectResult, dialect: str) -> dict[
         "error": result["error"], "llm_calls": result["llm_calls"], "tokens": result["tokens"],
         "attempt_log": result["attempts"], "diff": result["diff"],
         "diff_artifact": result["diff_artifact"],
+        "attempt_diffs": _attempt_diffs(run_dir, result["attempts"]),
     }
 
 
-def build_report(state: MigrationState, spec_info: dict[str, Any],
-                 seconds: float) -> dict[str, Any]:
+def build_report(state: MigrationState, spec_info: dict[str, Any], seconds: float,
+                 run_dir: Path) -> dict[str, Any]:
     objects = state.get("objects") or {}
     results = state.get("results") or {}
     dialect = spec_info["target"]["dialect"]
-    entries = [_object_entry(objects[n], results[n], dialect) for n in state.get("order") or []]
+    entries = [_object_entry(objects[n], results[n], dialect, run_dir)
+               for n in state.get("order") or []]
     counts = Counter(e["verdict"] for e in entries)
     return {
         "run_id": spec_info["run_id"],

@@ -1,0 +1,142 @@
+"""diff_urls(): the `cutover diff` pipeline behind the CLI — open both engines read-only, resolve
+table-or-query, pick the algorithm, compare, and return the report with how it was made.
+
+Choosing the algorithm (`auto`), from STACK-FACTS' measurements: streaming rows out and
+comparing in DuckDB beats hashing inside the database unless the link is slow. So `auto` picks
+`checksum` only when both sides are servers whose adapters carry hash expressions, a key is
+known, the larger side has at least AUTO_CHECKSUM_ROWS rows, and a round trip to either server
+takes at least SLOW_LINK_MS; everything else streams.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from graph.context import Tolerance
+from tools.db.base import Adapter
+from tools.db.registry import open_adapter
+from tools.db.urls import scheme
+from tools.diff import checksum
+from tools.diff.inputs import Input, resolve
+from tools.diff.report import DiffReport
+from tools.diff.stream import Progress, StreamOptions, stream_diff
+from tools.errors import ConfigError
+
+Algorithm = Literal["auto", "stream", "checksum"]
+AUTO_CHECKSUM_ROWS = 1_000_000
+SLOW_LINK_MS = 5.0
+_EMBEDDED = ("sqlite", "duckdb", "chdb")
+
+
+@dataclass
+class DiffRequest:
+    source_url: str
+    source: str
+    """Table name or query on the source."""
+    target_url: str
+    target: str
+    key: list[str] | None = None
+    columns: list[str] | None = None
+    where: str | None = None
+    tolerances: dict[str, Tolerance] = field(default_factory=dict)
+    algorithm: Algorithm = "auto"
+    sample_rows: int = 10
+    limit_rows: int | None = None
+    """Compare at most this many rows per side (a quick look, not a proof)."""
+    timeout_s: float = 3600.0
+    stream: StreamOptions = field(default_factory=StreamOptions)
+
+
+@dataclass
+class DiffOutcome:
+    report: DiffReport
+    algorithm: str
+    """The algorithm that ran, and why when `auto` chose it."""
+    source_sql: str
+    target_sql: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _round_trip_ms(adapter: Adapter) -> float:
+    started = time.perf_counter()
+    adapter.read_arrow("SELECT 1 AS one")
+    return (time.perf_counter() - started) * 1000
+
+
+def choose(req: DiffRequest, src: Adapter, tgt: Adapter, key: list[str] | None,
+           rows: int | None) -> tuple[str, str]:
+    """(algorithm, reason) for `auto`; explicit choices pass through."""
+    if req.algorithm != "auto":
+        return req.algorithm, "asked for"
+    if any(scheme(u) in _EMBEDDED for u in (req.source_url, req.target_url)):
+        return "stream", "auto: an embedded engine is local, streaming is fastest"
+    if not (checksum.supported(src) and checksum.supported(tgt)) or not key:
+        return "stream", "auto: checksums need a key and hash expressions on both engines"
+    if rows is None or rows < AUTO_CHECKSUM_ROWS:
+        return "stream", f"auto: fewer than {AUTO_CHECKSUM_ROWS:,} rows"
+    rtt = max(_round_trip_ms(src), _round_trip_ms(tgt))
+    if rtt < SLOW_LINK_MS:
+        return "stream", f"auto: fast link ({rtt:.1f} ms round trip)"
+    return "checksum", f"auto: {rows:,} rows over a slow link ({rtt:.1f} ms round trip)"
+
+
+def _limited(sql: str, limit: int | None) -> str:
+    return sql if limit is None else f"SELECT * FROM ({sql}) lim LIMIT {int(limit)}"
+
+
+def diff_urls(req: DiffRequest, on_rows: Progress | None = None,
+              on_total: object = None) -> DiffOutcome:
+    """Run one diff. Both engines are opened with the read-only *source* role: a diff never
+    writes, and a missing DuckDB/SQLite file is then an error instead of a new empty file."""
+    src = open_adapter(req.source_url, "source", timeout_s=req.timeout_s)
+    try:
+        tgt = open_adapter(req.target_url, "source", timeout_s=req.timeout_s)
+    except BaseException:
+        src.close()
+        raise
+    try:
+        return _diff(req, src, tgt, on_rows, on_total)
+    finally:
+        src.close()
+        tgt.close()
+
+
+def _key_for(req: DiffRequest, a: Input, b: Input) -> list[str] | None:
+    if req.key:
+        return req.key
+    pk = a.primary_key or b.primary_key
+    if pk and (not req.columns or all(k.lower() in map(str.lower, req.columns) for k in pk)):
+        return pk
+    return None
+
+
+def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None,
+          on_total: object) -> DiffOutcome:
+    a = resolve(src, req.source_url, req.source, req.columns, req.where)
+    b = resolve(tgt, req.target_url, req.target, req.columns, req.where)
+    key = _key_for(req, a, b)
+    rows = max(a.row_count or 0, b.row_count or 0) or None
+    if req.limit_rows is not None:
+        rows = min(rows or req.limit_rows, req.limit_rows)
+    if callable(on_total):
+        on_total(a.row_count, b.row_count)
+    algorithm, why = choose(req, src, tgt, key, rows)
+    notes = [f"algorithm: {algorithm} ({why})"]
+    if key and not req.key:
+        notes.append(f"key from the catalog's primary key: {', '.join(key)}")
+    s_sql, t_sql = _limited(a.sql, req.limit_rows), _limited(b.sql, req.limit_rows)
+    if req.limit_rows is not None:
+        notes.append(f"only the first {req.limit_rows:,} rows of each side were compared")
+    args = dict(key=key, tolerances=req.tolerances, sample_rows=req.sample_rows)
+    if algorithm == "checksum":
+        if not key:
+            raise ConfigError("--algorithm checksum needs a key: pass --key COLS (the table has "
+                              "no primary key), or use --algorithm stream")
+        report = checksum.checksum_diff(src, s_sql, tgt, t_sql, key=key,
+                                        tolerances=req.tolerances, sample_rows=req.sample_rows)
+    else:
+        report = stream_diff(src, s_sql, tgt, t_sql, expected_rows=rows, options=req.stream,
+                             on_rows=on_rows, **args)
+    return DiffOutcome(report, algorithm, s_sql, t_sql, notes)
