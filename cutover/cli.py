@@ -18,11 +18,13 @@ from rich.markup import escape
 from cutover import config as cfgmod
 from cutover import views
 from cutover.diff_cli import diff_command
+from cutover.eval_cli import eval_app
 from tools.errors import CutoverError
 from tools.secrets import redact
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Migrate a SQL codebase between databases and prove it with the data.")
+app.add_typer(eval_app, name="eval")
 console = Console()
 err = Console(stderr=True)
 

@@ -129,6 +129,33 @@ class MySQLAdapter(Adapter):
     }
     BATCH_INSERT_ROWS: ClassVar[int] = 1000
 
+    #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
+    #: fit together). No NaN/inf in MySQL; CONCAT, not || (a logical OR here); TIMESTAMPDIFF
+    #: reads TIMESTAMP in the session zone, pinned to UTC.
+    HASH_SQL: ClassVar[dict[str, str]] = {
+        "md5": "MD5({x})",
+        "hex60": "CAST(CONV({x}, 16, 10) AS UNSIGNED)",
+        "sum": "SUM({x})",
+        "concat": "CONCAT({parts})",
+        "concat_sep": ", ",
+        "text": "CAST({x} AS CHAR)",
+        "length": "CHAR_LENGTH({x})",
+        "exact": (
+            "CASE WHEN LOCATE('.', {x}) > 0 "
+            "THEN TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM {x})) ELSE {x} END"
+        ),
+        "bool": "CAST(CAST({x} AS SIGNED) AS CHAR)",
+        "double": "CAST({x} AS DOUBLE)",
+        "float": (
+            "CASE WHEN {x} = 0 THEN '0' ELSE CONCAT(CAST(ROUND({x} / POW(10, "
+            "FLOOR(LOG10(ABS({x}))) - 11)) AS SIGNED), 'e', "
+            "CAST(FLOOR(LOG10(ABS({x}))) - 11 AS SIGNED)) END"
+        ),
+        "date": "DATE_FORMAT({x}, '%Y-%m-%d')",
+        "timestamp": "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {x}) AS CHAR)",
+        "date_ts": "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {x}) AS CHAR)",
+    }
+
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:
         import pymysql  # lazily: only runs that use MySQL pay for the import

@@ -121,6 +121,33 @@ class PostgresAdapter(Adapter):
         "SET statement_timeout = {ms}",
     )
 
+    #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
+    #: fit together). log() is base 10 here; extract(epoch) is exact numeric (PG 14+) and UTC
+    #: for timestamptz (the session zone is UTC).
+    HASH_SQL: ClassVar[dict[str, str]] = {
+        "md5": "md5({x})",
+        "hex60": "CAST(CAST('x' || {x} AS bit(60)) AS bigint)",
+        "sum": "sum({x})",
+        "concat": "({parts})",
+        "concat_sep": " || ",
+        "text": "CAST({x} AS text)",
+        "length": "length({x})",
+        "exact": "CASE WHEN strpos({x}, '.') > 0 THEN rtrim(rtrim({x}, '0'), '.') ELSE {x} END",
+        "bool": "CAST(CAST({x} AS integer) AS text)",
+        "double": "CAST({x} AS double precision)",
+        "float": (
+            "CASE WHEN {x} = 0 THEN '0' WHEN {x} = 'NaN'::float8 THEN 'nan' "
+            "WHEN {x} = 'Infinity'::float8 THEN 'inf' WHEN {x} = '-Infinity'::float8 THEN '-inf' "
+            "ELSE CAST(CAST(round({x} / power(10::float8, floor(log(abs({x}))) - 11)) AS bigint) "
+            "AS text) || 'e' || CAST(CAST(floor(log(abs({x}))) - 11 AS integer) AS text) END"
+        ),
+        "date": "to_char({x}, 'YYYY-MM-DD')",
+        "timestamp": "CAST(CAST(extract(epoch FROM {x}) * 1000000 AS bigint) AS text)",
+        "date_ts": (
+            "CAST(CAST(extract(epoch FROM CAST({x} AS timestamp)) * 1000000 AS bigint) AS text)"
+        ),
+    }
+
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:
         import psycopg  # lazily: only runs that use PostgreSQL pay for the import

@@ -17,6 +17,10 @@ ADAPTERS = {
     "postgres": "tools.db.postgres:PostgresAdapter",
     "mysql": "tools.db.mysql:MySQLAdapter",
     "mariadb": "tools.db.mysql:MySQLAdapter",
+    "chdb": "tools.db.clickhouse:ClickHouseAdapter",
+    "spark": "tools.db.spark:SparkAdapter",
+    **{s: "tools.db.translate_only:TranslateOnlyAdapter"
+       for s in ("oracle", "mssql", "snowflake", "bigquery", "teradata", "redshift", "translate")},
 }
 
 # Dialects sqlglot can translate to that have no engine on this machine.

@@ -21,6 +21,7 @@ from tools.diff.engine import JoinFigures
 from tools.diff.normalise import ColumnPlan, connect, normalise_sql, plan_columns, prepare
 from tools.diff.ordering import check_order
 from tools.diff.pairing import Pairing, infer_key, keyed, multiset, resolve_key, run
+from tools.diff.prefilter import narrow
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 from tools.diff.samples import Side
 
@@ -51,12 +52,13 @@ def compare(
     con = connect()
     try:
         # Registered, not copied: DuckDB scans the Arrow buffers in place.
-        con.register("s_raw", prepare(source))
-        con.register("t_raw", prepare(target))
+        s_arrow, t_arrow = prepare(source), prepare(target)
+        con.register("s_raw", s_arrow)
+        con.register("t_raw", t_arrow)
         report = compare_loaded(
             con,
-            Side("s_raw", source.schema, source.num_rows),
-            Side("t_raw", target.schema, target.num_rows),
+            Side("s_raw", source.schema, source.num_rows, s_arrow),
+            Side("t_raw", target.schema, target.num_rows, t_arrow),
             key=key,
             ordered=ordered,
             tolerances=tolerances,
@@ -97,9 +99,16 @@ def compare_loaded(
     inferred = kp is None
     if kp is None:
         kp = infer_key(con, plans)
-    pairing = keyed(con, plans, kp, known_unique=inferred) if kp else multiset(con, plans)
+    big = max(src.rows, tgt.rows) > datacompy_max_rows
+    # Large keyed diffs: one hashing pass keeps only the rows that can differ (and proves the
+    # key unique); the ordered check needs every row, datacompy's summary too.
+    narrowed = bool(kp and plans and big and not ordered) and narrow(con, plans, kp, src, tgt)
+    if kp:
+        pairing = keyed(con, plans, kp, known_unique=inferred or bool(narrowed))
+    else:
+        pairing = multiset(con, plans)
     pr = run(con, pairing, plans, "j", src.rows)
-    use_dc = pr.mode == "keyed" and max(src.rows, tgt.rows) <= datacompy_max_rows
+    use_dc = pr.mode == "keyed" and not big
     cols = (
         colsum.from_datacompy(con, pr.s, pr.t, pr.key, plans, pr.figs)
         if use_dc

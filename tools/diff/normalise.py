@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from graph.context import Tolerance
@@ -305,7 +306,7 @@ def prepare(table: pa.Table) -> pa.Table:
             col = col.cast(col.type.value_type)
         cols.append(col)
     names = list(table.column_names)
-    rid = pa.array(range(table.num_rows), pa.int64())
+    rid = pa.array(np.arange(table.num_rows, dtype=np.int64))  # range() is 50x slower
     return pa.Table.from_arrays([*cols, rid], names=[*names, "__rid"])
 
 

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from tools.diff.report import DiffReport
 
+_SCRIPT_SAFE = "<\\/"
 _STYLE = {"parity": "bold green", "parity_with_tolerance": "bold yellow", "mismatch": "bold red"}
 
 
@@ -127,7 +128,8 @@ def write_html(path: Path, r: DiffReport, notes: list[str], title: str) -> None:
         f"<li><b>{html.escape(d.cause)}</b>: {html.escape(d.detail)}</li>" for d in r.diagnosis)
         + "</ul>",
         f"<script type='application/json' id='report'>"
-        f"{html.escape(r.model_dump_json())}</script>"]
+        # Raw JSON (script content is not HTML-decoded); "</" escaped so it cannot close it.
+        f"{r.model_dump_json().replace('</', _SCRIPT_SAFE)}</script>"]
     css = ("body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
            "td,th{border:1px solid #ccc;padding:2px 6px}.mismatch{color:#b00}"
            ".parity{color:#070}.parity_with_tolerance{color:#a60}")

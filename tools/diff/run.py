@@ -96,8 +96,11 @@ def diff_urls(req: DiffRequest, on_rows: Progress | None = None,
     except BaseException:
         src.close()
         raise
+    started = time.perf_counter()
     try:
-        return _diff(req, src, tgt, on_rows, on_total)
+        outcome = _diff(req, src, tgt, on_rows, on_total)
+        outcome.report.seconds = time.perf_counter() - started
+        return outcome
     finally:
         src.close()
         tgt.close()

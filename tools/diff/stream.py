@@ -1,19 +1,22 @@
 """The stream algorithm: read both results as Arrow batches into a private DuckDB and compare.
 
-Memory stays bounded: batches are appended to DuckDB tables as they arrive (no whole result in
-Python), and beyond `spill_rows` the tables live in a throwaway DuckDB file with a memory limit,
-so the join spills to disk instead of growing. Keyed or multiset pairing as in compare().
+Memory stays bounded: batches stream into DuckDB tables as they arrive (no whole result in
+Python), and beyond `spill_rows` DuckDB runs with a memory limit and a throwaway temp directory,
+so tables, the join and sorts spill there instead of growing. Keyed or multiset pairing as in
+compare(), including its one-pass narrowing of large keyed diffs.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from tools.db.base import Adapter
@@ -30,32 +33,79 @@ Progress = Callable[[str, int], None]
 class StreamOptions:
     batch_rows: int = 100_000
     spill_rows: int = 2_000_000
-    """Expected rows per side above which DuckDB works from a temp file with memory_limit."""
+    """Expected rows per side above which DuckDB gets memory_limit and a temp directory."""
     memory_limit: str = "1GB"
     """DuckDB's budget once spilling (the Python process adds Arrow batches and the driver)."""
 
 
 def _conform(
     con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, batch: pa.RecordBatch
-) -> pa.RecordBatch:
-    """Fit a later batch to the table built from the first one. Drivers that infer types per
-    batch (SQLite) can return NULL-only or text-fallback columns; the column then widens to
-    VARCHAR rather than losing a row."""
+) -> tuple[pa.RecordBatch, pa.Schema]:
+    """Fit a later batch to the table built from the earlier ones; returns the batch and the
+    table's schema after it. Drivers that infer types per batch (SQLite) can return NULL-only
+    or text-fallback columns: a NULL-only column takes the first real type that arrives, and
+    a column whose values no longer fit widens to VARCHAR rather than losing a row."""
+    if batch.schema.equals(schema):
+        return batch, schema
+    cols, fields = [], []
+    for f, col in zip(schema, batch.columns, strict=True):
+        if col.type != f.type and pa.types.is_null(col.type):
+            col = pa.nulls(len(col), f.type)
+        elif col.type != f.type and pa.types.is_null(f.type):
+            duck_type = con.from_arrow(pa.table({"c": col})).types[0]
+            con.execute(f"ALTER TABLE {table} ALTER {quote(f.name)} TYPE {duck_type}")
+            f = f.with_type(col.type)
+        elif col.type != f.type:
+            try:
+                col = col.cast(f.type)  # safe: refuses to lose digits
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                con.execute(f"ALTER TABLE {table} ALTER {quote(f.name)} TYPE VARCHAR")
+                col, f = col.cast(pa.string()), f.with_type(pa.string())
+        cols.append(col)
+        fields.append(f)
+    new_schema = pa.schema(fields)
+    return pa.RecordBatch.from_arrays(cols, schema=new_schema), new_schema
+
+
+def _with_rid(batch: pa.RecordBatch, start: int) -> pa.RecordBatch:
+    rid = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
+    return pa.RecordBatch.from_arrays([*batch.columns, rid], names=[*batch.schema.names, "__rid"])
+
+
+def _fits(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch | None:
+    """The batch cast to `schema` (safe casts only), or None when it does not fit."""
     if batch.schema.equals(schema):
         return batch
-    cols = []
-    for field, col in zip(schema, batch.columns, strict=True):
-        if col.type == field.type:
-            cols.append(col)
-        elif pa.types.is_null(col.type):
-            cols.append(pa.nulls(len(col), field.type))
+    try:
+        return pa.RecordBatch.from_arrays(
+            [c if c.type == f.type else c.cast(f.type) for c, f in zip(batch.columns, schema,
+                                                                        strict=True)],
+            schema=schema,
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _load_batched(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema | None,
+    rows: int,
+    on_rows: Callable[[int], None] | None,
+) -> int:
+    """One INSERT per batch, widening columns as needed (slower; for drifting types)."""
+    for batch in batches:
+        if schema is None:
+            schema = batch.schema
+            _append(con, table, pa.Table.from_batches([_with_rid(batch, rows)]), False)
         else:
-            try:
-                cols.append(col.cast(field.type))  # safe: refuses to lose digits
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                con.execute(f"ALTER TABLE {table} ALTER {quote(field.name)} TYPE VARCHAR")
-                cols.append(col.cast(pa.string()))
-    return pa.RecordBatch.from_arrays(cols, schema=pa.schema([*schema]))
+            batch, schema = _conform(con, table, schema, batch)
+            _append(con, table, pa.Table.from_batches([_with_rid(batch, rows)]), True)
+        rows += batch.num_rows
+        if on_rows:
+            on_rows(rows)
+    return rows
 
 
 def load(
@@ -65,24 +115,46 @@ def load(
     empty: Callable[[], pa.Schema],
     on_rows: Callable[[int], None] | None = None,
 ) -> Side:
-    """Append every batch (plus __rid, the row's position) to a new DuckDB table."""
-    rows = 0
-    created = False
-    schema: pa.Schema | None = None
-    for batch in batches:
-        if schema is None:
-            schema = batch.schema
-        else:
-            batch = _conform(con, table, schema, batch)
-        rid = pa.array(range(rows, rows + batch.num_rows), pa.int64())
-        _append(con, table, pa.Table.from_batches([batch]).append_column("__rid", rid), created)
-        created = True
-        rows += batch.num_rows
-        if on_rows:
-            on_rows(rows)
-    if schema is None:
+    """Load every batch (plus __rid, the row's position) into a new DuckDB table.
+
+    Fast path: one CREATE TABLE AS over a stream of batches (a statement per batch costs
+    about twice as much). A batch whose types no longer fit ends the stream, and the rest is
+    appended batch by batch with widening; so does a first batch with NULL-only columns."""
+    it = iter(batches)
+    first = next(it, None)
+    if first is None:
         none = pa.array([], pa.int64())
         _append(con, table, empty().empty_table().append_column("__rid", none), False)
+        return _side(con, table, 0)
+    if any(pa.types.is_null(f.type) for f in first.schema):
+        return _side(con, table, _load_batched(con, table, chain([first], it), None, 0, on_rows))
+    state: dict[str, Any] = {"rows": 0, "pending": None}
+
+    def stream() -> Iterator[pa.RecordBatch]:
+        for batch in chain([first], it):
+            fitted = _fits(batch, first.schema)
+            if fitted is None:
+                state["pending"] = batch
+                return
+            yield _with_rid(fitted, state["rows"])
+            state["rows"] += batch.num_rows
+            if on_rows:
+                on_rows(state["rows"])
+
+    schema = first.schema.append(pa.field("__rid", pa.int64()))
+    con.register("__stream", pa.RecordBatchReader.from_batches(schema, stream()))
+    try:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM __stream")
+    finally:
+        con.unregister("__stream")
+    rows = int(state["rows"])
+    if state["pending"] is not None:
+        rest = chain([state["pending"]], it)
+        rows = _load_batched(con, table, rest, first.schema, rows, on_rows)
+    return _side(con, table, rows)
+
+
+def _side(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> Side:
     # The schema as DuckDB holds it (a column widened to VARCHAR shows as text).
     loaded = con.execute(f"SELECT * EXCLUDE (__rid) FROM {table} LIMIT 0").to_arrow_table()
     return Side(table, loaded.schema, rows)
@@ -118,11 +190,9 @@ def stream_diff(
     spill = expected_rows is None or expected_rows > opts.spill_rows
     workdir = tempfile.mkdtemp(prefix="cutover-diff-") if spill else None
     try:
-        con = connect(
-            path=os.path.join(workdir, "diff.duckdb") if workdir else None,
-            memory_limit=opts.memory_limit if workdir else None,
-            temp_dir=os.path.join(workdir, "spill") if workdir else None,
-        )
+        # In-memory tables past memory_limit are written out to temp_dir blocks by DuckDB's
+        # buffer manager (as are the join's and sort's working sets): that is the spill.
+        con = connect(memory_limit=opts.memory_limit if workdir else None, temp_dir=workdir)
         try:
             sides = []
             for side, adapter, sql, name in (

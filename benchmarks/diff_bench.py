@@ -1,0 +1,273 @@
+"""Benchmark the differ against its peers, in one run, on the issue-4 workload.
+
+Workload: table t of N rows (int key, ints, decimals, floats, text, dates, timestamps) and a
+copy with ~0.1% of rows changed, deleted or inserted (N/3000 each). Scenarios:
+- in-process: cutover's compare() vs datacompy (pandas, polars) on data already in memory;
+- DuckDB↔DuckDB: `cutover diff` (stream) vs reladiff, end to end;
+- PostgreSQL↔DuckDB, with differences and identical: `cutover diff` stream and checksum vs
+  reladiff, end to end.
+Every method runs in its own process; its peak RSS is read with wait4. The script checks that
+every method finds exactly the planted differences (so: the same as every peer).
+
+    .venv/bin/python benchmarks/diff_bench.py --rows 1000000            # full size, by hand
+    .venv/bin/python benchmarks/diff_bench.py --rows 20000 --no-reladiff  # CI size
+
+reladiff runs from its own environment, benchmarks/.venv-peers (created on first use with
+`--setup-peers`, or by hand: python3 -m venv benchmarks/.venv-peers && benchmarks/.venv-peers/
+bin/pip install "reladiff==0.6.*" duckdb==1.5.5 psycopg2-binary). PostgreSQL: --pg-url, else
+$CUTOVER_TEST_PG_URL, else a throwaway server from tests/servers.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+PEERS = HERE / ".venv-peers"
+SPEC = """id BIGINT PRIMARY KEY, qty INTEGER, big BIGINT, price DECIMAL(12,2),
+amount DECIMAL(18,4), ratio DOUBLE, score DOUBLE, name VARCHAR, city VARCHAR, day DATE,
+ts TIMESTAMP"""
+ROWS = """SELECT i AS id, CAST((i * 7919) % 100003 AS INTEGER) AS qty,
+(i * 104729) % 1000000007 - 500000000 AS big,
+CAST(((i * 31) % 1000000) / 100.0 AS DECIMAL(12,2)) AS price,
+CAST(((i * 17) % 100000000) / 10000.0 AS DECIMAL(18,4)) AS amount,
+(i * 0.37) / 3.0 AS ratio, sqrt(i + 0.5) AS score, 'name_' || (i % 50000) AS name,
+'city ' || (i % 997) AS city, DATE '2000-01-01' + CAST(i % 9000 AS INTEGER) AS day,
+TIMESTAMP '2020-01-01' + to_microseconds(i * 1234567) AS ts FROM range({n}) r(i)"""
+
+# What reladiff reads (view t_rd on each side). It cannot read DuckDB DATE next to PostgreSQL
+# (STACK-FACTS): DATE is cast to TIMESTAMP. Its float normalisation differs between the two
+# engines in the last digit (123.3333333333330 vs ...333), which reports nearly every row as
+# changed: DOUBLE columns are cast to DECIMAL(20,6) for it. cutover reads the tables as they are.
+RELADIFF_VIEW_DUCKDB = (
+    "CREATE VIEW t_rd AS SELECT * REPLACE (CAST(day AS TIMESTAMP) AS day, "
+    "CAST(ratio AS DECIMAL(20,6)) AS ratio, CAST(score AS DECIMAL(20,6)) AS score) FROM t")
+RELADIFF_VIEW_POSTGRES = (
+    "CREATE VIEW t_rd AS SELECT id, qty, big, price, amount, CAST(ratio AS numeric(20,6)) AS "
+    "ratio, CAST(score AS numeric(20,6)) AS score, name, city, CAST(day AS timestamp) AS day, "
+    "ts FROM t")
+
+
+@dataclass
+class Result:
+    scenario: str
+    method: str
+    seconds: float
+    peak_mb: float
+    found: dict[str, int]
+    error: str | None = None
+
+
+@dataclass
+class Bench:
+    rows: int
+    work: Path
+    pg_url: str | None
+    results: list[Result] = field(default_factory=list)
+
+
+def expected(n: int) -> dict[str, int]:
+    """Planted: id % 3000 == 1 changed, == 2 deleted; one row inserted per id % 3000 == 0."""
+    count = lambda r: len(range(r, n, 3000))  # noqa: E731
+    return {"changed": count(1), "only_source": count(2), "only_target": count(0)}
+
+
+def make_duckdb(work: Path, n: int) -> tuple[Path, Path]:
+    import duckdb
+
+    src, tgt = work / "source.duckdb", work / "target.duckdb"
+    for p in (src, tgt):
+        p.unlink(missing_ok=True)
+    con = duckdb.connect(str(src))
+    con.execute(f"CREATE TABLE t ({SPEC})")
+    con.execute(f"INSERT INTO t {ROWS.format(n=n)}")
+    con.execute(RELADIFF_VIEW_DUCKDB)
+    con.close()
+    con = duckdb.connect(str(tgt))
+    con.execute(f"ATTACH '{src}' AS s (READ_ONLY)")
+    con.execute(f"CREATE TABLE t ({SPEC})")
+    con.execute(
+        "INSERT INTO t SELECT id, qty, big, price, amount, "
+        "CASE WHEN id % 3000 = 1 THEN ratio + 1 ELSE ratio END, score, "
+        "CASE WHEN id % 3000 = 1 THEN name || 'x' ELSE name END, city, day, ts "
+        f"FROM s.t WHERE id % 3000 <> 2 UNION ALL SELECT id + {n}, qty, big, price, amount, "
+        "ratio, score, name, city, day, ts FROM s.t WHERE id % 3000 = 0")
+    con.execute(RELADIFF_VIEW_DUCKDB)
+    con.close()
+    return src, tgt
+
+
+def load_postgres(admin_url: str, src: Path, work: Path, n: int) -> str:
+    """A fresh database holding the source table (COPY from CSV written by DuckDB)."""
+    import duckdb
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(admin_url)
+    name = f"cutover_bench_{n}"
+    args = dict(host=u.host, port=u.port, user=u.username, password=u.password, autocommit=True)
+    with psycopg.connect(**args, dbname=u.database) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        con.execute(f'CREATE DATABASE "{name}"')
+    csv = work / "source.csv"
+    duckdb.connect(str(src), read_only=True).execute(
+        f"COPY (SELECT * FROM t) TO '{csv}' (HEADER false)")
+    pg_spec = SPEC.replace("DOUBLE", "DOUBLE PRECISION").replace("VARCHAR", "TEXT")
+    with psycopg.connect(**args, dbname=name) as con:
+        con.execute(f"CREATE TABLE t ({pg_spec})")
+        with con.cursor() as cur, cur.copy("COPY t FROM STDIN (FORMAT csv)") as copy, \
+                open(csv, "rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        con.execute(RELADIFF_VIEW_POSTGRES)
+        con.execute("ANALYZE t")
+    csv.unlink()
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
+def measure(bench: Bench, scenario: str, method: str, cmd: list[str]) -> Result:
+    """Run one method in its own process; seconds as it reports them, peak RSS from wait4."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read().decode(), err.read().decode()
+    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    lines = [ln for ln in text.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = (errors.strip().splitlines() or ["(no output)"])[-1]
+        result = Result(scenario, method, float("nan"), peak, {}, error=tail)
+    else:
+        data = json.loads(lines[-1])
+        result = Result(scenario, method, data["seconds"], peak, data["found"])
+    bench.results.append(result)
+    shown = f"{result.seconds:8.2f} s {peak:8.0f} MB {result.found}" if not result.error \
+        else f"FAILED: {result.error}"
+    print(f"  {scenario:<22} {method:<20} {shown}", flush=True)
+    return result
+
+
+def ours(method: str, src: str, tgt: str) -> list[str]:
+    return [sys.executable, str(HERE / "bench_workers.py"), method, src, tgt]
+
+
+def reladiff(src: str, s_table: str, tgt: str, t_table: str) -> list[str]:
+    return [str(PEERS / "bin" / "python"), str(HERE / "bench_reladiff.py"), src, s_table, tgt,
+            t_table]
+
+
+def setup_peers() -> None:
+    if (PEERS / "bin" / "python").exists():
+        return
+    subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    subprocess.run([str(PEERS / "bin" / "pip"), "install", "-q", "reladiff==0.6.*",
+                    "duckdb==1.5.5", "psycopg2-binary"], check=True)
+
+
+def run_all(bench: Bench, use_reladiff: bool, use_pg: bool) -> None:
+    src, tgt = make_duckdb(bench.work, bench.rows)
+    s_url, t_url = f"duckdb:///{src}", f"duckdb:///{tgt}"
+    print(f"workload: {bench.rows:,} rows, planted {expected(bench.rows)}", flush=True)
+    for m in ("compare", "datacompy-pandas", "datacompy-polars"):
+        measure(bench, "in-process", m, ours(m, s_url, t_url))
+    measure(bench, "duckdb-duckdb", "cutover stream", ours("stream", s_url, t_url))
+    if use_reladiff:
+        # sqeleton's DuckDB URL is duckdb://<dbname>@<filepath>
+        measure(bench, "duckdb-duckdb", "reladiff",
+                reladiff(f"duckdb://main@{src}", "t_rd", f"duckdb://main@{tgt}", "t_rd"))
+    if not use_pg or not bench.pg_url:
+        return
+    pg = load_postgres(bench.pg_url, src, bench.work, bench.rows)
+    pg_rd = pg.replace("postgresql://", "postgresql://", 1)
+    for scenario, target in (("pg-duckdb diff", tgt), ("pg-duckdb identical", src)):
+        d_url = f"duckdb:///{target}"
+        measure(bench, scenario, "cutover stream", ours("stream", pg, d_url))
+        measure(bench, scenario, "cutover checksum", ours("checksum", pg, d_url))
+        if use_reladiff:
+            measure(bench, scenario, "reladiff",
+                    reladiff(pg_rd, "t_rd", f"duckdb://main@{target}", "t_rd"))
+
+
+def _expected_for(bench: Bench, scenario: str) -> dict[str, int]:
+    zero = {"changed": 0, "only_source": 0, "only_target": 0}
+    return zero if "identical" in scenario else expected(bench.rows)
+
+
+def report(bench: Bench) -> bool:
+    """Print the table (seconds, peak MB, ratios vs each peer in the scenario) and the checks;
+    True when every method found exactly the planted differences."""
+    print(f"\n## {bench.rows:,} rows\n")
+    print("| scenario | method | seconds | peak MB | found (chg/src/tgt) "
+          "| ratios (peer s / our s) |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    ok = True
+    for r in bench.results:
+        peers = [p for p in bench.results if p.scenario == r.scenario and
+                 not p.method.startswith(("cutover", "compare")) and not p.error]
+        ratios = ""
+        if r.method.startswith(("cutover", "compare")) and not r.error:
+            ratios = ", ".join(f"{p.seconds / r.seconds:.1f}x vs {p.method}" for p in peers)
+        f = r.found
+        found = f"{f.get('changed')}/{f.get('only_source')}/{f.get('only_target')}" \
+            if f else r.error or ""
+        right = f == _expected_for(bench, r.scenario)
+        ok &= right or bool(r.error and r.method == "reladiff")
+        print(f"| {r.scenario} | {r.method} | {r.seconds:.2f} | {r.peak_mb:.0f} | "
+              f"{found}{'' if right else ' WRONG'} | {ratios} |")
+    print(f"\nplanted: {expected(bench.rows)}; every method must find exactly these "
+          f"(identical scenarios: nothing). {'OK' if ok else 'DIFFERENCES DISAGREE'}")
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, action="append", help="table size (repeatable); "
+                    "default 1,000,000")
+    ap.add_argument("--pg-url", default=os.environ.get("CUTOVER_TEST_PG_URL"))
+    ap.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL↔DuckDB")
+    ap.add_argument("--no-reladiff", action="store_true", help="skip reladiff (CI)")
+    ap.add_argument("--setup-peers", action="store_true", help="create .venv-peers if missing")
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    if args.setup_peers:
+        setup_peers()
+    use_reladiff = not args.no_reladiff
+    if use_reladiff and not (PEERS / "bin" / "python").exists():
+        print(f"reladiff skipped: {PEERS} missing (run with --setup-peers)")
+        use_reladiff = False
+    server = None
+    if not args.no_postgres and not args.pg_url:
+        from tests import servers
+
+        if servers.postgres_available():
+            server = servers.start_postgres()
+            args.pg_url = server.url
+    ok = True
+    try:
+        for n in args.rows or [1_000_000]:
+            work = args.workdir or Path(tempfile.mkdtemp(prefix=f"cutover-bench-{n}-"))
+            work.mkdir(parents=True, exist_ok=True)
+            bench = Bench(n, work, args.pg_url)
+            run_all(bench, use_reladiff, not args.no_postgres)
+            ok &= report(bench)
+    finally:
+        if server is not None:
+            from tests import servers
+
+            servers.stop(server)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""ClickHouse adapter through chdb (embedded ClickHouse): a read-only source, or a target whose
+sandbox is a database of its own (ClickHouse has databases, no schemas inside them).
+
+URL: `chdb:///relative/dir` or `chdb:////absolute/dir`, optionally `?database=name` (default
+`default`); `chdb://` alone is an in-memory server. The path is chdb's data directory.
+chdb runs one embedded server per process: every chdb URL a run opens must name the same
+directory (source and target may share it, in different databases).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pyarrow as pa
+from sqlalchemy.engine import make_url
+
+from tools import guard
+from tools.db import types as T
+from tools.db.base import Adapter, Role
+from tools.errors import (
+    CompileFailed,
+    ConfigError,
+    ConnectionLost,
+    CutoverError,
+    GuardRefused,
+    QueryFailed,
+    SandboxViolation,
+)
+from tools.trace import Tracer
+
+# ClickHouse type name (Nullable/LowCardinality stripped, parameters dropped) -> canonical.
+_NATIVE = {
+    **{f"{sign}Int{bits}": T.INT for sign in ("", "U") for bits in (8, 16, 32, 64, 128, 256)},
+    "Float32": T.FLOAT, "Float64": T.FLOAT, "BFloat16": T.FLOAT,
+    "String": T.TEXT, "FixedString": T.TEXT, "UUID": T.TEXT, "Enum8": T.TEXT, "Enum16": T.TEXT,
+    "IPv4": T.TEXT, "IPv6": T.TEXT, "Array": T.TEXT, "Map": T.TEXT, "Tuple": T.TEXT,
+    "Bool": T.BOOL, "Date": T.DATE, "Date32": T.DATE, "JSON": T.JSON, "Object": T.JSON,
+    "Time": T.TIME, "Time64": T.TIME,
+}
+_WRAPPERS = re.compile(r"^(?:Nullable|LowCardinality)\((.*)\)$")
+_DECIMAL = re.compile(r"^Decimal(32|64|128|256)?\((\d+)(?:,\s*(\d+))?\)$")
+_DECIMAL_DIGITS = {"32": 9, "64": 18, "128": 38, "256": 76}
+_CODE = re.compile(r"Code:\s*(\d+)")
+
+# ClickHouse error codes by outcome (src/Common/ErrorCodes.cpp). Timeouts, memory and access
+# trouble are infrastructure ('blocked'); conversion and arithmetic errors are runtime.
+_TIMEOUT_CODES = frozenset({159, 160, 209, 394})
+_BLOCKED_CODES = frozenset({173, 236, 241, 242, 243, 291, 497, 516})
+_READ_ONLY_CODES = frozenset({164})
+_RUNTIME_CODES = frozenset({6, 27, 38, 41, 69, 70, 72, 153, 321, 407, 43})
+
+
+def canonical(declared: str) -> str:
+    """Canonical type of a ClickHouse type string, e.g. Nullable(DateTime64(6, 'UTC'))."""
+    text = declared.strip()
+    while m := _WRAPPERS.match(text):
+        text = m[1].strip()
+    dec = _DECIMAL.match(text)
+    if dec:
+        width, first, second = dec[1], int(dec[2]), dec[3]
+        # Decimal32(S) names the scale only; Decimal(P, S) names both.
+        if width and second is None:
+            return T.decimal(_DECIMAL_DIGITS[width], first)
+        return T.decimal(first, int(second or 0))
+    if text.startswith(("DateTime64", "DateTime")):
+        # A zone in the type makes it an instant; without one it is wall-clock time in the
+        # session zone, which the adapter pins to UTC.
+        return T.TIMESTAMPTZ if "'" in text else T.TIMESTAMP
+    base = text.split("(", 1)[0]
+    return _NATIVE.get(base) or T.from_declared(text)
+
+
+def _ipc_bytes(batch: pa.RecordBatch) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def _without_null_type(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """All-NULL columns arrive as Arrow `null` (SQLite, empty first batch), which ClickHouse's
+    Arrow reader refuses; a NULL string column converts into any Nullable column."""
+    if not any(pa.types.is_null(f.type) for f in batch.schema):
+        return batch
+    arrays = [c.cast(pa.string()) if pa.types.is_null(c.type) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+class ClickHouseAdapter(Adapter):
+    SCHEMES: ClassVar[tuple[str, ...]] = ("chdb",)
+    DIALECT: ClassVar[str] = "clickhouse"
+    TYPE_DDL: ClassVar[dict[str, str]] = {
+        # Date32 (1900..2299), not Date (1970..2149): source dates before 1970 must fit.
+        # TIME, BLOB and JSON travel as String: Time64 and JSON are still experimental types.
+        T.INT: "Int64", T.FLOAT: "Float64", T.TEXT: "String", T.BOOL: "Bool",
+        T.DATE: "Date32", T.TIMESTAMP: "DateTime64(6)", T.TIMESTAMPTZ: "DateTime64(6, 'UTC')",
+        T.TIME: "String", T.BLOB: "String", T.JSON: "String",
+    }
+    TABLE_ENGINE: ClassVar[str] = "ENGINE = MergeTree ORDER BY tuple()"
+    """MergeTree keeps a kept sandbox across processes (Memory would not); no sort key needed."""
+    CREATE_OBJECT: ClassVar[dict[str, str]] = {
+        "view": "CREATE OR REPLACE VIEW {name} AS {sql}",
+        "table_as_select": "CREATE OR REPLACE TABLE {name} " + TABLE_ENGINE + " AS {sql}",
+    }
+    SESSION: ClassVar[tuple[str, ...]] = (
+        # Wall-clock DateTime columns read and compare in UTC on every machine.
+        "SET session_timezone = 'UTC'",
+        "SET max_execution_time = {s}",
+    )
+    SOURCE_SESSION: ClassVar[tuple[str, ...]] = (
+        # Last on purpose: readonly = 1 also forbids changing any setting afterwards, so a
+        # query cannot switch it off again (readonly = 2 would allow that).
+        "SET readonly = 1",
+    )
+    DATETIME_ZONES: ClassVar[tuple[str, ...]] = ("UTC", "Etc/UTC")
+
+    def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
+                 timeout_s: float = 60.0) -> None:
+        import chdb  # lazily: only runs that use ClickHouse pay for the import
+
+        super().__init__(url, role, tracer, timeout_s)
+        self._chdb = chdb
+        self._path, self._home = self._parse_url(url)
+        try:
+            self._con = chdb.connect(self._path)
+        except Exception as exc:  # chdb raises RuntimeError for a second data directory
+            raise ConnectionLost(f"cannot open chdb data directory {self._path}: {exc}. chdb "
+                                 f"runs one embedded server per process, so every chdb URL "
+                                 f"of a run must name the same directory.") from exc
+        try:
+            self._setup_session()
+        except CutoverError:
+            self._con.close()
+            raise
+
+    def _parse_url(self, url: str) -> tuple[str, str]:
+        try:
+            u = make_url(url)
+        except Exception as exc:  # sqlalchemy raises ArgumentError/ValueError by URL shape
+            raise ConfigError(f"not a valid chdb URL: {url!r} ({exc}); write "
+                              f"chdb:////abs/dir?database=name") from exc
+        database = u.query.get("database", "default")
+        return (u.database or ":memory:"), str(database)
+
+    def _setup_session(self) -> None:
+        for stmt in self.SESSION:
+            self._plain(stmt.format(s=max(1, int(self.timeout_s))))
+        if self.role == "source":
+            if self._home not in self._databases():
+                raise ConnectionLost(f"chdb database {self._home!r} not found in "
+                                     f"{self._path}; check ?database= in the URL")
+        else:
+            self._plain(f"CREATE DATABASE IF NOT EXISTS {self.quote(self._home)}")
+        self._plain(f"USE {self.quote(self._home)}")
+        if self.role == "source":
+            for stmt in self.SOURCE_SESSION:
+                self._plain(stmt)
+
+    def _plain(self, sql: str) -> pa.Table:
+        """One statement of our own (session setup, catalog) with errors classified."""
+        try:
+            return self._con.query(sql, "Arrowtable")
+        except Exception as exc:  # ChdbError is a RuntimeError subclass
+            raise self._classify(exc, sql) from exc
+
+    def _databases(self) -> set[str]:
+        return set(self._plain("SELECT name FROM system.databases").column(0).to_pylist())
+
+    # ---------------------------------------------------------------- reading
+    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        table = self._con.query(sql.strip().rstrip(";"), "Arrowtable")
+        table = self._fix_zones(sql, table)
+        self._last_schema = table.schema
+        yield from table.to_batches(max_chunksize=batch_rows)
+
+    def _fix_zones(self, sql: str, table: pa.Table) -> pa.Table:
+        """ClickHouse's Arrow output gives every DateTime a zone (the session's when the type
+        has none); a column declared without one is wall-clock time and leaves naive."""
+        zoned = [f.name for f in table.schema
+                 if pa.types.is_timestamp(f.type) and f.type.tz in self.DATETIME_ZONES]
+        if not zoned:
+            return table
+        described = self._plain(f"DESCRIBE ({sql.strip().rstrip(';')})").to_pylist()
+        naive = {row["name"] for row in described if canonical(row["type"]) == T.TIMESTAMP}
+        for name in set(zoned) & naive:
+            index = table.schema.get_field_index(name)
+            unit = table.schema.field(index).type.unit
+            column = table.column(index).cast(pa.timestamp(unit))
+            table = table.set_column(index, pa.field(name, pa.timestamp(unit)), column)
+        return table
+
+    def _empty_result(self, sql: str) -> pa.Table:
+        return self._last_schema.empty_table()
+
+    # ---------------------------------------------------------------- catalog
+    _VIEW_ENGINES: ClassVar[tuple[str, ...]] = ("View", "MaterializedView", "LiveView",
+                                                 "WindowView", "Dictionary")
+
+    def _literal(self, text: str) -> str:
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def tables(self) -> list[dict[str, Any]]:
+        db = self._literal(self._home)
+        engines = ", ".join(self._literal(e) for e in self._VIEW_ENGINES)
+        rows = self._plain(
+            "SELECT table, name, type FROM system.columns "
+            f"WHERE database = {db} AND table IN (SELECT name FROM system.tables "
+            f"WHERE database = {db} AND engine NOT IN ({engines}) AND NOT is_temporary) "
+            "ORDER BY table, position").to_pylist()
+        tables: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            # A ClickHouse sorting key is no uniqueness constraint: no primary key is reported.
+            entry = tables.setdefault(row["table"], {"name": row["table"], "columns": [],
+                                                     "primary_key": [], "row_count": 0})
+            entry["columns"].append({"name": row["name"], "type": row["type"],
+                                     "canonical": canonical(row["type"]),
+                                     "nullable": row["type"].startswith("Nullable(")})
+        for entry in tables.values():
+            entry["row_count"] = int(self._plain(
+                f"SELECT count() FROM {self.quote(self._home)}.{self.quote(entry['name'])}"
+            ).column(0)[0].as_py())
+        return list(tables.values())
+
+    def views(self) -> list[str]:
+        return self._plain(
+            f"SELECT name FROM system.tables WHERE database = {self._literal(self._home)} "
+            "AND engine = 'View' ORDER BY name").column(0).to_pylist()
+
+    def canonical_type(self, declared: str) -> str:
+        return canonical(declared)
+
+    # ---------------------------------------------------------------- target side
+    def _run(self, sql: str) -> None:
+        self._con.query(sql, "CSV")
+
+    def create_sandbox(self, name: str) -> None:
+        self.sandbox = name
+        self.execute(f"CREATE DATABASE IF NOT EXISTS {self.quote(name)}")
+        # Unqualified names resolve in the sandbox (ClickHouse has no search path); copy mode
+        # puts the base tables there too.
+        self._run(f"USE {self.quote(name)}")
+
+    def drop_sandbox(self, name: str) -> None:
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote(name)}")
+        self._run(f"USE {self.quote(self._home)}")
+        if self.sandbox == name:
+            self.sandbox = None
+
+    def create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
+        cols = ", ".join(f"{self.quote(c['name'])} {self._column_ddl(c)}" for c in columns)
+        self.execute(f"CREATE OR REPLACE TABLE {self.qualified(name)} ({cols}) "
+                     f"{self.TABLE_ENGINE}")
+
+    def _column_ddl(self, column: dict[str, Any]) -> str:
+        ddl = self.ddl_type(column["canonical"])
+        # Nullable unless the source promises no NULLs: a non-Nullable ClickHouse column
+        # would silently turn a NULL into 0 or ''.
+        return ddl if column.get("nullable") is False else f"Nullable({ddl})"
+
+    def decimal_ddl(self, precision: int, scale: int) -> str:
+        return f"Decimal({min(precision, 76)}, {min(scale, 76)})"
+
+    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+        if self.role != "target":
+            raise SandboxViolation(f"refused to write on the {self.role}: INSERT into {name}")
+        target = self.qualified(name)
+        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
+                                  self.sandbox)
+        cols = ", ".join(self.quote(n) for n in batch.schema.names)
+        sql = f"INSERT INTO {target} ({cols})"
+        try:
+            # Arrow straight into ClickHouse's Arrow reader: no per-row Python work.
+            with self._con.send_insert(sql, "ArrowStream") as inserter:
+                inserter.append(_ipc_bytes(_without_null_type(batch)))
+                inserter.finish()
+        except Exception as exc:  # ChdbError / RuntimeError from the engine
+            raise self._classify(exc, sql) from exc
+        self.tracer.event("sql", side=self.role, sql=f"{sql} FORMAT ArrowStream",
+                          rows=batch.num_rows, error=None)
+
+    def promote(self, name: str, kind: str, sql: str) -> None:
+        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
+        # guard on purpose, and only for objects that reached parity.
+        target = f"{self.quote(self._home)}.{self.quote(name)}"
+        if kind == "view":
+            self._run_logged(f"CREATE OR REPLACE VIEW {target} AS {sql}")
+        else:
+            self._run_logged(f"CREATE OR REPLACE TABLE {target} {self.TABLE_ENGINE} AS {sql}")
+
+    def close(self) -> None:
+        self._con.close()
+
+    # ---------------------------------------------------------------- errors
+    def _classify(self, exc: Exception, sql: str) -> Exception:
+        if isinstance(exc, CutoverError):  # already ours (guard, sandbox)
+            return exc
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        m = _CODE.search(text)
+        code = int(m[1]) if m else -1
+        if code in _READ_ONLY_CODES:
+            return GuardRefused(f"refused by the read-only source session: {text}")
+        if code in _TIMEOUT_CODES:
+            return ConnectionLost(f"ClickHouse stopped the statement after "
+                                  f"{self.timeout_s:g}s: {text}")
+        if code in _BLOCKED_CODES:
+            return ConnectionLost(f"ClickHouse: {text}")
+        if code in _RUNTIME_CODES:
+            return QueryFailed(text)
+        return CompileFailed(text)

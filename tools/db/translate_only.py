@@ -1,0 +1,62 @@
+"""Translate-only targets: dialects sqlglot writes but no engine here runs (Oracle, T-SQL,
+Snowflake, BigQuery, Teradata, Redshift).
+
+The adapter exists so that `cutover run` accepts such a target: nothing connects, the sandbox
+is a no-op, the loader skips (RUNS_HERE is False) and the translator ends every object as
+`skipped` with the translated SQL kept in the report. Any call that would need the engine
+raises CompileFailed naming the dialect, so a caller that forgot to check RUNS_HERE gets a
+clear verdict instead of a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from tools.db.base import Adapter, Role
+from tools.db.urls import SCHEME_DIALECT, scheme
+from tools.errors import CompileFailed, ConfigError
+from tools.trace import Tracer
+
+
+class TranslateOnlyAdapter(Adapter):
+    SCHEMES: ClassVar[tuple[str, ...]] = ("oracle", "mssql", "snowflake", "bigquery",
+                                          "teradata", "redshift", "translate")
+    """`translate://` names no engine: pair it with `dialect = "..."` in cutover.toml."""
+    RUNS_HERE: ClassVar[bool] = False
+
+    def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
+                 timeout_s: float = 60.0) -> None:
+        super().__init__(url, role, tracer, timeout_s)
+        self.dialect_name = SCHEME_DIALECT.get(scheme(url), scheme(url))
+        if role == "source":
+            # The source is read for real (catalog, base tables, source results).
+            raise ConfigError(f"{self.dialect_name} has no engine on this machine, so it "
+                                f"cannot be a source: the source must run the original SQL. "
+                                f"Use it as a target (translate-only) or `cutover translate`.")
+
+    def _unavailable(self, what: str) -> CompileFailed:
+        return CompileFailed(f"{self.dialect_name} is translate-only here: cannot {what}")
+
+    def create_sandbox(self, name: str) -> None:
+        self.sandbox = name  # nothing to create: no statement ever runs on this target
+
+    def drop_sandbox(self, name: str) -> None:
+        self.sandbox = None
+
+    def tables(self) -> list[dict[str, Any]]:
+        return []
+
+    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        raise self._unavailable("run queries")
+
+    def _run(self, sql: str) -> None:
+        raise self._unavailable("run statements")
+
+    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+        raise self._unavailable("load tables")
+
+    def promote(self, name: str, kind: str, sql: str) -> None:
+        raise self._unavailable("apply objects")

@@ -1,0 +1,105 @@
+"""Narrow a large keyed comparison to the rows that can differ, in one pass.
+
+One full outer join of (key, row hash) over both normalised sides keeps only the pairs whose
+row hashes differ and the one-sided rows. Only those rows are copied and go
+through the full join (flags, tolerance, figures, samples); every other source row is a pair
+of exactly equal rows, which `figures` counts from the source row count. The same pass proves
+paired keys unique (join rows per side = that side's rows), so no full duplicate scan runs.
+
+Equal hashes stand for equal rows: a false match needs two different rows with one key to
+collide in DuckDB's 64-bit hash (about 1 in 10**19 per changed row). Rows equal only within
+tolerance hash differently and are judged by the full join, as before.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from tools.diff.normalise import ColumnPlan, normalise_sql
+from tools.diff.samples import Side
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan], key: list[ColumnPlan],
+    src: Side, tgt: Side,
+) -> bool:
+    """Fill temp table cand (s_rid, t_rid) with the pairs whose row hashes differ or that are
+    one-sided; False when a key repeats among paired rows.
+
+    One full outer join on the key, aggregated in the same pass: the number of join rows per
+    side equals that side's row count exactly when no paired key repeats (a key held a times
+    in the source and b times in the target yields a*b rows)."""
+    keys = [p.v for p in key]
+    h = f"hash({', '.join(p.v for p in plans)})"
+    side = "SELECT {k}, __rid, {h} AS h FROM {v}"
+    on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM t.{k}" for k in keys)
+    differ = "s.h IS DISTINCT FROM t.h"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cand_lists AS SELECT count(s.__rid) AS sn, "
+        f"count(t.__rid) AS tn, list(s.__rid) FILTER (WHERE {differ}) AS sl, "
+        f"list(t.__rid) FILTER (WHERE {differ}) AS tl "
+        f"FROM ({side.format(k=', '.join(keys), h=h, v='s_n')}) s "
+        f"FULL OUTER JOIN ({side.format(k=', '.join(keys), h=h, v='t_n')}) t ON {on}"
+    )
+    row = con.execute("SELECT sn, tn FROM cand_lists").fetchone()
+    if not row or row[0] != src.rows or row[1] != tgt.rows:
+        return False
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cand AS SELECT unnest(COALESCE(sl, [])) AS s_rid, "
+        "unnest(COALESCE(tl, [])) AS t_rid FROM cand_lists"
+    )
+    return True
+
+
+def _one_sided_repeats(con: duckdb.DuckDBPyConnection, key: list[ColumnPlan]) -> bool:
+    """A key repeated among rows present on one side only (the join count cannot see it)."""
+    keys = ", ".join(p.v for p in key)
+    for view in ("s_n", "t_n"):
+        row = con.execute(
+            f"SELECT count(*) FROM (SELECT {keys} FROM {view} GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()
+        if row and row[0]:
+            return True
+    return False
+
+
+def _subset(con: duckdb.DuckDBPyConnection, raw: Side, name: str, rid: str) -> Side:
+    """The raw rows of the candidates, as table `name` (same __rid as in `raw`)."""
+    if raw.arrow is not None:
+        # In-memory input: Arrow's take copies only the wanted rows (a scan would convert
+        # every string of every row).
+        rids = [r[0] for r in con.execute(
+            f"SELECT {rid} FROM cand WHERE {rid} IS NOT NULL ORDER BY 1").fetchall()]
+        con.register(name, raw.arrow.take(pa.array(rids, pa.int64())))
+        return Side(name, raw.schema, len(rids))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {raw.table} "
+        f"WHERE __rid IN (SELECT {rid} FROM cand WHERE {rid} IS NOT NULL)"
+    )
+    n = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    return Side(name, raw.schema, int(n[0]) if n else 0)
+
+
+def narrow(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[ColumnPlan],
+    key: list[ColumnPlan],
+    src: Side,
+    tgt: Side,
+) -> tuple[Side, Side] | None:
+    """Sides holding only candidate rows (same __rid as the originals), with views s_n/t_n
+    re-pointed at them; None when some key repeats (the caller then pairs by rank)."""
+    if not _candidates(con, plans, key, src, tgt):
+        return None
+    subs = _subset(con, src, "s_sub", "s_rid"), _subset(con, tgt, "t_sub", "t_rid")
+    _views(con, plans, *subs)
+    if _one_sided_repeats(con, key):
+        _views(con, plans, src, tgt)  # back to the full sides: ranking needs every row
+        return None
+    return subs
+
+
+def _views(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan], s: Side, t: Side) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP VIEW s_n AS {normalise_sql(s.table, plans, 'source')}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW t_n AS {normalise_sql(t.table, plans, 'target')}")
