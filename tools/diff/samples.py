@@ -39,12 +39,10 @@ def original_rows(
     if not rids:
         return []
     wanted = ", ".join(str(int(r)) for r in sorted(set(rids)))
-    # fetchall, not Arrow's to_pylist: that one imports pandas (0.3 s) on first use.
-    cur = con.execute(f"SELECT * FROM {side.table} WHERE __rid IN ({wanted})")
-    names = [d[0] for d in cur.description or []]
+    # Through Arrow, not fetchall: DuckDB's Python values for TIMESTAMPTZ need pytz.
+    got = con.execute(f"SELECT * FROM {side.table} WHERE __rid IN ({wanted})").to_arrow_table()
     by_rid: dict[int, dict[str, Any]] = {}
-    for values in cur.fetchall():
-        row = dict(zip(names, values, strict=True))
+    for row in got.to_pylist():
         rid = int(row.pop("__rid"))
         by_rid[rid] = {k: jsonable(v) for k, v in row.items()}
     return [by_rid[int(r)] for r in rids]
