@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 from agents.object_progress import current, failed_compile, finish
 from graph.context import Context
 from graph.state import CompileResult, MigrationState
-from tools.errors import ConnectionLost, CutoverError, SandboxViolation
+from tools.errors import ConnectionLost, CutoverError
 
 
 def compiler_checker(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -35,10 +35,12 @@ def compiler_checker(state: MigrationState, runtime: Runtime[Context]) -> dict[s
         report = CompileResult(ok=True, error_kind=None, error=None, statement=statement,
                                seconds=round(time.perf_counter() - start, 4))
         result["status"] = "compiled"
-    except (ConnectionLost, SandboxViolation) as exc:
+    except ConnectionLost as exc:
         report = failed_compile(str(exc), exc.kind, statement, time.perf_counter() - start)
         finish(result, "blocked", f"target: {exc}")
     except CutoverError as exc:
+        # SandboxViolation lands here too: the guard could not read the candidate (e.g. a
+        # MySQL charset introducer passed through), so another candidate may well pass.
         report = failed_compile(str(exc), exc.kind, statement, time.perf_counter() - start)
         result["status"] = "compile_failed"
         result["error"] = str(exc)

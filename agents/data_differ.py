@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pyarrow as pa
 from langgraph.runtime import Runtime
 
 from agents.object_progress import current, failed_compile, finish
@@ -43,6 +44,8 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
         result["status"], result["error"] = "compile_failed", str(exc)
         return {"results": {name: result}}
 
+    if spec["kind"] == "query":
+        target_rows = _names_by_position(ctx, source_rows, target_rows)
     ordered = spec["ordered"] and spec["kind"] == "query"
     report = compare(
         source_rows, target_rows, ordered=ordered, order_by=spec["order_by"] if ordered else None,
@@ -67,3 +70,16 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
         result["status"] = "diff_mismatch"
         result["error"] = report.summary()
     return {"results": {name: result}}
+
+
+def _names_by_position(ctx: Context, source: pa.Table, target: pa.Table) -> pa.Table:
+    """A report query's columns are matched by position: engines name unaliased expressions
+    differently (PostgreSQL `sum`, DuckDB `sum(l_quantity)`). Views and tables keep their
+    names, because their consumers select by name."""
+    if source.num_columns != target.num_columns:
+        return target
+    if [n.lower() for n in source.column_names] == [n.lower() for n in target.column_names]:
+        return target
+    ctx.tracer.event("columns_by_position", source=source.column_names,
+                     target=target.column_names)
+    return target.rename_columns(source.column_names)

@@ -44,7 +44,8 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
         result["rules_tried"].append(rule.id)
         try:
             sql = apply_rule(rule, best["sql"], rule_ctx)
-        except CutoverError:
+        except Exception as exc:  # a broken rule must cost one candidate, not the whole run
+            ctx.tracer.event("error", error=f"rule {rule.id} failed: {type(exc).__name__}: {exc}")
             sql = None
         if sql and sql not in tried_sql:
             reason = f"{_problem(best, result)} -> rule {rule.id}: {_first_sentence(rule.why)}"

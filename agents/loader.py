@@ -51,7 +51,7 @@ def loader(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def _copy(source: Adapter, target: Adapter, table: TableInfo, batch_rows: int) -> int:
     # Re-creating the table makes the copy idempotent: a resumed run redoes it cleanly.
-    target.create_table(table["name"], table["columns"])
+    target.create_table(table["name"], table["columns"], table["primary_key"] or None)
     columns = ", ".join(source.quote(c["name"]) for c in table["columns"])
     query = f"SELECT {columns} FROM {source.quote(table['name'])}"
     for batch in source.read_batches(query, batch_rows=batch_rows):

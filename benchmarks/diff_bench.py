@@ -175,18 +175,23 @@ def setup_peers() -> None:
                     "duckdb==1.5.5", "psycopg2-binary"], check=True)
 
 
-def run_all(bench: Bench, use_reladiff: bool, use_pg: bool) -> None:
+def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> None:
     src, tgt = make_duckdb(bench.work, bench.rows)
     s_url, t_url = f"duckdb:///{src}", f"duckdb:///{tgt}"
     print(f"workload: {bench.rows:,} rows, planted {expected(bench.rows)}", flush=True)
-    for m in ("compare", "datacompy-pandas", "datacompy-polars"):
-        measure(bench, "in-process", m, ours(m, s_url, t_url))
-    measure(bench, "duckdb-duckdb", "cutover stream", ours("stream", s_url, t_url))
-    if use_reladiff:
+    if "in-process" in only:
+        for m in ("compare", "datacompy-pandas", "datacompy-polars"):
+            measure(bench, "in-process", m, ours(m, s_url, t_url))
+    if "duckdb-duckdb" not in only:
+        use_reladiff_here = False
+    else:
+        use_reladiff_here = use_reladiff
+        measure(bench, "duckdb-duckdb", "cutover stream", ours("stream", s_url, t_url))
+    if use_reladiff_here:
         # sqeleton's DuckDB URL is duckdb://<dbname>@<filepath>
         measure(bench, "duckdb-duckdb", "reladiff",
                 reladiff(f"duckdb://main@{src}", "t_rd", f"duckdb://main@{tgt}", "t_rd"))
-    if not use_pg or not bench.pg_url:
+    if not use_pg or not bench.pg_url or "pg-duckdb" not in only:
         return
     pg = load_postgres(bench.pg_url, src, bench.work, bench.rows)
     pg_rd = pg.replace("postgresql://", "postgresql://", 1)
@@ -239,6 +244,8 @@ def main() -> int:
     ap.add_argument("--no-reladiff", action="store_true", help="skip reladiff (CI)")
     ap.add_argument("--setup-peers", action="store_true", help="create .venv-peers if missing")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--only", default="in-process,duckdb-duckdb,pg-duckdb",
+                    help="scenarios to run, comma-separated")
     args = ap.parse_args()
     if args.setup_peers:
         setup_peers()
@@ -259,7 +266,7 @@ def main() -> int:
             work = args.workdir or Path(tempfile.mkdtemp(prefix=f"cutover-bench-{n}-"))
             work.mkdir(parents=True, exist_ok=True)
             bench = Bench(n, work, args.pg_url)
-            run_all(bench, use_reladiff, not args.no_postgres)
+            run_all(bench, use_reladiff, not args.no_postgres, set(args.only.split(",")))
             ok &= report(bench)
     finally:
         if server is not None:

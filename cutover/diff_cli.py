@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from graph.context import Tolerance
 from tools.errors import CutoverError
+
+if TYPE_CHECKING:
+    from tools.diff.run import DiffOutcome, DiffRequest
 
 console = Console()
 err = Console(stderr=True)
@@ -77,7 +80,7 @@ def diff_command(
 ) -> None:
     """Diff two tables or queries across databases; exit 0 equal, 1 different, 2 error."""
     from tools.diff.render import print_report, write_html  # heavy imports only when used
-    from tools.diff.run import DiffRequest, diff_urls
+    from tools.diff.run import DiffRequest
 
     if algorithm not in ("auto", "stream", "checksum"):
         _fail(f"--algorithm must be auto, stream or checksum, not {algorithm!r}")
@@ -86,26 +89,7 @@ def diff_command(
                       tolerances=parse_tolerances(tolerance or []),
                       algorithm=algorithm,  # type: ignore[arg-type]
                       sample_rows=sample_rows, limit_rows=limit_rows)
-    try:
-        with _progress() as progress:
-            tasks = {s: progress.add_task(f"reading {s}", total=None)
-                     for s in ("source", "target")}
-
-            def on_total(a: int | None, b: int | None) -> None:
-                for side, n in (("source", a), ("target", b)):
-                    progress.update(tasks[side], total=min(n, limit_rows or n) if n else None)
-
-            def on_rows(side: str, n: int) -> None:
-                progress.update(tasks[side], completed=n)
-
-            outcome = diff_urls(req, on_rows=on_rows, on_total=on_total)
-    except (CutoverError, ValueError, OSError) as exc:
-        _fail(str(exc))
-    except Exception as exc:  # noqa: BLE001 - an engine's own error class (duckdb, drivers)
-        if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb", "psycopg",
-                                                       "pymysql", "sqlite3", "pyarrow"):
-            raise
-        _fail(f"{type(exc).__name__}: {exc}")
+    outcome = _run(req, limit_rows)
     report = outcome.report
     print_report(console, report, outcome.notes)
     if json_file:
@@ -118,6 +102,33 @@ def diff_command(
     raise typer.Exit(0 if report.verdict in ("parity", "parity_with_tolerance") else 1)
 
 
-def _fail(message: str) -> None:
+def _run(req: DiffRequest, limit_rows: int | None) -> DiffOutcome:
+    """diff_urls with a progress bar per side; engine and user errors end in exit code 2."""
+    from tools.diff.run import diff_urls
+
+    try:
+        with _progress() as progress:
+            tasks = {s: progress.add_task(f"reading {s}", total=None)
+                     for s in ("source", "target")}
+
+            def on_total(a: int | None, b: int | None) -> None:
+                for side, n in (("source", a), ("target", b)):
+                    progress.update(tasks[side], total=min(n, limit_rows or n) if n else None)
+
+            def on_rows(side: str, n: int) -> None:
+                progress.update(tasks[side], completed=n)
+
+            return diff_urls(req, on_rows=on_rows, on_total=on_total)
+    except (CutoverError, ValueError, OSError) as exc:
+        _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - an engine's own error class (duckdb, drivers)
+        if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb", "psycopg",
+                                                       "pymysql", "sqlite3", "pyarrow"):
+            raise
+        _fail(f"{type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable: _fail raises")
+
+
+def _fail(message: str) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(2)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import functools
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -14,13 +16,14 @@ from agents.compiler_checker import compiler_checker
 from agents.data_differ import data_differ
 from agents.fixer import fixer
 from agents.loader import loader
-from agents.object_progress import next_pending
+from agents.object_progress import finish, next_pending
 from agents.planner import planner
 from agents.reporter import reporter
 from agents.translator import translator
 from graph import routing
 from graph.context import Context
 from graph.state import MigrationState
+from tools.errors import CutoverError
 
 Node = Callable[[MigrationState, Runtime[Context]], dict[str, Any]]
 
@@ -34,12 +37,28 @@ def traced(node: Node) -> Node:
         name = node.__name__
         obj = (None if name in ("planner", "loader", "reporter")
                else next_pending(state) if name == "translator" else state.get("current"))
-        with tracer.node_span(node.__name__, obj):
-            update = node(state, runtime)
-        return update
+        try:
+            with tracer.node_span(node.__name__, obj):
+                return node(state, runtime)
+        except CutoverError:
+            raise  # planner/loader problems the user must fix: the CLI explains them
+        except Exception as exc:
+            if obj is None or name not in PER_OBJECT:
+                raise
+            # A bug met on one object must not stop a run of hundreds: that object is
+            # blocked with the error, the others go on.
+            tracer.event("error", node=name, object=obj,
+                         error=f"internal error: {type(exc).__name__}: {exc}",
+                         traceback=traceback.format_exc(limit=8))
+            result = copy.deepcopy(state["results"][obj])
+            finish(result, "blocked", f"internal error in {name}: {type(exc).__name__}: {exc} "
+                                      f"(a Cutover bug; details in the trace)")
+            return {"current": obj, "results": {obj: result}}
 
     return wrapper
 
+
+PER_OBJECT = frozenset({"translator", "compiler_checker", "data_differ", "fixer"})
 
 # Retry only infrastructure hiccups: the default policy would also retry SQL syntax errors.
 _NO_RETRY = RetryPolicy(max_attempts=1)

@@ -71,11 +71,24 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
     name = _unique(base.lower(), taken)
     return FoundObject(
         name=name, kind=shape.kind, file=rel, line=stmt.line, source_sql=stmt.sql,
-        select_sql=shape.select.sql(dialect=dialect), insert_into=shape.insert_into,
+        select_sql=_as_written(stmt.sql, shape.select, dialect), insert_into=shape.insert_into,
         reads=sqltools.tables_read(shape.select), ordered=sqltools.has_order_by(shape.select),
         order_by=sqltools.order_columns(shape.select),
         comment=stmt.comment,
     )
+
+
+def _as_written(statement: str, select, dialect: str) -> str:  # type: ignore[no-untyped-def]
+    """The query as the author wrote it when it can be cut out of the statement and re-parses
+    to the same tree; otherwise sqlglot's rendering of it."""
+    text = sqltools.query_text(statement, dialect)
+    if text:
+        try:
+            if sqltools.parse(text, dialect, "") == select:
+                return text
+        except CutoverError:
+            pass
+    return select.sql(dialect=dialect)
 
 
 def _unique(name: str, taken: set[str]) -> str:

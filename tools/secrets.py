@@ -22,11 +22,18 @@ MASK = "***"
 class Redactor:
     """Masks URL passwords, key=value secrets and any literal secret registered at run start."""
 
+    # Literal masking needs a secret long enough not to be an ordinary word: a password like
+    # "cutover" would otherwise mask every mention of the tool. Shorter secrets are still
+    # masked where they stand as secrets (URL passwords, password=…).
+    MIN_LITERAL = 8
+
     def __init__(self, literals: list[str] | None = None) -> None:
-        self._literals = [s for s in (literals or []) if s and len(s) >= 4]
+        self._literals: list[str] = []
+        for secret in literals or []:
+            self.add(secret)
 
     def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= 4 and secret not in self._literals:
+        if secret and len(secret) >= self.MIN_LITERAL and secret not in self._literals:
             self._literals.append(secret)
 
     def text(self, value: str) -> str:

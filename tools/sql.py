@@ -4,6 +4,7 @@ codebase-only dependencies for the source side, and transpile without silent pas
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import sqlglot
@@ -51,7 +52,53 @@ def _statement(text: str, first, end: int) -> Statement:
     return Statement(sql=text[first.start:end].strip(), line=first.line, comment=comment)
 
 
+_QUERY_START = (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN, TokenType.VALUES)
+
+
+def query_text(statement: str, dialect: str) -> str | None:
+    """The query part of a statement exactly as written (CREATE VIEW v AS <this>, INSERT INTO
+    t (cols) <this>), so the source runs its own SQL, not sqlglot's regeneration of it
+    (MySQL's REGEXP would come back as REGEXP_LIKE, which MariaDB does not have)."""
+    tokens = Dialect.get_or_raise(dialect).tokenize(statement)
+    if not tokens:
+        return None
+    first = tokens[0].token_type
+    if first in (TokenType.SELECT, TokenType.WITH):
+        return statement
+    # CREATE … AS (SELECT …) may wrap its query in parentheses; INSERT's first parenthesis is
+    # its column list.
+    creating = first == TokenType.CREATE
+    depth, after_as = 0, not creating
+    for tok in tokens:
+        if tok.token_type == TokenType.L_PAREN and depth == 0 and after_as and creating:
+            return statement[tok.start:].strip()
+        if tok.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.R_PAREN:
+            depth -= 1
+        elif depth == 0 and tok.token_type == TokenType.ALIAS:
+            after_as = True
+        elif depth == 0 and after_as and tok.token_type in _QUERY_START:
+            return statement[tok.start:].strip()
+    return None
+
+
+# MySQL dumps write views as CREATE ALGORITHM=… DEFINER=… SQL SECURITY … VIEW. Those options
+# say who runs the view on the source; they mean nothing to the target and some spellings
+# (DEFINER=CURRENT_USER) defeat sqlglot's parser, so they are dropped before parsing.
+_VIEW_OPTIONS = re.compile(
+    r"^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?)"
+    r"(?:ALGORITHM\s*=\s*\w+\s+|DEFINER\s*=\s*(?:`[^`]*`|'[^']*'|[\w.%-]+)"
+    r"(?:@(?:`[^`]*`|'[^']*'|[\w.%-]+))?(?:\(\))?\s+|SQL\s+SECURITY\s+\w+\s+)+(?=VIEW\b)",
+    re.IGNORECASE)
+
+
+def strip_view_options(sql: str) -> str:
+    return _VIEW_OPTIONS.sub(r"\1", sql, count=1)
+
+
 def parse(sql: str, dialect: str, where: str) -> exp.Expression:
+    sql = strip_view_options(sql)
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except (ParseError, TokenError) as exc:

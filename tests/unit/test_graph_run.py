@@ -180,3 +180,31 @@ def test_verify_only_uses_the_tables_already_on_the_target(tmp_path, run_project
     again = run_project(project)
     assert _by_name(again)["a"]["verdict"] == "parity"
     assert again.report["base_tables"][0]["ok"] is True
+
+
+def test_a_bug_on_one_object_blocks_only_that_object(tmp_path, run_project, monkeypatch):
+    import agents.data_differ as differ
+
+    real = differ.compare
+
+    def compare_with_a_bug(source, target, **kwargs):
+        if "boom" in source.column_names:  # fault injection: only object b trips it
+            raise ZeroDivisionError("planted bug")
+        return real(source, target, **kwargs)
+
+    monkeypatch.setattr(differ, "compare", compare_with_a_bug)
+    project = make_project(tmp_path / "p", {"sql/a.sql": "SELECT id FROM orders;",
+                                            "sql/b.sql": "SELECT id AS boom FROM orders;",
+                                            "sql/c.sql": "SELECT name FROM customers;"})
+    objects = _by_name(run_project(project))
+    assert objects["a"]["verdict"] == objects["c"]["verdict"] == "parity"
+    assert objects["b"]["verdict"] == "blocked"
+    assert "internal error in data_differ: ZeroDivisionError: planted bug" in objects["b"]["error"]
+
+
+def test_report_query_columns_match_by_position(tmp_path, run_project):
+    # SQLite names the column "count(*)"; DuckDB names it "count_star()"
+    project = make_project(tmp_path / "p", {"sql/q.sql": "SELECT city, count(*) FROM customers "
+                                                         "GROUP BY city ORDER BY city;"})
+    obj = _by_name(run_project(project))["q"]
+    assert obj["verdict"] == "parity", obj["error"]

@@ -36,6 +36,8 @@ class Adapter:
     """How a view / CTAS candidate is created in the sandbox; other kinds are EXPLAINed."""
     RUNS_HERE: ClassVar[bool] = True
     """False for translate-only dialects: compile and data steps report 'skipped'."""
+    DECLARE_PRIMARY_KEY: ClassVar[bool] = True
+    """Loaded tables get the source's primary key (False where a key is no constraint)."""
 
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:
@@ -133,10 +135,20 @@ class Adapter:
             return self.quote(name)
         return f"{self.quote(self.sandbox)}.{self.quote(name)}"
 
-    def create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
+    def create_table(self, name: str, columns: list[dict[str, Any]],
+                     primary_key: list[str] | None = None) -> None:
         cols = ", ".join(f"{self.quote(c['name'])} {self.ddl_type(c['canonical'])}"
                          for c in columns)
-        self.execute(f"CREATE OR REPLACE TABLE {self.qualified(name)} ({cols})")
+        self.execute(f"CREATE OR REPLACE TABLE {self.qualified(name)} "
+                     f"({cols}{self.key_clause(primary_key)})")
+
+    def key_clause(self, primary_key: list[str] | None) -> str:
+        """`, PRIMARY KEY (...)` for a loaded table whose source declared one. The source
+        enforced it, so the copy cannot violate it; engines without hash joins (MariaDB)
+        need it to join in reasonable time."""
+        if not (primary_key and self.DECLARE_PRIMARY_KEY):
+            return ""
+        return f", PRIMARY KEY ({', '.join(self.quote(c) for c in primary_key)})"
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
         raise NotImplementedError

@@ -98,6 +98,8 @@ class ClickHouseAdapter(Adapter):
         T.DATE: "Date32", T.TIMESTAMP: "DateTime64(6)", T.TIMESTAMPTZ: "DateTime64(6, 'UTC')",
         T.TIME: "String", T.BLOB: "String", T.JSON: "String",
     }
+    DECLARE_PRIMARY_KEY: ClassVar[bool] = False
+    """A ClickHouse primary key is a sort prefix, not a constraint, and refuses Nullable."""
     TABLE_ENGINE: ClassVar[str] = "ENGINE = MergeTree ORDER BY tuple()"
     """MergeTree keeps a kept sandbox across processes (Memory would not); no sort key needed."""
     CREATE_OBJECT: ClassVar[dict[str, str]] = {
@@ -248,7 +250,8 @@ class ClickHouseAdapter(Adapter):
         if self.sandbox == name:
             self.sandbox = None
 
-    def create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
+    def create_table(self, name: str, columns: list[dict[str, Any]],
+                     primary_key: list[str] | None = None) -> None:
         cols = ", ".join(f"{self.quote(c['name'])} {self._column_ddl(c)}" for c in columns)
         self.execute(f"CREATE OR REPLACE TABLE {self.qualified(name)} ({cols}) "
                      f"{self.TABLE_ENGINE}")

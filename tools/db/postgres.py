@@ -329,11 +329,12 @@ class PostgresAdapter(Adapter):
         if self.sandbox == name:
             self.sandbox = None
 
-    def create_table(self, name: str, columns: list[dict[str, Any]]) -> None:
+    def create_table(self, name: str, columns: list[dict[str, Any]],
+                     primary_key: list[str] | None = None) -> None:
         cols = ", ".join(f"{self.quote(c['name'])} {self.ddl_type(c['canonical'])}"
                          for c in columns)
         self.execute(f"DROP TABLE IF EXISTS {self.qualified(name)} CASCADE")
-        self.execute(f"CREATE TABLE {self.qualified(name)} ({cols})")
+        self.execute(f"CREATE TABLE {self.qualified(name)} ({cols}{self.key_clause(primary_key)})")
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
         if self.role != "target":

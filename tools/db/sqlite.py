@@ -1,4 +1,4 @@
-"""SQLite adapter (file databases; a source here, translate target via sqlglot)."""
+"""SQLite adapter (file databases): a read-only source, or a target with a sandbox file."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import pyarrow as pa
 
 from tools.db import types as T
 from tools.db.base import Adapter
+from tools.db.sqlite_target import SQLiteTargetMixin
 from tools.db.urls import file_path
-from tools.errors import CompileFailed, ConnectionLost
+from tools.errors import ConnectionLost
 
 
 def _column_array(values: list[Any]) -> pa.Array:
@@ -24,7 +25,9 @@ def _column_array(values: list[Any]) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
-class SQLiteAdapter(Adapter):
+class SQLiteAdapter(SQLiteTargetMixin, Adapter):
+    """Source (read-only file) or target (sandbox file beside it: see sqlite_target.py)."""
+
     SCHEMES: ClassVar[tuple[str, ...]] = ("sqlite",)
     DIALECT: ClassVar[str] = "sqlite"
     TYPE_DDL: ClassVar[dict[str, str]] = {
@@ -55,11 +58,15 @@ class SQLiteAdapter(Adapter):
     def __init__(self, url: str, role, tracer=None, timeout_s: float = 60.0) -> None:
         super().__init__(url, role, tracer, timeout_s)
         path = file_path(url)
-        if path is None or not Path(path).exists():
+        if path is None or (role == "source" and not Path(path).exists()):
             raise ConnectionLost(f"SQLite database file not found: {path or url!r}. Check the "
                                  f"URL (sqlite:///relative/path.db or sqlite:////abs/path.db).")
+        self._path = path
         # Read-only twice over: the file is opened mode=ro and the session is query_only.
-        mode = "ro" if role == "source" else "rw"
+        # A target file is created when missing, like DuckDB's.
+        mode = "ro" if role == "source" else "rwc"
+        if role == "target":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(f"file:{path}?mode={mode}", uri=True,
                                     check_same_thread=False)
         if role == "source":
@@ -106,15 +113,6 @@ class SQLiteAdapter(Adapter):
 
     def explain(self, sql: str) -> None:
         self._run_logged(f"EXPLAIN QUERY PLAN {sql}")
-
-    def _run(self, sql: str) -> None:
-        self._with_deadline()
-        self._con.execute(sql)
-        self._con.commit()
-
-    def create_sandbox(self, name: str) -> None:
-        raise CompileFailed("SQLite as a target is translate-only in this version: choose "
-                            "DuckDB (or a server engine) as the target to compile and diff.")
 
     def prepare_hashing(self) -> None:
         """Register the functions HASH_SQL uses (idempotent; harmless on a read-only file)."""

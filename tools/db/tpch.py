@@ -17,6 +17,13 @@ from tools.db.registry import open_adapter
 from tools.errors import ConfigError
 
 TABLES = ("region", "nation", "supplier", "customer", "part", "partsupp", "orders", "lineitem")
+#: The specification's primary keys (dbgen declares none): a real source has them, and
+#: MariaDB needs them to join the tables in reasonable time.
+PRIMARY_KEYS = {
+    "region": ["r_regionkey"], "nation": ["n_nationkey"], "supplier": ["s_suppkey"],
+    "customer": ["c_custkey"], "part": ["p_partkey"], "partsupp": ["ps_partkey", "ps_suppkey"],
+    "orders": ["o_orderkey"], "lineitem": ["l_orderkey", "l_linenumber"],
+}
 
 
 def extension_path(name: str = "tpch") -> Path:
@@ -82,7 +89,7 @@ def seed(url: str, tables: dict[str, pa.Table], batch_rows: int = 50_000) -> Non
         for name, table in tables.items():
             columns = [{"name": f.name, "canonical": _canonical(f.type), "nullable": f.nullable}
                        for f in table.schema]
-            adapter.create_table(name, columns)
+            adapter.create_table(name, columns, PRIMARY_KEYS.get(name))
             for batch in table.to_batches(max_chunksize=batch_rows):
                 adapter.append_arrow(name, batch)
     finally:

@@ -5,5 +5,11 @@ Entry point: `tools.diff.compare.compare(source, target, ...) -> tools.diff.repo
 Modules, one job each: normalise (canonical values per column pair), pairing (keyed / inferred
 key / multiset / positional), engine (the DuckDB join and its aggregates), columns (column
 figures via datacompy or DuckDB), samples (row evidence), diagnose (likely causes), ordering
-(ORDER BY checks), report (the pydantic models).
+(ORDER BY checks), report (the pydantic models), prefilter (one-pass narrowing of large keyed
+diffs to the rows that can differ).
+
+Product layer (`cutover diff`): run (diff_urls: open engines read-only, pick the algorithm),
+inputs (table-or-query), stream (adapters' Arrow batches -> DuckDB -> compare), checksum
+(segment checksums inside each engine, bisection, then compare on the differing rows only),
+render (console and HTML).
 """

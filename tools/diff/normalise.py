@@ -284,15 +284,22 @@ def number_expr(col: str, side: str) -> str:
     return f"(CAST({num} AS DOUBLE) + 0.0)"
 
 
+def canonical_expr(p: ColumnPlan, side: str) -> str:
+    """The canonical value expression of plan `p` over one side's raw column."""
+    name = quote(p.name if side == "source" else p.target_name)
+    kind = p.source_kind if side == "source" else p.target_kind
+    temporal = p.source_kind in _TEMPORAL_SIDES and p.target_kind in _TEMPORAL_SIDES
+    return value_expr(name, kind, p.kind, p.exact_type, temporal)
+
+
 def normalise_sql(view: str, plans: list[ColumnPlan], side: str) -> str:
     """SELECT producing __rid, v<i> (canonical) and n<i> (DOUBLE, numeric kinds) per column."""
     cols = ["__rid"]
     for p in plans:
-        name = quote(p.name if side == "source" else p.target_name)
-        kind = p.source_kind if side == "source" else p.target_kind
-        temporal = p.source_kind in _TEMPORAL_SIDES and p.target_kind in _TEMPORAL_SIDES
-        cols.append(f"{value_expr(name, kind, p.kind, p.exact_type, temporal)} AS {p.v}")
+        cols.append(f"{canonical_expr(p, side)} AS {p.v}")
         if p.numeric:
+            name = quote(p.name if side == "source" else p.target_name)
+            kind = p.source_kind if side == "source" else p.target_kind
             cols.append(f"{number_expr(name, kind)} AS {p.n}")
     return f"SELECT {', '.join(cols)} FROM {view}"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from tools.diff.normalise import ColumnPlan, normalise_sql
+from tools.diff.normalise import EXACT, TEXT, ColumnPlan, canonical_expr, normalise_sql, quote
 from tools.diff.samples import Side
 
 
@@ -30,17 +30,14 @@ def _candidates(
     One full outer join on the key, aggregated in the same pass: the number of join rows per
     side equals that side's row count exactly when no paired key repeats (a key held a times
     in the source and b times in the target yields a*b rows)."""
-    keys = [p.v for p in key]
-    h = f"hash({', '.join(p.v for p in plans)})"
-    side = "SELECT {k}, __rid, {h} AS h FROM {v}"
-    on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM t.{k}" for k in keys)
+    on = " AND ".join(f"s.k{i} IS NOT DISTINCT FROM t.k{i}" for i in range(len(key)))
     differ = "s.h IS DISTINCT FROM t.h"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cand_lists AS SELECT count(s.__rid) AS sn, "
         f"count(t.__rid) AS tn, list(s.__rid) FILTER (WHERE {differ}) AS sl, "
         f"list(t.__rid) FILTER (WHERE {differ}) AS tl "
-        f"FROM ({side.format(k=', '.join(keys), h=h, v='s_n')}) s "
-        f"FULL OUTER JOIN ({side.format(k=', '.join(keys), h=h, v='t_n')}) t ON {on}"
+        f"FROM ({_hashed(plans, key, src, 'source')}) s "
+        f"FULL OUTER JOIN ({_hashed(plans, key, tgt, 'target')}) t ON {on}"
     )
     row = con.execute("SELECT sn, tn FROM cand_lists").fetchone()
     if not row or row[0] != src.rows or row[1] != tgt.rows:
@@ -50,6 +47,24 @@ def _candidates(
         "unnest(COALESCE(tl, [])) AS t_rid FROM cand_lists"
     )
     return True
+
+
+def _hashed(plans: list[ColumnPlan], key: list[ColumnPlan], raw: Side, side: str) -> str:
+    """SELECT k<i>, __rid, h over one side's raw rows. A column whose two sides have the same
+    type is hashed as it is: equal raw values are equal canonical values, so this can only add
+    candidates (-0.0 vs 0.0), never hide one, and it skips the casts (DECIMAL(38,s) is costly).
+    Keys stay raw only where the canonical form is one-to-one (exact numbers, text), so that
+    raw and canonical keys pair the same rows."""
+
+    def expr(p: ColumnPlan, as_key: bool) -> str:
+        same = p.source_type == p.target_type
+        if same and (not as_key or p.kind in (EXACT, TEXT)):
+            return quote(p.name if side == "source" else p.target_name)
+        return canonical_expr(p, side)
+
+    keys = [f"{expr(p, True)} AS k{i}" for i, p in enumerate(key)]
+    h = f"hash({', '.join(expr(p, False) for p in plans)})"
+    return f"SELECT {', '.join(keys)}, __rid, {h} AS h FROM {raw.table}"
 
 
 def _one_sided_repeats(con: duckdb.DuckDBPyConnection, key: list[ColumnPlan]) -> bool:

@@ -8,6 +8,7 @@ source semantics it names.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -178,11 +179,16 @@ def _depth(node: exp.Expression) -> int:
 
 
 def _raw_when_modified(name: str, builder: Callable[..., exp.Expression] | None,
-                       max_args: int) -> Callable[[list], exp.Expression]:
-    def build(args: list) -> exp.Expression:
+                       max_args: int) -> Callable[..., exp.Expression]:
+    # sqlglot calls some builders as builder(args) and others as builder(args, dialect=…).
+    wants_dialect = builder is not None and "dialect" in inspect.signature(builder).parameters
+
+    def build(args: list, dialect: Dialect | None = None) -> exp.Expression:
         if builder is None or len(args) > max_args:
             return exp.Anonymous(this=name, expressions=args)
-        return builder(args)
+        if not wants_dialect:
+            return builder(args)
+        return builder(args, dialect=dialect or Dialect.get_or_raise("duckdb"))
     return build
 
 

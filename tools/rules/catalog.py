@@ -11,7 +11,16 @@ import re
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from tools.rules import aggregates, casts, dates, division, grouping, text_matching
+from tools.rules import (
+    aggregates,
+    casts,
+    dates,
+    decimal_results,
+    division,
+    grouping,
+    outer_joins,
+    text_matching,
+)
 from tools.rules.base import Rule, RuleContext, parse_candidate
 
 RULES: tuple[Rule, ...] = (
@@ -21,6 +30,8 @@ RULES: tuple[Rule, ...] = (
     *dates.RULES,
     *grouping.RULES,
     *aggregates.RULES,
+    *outer_joins.RULES,
+    *decimal_results.RULES,
 )
 
 _BY_ID = {rule.id: rule for rule in RULES}

@@ -1,0 +1,49 @@
+"""AVG and `/` over DECIMAL: a DOUBLE in DuckDB, a DECIMAL with a few decimals elsewhere.
+
+DuckDB computes avg(DECIMAL(15,2)) and DECIMAL / DECIMAL as DOUBLE (25.575154611454693).
+Spark keeps a DECIMAL with 4 more decimals for AVG (decimal(19,6): 25.575155) and at most 6
+for a division; MySQL/MariaDB likewise add div_precision_increment = 4 decimals. The faithful
+translation computes in DOUBLE on the target too.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from tools.rules.base import Rule, RuleContext, is_type, node_types, pairs
+
+DOUBLE_SOURCES = ("duckdb",)
+DECIMAL_TARGETS = ("spark", "databricks", "mysql")
+
+
+def decimal_to_double(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+    """AVG(d) -> AVG(CAST(d AS DOUBLE)); d1 / d2 -> CAST(d1 AS DOUBLE) / d2, where d is a
+    DECIMAL as the source types it."""
+    types = node_types(tree, ctx, ctx.source_dialect)
+    changed = False
+    for node in list(tree.find_all(exp.Avg, exp.Div)):
+        arg = node.this
+        if arg is None or not is_type(types, arg, *exp.DataType.REAL_TYPES):
+            continue
+        if is_type(types, arg, exp.DType.DOUBLE, exp.DType.FLOAT):
+            continue  # already a float: nothing is rounded
+        if isinstance(node, exp.Div) and not is_type(types, node.expression,
+                                                     *exp.DataType.REAL_TYPES):
+            continue  # DECIMAL / INTEGER stays DECIMAL in DuckDB too
+        arg.replace(exp.cast(arg.copy(), "DOUBLE"))
+        changed = True
+    return tree if changed else None
+
+
+DECIMAL_TO_DOUBLE = Rule(
+    id="double_source.decimal_avg_div_as_double",
+    pairs=pairs(DOUBLE_SOURCES, DECIMAL_TARGETS),
+    fixes=frozenset({"rounding", "precision", "values"}),
+    error_pattern=None,
+    why="DuckDB returns AVG and division of DECIMALs as DOUBLE (avg of DECIMAL(15,2) "
+        "quantities: 25.575154611454693); Spark and MySQL keep a DECIMAL rounded to 6 places "
+        "(25.575155). Casting the argument to DOUBLE computes what the source computed.",
+    apply=decimal_to_double,
+)
+
+RULES = (DECIMAL_TO_DOUBLE,)
