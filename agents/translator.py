@@ -26,7 +26,7 @@ def translator(state: MigrationState, runtime: Runtime[Context]) -> dict[str, An
     spec = state["objects"][name]
     result: ObjectResult = copy.deepcopy(state["results"][name])
     result["status"] = "translating"
-    blocked = _blocked_reason(state, spec)
+    blocked = _blocked_reason(state, spec, ctx.target().RUNS_HERE)
     if blocked:
         return _done(name, finish(result, spec["problem_verdict"] or "blocked", blocked), 0, 0)
 
@@ -67,7 +67,7 @@ def _done(name: str, result: ObjectResult, calls: int, tokens: int) -> dict[str,
     return {"current": name, "results": {name: result}, "llm_calls": calls, "llm_tokens": tokens}
 
 
-def _blocked_reason(state: MigrationState, spec: ObjectSpec) -> str | None:
+def _blocked_reason(state: MigrationState, spec: ObjectSpec, runs_here: bool) -> str | None:
     if spec["problem"]:
         return spec["problem"]
     if state.get("load_error"):
@@ -77,7 +77,9 @@ def _blocked_reason(state: MigrationState, spec: ObjectSpec) -> str | None:
             return f"base table(s) {', '.join(hit)} could not be loaded: {state['load_error']}"
     for dep in spec["depends_on"]:
         verdict = state["results"][dep]["status"]
-        if verdict in ABSENT_ON_TARGET:
+        # On a translate-only target every object is 'skipped': a dependant is still
+        # translated (its translation is the deliverable), not blocked by its dependency.
+        if verdict in ABSENT_ON_TARGET and (runs_here or verdict != "skipped"):
             return f"depends on {dep}, which ended as {verdict}"
     return None
 

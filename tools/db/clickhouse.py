@@ -163,7 +163,7 @@ class ClickHouseAdapter(Adapter):
     def _plain(self, sql: str) -> pa.Table:
         """One statement of our own (session setup, catalog) with errors classified."""
         try:
-            return self._con.query(sql, "Arrowtable")
+            return self._query(sql, "Arrowtable")
         except Exception as exc:  # ChdbError is a RuntimeError subclass
             raise self._classify(exc, sql) from exc
 
@@ -171,8 +171,26 @@ class ClickHouseAdapter(Adapter):
         return set(self._plain("SELECT name FROM system.databases").column(0).to_pylist())
 
     # ---------------------------------------------------------------- reading
+    def _query(self, sql: str, fmt: str) -> Any:
+        try:
+            return self._con.query(sql, fmt)
+        except Exception as exc:  # ChdbError is a RuntimeError subclass
+            if _CODE.search(str(exc)) and int(_CODE.search(str(exc))[1]) in _TIMEOUT_CODES:
+                self._drain()
+            raise
+
+    def _drain(self) -> None:
+        """chdb 4.4 answers the first query after a cancelled one with a broken Arrow
+        buffer ('Invalid flatbuffers message'): absorb it with a throwaway query."""
+        try:
+            self._con.query("SELECT 1", "CSV")
+        except Exception:  # noqa: S110 - the throwaway answer is expected to be broken
+            pass
+
     def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        table = self._con.query(sql.strip().rstrip(";"), "Arrowtable")
+        # The whole result at once, then sliced: chdb's streaming result holds the
+        # connection until fully read, and a loader interleaves reads and writes.
+        table = self._query(sql.strip().rstrip(";"), "Arrowtable")
         table = self._fix_zones(sql, table)
         self._last_schema = table.schema
         yield from table.to_batches(max_chunksize=batch_rows)
@@ -235,7 +253,7 @@ class ClickHouseAdapter(Adapter):
 
     # ---------------------------------------------------------------- target side
     def _run(self, sql: str) -> None:
-        self._con.query(sql, "CSV")
+        self._query(sql, "CSV")
 
     def create_sandbox(self, name: str) -> None:
         self.sandbox = name

@@ -44,7 +44,7 @@ class ChecksumOptions:
     pass over the whole table inside the engine, the expensive part."""
     max_first_digits: int = 4
     """At most 16**4 = 65536 segment checksums per side in the first round trip (~2 MB)."""
-    fetch_rows: int = 200_000
+    fetch_rows: int = 500_000
     """Fetch the differing segments' rows once they hold at most this many rows; else bisect.
     On a fast link fetching beats another hashing pass; lower it for a slow link."""
     digits_per_level: int = 1

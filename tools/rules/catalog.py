@@ -16,6 +16,7 @@ from tools.rules import (
     casts,
     dates,
     decimal_results,
+    derived_columns,
     division,
     grouping,
     outer_joins,
@@ -32,6 +33,7 @@ RULES: tuple[Rule, ...] = (
     *aggregates.RULES,
     *outer_joins.RULES,
     *decimal_results.RULES,
+    *derived_columns.RULES,
 )
 
 _BY_ID = {rule.id: rule for rule in RULES}

@@ -16,20 +16,23 @@ DOUBLE_SOURCES = ("duckdb",)
 DECIMAL_TARGETS = ("spark", "databricks", "mysql")
 
 
+def _is_decimal(types: dict[int, exp.DataType], node: exp.Expression) -> bool:
+    return is_type(types, node, exp.DType.DECIMAL, exp.DType.BIGDECIMAL)
+
+
 def decimal_to_double(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
-    """AVG(d) -> AVG(CAST(d AS DOUBLE)); d1 / d2 -> CAST(d1 AS DOUBLE) / d2, where d is a
+    """AVG(d) -> AVG(CAST(d AS DOUBLE)); x / y -> CAST(x AS DOUBLE) / y when x or y is a
     DECIMAL as the source types it."""
     types = node_types(tree, ctx, ctx.source_dialect)
     changed = False
     for node in list(tree.find_all(exp.Avg, exp.Div)):
         arg = node.this
-        if arg is None or not is_type(types, arg, *exp.DataType.REAL_TYPES):
-            continue
-        if is_type(types, arg, exp.DType.DOUBLE, exp.DType.FLOAT):
+        operands = [arg, node.expression] if isinstance(node, exp.Div) else [arg]
+        if arg is None or is_type(types, arg, exp.DType.DOUBLE, exp.DType.FLOAT):
             continue  # already a float: nothing is rounded
-        if isinstance(node, exp.Div) and not is_type(types, node.expression,
-                                                     *exp.DataType.REAL_TYPES):
-            continue  # DECIMAL / INTEGER stays DECIMAL in DuckDB too
+        # DuckDB: any division with a DECIMAL operand is DOUBLE (DECIMAL / 2 too).
+        if not any(o is not None and _is_decimal(types, o) for o in operands):
+            continue
         arg.replace(exp.cast(arg.copy(), "DOUBLE"))
         changed = True
     return tree if changed else None

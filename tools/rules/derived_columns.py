@@ -1,0 +1,45 @@
+"""Derived-table column lists: `FROM (SELECT a, COUNT(b) ...) AS t (k, n)`.
+
+Standard SQL, PostgreSQL and DuckDB rename a subquery's columns in its alias; MySQL/MariaDB
+(and SQLite) have no such list and refuse the statement ("near '(k, n)'", TPC-H q13). The
+same query names the columns inside the subquery instead: `SELECT a AS k, COUNT(b) AS n`.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from tools.rules.base import ANY, Rule, RuleContext
+
+NO_ALIAS_LIST_TARGETS = ("mysql", "sqlite")
+
+
+def alias_list_into_select(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+    """Move each derived table's column list onto its SELECT's projections (by position)."""
+    changed = False
+    for subquery in list(tree.find_all(exp.Subquery)):
+        alias = subquery.args.get("alias")
+        names = list(alias.args.get("columns") or []) if alias else []
+        inner = subquery.this
+        if not names or not isinstance(inner, exp.Select) or \
+                len(names) != len(inner.expressions) or any(p.is_star for p in
+                                                            inner.expressions):
+            continue
+        inner.set("expressions", [exp.alias_(p.unalias().copy(), name.name, quoted=True)
+                                  for p, name in zip(inner.expressions, names, strict=True)])
+        alias.set("columns", None)
+        changed = True
+    return tree if changed else None
+
+
+ALIAS_LIST = Rule(
+    id="derived_columns.alias_list_into_select",
+    pairs=tuple((ANY, t) for t in NO_ALIAS_LIST_TARGETS),
+    fixes=frozenset({"compile"}),
+    error_pattern=r"syntax.*near '\(|Named columns are not supported|near \"\(\"",
+    why="MySQL and SQLite have no derived-table column list (`AS c_orders (c_custkey, "
+        "c_count)`): the names move onto the subquery's own SELECT list, by position.",
+    apply=alias_list_into_select,
+)
+
+RULES = (ALIAS_LIST,)
