@@ -17,6 +17,7 @@ from graph.context import Context
 from graph.state import MigrationState
 from tools.artifacts import write_artifact
 from tools.diff.compare import compare
+from tools.diff.report import Diagnosis
 from tools.errors import ConnectionLost, CutoverError
 
 
@@ -44,14 +45,20 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
         result["status"], result["error"] = "compile_failed", str(exc)
         return {"results": {name: result}}
 
+    renamed = None
     if spec["kind"] == "query":
-        target_rows = _names_by_position(ctx, source_rows, target_rows)
+        target_rows, renamed = _names_by_position(ctx, source_rows, target_rows)
     ordered = spec["ordered"] and spec["kind"] == "query"
     report = compare(
         source_rows, target_rows, ordered=ordered, order_by=spec["order_by"] if ordered else None,
         tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance,
         sample_rows=ctx.sample_rows, datacompy_max_rows=ctx.datacompy_max_rows,
     )
+    if renamed:
+        report.diagnosis.append(Diagnosis(cause="names", columns=list(renamed), detail=(
+            "column names differ, compared by position: " + ", ".join(
+                f"{s!r} vs {t!r}" for s, t in renamed.items()) + " (a consumer reading "
+            "these columns by name would notice; alias them in the query to pin the name)")))
     data = report.model_dump(mode="json")
     result["diff"] = data
     result["diff_artifact"] = write_artifact(ctx.run_dir, name, f"diff_{attempt['number']}.json",
@@ -72,14 +79,16 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
     return {"results": {name: result}}
 
 
-def _names_by_position(ctx: Context, source: pa.Table, target: pa.Table) -> pa.Table:
+def _names_by_position(ctx: Context, source: pa.Table,
+                       target: pa.Table) -> tuple[pa.Table, dict[str, str] | None]:
     """A report query's columns are matched by position: engines name unaliased expressions
     differently (PostgreSQL `sum`, DuckDB `sum(l_quantity)`). Views and tables keep their
     names, because their consumers select by name."""
     if source.num_columns != target.num_columns:
-        return target
-    if [n.lower() for n in source.column_names] == [n.lower() for n in target.column_names]:
-        return target
-    ctx.tracer.event("columns_by_position", source=source.column_names,
-                     target=target.column_names)
-    return target.rename_columns(source.column_names)
+        return target, None
+    renamed = {s: t for s, t in zip(source.column_names, target.column_names, strict=True)
+               if s.lower() != t.lower()}
+    if not renamed:
+        return target, None
+    ctx.tracer.event("columns_by_position", renamed=renamed)
+    return target.rename_columns(source.column_names), renamed

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from graph.context import Context, Tolerance
-from tools.db.urls import dialect_for, file_path, scheme
+from tools.db.urls import dialect_for, scheme
 from tools.errors import ConfigError
 
 CONFIG_NAME = "cutover.toml"
@@ -143,14 +143,19 @@ def _explain(path: Path, exc: ValidationError) -> str:
     return f"{path}: " + "; ".join(lines)
 
 
+FILE_SCHEMES = ("sqlite", "duckdb", "chdb", "spark")
+
+
 def _resolve_file_url(url: str, project_dir: Path) -> str:
-    """Relative sqlite:/// and duckdb:/// paths are relative to the project folder."""
-    if scheme(url) not in ("sqlite", "duckdb"):
+    """Relative paths of file-based engines are relative to the project folder; the query
+    string (chdb/spark `?database=`) is kept."""
+    if scheme(url) not in FILE_SCHEMES or "://" not in url:
         return url
-    path = file_path(url)
-    if not path or path == ":memory:" or Path(path).is_absolute():
-        return url
-    return f"{url.split('://', 1)[0]}:///{(project_dir / path).resolve()}"
+    head, rest = url.split("://", 1)
+    path, sep, query = rest.partition("?")
+    if not path.startswith("/") or path.startswith("//") or path == "/:memory:":
+        return url  # no path, an absolute path (////abs), or in-memory
+    return f"{head}:///{(project_dir / path[1:]).resolve()}{sep}{query}"
 
 
 def build_context(project_dir: Path, run_id: str, runs_dir: Path,

@@ -208,3 +208,5 @@ def test_report_query_columns_match_by_position(tmp_path, run_project):
                                                          "GROUP BY city ORDER BY city;"})
     obj = _by_name(run_project(project))["q"]
     assert obj["verdict"] == "parity", obj["error"]
+    note = [d for d in obj["diff"]["diagnosis"] if d["cause"] == "names"]
+    assert note and "count(*)" in note[0]["detail"] and "by position" in note[0]["detail"]

@@ -175,7 +175,8 @@ class ClickHouseAdapter(Adapter):
         try:
             return self._con.query(sql, fmt)
         except Exception as exc:  # ChdbError is a RuntimeError subclass
-            if _CODE.search(str(exc)) and int(_CODE.search(str(exc))[1]) in _TIMEOUT_CODES:
+            found = _CODE.search(str(exc))
+            if found and int(found[1]) in _TIMEOUT_CODES:
                 self._drain()
             raise
 
@@ -184,7 +185,7 @@ class ClickHouseAdapter(Adapter):
         buffer ('Invalid flatbuffers message'): absorb it with a throwaway query."""
         try:
             self._con.query("SELECT 1", "CSV")
-        except Exception:  # noqa: S110 - the throwaway answer is expected to be broken
+        except Exception:  # the throwaway answer is expected to be broken
             pass
 
     def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:

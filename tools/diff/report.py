@@ -27,6 +27,7 @@ Cause = Literal[
     "columns",
     "values",
     "nondeterministic",
+    "names",  # informational: report-query columns compared by position under other names
 ]
 
 

@@ -21,7 +21,7 @@ def alias_list_into_select(tree: exp.Expression, ctx: RuleContext) -> exp.Expres
         alias = subquery.args.get("alias")
         names = list(alias.args.get("columns") or []) if alias else []
         inner = subquery.this
-        if not names or not isinstance(inner, exp.Select) or \
+        if alias is None or not names or not isinstance(inner, exp.Select) or \
                 len(names) != len(inner.expressions) or any(p.is_star for p in
                                                             inner.expressions):
             continue
