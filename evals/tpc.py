@@ -11,7 +11,6 @@ transpiled into its dialect by sqlglot, which makes them that engine's "legacy c
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import duckdb
 
 from evals.engines import Session
 from evals.manifest import Case, Suite
+from tools.db.duckdb_extensions import extension_path
 from tools.errors import ConfigError
 
 GENERATORS = {"tpch": ("dbgen", "tpch_queries"), "tpcds": ("dsdgen", "tpcds_queries")}
@@ -30,23 +30,6 @@ DESCRIPTIONS = {
 # Key columns get an index on the file engines: without one SQLite's correlated subqueries
 # (TPC-H q21) take minutes even at sf 0.01.
 _KEY_SUFFIXES = ("key", "_sk")
-
-
-def extension_path(name: str) -> Path:
-    """The extension binary inside the duckdb-extension-<name> wheel."""
-    try:
-        module = importlib.import_module(f"duckdb_extension_{name}")
-    except ImportError:
-        raise ConfigError(f"the {name} suite needs the PyPI package duckdb-extension-{name}=="
-                          f"{duckdb.__version__} (pip install it into the project's venv); "
-                          f"DuckDB cannot download extensions offline") from None
-    base = Path(module.__file__ or "").parent / "extensions"
-    found = sorted(base.glob(f"v*/{name}.duckdb_extension"))
-    wanted = base / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-    if wanted.is_file():
-        return wanted
-    raise ConfigError(f"duckdb-extension-{name} holds {[str(p) for p in found]} but DuckDB "
-                      f"{duckdb.__version__} needs {wanted}; install the matching version")
 
 
 def offline_connection(path: str = ":memory:") -> duckdb.DuckDBPyConnection:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from tools import guard
 from tools.db import types as T
+from tools.db.scan import DuckDBScan
 from tools.errors import CompileFailed, QueryFailed, SandboxViolation
 from tools.trace import NullTracer, Tracer
 
@@ -63,7 +64,7 @@ class Adapter:
         rows = 0
         error = None
         try:
-            for batch in self._read_batches(sql, batch_rows):
+            for batch in self._read_batches(sql, batch_rows, limit):
                 if limit is not None and rows + batch.num_rows > limit:
                     batch = batch.slice(0, max(0, limit - rows))
                 rows += batch.num_rows
@@ -80,8 +81,17 @@ class Adapter:
     def _empty_result(self, sql: str) -> pa.Table:
         raise NotImplementedError
 
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
+        """The result in batches. `limit` is a hint (read_batches cuts the rows): an adapter
+        may take a cheaper path for a small read."""
         raise NotImplementedError
+
+    def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
+        """A recipe for an in-process DuckDB to read this query's result itself (the stream
+        differ's fast path), or None: then the result is read as Arrow batches. `alias` names
+        the catalog/secret the recipe may create in that DuckDB."""
+        return None
 
     # ---------------------------------------------------------------- catalog
     def tables(self) -> list[dict[str, Any]]:

@@ -188,7 +188,8 @@ class ClickHouseAdapter(Adapter):
         except Exception:  # the throwaway answer is expected to be broken
             pass
 
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
         # The whole result at once, then sliced: chdb's streaming result holds the
         # connection until fully read, and a loader interleaves reads and writes.
         table = self._query(sql.strip().rstrip(";"), "Arrowtable")

@@ -89,7 +89,8 @@ class DuckDBAdapter(Adapter):
         finally:
             timer.cancel()
 
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
         reader = self._guarded(lambda: self._con.execute(sql).to_arrow_reader(batch_rows))
         self._last_schema = reader.schema
         yield from reader

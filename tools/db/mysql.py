@@ -223,7 +223,8 @@ class MySQLAdapter(Adapter):
             self._begin_snapshot()
 
     # ---------------------------------------------------------------- reading
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
         if self.role == "source":
             self._reassert_read_only()
         # Unbuffered: rows stream from the server in batches instead of all at once.

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any, ClassVar
 
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
 from tools import guard
+from tools.db import postgres_copy, postgres_scan
 from tools.db import types as T
 from tools.db.base import Adapter, Role
+from tools.db.scan import DuckDBScan
 from tools.errors import (
     CompileFailed,
     ConfigError,
@@ -48,6 +51,16 @@ _ARROW = {
 _NUMERIC_OID = 1700
 # json, jsonb, uuid arrive as their text: the differ compares text, not parsed objects.
 _TEXT_LOADED = ("json", "jsonb", "uuid")
+
+# Pinned in both sessions: results read through COPY arrive as text, and these make that text
+# one fixed format — UTC offsets, ISO dates whatever the server's DateStyle, floats in their
+# shortest exact form (extra_float_digits > 0), UTF-8 for Arrow.
+_TEXT_SESSION = (
+    "SET TimeZone = 'UTC'",
+    "SET DateStyle = 'ISO, YMD'",
+    "SET extra_float_digits = 3",
+    "SET client_encoding = 'UTF8'",
+)
 
 # SQLSTATE class (first two characters) or full code -> error type. Full codes win.
 _BLOCKED = ("08", "53", "54", "55", "57", "58", "F0", "HV", "42501")
@@ -112,12 +125,12 @@ class PostgresAdapter(Adapter):
     }
     SOURCE_SESSION: ClassVar[tuple[str, ...]] = (
         "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-        "SET TimeZone = 'UTC'",
+        *_TEXT_SESSION,
         "SET statement_timeout = {ms}",
         "SET idle_in_transaction_session_timeout = 0",
     )
     TARGET_SESSION: ClassVar[tuple[str, ...]] = (
-        "SET TimeZone = 'UTC'",
+        *_TEXT_SESSION,
         "SET statement_timeout = {ms}",
     )
 
@@ -196,37 +209,85 @@ class PostgresAdapter(Adapter):
             return "(unparsable URL)"
 
     # ---------------------------------------------------------------- reading
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
         try:
             if self.role == "source":
                 # Re-asserted per read: the timeout may have been changed by an earlier query.
                 self._con.execute(f"SET LOCAL statement_timeout = {int(self.timeout_s * 1000)}")
-                yield from self._fetch(sql, batch_rows)
+                yield from self._fetch(sql, batch_rows, limit)
             else:
                 # Server-side cursors live in a transaction; the target runs autocommit.
                 with self._con.transaction():
-                    yield from self._fetch(sql, batch_rows)
+                    yield from self._fetch(sql, batch_rows, limit)
         except self._psycopg.Error:
             self._recover()
             raise
 
-    def _fetch(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _fetch(self, sql: str, batch_rows: int, limit: int | None) -> Iterator[pa.RecordBatch]:
         # A named cursor is DECLARE ... CURSOR FOR <sql> over the extended protocol: one
         # statement only, and it must be a query — a second hard wall behind the guard.
+        # Declaring plans the query without running it, and tells the result's columns.
         query = sql.strip().rstrip(";")
         with self._con.cursor(name=f"cutover_{next(self._cursor_ids)}") as cur:
             cur.itersize = batch_rows
             cur.execute(query)
-            names = [d.name for d in cur.description or []]
-            types = [self._arrow_type(d) for d in cur.description or []]
+            description = cur.description or []
+            names = [d.name for d in description]
+            types = [self._arrow_type(d) for d in description]
             self._last_schema = pa.schema([pa.field(n, t or pa.null())
                                            for n, t in zip(names, types, strict=True)])
-            settled: list[pa.DataType] | None = None
-            while rows := cur.fetchmany(batch_rows):
-                columns = list(zip(*rows, strict=True))
-                raw = [_column(list(c), t) for c, t in zip(columns, types, strict=True)]
-                arrays, settled = _settle(names, types, raw, settled)
-                yield pa.RecordBatch.from_arrays(arrays, names=names)
+            # A capped read (a sample, a schema probe) stops early: a cursor just closes, while
+            # a COPY has to be cancelled mid-stream.
+            copy_plan = None if limit is not None \
+                else postgres_copy.plan(description, self._arrow_type)
+            if copy_plan is None:
+                yield from self._batches(names, types, self._rows(cur, batch_rows))
+                return
+        # The cursor is closed (the query never ran); the same statement now runs as a COPY,
+        # on the same connection and so in the same transaction and snapshot. A reader that
+        # stops early cancels the COPY, which aborts the transaction: the savepoint that
+        # transaction() opens here takes that back and keeps the source's snapshot alive.
+        with self._con.transaction(), self._con.cursor() as cur, \
+                cur.copy(postgres_copy.copy_sql(query)) as copy:
+            columns = postgres_copy.read(iter(copy), copy_plan, batch_rows)
+            yield from self._batches(names, types, columns)
+
+    def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
+        if self.role == "source":
+            guard.check_read_only(sql, self.DIALECT)
+        if not postgres_scan.scannable(self._describe(sql)):
+            return None
+        return postgres_scan.recipe(self._connect_args(self.url), sql, alias, self.timeout_s)
+
+    def _describe(self, sql: str) -> list[Any]:
+        """The result's columns, from DECLARE (plans the query, does not run it)."""
+        query = sql.strip().rstrip(";")
+        try:
+            # The target runs autocommit; a cursor needs a transaction (the source is in one).
+            with self._con.transaction() if self.role != "source" else nullcontext():
+                with self._con.cursor(name=f"cutover_{next(self._cursor_ids)}") as cur:
+                    cur.execute(query)
+                    return list(cur.description or [])
+        except self._psycopg.Error as exc:
+            self._recover()
+            raise self._classify(exc, sql) from exc
+
+    @staticmethod
+    def _rows(cur: Any, batch_rows: int) -> Iterator[list[pa.Array]]:
+        while rows := cur.fetchmany(batch_rows):
+            yield [list(c) for c in zip(*rows, strict=True)]
+
+    @staticmethod
+    def _batches(names: list[str], types: list[pa.DataType | None],
+                 columns: Iterator[list[Any]]) -> Iterator[pa.RecordBatch]:
+        """Typed batches of one result: every batch gets the first batch's schema."""
+        settled: list[pa.DataType] | None = None
+        for values in columns:
+            raw = [v if isinstance(v, pa.Array) else _column(v, t)
+                   for v, t in zip(values, types, strict=True)]
+            arrays, settled = _settle(names, types, raw, settled)
+            yield pa.RecordBatch.from_arrays(arrays, names=names)
 
     @staticmethod
     def _arrow_type(column: Any) -> pa.DataType | None:

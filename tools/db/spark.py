@@ -163,7 +163,8 @@ class SparkAdapter(Adapter):
             timer.cancel()
             context.setLocalProperty("spark.jobGroup.id", None)
 
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
         query = sql.strip().rstrip(";")
         table = self._with_timeout(lambda: self._spark.sql(query).toArrow())
         self._last_schema = table.schema

@@ -77,7 +77,8 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
         # Returning non-zero from the progress handler aborts the statement.
         self._con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
 
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
         self._with_deadline()
         cur = self._con.execute(sql)
         names = [d[0] for d in cur.description or []]

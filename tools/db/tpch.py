@@ -7,14 +7,12 @@ LOADed by path: no network, no extension download (DuckDB 2.x cannot install off
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
+from tools.db.duckdb_extensions import extension_path
 from tools.db.registry import open_adapter
-from tools.errors import ConfigError
 
 TABLES = ("region", "nation", "supplier", "customer", "part", "partsupp", "orders", "lineitem")
 #: The specification's primary keys (dbgen declares none): a real source has them, and
@@ -26,28 +24,13 @@ PRIMARY_KEYS = {
 }
 
 
-def extension_path(name: str = "tpch") -> Path:
-    """The extension binary shipped in the `duckdb-extension-<name>` wheel."""
-    import duckdb
-
-    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for base in locations:
-        path = Path(base) / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-        if path.is_file():
-            return path
-    raise ConfigError(f"DuckDB's {name} extension is not installed for duckdb "
-                      f"{duckdb.__version__}: pip install duckdb-extension-{name}=="
-                      f"{duckdb.__version__}")
-
-
 def connect(sf: float) -> Any:
     """An in-memory DuckDB holding TPC-H at scale factor `sf` (0.01 takes ~0.2 s)."""
     import duckdb
 
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
                                              "autoload_known_extensions": False})
-    con.execute(f"LOAD '{extension_path()}'")
+    con.execute(f"LOAD '{extension_path('tpch')}'")
     con.execute(f"CALL dbgen(sf={float(sf)})")
     return con
 
@@ -68,7 +51,7 @@ def queries() -> list[str]:
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
                                              "autoload_known_extensions": False})
     try:
-        con.execute(f"LOAD '{extension_path()}'")
+        con.execute(f"LOAD '{extension_path('tpch')}'")
         rows = con.execute("SELECT query_nr, query FROM tpch_queries() ORDER BY query_nr")
         return [q.strip() for _, q in rows.fetchall()]
     finally:

@@ -49,7 +49,8 @@ class TranslateOnlyAdapter(Adapter):
     def tables(self) -> list[dict[str, Any]]:
         return []
 
-    def _read_batches(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    def _read_batches(self, sql: str, batch_rows: int,
+                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
         raise self._unavailable("run queries")
 
     def _run(self, sql: str) -> None:

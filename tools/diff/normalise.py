@@ -65,7 +65,9 @@ def connect(
     there); memory_limit + temp_dir bound DuckDB's memory: joins and sorts beyond the limit
     spill to temp_dir instead of failing or growing without bound.
     """
-    con = duckdb.connect(path or ":memory:")
+    # Never fetch an extension from the network: the ones cutover uses are loaded by path.
+    con = duckdb.connect(path or ":memory:", config={"autoinstall_known_extensions": False,
+                                                     "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")

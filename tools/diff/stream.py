@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -36,6 +37,10 @@ class StreamOptions:
     """Expected rows per side above which DuckDB gets memory_limit and a temp directory."""
     memory_limit: str = "1GB"
     """DuckDB's budget once spilling (the Python process adds Arrow batches and the driver)."""
+    scan: bool = True
+    """Let DuckDB read a side itself where its adapter offers a recipe (Adapter.duckdb_scan).
+    That read runs on a connection and snapshot of its own: right for one diff, which reads
+    each side once."""
 
 
 def _conform(
@@ -154,6 +159,46 @@ def load(
     return _side(con, table, rows)
 
 
+def load_scanned(
+    con: duckdb.DuckDBPyConnection,
+    adapter: Adapter,
+    sql: str,
+    table: str,
+    on_rows: Callable[[int], None] | None = None,
+) -> Side | None:
+    """Load a side with DuckDB reading it itself (Adapter.duckdb_scan), or None when the
+    adapter has no recipe for this result or the recipe fails to run: the caller then reads
+    it as Arrow batches, which also reports a real error in the query the usual way."""
+    alias = f"cutover_scan_{table}"
+    recipe = adapter.duckdb_scan(sql, alias)  # guard refusals and bad SQL raise here
+    if recipe is None:
+        return None
+    started = time.perf_counter()
+    try:
+        for statement in recipe.setup:
+            con.execute(statement)
+        con.execute(f"CREATE TABLE {table} AS SELECT *, "
+                    f"CAST(row_number() OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
+    except duckdb.Error as exc:
+        # The message may quote the ATTACH string (never the password: that is a secret).
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        adapter.tracer.event("scan_fallback", side=adapter.role, via=recipe.via, reason=reason)
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        return None
+    finally:
+        for statement in recipe.teardown:
+            try:
+                con.execute(statement)
+            except duckdb.Error:
+                pass  # nothing to undo when setup stopped before it
+    rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+    adapter.tracer.event("sql", side=adapter.role, sql=sql, rows=rows, error=None, via=recipe.via,
+                         seconds=round(time.perf_counter() - started, 4))
+    if on_rows:
+        on_rows(rows)
+    return _side(con, table, rows)
+
+
 def _side(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> Side:
     # The schema as DuckDB holds it (a column widened to VARCHAR shows as text).
     loaded = con.execute(f"SELECT * EXCLUDE (__rid) FROM {table} LIMIT 0").to_arrow_table()
@@ -194,14 +239,21 @@ def stream_diff(
         # buffer manager (as are the join's and sort's working sets): that is the spill.
         con = connect(memory_limit=opts.memory_limit if workdir else None, temp_dir=workdir)
         try:
-            sides = []
+            sides, reads = [], {}
             for side, adapter, sql, name in (
                 ("source", source, source_sql, "s_raw"),
                 ("target", target, target_sql, "t_raw"),
             ):
                 tick = (lambda n, s=side: on_rows(s, n)) if on_rows else None
-                batches = adapter.read_batches(sql, batch_rows=opts.batch_rows)
-                sides.append(load(con, name, batches, _schema_of(adapter, sql), tick))
+                # Positions (__rid) matter to an ordered compare: only the Arrow path keeps
+                # them for certain.
+                scanned = load_scanned(con, adapter, sql, name, tick) \
+                    if opts.scan and not compare_args.get("ordered") else None
+                reads[side] = "scanned by DuckDB" if scanned else "Arrow batches"
+                if scanned is None:
+                    batches = adapter.read_batches(sql, batch_rows=opts.batch_rows)
+                    scanned = load(con, name, batches, _schema_of(adapter, sql), tick)
+                sides.append(scanned)
             report = compare_loaded(con, sides[0], sides[1], **compare_args)  # type: ignore[arg-type]
         finally:
             con.close()
@@ -209,4 +261,5 @@ def stream_diff(
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     report.engine = f"stream+{report.engine}"
+    report.evidence["read"] = reads  # how each side's rows reached the comparison
     return report
