@@ -1,7 +1,8 @@
 """The differ's hazard matrix through real engines and `cutover diff`: every hazard both ways —
 an equal pair finds nothing (exit 0), one planted change is found exactly (exit 1, the right
-rows and column) — for pairs across PostgreSQL, MariaDB, SQLite and DuckDB, with the stream and
-the checksum algorithms.
+rows and column) — for pairs across PostgreSQL, MariaDB, SQLite, DuckDB and ClickHouse (chdb),
+with the stream and the checksum algorithms. chdb holds one embedded server per process, so its
+pairs run in one subprocess of their own (tests/support/chdb_matrix.py).
 
 Each engine database holds, per case, three tables: <case>_s (source schema and rows), <case>_e
 (target schema, rows equal to the source's) and <case>_p (target schema, one planted change).
@@ -13,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +47,10 @@ DDL = {  # portable column type -> native DDL per engine
     "duckdb": {"int": "INTEGER", "bigint": "BIGINT", "dec2": "DECIMAL(10,2)",
                "dec4": "DECIMAL(12,4)", "double": "DOUBLE", "text": "VARCHAR", "bool": "BOOLEAN",
                "date": "DATE", "ts": "TIMESTAMP", "tstz": "TIMESTAMPTZ"},
+    # Non-key columns are wrapped in Nullable(...) when created (_statements).
+    "chdb": {"int": "Int32", "bigint": "Int64", "dec2": "Decimal(10,2)", "dec4": "Decimal(12,4)",
+             "double": "Float64", "text": "String", "bool": "Bool", "date": "Date32",
+             "ts": "DateTime64(6)", "tstz": "DateTime64(6, 'UTC')"},
 }
 ALL = frozenset(DDL)
 
@@ -88,7 +95,7 @@ CASES = [
     Case("float_special", [("id", "int"), ("x", "double")],
          [(1, float("nan")), (2, float("inf")), (3, float("-inf"))],
          lambda r: put(r, 1, 1, 1e308), {**ONE, "columns": ["x"]},
-         engines=frozenset({"postgres", "duckdb"})),  # MariaDB and SQLite store no NaN
+         engines=frozenset({"postgres", "duckdb", "chdb"})),  # MariaDB, SQLite store no NaN
     Case("tolerance", [("id", "int"), ("x", "double"), ("y", "double")],
          [(1, 100.0, 200.0), (2, 5.0, 5.0)], lambda r: put(r, 0, 1, 101.0),
          {**ONE, "columns": ["x"]}, target_rows=[(1, 100.4, 201.0), (2, 5.0, 5.0)],
@@ -144,7 +151,7 @@ def _value(engine: str, v: Any) -> Any:
             return v.isoformat()
         if isinstance(v, Decimal):
             return str(v)
-    if engine == "mysql" and isinstance(v, dt.datetime) and v.tzinfo:
+    if engine in ("mysql", "chdb") and isinstance(v, dt.datetime) and v.tzinfo:
         return v.astimezone(UTC).replace(tzinfo=None)  # the session zone is UTC
     return v
 
@@ -157,10 +164,50 @@ def _statements(engine: str, case: Case) -> Iterator[tuple[str, str, list[Row]]]
     for suffix, cols, rows in (("s", case.columns, case.rows), ("e", target, t_rows),
                                ("p", target, case.plant(t_rows))):
         defs = [f"{q}{c}{q} {DDL[engine][t]}" for c, t in cols]
+        table = f"{case.name}_{suffix}"
+        if engine == "chdb":
+            # A ClickHouse key is a sort prefix, not a constraint, and cannot be Nullable.
+            keyed = 1 if case.keyed else 0
+            defs = defs[:keyed] + [f"{c} Nullable({DDL[engine][t]})" for c, t in cols[keyed:]]
+            order = cols[0][0] if case.keyed else "tuple()"
+            yield table, (f"CREATE TABLE {table} ({', '.join(defs)}) ENGINE = MergeTree "
+                          f"ORDER BY {order}"), [tuple(_value(engine, v) for v in r) for r in rows]
+            continue
         if case.keyed:
             defs[0] += " PRIMARY KEY"
-        yield f"{case.name}_{suffix}", f"CREATE TABLE {case.name}_{suffix} ({', '.join(defs)})", \
+        yield table, f"CREATE TABLE {table} ({', '.join(defs)})", \
             [tuple(_value(engine, v) for v in row) for row in rows]
+
+
+def _chdb_literal(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(repr(v), repr(v))
+    if isinstance(v, int | Decimal):
+        return str(v)
+    if isinstance(v, dt.datetime | dt.date):
+        v = v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat()
+    return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def seed_chdb(url: str, only: list[Case] | None = None) -> None:
+    """chdb tables through chdb's own connection (in the process that will diff them)."""
+    import chdb
+
+    u = make_url(url)
+    con = chdb.connect(u.database)
+    database = u.query["database"]
+    con.query(f"CREATE DATABASE IF NOT EXISTS {database}")
+    for case in [c for c in only or CASES if "chdb" in c.engines]:
+        for table, create, rows in _statements("chdb", case):
+            con.query(create.replace(f"TABLE {table}", f"TABLE {database}.{table}", 1))
+            if rows:
+                values = ", ".join("(" + ", ".join(map(_chdb_literal, r)) + ")" for r in rows)
+                con.query(f"INSERT INTO {database}.{table} VALUES {values}")
+    con.close()
 
 
 def _seed(engine: str, url: str, only: list[Case] | None = None) -> None:
@@ -245,13 +292,22 @@ def diff(urls: dict[str, str], a: str, b: str, s_table: str, t_table: str, algor
 @pytest.mark.parametrize(("case", "a", "b", "algorithm"), list(_params()))
 def test_hazard_both_ways(engines: dict[str, str], tmp_path: Path, case: Case, a: str, b: str,
                           algorithm: str) -> None:
-    code, report, output = diff(engines, a, b, f"{case.name}_s", f"{case.name}_e", algorithm,
-                                case.options, tmp_path / "equal.json")
+    equal = diff(engines, a, b, f"{case.name}_s", f"{case.name}_e", algorithm, case.options,
+                 tmp_path / "equal.json")
+    planted = diff(engines, a, b, f"{case.name}_s", f"{case.name}_p", algorithm, case.options,
+                   tmp_path / "planted.json")
+    check_both_ways(case, equal, planted)
+
+
+Outcome = tuple[int, dict[str, Any], str]
+
+
+def check_both_ways(case: Case, equal: Outcome, planted: Outcome) -> None:
+    code, report, output = equal
     assert code == 0, output
     assert report["verdict"] in ("parity", "parity_with_tolerance")
     assert report["vacuous"] == (not case.rows)
-    code, report, output = diff(engines, a, b, f"{case.name}_s", f"{case.name}_p", algorithm,
-                                case.options, tmp_path / "planted.json")
+    code, report, output = planted
     assert code == 1, output
     found = {"changed": report["changed_count"], "only_source": report["only_in_source_count"],
              "only_target": report["only_in_target_count"],
@@ -276,20 +332,31 @@ def _wide_rows(n: int) -> list[Row]:
              base + dt.timedelta(microseconds=i * 1234567)) for i in range(n)]
 
 
+def wide_case(n: int) -> Case:
+    rows = _wide_rows(n)
+    planted = put(rows, 1234, 4, "changed")
+    return Case("wide", WIDE, rows, lambda r: planted, {})
+
+
+WIDE_ROWS = 4000
+
+
 @pytest.mark.parametrize(("a", "b"), [("postgres", "mysql"), ("mysql", "sqlite"),
                                       ("sqlite", "duckdb"), ("duckdb", "postgres")])
 def test_checksum_segments_agree_across_engines(engines: dict[str, str], tmp_path: Path,
                                                 a: str, b: str) -> None:
     """4,000 rows of every type: equal tables fetch no row at all (every segment checksum
     agrees inside the engines); one changed row is found by bisecting to a few rows."""
-    rows = _wide_rows(4000)
-    planted = put(rows, 1234, 4, "changed")
-    case = Case("wide", WIDE, rows, lambda r: planted, {})
+    case = wide_case(WIDE_ROWS)
     for engine in (a, b):
         _seed_once(engine, engines[engine], case)
-    for table, changed in (("wide_e", 0), ("wide_p", 1)):
-        out = tmp_path / f"{table}.json"
-        code, report, output = diff(engines, a, b, "wide_s", table, "checksum", [], out)
+    outcomes = [diff(engines, a, b, "wide_s", table, "checksum", [], tmp_path / f"{table}.json")
+                for table in ("wide_e", "wide_p")]
+    check_checksum_segments(*outcomes)
+
+
+def check_checksum_segments(equal: Outcome, planted: Outcome) -> None:
+    for (code, report, output), changed in ((equal, 0), (planted, 1)):
         assert code == changed, output
         assert report["changed_count"] == changed
         fetched = report["evidence"]["fetched_rows"]
@@ -303,3 +370,59 @@ def _seed_once(engine: str, url: str, case: Case) -> None:
     if url not in _SEEDED:
         _SEEDED.add(url)
         _seed(engine, url, [case])
+
+
+# ---------------------------------------------------------------- chdb, in a process of its own
+CHDB_PAIRS = [("chdb", "duckdb"), ("postgres", "chdb")]
+CHDB_WIDE = [("chdb", "duckdb"), ("postgres", "chdb")]
+
+
+def _chdb_params() -> Iterator[Any]:
+    for case in CASES:
+        for a, b in CHDB_PAIRS:
+            if a in case.engines and b in case.engines:
+                for algorithm in ("stream", "checksum") if case.keyed else ("stream",):
+                    yield pytest.param(case, a, b, algorithm,
+                                       id=f"{case.name}-{a}-{b}-{algorithm}")
+
+
+@pytest.fixture(scope="module")
+def chdb_outcomes(engines: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+                  ) -> dict[str, Outcome]:
+    """Every chdb job's (exit code, report, output), run by tests/support/chdb_matrix.py."""
+    base = tmp_path_factory.mktemp("chdb")
+    urls = {**engines, "chdb": f"chdb:///{base / 'data'}?database=matrix"}
+    wide = wide_case(WIDE_ROWS)
+    for engine in {e for pair in CHDB_WIDE for e in pair} - {"chdb"}:
+        _seed_once(engine, engines[engine], wide)
+    jobs = []
+    for param in _chdb_params():
+        case, a, b, algorithm = param.values
+        for suffix in ("e", "p"):
+            jobs.append({"id": f"{param.id}-{suffix}", "a": a, "b": b, "algorithm": algorithm,
+                         "source": f"{case.name}_s", "target": f"{case.name}_{suffix}",
+                         "options": case.options})
+    for a, b in CHDB_WIDE:
+        for suffix in ("e", "p"):
+            jobs.append({"id": f"wide-{a}-{b}-{suffix}", "a": a, "b": b, "algorithm": "checksum",
+                         "source": "wide_s", "target": f"wide_{suffix}", "options": []})
+    spec, results = base / "jobs.json", base / "results.json"
+    spec.write_text(json.dumps({"urls": urls, "jobs": jobs, "wide_rows": WIDE_ROWS}))
+    done = subprocess.run([sys.executable, "-m", "tests.support.chdb_matrix", str(spec),
+                           str(results)], cwd=Path(__file__).resolve().parents[2],
+                          capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {k: tuple(v) for k, v in json.loads(results.read_text()).items()}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("case", "a", "b", "algorithm"), list(_chdb_params()))
+def test_hazard_both_ways_chdb(chdb_outcomes: dict[str, Outcome], request: pytest.FixtureRequest,
+                               case: Case, a: str, b: str, algorithm: str) -> None:
+    job = request.node.callspec.id
+    check_both_ways(case, chdb_outcomes[f"{job}-e"], chdb_outcomes[f"{job}-p"])
+
+
+@pytest.mark.parametrize(("a", "b"), CHDB_WIDE)
+def test_checksum_segments_agree_with_chdb(chdb_outcomes: dict[str, Outcome], a: str,
+                                           b: str) -> None:
+    check_checksum_segments(chdb_outcomes[f"wide-{a}-{b}-e"], chdb_outcomes[f"wide-{a}-{b}-p"])

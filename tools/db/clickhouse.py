@@ -118,6 +118,36 @@ class ClickHouseAdapter(Adapter):
     )
     DATETIME_ZONES: ClassVar[tuple[str, ...]] = ("UTC", "Etc/UTC")
 
+    #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
+    #: fit together; the DuckDB and PostgreSQL tables spell the same encoding). ClickHouse's
+    #: sum(Int64) wraps around, so the segment sum widens to Int128 (as text: Int128 reaches
+    #: Arrow as raw bytes); length() counts bytes,
+    #: lengthUTF8() counts characters like the other engines; '0' || 15 hex digits is 8 bytes
+    #: big-endian, reversed for reinterpretAsUInt64's little-endian read.
+    HASH_SQL: ClassVar[dict[str, str]] = {
+        "md5": "lower(hex(MD5({x})))",
+        "hex60": "toInt64(reinterpretAsUInt64(reverse(unhex(concat('0', {x})))))",
+        "sum": "toString(sum(toInt128({x})))",
+        "concat": "({parts})",
+        "concat_sep": " || ",
+        "text": "toString({x})",
+        "length": "lengthUTF8({x})",
+        "exact": "if(position({x}, '.') > 0, trimRight(trimRight({x}, '0'), '.'), {x})",
+        "bool": "toString(toInt32({x}))",
+        "double": "toFloat64({x})",
+        # multiIf evaluates every branch for every row: the casts of the last branch must not
+        # throw on the 0, NaN and ±inf rows an earlier branch answers (accurateCastOrNull).
+        "float": (
+            "multiIf({x} = 0, '0', isNaN({x}), 'nan', isInfinite({x}) AND {x} > 0, 'inf', "
+            "isInfinite({x}), '-inf', concat(toString(accurateCastOrNull(round({x} / pow(10, "
+            "floor(log10(abs({x}))) - 11)), 'Int64')), 'e', toString(accurateCastOrNull("
+            "floor(log10(abs({x}))) - 11, 'Int32'))))"
+        ),
+        "date": "formatDateTime({x}, '%Y-%m-%d')",
+        "timestamp": "toString(toUnixTimestamp64Micro(toDateTime64({x}, 6, 'UTC')))",
+        "date_ts": "toString(toUnixTimestamp64Micro(toDateTime64({x}, 6, 'UTC')))",
+    }
+
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:
         import chdb  # lazily: only runs that use ClickHouse pay for the import
