@@ -77,6 +77,9 @@ def diff_command(
     limit_rows: Annotated[int | None, typer.Option(help="Compare only the first N rows of "
                                                    "each side.")] = None,
     sample_rows: Annotated[int, typer.Option(help="Rows shown per sample.")] = 10,
+    ordered: Annotated[bool | None, typer.Option(
+        "--ordered/--unordered", help="Compare the order of rows too (default: when the source "
+        "query has a top-level ORDER BY; ties on its columns are flagged, not failed).")] = None,
 ) -> None:
     """Diff two tables or queries across databases; exit 0 equal, 1 different, 2 error."""
     from tools.diff.render import print_report, write_html  # heavy imports only when used
@@ -88,7 +91,7 @@ def diff_command(
                       columns=_cols(columns), where=where,
                       tolerances=parse_tolerances(tolerance or []),
                       algorithm=algorithm,  # type: ignore[arg-type]
-                      sample_rows=sample_rows, limit_rows=limit_rows)
+                      sample_rows=sample_rows, limit_rows=limit_rows, ordered=ordered)
     outcome = _run(req, limit_rows)
     report = outcome.report
     print_report(console, report, outcome.notes)

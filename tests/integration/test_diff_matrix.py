@@ -137,6 +137,10 @@ CASES = [
     Case("keyless_inferred", [("g", "int"), ("h", "text"), ("x", "double")],
          [(1, "a", 1.5), (1, "b", 2.5), (2, "a", 3.5)], lambda r: put(r, 1, 2, 9.5),
          {**ONE, "columns": ["x"]}, keyed=False),
+    # Also the table behind test_ordering_and_ties: three rows tie on score.
+    Case("ordering", [("name", "text"), ("score", "int")],
+         [("a", 10), ("b", 10), ("c", 10), ("d", 5), ("e", 1)], lambda r: put(r, 4, 1, 2),
+         {**ONE, "columns": ["score"]}, keyed=False),
     Case("empty", [("id", "int"), ("v", "text")], [], lambda r: [(1, "a")],
          {"changed": 0, "only_source": 0, "only_target": 1, "columns": []}),
 ]
@@ -317,6 +321,40 @@ def check_both_ways(case: Case, equal: Outcome, planted: Outcome) -> None:
         assert case.cause in {d["cause"] for d in report["diagnosis"]}, report["diagnosis"]
     if case.name == "json_key_order":
         assert any("equal as JSON" in d["detail"] for d in report["diagnosis"])
+
+
+# ---------------------------------------------------------------- ordering and ties
+TOP = "SELECT name, score FROM ordering_{t} ORDER BY {order}"
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
+def test_ordering_and_ties(engines: dict[str, str], tmp_path: Path, a: str, b: str) -> None:
+    """A source query with a top-level ORDER BY is compared in order: the same rows in
+    another order among ties of its ORDER BY columns are flagged, not failed; a real order
+    difference is found; a LIMIT that cuts a group of ties is flagged non-deterministic."""
+    def run(source: str, target: str, *options: str) -> Outcome:
+        return diff(engines, a, b, source, target, "auto", list(options),
+                    tmp_path / "ordering.json")
+
+    code, report, output = run(TOP.format(t="s", order="score DESC"),
+                               TOP.format(t="e", order="score DESC, name DESC"))
+    assert code == 0, output
+    assert report["mode"] == "ordered"
+
+    code, report, output = run(TOP.format(t="s", order="score DESC"),
+                               TOP.format(t="e", order="score ASC"))
+    assert code == 1, output
+    assert "ordering" in {d["cause"] for d in report["diagnosis"]}
+    code, report, output = run(TOP.format(t="s", order="score DESC"),
+                               TOP.format(t="e", order="score ASC"), "--unordered")
+    assert code == 0, output
+
+    # Each engine keeps some 2 of the 3 rows tied at 10: different ones are ties cut by LIMIT.
+    code, report, output = run(TOP.format(t="s", order="score DESC LIMIT 2"),
+                               TOP.format(t="e", order="score DESC, name DESC LIMIT 2"))
+    assert code == 0 or report["nondeterministic"], output
+    assert code == 0 or {d["cause"] for d in report["diagnosis"]} <= {
+        "nondeterministic", "missing_rows", "extra_rows"}, report["diagnosis"]
 
 
 # ---------------------------------------------------------------- checksums at scale

@@ -33,6 +33,9 @@ class Input:
     """The table's primary key from the catalog ([] for queries or keyless tables)."""
     row_count: int | None
     """Rows in the table (before --where) when the catalog says; drives progress and `auto`."""
+    order_by: list[str] | None = None
+    """For a query with a top-level ORDER BY: the output columns it sorts on ([] when it sorts
+    on expressions, so ties cannot be judged); None when its rows come in no defined order."""
 
 
 def is_table_ref(text: str) -> bool:
@@ -96,5 +99,20 @@ def resolve(
     if not query:
         raise ConfigError("an empty query was given; pass a table name or a SELECT query")
     if columns or where:
+        # The outer query defines no order, whatever the inner one sorted.
         query = f"SELECT {cols} FROM ({query}) q" + (f" WHERE {where}" if where else "")
-    return Input(query, None, [], None)
+        return Input(query, None, [], None)
+    return Input(query, None, [], None, _order_of(query, adapter.DIALECT))
+
+
+def _order_of(query: str, dialect: str) -> list[str] | None:
+    """The columns a query's top-level ORDER BY sorts on (see Input.order_by)."""
+    import sqlglot
+
+    from tools import sql as sqltools
+
+    try:
+        select = sqlglot.parse_one(query, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return None  # the engine will say what is wrong with it
+    return sqltools.order_columns(select) if sqltools.has_order_by(select) else None

@@ -45,6 +45,8 @@ class DiffRequest:
     sample_rows: int = 10
     limit_rows: int | None = None
     """Compare at most this many rows per side (a quick look, not a proof)."""
+    ordered: bool | None = None
+    """Compare positions too; None: when the source query has a top-level ORDER BY."""
     timeout_s: float = 3600.0
     stream: StreamOptions = field(default_factory=StreamOptions)
 
@@ -66,10 +68,12 @@ def _round_trip_ms(adapter: Adapter) -> float:
 
 
 def choose(req: DiffRequest, src: Adapter, tgt: Adapter, key: list[str] | None,
-           rows: int | None) -> tuple[str, str]:
+           rows: int | None, ordered: bool = False) -> tuple[str, str]:
     """(algorithm, reason) for `auto`; explicit choices pass through."""
     if req.algorithm != "auto":
         return req.algorithm, "asked for"
+    if ordered:
+        return "stream", "auto: the order of rows is compared, which segment checksums cannot"
     if any(scheme(u) in _EMBEDDED for u in (req.source_url, req.target_url)):
         return "stream", "auto: an embedded engine is local, streaming is fastest"
     if not (checksum.supported(src) and checksum.supported(tgt)) or not key:
@@ -125,8 +129,16 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
         rows = min(rows or req.limit_rows, req.limit_rows)
     if callable(on_total):
         on_total(a.row_count, b.row_count)
-    algorithm, why = choose(req, src, tgt, key, rows)
+    ordered = req.ordered if req.ordered is not None else a.order_by is not None
+    order_by = (a.order_by or b.order_by or None) if ordered else None
+    algorithm, why = choose(req, src, tgt, key, rows, ordered)
     notes = [f"algorithm: {algorithm} ({why})"]
+    if ordered and algorithm == "checksum":
+        notes.append("order of rows not compared: checksums compare content only")
+    elif ordered:
+        how = "asked for" if req.ordered else "the source query has a top-level ORDER BY"
+        ties = f"; ties on {', '.join(order_by)} are judged" if order_by else ""
+        notes.append(f"rows compared in order too ({how}{ties})")
     if key and not req.key:
         notes.append(f"key from the catalog's primary key: {', '.join(key)}")
     s_sql, t_sql = _limited(a.sql, req.limit_rows), _limited(b.sql, req.limit_rows)
@@ -141,5 +153,5 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
                                         tolerances=req.tolerances, sample_rows=req.sample_rows)
     else:
         report = stream_diff(src, s_sql, tgt, t_sql, expected_rows=rows, options=req.stream,
-                             on_rows=on_rows, **args)
+                             on_rows=on_rows, ordered=ordered, order_by=order_by, **args)
     return DiffOutcome(report, algorithm, s_sql, t_sql, notes)
