@@ -77,6 +77,9 @@ def diff_command(
     limit_rows: Annotated[int | None, typer.Option(help="Compare only the first N rows of "
                                                    "each side.")] = None,
     sample_rows: Annotated[int, typer.Option(help="Rows shown per sample.")] = 10,
+    engine: Annotated[str, typer.Option(help="Where rows are compared: duckdb (in process) or "
+                                        "spark (datacompy's Spark backend, needs "
+                                        "cutover[spark] and a key).")] = "duckdb",
     ordered: Annotated[bool | None, typer.Option(
         "--ordered/--unordered", help="Compare the order of rows too (default: when the source "
         "query has a top-level ORDER BY; ties on its columns are flagged, not failed).")] = None,
@@ -87,11 +90,14 @@ def diff_command(
 
     if algorithm not in ("auto", "stream", "checksum"):
         _fail(f"--algorithm must be auto, stream or checksum, not {algorithm!r}")
+    if engine not in ("duckdb", "spark"):
+        _fail(f"--engine must be duckdb or spark, not {engine!r}")
     req = DiffRequest(source_url, source, target_url, target, key=_cols(key),
                       columns=_cols(columns), where=where,
                       tolerances=parse_tolerances(tolerance or []),
                       algorithm=algorithm,  # type: ignore[arg-type]
-                      sample_rows=sample_rows, limit_rows=limit_rows, ordered=ordered)
+                      sample_rows=sample_rows, limit_rows=limit_rows, ordered=ordered,
+                      engine=engine)  # type: ignore[arg-type]
     outcome = _run(req, limit_rows)
     report = outcome.report
     print_report(console, report, outcome.notes)

@@ -21,6 +21,7 @@ from tools.db.urls import scheme
 from tools.diff import checksum
 from tools.diff.inputs import Input, resolve
 from tools.diff.report import DiffReport
+from tools.diff.spark_engine import spark_diff
 from tools.diff.stream import Progress, StreamOptions, stream_diff
 from tools.errors import ConfigError
 
@@ -47,6 +48,8 @@ class DiffRequest:
     """Compare at most this many rows per side (a quick look, not a proof)."""
     ordered: bool | None = None
     """Compare positions too; None: when the source query has a top-level ORDER BY."""
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    """Where rows are compared: in-process DuckDB, or Spark (datacompy's Spark backend)."""
     timeout_s: float = 3600.0
     stream: StreamOptions = field(default_factory=StreamOptions)
 
@@ -145,6 +148,14 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
     if req.limit_rows is not None:
         notes.append(f"only the first {req.limit_rows:,} rows of each side were compared")
     args = dict(key=key, tolerances=req.tolerances, sample_rows=req.sample_rows)
+    if req.engine == "spark":
+        notes[0] = "algorithm: datacompy's Spark backend (--engine spark), keyed"
+        if ordered:
+            notes.append("order of rows not compared: the Spark engine joins on the key")
+        report = spark_diff(src, s_sql, tgt, t_sql, key=key, tolerances=req.tolerances,
+                            sample_rows=req.sample_rows, batch_rows=req.stream.batch_rows,
+                            on_rows=on_rows)
+        return DiffOutcome(report, "spark", s_sql, t_sql, notes)
     if algorithm == "checksum":
         if not key:
             raise ConfigError("--algorithm checksum needs a key: pass --key COLS (the table has "
