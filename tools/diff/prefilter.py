@@ -14,7 +14,6 @@ tolerance hash differently and are judged by the full join, as before.
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from tools.diff.normalise import EXACT, TEXT, ColumnPlan, canonical_expr, normalise_sql, quote
 from tools.diff.samples import Side
@@ -84,9 +83,9 @@ def _subset(con: duckdb.DuckDBPyConnection, raw: Side, name: str, rid: str) -> S
     if raw.arrow is not None:
         # In-memory input: Arrow's take copies only the wanted rows (a scan would convert
         # every string of every row).
-        rids = [r[0] for r in con.execute(
-            f"SELECT {rid} FROM cand WHERE {rid} IS NOT NULL ORDER BY 1").fetchall()]
-        con.register(name, raw.arrow.take(pa.array(rids, pa.int64())))
+        rids = con.execute(f"SELECT {rid} FROM cand WHERE {rid} IS NOT NULL ORDER BY 1"
+                           ).to_arrow_table().column(0).combine_chunks()
+        con.register(name, raw.arrow.take(rids))
         return Side(name, raw.schema, len(rids))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {raw.table} "

@@ -17,12 +17,11 @@ from itertools import chain
 from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
 from tools.db.base import Adapter
 from tools.diff.compare import compare_loaded
-from tools.diff.normalise import connect, quote
+from tools.diff.normalise import connect, positions, quote
 from tools.diff.report import DiffReport
 from tools.diff.samples import Side
 
@@ -73,7 +72,7 @@ def _conform(
 
 
 def _with_rid(batch: pa.RecordBatch, start: int) -> pa.RecordBatch:
-    rid = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
+    rid = positions(start, batch.num_rows)
     return pa.RecordBatch.from_arrays([*batch.columns, rid], names=[*batch.schema.names, "__rid"])
 
 
