@@ -31,7 +31,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from prompts.loader import Prompt
 from tools.errors import ConfigError, ConnectionLost
@@ -68,7 +68,7 @@ def build_chat_model(model: str | None, base_url: str | None, api_key: str | Non
         base_url=base_url,
         # Local servers (vLLM, llama.cpp, Ollama) take any key; passing one stops the client
         # from reading OPENAI_API_KEY behind the config loader's back.
-        api_key=api_key or "not-needed",
+        api_key=SecretStr(api_key or "not-needed"),
         temperature=temperature,
         max_retries=1,
         # Token counts come from the server's usage block, also when streaming is switched on.
@@ -265,7 +265,7 @@ def _call_model(loop: _Loop) -> AIMessage | None:
         _raise_if_infrastructure(exc, loop.base_url, loop.tracer.redactor)
         error = f"{type(exc).__name__}: {exc}"
     loop.calls += 1
-    usage = (reply.usage_metadata if reply is not None else None) or {}
+    usage: dict[str, Any] = dict((reply.usage_metadata if reply is not None else None) or {})
     inp, out = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
     total = int(usage.get("total_tokens", inp + out))
     loop.input_tokens += inp

@@ -67,7 +67,8 @@ _NO_RETRY = RetryPolicy(max_attempts=1)
 def build_graph(checkpointer: Any = None) -> Any:
     g = StateGraph(MigrationState, context_schema=Context)
     for node in (planner, loader, translator, compiler_checker, data_differ, fixer, reporter):
-        g.add_node(node.__name__, traced(node), retry_policy=_NO_RETRY)
+        # LangGraph's overloads cannot see that the traced wrapper keeps the node's signature.
+        g.add_node(node.__name__, traced(node), retry_policy=_NO_RETRY)  # type: ignore[call-overload]
     g.add_edge(START, "planner")
     g.add_edge("planner", "loader")
     g.add_conditional_edges("loader", routing.route_after_loader)

@@ -111,12 +111,12 @@ def run_migration(ctx: Context, *, project: str = "project", resume: bool = Fals
     try:
         graph = build_graph(checkpointer=SqliteSaver(conn))
         config = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": 1_000_000}
-        payload: MigrationState | None = None if resume else {}  # type: ignore[assignment]
+        payload: MigrationState | None = None if resume else {}
         for update in graph.stream(payload, config, context=ctx, stream_mode="updates"):
             for node, change in update.items():
                 if progress is not None:
                     progress(node, change or {})
-        state: MigrationState = graph.get_state(config).values  # type: ignore[assignment]
+        state: MigrationState = graph.get_state(config).values
         _post_run(ctx, state)
         ctx.tracer.event("run_end")
     finally:

@@ -259,8 +259,8 @@ def check_locked() -> list[str]:
     lock = read_lock()
     problems = []
     for prompt_id, digest in sorted(lock.items()):
-        agent, _, version = prompt_id.partition("/v")
-        file = prompt_path(agent, int(version))
+        agent, _, number = prompt_id.partition("/v")
+        file = prompt_path(agent, int(number))
         if not file.is_file():
             problems.append(f"{prompt_id}: released but {file} is gone")
         elif hashlib.sha256(file.read_bytes()).hexdigest() != digest:

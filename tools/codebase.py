@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools import sql as sqltools
 from tools.errors import CutoverError
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 
 @dataclass
@@ -78,7 +82,7 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
     )
 
 
-def _as_written(statement: str, select, dialect: str) -> str:  # type: ignore[no-untyped-def]
+def _as_written(statement: str, select: exp.Expr, dialect: str) -> str:
     """The query as the author wrote it when it can be cut out of the statement and re-parses
     to the same tree; otherwise sqlglot's rendering of it."""
     text = sqltools.query_text(statement, dialect)

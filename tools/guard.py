@@ -42,7 +42,7 @@ DENIED_FUNCTIONS = frozenset({
     "postgresql", "sqlite_scan", "postgres_scan", "query_table",
 })
 
-_WRITE_NODES: tuple[type[exp.Expression], ...] = (
+_WRITE_NODES: tuple[type[exp.Expr], ...] = (
     exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
     exp.Command, exp.TruncateTable, exp.Into, exp.Lock, exp.Set, exp.Transaction,
     exp.Commit, exp.Rollback, exp.Pragma, exp.Copy, exp.Use, exp.Grant, exp.Describe,
@@ -50,7 +50,7 @@ _WRITE_NODES: tuple[type[exp.Expression], ...] = (
 )
 
 
-def _parse(sql: str, dialect: str, purpose: str) -> list[exp.Expression]:
+def _parse(sql: str, dialect: str, purpose: str) -> list[exp.Expr]:
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
     except SqlglotError as exc:
@@ -82,7 +82,7 @@ def _denied(name: str) -> bool:
     return bare in DENIED_FUNCTIONS or bare.startswith(DENIED_PREFIXES)
 
 
-def check_read_only(sql: str, dialect: str) -> exp.Expression:
+def check_read_only(sql: str, dialect: str) -> exp.Expr:
     """Return the parsed query, or raise GuardRefused saying why it may not run on the source."""
     lowered = sql.lower()
     if any(marker in lowered for marker in _EXECUTABLE_COMMENTS):
@@ -107,7 +107,7 @@ def check_read_only(sql: str, dialect: str) -> exp.Expression:
     return tree
 
 
-def _written_tables(stmt: exp.Expression) -> list[exp.Table]:
+def _written_tables(stmt: exp.Expr) -> list[exp.Table]:
     if isinstance(stmt, exp.Drop):
         return [t for t in (stmt.args.get("tables") or [stmt.this]) if isinstance(t, exp.Table)]
     if isinstance(stmt, exp.Create):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -97,7 +99,7 @@ def strip_view_options(sql: str) -> str:
     return _VIEW_OPTIONS.sub(r"\1", sql, count=1)
 
 
-def parse(sql: str, dialect: str, where: str) -> exp.Expression:
+def parse(sql: str, dialect: str, where: str) -> exp.Expr:
     sql = strip_view_options(sql)
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
@@ -118,7 +120,7 @@ class ObjectShape:
     insert_into: str | None
 
 
-def classify(tree: exp.Expression, where: str) -> ObjectShape:
+def classify(tree: exp.Expr, where: str) -> ObjectShape:
     """What kind of migratable object a statement is, or Unsupported."""
     if isinstance(tree, exp.Create) and isinstance(tree.expression, exp.Query):
         kind = str(tree.args.get("kind") or "").upper()
@@ -137,7 +139,7 @@ def classify(tree: exp.Expression, where: str) -> ObjectShape:
                       f"SELECT)")
 
 
-def tables_read(select: exp.Expression) -> list[str]:
+def tables_read(select: exp.Expr) -> list[str]:
     """Names of tables/views a query reads, without its own CTE names, in first-seen order."""
     ctes = {c.alias_or_name.lower() for c in select.find_all(exp.CTE)}
     seen: list[str] = []
@@ -154,17 +156,20 @@ def inline(select_sql: str, dialect: str, definitions: dict[str, str]) -> str:
     if not definitions:
         return select_sql
     tree = sqlglot.parse_one(select_sql, read=dialect)
-    sources = {name: sqlglot.parse_one(sql, read=dialect) for name, sql in definitions.items()}
+    # Definitions are the SELECTs of views / CTAS objects: Query nodes.
+    sources: dict[str, exp.Query | Callable[[], exp.Query]] = {
+        name: cast(exp.Query, sqlglot.parse_one(sql, read=dialect))
+        for name, sql in definitions.items()}
     expanded = exp.expand(tree, sources, dialect=dialect)
     return expanded.sql(dialect=dialect)
 
 
-def has_order_by(select: exp.Expression) -> bool:
+def has_order_by(select: exp.Expr) -> bool:
     """Top-level ORDER BY (an ORDER BY inside a subquery or window does not order the result)."""
     return select.args.get("order") is not None
 
 
-def order_columns(select: exp.Expression) -> list[str]:
+def order_columns(select: exp.Expr) -> list[str]:
     """Output column names the top-level ORDER BY sorts on (by name, alias or position)."""
     order = select.args.get("order")
     if order is None or not isinstance(select, exp.Select):

@@ -120,8 +120,9 @@ class DuckDBAdapter(Adapter):
                                      "canonical": self.canonical_type(dtype),
                                      "nullable": nullable == "YES"})
         for entry in tables.values():
-            entry["row_count"] = self._con.execute(
-                f"SELECT COUNT(*) FROM {self.quote(entry['name'])}").fetchone()[0]
+            counted = self._con.execute(
+                f"SELECT COUNT(*) FROM {self.quote(entry['name'])}").fetchone()
+            entry["row_count"] = counted[0] if counted else 0
         return list(tables.values())
 
     def views(self) -> list[str]:

@@ -180,7 +180,8 @@ class PostgresAdapter(Adapter):
         ms = int(self.timeout_s * 1000)
         for stmt in self.SOURCE_SESSION if role == "source" else self.TARGET_SESSION:
             self._con.execute(stmt.format(ms=ms))
-        self._home = self._con.execute("SELECT current_schema()").fetchone()[0] or "public"
+        schema = self._con.execute("SELECT current_schema()").fetchone()
+        self._home = (schema[0] if schema else None) or "public"
         if role == "source":
             # Every source read runs inside one REPEATABLE READ, READ ONLY transaction: one
             # snapshot for the whole run. It is only ever rolled back, so even a session
@@ -248,8 +249,8 @@ class PostgresAdapter(Adapter):
         # on the same connection and so in the same transaction and snapshot. A reader that
         # stops early cancels the COPY, which aborts the transaction: the savepoint that
         # transaction() opens here takes that back and keeps the source's snapshot alive.
-        with self._con.transaction(), self._con.cursor() as cur, \
-                cur.copy(postgres_copy.copy_sql(query)) as copy:
+        with self._con.transaction(), self._con.cursor() as copy_cur, \
+                copy_cur.copy(postgres_copy.copy_sql(query)) as copy:
             columns = postgres_copy.read(iter(copy), copy_plan, batch_rows)
             yield from self._batches(names, types, columns)
 

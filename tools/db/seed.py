@@ -29,12 +29,12 @@ def build_if_missing(url: str, script: Path) -> bool:
     building = f"{path}.building"
     Path(building).unlink(missing_ok=True)
     if scheme(url) == "sqlite":
-        con = sqlite3.connect(building)
+        lite = sqlite3.connect(building)
         try:
-            con.executescript(sql)
-            con.commit()
+            lite.executescript(sql)
+            lite.commit()
         finally:
-            con.close()
+            lite.close()
     elif scheme(url) == "duckdb":
         import duckdb
 

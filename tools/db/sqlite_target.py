@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -60,6 +61,7 @@ class SQLiteTargetMixin(_Base):
     INSERT_ROWS: ClassVar[int] = 10_000
 
     _con: sqlite3.Connection
+    _with_deadline: Callable[[], None]  # SQLiteAdapter's: arms the statement timeout
     _path: str
 
     def _sandbox_file(self, name: str) -> Path:

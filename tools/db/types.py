@@ -6,6 +6,7 @@ Each adapter maps its native type names to one of these, and these back to its D
 from __future__ import annotations
 
 import re
+from typing import Any
 
 INT, FLOAT, TEXT, BOOL, DATE, TIMESTAMP, TIMESTAMPTZ, TIME, BLOB, JSON = (
     "int", "float", "text", "bool", "date", "timestamp", "timestamptz", "time", "blob", "json",
@@ -58,7 +59,7 @@ def from_declared(declared: str) -> str:
     return TEXT if t == "" else FLOAT if t == "numeric" else TEXT
 
 
-def from_arrow(dtype) -> str:  # type: ignore[no-untyped-def]
+def from_arrow(dtype: Any) -> str:
     """Canonical type of an Arrow column (what a query result says about its columns)."""
     import pyarrow as pa
 

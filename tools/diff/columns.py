@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import duckdb
 
@@ -92,7 +93,7 @@ def from_datacompy(
             df2_name="source",
             cast_column_names_lower=False,
         )
-    stats = {st["column"]: st for st in cmp.column_stats}
+    stats: dict[str, dict[str, Any]] = {st["column"]: dict(st) for st in cmp.column_stats}
     out = []
     for p in plans:
         st = stats.get(f"c{p.index}")

@@ -262,7 +262,7 @@ def leftover_diagnoses(
         wanted: dict[tuple, list[tuple]] = defaultdict(list)
         for row in only_target:
             wanted[_transform(row, text_cols, fn)].append(row)
-        hits, cols = 0, Counter()
+        hits, cols = 0, Counter[str]()
         for row in only_source:
             bucket = wanted.get(_transform(row, text_cols, fn))
             if bucket:

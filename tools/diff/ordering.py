@@ -26,7 +26,7 @@ def _misplaced_all_tied(
     row = con.execute(
         f"SELECT count(*) FILTER (WHERE NOT ({same})) FROM {pos.j} WHERE {bad}"
     ).fetchone()
-    return bool(row) and row[0] == 0
+    return row is not None and row[0] == 0
 
 
 def _limit_cuts_ties(

@@ -57,7 +57,8 @@ def _attempt_diffs(run_dir: Path, attempts: list[Attempt]) -> list[dict[str, Any
     """Every attempt's diff (from its artifact), so the report shows what each fix answered."""
     out = []
     for attempt in attempts:
-        path = run_dir / attempt["diff_artifact"] if attempt.get("diff_artifact") else None
+        artifact = attempt.get("diff_artifact")
+        path = run_dir / artifact if artifact else None
         if path is not None and path.is_file():
             out.append({"attempt": attempt["number"], "origin": attempt["origin"],
                         "diff": json.loads(path.read_text(encoding="utf-8"))})

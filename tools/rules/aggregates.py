@@ -7,7 +7,7 @@ from sqlglot import exp
 from tools.rules.base import Rule, RuleContext, anonymous_calls, is_type, node_types
 
 
-def total(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def total(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """TOTAL(x) -> COALESCE(SUM(CAST(x AS DOUBLE)), 0.0).
 
     Not plain SUM: TOTAL is always a float and is 0.0 over no rows where SUM is NULL (a
@@ -38,7 +38,7 @@ _ARITHMETIC = (exp.Avg, exp.Sum, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.
                exp.VariancePop, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod)
 
 
-def boolean_arithmetic(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def boolean_arithmetic(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """AVG(is_active), is_active + 0: numbers in SQLite (BOOLEAN holds 0/1), BOOLEAN in
     DuckDB after the load, where avg(BOOLEAN) and +(BOOLEAN, INTEGER) do not exist."""
     types = node_types(tree, ctx, ctx.target_dialect)

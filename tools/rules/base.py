@@ -50,7 +50,7 @@ class RuleContext:
     """result columns that differed"""
 
 
-Apply = Callable[[exp.Expression, RuleContext], exp.Expression | None]
+Apply = Callable[[exp.Expr, RuleContext], exp.Expr | None]
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def sql_schema(schema: dict[str, dict[str, str]],
     return out
 
 
-def node_types(tree: exp.Expression, ctx: RuleContext, dialect: str,
+def node_types(tree: exp.Expr, ctx: RuleContext, dialect: str,
                override: dict[str, str] | None = None) -> dict[int, exp.DataType]:
     """Type of every node of `tree`, keyed by id(node), without rewriting `tree` itself.
 
@@ -123,7 +123,7 @@ def node_types(tree: exp.Expression, ctx: RuleContext, dialect: str,
     rules apply: pass the source dialect to ask "what type was this in the source?".
     Unknown tables or ambiguous columns leave their nodes untyped rather than failing.
     """
-    originals: dict[int, exp.Expression] = {}
+    originals: dict[int, exp.Expr] = {}
     for i, node in enumerate(tree.walk()):
         node.meta[_TAG] = i
         originals[i] = node
@@ -131,7 +131,7 @@ def node_types(tree: exp.Expression, ctx: RuleContext, dialect: str,
     for node in tree.walk():
         node.meta.pop(_TAG, None)
     try:
-        schema = sql_schema(ctx.schema, override)
+        schema: dict[str, object] = dict(sql_schema(ctx.schema, override))
         # The tree is target SQL, so it is qualified as such; the typing rules are `dialect`'s.
         work = qualify(work, schema=schema, dialect=ctx.target_dialect,
                        validate_qualify_columns=False, identify=False, expand_alias_refs=False)
@@ -146,12 +146,12 @@ def node_types(tree: exp.Expression, ctx: RuleContext, dialect: str,
     return types
 
 
-def is_type(types: dict[int, exp.DataType], node: exp.Expression, *kinds: exp.DType) -> bool:
+def is_type(types: dict[int, exp.DataType], node: exp.Expr, *kinds: exp.DType) -> bool:
     dtype = types.get(id(node))
     return dtype is not None and dtype.is_type(*kinds)
 
 
-def func_name(node: exp.Expression) -> str:
+def func_name(node: exp.Expr) -> str:
     """Upper-case name of a function node, whether sqlglot knows it or passes it through."""
     if isinstance(node, exp.Anonymous):
         return str(node.this).upper()
@@ -160,14 +160,14 @@ def func_name(node: exp.Expression) -> str:
     return ""
 
 
-def anonymous_calls(tree: exp.Expression, *names: str) -> list[exp.Anonymous]:
+def anonymous_calls(tree: exp.Expr, *names: str) -> list[exp.Anonymous]:
     """Pass-through function calls with one of `names` (upper case), innermost first."""
     wanted = set(names)
     found = [n for n in tree.find_all(exp.Anonymous) if str(n.this).upper() in wanted]
     return sorted(found, key=lambda n: -_depth(n))
 
 
-def _depth(node: exp.Expression) -> int:
+def _depth(node: exp.Expr) -> int:
     depth = 0
     while node.parent is not None:
         node = node.parent
@@ -178,12 +178,12 @@ def _depth(node: exp.Expression) -> int:
 # --- parsing candidates ----------------------------------------------------------------------
 
 
-def _raw_when_modified(name: str, builder: Callable[..., exp.Expression] | None,
-                       max_args: int) -> Callable[..., exp.Expression]:
+def _raw_when_modified(name: str, builder: Callable[..., exp.Expr] | None,
+                       max_args: int) -> Callable[..., exp.Expr]:
     # sqlglot calls some builders as builder(args) and others as builder(args, dialect=…).
     wants_dialect = builder is not None and "dialect" in inspect.signature(builder).parameters
 
-    def build(args: list, dialect: Dialect | None = None) -> exp.Expression:
+    def build(args: list, dialect: Dialect | None = None) -> exp.Expr:
         if builder is None or len(args) > max_args:
             return exp.Anonymous(this=name, expressions=args)
         if not wants_dialect:
@@ -208,7 +208,7 @@ class _DuckDBKeepingSQLiteDates(DuckDBParser):
     }
 
 
-def parse_candidate(sql: str, dialect: str) -> exp.Expression | None:
+def parse_candidate(sql: str, dialect: str) -> exp.Expr | None:
     """Parse a candidate (target-dialect SQL) for the rules; raises SqlglotError."""
     if dialect != "duckdb":
         return sqlglot.parse_one(sql, read=dialect)

@@ -13,7 +13,7 @@ ROUNDING_CASTS = ("duckdb", "postgres")
 _NUMERIC = (*exp.DataType.REAL_TYPES, exp.DType.UNKNOWN)
 
 
-def cast_real_to_int(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def cast_real_to_int(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """CAST(x AS INT) -> CAST(TRUNC(x) AS BIGINT) when x is not already an integer.
 
     BIGINT because SQLite's INTEGER is 64-bit while DuckDB's INT is 32-bit: CAST(total_cents

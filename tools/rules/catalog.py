@@ -86,7 +86,7 @@ def apply_rule(rule: Rule, candidate_sql: str, ctx: RuleContext) -> str | None:
     return None if after is None or after == before else after
 
 
-def _sql(tree: exp.Expression, dialect: str) -> str | None:
+def _sql(tree: exp.Expr, dialect: str) -> str | None:
     try:
         return tree.sql(dialect=dialect)
     except (SqlglotError, AttributeError, TypeError, ValueError):

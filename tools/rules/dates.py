@@ -31,7 +31,7 @@ _WEEKDAY = re.compile(r"^\s*weekday\s+([0-6])\s*$", re.I)
 _SAME_FORMAT = re.compile(r"^(?:[^%]|%[YmdHMSjwW%])*$")
 
 
-def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
+def _fn(name: str, *args: exp.Expr) -> exp.Anonymous:
     """A DuckDB function call sqlglot must print as is (no dialect mapping)."""
     return exp.Anonymous(this=name, expressions=list(args))
 
@@ -40,7 +40,7 @@ def _interval(amount: int, unit: str) -> exp.Interval:
     return exp.Interval(this=exp.Literal.string(str(amount)), unit=exp.var(unit.upper()))
 
 
-def _add_months(value: exp.Expression, months: int) -> exp.Expression:
+def _add_months(value: exp.Expr, months: int) -> exp.Expr:
     # SQLite moves the month field and lets the day overflow: date('2024-01-31', '+1 month')
     # is '2024-03-02'. DuckDB's + INTERVAL 1 MONTH clamps to '2024-02-29'. First of the month,
     # plus the months, plus the offset into the month (days and time) is SQLite's arithmetic.
@@ -50,8 +50,8 @@ def _add_months(value: exp.Expression, months: int) -> exp.Expression:
                    expression=offset)
 
 
-def _apply_modifier(value: exp.Expression, modifier: str,
-                    month_start: bool) -> exp.Expression | None:
+def _apply_modifier(value: exp.Expr, modifier: str,
+                    month_start: bool) -> exp.Expr | None:
     if m := _SHIFT.match(modifier):
         amount, unit = int(m[1]), m[2].lower()
         if unit in ("month", "year"):
@@ -79,14 +79,14 @@ def _at_month_start(modifier: str, before: bool) -> bool:
     return before and shift is not None and shift[2].lower() in ("month", "year")
 
 
-def _time_value(args: list[exp.Expression]) -> exp.Expression | None:
+def _time_value(args: list[exp.Expr]) -> exp.Expr | None:
     """SQLite time value + modifiers -> a DuckDB TIMESTAMP expression, or None."""
     if not args:
         return None
     first = args[0]
     if isinstance(first, exp.Literal) and first.is_string and first.this.lower() == "now":
         return None  # nondeterministic: the differ flags it; nothing to translate
-    value: exp.Expression = exp.cast(first.copy(), "TIMESTAMP")
+    value: exp.Expr = exp.cast(first.copy(), "TIMESTAMP")
     month_start = False
     for modifier in args[1:]:
         if not (isinstance(modifier, exp.Literal) and modifier.is_string):
@@ -99,10 +99,11 @@ def _time_value(args: list[exp.Expression]) -> exp.Expression | None:
     return value
 
 
-def _rewrite(tree: exp.Expression, names: tuple[str, ...]) -> exp.Expression | None:
+def _rewrite(tree: exp.Expr, names: tuple[str, ...]) -> exp.Expr | None:
     changed = False
     for call in anonymous_calls(tree, *names):
         name, args = str(call.this).upper(), list(call.expressions)
+        fmt: exp.Expr | None = None
         if name == "STRFTIME":
             fmt, args = args[0] if args else None, args[1:]
             if not (isinstance(fmt, exp.Literal) and _SAME_FORMAT.match(fmt.this)):
@@ -113,7 +114,7 @@ def _rewrite(tree: exp.Expression, names: tuple[str, ...]) -> exp.Expression | N
         if name == "JULIANDAY":
             ms = exp.Add(this=_fn("epoch_ms", value),
                          expression=exp.Literal.number(_UNIX_EPOCH_JD_MS))
-            new: exp.Expression = exp.paren(exp.Div(this=exp.paren(ms),
+            new: exp.Expr = exp.paren(exp.Div(this=exp.paren(ms),
                                                     expression=exp.Literal.number(_MS_PER_DAY)))
         elif name == "DATE":
             # SQLite returns the text 'YYYY-MM-DD'; a DATE compares equal to it in the differ
@@ -121,18 +122,20 @@ def _rewrite(tree: exp.Expression, names: tuple[str, ...]) -> exp.Expression | N
             new = exp.cast(value, "DATE")
         elif name == "DATETIME":
             new = value
-        else:
+        elif fmt is not None:
             new = _fn("strftime", value, fmt.copy())
+        else:
+            continue
         call.replace(new)
         changed = True
     return tree if changed else None
 
 
-def julianday(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def julianday(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     return _rewrite(tree, ("JULIANDAY",))
 
 
-def date_modifiers(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def date_modifiers(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     # Only calls with modifiers: sqlglot already turns date(d) into CAST(d AS DATE).
     return _rewrite(tree, ("DATE", "DATETIME", "STRFTIME"))
 
@@ -164,7 +167,7 @@ DATE_MODIFIERS = Rule(
 
 # String functions SQLite code applies to dates it stores as text, by DuckDB's name for them
 # in "No function matches ... argument types 'substring(DATE, ...)'" ('~~' is LIKE).
-_TEXT_FUNCS: dict[str, type[exp.Expression]] = {
+_TEXT_FUNCS: dict[str, type[exp.Expr]] = {
     "substring": exp.Substring, "substr": exp.Substring, "length": exp.Length,
     "~~": exp.Like, "!~~": exp.Like, "~~*": exp.ILike, "!~~*": exp.ILike,
     "strpos": exp.StrPosition, "instr": exp.StrPosition, "replace": exp.Replace,
@@ -176,7 +179,7 @@ _TEMPORAL = (exp.DType.DATE, exp.DType.TIMESTAMP, exp.DType.DATETIME, exp.DType.
 _NAMED = re.compile(r"argument types '([^'(]+)\(", re.I)
 
 
-def dates_as_text(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def dates_as_text(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """substr(order_date, 1, 7) and order_date LIKE '2024-%' -- text operations on the ISO
     strings SQLite stores. The loader made those columns DATE/TIMESTAMP, so cast them back to
     VARCHAR, which DuckDB prints as the same ISO text ('2024-01-31', '2024-01-31 10:00:00').

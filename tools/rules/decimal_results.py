@@ -16,11 +16,11 @@ DOUBLE_SOURCES = ("duckdb",)
 DECIMAL_TARGETS = ("spark", "databricks", "mysql")
 
 
-def _is_decimal(types: dict[int, exp.DataType], node: exp.Expression) -> bool:
+def _is_decimal(types: dict[int, exp.DataType], node: exp.Expr) -> bool:
     return is_type(types, node, exp.DType.DECIMAL, exp.DType.BIGDECIMAL)
 
 
-def decimal_to_double(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def decimal_to_double(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """AVG(d) -> AVG(CAST(d AS DOUBLE)); x / y -> CAST(x AS DOUBLE) / y when x or y is a
     DECIMAL as the source types it."""
     types = node_types(tree, ctx, ctx.source_dialect)

@@ -14,7 +14,7 @@ from tools.rules.base import ANY, Rule, RuleContext
 NO_ALIAS_LIST_TARGETS = ("mysql", "sqlite")
 
 
-def alias_list_into_select(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def alias_list_into_select(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """Move each derived table's column list onto its SELECT's projections (by position)."""
     changed = False
     for subquery in list(tree.find_all(exp.Subquery)):

@@ -25,7 +25,7 @@ _BOOL_IS_INT = {"sqlite": {"bool": "int"}}
 INTDIV_TARGETS = ("duckdb",)
 
 
-def integer_division(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def integer_division(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """Every `/` whose operands are integers *in the source's typing* becomes `//`.
 
     Types come from the source dialect's rules on the candidate (ROUND(int) is REAL in SQLite,
@@ -42,7 +42,7 @@ def integer_division(tree: exp.Expression, ctx: RuleContext) -> exp.Expression |
     # (whole numbers in the source where the target has fractions); the fixer re-checks it.
     guess = "integer_division" in ctx.causes
 
-    def integer(node: exp.Expression) -> bool:
+    def integer(node: exp.Expr) -> bool:
         if is_type(types, node, *exp.DataType.INTEGER_TYPES):
             return True
         return guess and (id(node) not in types or is_type(types, node, exp.DType.UNKNOWN))

@@ -21,7 +21,7 @@ def _grouped(select: exp.Select) -> tuple[set[str], set[str]]:
     assumed -- only same-name columns without a qualifier match)."""
     projections = select.expressions
     aliases = {p.alias.lower(): p.unalias() for p in projections if p.alias}
-    exprs: list[exp.Expression] = []
+    exprs: list[exp.Expr] = []
     group = select.args.get("group")
     for item in group.expressions if group else []:
         if isinstance(item, exp.Literal) and item.is_int and 0 < int(item.this) <= len(projections):
@@ -40,12 +40,12 @@ def _grouped(select: exp.Select) -> tuple[set[str], set[str]]:
 _OTHER_AGGREGATES = {"TOTAL", "ARG_MAX_NULL", "ARG_MIN_NULL", "ARG_MAX", "ARG_MIN"}
 
 
-def _is_aggregate(node: exp.Expression) -> bool:
+def _is_aggregate(node: exp.Expr) -> bool:
     return isinstance(node, exp.AggFunc) or (
         isinstance(node, exp.Anonymous) and str(node.this).upper() in _OTHER_AGGREGATES)
 
 
-def _own_columns(node: exp.Expression, select: exp.Select) -> list[exp.Column]:
+def _own_columns(node: exp.Expr, select: exp.Select) -> list[exp.Column]:
     """Columns of this SELECT's scope outside aggregates, windows and subqueries."""
     out = []
     for col in node.find_all(exp.Column):
@@ -60,8 +60,8 @@ def _own_columns(node: exp.Expression, select: exp.Select) -> list[exp.Column]:
     return out
 
 
-def _is_grouped(col: exp.Column, texts: set[str], names: set[str], stop: exp.Expression) -> bool:
-    node: exp.Expression | None = col
+def _is_grouped(col: exp.Column, texts: set[str], names: set[str], stop: exp.Expr) -> bool:
+    node: exp.Expr | None = col
     while node is not None and node is not stop:
         if node.sql().lower() in texts:
             return True
@@ -92,7 +92,7 @@ def _fix_select(select: exp.Select) -> bool:
             if len(minmax) == 1:
                 by = minmax[0].this.copy()
                 func = "ARG_MAX_NULL" if isinstance(minmax[0], exp.Max) else "ARG_MIN_NULL"
-                new: exp.Expression = exp.Anonymous(this=func, expressions=[col.copy(), by])
+                new: exp.Expr = exp.Anonymous(this=func, expressions=[col.copy(), by])
             elif not minmax:
                 new = exp.AnyValue(this=col.copy())
             else:
@@ -106,7 +106,7 @@ def _fix_select(select: exp.Select) -> bool:
     return changed
 
 
-def bare_columns(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def bare_columns(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     changed = False
     for select in list(tree.find_all(exp.Select)):
         changed = _fix_select(select) or changed

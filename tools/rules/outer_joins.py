@@ -16,11 +16,11 @@ from tools.rules.base import ANY, Rule, RuleContext
 _OUTER_SIDES = ("LEFT", "RIGHT", "FULL")
 
 
-def _has_outer_join(tree: exp.Expression) -> bool:
+def _has_outer_join(tree: exp.Expr) -> bool:
     return any(str(join.side or "").upper() in _OUTER_SIDES for join in tree.find_all(exp.Join))
 
 
-def join_use_nulls(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def join_use_nulls(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """Append `SETTINGS join_use_nulls = 1` to the outermost query (settings are per query,
     so the subqueries holding the joins follow it)."""
     if not isinstance(tree, exp.Query) or not _has_outer_join(tree):

@@ -14,7 +14,7 @@ NOCASE_LIKE_SOURCES = ("sqlite", "mysql", "tsql")
 ILIKE_TARGETS = ("duckdb", "postgres")
 
 
-def like_to_ilike(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def like_to_ilike(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """`x LIKE p` -> `x ILIKE p` (NOT LIKE and ESCAPE clauses included).
 
     Counter-example left alone: a pattern with non-ASCII letters -- SQLite's 'É' LIKE 'é' is
@@ -27,7 +27,7 @@ def like_to_ilike(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | No
         if isinstance(pattern, exp.Literal) and not pattern.this.isascii():
             continue
         # Copy every argument: sqlglot keeps NOT LIKE's negation and ESCAPE as args of Like.
-        like.replace(exp.ILike(**{k: v.copy() if isinstance(v, exp.Expression) else v
+        like.replace(exp.ILike(**{k: v.copy() if isinstance(v, exp.Expr) else v
                                   for k, v in like.args.items()}))
         changed = True
     return tree if changed else None
@@ -48,7 +48,7 @@ LIKE_NOCASE = Rule(
 _LOWER, _UPPER = string.ascii_lowercase, string.ascii_uppercase
 
 
-def ascii_case(tree: exp.Expression, ctx: RuleContext) -> exp.Expression | None:
+def ascii_case(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """UPPER/LOWER -> TRANSLATE over the 26 ASCII letters, exactly SQLite's mapping.
 
     SQLite's built-in upper('é') is 'é' (ASCII only unless ICU is loaded); DuckDB's is 'É'.
