@@ -115,11 +115,28 @@ class Adapter:
         return f"DECIMAL({precision},{scale})"
 
     # ---------------------------------------------------------------- target side
+    #: The sandbox as statements: create / enter (unqualified names resolve there first) /
+    #: drop / leave. {name} and {home} are quoted identifiers, {name_text} is bare text.
+    SANDBOX: ClassVar[dict[str, str]] = {}
+
     def create_sandbox(self, name: str) -> None:
-        raise NotImplementedError
+        if not self.SANDBOX:
+            raise NotImplementedError
+        self.sandbox = name
+        self.execute(self._sandbox_sql("create", name))
+        self._run(self._sandbox_sql("enter", name))
 
     def drop_sandbox(self, name: str) -> None:
-        raise NotImplementedError
+        if not self.SANDBOX:
+            raise NotImplementedError
+        self.execute(self._sandbox_sql("drop", name))
+        self._run(self._sandbox_sql("leave", name))
+        if self.sandbox == name:
+            self.sandbox = None
+
+    def _sandbox_sql(self, step: str, name: str) -> str:
+        return self.SANDBOX[step].format(name=self.quote(name), name_text=name,
+                                         home=self.quote(self.home))
 
     def execute(self, sql: str) -> None:
         """Run one statement on the target; refused unless it writes only inside the sandbox."""
@@ -168,9 +185,26 @@ class Adapter:
         table = self.read_arrow(f"SELECT COUNT(*) AS n FROM {where}")
         return int(table.column(0)[0].as_py())
 
+    #: --apply's statements per kind ({name} is the object in the real schema). Unlike
+    #: CREATE_OBJECT they never DROP ... CASCADE: dependants outside cutover must survive.
+    PROMOTE: ClassVar[dict[str, tuple[str, ...]]] = {
+        "view": ("CREATE OR REPLACE VIEW {name} AS {sql}",),
+        "table_as_select": ("CREATE OR REPLACE TABLE {name} AS {sql}",),
+    }
+
+    #: The real schema / database the target's objects live in (the sandbox's sibling).
+    home: str = "main"
+
     def promote(self, name: str, kind: str, sql: str) -> None:
-        """--apply: create one verified object (view or table from `sql`) in the real schema."""
-        raise NotImplementedError
+        """--apply: create one verified object (view or table from `sql`) in the real schema.
+        The one sanctioned write outside the sandbox: it bypasses the sandbox guard on
+        purpose, and only for objects that reached parity."""
+        target = self._promoted_name(name)
+        for template in self.PROMOTE["view" if kind == "view" else "table_as_select"]:
+            self._run_logged(template.format(name=target, sql=sql))
+
+    def _promoted_name(self, name: str) -> str:
+        return f"{self.quote(self.home)}.{self.quote(name)}"
 
     def close(self) -> None:
         pass

@@ -106,6 +106,18 @@ class ClickHouseAdapter(Adapter):
         "view": "CREATE OR REPLACE VIEW {name} AS {sql}",
         "table_as_select": "CREATE OR REPLACE TABLE {name} " + TABLE_ENGINE + " AS {sql}",
     }
+    # Unqualified names resolve in the sandbox (ClickHouse has no search path); copy mode puts
+    # the base tables there too.
+    SANDBOX: ClassVar[dict[str, str]] = {
+        "create": "CREATE DATABASE IF NOT EXISTS {name}",
+        "enter": "USE {name}",
+        "drop": "DROP DATABASE IF EXISTS {name}",
+        "leave": "USE {home}",
+    }
+    PROMOTE: ClassVar[dict[str, tuple[str, ...]]] = {
+        "view": ("CREATE OR REPLACE VIEW {name} AS {sql}",),
+        "table_as_select": ("CREATE OR REPLACE TABLE {name} " + TABLE_ENGINE + " AS {sql}",),
+    }
     SESSION: ClassVar[tuple[str, ...]] = (
         # Wall-clock DateTime columns read and compare in UTC on every machine.
         "SET session_timezone = 'UTC'",
@@ -154,7 +166,7 @@ class ClickHouseAdapter(Adapter):
 
         super().__init__(url, role, tracer, timeout_s)
         self._chdb = chdb
-        self._path, self._home = self._parse_url(url)
+        self._path, self.home = self._parse_url(url)
         try:
             self._con = chdb.connect(self._path)
         except Exception as exc:  # chdb raises RuntimeError for a second data directory
@@ -180,12 +192,12 @@ class ClickHouseAdapter(Adapter):
         for stmt in self.SESSION:
             self._plain(stmt.format(s=max(1, int(self.timeout_s))))
         if self.role == "source":
-            if self._home not in self._databases():
-                raise ConnectionLost(f"chdb database {self._home!r} not found in "
+            if self.home not in self._databases():
+                raise ConnectionLost(f"chdb database {self.home!r} not found in "
                                      f"{self._path}; check ?database= in the URL")
         else:
-            self._plain(f"CREATE DATABASE IF NOT EXISTS {self.quote(self._home)}")
-        self._plain(f"USE {self.quote(self._home)}")
+            self._plain(f"CREATE DATABASE IF NOT EXISTS {self.quote(self.home)}")
+        self._plain(f"USE {self.quote(self.home)}")
         if self.role == "source":
             for stmt in self.SOURCE_SESSION:
                 self._plain(stmt)
@@ -254,7 +266,7 @@ class ClickHouseAdapter(Adapter):
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
     def tables(self) -> list[dict[str, Any]]:
-        db = self._literal(self._home)
+        db = self._literal(self.home)
         engines = ", ".join(self._literal(e) for e in self._VIEW_ENGINES)
         rows = self._plain(
             "SELECT table, name, type FROM system.columns "
@@ -271,13 +283,13 @@ class ClickHouseAdapter(Adapter):
                                      "nullable": row["type"].startswith("Nullable(")})
         for entry in tables.values():
             entry["row_count"] = int(self._plain(
-                f"SELECT count() FROM {self.quote(self._home)}.{self.quote(entry['name'])}"
+                f"SELECT count() FROM {self.quote(self.home)}.{self.quote(entry['name'])}"
             ).column(0)[0].as_py())
         return list(tables.values())
 
     def views(self) -> list[str]:
         return self._plain(
-            f"SELECT name FROM system.tables WHERE database = {self._literal(self._home)} "
+            f"SELECT name FROM system.tables WHERE database = {self._literal(self.home)} "
             "AND engine = 'View' ORDER BY name").column(0).to_pylist()
 
     def canonical_type(self, declared: str) -> str:
@@ -286,19 +298,6 @@ class ClickHouseAdapter(Adapter):
     # ---------------------------------------------------------------- target side
     def _run(self, sql: str) -> None:
         self._query(sql, "CSV")
-
-    def create_sandbox(self, name: str) -> None:
-        self.sandbox = name
-        self.execute(f"CREATE DATABASE IF NOT EXISTS {self.quote(name)}")
-        # Unqualified names resolve in the sandbox (ClickHouse has no search path); copy mode
-        # puts the base tables there too.
-        self._run(f"USE {self.quote(name)}")
-
-    def drop_sandbox(self, name: str) -> None:
-        self.execute(f"DROP DATABASE IF EXISTS {self.quote(name)}")
-        self._run(f"USE {self.quote(self._home)}")
-        if self.sandbox == name:
-            self.sandbox = None
 
     def create_table(self, name: str, columns: list[dict[str, Any]],
                      primary_key: list[str] | None = None) -> None:
@@ -332,15 +331,6 @@ class ClickHouseAdapter(Adapter):
             raise self._classify(exc, sql) from exc
         self.tracer.event("sql", side=self.role, sql=f"{sql} FORMAT ArrowStream",
                           rows=batch.num_rows, error=None)
-
-    def promote(self, name: str, kind: str, sql: str) -> None:
-        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
-        # guard on purpose, and only for objects that reached parity.
-        target = f"{self.quote(self._home)}.{self.quote(name)}"
-        if kind == "view":
-            self._run_logged(f"CREATE OR REPLACE VIEW {target} AS {sql}")
-        else:
-            self._run_logged(f"CREATE OR REPLACE TABLE {target} {self.TABLE_ENGINE} AS {sql}")
 
     def close(self) -> None:
         self._con.close()

@@ -32,6 +32,14 @@ class DuckDBAdapter(Adapter):
         T.JSON: "VARCHAR",
     }
 
+    # Unqualified names resolve in the sandbox first, then in the real schema.
+    SANDBOX: ClassVar[dict[str, str]] = {
+        "create": "CREATE SCHEMA IF NOT EXISTS {name}",
+        "enter": "SET search_path = '{name_text},main'",
+        "drop": "DROP SCHEMA IF EXISTS {name} CASCADE",
+        "leave": "SET search_path = 'main'",
+    }
+
     #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
     #: fit together). Floats: 12 significant digits as mantissa'e'exponent, the same arithmetic
     #: on every engine; instants: epoch microseconds in UTC (the session zone is UTC).
@@ -130,16 +138,6 @@ class DuckDBAdapter(Adapter):
             "SELECT view_name FROM duckdb_views() WHERE NOT internal "
             "AND schema_name = current_schema()").fetchall()]
 
-    def create_sandbox(self, name: str) -> None:
-        self.sandbox = name
-        self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(name)}")
-        # Unqualified names resolve in the sandbox first, then in the real schema.
-        self._run(f"SET search_path = '{name},main'")
-
-    def drop_sandbox(self, name: str) -> None:
-        self.execute(f"DROP SCHEMA IF EXISTS {self.quote(name)} CASCADE")
-        self._run("SET search_path = 'main'")
-
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
         view = "__cutover_batch"
         self._con.register(view, pa.Table.from_batches([batch]))
@@ -147,15 +145,6 @@ class DuckDBAdapter(Adapter):
             self.execute(f"INSERT INTO {self.qualified(name)} SELECT * FROM {view}")
         finally:
             self._con.unregister(view)
-
-    def promote(self, name: str, kind: str, sql: str) -> None:
-        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
-        # guard on purpose, and only for objects that reached parity.
-        target = f"main.{self.quote(name)}"
-        if kind == "view":
-            self._run_logged(f"CREATE OR REPLACE VIEW {target} AS {sql}")
-        else:
-            self._run_logged(f"CREATE OR REPLACE TABLE {target} AS {sql}")
 
     def close(self) -> None:
         self._con.close()

@@ -128,6 +128,11 @@ class MySQLAdapter(Adapter):
                   "SET SESSION transaction_read_only = 1"),
     }
     BATCH_INSERT_ROWS: ClassVar[int] = 1000
+    # No CREATE OR REPLACE TABLE; the connection runs one statement per call.
+    PROMOTE: ClassVar[dict[str, tuple[str, ...]]] = {
+        "view": ("CREATE OR REPLACE VIEW {name} AS {sql}",),
+        "table_as_select": ("DROP TABLE IF EXISTS {name}", "CREATE TABLE {name} AS {sql}"),
+    }
 
     #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
     #: fit together). No NaN/inf in MySQL; CONCAT, not || (a logical OR here); TIMESTAMPDIFF
@@ -172,7 +177,7 @@ class MySQLAdapter(Adapter):
             raise ConnectionLost(f"cannot connect to MySQL/MariaDB at {self._where()}: "
                                  f"{exc}. Is the server running and the URL right?") from exc
         self._flavour = "mariadb" if "mariadb" in self._con.get_server_info().lower() else "mysql"
-        self._home: str = args.get("database") or self._scalar("SELECT DATABASE()") or ""
+        self.home = args.get("database") or self._scalar("SELECT DATABASE()") or ""
         self._scalar("SET time_zone = '+00:00'")
         self._session_limits()
         if role == "source":
@@ -346,7 +351,7 @@ class MySQLAdapter(Adapter):
         self.sandbox = name
         # Same default character set and collation as the real database: comparison and
         # trailing-space semantics in the sandbox must be the ones the target will have.
-        home = self._home.replace("'", "''")
+        home = self.home.replace("'", "''")
         charset, collation = self._catalog(
             "SELECT default_character_set_name, default_collation_name FROM "
             f"information_schema.schemata WHERE schema_name = '{home}'")[0]
@@ -357,8 +362,8 @@ class MySQLAdapter(Adapter):
 
     def drop_sandbox(self, name: str) -> None:
         self.execute(f"DROP DATABASE IF EXISTS {self.quote(name)}")
-        if self._home:
-            self._run(f"USE {self.quote(self._home)}")
+        if self.home:
+            self._run(f"USE {self.quote(self.home)}")
         if self.sandbox == name:
             self.sandbox = None
 
@@ -409,16 +414,6 @@ class MySQLAdapter(Adapter):
         except self._pymysql.Error as exc:
             raise self._classify(exc, sql) from exc
         self.tracer.event("sql", side=self.role, sql=sql, rows=batch.num_rows, error=None)
-
-    def promote(self, name: str, kind: str, sql: str) -> None:
-        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
-        # guard on purpose, and only for objects that reached parity.
-        target = f"{self.quote(self._home)}.{self.quote(name)}"
-        if kind == "view":
-            self._run_logged(f"CREATE OR REPLACE VIEW {target} AS {sql}")
-        else:
-            self._run_logged(f"DROP TABLE IF EXISTS {target}")
-            self._run_logged(f"CREATE TABLE {target} AS {sql}")
 
     def close(self) -> None:
         if self._con.open:

@@ -123,6 +123,17 @@ class PostgresAdapter(Adapter):
         "view": "DROP VIEW IF EXISTS {name} CASCADE; CREATE VIEW {name} AS {sql}",
         "table_as_select": "DROP TABLE IF EXISTS {name} CASCADE; CREATE TABLE {name} AS {sql}",
     }
+    # Unqualified names resolve in the sandbox first, then in the real schema.
+    SANDBOX: ClassVar[dict[str, str]] = {
+        "create": "CREATE SCHEMA IF NOT EXISTS {name}",
+        "enter": "SET search_path = {name}, {home}",
+        "drop": "DROP SCHEMA IF EXISTS {name} CASCADE",
+        "leave": "SET search_path = {home}",
+    }
+    PROMOTE: ClassVar[dict[str, tuple[str, ...]]] = {
+        "view": ("CREATE OR REPLACE VIEW {name} AS {sql}",),
+        "table_as_select": ("DROP TABLE IF EXISTS {name}; CREATE TABLE {name} AS {sql}",),
+    }
     SOURCE_SESSION: ClassVar[tuple[str, ...]] = (
         "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
         *_TEXT_SESSION,
@@ -181,7 +192,7 @@ class PostgresAdapter(Adapter):
         for stmt in self.SOURCE_SESSION if role == "source" else self.TARGET_SESSION:
             self._con.execute(stmt.format(ms=ms))
         schema = self._con.execute("SELECT current_schema()").fetchone()
-        self._home = (schema[0] if schema else None) or "public"
+        self.home = (schema[0] if schema else None) or "public"
         if role == "source":
             # Every source read runs inside one REPEATABLE READ, READ ONLY transaction: one
             # snapshot for the whole run. It is only ever rolled back, so even a session
@@ -379,18 +390,6 @@ class PostgresAdapter(Adapter):
             self._recover()
             raise
 
-    def create_sandbox(self, name: str) -> None:
-        self.sandbox = name
-        self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.quote(name)}")
-        # Unqualified names resolve in the sandbox first, then in the real schema.
-        self._run(f"SET search_path = {self.quote(name)}, {self.quote(self._home)}")
-
-    def drop_sandbox(self, name: str) -> None:
-        self.execute(f"DROP SCHEMA IF EXISTS {self.quote(name)} CASCADE")
-        self._run(f"SET search_path = {self.quote(self._home)}")
-        if self.sandbox == name:
-            self.sandbox = None
-
     def create_table(self, name: str, columns: list[dict[str, Any]],
                      primary_key: list[str] | None = None) -> None:
         cols = ", ".join(f"{self.quote(c['name'])} {self.ddl_type(c['canonical'])}"
@@ -415,15 +414,6 @@ class PostgresAdapter(Adapter):
             self._recover()
             raise self._classify(exc, copy_sql) from exc
         self.tracer.event("sql", side=self.role, sql=copy_sql, rows=batch.num_rows, error=None)
-
-    def promote(self, name: str, kind: str, sql: str) -> None:
-        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
-        # guard on purpose, and only for objects that reached parity.
-        target = f"{self.quote(self._home)}.{self.quote(name)}"
-        if kind == "view":
-            self._run_logged(f"CREATE OR REPLACE VIEW {target} AS {sql}")
-        else:
-            self._run_logged(f"DROP TABLE IF EXISTS {target}; CREATE TABLE {target} AS {sql}")
 
     def close(self) -> None:
         if not self._con.closed:

@@ -77,6 +77,8 @@ class SparkAdapter(Adapter):
         "table_as_select": "DROP TABLE IF EXISTS {name}; CREATE TABLE {name} USING parquet "
                            "AS {sql}",
     }
+    PROMOTE: ClassVar[dict[str, tuple[str, ...]]] = {
+        kind: (template,) for kind, template in CREATE_OBJECT.items()}
     SESSION_CONFIG: ClassVar[dict[str, str]] = {
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
@@ -92,14 +94,14 @@ class SparkAdapter(Adapter):
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:
         super().__init__(url, role, tracer, timeout_s)
-        self._warehouse, self._home = self._parse_url(url)
+        self._warehouse, self.home = self._parse_url(url)
         if role == "source" and not self._warehouse.is_dir():
             raise ConnectionLost(f"Spark warehouse directory not found: {self._warehouse}")
         base = _session(self._warehouse, self.SESSION_CONFIG, self.MASTER)
         # A session of our own: temporary views and the current database are per session.
         self._spark = base.newSession()
         self._register_tables()
-        self._spark.catalog.setCurrentDatabase(self._home)
+        self._spark.catalog.setCurrentDatabase(self.home)
 
     def _parse_url(self, url: str) -> tuple[Path, str]:
         try:
@@ -127,15 +129,15 @@ class SparkAdapter(Adapter):
                         or table_dir.name.startswith(("_", ".")):
                     continue
                 self._register(db, table_dir)
-        if self._home not in ["default", *databases]:
+        if self.home not in ["default", *databases]:
             if self.role == "source":
-                raise ConnectionLost(f"Spark database {self._home!r} not found under "
+                raise ConnectionLost(f"Spark database {self.home!r} not found under "
                                      f"{self._warehouse}; check ?database= in the URL")
-            self._create_database(self._home)
+            self._create_database(self.home)
 
     def _register(self, db: str, table_dir: Path) -> None:
         if self.role == "source":
-            if db == self._home:
+            if db == self.home:
                 # Read-only: INSERT into a view over a projection is refused by Spark
                 # (UNSUPPORTED_INSERT.RDD_BASED); a view over the bare relation would accept it
                 # and append to the source's files.
@@ -213,7 +215,7 @@ class SparkAdapter(Adapter):
         self._spark.catalog.setCurrentDatabase(name)
 
     def drop_sandbox(self, name: str) -> None:
-        self._spark.catalog.setCurrentDatabase(self._home)
+        self._spark.catalog.setCurrentDatabase(self.home)
         self.execute(f"DROP DATABASE IF EXISTS {self.quote(name)} CASCADE")
         if self.sandbox == name:
             self.sandbox = None
@@ -242,13 +244,6 @@ class SparkAdapter(Adapter):
             raise self._classify(exc, f"INSERT INTO {target}") from exc
         self.tracer.event("sql", side=self.role, sql=f"INSERT INTO {target} (Arrow)",
                           rows=batch.num_rows, error=None)
-
-    def promote(self, name: str, kind: str, sql: str) -> None:
-        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
-        # guard on purpose, and only for objects that reached parity.
-        target = f"{self.quote(self._home)}.{self.quote(name)}"
-        template = self.CREATE_OBJECT["view" if kind == "view" else "table_as_select"]
-        self._run_logged(template.format(name=target, sql=sql))
 
     def close(self) -> None:
         # The JVM stays up for the process: a second adapter (or run) reuses it.

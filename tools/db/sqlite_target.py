@@ -58,6 +58,8 @@ class SQLiteTargetMixin(_Base):
         "view": "DROP VIEW IF EXISTS {name}; CREATE VIEW {name} AS {sql}",
         "table_as_select": "DROP TABLE IF EXISTS {name}; CREATE TABLE {name} AS {sql}",
     }
+    PROMOTE: ClassVar[dict[str, tuple[str, ...]]] = {
+        kind: (template,) for kind, template in CREATE_OBJECT.items()}
     INSERT_ROWS: ClassVar[int] = 10_000
 
     _con: sqlite3.Connection
@@ -124,14 +126,10 @@ class SQLiteTargetMixin(_Base):
             raise self._classify(exc, sql) from exc
         self.tracer.event("sql", side=self.role, sql=sql, rows=batch.num_rows, error=None)
 
-    def promote(self, name: str, kind: str, sql: str) -> None:
-        # --apply is the one sanctioned write outside the sandbox: it bypasses the sandbox
-        # guard on purpose, and only for objects that reached parity. Views are created in the
-        # real file, whose own tables (promoted first) they then read.
-        target = f"{HOME}.{self.quote(name)}" if getattr(self, "_in_sandbox", False) \
+    def _promoted_name(self, name: str) -> str:
+        # Views are created in the real file, whose own tables (promoted first) they read.
+        return f"{HOME}.{self.quote(name)}" if getattr(self, "_in_sandbox", False) \
             else self.quote(name)
-        template = self.CREATE_OBJECT["view" if kind == "view" else "table_as_select"]
-        self._run_logged(template.format(name=target, sql=sql))
 
     def _run(self, sql: str) -> None:
         self._with_deadline()

@@ -67,8 +67,8 @@ def seed(url: str, tables: dict[str, pa.Table], batch_rows: int = 50_000) -> Non
     """
     adapter = open_adapter(url, "target")
     try:
-        # Adapters that know their home schema keep it in _home; embedded files use main.
-        adapter.sandbox = getattr(adapter, "_home", None) or "main"
+        # The home schema stands in for the sandbox (embedded files: main).
+        adapter.sandbox = adapter.home
         for name, table in tables.items():
             columns = [{"name": f.name, "canonical": _canonical(f.type), "nullable": f.nullable}
                        for f in table.schema]
