@@ -287,3 +287,21 @@ def test_cutover_diff_scans_postgres_and_stays_exact_past_2_53(pg_db: str, tmp_p
                                  f"duckdb:///{duck}", "sums", key=["g"], algorithm="stream"))
     assert sums.report.evidence["read"]["source"] == "Arrow batches"
     assert sums.report.changed_count == 1  # ...905 vs ...906: a double could not tell them apart
+
+
+def test_without_the_scanner_wheel_the_arrow_path_reads(pg_db: str, tmp_path: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    with psycopg.connect(_conninfo(pg_db), autocommit=True) as con:
+        con.execute(SETUP)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if "postgres_scanner" in name else real(name, *a))
+    tracer = Tracer(tmp_path / "events.jsonl")
+    adapter = open_adapter(pg_db, "source", tracer=tracer)
+    try:
+        assert adapter.duckdb_scan("SELECT id FROM hazards", "x") is None
+    finally:
+        adapter.close()
+    assert "duckdb-extension-postgres-scanner" in (tmp_path / "events.jsonl").read_text()

@@ -49,3 +49,16 @@ def test_only_columns_typed_like_the_arrow_path_are_scanned(oid: int, precision:
     column = SimpleNamespace(type_code=oid, precision=precision)
     assert postgres_scan.scannable([column]) is scannable
     assert postgres_scan.scannable([]) is False
+
+
+def test_a_missing_scanner_wheel_is_a_clear_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter turns this into 'no recipe' (the Arrow path), naming the package to install."""
+    import importlib.util
+
+    from tools.errors import ConfigError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if "postgres_scanner" in name else real(name, *a))
+    with pytest.raises(ConfigError, match="duckdb-extension-postgres-scanner"):
+        postgres_scan.recipe(ARGS, "SELECT 1", "a", 60)

@@ -270,7 +270,12 @@ class PostgresAdapter(Adapter):
             guard.check_read_only(sql, self.DIALECT)
         if not postgres_scan.scannable(self._describe(sql)):
             return None
-        return postgres_scan.recipe(self._connect_args(self.url), sql, alias, self.timeout_s)
+        try:
+            return postgres_scan.recipe(self._connect_args(self.url), sql, alias, self.timeout_s)
+        except ConfigError as exc:  # the scanner wheel is missing: the Arrow path still works
+            self.tracer.event("scan_fallback", side=self.role, via="postgres_scanner",
+                              reason=str(exc))
+            return None
 
     def _describe(self, sql: str) -> list[Any]:
         """The result's columns, from DECLARE (plans the query, does not run it)."""
