@@ -124,3 +124,15 @@ def test_table_or_query() -> None:
     assert is_table_ref("orders") and is_table_ref('sales."Order Lines"')
     assert split_ref('sales."Order ""x"""') == ["sales", 'Order "x"']
     assert not is_table_ref("SELECT 1") and not is_table_ref("orders o")
+
+
+def test_a_sorted_source_query_is_compared_in_order_unless_wrapped(dbs: tuple[str, str],
+                                                                    tmp_path: Path) -> None:
+    asc, desc = "SELECT id, name FROM t ORDER BY id", "SELECT id, name FROM t ORDER BY id DESC"
+    code, out = run(dbs[0], asc, dbs[1], desc)
+    assert code == 1 and "rows compared in order too" in out and "ordering" in out, out
+    code, out = run(dbs[0], asc, dbs[1], desc, "--where", "id > 0")
+    assert code == 0, out
+    assert "order of rows not compared: --columns/--where wrap the source query" in out
+    code, out = run(dbs[0], asc, dbs[1], desc, "--unordered")
+    assert code == 0, out

@@ -36,6 +36,8 @@ class Input:
     order_by: list[str] | None = None
     """For a query with a top-level ORDER BY: the output columns it sorts on ([] when it sorts
     on expressions, so ties cannot be judged); None when its rows come in no defined order."""
+    order_dropped: bool = False
+    """The query sorts its rows, but --columns/--where wrap it in one that defines no order."""
 
 
 def is_table_ref(text: str) -> bool:
@@ -100,8 +102,9 @@ def resolve(
         raise ConfigError("an empty query was given; pass a table name or a SELECT query")
     if columns or where:
         # The outer query defines no order, whatever the inner one sorted.
+        sorted_rows = _order_of(query, adapter.DIALECT) is not None
         query = f"SELECT {cols} FROM ({query}) q" + (f" WHERE {where}" if where else "")
-        return Input(query, None, [], None)
+        return Input(query, None, [], None, order_dropped=sorted_rows)
     return Input(query, None, [], None, _order_of(query, adapter.DIALECT))
 
 

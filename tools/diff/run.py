@@ -138,6 +138,9 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
     notes = [f"algorithm: {algorithm} ({why})"]
     if ordered and algorithm == "checksum":
         notes.append("order of rows not compared: checksums compare content only")
+    elif a.order_dropped and req.ordered is None:
+        notes.append("order of rows not compared: --columns/--where wrap the source query, and "
+                     "the wrapping query defines no order (--ordered compares positions anyway)")
     elif ordered:
         how = "asked for" if req.ordered else "the source query has a top-level ORDER BY"
         ties = f"; ties on {', '.join(order_by)} are judged" if order_by else ""
