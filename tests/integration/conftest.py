@@ -122,3 +122,28 @@ def mysql_db(mysql_url: str) -> Iterator[str]:
         yield url
     finally:
         drop_database(mysql_url, url)
+
+
+@pytest.fixture
+def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str, str],
+                                                                                     str]]:
+    """engine_url(engine, role) -> URL of a fresh database; server ones dropped afterwards."""
+    made: list[tuple[str, str]] = []
+
+    def make(engine: str, role: str) -> str:
+        if engine in ("postgres", "mysql"):
+            server = request.getfixturevalue("pg_url" if engine == "postgres" else "mysql_url")
+            url = new_database(server)
+            made.append((server, url))
+            return url
+        return {
+            "duckdb": f"duckdb:///{tmp_path / role}.duckdb",
+            "sqlite": f"sqlite:///{tmp_path / role}.sqlite",
+            # chdb runs one server per process: source and target share a directory.
+            "clickhouse": f"chdb:///{tmp_path / 'chdb'}?database={role}",
+            "spark": f"spark:///{tmp_path / 'spark'}?database={role}",
+        }[engine]
+
+    yield make
+    for server, url in made:
+        drop_database(server, url)

@@ -8,15 +8,14 @@ function, and the copy is read back on the target and diffed against the source'
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from agents.loader import _copy
-from tests.integration.conftest import drop_database, new_database, sandbox_for
+from tests.integration.conftest import sandbox_for
 from tools.db import tpch
 from tools.db.registry import open_adapter
 from tools.diff.compare import compare
@@ -44,24 +43,6 @@ PAIRS = [(s, t) for s in (*OLD, "clickhouse") for t in NEW if s != t] + \
     [("clickhouse", t) for t in OLD]
 
 
-@pytest.fixture
-def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str, str],
-                                                                                     str]]:
-    made: list[tuple[str, str]] = []
-
-    def make(engine: str, role: str) -> str:
-        if engine in ("postgres", "mysql"):
-            server = request.getfixturevalue("pg_url" if engine == "postgres" else "mysql_url")
-            made.append((server, new_database(server)))
-            return made[-1][1]
-        return {"duckdb": f"duckdb:///{tmp_path / role}.duckdb",
-                "sqlite": f"sqlite:///{tmp_path / role}.sqlite",
-                "clickhouse": f"chdb:///{tmp_path / 'chdb'}?database={role}",
-                "spark": f"spark:///{tmp_path / 'spark'}?database={role}"}[engine]
-
-    yield make
-    for server, url in made:
-        drop_database(server, url)
 
 
 def copy_and_diff(source_url: str, target_url: str) -> None:

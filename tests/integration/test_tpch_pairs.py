@@ -23,7 +23,7 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ import pyarrow as pa
 import pytest
 import sqlglot
 
-from tests.integration.conftest import drop_database, new_database
 from tools.db import tpch
 from tools.db.urls import dialect_for
 
@@ -90,29 +89,6 @@ def tpch_tables() -> dict[str, pa.Table]:
     return tpch.generate(SCALE)
 
 
-@pytest.fixture
-def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str, str],
-                                                                                     str]]:
-    """engine_url(engine, role) -> URL of a fresh database; server ones dropped afterwards."""
-    made: list[tuple[str, str]] = []
-
-    def make(engine: str, role: str) -> str:
-        if engine in ("postgres", "mysql"):
-            server = request.getfixturevalue("pg_url" if engine == "postgres" else "mysql_url")
-            url = new_database(server)
-            made.append((server, url))
-            return url
-        return {
-            "duckdb": f"duckdb:///{tmp_path / role}.duckdb",
-            "sqlite": f"sqlite:///{tmp_path / role}.sqlite",
-            # chdb runs one server per process: source and target share a directory.
-            "clickhouse": f"chdb:///{tmp_path / 'chdb'}?database={role}",
-            "spark": f"spark:///{tmp_path / 'spark'}?database={role}",
-        }[engine]
-
-    yield make
-    for server, url in made:
-        drop_database(server, url)
 
 
 def write_project(root: Path, source_url: str, target_url: str) -> Path:

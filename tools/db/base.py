@@ -142,8 +142,22 @@ class Adapter:
         """Run one statement on the target; refused unless it writes only inside the sandbox."""
         if self.role != "target":
             raise SandboxViolation(f"refused to write on the {self.role}: {sql[:200]}")
-        guard.check_sandbox_write(sql, self.DIALECT, self.sandbox)
+        guard.check_sandbox_write(sql, self.DIALECT, self._sandbox_schema())
         self._run_logged(sql)
+
+    def _sandbox_schema(self) -> str | None:
+        """The schema every target write must name (the sandbox)."""
+        return self.sandbox
+
+    def _append_target(self, name: str, verb: str = "INSERT") -> str:
+        """append_arrow's target table, after the same two walls as execute(): only a target
+        writes, and only inside its sandbox (checked as an INSERT, whatever the bulk path)."""
+        if self.role != "target":
+            raise SandboxViolation(f"refused to write on the {self.role}: {verb} into {name}")
+        target = self.qualified(name)
+        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
+                                  self._sandbox_schema())
+        return target
 
     def create_object_sql(self, kind: str, name: str, sql: str) -> str | None:
         """The sandbox statement creating a view/CTAS candidate; None for kinds only EXPLAINed."""

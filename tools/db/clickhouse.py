@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from tools import guard
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.errors import (
@@ -26,7 +25,6 @@ from tools.errors import (
     CutoverError,
     GuardRefused,
     QueryFailed,
-    SandboxViolation,
 )
 from tools.trace import Tracer
 
@@ -315,11 +313,7 @@ class ClickHouseAdapter(Adapter):
         return f"Decimal({min(precision, 76)}, {min(scale, 76)})"
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
-        if self.role != "target":
-            raise SandboxViolation(f"refused to write on the {self.role}: INSERT into {name}")
-        target = self.qualified(name)
-        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
-                                  self.sandbox)
+        target = self._append_target(name)
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         sql = f"INSERT INTO {target} ({cols})"
         try:

@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from tools import guard
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.errors import (
@@ -20,7 +19,6 @@ from tools.errors import (
     CutoverError,
     GuardRefused,
     QueryFailed,
-    SandboxViolation,
 )
 from tools.trace import Tracer
 
@@ -396,11 +394,7 @@ class MySQLAdapter(Adapter):
         return int(digits) if digits.isdigit() else None
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
-        if self.role != "target":
-            raise SandboxViolation(f"refused to write on the {self.role}: INSERT into {name}")
-        target = self.qualified(name)
-        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
-                                  self.sandbox)
+        target = self._append_target(name)
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         placeholders = ", ".join(["%s"] * batch.num_columns)
         # PyMySQL's executemany folds an INSERT ... VALUES into multi-row statements.

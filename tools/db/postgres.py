@@ -22,7 +22,6 @@ from tools.errors import (
     CutoverError,
     GuardRefused,
     QueryFailed,
-    SandboxViolation,
 )
 from tools.trace import Tracer
 
@@ -403,12 +402,7 @@ class PostgresAdapter(Adapter):
         self.execute(f"CREATE TABLE {self.qualified(name)} ({cols}{self.key_clause(primary_key)})")
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
-        if self.role != "target":
-            raise SandboxViolation(f"refused to write on the {self.role}: COPY into {name}")
-        target = self.qualified(name)
-        # The same guard as execute(): COPY's target must be inside the sandbox.
-        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
-                                  self.sandbox)
+        target = self._append_target(name, verb="COPY")
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         copy_sql = f"COPY {target} ({cols}) FROM STDIN"
         try:

@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from tools import guard
 from tools import sql as sqltools
 from tools.db import types as T
 from tools.db.base import Adapter, Role
@@ -36,7 +35,6 @@ from tools.errors import (
     ConnectionLost,
     CutoverError,
     QueryFailed,
-    SandboxViolation,
 )
 from tools.trace import Tracer
 
@@ -229,11 +227,7 @@ class SparkAdapter(Adapter):
                      f"USING parquet")
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
-        if self.role != "target":
-            raise SandboxViolation(f"refused to write on the {self.role}: INSERT into {name}")
-        target = self.qualified(name)
-        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
-                                  self.sandbox)
+        target = self._append_target(name)
         table = pa.Table.from_batches([batch])
         try:
             # Arrow into the JVM in one piece; insertInto casts by position to the table's

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from tools import guard
 from tools.errors import CompileFailed, ConnectionLost, SandboxViolation
 
 HOME = "cutover_home"
@@ -70,19 +69,13 @@ class SQLiteTargetMixin(_Base):
         home = Path(self._path)
         return home.with_name(f"{home.stem}.{name}.sqlite")
 
-    def _schema_of_sandbox(self) -> str | None:
+    def _sandbox_schema(self) -> str | None:
         """The schema writes must name: `main` once the sandbox file is main."""
         return "main" if getattr(self, "_in_sandbox", False) else self.sandbox
 
     def qualified(self, name: str) -> str:
-        schema = self._schema_of_sandbox()
+        schema = self._sandbox_schema()
         return self.quote(name) if not schema else f"{self.quote(schema)}.{self.quote(name)}"
-
-    def execute(self, sql: str) -> None:
-        if self.role != "target":
-            raise SandboxViolation(f"refused to write on the {self.role}: {sql[:200]}")
-        guard.check_sandbox_write(sql, self.DIALECT, self._schema_of_sandbox())
-        self._run_logged(sql)
 
     def create_sandbox(self, name: str) -> None:
         if self.role != "target":
@@ -111,11 +104,7 @@ class SQLiteTargetMixin(_Base):
                      f"CREATE TABLE {target} ({cols}{self.key_clause(primary_key)})")
 
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
-        if self.role != "target":
-            raise SandboxViolation(f"refused to write on the {self.role}: INSERT into {name}")
-        target = self.qualified(name)
-        guard.check_sandbox_write(f"INSERT INTO {target} VALUES (NULL)", self.DIALECT,
-                                  self._schema_of_sandbox())
+        target = self._append_target(name)
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         sql = f"INSERT INTO {target} ({cols}) VALUES ({', '.join('?' * batch.num_columns)})"
         rows = zip(*(c.to_pylist() for c in batch.columns), strict=True)
