@@ -51,6 +51,9 @@ def run(
     apply: Annotated[bool, typer.Option("--apply", help="Promote objects at parity from the "
                                         "sandbox to the target's real schema.")] = False,
     llm: Annotated[str | None, typer.Option(help="Override [llm] mode: auto, off, always.")] = None,
+    allow_privileged_source: Annotated[bool, typer.Option(
+        "--allow-privileged-source", help="Accept a source role that can write or is a "
+        "superuser (refused by default; `cutover check` shows what the role can do).")] = False,
 ) -> None:
     """Migrate PROJECT_DIR: translate, compile, diff and fix every object; write a report."""
     if resume:
@@ -60,7 +63,9 @@ def run(
             _fail(exc)
     _run_project(project_dir, run_id=resume or run_id or new_run_id(), runs_dir=runs_dir,
                  resume=bool(resume), overrides={"max_attempts": max_attempts, "apply": apply,
-                                                 "llm_mode": llm})
+                                                 "llm_mode": llm,
+                                                 "allow_privileged_source":
+                                                     allow_privileged_source or None})
 
 
 def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool,

@@ -37,6 +37,8 @@ class EndpointSection(_Strict):
     dialect: str | None = None
     seed: str | None = None
     """Demo/example only: a SQL script that builds the source file when it does not exist."""
+    allow_privileged: bool = False
+    """[source] only: accept a source role that can write or is a superuser."""
 
 
 class RunSection(_Strict):
@@ -182,6 +184,7 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
         batch_rows=cfg.run.batch_rows,
         max_attempts=cfg.run.max_attempts,
         statement_timeout_s=cfg.run.statement_timeout_s,
+        allow_privileged_source=cfg.source.allow_privileged,
         keep_sandbox=cfg.run.keep_sandbox,
         float_tolerance=Tolerance(cfg.diff.float_abs, cfg.diff.float_rel),
         column_tolerances={c: parse_tolerance(s, f"[diff.tolerances] {c}")

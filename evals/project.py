@@ -120,7 +120,9 @@ def write_project(root: Path, name: str, source: Endpoint, target: Endpoint,
     llm = {k: v for k, v in settings["llm"].items() if v is not None}
     lines = ["[project]", f"name = {json.dumps(name)}", 'codebase = ["sql/*.sql"]', "",
              "[source]", f"url = {json.dumps(source.url)}",
-             f"dialect = {json.dumps(source.dialect)}", "",
+             f"dialect = {json.dumps(source.dialect)}",
+             # The harness made this database from the suite's data, as a role that writes.
+             "allow_privileged = true", "",
              "[target]", f"url = {json.dumps(target.url)}",
              f"dialect = {json.dumps(target.dialect)}", "", "[run]",
              *(f"{k} = {json.dumps(v)}" for k, v in run.items()), "", "[llm]",

@@ -63,6 +63,9 @@ class Context:
     """Candidates tried per object (the translation counts as the first)."""
     statement_timeout_s: float = 60.0
     """Per-statement timeout on both sides."""
+    allow_privileged_source: bool = False
+    """Accept a source role that can write or is a superuser (refused by default: the role is
+    the one safety layer that holds when the read-only session and the guard both miss)."""
     float_tolerance: Tolerance = field(default_factory=lambda: Tolerance(1e-9, 1e-9))
     """Default tolerance for float columns (floats only; decimals compare by exact value)."""
     column_tolerances: dict[str, Tolerance] = field(default_factory=dict)

@@ -105,7 +105,8 @@ def run_migration(ctx: Context, *, project: str = "project", resume: bool = Fals
     if not resume:
         _write_spec(ctx, redactor, project)
     ctx.connections = Connections(ctx.source_url, ctx.target_url, ctx.tracer,
-                                  ctx.statement_timeout_s, ctx.sandbox)
+                                  ctx.statement_timeout_s, ctx.sandbox,
+                                  allow_privileged_source=ctx.allow_privileged_source)
     ctx.tracer.event("resume" if resume else "run_start", engine=engine_label(ctx))
     conn = sqlite3.connect(ctx.run_dir / CHECKPOINTS, check_same_thread=False)
     try:

@@ -40,6 +40,10 @@ STATE_FILE = Path(os.environ.get("CUTOVER_SERVERS_STATE", "/tmp/cutover-servers.
 TEST_USER = "cutover"
 TEST_PASSWORD = "cutover"
 TEST_DB = "cutover"
+# A role that can only read: the source role a user should give Cutover. On PostgreSQL a test
+# grants it SELECT on the tables it made; on MariaDB it holds SELECT on everything.
+READER_USER = "cutover_reader"
+READER_PASSWORD = "cutover_reader"
 
 ENV_VARS = {"postgres": "CUTOVER_TEST_PG_URL", "mariadb": "CUTOVER_TEST_MYSQL_URL"}
 READY_TIMEOUT_S = 60.0
@@ -171,6 +175,7 @@ def _setup_postgres(port: int) -> None:
                          autocommit=True, connect_timeout=10) as con:
         con.execute(f"CREATE ROLE {TEST_USER} LOGIN CREATEDB PASSWORD '{TEST_PASSWORD}'")
         con.execute(f"CREATE DATABASE {TEST_DB} OWNER {TEST_USER}")
+        con.execute(f"CREATE ROLE {READER_USER} LOGIN PASSWORD '{READER_PASSWORD}'")
 
 
 # ---------------------------------------------------------------- MariaDB
@@ -235,6 +240,8 @@ def _setup_mariadb(sock: Path) -> None:
             cur.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{TEST_USER}'@'%'")
             cur.execute(f"REVOKE FILE, SUPER, SHUTDOWN, PROCESS ON *.* FROM '{TEST_USER}'@'%'")
             cur.execute(f"CREATE DATABASE {TEST_DB}")
+            cur.execute(f"CREATE USER '{READER_USER}'@'%' IDENTIFIED BY '{READER_PASSWORD}'")
+            cur.execute(f"GRANT SELECT, SHOW VIEW ON *.* TO '{READER_USER}'@'%'")
     finally:
         con.close()
 

@@ -1,9 +1,15 @@
 """SQL allow-list guards. Fail closed: anything that does not parse is refused.
 
-- check_read_only: what may run on the source — exactly one SELECT/WITH query, with no DML, DDL,
-  writable CTE, SELECT INTO, row locks, or side-effect function anywhere in it.
-- check_sandbox_write: what may run on the target — statements whose every written object
-  lives in the run's sandbox schema.
+- check_read_only: what may run as a read, on the source and on the target — exactly one
+  SELECT/WITH query, with no DML, DDL, writable CTE, SELECT INTO, row locks, side-effect
+  function, function that reads files/URLs/secrets, or table name that is a path.
+- check_sandbox_write: what may run as a write on the target — statements whose every written
+  object lives in the run's sandbox schema, and whose bodies (CTAS / INSERT … SELECT queries,
+  their CTEs, WHERE subqueries) pass the same read rules: a `CREATE TABLE sandbox.x AS WITH d AS
+  (DELETE FROM public.t …) SELECT …` writes outside the sandbox, however its destination reads.
+On PostgreSQL a function called by name must be on an allow-list (the IMMUTABLE/STABLE
+built-ins, plus the non-volatile functions the adapter found in the catalog): a deny-list
+always misses one (replication slots, stats resets, xml exporters that run SQL text).
 This is one of three independent layers (the read-only session and least-privilege roles are
 the others); it must hold on its own.
 """
@@ -11,11 +17,13 @@ the others); it must hold on its own.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from tools import guard_lists
 from tools.errors import GuardRefused, SandboxViolation
 
 # sqlglot logs a warning for every EXPLAIN it falls back to parsing as a Command.
@@ -23,31 +31,27 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 __all__ = ["GuardRefused", "check_read_only", "check_sandbox_write"]
 
-# Functions with side effects or that reach outside the database, by engine family.
-DENIED_FUNCTIONS = frozenset({
-    # postgres
-    "pg_sleep", "pg_sleep_for", "pg_sleep_until", "set_config", "nextval", "setval",
-    "currval", "lastval", "dblink", "dblink_exec", "dblink_connect", "lo_import", "lo_export",
-    "lo_unlink", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file",
-    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
-    "pg_advisory_lock", "pg_advisory_xact_lock", "pg_notify", "txid_current", "query_to_xml",
-    "pg_logical_emit_message", "pg_create_restore_point", "pg_switch_wal", "copy",
-    # mysql / mariadb
-    "sleep", "benchmark", "get_lock", "release_lock", "load_file", "sys_exec", "sys_eval",
-    "master_pos_wait", "release_all_locks", "last_insert_id",
-    # sqlite / duckdb / clickhouse
-    "load_extension", "writefile", "readfile", "edit", "fts3_tokenizer",
-    "read_csv", "read_csv_auto", "read_parquet", "read_json", "read_json_auto", "read_text",
-    "read_blob", "glob", "getenv", "system", "url", "file", "s3", "remote", "mysql",
-    "postgresql", "sqlite_scan", "postgres_scan", "query_table",
-})
-
 _WRITE_NODES: tuple[type[exp.Expr], ...] = (
     exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
     exp.Command, exp.TruncateTable, exp.Into, exp.Lock, exp.Set, exp.Transaction,
     exp.Commit, exp.Rollback, exp.Pragma, exp.Copy, exp.Use, exp.Grant, exp.Describe,
-    exp.LoadData, exp.Analyze, exp.Refresh, exp.Cache, exp.Uncache,
+    exp.LoadData, exp.Analyze, exp.Refresh, exp.Cache, exp.Uncache, exp.Attach, exp.Detach,
+    exp.Install, exp.Execute, exp.Export,
 )
+
+# MySQL/MariaDB run the inside of /*! … */ and /*M! … */ "comments"; sqlglot drops them as
+# comments, so the guard would judge a different statement than the server runs. Fail closed:
+# the marker is refused even inside a string literal.
+_EXECUTABLE_COMMENTS = ("/*!", "/*m!", "/*+")
+
+# Session settings a target statement may change: none of them stores anything or widens what
+# the session may do (SET ROLE, SET enable_external_access = true, SET readonly = 0 would).
+_SESSION_SETTINGS = frozenset({"search_path", "timezone", "time zone", "statement_timeout",
+                               "datestyle", "extra_float_digits", "client_encoding"})
+
+# Objects a target may create in its sandbox besides tables and views: their bodies are plain
+# SQL the walk can read. Procedural bodies (CREATE FUNCTION … $$ … $$) are strings it cannot.
+_SANDBOX_KINDS = frozenset({"TABLE", "VIEW", "MACRO", "INDEX"})
 
 
 def _parse(sql: str, dialect: str, purpose: str) -> list[exp.Expr]:
@@ -57,17 +61,10 @@ def _parse(sql: str, dialect: str, purpose: str) -> list[exp.Expr]:
         first = str(exc).splitlines()[0]
         raise GuardRefused(f"refused ({purpose}): the statement does not parse as {dialect} "
                            f"SQL, and the guard fails closed: {first}") from exc
+    except RecursionError as exc:
+        raise GuardRefused(f"refused ({purpose}): the statement nests too deeply for the "
+                           f"parser, and the guard fails closed") from exc
     return statements
-
-
-# Whole families of side-effect functions, by name prefix (lo_create, lo_put, dblink_send_query…).
-DENIED_PREFIXES = ("lo_", "dblink", "pg_advisory", "pg_try_advisory", "pg_logical_",
-                   "pg_replication_")
-
-# MySQL/MariaDB run the inside of /*! … */ and /*M! … */ "comments"; sqlglot drops them as
-# comments, so the guard would judge a different statement than the server runs. Fail closed:
-# the marker is refused even inside a string literal.
-_EXECUTABLE_COMMENTS = ("/*!", "/*m!", "/*+")
 
 
 def _function_name(node: exp.Func) -> str:
@@ -77,66 +74,107 @@ def _function_name(node: exp.Func) -> str:
     return node.sql_name().lower()
 
 
-def _denied(name: str) -> bool:
-    bare = name.rsplit(".", 1)[-1]
-    return bare in DENIED_FUNCTIONS or bare.startswith(DENIED_PREFIXES)
+def _check_node(node: exp.Expr, dialect: str, purpose: str,
+                functions: frozenset[str]) -> None:
+    """One node of a statement judged as a read: raise GuardRefused if it may not run."""
+    if isinstance(node, _WRITE_NODES):
+        raise GuardRefused(f"refused ({purpose}): the query contains "
+                           f"{type(node).__name__.upper()} ({node.sql(dialect)[:80]})")
+    if isinstance(node, exp.Func):
+        name = _function_name(node)
+        why = guard_lists.denied(name)
+        if why:
+            raise GuardRefused(f"refused ({purpose}): function {name}() {why}")
+        if dialect == "postgres" and isinstance(node, exp.Anonymous) \
+                and name not in guard_lists.postgres_allowed() and name not in functions:
+            raise GuardRefused(
+                f"refused ({purpose}): function {name}() is not a known side-effect-free "
+                f"PostgreSQL function (IMMUTABLE/STABLE built-ins and the database's own "
+                f"non-VOLATILE functions are allowed)")
+    if isinstance(node, exp.Table):
+        _check_table(node, purpose)
 
 
-def check_read_only(sql: str, dialect: str) -> exp.Expr:
-    """Return the parsed query, or raise GuardRefused saying why it may not run on the source."""
+def _check_table(table: exp.Table, purpose: str) -> None:
+    # `FROM '/etc/passwd'`, `FROM "data.csv"`, Spark's parquet.`/path`: a file, not a table.
+    if isinstance(table.this, exp.Identifier) and guard_lists.path_like(table.name):
+        raise GuardRefused(f"refused ({purpose}): {table.name!r} names a file or URL, not a "
+                           f"table; reading outside the database is not allowed")
+    if table.db and table.db.lower() in guard_lists.FILE_FORMAT_SCHEMAS \
+            and guard_lists.path_like(table.name):
+        raise GuardRefused(f"refused ({purpose}): {table.sql()} reads a file")
+
+
+def _check_reads(nodes: Iterable[exp.Expr], dialect: str, purpose: str,
+                 functions: frozenset[str]) -> None:
+    for node in nodes:
+        _check_node(node, dialect, purpose, functions)
+
+
+def check_read_only(sql: str, dialect: str, *, side: str = "source",
+                    functions: Iterable[str] = ()) -> exp.Expr:
+    """Return the parsed query, or raise GuardRefused saying why it may not run as a read.
+
+    `functions` adds names the database itself vouches for (non-volatile user functions)."""
+    purpose = "source is read-only" if side == "source" else f"{side} reads only"
     lowered = sql.lower()
     if any(marker in lowered for marker in _EXECUTABLE_COMMENTS):
-        raise GuardRefused("refused (source is read-only): executable comments (/*! … */, "
-                           "/*M! … */, optimizer hints) run code the guard cannot see")
-    statements = _parse(sql, dialect, "source is read-only")
+        raise GuardRefused(f"refused ({purpose}): executable comments (/*! … */, "
+                           f"/*M! … */, optimizer hints) run code the guard cannot see")
+    statements = _parse(sql, dialect, purpose)
     if len(statements) != 1:
-        raise GuardRefused(f"refused (source is read-only): expected exactly one statement, "
+        raise GuardRefused(f"refused ({purpose}): expected exactly one statement, "
                            f"found {len(statements)}")
     tree = statements[0]
     if not isinstance(tree, exp.Query):
-        raise GuardRefused(f"refused (source is read-only): only SELECT/WITH queries may run "
-                           f"on the source, not {type(tree).__name__.upper()}")
-    for node in tree.walk():
-        if isinstance(node, _WRITE_NODES):
-            raise GuardRefused(f"refused (source is read-only): the query contains "
-                               f"{type(node).__name__.upper()} ({node.sql(dialect)[:80]})")
-        if isinstance(node, exp.Func) and _denied(_function_name(node)):
-            raise GuardRefused(f"refused (source is read-only): function "
-                               f"{_function_name(node)}() has side effects or reads outside "
-                               f"the database")
+        raise GuardRefused(f"refused ({purpose}): only SELECT/WITH queries may run "
+                           f"as a read, not {type(tree).__name__.upper()}")
+    _check_reads(tree.walk(), dialect, purpose, frozenset(functions))
     return tree
 
 
 def _written_tables(stmt: exp.Expr) -> list[exp.Table]:
     if isinstance(stmt, exp.Drop):
         return [t for t in (stmt.args.get("tables") or [stmt.this]) if isinstance(t, exp.Table)]
-    if isinstance(stmt, exp.Create):
+    if isinstance(stmt, (exp.Create, exp.Insert, exp.Update, exp.Delete, exp.Merge,
+                         exp.TruncateTable)):
         target = stmt.this
-        if isinstance(target, exp.Schema):
-            target = target.this
-        return [target] if isinstance(target, exp.Table) else []
-    if isinstance(stmt, (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.TruncateTable,
-                         exp.Alter)):
-        target = stmt.this
-        if isinstance(target, exp.Schema):
-            target = target.this
+        if isinstance(target, (exp.Schema, exp.UserDefinedFunction)):
+            target = target.this  # CREATE TABLE x (cols…) / CREATE MACRO x(args) AS …
         return [target] if isinstance(target, exp.Table) else []
     return []
 
 
-def check_sandbox_write(sql: str, dialect: str, sandbox: str | None) -> None:
-    """Refuse a target statement that writes anywhere but the sandbox schema.
-
-    Read-only statements (SELECT, EXPLAIN) pass; CREATE SCHEMA / DROP SCHEMA pass only for
-    the sandbox itself.
-    """
-    statements = _parse(sql, dialect, "target writes stay in the sandbox")
-    for stmt in statements:
-        if isinstance(stmt, exp.Query) or (isinstance(stmt, exp.Command)
-                                           and str(stmt.this).upper() in ("EXPLAIN", "DESCRIBE")):
+def _body(stmt: exp.Expr, written: list[exp.Table]) -> Iterable[exp.Expr]:
+    """Every node of a write statement except the statement itself and its destination."""
+    skip = {id(stmt)} | {id(t) for t in written}
+    for node in stmt.walk():
+        if id(node) in skip:
             continue
-        if isinstance(stmt, (exp.Set, exp.Use)):
-            continue  # session settings (search_path) change nothing stored
+        if isinstance(node, (exp.Schema, exp.UserDefinedFunction)) and node.parent is stmt:
+            continue  # CREATE TABLE x (columns…) / MACRO x(args): a signature, not a read
+        yield node
+
+
+def check_sandbox_write(sql: str, dialect: str, sandbox: str | None, *,
+                        functions: Iterable[str] = ()) -> None:
+    """Refuse a target statement that writes anywhere but the sandbox schema, or whose body
+    does anything a read may not (nested writes, file readers, side-effect functions).
+
+    Queries pass when they pass as reads; CREATE SCHEMA / DROP SCHEMA pass only for the
+    sandbox itself; SET only for harmless session settings."""
+    purpose = "target writes stay in the sandbox"
+    allowed = frozenset(functions)
+    if any(marker in sql.lower() for marker in _EXECUTABLE_COMMENTS):
+        raise SandboxViolation(f"refused ({purpose}): executable comments run code the guard "
+                               f"cannot see")
+    for stmt in _parse(sql, dialect, purpose):
+        if isinstance(stmt, exp.Query):
+            _check_reads(stmt.walk(), dialect, "target reads only", allowed)
+            continue
+        if isinstance(stmt, exp.Set):
+            _check_setting(stmt, dialect)
+            continue
         kind = str(stmt.args.get("kind") or "").upper()
         if isinstance(stmt, (exp.Create, exp.Drop)) and kind in ("SCHEMA", "DATABASE"):
             tables = _written_tables(stmt)
@@ -145,6 +183,9 @@ def check_sandbox_write(sql: str, dialect: str, sandbox: str | None) -> None:
                 continue
             raise SandboxViolation(f"refused: only the run's sandbox schema {sandbox!r} may be "
                                    f"created or dropped, not {name!r}")
+        if isinstance(stmt, exp.Create) and kind not in _SANDBOX_KINDS:
+            raise SandboxViolation(f"refused: CREATE {kind} is not an allowed write on the "
+                                   f"target (its body is not SQL the guard can read)")
         written = _written_tables(stmt)
         if not written:
             raise SandboxViolation(f"refused: {type(stmt).__name__.upper()} is not an allowed "
@@ -155,3 +196,18 @@ def check_sandbox_write(sql: str, dialect: str, sandbox: str | None) -> None:
                 raise SandboxViolation(
                     f"refused: {table.sql(dialect)} is outside the run's sandbox {sandbox!r}; "
                     f"target writes stay in the sandbox (promote with --apply)")
+        try:
+            _check_reads(_body(stmt, written), dialect, purpose, allowed)
+        except GuardRefused as exc:
+            raise SandboxViolation(str(exc)) from exc
+
+
+def _check_setting(stmt: exp.Set, dialect: str) -> None:
+    for item in stmt.expressions:
+        target = item.this if isinstance(item, exp.SetItem) else item
+        name = target.this if isinstance(target, exp.EQ) else target
+        text = (name.name if isinstance(name, (exp.Column, exp.Identifier)) else
+                name.sql(dialect)).lower().strip()
+        if text not in _SESSION_SETTINGS:
+            raise SandboxViolation(f"refused: SET {text} is not a setting the target session "
+                                   f"may change")

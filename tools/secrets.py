@@ -6,15 +6,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# scheme://user:password@host -> scheme://user:***@host
-_URL_PASSWORD = re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<post>@)")
+# Every pattern runs in linear time on any input (a 20 MB LLM reply, a 128 KB hex value): each
+# quantifier is bounded or possessive, so no start position rescans what another one read.
+# scheme://user:password@host -> scheme://user:***@host (the scheme starts at a word boundary
+# and is at most 32 characters; user and password stop at "/" as a URL's authority does, so no
+# character is read by two attempts; longer "secrets" are data, and
+# a registered literal secret is masked whatever its length)
+_URL_PASSWORD = re.compile(
+    r"(?P<pre>\b[a-zA-Z][a-zA-Z0-9+.\-]{0,31}+://[^:/@\s]{0,256}+:)(?P<pw>[^@\s/?#]{1,1024}+)"
+    r"(?P<post>@)"
+)
 # key=value pairs commonly used in DSNs and query strings
 _KV_SECRET = re.compile(
-    r"(?P<key>\b(?:password|passwd|pwd|api[_-]?key|token|secret)\b\s*[=:]\s*)(?P<val>[^\s&;,'\"]+)",
+    r"(?P<key>\b(?:password|passwd|pwd|api[_-]?key|token|secret)\b\s{0,16}+[=:]\s{0,16}+)"
+    r"(?P<val>[^\s&;,'\"]++)",
     re.IGNORECASE,
 )
 # OpenAI-style keys that may show up in error texts
-_BEARER = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,})\b")
+_BEARER = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}+")
 
 MASK = "***"
 

@@ -112,6 +112,10 @@ CATALOG = {
         "routines": "SELECT proname, md5(prosrc) FROM pg_proc p JOIN pg_namespace n "
                     "ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1",
         "roles": "SELECT rolname, rolsuper, rolcreaterole FROM pg_roles ORDER BY 1",
+        # a persistent slot holds WAL (can fill the disk); a stats reset loses monitoring
+        "slots": "SELECT slot_name FROM pg_replication_slots ORDER BY 1",
+        "stats_reset": "SELECT stats_reset::text FROM pg_stat_database "
+                       "WHERE datname = current_database()",
         "settings": "SELECT setdatabase, setrole, setconfig::text FROM pg_db_role_setting "
                     "ORDER BY 1, 2",
         "large_objects": "SELECT count(*) FROM pg_largeobject_metadata",
@@ -132,7 +136,9 @@ CATALOG = {
                     "WHERE trigger_schema = '{db}' ORDER BY 1",
         "events": "SELECT event_name FROM information_schema.events "
                   "WHERE event_schema = '{db}' ORDER BY 1",
-        "databases": "SELECT schema_name FROM information_schema.schemata ORDER BY 1",
+        # Only names a hostile entry could make or drop: other tests share the server.
+        "databases": "SELECT schema_name FROM information_schema.schemata WHERE schema_name "
+                     "LIKE 'pwned%' OR schema_name = '{db}' ORDER BY 1",
         "users": "SELECT user, host FROM mysql.user ORDER BY 1, 2",
         "grants": "SELECT grantee, privilege_type FROM information_schema.user_privileges "
                   "ORDER BY 1, 2",
@@ -413,6 +419,24 @@ OUTSIDE_SANDBOX = {
         "GRANT ALL ON public.accounts TO PUBLIC",
         "DO $$ BEGIN DELETE FROM public.accounts; END $$",
         "SELECT 1; DROP TABLE public.accounts",
+        # The body of a write inside the sandbox is read whole, CTEs included.
+        "CREATE TABLE {sb}.x AS WITH d AS (DELETE FROM public.accounts RETURNING *) "
+        "SELECT * FROM d",
+        "CREATE TABLE {sb}.x AS WITH u AS (UPDATE accounts SET balance = 0 RETURNING id) "
+        "SELECT id FROM u",
+        "CREATE TABLE {sb}.x AS SELECT nextval('ticket_seq') AS n",
+        "INSERT INTO {sb}.inside SELECT nextval('ticket_seq')",
+        "INSERT INTO {sb}.inside WITH d AS (DELETE FROM accounts RETURNING id) SELECT id FROM d",
+        "CREATE TABLE {sb}.x AS SELECT touch_account(1) AS t",
+        "CREATE VIEW {sb}.v AS SELECT pg_read_file('/etc/hostname') AS t",
+        "CREATE TABLE {sb}.x AS SELECT query_to_xml('DELETE FROM accounts', true, true, '')",
+        "CREATE TABLE {sb}.x AS SELECT * FROM "
+        "pg_create_logical_replication_slot('cutover_pwned', 'test_decoding')",
+        "UPDATE {sb}.inside SET a = (SELECT touch_account(1))",
+        "CREATE FUNCTION {sb}.f() RETURNS int AS 'DELETE FROM public.accounts; SELECT 1' "
+        "LANGUAGE sql",
+        "SET ROLE postgres",
+        "SET SESSION AUTHORIZATION postgres",
     ],
     "mysql": [
         "CREATE TABLE `{db}`.x (a INT)",
@@ -429,6 +453,10 @@ OUTSIDE_SANDBOX = {
         "CREATE DATABASE pwned_db",
         "RENAME TABLE `{db}`.accounts TO `{db}`.accounts_old",
         "CALL `{db}`.wipe_accounts()",
+        "CREATE TABLE {sb}.x AS SELECT load_file('/etc/hostname') AS t",
+        "INSERT INTO {sb}.inside SELECT get_lock('cutover_pwned', 1)",
+        "CREATE TABLE {sb}.x AS SELECT * FROM `{db}`.accounts FOR UPDATE",
+        "CREATE TABLE {sb}.x AS SELECT sleep(5) AS s",
     ],
 }
 
@@ -441,8 +469,9 @@ def test_target_writes_outside_the_sandbox_are_refused(
     try:
         target.create_sandbox(sandbox_for(db.url))
         target.create_table("inside", [{"name": "a", "canonical": "int"}])  # allowed
+        sandbox = target.quote(sandbox_for(db.url))
         for template in OUTSIDE_SANDBOX[engine]:
-            sql = template.format(db=make_url(db.url).database)
+            sql = template.format(db=make_url(db.url).database, sb=sandbox)
             with pytest.raises(SandboxViolation):
                 target.execute(sql)
         target.drop_sandbox(sandbox_for(db.url))
@@ -466,4 +495,42 @@ def test_source_role_refuses_every_write(engine: str, request: pytest.FixtureReq
             source.append_arrow("accounts", pa.record_batch({"id": [9]}))
     finally:
         source.close()
+    assert fingerprint(engine, db.url) == db.baseline
+
+
+TARGET_READS = {
+    # A candidate is read on the target: an LLM's `SELECT` must not reach files, URLs,
+    # side-effect functions or SQL text run inside a function either.
+    "postgres": [
+        "SELECT pg_read_file('/etc/hostname')",
+        "SELECT * FROM pg_ls_dir('.') AS f",
+        "SELECT query_to_xml('SELECT 1', true, true, '')",
+        "SELECT nextval('ticket_seq')",
+        "SELECT touch_account(1)",
+        "SELECT pg_stat_reset()",
+        "WITH d AS (DELETE FROM accounts RETURNING id) SELECT id FROM d",
+    ],
+    "mysql": [
+        "SELECT load_file('/etc/hostname')",
+        "SELECT get_lock('cutover_pwned', 1)",
+        "SELECT * FROM accounts FOR UPDATE",
+        "SELECT sleep(5)",
+    ],
+}
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mysql"])
+def test_target_reads_refuse_files_and_side_effects(
+        engine: str, request: pytest.FixtureRequest) -> None:
+    db: HostileDb = request.getfixturevalue(f"hostile_{engine}")
+    target = open_adapter(db.url, "target")
+    try:
+        for sql in TARGET_READS[engine]:
+            with pytest.raises(GuardRefused):
+                target.read_arrow(sql)
+            with pytest.raises(GuardRefused):
+                target.explain(sql)
+        assert target.read_arrow("SELECT COUNT(*) AS n FROM accounts").num_rows == 1
+    finally:
+        target.close()
     assert fingerprint(engine, db.url) == db.baseline

@@ -104,6 +104,7 @@ def write_project(root: Path, source_url: str, target_url: str) -> Path:
 
         [source]
         url = "{source_url}"
+        allow_privileged = true  # the test made this database, as a role that writes
 
         [target]
         url = "{target_url}"

@@ -16,8 +16,10 @@ import pyarrow as pa
 
 from tools import guard
 from tools.db import types as T
+from tools.db.privileges import RolePrivileges
 from tools.db.scan import DuckDBScan
 from tools.errors import CompileFailed, QueryFailed, SandboxViolation
+from tools.secrets import redact
 from tools.trace import NullTracer, Tracer
 
 Role = Literal["source", "target"]
@@ -35,6 +37,8 @@ class Adapter:
         "table_as_select": "CREATE OR REPLACE TABLE {name} AS {sql}",
     }
     """How a view / CTAS candidate is created in the sandbox; other kinds are EXPLAINed."""
+    EXPLAIN: ClassVar[str] = "EXPLAIN {sql}"
+    """How a query is compiled without running it."""
     RUNS_HERE: ClassVar[bool] = True
     """False for translate-only dialects: compile and data steps report 'skipped'."""
     DECLARE_PRIMARY_KEY: ClassVar[bool] = True
@@ -58,8 +62,9 @@ class Adapter:
 
     def read_batches(self, sql: str, *, batch_rows: int,
                      limit: int | None = None) -> Iterator[pa.RecordBatch]:
-        if self.role == "source":
-            guard.check_read_only(sql, self.DIALECT)
+        # Both sides: the target runs candidates an LLM may have written, and a read there
+        # must not reach files, URLs or side effects either.
+        guard.check_read_only(sql, self.DIALECT, side=self.role, functions=self.functions())
         start = time.perf_counter()
         rows = 0
         error = None
@@ -86,6 +91,21 @@ class Adapter:
         """The result in batches. `limit` is a hint (read_batches cuts the rows): an adapter
         may take a cheaper path for a small read."""
         raise NotImplementedError
+
+    def functions(self) -> frozenset[str]:
+        """Function names this database vouches for beyond the guard's built-in lists (the
+        PostgreSQL adapter reads its non-VOLATILE user functions from the catalog)."""
+        return frozenset()
+
+    def where(self) -> str:
+        """Where this adapter is connected, for messages (never the password)."""
+        return redact(self.url)
+
+    def privileges(self) -> RolePrivileges:
+        """What this connection's role may do. Embedded engines open a source file read-only
+        (the file itself is the role), so only server adapters have more to say."""
+        return RolePrivileges(role="(embedded, opened read-only)" if self.role == "source"
+                              else "(embedded)")
 
     def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
         """A recipe for an in-process DuckDB to read this query's result itself (the stream
@@ -142,7 +162,8 @@ class Adapter:
         """Run one statement on the target; refused unless it writes only inside the sandbox."""
         if self.role != "target":
             raise SandboxViolation(f"refused to write on the {self.role}: {sql[:200]}")
-        guard.check_sandbox_write(sql, self.DIALECT, self._sandbox_schema())
+        guard.check_sandbox_write(sql, self.DIALECT, self._sandbox_schema(),
+                                  functions=self.functions())
         self._run_logged(sql)
 
     def _sandbox_schema(self) -> str | None:
@@ -165,8 +186,11 @@ class Adapter:
         return template.format(name=self.qualified(name), sql=sql) if template else None
 
     def explain(self, sql: str) -> None:
-        """Compile a query on the target without running it; raises CompileFailed."""
-        self._run_logged(f"EXPLAIN {sql}")
+        """Compile a query on the target without running it; raises CompileFailed.
+
+        Guarded as a read: `EXPLAIN ANALYZE DELETE …` would run the DELETE."""
+        guard.check_read_only(sql, self.DIALECT, side=self.role, functions=self.functions())
+        self._run_logged(self.EXPLAIN.format(sql=sql))
 
     def quote(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from tools.db.base import Adapter
+from tools.db.privileges import refuse_privileged
 from tools.db.registry import open_adapter
+from tools.errors import ConfigError
 from tools.trace import Tracer
 
 
 class Connections:
     def __init__(self, source_url: str, target_url: str, tracer: Tracer | None,
-                 timeout_s: float, sandbox: str) -> None:
+                 timeout_s: float, sandbox: str, *,
+                 allow_privileged_source: bool = False) -> None:
         self._urls = {"source": source_url, "target": target_url}
         self._tracer = tracer
         self._timeout = timeout_s
         self._sandbox = sandbox
         self._open: dict[str, Adapter] = {}
+        self._allow_privileged = allow_privileged_source
 
     def source(self) -> Adapter:
+        if "source" not in self._open:
+            adapter = self._get("source")
+            privileges = adapter.privileges()
+            if self._tracer is not None:
+                self._tracer.event("source_role", role=privileges.role,
+                                   privileged=privileges.privileged,
+                                   allowed=self._allow_privileged)
+            if not self._allow_privileged:
+                try:
+                    refuse_privileged(privileges, adapter.where())
+                except ConfigError:
+                    self.close()
+                    raise
         return self._get("source")
 
     def target(self) -> Adapter:

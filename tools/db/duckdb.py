@@ -82,6 +82,10 @@ class DuckDBAdapter(Adapter):
                                  f"process holding it open for writing?") from exc
         # Session time zone pinned so timestamptz values compare the same on every machine.
         self._con.execute("SET TimeZone = 'UTC'")
+        # No file, URL or secret outside the database file, whatever a statement says
+        # (`FROM '/etc/passwd'`, read_csv, duckdb_secrets()): the loader copies through Arrow,
+        # so nothing here needs it, and once off it cannot be turned back on in this process.
+        self._con.execute("SET enable_external_access = false")
 
     def canonical_type(self, declared: str) -> str:
         upper = declared.upper()

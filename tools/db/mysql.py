@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from tools.db import types as T
 from tools.db.base import Adapter, Role
+from tools.db.privileges import RolePrivileges
 from tools.errors import (
     CompileFailed,
     ConfigError,
@@ -58,6 +59,30 @@ _BLOCKED_ERRNO = frozenset({
 _TIMEOUT_ERRNO = frozenset({1969, 3024})  # MariaDB max_statement_time, MySQL max_execution_time
 _READ_ONLY_ERRNO = frozenset({1792, 1290})
 _RUNTIME_ERRNO = frozenset({1264, 1265, 1292, 1365, 1366, 1406, 1411, 1441, 1690, 3156, 4025})
+
+
+# The privileges the current user holds that reach this database: global (*.*), on a schema
+# pattern matching it (`cutover%`), or on one of its tables. information_schema shows a user
+# only their own grants, which is exactly what is asked.
+_GRANTEE = ("CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', "
+            "SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')")
+_ROLE_PRIVILEGES = (
+    f"SELECT '*.*', privilege_type FROM information_schema.user_privileges "
+    f"WHERE grantee = {_GRANTEE} "
+    f"UNION SELECT CONCAT(table_schema, '.*'), privilege_type "
+    f"FROM information_schema.schema_privileges WHERE grantee = {_GRANTEE} "
+    f"AND DATABASE() LIKE table_schema "
+    f"UNION SELECT CONCAT(table_schema, '.', table_name), privilege_type "
+    f"FROM information_schema.table_privileges WHERE grantee = {_GRANTEE} "
+    f"AND table_schema = DATABASE()"
+)
+_WRITE_PRIVILEGES = frozenset({
+    "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE VIEW",
+    "CREATE ROUTINE", "ALTER ROUTINE", "TRIGGER", "EVENT", "CREATE TEMPORARY TABLES",
+    "DELETE HISTORY", "FILE", "SUPER", "ALL PRIVILEGES", "CREATE USER", "GRANT OPTION",
+})
+_POWERS = {"FILE": "reads and writes server files", "PROCESS": "sees other sessions",
+           "SHUTDOWN": "can stop the server", "RELOAD": "can flush logs and caches"}
 
 
 def _column(values: list[Any], arrow_type: pa.DataType | None) -> pa.Array:
@@ -172,7 +197,7 @@ class MySQLAdapter(Adapter):
             self._con = pymysql.connect(**args, autocommit=True, charset="utf8mb4",
                                         cursorclass=pymysql.cursors.Cursor)
         except pymysql.Error as exc:
-            raise ConnectionLost(f"cannot connect to MySQL/MariaDB at {self._where()}: "
+            raise ConnectionLost(f"cannot connect to MySQL/MariaDB at {self.where()}: "
                                  f"{exc}. Is the server running and the URL right?") from exc
         self._flavour = "mariadb" if "mariadb" in self._con.get_server_info().lower() else "mysql"
         self.home = args.get("database") or self._scalar("SELECT DATABASE()") or ""
@@ -185,7 +210,7 @@ class MySQLAdapter(Adapter):
         try:
             u = make_url(url)
         except Exception as exc:  # sqlalchemy raises ArgumentError/ValueError by URL shape
-            raise ConfigError(f"not a valid MySQL URL: {self._where()} ({exc})") from exc
+            raise ConfigError(f"not a valid MySQL URL: {self.where()} ({exc})") from exc
         timeout = max(1, int(min(self.timeout_s, 30)))
         args: dict[str, Any] = {"host": u.host or "localhost", "port": u.port or 3306,
                                 "user": u.username, "password": u.password or "",
@@ -194,7 +219,7 @@ class MySQLAdapter(Adapter):
             args["unix_socket"] = u.query["unix_socket"]
         return {k: v for k, v in args.items() if v is not None}
 
-    def _where(self) -> str:
+    def where(self) -> str:
         try:
             u = make_url(self.url)
             return f"{u.host}:{u.port or 3306}/{u.database or ''}"
@@ -326,6 +351,17 @@ class MySQLAdapter(Adapter):
         base = declared.split("(", 1)[0].strip().lower()
         return self._canonical(base, declared, None, None) if base != "decimal" \
             else T.from_declared(declared)
+
+    def privileges(self) -> RolePrivileges:
+        user = str(self._scalar("SELECT CURRENT_USER()"))
+        held = {(str(scope), str(priv)) for scope, priv in self._catalog(_ROLE_PRIVILEGES)}
+        writes = tuple(sorted(f"{priv} on {scope}" for scope, priv in held
+                              if priv in _WRITE_PRIVILEGES))
+        superuser = any(priv in ("SUPER", "ALL PRIVILEGES") for _, priv in held
+                        if _ == "*.*")
+        notes = tuple(f"{priv} ({why})" for priv, why in _POWERS.items()
+                      if ("*.*", priv) in held)
+        return RolePrivileges(role=user, superuser=superuser, writes=writes, notes=notes)
 
     def views(self) -> list[str]:
         return [r[0] for r in self._catalog(

@@ -14,6 +14,7 @@ from tools import guard
 from tools.db import postgres_copy, postgres_scan
 from tools.db import types as T
 from tools.db.base import Adapter, Role
+from tools.db.privileges import RolePrivileges
 from tools.db.scan import DuckDBScan
 from tools.errors import (
     CompileFailed,
@@ -64,6 +65,38 @@ _TEXT_SESSION = (
 # SQLSTATE class (first two characters) or full code -> error type. Full codes win.
 _BLOCKED = ("08", "53", "54", "55", "57", "58", "F0", "HV", "42501")
 _RUNTIME = ("21", "22", "23", "27", "2F", "38", "39", "40", "P0", "XX")
+
+
+# The database's own functions a query may call: a VOLATILE one may write (the guard cannot see
+# inside it), an IMMUTABLE/STABLE one cannot run data-modifying SQL (PostgreSQL refuses it).
+_USER_FUNCTIONS = (
+    "SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
+    "'pg_toast%' AND p.provolatile <> 'v' AND p.prokind IN ('f', 'a', 'w')"
+)
+
+
+_ROLE_POWERS = (
+    "SELECT current_user, r.rolsuper, r.rolreplication, r.rolcreaterole, r.rolbypassrls, "
+    "pg_has_role(current_user, 'pg_read_server_files', 'MEMBER') "
+    "OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER') "
+    "OR pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER') "
+    "FROM pg_roles r WHERE r.rolname = current_user"
+)
+# Every write the role holds on this database: table DML, CREATE in a schema or the database.
+_ROLE_WRITES = (
+    "SELECT n.nspname || '.' || c.relname, p.priv FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "CROSS JOIN (VALUES ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE')) AS p(priv) "
+    "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', "
+    "'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+    "AND has_table_privilege(c.oid, p.priv) "
+    "UNION ALL SELECT 'schema ' || n.nspname, 'CREATE' FROM pg_namespace n "
+    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
+    "'pg_%' AND has_schema_privilege(n.oid, 'CREATE') "
+    "UNION ALL SELECT 'database ' || current_database(), 'CREATE' "
+    "WHERE has_database_privilege(current_database(), 'CREATE') ORDER BY 1, 2"
+)
 
 
 def _column(values: list[Any], arrow_type: pa.DataType | None) -> pa.Array:
@@ -182,7 +215,7 @@ class PostgresAdapter(Adapter):
         try:
             self._con = psycopg.connect(**self._connect_args(url), autocommit=True)
         except psycopg.Error as exc:
-            raise ConnectionLost(f"cannot connect to PostgreSQL at {self._where()}: "
+            raise ConnectionLost(f"cannot connect to PostgreSQL at {self.where()}: "
                                  f"{str(exc).strip()}. Is the server running and the URL "
                                  f"right?") from exc
         for name in _TEXT_LOADED:
@@ -192,6 +225,7 @@ class PostgresAdapter(Adapter):
             self._con.execute(stmt.format(ms=ms))
         schema = self._con.execute("SELECT current_schema()").fetchone()
         self.home = (schema[0] if schema else None) or "public"
+        self._functions = frozenset(r[0] for r in self._con.execute(_USER_FUNCTIONS))
         if role == "source":
             # Every source read runs inside one REPEATABLE READ, READ ONLY transaction: one
             # snapshot for the whole run. It is only ever rolled back, so even a session
@@ -204,7 +238,7 @@ class PostgresAdapter(Adapter):
         try:
             u = make_url(url)
         except Exception as exc:  # sqlalchemy raises ArgumentError/ValueError by URL shape
-            raise ConfigError(f"not a valid PostgreSQL URL: {self._where()} ({exc})") from exc
+            raise ConfigError(f"not a valid PostgreSQL URL: {self.where()} ({exc})") from exc
         args: dict[str, Any] = {k: v for k, v in u.query.items() if isinstance(v, str)}
         args.update(host=u.host or "localhost", port=u.port or 5432, user=u.username,
                     password=u.password, dbname=u.database or "postgres")
@@ -212,7 +246,7 @@ class PostgresAdapter(Adapter):
         args.setdefault("application_name", f"cutover-{self.role}")
         return {k: v for k, v in args.items() if v is not None}
 
-    def _where(self) -> str:
+    def where(self) -> str:
         try:
             u = make_url(self.url)
             return f"{u.host}:{u.port or 5432}/{u.database or ''}"
@@ -264,9 +298,24 @@ class PostgresAdapter(Adapter):
             columns = postgres_copy.read(iter(copy), copy_plan, batch_rows)
             yield from self._batches(names, types, columns)
 
+    def functions(self) -> frozenset[str]:
+        return self._functions
+
+    def privileges(self) -> RolePrivileges:
+        rows = self._catalog(_ROLE_POWERS)
+        role, superuser, replication, createrole, bypassrls, server_files = rows[0]
+        writes = tuple(f"{priv} on {obj}" for obj, priv in self._catalog(_ROLE_WRITES))
+        notes = tuple(note for flag, note in (
+            (replication, "can create replication slots (REPLICATION)"),
+            (createrole, "can create roles (CREATEROLE)"),
+            (bypassrls, "bypasses row-level security"),
+            (server_files, "can read or write server files (pg_*_server_files)")) if flag)
+        return RolePrivileges(role=role, superuser=bool(superuser),
+                              writes=writes + (("REPLICATION",) if replication else ()),
+                              notes=notes)
+
     def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
-        if self.role == "source":
-            guard.check_read_only(sql, self.DIALECT)
+        guard.check_read_only(sql, self.DIALECT, side=self.role, functions=self._functions)
         if not postgres_scan.scannable(self._describe(sql)):
             return None
         try:

@@ -30,6 +30,7 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
 
     SCHEMES: ClassVar[tuple[str, ...]] = ("sqlite",)
     DIALECT: ClassVar[str] = "sqlite"
+    EXPLAIN: ClassVar[str] = "EXPLAIN QUERY PLAN {sql}"
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "INTEGER", T.FLOAT: "REAL", T.TEXT: "TEXT", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "DATETIME", T.TIMESTAMPTZ: "DATETIME", T.TIME: "TEXT", T.BLOB: "BLOB",
@@ -111,9 +112,6 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
 
     def views(self) -> list[str]:
         return [r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='view'")]
-
-    def explain(self, sql: str) -> None:
-        self._run_logged(f"EXPLAIN QUERY PLAN {sql}")
 
     def prepare_hashing(self) -> None:
         """Register the functions HASH_SQL uses (idempotent; harmless on a read-only file)."""
