@@ -22,7 +22,7 @@ def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
     if not files:
         raise PlanError(f"no SQL files match {ctx.codebase} in {ctx.project_dir}; check "
                         f"[project] codebase in cutover.toml")
-    found = read_objects(ctx.project_dir, files, ctx.source_dialect)
+    found = read_objects(ctx.project_dir, files, ctx.source_dialect, ctx.codebase_encoding)
     source = ctx.source()
     tables, views = catalog.introspect(ctx.source_url, source)
     table_names = {t["name"].lower(): t for t in tables}

@@ -30,6 +30,9 @@ class ProjectSection(_Strict):
     name: str = "project"
     codebase: list[str] = Field(default_factory=lambda: ["**/*.sql"])
     exclude: list[str] = Field(default_factory=list)
+    encoding: str = "utf-8"
+    """How the codebase's files are encoded (a file that does not decode is a verdict, never
+    silently altered)."""
 
 
 class EndpointSection(_Strict):
@@ -180,6 +183,7 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
         target_dialect=cfg.target.dialect or dialect_for(target_url),
         codebase=cfg.project.codebase,
         exclude=cfg.project.exclude,
+        codebase_encoding=cfg.project.encoding,
         loader_mode=cfg.run.loader,
         batch_rows=cfg.run.batch_rows,
         max_attempts=cfg.run.max_attempts,

@@ -55,6 +55,8 @@ class Context:
     """Glob patterns (relative to project_dir) of the SQL files to migrate."""
     exclude: list[str] = field(default_factory=list)
     """Glob patterns to leave out."""
+    codebase_encoding: str = "utf-8"
+    """Encoding of the codebase's files ([project] encoding)."""
     loader_mode: Literal["copy", "verify-only"] = "copy"
     """copy: copy base tables into the sandbox; verify-only: the target already holds them."""
     batch_rows: int = 50_000

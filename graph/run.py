@@ -23,6 +23,7 @@ from graph.state import MigrationState
 from prompts.loader import prompt_set_hashes
 from tools.db.connections import Connections
 from tools.errors import CutoverError
+from tools.runlock import ProjectLock
 from tools.runlog import CHECKPOINTS, EVENTS, SPEC
 from tools.secrets import Redactor
 from tools.trace import Tracer
@@ -94,6 +95,15 @@ def run_migration(ctx: Context, *, project: str = "project", resume: bool = Fals
                   progress: Progress | None = None) -> RunOutcome:
     """Run (or resume) one migration. CutoverErrors from planning reach the caller; per-object
     problems become verdicts in the report."""
+    lock = ProjectLock(ctx.project_dir, ctx.run_id).acquire()  # before anything is written
+    try:
+        return _run_locked(ctx, project=project, resume=resume, progress=progress)
+    finally:
+        lock.release()
+
+
+def _run_locked(ctx: Context, *, project: str, resume: bool,
+                progress: Progress | None) -> RunOutcome:
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     redactor = Redactor([ctx.llm_api_key or ""])
     for url in (ctx.source_url, ctx.target_url):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from tools import sql as sqltools
 from tools.errors import CutoverError
+from tools.source_text import read_sql_text
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -44,18 +45,20 @@ def find_files(project_dir: Path, patterns: list[str], exclude: list[str]) -> li
     return sorted(p for p in found - excluded if not any(s in p.parents for s in skip))
 
 
-def read_objects(project_dir: Path, files: list[Path], dialect: str) -> list[FoundObject]:
+def read_objects(project_dir: Path, files: list[Path], dialect: str,
+                 encoding: str = "utf-8") -> list[FoundObject]:
+    """Every statement of every file as an object; a file or statement that cannot be read
+    becomes one object with the reason and its position, and the rest goes on."""
     objects: list[FoundObject] = []
     taken: set[str] = set()
     for path in files:
         rel = str(path.relative_to(project_dir))
-        text = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            statements = sqltools.split_statements(text, dialect, rel)
-        except CutoverError as exc:
-            objects.append(FoundObject(_unique(path.stem, taken), "query", rel, 1, text,
-                                       problem=str(exc), problem_verdict="unsupported"))
+        source = read_sql_text(path, rel, encoding)
+        if source.text is None:
+            objects.append(FoundObject(_unique(path.stem.lower(), taken), "query", rel, 1, "",
+                                       problem=source.problem, problem_verdict="unsupported"))
             continue
+        statements = sqltools.split_statements(source.text, dialect, rel)
         for index, stmt in enumerate(statements, start=1):
             objects.append(_object(stmt, rel, path.stem, index, dialect, taken))
     return objects
@@ -64,6 +67,10 @@ def read_objects(project_dir: Path, files: list[Path], dialect: str) -> list[Fou
 def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: str,
             taken: set[str]) -> FoundObject:
     where = f"{rel}:{stmt.line}"
+    if stmt.problem:
+        name = _unique((stem if index == 1 else f"{stem}_{index}").lower(), taken)
+        return FoundObject(name, "query", rel, stmt.line, stmt.sql[:2000], problem=stmt.problem,
+                           problem_verdict="unsupported")
     try:
         tree = sqltools.parse(stmt.sql, dialect, where)
         shape = sqltools.classify(tree, where)
@@ -71,15 +78,21 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
         name = _unique(stem if index == 1 else f"{stem}_{index}", taken)
         return FoundObject(name, "query", rel, stmt.line, stmt.sql, problem=str(exc),
                            problem_verdict="unsupported")
-    base = shape.name or (f"insert_{shape.insert_into}" if shape.insert_into else stem)
-    name = _unique(base.lower(), taken)
-    return FoundObject(
-        name=name, kind=shape.kind, file=rel, line=stmt.line, source_sql=stmt.sql,
-        select_sql=_as_written(stmt.sql, shape.select, dialect), insert_into=shape.insert_into,
-        reads=sqltools.tables_read(shape.select), ordered=sqltools.has_order_by(shape.select),
-        order_by=sqltools.order_columns(shape.select),
-        comment=stmt.comment,
-    )
+    try:
+        base = shape.name or (f"insert_{shape.insert_into}" if shape.insert_into else stem)
+        return FoundObject(
+            name=_unique(base.lower(), taken), kind=shape.kind, file=rel, line=stmt.line,
+            source_sql=stmt.sql, select_sql=_as_written(stmt.sql, shape.select, dialect),
+            insert_into=shape.insert_into, reads=sqltools.tables_read(shape.select),
+            ordered=sqltools.has_order_by(shape.select),
+            order_by=sqltools.order_columns(shape.select), comment=stmt.comment,
+        )
+    except RecursionError:  # rendering a tree that parsed can still nest too deeply
+        name = _unique((stem if index == 1 else f"{stem}_{index}").lower(), taken)
+        return FoundObject(name, "query", rel, stmt.line, stmt.sql, problem=(
+            f"{where}: the statement nests deeper than the parser can follow (Python's "
+            f"recursion limit); flatten it or leave it out with [project] exclude"),
+            problem_verdict="unsupported")
 
 
 def _as_written(statement: str, select: exp.Expr, dialect: str) -> str:

@@ -32,6 +32,12 @@ class CompileFailed(CutoverError):
     kind = "compile"
 
 
+class TargetUnsupported(CompileFailed):
+    """The target lacks a type or feature the candidate uses: a job for the fixer."""
+
+    kind = "unsupported_on_target"
+
+
 class QueryFailed(CutoverError):
     """A statement compiled but failed while running (conversion error, division, ...)."""
 
@@ -42,6 +48,29 @@ class ConnectionLost(CutoverError):
     """Infrastructure: cannot reach or keep a connection. Never handed to the fixer."""
 
     kind = "connection"
+
+
+class Transient(ConnectionLost):
+    """Infrastructure that may heal (connection dropped, server restarting, deadlock, lock
+    wait): reconnect and retry; if it persists the object is blocked, and --resume retries it."""
+
+    kind = "transient"
+
+
+class StatementTimeout(ConnectionLost):
+    """The statement ran past its timeout: blocked, never a SQL error, retried by --resume."""
+
+    kind = "timeout"
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user (Ctrl-C, SIGTERM) stopped the run: the object in flight is not done.
+
+    A KeyboardInterrupt, not a CutoverError, on purpose: no node's `except CutoverError` may
+    turn it into a verdict (it once became `blocked`, "a Cutover bug"); it unwinds to the run,
+    which stops at its last checkpoint so `--resume` redoes the object."""
+
+    kind = "interrupt"
 
 
 class GuardRefused(CutoverError):

@@ -15,6 +15,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError, UnsupportedError
 from sqlglot.tokens import TokenType
 
+from tools import sql_split
 from tools.errors import ParseFailed, Unsupported
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -27,31 +28,48 @@ class Statement:
     sql: str
     line: int
     comment: str
+    problem: str | None = None
+    """Why this statement cannot even be read (too large, cannot be tokenized); the rest of
+    the file is unaffected."""
+
+
+#: Statements above this size are refused, not parsed: sqlglot holds every token of a statement
+#: as a Python object (a 50 MB statement took 7 GB), and no view or report is that long.
+MAX_STATEMENT_BYTES = 4 * 1024 * 1024
 
 
 def split_statements(text: str, dialect: str, where: str) -> list[Statement]:
-    """Split on top-level semicolons using sqlglot's tokenizer (so ';' in strings is safe)."""
-    try:
-        tokens = Dialect.get_or_raise(dialect).tokenize(text)
-    except (TokenError, SqlglotError) as exc:
-        raise ParseFailed(f"{where}: cannot tokenize as {dialect} SQL: {exc}") from exc
+    """Split on top-level semicolons (tools/sql_split: strings, quoted names, comments and
+    dollar-quoted bodies are stepped over), then tokenize each statement on its own."""
+    tokenizer = Dialect.get_or_raise(dialect)
     statements: list[Statement] = []
-    start = None
-    for tok in tokens:
-        if tok.token_type == TokenType.SEMICOLON:
-            if start is not None:
-                statements.append(_statement(text, start, tok.start))
-            start = None
-        elif start is None:
-            start = tok
-    if start is not None:
-        statements.append(_statement(text, start, len(text)))
+    for piece in sql_split.split(text, dialect):
+        chunk = text[piece.start:piece.end]
+        if not chunk.strip():
+            continue
+        if len(chunk) > MAX_STATEMENT_BYTES:
+            offset = len(chunk) - len(chunk.lstrip())
+            line = piece.line + chunk.count("\n", 0, offset)
+            statements.append(Statement(
+                sql=chunk.strip(), line=line, comment="",
+                problem=(f"{where}:{line}: the statement is {len(chunk) / 1e6:.1f} MB, over the "
+                         f"{MAX_STATEMENT_BYTES / 1e6:.0f} MB Cutover parses; split it or leave "
+                         f"it out with [project] exclude")))
+            continue
+        try:
+            tokens = tokenizer.tokenize(chunk)
+        except (TokenError, SqlglotError) as exc:
+            line = piece.line + chunk.count("\n", 0, len(chunk) - len(chunk.lstrip()))
+            statements.append(Statement(
+                sql=chunk.strip(), line=line, comment="",
+                problem=f"{where}:{line}: cannot tokenize as {dialect} SQL: {exc}"))
+            continue
+        if tokens:  # a piece of only comments is no statement
+            first = tokens[0]
+            comment = " ".join(c.strip() for c in first.comments).strip()
+            statements.append(Statement(sql=chunk[first.start:].strip(),
+                                        line=piece.line + first.line - 1, comment=comment))
     return statements
-
-
-def _statement(text: str, first, end: int) -> Statement:
-    comment = " ".join(c.strip() for c in first.comments).strip()
-    return Statement(sql=text[first.start:end].strip(), line=first.line, comment=comment)
 
 
 _QUERY_START = (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN, TokenType.VALUES)
@@ -107,6 +125,10 @@ def parse(sql: str, dialect: str, where: str) -> exp.Expr:
         detail = str(exc).splitlines()[0]
         raise ParseFailed(f"{where}: cannot parse as {dialect} SQL: {detail}. Fix the statement "
                           f"or leave the file out with [project] exclude.") from exc
+    except RecursionError as exc:
+        raise ParseFailed(f"{where}: the statement nests deeper than the parser can follow "
+                          f"(Python's recursion limit); flatten its subqueries or CASEs, or "
+                          f"leave it out with [project] exclude") from exc
     if tree is None:
         raise ParseFailed(f"{where}: empty statement")
     return tree
@@ -155,13 +177,17 @@ def inline(select_sql: str, dialect: str, definitions: dict[str, str]) -> str:
     so the object can run on the source without creating anything there."""
     if not definitions:
         return select_sql
-    tree = sqlglot.parse_one(select_sql, read=dialect)
-    # Definitions are the SELECTs of views / CTAS objects: Query nodes.
-    sources: dict[str, exp.Query | Callable[[], exp.Query]] = {
-        name: cast(exp.Query, sqlglot.parse_one(sql, read=dialect))
-        for name, sql in definitions.items()}
-    expanded = exp.expand(tree, sources, dialect=dialect)
-    return expanded.sql(dialect=dialect)
+    try:
+        tree = sqlglot.parse_one(select_sql, read=dialect)
+        # Definitions are the SELECTs of views / CTAS objects: Query nodes.
+        sources: dict[str, exp.Query | Callable[[], exp.Query]] = {
+            name: cast(exp.Query, sqlglot.parse_one(sql, read=dialect))
+            for name, sql in definitions.items()}
+        expanded = exp.expand(tree, sources, dialect=dialect)
+        return expanded.sql(dialect=dialect)
+    except RecursionError as exc:
+        raise ParseFailed("the statement and the views it reads nest deeper than the parser "
+                          "can follow (Python's recursion limit)") from exc
 
 
 def has_order_by(select: exp.Expr) -> bool:

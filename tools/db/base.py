@@ -15,10 +15,12 @@ from typing import Any, ClassVar, Literal
 import pyarrow as pa
 
 from tools import guard
+from tools.db import failures
 from tools.db import types as T
+from tools.db.failures import Failure, FailureTable
 from tools.db.privileges import RolePrivileges
 from tools.db.scan import DuckDBScan
-from tools.errors import CompileFailed, QueryFailed, SandboxViolation
+from tools.errors import CutoverError, SandboxViolation
 from tools.secrets import redact
 from tools.trace import NullTracer, Tracer
 
@@ -244,6 +246,11 @@ class Adapter:
     def _promoted_name(self, name: str) -> str:
         return f"{self.quote(self.home)}.{self.quote(name)}"
 
+    def alive(self) -> bool:
+        """False once the connection is gone (server restart, killed backend): the run then
+        opens a new one instead of failing every remaining object on the dead one."""
+        return True
+
     def close(self) -> None:
         pass
 
@@ -263,13 +270,46 @@ class Adapter:
     def _run(self, sql: str) -> None:
         raise NotImplementedError
 
+    #: Driver errors by what they mean (tools/db/failures.py): SQLSTATEs, errnos, codes or
+    #: exception class names, matched exactly or by longest prefix.
+    FAILURES: ClassVar[FailureTable] = {}
+    #: Message fragments (lower case) for drivers that give no code, checked in order.
+    FAILURE_TEXT: ClassVar[tuple[tuple[str, Failure], ...]] = (
+        ("conversion", Failure.RUNTIME), ("division", Failure.RUNTIME),
+        ("out of range", Failure.RUNTIME), ("overflow", Failure.RUNTIME),
+        ("could not convert", Failure.RUNTIME), ("invalid input", Failure.RUNTIME),
+    )
+
     def _classify(self, exc: Exception, sql: str) -> Exception:
-        """Map a driver error to CompileFailed / QueryFailed / ConnectionLost."""
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if isinstance(exc, (guard.GuardRefused, SandboxViolation)):
+        """Map a driver error to the typed error its failure class names (failures.py)."""
+        if isinstance(exc, CutoverError):  # already ours (guard, sandbox, schema drift)
             return exc
-        lowered = text.lower()
-        if any(w in lowered for w in ("conversion", "division", "out of range", "overflow",
-                                      "could not convert", "invalid input")):
-            return QueryFailed(text)
-        return CompileFailed(text)
+        text = self._failure_text(exc)
+        key = self._failure_key(exc)
+        failure = (failures.lookup(self.FAILURES, key) if key else None) \
+            or self._failure_by_text(text.lower()) or Failure.SQL
+        return failures.error(failure, self._failure_message(failure, text))
+
+    def _failure_key(self, exc: Exception) -> str | None:
+        """The key this driver's error is known by in FAILURES (None: judge by its text)."""
+        return type(exc).__name__
+
+    def _failure_text(self, exc: Exception) -> str:
+        """The driver's message, first line."""
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+    def _failure_by_text(self, lowered: str) -> Failure | None:
+        return next((f for fragment, f in self.FAILURE_TEXT if fragment in lowered), None)
+
+    def _failure_message(self, failure: Failure, text: str) -> str:
+        engine = type(self).__name__.removesuffix("Adapter")
+        if failure is Failure.TIMEOUT:
+            return (f"{engine} stopped the statement after {self.timeout_s:g}s ([run] "
+                    f"statement_timeout_s; raise it if the query is only slow): {text}")
+        if failure is Failure.REFUSED:
+            return f"refused by the read-only {self.role} session: {text}"
+        if failure in (Failure.TRANSIENT, Failure.INFRA):
+            return f"{engine} ({self.role}): {text}"
+        if failure is Failure.INTERRUPT:
+            return f"interrupted: {text}"
+        return text

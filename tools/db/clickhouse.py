@@ -18,13 +18,11 @@ from sqlalchemy.engine import make_url
 
 from tools.db import types as T
 from tools.db.base import Adapter, Role
+from tools.db.failures import Failure, FailureTable
 from tools.errors import (
-    CompileFailed,
     ConfigError,
     ConnectionLost,
     CutoverError,
-    GuardRefused,
-    QueryFailed,
 )
 from tools.trace import Tracer
 
@@ -44,10 +42,9 @@ _CODE = re.compile(r"Code:\s*(\d+)")
 
 # ClickHouse error codes by outcome (src/Common/ErrorCodes.cpp). Timeouts, memory and access
 # trouble are infrastructure ('blocked'); conversion and arithmetic errors are runtime.
-_TIMEOUT_CODES = frozenset({159, 160, 209, 394})
-_BLOCKED_CODES = frozenset({173, 236, 241, 242, 243, 291, 497, 516})
-_READ_ONLY_CODES = frozenset({164})
-_RUNTIME_CODES = frozenset({6, 27, 38, 41, 69, 70, 72, 153, 321, 407, 43})
+_TIMEOUT_CODES = (159, 160, 209, 394)
+_INFRA_CODES = (173, 236, 242, 243, 291, 497, 516)
+_RUNTIME_CODES = (6, 27, 38, 41, 69, 70, 72, 153, 321, 407, 43)
 
 
 def canonical(declared: str) -> str:
@@ -89,6 +86,15 @@ def _without_null_type(batch: pa.RecordBatch) -> pa.RecordBatch:
 class ClickHouseAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("chdb",)
     DIALECT: ClassVar[str] = "clickhouse"
+    #: ClickHouse error code -> what it means for the run.
+    FAILURES: ClassVar[FailureTable] = {
+        "164": Failure.REFUSED,      # READONLY
+        "241": Failure.TRANSIENT,    # MEMORY_LIMIT_EXCEEDED: may pass when the box is idle
+        "48": Failure.UNSUPPORTED,   # NOT_IMPLEMENTED
+        **{str(c): Failure.TIMEOUT for c in _TIMEOUT_CODES},
+        **{str(c): Failure.INFRA for c in _INFRA_CODES},
+        **{str(c): Failure.RUNTIME for c in _RUNTIME_CODES},
+    }
     TYPE_DDL: ClassVar[dict[str, str]] = {
         # Date32 (1900..2299), not Date (1970..2149): source dates before 1970 must fit.
         # TIME, BLOB and JSON travel as String: Time64 and JSON are still experimental types.
@@ -330,19 +336,7 @@ class ClickHouseAdapter(Adapter):
         self._con.close()
 
     # ---------------------------------------------------------------- errors
-    def _classify(self, exc: Exception, sql: str) -> Exception:
-        if isinstance(exc, CutoverError):  # already ours (guard, sandbox)
-            return exc
-        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        m = _CODE.search(text)
-        code = int(m[1]) if m else -1
-        if code in _READ_ONLY_CODES:
-            return GuardRefused(f"refused by the read-only source session: {text}")
-        if code in _TIMEOUT_CODES:
-            return ConnectionLost(f"ClickHouse stopped the statement after "
-                                  f"{self.timeout_s:g}s: {text}")
-        if code in _BLOCKED_CODES:
-            return ConnectionLost(f"ClickHouse: {text}")
-        if code in _RUNTIME_CODES:
-            return QueryFailed(text)
-        return CompileFailed(text)
+    def _failure_key(self, exc: Exception) -> str | None:
+        found = _CODE.search(str(exc))
+        return found[1] if found else None
+

@@ -43,6 +43,16 @@ class Connections:
         return adapter
 
     def _get(self, role: str) -> Adapter:
+        if role in self._open and not self._open[role].alive():
+            # A dropped connection (server restart, killed backend) costs the statement that
+            # met it, not every object after it. The source gets a new snapshot.
+            dead = self._open.pop(role)
+            if self._tracer is not None:
+                self._tracer.event("reconnect", side=role)
+            try:
+                dead.close()
+            except Exception:  # noqa: BLE001 - it is already gone; closing is a courtesy
+                pass
         if role not in self._open:
             self._open[role] = open_adapter(self._urls[role], role,  # type: ignore[arg-type]
                                             self._tracer, self._timeout)

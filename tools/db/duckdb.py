@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from tools.db import types as T
 from tools.db.base import Adapter
+from tools.db.failures import Failure, FailureTable
 from tools.db.urls import file_path
 from tools.errors import ConnectionLost
 
@@ -93,13 +94,38 @@ class DuckDBAdapter(Adapter):
             return T.from_declared(declared)
         return _NATIVE.get(upper, T.from_declared(declared))
 
+    #: DuckDB exception class -> what it means for the run ("timeout": our own timer fired).
+    FAILURES: ClassVar[FailureTable] = {
+        "timeout": Failure.TIMEOUT,
+        "InterruptException": Failure.INTERRUPT,
+        "ConversionException": Failure.RUNTIME, "OutOfRangeException": Failure.RUNTIME,
+        "InvalidInputException": Failure.RUNTIME, "ConstraintException": Failure.RUNTIME,
+        "NotImplementedException": Failure.UNSUPPORTED,
+        "PermissionException": Failure.REFUSED,   # external access is off
+        "TransactionException": Failure.TRANSIENT, "SerializationException": Failure.TRANSIENT,
+        "OutOfMemoryException": Failure.TRANSIENT,
+        "IOException": Failure.INFRA, "ConnectionException": Failure.INFRA,
+        "FatalException": Failure.INFRA, "InternalException": Failure.INFRA,
+    }
+
     def _guarded(self, fn):
-        timer = threading.Timer(self.timeout_s, self._con.interrupt)
+        self._timed_out = False
+        timer = threading.Timer(self.timeout_s, self._time_out)
         timer.start()
         try:
             return fn()
         finally:
             timer.cancel()
+
+    def _time_out(self) -> None:
+        # Both the timer and Ctrl-C end in DuckDB's InterruptException: remember which.
+        self._timed_out = True
+        self._con.interrupt()
+
+    def _failure_key(self, exc: Exception) -> str | None:
+        if type(exc).__name__ == "InterruptException" and getattr(self, "_timed_out", False):
+            return "timeout"
+        return super()._failure_key(exc)
 
     def _read_batches(self, sql: str, batch_rows: int,
                       limit: int | None = None) -> Iterator[pa.RecordBatch]:

@@ -12,13 +12,11 @@ from sqlalchemy.engine import make_url
 
 from tools.db import types as T
 from tools.db.base import Adapter, Role
+from tools.db.failures import Failure, FailureTable
 from tools.db.privileges import RolePrivileges
 from tools.errors import (
-    CompileFailed,
     ConfigError,
     ConnectionLost,
-    CutoverError,
-    GuardRefused,
     QueryFailed,
 )
 from tools.trace import Tracer
@@ -53,12 +51,7 @@ _UNSIGNED_FLAG = 32
 
 # MySQL error numbers by outcome. Connection and privilege trouble is infrastructure
 # (the object is 'blocked', never handed to the fixer); the rest decides compile vs runtime.
-_BLOCKED_ERRNO = frozenset({
-    1040, 1044, 1045, 1142, 1143, 1205, 1213, 1227, 1370, 2002, 2003, 2006, 2013, 2055,
-})
-_TIMEOUT_ERRNO = frozenset({1969, 3024})  # MariaDB max_statement_time, MySQL max_execution_time
-_READ_ONLY_ERRNO = frozenset({1792, 1290})
-_RUNTIME_ERRNO = frozenset({1264, 1265, 1292, 1365, 1366, 1406, 1411, 1441, 1690, 3156, 4025})
+_RUNTIME_ERRNO = (1264, 1265, 1292, 1365, 1366, 1406, 1411, 1441, 1690, 3156, 4025)
 
 
 # The privileges the current user holds that reach this database: global (*.*), on a schema
@@ -182,6 +175,25 @@ class MySQLAdapter(Adapter):
         "date": "DATE_FORMAT({x}, '%Y-%m-%d')",
         "timestamp": "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {x}) AS CHAR)",
         "date_ts": "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {x}) AS CHAR)",
+    }
+
+    #: errno -> what it means for the run. MariaDB's server errors reach 4xxx ("Unknown data
+    #: type" is 4161): only 2xxx are the client's, and an unknown one is SQL, never the link.
+    FAILURES: ClassVar[FailureTable] = {
+        "1792": Failure.REFUSED, "1290": Failure.REFUSED,  # read-only transaction / server
+        "1969": Failure.TIMEOUT,    # MariaDB max_statement_time
+        "3024": Failure.TIMEOUT,    # MySQL max_execution_time
+        "1205": Failure.TRANSIENT,  # lock wait timeout
+        "1213": Failure.TRANSIENT,  # deadlock
+        "1040": Failure.TRANSIENT,  # too many connections
+        "1927": Failure.TRANSIENT,  # connection was killed
+        "client": Failure.TRANSIENT,
+        "1044": Failure.INFRA, "1045": Failure.INFRA, "1142": Failure.INFRA,
+        "1143": Failure.INFRA, "1227": Failure.INFRA, "1370": Failure.INFRA,  # access denied
+        "1049": Failure.INFRA,      # unknown database
+        "1235": Failure.UNSUPPORTED, "1178": Failure.UNSUPPORTED,  # not supported (yet)
+        "data": Failure.RUNTIME,
+        **{str(errno): Failure.RUNTIME for errno in _RUNTIME_ERRNO},
     }
 
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
@@ -445,6 +457,15 @@ class MySQLAdapter(Adapter):
             raise self._classify(exc, sql) from exc
         self.tracer.event("sql", side=self.role, sql=sql, rows=batch.num_rows, error=None)
 
+    def alive(self) -> bool:
+        if not self._con.open:
+            return False
+        try:
+            self._con.ping(reconnect=False)  # a killed connection still says open
+            return True
+        except self._pymysql.Error:
+            return False
+
     def close(self) -> None:
         if self._con.open:
             try:
@@ -454,22 +475,19 @@ class MySQLAdapter(Adapter):
                 self._con.close()
 
     # ---------------------------------------------------------------- errors
-    def _classify(self, exc: Exception, sql: str) -> Exception:
-        if isinstance(exc, CutoverError):  # already ours (guard, sandbox, schema drift)
-            return exc
-        if not isinstance(exc, self._pymysql.Error):
-            return super()._classify(exc, sql)
-        errno = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-        text = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
-        if errno in _READ_ONLY_ERRNO:
-            return GuardRefused(f"refused by the read-only source session: {text}")
-        if errno in _TIMEOUT_ERRNO:
-            return ConnectionLost(f"MySQL stopped the statement after {self.timeout_s:g}s: "
-                                  f"{text}")
-        if errno in _BLOCKED_ERRNO or isinstance(exc, self._pymysql.InterfaceError) \
-                or errno >= 2000:  # 2xxx are client-side (connection) errors
-            return ConnectionLost(f"MySQL: {text}")
-        if errno in _RUNTIME_ERRNO or isinstance(exc, (self._pymysql.DataError,
-                                                       self._pymysql.IntegrityError)):
-            return QueryFailed(text)
-        return CompileFailed(text)
+    def _failure_key(self, exc: Exception) -> str | None:
+        if isinstance(exc, self._pymysql.Error):
+            errno = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+            if isinstance(exc, self._pymysql.InterfaceError) or 2000 <= errno < 3000:
+                return "client"  # 2xxx are the client library's: the link, not the SQL
+            if isinstance(exc, (self._pymysql.DataError, self._pymysql.IntegrityError)) \
+                    and str(errno) not in self.FAILURES:
+                return "data"
+            return str(errno)
+        return super()._failure_key(exc)
+
+    def _failure_text(self, exc: Exception) -> str:
+        if isinstance(exc, self._pymysql.Error) and len(exc.args) > 1:
+            return str(exc.args[1])  # (errno, message): the message alone
+        return super()._failure_text(exc)
+

@@ -14,14 +14,12 @@ from tools import guard
 from tools.db import postgres_copy, postgres_scan
 from tools.db import types as T
 from tools.db.base import Adapter, Role
+from tools.db.failures import Failure, FailureTable
 from tools.db.privileges import RolePrivileges
 from tools.db.scan import DuckDBScan
 from tools.errors import (
-    CompileFailed,
     ConfigError,
     ConnectionLost,
-    CutoverError,
-    GuardRefused,
     QueryFailed,
 )
 from tools.trace import Tracer
@@ -63,8 +61,6 @@ _TEXT_SESSION = (
 )
 
 # SQLSTATE class (first two characters) or full code -> error type. Full codes win.
-_BLOCKED = ("08", "53", "54", "55", "57", "58", "F0", "HV", "42501")
-_RUNTIME = ("21", "22", "23", "27", "2F", "38", "39", "40", "P0", "XX")
 
 
 # The database's own functions a query may call: a VOLATILE one may write (the guard cannot see
@@ -202,6 +198,32 @@ class PostgresAdapter(Adapter):
         "date_ts": (
             "CAST(CAST(extract(epoch FROM CAST({x} AS timestamp)) * 1000000 AS bigint) AS text)"
         ),
+    }
+
+    #: SQLSTATE (exact, then its class) -> what it means for the run.
+    FAILURES: ClassVar[FailureTable] = {
+        "25006": Failure.REFUSED,        # read_only_sql_transaction: the session layer said no
+        "57014": Failure.TIMEOUT,        # query_canceled: statement_timeout
+        "57P01": Failure.TRANSIENT,      # admin_shutdown: the server is restarting
+        "57P02": Failure.TRANSIENT,      # crash_shutdown
+        "57P03": Failure.TRANSIENT,      # cannot_connect_now
+        "57": Failure.INFRA,
+        "08": Failure.TRANSIENT,         # connection exception
+        "40": Failure.TRANSIENT,         # serialization failure, deadlock: try again
+        "55P03": Failure.TRANSIENT,      # lock_not_available
+        "53300": Failure.TRANSIENT,      # too_many_connections
+        "53200": Failure.TRANSIENT,      # out_of_memory
+        "53": Failure.INFRA,             # disk full, …
+        "55": Failure.INFRA, "58": Failure.INFRA, "F0": Failure.INFRA, "HV": Failure.INFRA,
+        "28": Failure.INFRA,             # authentication
+        "3D": Failure.INFRA,             # the database does not exist
+        "42501": Failure.INFRA,          # insufficient_privilege: no SQL rewrite fixes it
+        "0A": Failure.UNSUPPORTED,       # feature_not_supported
+        "42": Failure.SQL,               # syntax, undefined function/column/table, types
+        "54": Failure.SQL,               # statement too complex, too many columns
+        "21": Failure.RUNTIME, "22": Failure.RUNTIME, "23": Failure.RUNTIME,
+        "27": Failure.RUNTIME, "2F": Failure.RUNTIME, "38": Failure.RUNTIME,
+        "39": Failure.RUNTIME, "P0": Failure.RUNTIME, "XX": Failure.RUNTIME,
     }
 
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
@@ -463,26 +485,18 @@ class PostgresAdapter(Adapter):
             raise self._classify(exc, copy_sql) from exc
         self.tracer.event("sql", side=self.role, sql=copy_sql, rows=batch.num_rows, error=None)
 
+    def alive(self) -> bool:
+        return not (self._con.closed or self._con.broken)
+
     def close(self) -> None:
         if not self._con.closed:
             self._recover()  # the source never commits: its snapshot ends in a rollback
             self._con.close()
 
     # ---------------------------------------------------------------- errors
-    def _classify(self, exc: Exception, sql: str) -> Exception:
-        if isinstance(exc, CutoverError):  # already ours (guard, sandbox, schema drift)
-            return exc
-        if not isinstance(exc, self._psycopg.Error):
-            return super()._classify(exc, sql)
-        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        state = exc.sqlstate or ""
-        if state == "25006":  # read_only_sql_transaction: the session layer said no
-            return GuardRefused(f"refused by the read-only source session: {text}")
-        if state == "57014":
-            return ConnectionLost(f"PostgreSQL cancelled the statement (timeout "
-                                  f"{self.timeout_s:g}s?): {text}")
-        if not state or state in _BLOCKED or state[:2] in _BLOCKED:  # no state: link trouble
-            return ConnectionLost(f"PostgreSQL: {text}")
-        if state[:2] in _RUNTIME:
-            return QueryFailed(text)
-        return CompileFailed(text)
+    def _failure_key(self, exc: Exception) -> str | None:
+        if isinstance(exc, self._psycopg.Error):
+            # No SQLSTATE: the error came from the link, not the server.
+            return exc.sqlstate or "08006"
+        return super()._failure_key(exc)
+

@@ -6,6 +6,7 @@ yet: it creates a fresh example database, never touches an existing one.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from pathlib import Path
@@ -24,9 +25,20 @@ def build_if_missing(url: str, script: Path) -> bool:
     if not script.is_file():
         raise ConfigError(f"[source] seed: script {script} not found")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    sql = script.read_text(encoding="utf-8")
-    # Build beside the final name and rename at the end: a failed seed leaves no half database.
-    building = f"{path}.building"
+    # Two processes seeding at once (two demos started together): the second waits for the
+    # first here, then finds the file built and leaves it alone.
+    with open(f"{path}.seedlock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if Path(path).exists():
+            return False
+        _build(url, path, script.read_text(encoding="utf-8"))
+    return True
+
+
+def _build(url: str, path: str, sql: str) -> None:
+    # Build beside the final name and rename at the end: a failed seed leaves no half
+    # database, and a crashed one only a leftover named after its own pid.
+    building = f"{path}.building.{os.getpid()}"
     Path(building).unlink(missing_ok=True)
     if scheme(url) == "sqlite":
         lite = sqlite3.connect(building)
@@ -46,4 +58,3 @@ def build_if_missing(url: str, script: Path) -> bool:
     else:
         raise ConfigError(f"[source] seed is only for file databases, not {scheme(url)}")
     os.replace(building, path)
-    return True

@@ -29,12 +29,10 @@ from sqlalchemy.engine import make_url
 from tools import sql as sqltools
 from tools.db import types as T
 from tools.db.base import Adapter, Role
+from tools.db.failures import Failure, FailureTable
 from tools.errors import (
-    CompileFailed,
     ConfigError,
     ConnectionLost,
-    CutoverError,
-    QueryFailed,
 )
 from tools.trace import Tracer
 
@@ -45,8 +43,6 @@ _NATIVE = {
     "timestamp": T.TIMESTAMPTZ, "timestamp_ntz": T.TIMESTAMP, "binary": T.BLOB,
 }
 # SQLSTATE class -> outcome; Spark 4 gives every error class a SQLSTATE.
-_RUNTIME_STATES = ("22", "23")
-_BLOCKED_STATES = ("08", "53", "54", "57", "58", "XX")
 
 
 def canonical(declared: str) -> str:
@@ -61,6 +57,12 @@ def canonical(declared: str) -> str:
 class SparkAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("spark",)
     DIALECT: ClassVar[str] = "spark"
+    #: SQLSTATE class -> what it means for the run.
+    FAILURES: ClassVar[FailureTable] = {
+        "cancelled": Failure.TIMEOUT, "22": Failure.RUNTIME, "23": Failure.RUNTIME,
+        "0A": Failure.UNSUPPORTED, "08": Failure.TRANSIENT, "53": Failure.INFRA,
+        "54": Failure.INFRA, "57": Failure.INFRA, "58": Failure.INFRA, "XX": Failure.INFRA,
+    }
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE", T.TEXT: "STRING", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "TIMESTAMP_NTZ", T.TIMESTAMPTZ: "TIMESTAMP", T.TIME: "STRING",
@@ -245,22 +247,11 @@ class SparkAdapter(Adapter):
             self._spark.catalog.dropTempView(view)
 
     # ---------------------------------------------------------------- errors
-    def _classify(self, exc: Exception, sql: str) -> Exception:
-        if isinstance(exc, CutoverError):
-            return exc
-        state = ""
-        getter = getattr(exc, "getSqlState", None)
-        if callable(getter):
-            state = getter() or ""
-        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    def _failure_key(self, exc: Exception) -> str | None:
         if "cancelled" in str(exc).lower() or "canceled" in str(exc).lower():
-            return ConnectionLost(f"Spark statement cancelled after {self.timeout_s:g}s: {text}")
-        if state[:2] in _RUNTIME_STATES:
-            return QueryFailed(text)
-        if state[:2] in _BLOCKED_STATES:
-            return ConnectionLost(f"Spark: {text}")
-        return CompileFailed(text)
-
+            return "cancelled"  # the statement timeout's job group cancel
+        getter = getattr(exc, "getSqlState", None)
+        return (getter() or None) if callable(getter) else None
 
 _LOCK = threading.Lock()
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from tools.db import types as T
 from tools.db.base import Adapter
+from tools.db.failures import Failure
 from tools.db.sqlite_target import SQLiteTargetMixin
 from tools.db.urls import file_path
 from tools.errors import ConnectionLost
@@ -31,6 +32,16 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("sqlite",)
     DIALECT: ClassVar[str] = "sqlite"
     EXPLAIN: ClassVar[str] = "EXPLAIN QUERY PLAN {sql}"
+    #: sqlite3 gives no codes: its messages, checked in order ("interrupted" is the progress
+    #: handler's deadline, the statement timeout).
+    FAILURE_TEXT: ClassVar[tuple[tuple[str, Failure], ...]] = (
+        ("interrupted", Failure.TIMEOUT),
+        ("database is locked", Failure.TRANSIENT), ("database table is locked", Failure.TRANSIENT),
+        ("readonly database", Failure.REFUSED), ("attempt to write", Failure.REFUSED),
+        ("unable to open", Failure.INFRA), ("disk i/o error", Failure.INFRA),
+        ("database or disk is full", Failure.INFRA), ("file is not a database", Failure.INFRA),
+        *Adapter.FAILURE_TEXT,
+    )
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "INTEGER", T.FLOAT: "REAL", T.TEXT: "TEXT", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "DATETIME", T.TIMESTAMPTZ: "DATETIME", T.TIME: "TEXT", T.BLOB: "BLOB",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from tools.errors import CompileFailed, ConnectionLost, SandboxViolation
+from tools.errors import CompileFailed, SandboxViolation
 
 HOME = "cutover_home"
 
@@ -131,6 +131,4 @@ class SQLiteTargetMixin(_Base):
             return CompileFailed(f"{text}: a view in the SQLite sandbox file can only read "
                                  f"tables of that file; use loader = \"copy\" (the default) so "
                                  f"the base tables are copied into it")
-        if "interrupted" in text:
-            return ConnectionLost(f"SQLite stopped the statement after {self.timeout_s:g}s")
         return super()._classify(exc, sql)
