@@ -26,6 +26,13 @@ def _column_array(values: list[Any]) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
+def _text(raw: bytes) -> str:
+    """TEXT as str. SQLite stores whatever bytes it is given: an invalid UTF-8 sequence becomes
+    `\\xff`-style escapes (one per byte, so two different byte strings stay different) instead
+    of failing the whole read."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
 class SQLiteAdapter(SQLiteTargetMixin, Adapter):
     """Source (read-only file) or target (sandbox file beside it: see sqlite_target.py)."""
 
@@ -81,6 +88,7 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._con = sqlite3.connect(f"file:{path}?mode={mode}", uri=True,
                                     check_same_thread=False)
+        self._con.text_factory = _text
         if role == "source":
             self._con.execute("PRAGMA query_only = ON")
 
