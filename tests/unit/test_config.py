@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cutover.config import build_context, parse_tolerance
+from cutover.config import build_context
+from graph.config import parse_tolerance
 from tools.errors import ConfigError
 
 

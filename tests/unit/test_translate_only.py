@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.projects import make_project
-from tools.db.registry import TRANSLATE_ONLY, open_adapter
+from tools.db.registry import open_adapter, translate_only_dialects
 from tools.errors import CompileFailed, ConfigError
 
 FILES = {"sql/a.sql": """
@@ -68,7 +68,8 @@ def test_translate_only_adapter_refuses_work_clearly() -> None:
         assert adapter.tables() == []
         with pytest.raises(CompileFailed, match="translate-only"):
             adapter.read_arrow("SELECT 1")
-    assert set(TRANSLATE_ONLY) <= {"oracle", "tsql", "snowflake", "bigquery", "teradata",
-                                   "redshift"}
+    only = translate_only_dialects()
+    assert {"oracle", "tsql", "snowflake", "bigquery", "teradata", "redshift"} <= set(only)
+    assert not {"sqlite", "duckdb", "postgres", "mysql", "spark"} & set(only)
     with pytest.raises(ConfigError, match="cannot be a source"):
         open_adapter("snowflake://host/db", "source")

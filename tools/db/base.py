@@ -17,7 +17,7 @@ import pyarrow as pa
 from tools import guard
 from tools.db import types as T
 from tools.db.scan import DuckDBScan
-from tools.errors import CompileFailed, QueryFailed, SandboxViolation
+from tools.errors import CompileFailed, ConfigError, QueryFailed, SandboxViolation
 from tools.trace import NullTracer, Tracer
 
 Role = Literal["source", "target"]
@@ -39,6 +39,30 @@ class Adapter:
     """False for translate-only dialects: compile and data steps report 'skipped'."""
     DECLARE_PRIMARY_KEY: ClassVar[bool] = True
     """Loaded tables get the source's primary key (False where a key is no constraint)."""
+    ENGINE: ClassVar[str] = ""
+    """Short engine name (sqlite, duckdb, clickhouse, postgres, mysql, spark): what evals take
+    as ENGINE for an embedded engine and record in their logs."""
+    EMBEDDED: ClassVar[bool] = False
+    """Runs in this process on a local file or folder, no server: relative paths in its URL are
+    the project's, and a diff streams rows (a local read beats pushing checksums down)."""
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {}
+    """How a harness (evals, tests) makes a new, empty database: an embedded engine names its
+    file `suffix`; a server gives `create` / `drop` ({name} is bare text), and `leftovers`
+    where sandboxes are databases of their own ({pattern} a LIKE pattern of their names)."""
+    PARAMSTYLE: ClassVar[str] = "%s"
+    """The driver's placeholder in setup_connection's INSERTs."""
+
+    @classmethod
+    def dialect_of(cls, scheme: str) -> str:
+        """sqlglot dialect of a URL with this scheme ('' when the URL does not say)."""
+        return cls.DIALECT
+
+    @classmethod
+    def setup_connection(cls, url: str, *, database: bool = True) -> Any:
+        """A plain, writable, autocommit DB-API connection for a harness that builds a source
+        database (evals, tests): never used by a migration, whose source is read-only and
+        whose target writes only in its sandbox. database=False connects to the server only."""
+        raise ConfigError(f"no setup connection for {cls.ENGINE or cls.__name__} databases")
 
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:

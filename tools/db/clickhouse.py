@@ -89,6 +89,9 @@ def _without_null_type(batch: pa.RecordBatch) -> pa.RecordBatch:
 class ClickHouseAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("chdb",)
     DIALECT: ClassVar[str] = "clickhouse"
+    ENGINE: ClassVar[str] = "clickhouse"
+    EMBEDDED: ClassVar[bool] = True
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {"suffix": "chdb"}
     TYPE_DDL: ClassVar[dict[str, str]] = {
         # Date32 (1900..2299), not Date (1970..2149): source dates before 1970 must fit.
         # TIME, BLOB and JSON travel as String: Time64 and JSON are still experimental types.

@@ -61,6 +61,9 @@ def canonical(declared: str) -> str:
 class SparkAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("spark",)
     DIALECT: ClassVar[str] = "spark"
+    ENGINE: ClassVar[str] = "spark"
+    EMBEDDED: ClassVar[bool] = True
+    """A local session on a warehouse folder (master local[2])."""
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE", T.TEXT: "STRING", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "TIMESTAMP_NTZ", T.TIMESTAMPTZ: "TIMESTAMP", T.TIME: "STRING",

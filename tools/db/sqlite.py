@@ -30,6 +30,15 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
 
     SCHEMES: ClassVar[tuple[str, ...]] = ("sqlite",)
     DIALECT: ClassVar[str] = "sqlite"
+    ENGINE: ClassVar[str] = "sqlite"
+    EMBEDDED: ClassVar[bool] = True
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {"suffix": "sqlite"}
+    PARAMSTYLE: ClassVar[str] = "?"
+
+    @classmethod
+    def setup_connection(cls, url: str, *, database: bool = True) -> Any:
+        # Creates the file: the adapter itself never creates a source file.
+        return sqlite3.connect(file_path(url) or ":memory:", isolation_level=None)
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "INTEGER", T.FLOAT: "REAL", T.TEXT: "TEXT", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "DATETIME", T.TIMESTAMPTZ: "DATETIME", T.TIME: "TEXT", T.BLOB: "BLOB",
