@@ -4,12 +4,11 @@ object ends `skipped` with the reason, and the report keeps the translated SQL."
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Done, cutover
 from tests.support.projects import make_project
 from tools.db.registry import open_adapter, translate_only_dialects
 from tools.errors import CompileFailed, ConfigError
@@ -20,10 +19,9 @@ FILES = {"sql/a.sql": """
 """}
 
 
-def _cutover_run(project: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    done = subprocess.run([sys.executable, "-m", "cutover", "run", str(project), "--run-id", "r",
-                           "--runs-dir", str(project / "runs"), "--llm", "off"],
-                          capture_output=True, text=True, timeout=300)
+def _cutover_run(project: Path) -> tuple[Done, dict]:
+    done = cutover("run", str(project), "--run-id", "r", "--runs-dir", str(project / "runs"),
+                   "--llm", "off", cwd=project)
     report = project / "runs" / "r" / "report.json"
     assert report.is_file(), done.stderr
     return done, json.loads(report.read_text(encoding="utf-8"))
