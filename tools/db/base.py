@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 import pyarrow as pa
 
@@ -63,6 +63,14 @@ class Adapter:
         database (evals, tests): never used by a migration, whose source is read-only and
         whose target writes only in its sandbox. database=False connects to the server only."""
         raise ConfigError(f"no setup connection for {cls.ENGINE or cls.__name__} databases")
+
+    @classmethod
+    def _unconnected(cls, url: str) -> Self:
+        """An instance that holds `url` but opened nothing: setup_connection reads the URL with
+        the adapter's own parsing (query options, sockets, timeouts) without its session."""
+        probe = cls.__new__(cls)
+        Adapter.__init__(probe, url, "target", None, 10.0)
+        return probe
 
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:

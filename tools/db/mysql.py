@@ -123,11 +123,7 @@ class MySQLAdapter(Adapter):
     def setup_connection(cls, url: str, *, database: bool = True) -> Any:
         import pymysql
 
-        # The URL is read exactly as a run reads it (socket, timeouts), without opening the
-        # adapter's own session.
-        probe = cls.__new__(cls)
-        Adapter.__init__(probe, url, "target", None, 10.0)
-        args = probe._connect_args(url)
+        args = cls._unconnected(url)._connect_args(url)
         if not database:
             args.pop("database", None)
         return pymysql.connect(**args, autocommit=True, charset="utf8mb4")

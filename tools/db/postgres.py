@@ -122,11 +122,7 @@ class PostgresAdapter(Adapter):
     def setup_connection(cls, url: str, *, database: bool = True) -> Any:
         import psycopg
 
-        # The URL is read exactly as a run reads it (query options, timeouts), without
-        # opening the adapter's own session.
-        probe = cls.__new__(cls)
-        Adapter.__init__(probe, url, "target", None, 10.0)
-        args = probe._connect_args(url)
+        args = cls._unconnected(url)._connect_args(url)
         if not database:
             args["dbname"] = "postgres"
         return psycopg.connect(**args, autocommit=True)
