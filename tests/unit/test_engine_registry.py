@@ -80,3 +80,34 @@ def test_listing_the_adapters_imports_no_driver() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
                          text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_a_fresh_embedded_database_takes_setup_writes(engine: str, tmp_path: Path) -> None:
+    from evals.engines import Session, provision
+    from tools.db.registry import open_adapter
+
+    endpoint = provision(engine, tmp_path, "source")
+    assert endpoint.url.startswith(f"{engine}:///") and endpoint.dialect == engine
+    session = Session(endpoint)
+    try:
+        session.execute('CREATE TABLE "odd name" (id INTEGER, "select" TEXT)')
+        session.insert_rows("odd name", ["id", "select"], [(1, "a"), (2, None)])
+        assert session.query('SELECT COUNT(*) FROM "odd name"') == [(2,)]
+    finally:
+        session.close()
+    source = open_adapter(endpoint.url, "source")  # the migration then reads it, read-only
+    try:
+        assert source.read_arrow('SELECT "select" FROM "odd name" ORDER BY id').to_pylist() == [
+            {"select": "a"}, {"select": None}]
+    finally:
+        source.close()
+
+
+def test_an_engine_without_a_setup_connection_is_not_runnable(tmp_path: Path) -> None:
+    from evals.engines import EngineNotRunnable, Session, provision
+
+    endpoint = provision("clickhouse", tmp_path, "source")
+    assert endpoint.url == f"chdb:///{tmp_path / 'source.chdb'}"
+    with pytest.raises(EngineNotRunnable, match="no setup session for clickhouse"):
+        Session(endpoint)
