@@ -26,6 +26,7 @@ from sqlglot import exp
 from evals.scripts import Statement
 from tools.db.base import Adapter
 from tools.db.registry import adapter_class, adapter_classes, engine_class
+from tools.db.urls import scheme
 from tools.errors import ConfigError, CutoverError
 
 
@@ -90,7 +91,7 @@ def engine_kind(spec: str) -> str:
 def engine_dialect(spec: str) -> str:
     """The sqlglot dialect an ENGINE argument speaks."""
     cls = engine_adapter(spec)
-    return cls.dialect_of(spec.split("://", 1)[0]) if "://" in spec else cls.DIALECT
+    return cls.dialect_of(scheme(spec)) if "://" in spec else cls.DIALECT
 
 
 def provision(spec: str, workdir: Path, role: str) -> Endpoint:
