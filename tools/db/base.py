@@ -14,10 +14,10 @@ from typing import Any, ClassVar, Literal, Self
 
 import pyarrow as pa
 
-from tools import guard
+from tools import errors, guard
 from tools.db import types as T
 from tools.db.scan import DuckDBScan
-from tools.errors import CompileFailed, ConfigError, QueryFailed, SandboxViolation
+from tools.errors import CompileFailed, QueryFailed, SandboxViolation
 from tools.trace import NullTracer, Tracer
 
 Role = Literal["source", "target"]
@@ -62,7 +62,8 @@ class Adapter:
         """A plain, writable, autocommit DB-API connection for a harness that builds a source
         database (evals, tests): never used by a migration, whose source is read-only and
         whose target writes only in its sandbox. database=False connects to the server only."""
-        raise ConfigError(f"no setup connection for {cls.ENGINE or cls.__name__} databases")
+        raise errors.ConfigError(f"no setup connection for {cls.ENGINE or cls.__name__} "
+                                 f"databases")
 
     @classmethod
     def _unconnected(cls, url: str) -> Self:

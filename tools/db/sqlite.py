@@ -30,6 +30,11 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
 
     SCHEMES: ClassVar[tuple[str, ...]] = ("sqlite",)
     DIALECT: ClassVar[str] = "sqlite"
+    TYPE_DDL: ClassVar[dict[str, str]] = {
+        T.INT: "INTEGER", T.FLOAT: "REAL", T.TEXT: "TEXT", T.BOOL: "BOOLEAN", T.DATE: "DATE",
+        T.TIMESTAMP: "DATETIME", T.TIMESTAMPTZ: "DATETIME", T.TIME: "TEXT", T.BLOB: "BLOB",
+        T.JSON: "TEXT",
+    }
     ENGINE: ClassVar[str] = "sqlite"
     EMBEDDED: ClassVar[bool] = True
     FRESH_DATABASE: ClassVar[dict[str, str]] = {"suffix": "sqlite"}
@@ -39,11 +44,6 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
     def setup_connection(cls, url: str, *, database: bool = True) -> Any:
         # Creates the file: the adapter itself never creates a source file.
         return sqlite3.connect(file_path(url) or ":memory:", isolation_level=None)
-    TYPE_DDL: ClassVar[dict[str, str]] = {
-        T.INT: "INTEGER", T.FLOAT: "REAL", T.TEXT: "TEXT", T.BOOL: "BOOLEAN", T.DATE: "DATE",
-        T.TIMESTAMP: "DATETIME", T.TIMESTAMPTZ: "DATETIME", T.TIME: "TEXT", T.BLOB: "BLOB",
-        T.JSON: "TEXT",
-    }
 
     #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
     #: fit together); values the engine cannot compute itself go through Python functions.
