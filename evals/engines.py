@@ -1,38 +1,33 @@
 """Fresh databases for an eval: one per side per run, made from an ENGINE argument.
 
-ENGINE is `sqlite`, `duckdb` or `clickhouse` (a new embedded database file in the run's work
-folder) or the SQLAlchemy URL of a PostgreSQL/MySQL server, on which a new database is created
-for the run and dropped afterwards. The URL's own database is only used to connect.
+ENGINE is the name of an embedded engine (sqlite, duckdb, clickhouse: a new database file in
+the run's work folder) or the SQLAlchemy URL of a database server (PostgreSQL, MySQL/MariaDB),
+on which a new database is created for the run and dropped afterwards; the URL's own database
+is only used to connect. Which engines qualify, and how each makes a fresh database, are the
+adapters' class tables (`ENGINE`, `EMBEDDED`, `FRESH_DATABASE`): nothing here names an engine.
 
-Setup work (the suite's scripts, CSVs, generated TPC tables) goes through the drivers here
-directly, not through the adapters: the adapters are read-only on the source by design, and
-building a source database is the harness's job, not the migration's.
+Setup work (the suite's scripts, CSVs, generated TPC tables) goes through the adapter's
+`setup_connection`, not through an adapter instance: adapters are read-only on the source by
+design, and building a source database is the harness's job, not the migration's.
 """
 
 from __future__ import annotations
 
 import csv
 import secrets
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlglot import exp
 
 from evals.scripts import Statement
-from tools.db.registry import ADAPTERS
-from tools.db.urls import SCHEME_DIALECT, scheme
+from tools.db.base import Adapter
+from tools.db.registry import adapter_class, adapter_classes, engine_class
+from tools.db.urls import scheme
 from tools.errors import ConfigError, CutoverError
-
-EMBEDDED = ("sqlite", "duckdb", "clickhouse")
-SERVER_SCHEMES = {"postgresql": "postgres", "postgres": "postgres", "mysql": "mysql",
-                  "mariadb": "mysql"}
-# Most MySQL codebases were written against a case-insensitive, PAD SPACE collation (the
-# MariaDB and MySQL 5.7 default); the traps depend on it, so the harness pins it.
-MYSQL_DATABASE_OPTIONS = "CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-_CLICKHOUSE_SCHEMES = ("chdb", "clickhouse", "clickhousedb")
 
 
 class EngineNotRunnable(CutoverError):
@@ -46,7 +41,7 @@ class Endpoint:
     """One fresh database of a run."""
 
     engine: str
-    """sqlite, duckdb, clickhouse, postgres or mysql."""
+    """The adapter's ENGINE name: sqlite, duckdb, clickhouse, postgres or mysql."""
     url: str
     """SQLAlchemy URL of the fresh database (may hold a password: log `label` instead)."""
     dialect: str
@@ -59,85 +54,98 @@ class Endpoint:
             return self.engine
         return make_url(self.url).render_as_string(hide_password=True)
 
+    @property
+    def adapter(self) -> type[Adapter]:
+        return adapter_class(self.url)
+
+
+def _unknown(spec: str) -> ConfigError:
+    embedded = [c.ENGINE for c in adapter_classes() if c.EMBEDDED and "suffix" in c.FRESH_DATABASE]
+    servers = [f"{c.ENGINE} ({c.SCHEMES[0]}://user:pw@host:port/db)" for c in adapter_classes()
+               if "create" in c.FRESH_DATABASE]
+    return ConfigError(f"unknown engine {spec!r}: use {', '.join(embedded)}, or the SQLAlchemy "
+                       f"URL of a server: {', '.join(servers)}")
+
+
+def engine_adapter(spec: str) -> type[Adapter]:
+    """The adapter an ENGINE argument names; a clear error for anything else."""
+    if "://" not in spec:
+        cls = engine_class(spec)
+        if cls is None or not cls.EMBEDDED or "suffix" not in cls.FRESH_DATABASE:
+            raise _unknown(spec)
+        return cls
+    try:
+        cls = adapter_class(spec)
+    except ConfigError:
+        raise _unknown(spec) from None
+    if cls.EMBEDDED or "create" not in cls.FRESH_DATABASE:
+        raise _unknown(spec)
+    return cls
+
 
 def engine_kind(spec: str) -> str:
-    """The engine an ENGINE argument names; a clear error for anything else."""
-    if spec in EMBEDDED:
-        return spec
-    if "://" in spec and scheme(spec) in SERVER_SCHEMES:
-        return SERVER_SCHEMES[scheme(spec)]
-    raise ConfigError(f"unknown engine {spec!r}: use sqlite, duckdb, clickhouse, or the "
-                      f"SQLAlchemy URL of a PostgreSQL/MySQL server (postgresql://user:pw@host"
-                      f":port/db, mysql://user:pw@host:port/db)")
+    """The engine an ENGINE argument names (its adapter's ENGINE)."""
+    return engine_adapter(spec).ENGINE
 
 
 def engine_dialect(spec: str) -> str:
     """The sqlglot dialect an ENGINE argument speaks."""
-    kind = engine_kind(spec)
-    return SCHEME_DIALECT[scheme(spec)] if kind in ("postgres", "mysql") else kind
+    cls = engine_adapter(spec)
+    return cls.dialect_of(scheme(spec)) if "://" in spec else cls.DIALECT
 
 
 def provision(spec: str, workdir: Path, role: str) -> Endpoint:
     """Create a fresh database for `role` ('source' or 'target') of one run."""
-    kind = engine_kind(spec)
+    cls = engine_adapter(spec)
     workdir.mkdir(parents=True, exist_ok=True)
-    if kind in ("sqlite", "duckdb"):
-        path = workdir / f"{role}.{kind}"
+    if cls.EMBEDDED:
+        path = workdir / f"{role}.{cls.FRESH_DATABASE['suffix']}"
         path.unlink(missing_ok=True)
-        if kind == "sqlite":
-            sqlite3.connect(path).close()  # the SQLite adapter expects the file to exist
-        return Endpoint(kind, f"{kind}:///{path}", kind)
-    if kind == "clickhouse":
-        return _clickhouse(workdir, role)
-    return _server_database(spec, kind, role)
+        url = f"{cls.SCHEMES[0]}:///{path}"
+        _touch(cls, url)
+        return Endpoint(cls.ENGINE, url, cls.DIALECT)
+    return _server_database(spec, cls, role)
 
 
-def _clickhouse(workdir: Path, role: str) -> Endpoint:
-    known = [s for s in _CLICKHOUSE_SCHEMES if s in ADAPTERS]
-    if not known:
-        raise EngineNotRunnable(
-            "ClickHouse (chdb) has no adapter in tools/db/registry.py yet, so a migration "
-            "cannot compile or diff on it; this pair is reported as not runnable. Add "
-            "tools/db/clickhouse.py and register its scheme to run it.")
-    return Endpoint("clickhouse", f"{known[0]}:///{workdir / f'{role}.chdb'}", "clickhouse")
+def _touch(cls: type[Adapter], url: str) -> None:
+    """Create the empty file where the engine's setup connection can (SQLite's adapter needs
+    it to exist); engines without one create their file on first use."""
+    try:
+        con = cls.setup_connection(url)
+    except ConfigError:
+        return
+    con.close()
 
 
-def _server_database(spec: str, kind: str, role: str) -> Endpoint:
-    if scheme(spec) not in ADAPTERS:
-        raise EngineNotRunnable(f"no adapter registered for {scheme(spec)!r} URLs")
+def _server_database(spec: str, cls: type[Adapter], role: str) -> Endpoint:
     name = f"cutover_eval_{role[:3]}_{secrets.token_hex(4)}"
     try:
-        if kind == "postgres":
-            _pg_admin(spec, f'CREATE DATABASE "{name}"')
-        else:
-            _mysql_admin(spec, f"CREATE DATABASE `{name}` {MYSQL_DATABASE_OPTIONS}")
+        _admin(cls, spec, cls.FRESH_DATABASE["create"].format(name=name))
     except Exception as exc:  # driver errors differ; the message says what to check
         raise EngineNotRunnable(f"cannot create a database on {_safe(spec)}: {exc}. Check that "
                                 f"the server runs and the role may CREATE DATABASE.") from exc
     url = make_url(spec).set(database=name).render_as_string(hide_password=False)
-    return Endpoint(kind, url, SCHEME_DIALECT[scheme(spec)], server_url=spec)
+    return Endpoint(cls.ENGINE, url, engine_dialect(spec), server_url=spec)
 
 
 def dispose(endpoint: Endpoint, run_token: str | None = None) -> None:
     """Drop a server database made by provision (files stay with the run for inspection).
 
-    On MySQL a sandbox is a database of its own: those of runs whose id holds `run_token`
-    are dropped too (a run that crashed did not drop its own)."""
+    Where sandboxes are databases of their own (FRESH_DATABASE `leftovers`), those of runs
+    whose id holds `run_token` are dropped too (a run that crashed did not drop its own)."""
     if endpoint.server_url is None:
         return
+    cls = endpoint.adapter
     name = make_url(endpoint.url).database
-    if endpoint.engine == "postgres":
-        _pg_admin(endpoint.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return
-    _mysql_admin(endpoint.server_url, f"DROP DATABASE IF EXISTS `{name}`")
-    if run_token:
-        pattern = "cutover\\_%" + run_token.replace("-", "\\_") + "%"
-        con = _mysql_connect(endpoint.server_url, database=False)
+    _admin(cls, endpoint.server_url, cls.FRESH_DATABASE["drop"].format(name=name))
+    if run_token and "leftovers" in cls.FRESH_DATABASE:
+        pattern = "cutover\\\\_%" + run_token.replace("-", "\\\\_") + "%"
+        con = cls.setup_connection(endpoint.server_url, database=False)
         try:
-            with con.cursor() as cur:
-                cur.execute("SHOW DATABASES LIKE %s", (pattern,))
-                for (sandbox,) in cur.fetchall():
-                    cur.execute(f"DROP DATABASE IF EXISTS `{sandbox}`")
+            cur = con.cursor()
+            cur.execute(cls.FRESH_DATABASE["leftovers"].format(pattern=pattern))
+            for (sandbox,) in cur.fetchall():
+                cur.execute(cls.FRESH_DATABASE["drop"].format(name=sandbox))
         finally:
             con.close()
 
@@ -146,34 +154,8 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _pg_connect(url: str) -> Any:
-    import psycopg
-
-    u = make_url(url)
-    return psycopg.connect(host=u.host or "localhost", port=u.port or 5432, user=u.username,
-                           password=u.password, dbname=u.database or "postgres",
-                           autocommit=True, connect_timeout=10)
-
-
-def _mysql_connect(url: str, database: bool = True) -> Any:
-    import pymysql
-
-    u = make_url(url)
-    args: dict[str, Any] = {"host": u.host or "localhost", "port": u.port or 3306,
-                            "user": u.username, "password": u.password or "",
-                            "autocommit": True, "charset": "utf8mb4", "connect_timeout": 10}
-    if database and u.database:
-        args["database"] = u.database
-    return pymysql.connect(**args)
-
-
-def _pg_admin(url: str, sql: str) -> None:
-    with _pg_connect(url) as con:
-        con.execute(sql)
-
-
-def _mysql_admin(url: str, sql: str) -> None:
-    con = _mysql_connect(url, database=False)
+def _admin(cls: type[Adapter], url: str, sql: str) -> None:
+    con = cls.setup_connection(url, database=False)
     try:
         con.cursor().execute(sql)
     finally:
@@ -186,43 +168,24 @@ class Session:
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
-        self.paramstyle = "?" if endpoint.engine in ("sqlite", "duckdb") else "%s"
-        path = make_url(endpoint.url).database or ""
-        if endpoint.engine == "sqlite":
-            self._con: Any = sqlite3.connect(path, isolation_level=None)
-        elif endpoint.engine == "duckdb":
-            import duckdb
-
-            self._con = duckdb.connect(path)
-        elif endpoint.engine == "postgres":
-            self._con = _pg_connect(endpoint.url)
-        elif endpoint.engine == "mysql":
-            self._con = _mysql_connect(endpoint.url)
-        else:
-            raise EngineNotRunnable(f"no setup session for {endpoint.engine}")
+        self.adapter = endpoint.adapter
+        self.paramstyle = self.adapter.PARAMSTYLE
+        try:
+            self._con: Any = self.adapter.setup_connection(endpoint.url)
+        except ConfigError as exc:
+            raise EngineNotRunnable(f"no setup session for {endpoint.engine}: {exc}") from exc
+        self._cur = self._con.cursor()
 
     def execute(self, sql: str) -> None:
-        if self.endpoint.engine == "mysql":
-            with self._con.cursor() as cur:
-                cur.execute(sql)
-        else:
-            self._con.execute(sql)
+        self._cur.execute(sql)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.endpoint.engine in ("mysql", "postgres"):
-            with self._con.cursor() as cur:
-                cur.execute(sql)
-                return list(cur.fetchall())
-        return list(self._con.execute(sql).fetchall())
+        self._cur.execute(sql)
+        return [tuple(row) for row in self._cur.fetchall()]
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self.endpoint.engine in ("mysql", "postgres"):
-            with self._con.cursor() as cur:
-                cur.executemany(sql, rows)
-        else:
-            self._con.executemany(sql, rows)
+        if rows:
+            self._cur.executemany(sql, rows)
 
     def run_script(self, statements: Iterable[Statement], where: str) -> int:
         done = 0
@@ -243,16 +206,14 @@ class Session:
         sql = f"INSERT INTO {self.quote(table)} ({names}) VALUES ({marks})"
         # One transaction per table: in autocommit mode SQLite and PostgreSQL would commit
         # (and fsync) every row, which made loading TPC-H sf 0.01 take over a minute.
-        if self.endpoint.engine == "postgres":
-            with self._con.transaction():
-                self.executemany(sql, rows)
-            return
-        if self.endpoint.engine == "sqlite":
-            self._con.execute("BEGIN")
-        for start in range(0, len(rows), 5000):
-            self.executemany(sql, rows[start:start + 5000])
-        if self.endpoint.engine == "sqlite":
-            self._con.execute("COMMIT")
+        self.execute("BEGIN")
+        try:
+            for start in range(0, len(rows), 5000):
+                self.executemany(sql, rows[start:start + 5000])
+        except Exception:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
 
     def load_csv(self, table: str, path: Path) -> int:
         """CSV with a header row; empty fields are NULL; the database casts the text."""
@@ -266,9 +227,8 @@ class Session:
         return len(rows)
 
     def quote(self, name: str) -> str:
-        if self.endpoint.engine == "mysql":
-            return f"`{name}`"
-        return f'"{name}"'
+        return exp.to_identifier(name, quoted=True).sql(dialect=self.adapter.DIALECT)
 
     def close(self) -> None:
+        self._cur.close()
         self._con.close()

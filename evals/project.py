@@ -6,7 +6,6 @@ can be re-run or inspected with `cutover run` / `cutover trace` like any user pr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from evals import tpc
 from evals.engines import Endpoint, Session
 from evals.manifest import Case, ManifestError, Suite
 from evals.scripts import is_database_switch, read_script, split_script, statement_kind
+from graph.config import ProjectConfig, to_toml
 from tools.db.registry import open_adapter
 from tools.errors import CutoverError
 
@@ -51,7 +51,7 @@ def build_source(suite: Suite, source: Endpoint, cache_dir: Path) -> dict[str, A
 
 
 def _run_setup_file(session: Session, path: Path, skip: set[str]) -> dict[str, int]:
-    statements = split_script(read_script(path), mysql=session.endpoint.engine == "mysql")
+    statements = split_script(read_script(path), mysql=session.adapter.DIALECT == "mysql")
     kept = [s for s in statements
             if statement_kind(s.sql) not in skip and not is_database_switch(s.sql)]
     return {"statements": session.run_script(kept, str(path)),
@@ -109,23 +109,25 @@ def _reference_error(adapter: Any, sql: str, dialect: str) -> str | None:
     return None
 
 
-def write_project(root: Path, name: str, source: Endpoint, target: Endpoint,
-                  cases: dict[str, str], settings: dict[str, Any]) -> Path:
-    """cutover.toml + sql/<case>.sql; `settings` fills [run] and [llm]."""
+def project_config(name: str, source: Endpoint, target: Endpoint, run: dict[str, Any],
+                   llm: dict[str, Any]) -> ProjectConfig:
+    """The project's config as a model: `run` fills [run], `llm` fills [llm] (None = default)."""
+    return ProjectConfig.model_validate({
+        "project": {"name": name, "codebase": ["sql/*.sql"]},
+        # The harness made this database from the suite's data, as a role that writes.
+        "source": {"url": source.url, "dialect": source.dialect, "allow_privileged": True},
+        "target": {"url": target.url, "dialect": target.dialect},
+        "run": run,
+        "llm": {k: v for k, v in llm.items() if v is not None},
+    })
+
+
+def write_project(root: Path, cfg: ProjectConfig, cases: dict[str, str]) -> Path:
+    """sql/<case>.sql, and cutover.toml so that the folder is an ordinary project a user can
+    re-run with `cutover run` (the eval itself runs from `cfg`, not from the file)."""
     (root / "sql").mkdir(parents=True, exist_ok=True)
     for case_id, sql in cases.items():
         (root / "sql" / f"{case_id}.sql").write_text(sql.rstrip().rstrip(";") + ";\n",
                                                      encoding="utf-8")
-    run = {k: settings[k] for k in ("max_attempts", "keep_sandbox", "statement_timeout_s")}
-    llm = {k: v for k, v in settings["llm"].items() if v is not None}
-    lines = ["[project]", f"name = {json.dumps(name)}", 'codebase = ["sql/*.sql"]', "",
-             "[source]", f"url = {json.dumps(source.url)}",
-             f"dialect = {json.dumps(source.dialect)}",
-             # The harness made this database from the suite's data, as a role that writes.
-             "allow_privileged = true", "",
-             "[target]", f"url = {json.dumps(target.url)}",
-             f"dialect = {json.dumps(target.dialect)}", "", "[run]",
-             *(f"{k} = {json.dumps(v)}" for k, v in run.items()), "", "[llm]",
-             *(f"{k} = {json.dumps(v)}" for k, v in llm.items())]
-    (root / "cutover.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "cutover.toml").write_text(to_toml(cfg), encoding="utf-8")
     return root

@@ -27,8 +27,9 @@ from evals.engines import (
 )
 from evals.evidence import case_evidence, prompts_used, run_facts
 from evals.manifest import ManifestError, Suite
-from evals.project import build_source, prepare_cases, write_project
+from evals.project import build_source, prepare_cases, project_config, write_project
 from evals.scorers import score_case, summarize
+from graph.config import context_from_config
 from tools.errors import CutoverError
 
 LOG_FORMAT = "cutover-eval/1"
@@ -174,7 +175,6 @@ def _migrate(spec: EvalSpec, suite: Suite, project_dir: Path, source: Endpoint,
              target: Endpoint,
              cases: dict[str, str], chat_model_factory: Callable[[], Any] | None,
              token: str) -> Any:
-    from cutover.config import build_context
     from graph.run import run_migration  # heavy imports only once something runs
 
     baseline = spec.baseline is not None
@@ -182,14 +182,14 @@ def _migrate(spec: EvalSpec, suite: Suite, project_dir: Path, source: Endpoint,
            "model": None if baseline else spec.model,
            "base_url": None if baseline else spec.base_url,
            "api_key_env": spec.api_key_env, "prompt_set": spec.prompt_set}
-    settings = {"max_attempts": 1 if baseline else spec.max_attempts,
-                # Server sandboxes go with the database; file ones stay for inspection.
-                "keep_sandbox": target.server_url is None,
-                "statement_timeout_s": spec.statement_timeout_s, "llm": llm}
-    project = write_project(project_dir, f"eval-{suite.name}", source, target, cases,
-                            settings)
+    run = {"max_attempts": 1 if baseline else spec.max_attempts,
+           # Server sandboxes go with the database; file ones stay for inspection.
+           "keep_sandbox": target.server_url is None,
+           "statement_timeout_s": spec.statement_timeout_s}
+    cfg = project_config(f"eval-{suite.name}", source, target, run, llm)
+    project = write_project(project_dir, cfg, cases)
     run_id = f"{suite.name}-{token}-{secrets.token_hex(2)}"
-    ctx, cfg = build_context(project, run_id, project_dir / "runs")
+    ctx = context_from_config(cfg, project, run_id, project_dir / "runs")
     if chat_model_factory is not None and not baseline:
         ctx.chat_model = chat_model_factory()
     ctx.extra = {"eval": {"suite": suite.name, "mode": spec.mode, "run": token}}

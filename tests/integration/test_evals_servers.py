@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from evals.runner import EvalSpec, run_eval
 
@@ -16,9 +17,9 @@ HANDLED = {("traps-mysql", "duckdb"): {"greatest_null"}}
 
 
 def _databases(url: str) -> set[str]:
-    from evals.engines import Endpoint, Session, engine_kind
+    from evals.engines import Session
 
-    session = Session(Endpoint(engine_kind(url), url, "", server_url=url))
+    session = Session(_server(url))
     try:
         sql = ("SELECT datname FROM pg_database" if url.startswith("postgres")
                else "SHOW DATABASES")
@@ -42,3 +43,31 @@ def test_every_trap_differs_under_plain_sqlglot(suite, source, target, pg_url, m
                if c["verdict"] != "harness_error"), [c["explanations"] for c in log["cases"]]
     assert {u: _databases(u) for u in (pg_url, mysql_url)} == before  # fresh dbs dropped
     assert "cutover:" not in Path(tmp_path / log["eval_id"] / "eval.json").read_text()
+
+
+def test_dispose_drops_the_database_and_a_crashed_runs_mysql_sandboxes(mysql_url, tmp_path):
+    from evals.engines import Session, dispose, provision
+
+    endpoint = provision(mysql_url, tmp_path, "target")
+    leftover, other = "cutover_sb_r1_abc123", "cutover_sb_r2_def456"
+    session = Session(endpoint)
+    try:
+        for name in (leftover, other):
+            session.execute(f"CREATE DATABASE `{name}`")
+    finally:
+        session.close()
+    dispose(endpoint, "r1-abc123")
+    session = Session(_server(mysql_url))
+    try:
+        names = {r[0] for r in session.query("SHOW DATABASES")}
+        session.execute(f"DROP DATABASE `{other}`")
+    finally:
+        session.close()
+    assert leftover not in names and other in names
+    assert make_url(endpoint.url).database not in names
+
+
+def _server(url: str):
+    from evals.engines import Endpoint, engine_kind
+
+    return Endpoint(engine_kind(url), url, "", server_url=url)

@@ -32,7 +32,7 @@ import pytest
 import sqlglot
 
 from tools.db import tpch
-from tools.db.urls import dialect_for
+from tools.db.registry import dialect_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -1,23 +1,11 @@
-"""The command line as a user meets it: real subprocesses, real files."""
+"""The command line as a user meets it: the Typer app in-process, real files."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
+from tests.support.cli import cutover
 from tests.support.projects import make_project
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cutover(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "cutover", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=300)
 
 
 def test_run_trace_and_runs(tmp_path):

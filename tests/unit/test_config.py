@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cutover.config import build_context, parse_tolerance
+from cutover.config import build_context
+from graph.config import parse_tolerance
 from tools.errors import ConfigError
 
 
@@ -57,3 +58,22 @@ def test_missing_config_file(tmp_path):
 def test_tolerance_forms():
     t = parse_tolerance("abs:0.5,rel:1e-6", "x")
     assert (t.abs_tol, t.rel_tol) == (0.5, 1e-6)
+
+
+def test_a_config_built_in_code_round_trips_through_its_toml(tmp_path) -> None:
+    from cutover.config import read_config
+    from graph.config import ProjectConfig, context_from_config, to_toml
+
+    cfg = ProjectConfig.model_validate({
+        "project": {"name": "eval-x", "codebase": ["sql/*.sql"]},
+        "source": {"url": "sqlite:///src.db", "dialect": "sqlite"},
+        "target": {"url": "duckdb:///t.duckdb"},
+        "run": {"max_attempts": 1, "keep_sandbox": False, "statement_timeout_s": 7.5},
+        "diff": {"float_abs": 1e-6, "tolerances": {"price": "abs:0.01", "a b": "rel:1e-3"}},
+        "llm": {"mode": "off", "prompt_set": "v2"},
+    })
+    (tmp_path / "cutover.toml").write_text(to_toml(cfg), encoding="utf-8")
+    assert read_config(tmp_path) == cfg
+    ctx = context_from_config(cfg, tmp_path, "r", tmp_path / "runs", environ={})
+    assert ctx.source_url == f"sqlite:///{tmp_path.resolve() / 'src.db'}"
+    assert (ctx.target_dialect, ctx.max_attempts, ctx.llm_mode) == ("duckdb", 1, "off")

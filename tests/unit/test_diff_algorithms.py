@@ -48,7 +48,10 @@ def pair(tmp_path: Path) -> Iterator[tuple[str, str]]:
     con = duckdb.connect(str(s))
     con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, x DOUBLE, s VARCHAR, "
                 "f BOOLEAN)")
-    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", rows)
+    # From Arrow: DuckDB's executemany inserts row by row (~26 s for these 5,000 rows).
+    columns = zip(("id", "n", "x", "s", "f"), map(list, zip(*rows, strict=True)), strict=True)
+    con.register("generated", pa.table(dict(columns)))
+    con.execute("INSERT INTO t SELECT * FROM generated")
     con.close()
     planted = [r for r in rows if r[0] not in (10, 2000)]
     planted = [(i, n + (1 if i == 33 else 0), x, "T" if i == 4444 else sv, f)

@@ -1,12 +1,11 @@
-"""The rule catalog, checked against the data: each fixture case runs on a real SQLite database
-and on a real DuckDB copy of it, plain-transpiled and then fixed the way the fixer does."""
+"""The rule catalog, checked against the data: each fixture case is an object of a real
+migration (SQLite source, DuckDB target, no LLM) run through the real graph — translator,
+compiler_checker, the real differ and the real fixer — and its report must say what the case
+claims: how the plain transpile fails, and which rules the fixer applied to reach parity."""
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import sqlite3
-from decimal import Decimal
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,86 +15,59 @@ import sqlglot
 import yaml
 from sqlglot.errors import ErrorLevel
 
-from tools.db.duckdb import DuckDBAdapter
-from tools.db.types import from_declared
+from cutover.config import build_context
+from graph.run import run_migration
+from tests.support.projects import make_project
+from tools.catalog import introspect
+from tools.db.registry import open_adapter
 from tools.rules import catalog
 from tools.rules.base import Rule, RuleContext
 
 CASES = yaml.safe_load(
     (Path(__file__).parents[1] / "fixtures" / "rules" / "sqlite_duckdb.yaml").read_text())
-MAX_ATTEMPTS = 5
+PARITY = ("parity", "parity_with_tolerance")
+_CREATE = re.compile(r"CREATE TABLE (\w+)", re.IGNORECASE)
 
 
-# --- two real databases with the same data -----------------------------------------------------
-
-def _databases(setup: str) -> tuple[sqlite3.Connection, duckdb.DuckDBPyConnection, dict]:
-    src = sqlite3.connect(":memory:")
-    src.executescript(setup)
-    tgt = duckdb.connect()
-    tgt.execute("SET TimeZone = 'UTC'")
-    schema: dict[str, dict[str, str]] = {}
-    tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    for table in tables:
-        info = src.execute(f'PRAGMA table_info("{table}")').fetchall()
-        schema[table] = {c[1]: from_declared(c[2]) for c in info}
-        # The loader's mapping: canonical type -> DuckDB DDL.
-        cols = ", ".join(f'"{name}" {_ddl(canonical)}' for name, canonical in schema[table].items())
-        tgt.execute(f'CREATE TABLE "{table}" ({cols})')
-        rows = src.execute(f'SELECT * FROM "{table}"').fetchall()
-        if rows:
-            marks = ", ".join("?" for _ in info)
-            tgt.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
-    return src, tgt, schema
+def _projects() -> list[list[dict]]:
+    """The cases packed into as few projects as their table names allow (cases that create
+    the same table need projects of their own): 27 cases, 8 runs."""
+    groups: list[tuple[set[str], list[dict]]] = []
+    for case in CASES:
+        tables = set(_CREATE.findall(case["setup"]))
+        group = next((g for g in groups if not g[0] & tables), None)
+        if group is None:
+            groups.append((tables, [case]))
+        else:
+            group[0].update(tables)
+            group[1].append(case)
+    return [cases for _, cases in groups]
 
 
-def _ddl(canonical: str) -> str:
-    if canonical.startswith("decimal"):
-        return canonical.upper()
-    return DuckDBAdapter.TYPE_DDL[canonical]
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """case id -> its object in the report of a real run (objects are named after their file)."""
+    root = tmp_path_factory.mktemp("rules")
+    found: dict[str, dict[str, Any]] = {}
+    for number, cases in enumerate(_projects()):
+        files = {f"sql/{c['id']}.sql": c["query"].strip().rstrip(";") + ";\n" for c in cases}
+        project = make_project(root / f"p{number}", files,
+                               schema="\n".join(c["setup"] for c in cases))
+        ctx, cfg = build_context(project, "r", project / "runs", {"llm_mode": "off"})
+        report = run_migration(ctx, project=cfg.project.name).report
+        schema = _source_schema(ctx.source_url)
+        found.update({o["name"]: {**o, "schema": schema} for o in report["objects"]})
+    return found
 
 
-# --- comparing results the way the differ does (by value) ---------------------------------------
-
-def _norm(value: Any) -> Any:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float | Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _sort_key(row: tuple) -> tuple:
-    return tuple((v is None, f"{v:.9g}" if isinstance(v, float) else str(v)) for v in row)
-
-
-def _rows(rows: list[tuple]) -> list[tuple]:
-    return sorted((tuple(_norm(v) for v in row) for row in rows), key=_sort_key)
-
-
-def _same(a: list[tuple], b: list[tuple]) -> bool:
-    if len(a) != len(b):
-        return False
-    for ra, rb in zip(a, b, strict=True):
-        if len(ra) != len(rb):
-            return False
-        for va, vb in zip(ra, rb, strict=True):
-            if isinstance(va, float) and isinstance(vb, float):
-                if not math.isclose(va, vb, rel_tol=1e-9, abs_tol=1e-9):
-                    return False
-            elif va != vb:
-                return False
-    return True
-
-
-def _run_target(tgt: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[tuple] | None, str | None]:
+def _source_schema(url: str) -> dict[str, dict[str, str]]:
+    """Table -> column -> canonical type, as the planner reads it from the source catalog."""
+    adapter = open_adapter(url, "source")
     try:
-        return _rows(tgt.execute(sql).fetchall()), None
-    except duckdb.Error as exc:
-        return None, str(exc)
+        tables, _ = introspect(url, adapter)
+    finally:
+        adapter.close()
+    return {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]} for t in tables}
 
 
 def _transpile(query: str) -> str:
@@ -103,60 +75,36 @@ def _transpile(query: str) -> str:
                              unsupported_level=ErrorLevel.RAISE)[0]
 
 
-def _context(case: dict, schema: dict, error: str | None) -> RuleContext:
-    causes = frozenset() if error else frozenset(case.get("causes", ["values"]))
-    return RuleContext(source_dialect="sqlite", target_dialect="duckdb", schema=schema,
-                       source_sql=case["query"], causes=causes, compile_error=error)
-
-
-def _fix_loop(case: dict, tgt, schema, expected) -> tuple[bool, list[str], str]:
-    """The fixer's deterministic loop: one rule per attempt, re-checked against the data."""
-    candidate, tried, applied = _transpile(case["query"]), set(), []
-    for _ in range(MAX_ATTEMPTS):
-        rows, error = _run_target(tgt, candidate)
-        if error is None and _same(rows, expected):
-            return True, applied, candidate
-        ctx = _context(case, schema, error)
-        for rule in catalog.candidates(ctx, tried):
-            tried.add(rule.id)
-            rewritten = catalog.apply_rule(rule, candidate, ctx)
-            if rewritten is not None:
-                candidate = rewritten
-                applied.append(rule.id)
-                break
-        else:
-            return False, applied, candidate
-    rows, error = _run_target(tgt, candidate)
-    return error is None and _same(rows, expected), applied, candidate
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_rule_case(case: dict) -> None:
-    src, tgt, schema = _databases(case["setup"])
-    expected = _rows(src.execute(case["query"]).fetchall())
-    plain_rows, plain_error = _run_target(tgt, _transpile(case["query"]))
+def test_rule_case(case: dict, outcomes: dict[str, dict[str, Any]]) -> None:
+    obj = outcomes[case["id"]]
+    first = obj["attempt_log"][0]
+    applied = [a["origin"].removeprefix("rule:") for a in obj["attempt_log"]
+               if a["origin"].startswith("rule:")]
     expect = case["expect"]
 
     if expect == "plain_transpile_ok":
-        assert plain_error is None and _same(plain_rows, expected), (plain_rows, expected)
-        ctx = _context(case, schema, None)
+        assert obj["verdict"] in PARITY and obj["attempts"] == 1, obj["attempt_log"]
+        # and the causes a differ could report would not make any rule rewrite it
+        ctx = RuleContext(source_dialect="sqlite", target_dialect="duckdb", schema=obj["schema"],
+                          source_sql=case["query"], causes=frozenset(case.get("causes", [])),
+                          compile_error=None)
         for rule in catalog.candidates(ctx, set()):
             assert catalog.apply_rule(rule, _transpile(case["query"]), ctx) is None, rule.id
         return
     if expect == "plain_transpile_fails":
-        assert plain_error is not None, plain_rows
+        assert first["compile"] and not first["compile"]["ok"], first
     elif expect == "plain_transpile_wrong":
-        assert plain_error is None, plain_error
-        assert not _same(plain_rows, expected), "the trap does not show on this data"
+        assert first["compile"]["ok"], first
+        assert first["diff_score"] < 1, "the trap does not show on this data"
     else:
         assert expect == "unsupported", expect
-        assert plain_error is not None or not _same(plain_rows, expected)
+        assert not first["compile"]["ok"] or first["diff_score"] < 1, first
 
-    ok, applied, candidate = _fix_loop(case, tgt, schema, expected)
     if expect == "unsupported":
-        assert not ok, f"claimed a fix: {candidate}"
+        assert obj["verdict"] not in PARITY, f"claimed a fix: {obj['final_sql']}"
         return
-    assert ok, f"no parity after {applied}: {candidate}\n{_run_target(tgt, candidate)}\n{expected}"
+    assert obj["verdict"] in PARITY, f"no parity after {applied}: {obj['final_sql']}"
     assert sorted(applied) == sorted(case["rules"]), applied
 
 

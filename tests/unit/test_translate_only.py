@@ -4,14 +4,13 @@ object ends `skipped` with the reason, and the report keeps the translated SQL."
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Done, cutover
 from tests.support.projects import make_project
-from tools.db.registry import TRANSLATE_ONLY, open_adapter
+from tools.db.registry import open_adapter, translate_only_dialects
 from tools.errors import CompileFailed, ConfigError
 
 FILES = {"sql/a.sql": """
@@ -20,10 +19,9 @@ FILES = {"sql/a.sql": """
 """}
 
 
-def _cutover_run(project: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    done = subprocess.run([sys.executable, "-m", "cutover", "run", str(project), "--run-id", "r",
-                           "--runs-dir", str(project / "runs"), "--llm", "off"],
-                          capture_output=True, text=True, timeout=300)
+def _cutover_run(project: Path) -> tuple[Done, dict]:
+    done = cutover("run", str(project), "--run-id", "r", "--runs-dir", str(project / "runs"),
+                   "--llm", "off", cwd=project)
     report = project / "runs" / "r" / "report.json"
     assert report.is_file(), done.stderr
     return done, json.loads(report.read_text(encoding="utf-8"))
@@ -68,7 +66,8 @@ def test_translate_only_adapter_refuses_work_clearly() -> None:
         assert adapter.tables() == []
         with pytest.raises(CompileFailed, match="translate-only"):
             adapter.read_arrow("SELECT 1")
-    assert set(TRANSLATE_ONLY) <= {"oracle", "tsql", "snowflake", "bigquery", "teradata",
-                                   "redshift"}
+    only = translate_only_dialects()
+    assert {"oracle", "tsql", "snowflake", "bigquery", "teradata", "redshift"} <= set(only)
+    assert not {"sqlite", "duckdb", "postgres", "mysql", "spark"} & set(only)
     with pytest.raises(ConfigError, match="cannot be a source"):
         open_adapter("snowflake://host/db", "source")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 import pyarrow as pa
 
-from tools import guard
+from tools import errors, guard
 from tools.db import failures
 from tools.db import types as T
 from tools.db.failures import Failure, FailureTable
@@ -45,6 +45,39 @@ class Adapter:
     """False for translate-only dialects: compile and data steps report 'skipped'."""
     DECLARE_PRIMARY_KEY: ClassVar[bool] = True
     """Loaded tables get the source's primary key (False where a key is no constraint)."""
+    ENGINE: ClassVar[str] = ""
+    """Short engine name (sqlite, duckdb, clickhouse, postgres, mysql, spark): what evals take
+    as ENGINE for an embedded engine and record in their logs."""
+    EMBEDDED: ClassVar[bool] = False
+    """Runs in this process on a local file or folder, no server: relative paths in its URL are
+    the project's, and a diff streams rows (a local read beats pushing checksums down)."""
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {}
+    """How a harness (evals, tests) makes a new, empty database: an embedded engine names its
+    file `suffix`; a server gives `create` / `drop` ({name} is bare text), and `leftovers`
+    where sandboxes are databases of their own ({pattern} a LIKE pattern of their names)."""
+    PARAMSTYLE: ClassVar[str] = "%s"
+    """The driver's placeholder in setup_connection's INSERTs."""
+
+    @classmethod
+    def dialect_of(cls, scheme: str) -> str:
+        """sqlglot dialect of a URL with this scheme ('' when the URL does not say)."""
+        return cls.DIALECT
+
+    @classmethod
+    def setup_connection(cls, url: str, *, database: bool = True) -> Any:
+        """A plain, writable, autocommit DB-API connection for a harness that builds a source
+        database (evals, tests): never used by a migration, whose source is read-only and
+        whose target writes only in its sandbox. database=False connects to the server only."""
+        raise errors.ConfigError(f"no setup connection for {cls.ENGINE or cls.__name__} "
+                                 f"databases")
+
+    @classmethod
+    def _unconnected(cls, url: str) -> Self:
+        """An instance that holds `url` but opened nothing: setup_connection reads the URL with
+        the adapter's own parsing (query options, sockets, timeouts) without its session."""
+        probe = cls.__new__(cls)
+        Adapter.__init__(probe, url, "target", None, 10.0)
+        return probe
 
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:

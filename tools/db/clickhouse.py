@@ -95,6 +95,9 @@ class ClickHouseAdapter(Adapter):
         **{str(c): Failure.INFRA for c in _INFRA_CODES},
         **{str(c): Failure.RUNTIME for c in _RUNTIME_CODES},
     }
+    ENGINE: ClassVar[str] = "clickhouse"
+    EMBEDDED: ClassVar[bool] = True
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {"suffix": "chdb"}
     TYPE_DDL: ClassVar[dict[str, str]] = {
         # Date32 (1900..2299), not Date (1970..2149): source dates before 1970 must fit.
         # TIME, BLOB and JSON travel as String: Time64 and JSON are still experimental types.

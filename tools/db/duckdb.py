@@ -27,6 +27,16 @@ _NATIVE = {
 class DuckDBAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("duckdb",)
     DIALECT: ClassVar[str] = "duckdb"
+    ENGINE: ClassVar[str] = "duckdb"
+    EMBEDDED: ClassVar[bool] = True
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {"suffix": "duckdb"}
+    PARAMSTYLE: ClassVar[str] = "?"
+
+    @classmethod
+    def setup_connection(cls, url: str, *, database: bool = True) -> Any:
+        import duckdb
+
+        return duckdb.connect(file_path(url) or ":memory:")
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE", T.TEXT: "VARCHAR", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME", T.BLOB: "BLOB",

@@ -127,6 +127,24 @@ def _to_driver(value: Any) -> Any:
 class MySQLAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("mysql", "mariadb")
     DIALECT: ClassVar[str] = "mysql"
+    ENGINE: ClassVar[str] = "mysql"
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {
+        # Most MySQL codebases were written against a case-insensitive, PAD SPACE collation
+        # (the MariaDB and MySQL 5.7 default); the trap suites depend on it, so it is pinned.
+        "create": "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+        "drop": "DROP DATABASE IF EXISTS `{name}`",
+        # A sandbox is a database of its own here, so it outlives a run that crashed.
+        "leftovers": "SHOW DATABASES LIKE '{pattern}'",
+    }
+
+    @classmethod
+    def setup_connection(cls, url: str, *, database: bool = True) -> Any:
+        import pymysql
+
+        args = cls._unconnected(url)._connect_args(url)
+        if not database:
+            args.pop("database", None)
+        return pymysql.connect(**args, autocommit=True, charset="utf8mb4")
     TYPE_DDL: ClassVar[dict[str, str]] = {
         # LONGTEXT: no row-size limit and no length to guess; create_table uses VARCHAR(n)
         # when the source declared a short one. TIMESTAMP would stop at 2038: instants are

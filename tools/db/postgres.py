@@ -140,6 +140,21 @@ def _settle(names: list[str], declared: list[pa.DataType | None], arrays: list[p
 class PostgresAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("postgresql", "postgres")
     DIALECT: ClassVar[str] = "postgres"
+    ENGINE: ClassVar[str] = "postgres"
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {
+        "create": 'CREATE DATABASE "{name}"',
+        # Sandboxes are schemas: they go with the database.
+        "drop": 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+    }
+
+    @classmethod
+    def setup_connection(cls, url: str, *, database: bool = True) -> Any:
+        import psycopg
+
+        args = cls._unconnected(url)._connect_args(url)
+        if not database:
+            args["dbname"] = "postgres"
+        return psycopg.connect(**args, autocommit=True)
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE PRECISION", T.TEXT: "TEXT", T.BOOL: "BOOLEAN",
         T.DATE: "DATE", T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME",

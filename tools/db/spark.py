@@ -63,6 +63,9 @@ class SparkAdapter(Adapter):
         "0A": Failure.UNSUPPORTED, "08": Failure.TRANSIENT, "53": Failure.INFRA,
         "54": Failure.INFRA, "57": Failure.INFRA, "58": Failure.INFRA, "XX": Failure.INFRA,
     }
+    ENGINE: ClassVar[str] = "spark"
+    EMBEDDED: ClassVar[bool] = True
+    """A local session on a warehouse folder (master local[2])."""
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE", T.TEXT: "STRING", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "TIMESTAMP_NTZ", T.TIMESTAMPTZ: "TIMESTAMP", T.TIME: "STRING",

@@ -54,6 +54,15 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
         T.TIMESTAMP: "DATETIME", T.TIMESTAMPTZ: "DATETIME", T.TIME: "TEXT", T.BLOB: "BLOB",
         T.JSON: "TEXT",
     }
+    ENGINE: ClassVar[str] = "sqlite"
+    EMBEDDED: ClassVar[bool] = True
+    FRESH_DATABASE: ClassVar[dict[str, str]] = {"suffix": "sqlite"}
+    PARAMSTYLE: ClassVar[str] = "?"
+
+    @classmethod
+    def setup_connection(cls, url: str, *, database: bool = True) -> Any:
+        # Creates the file: the adapter itself never creates a source file.
+        return sqlite3.connect(file_path(url) or ":memory:", isolation_level=None)
 
     #: Canonical-encoding expressions for checksum diffs (tools/diff/checksum.py says how they
     #: fit together); values the engine cannot compute itself go through Python functions.

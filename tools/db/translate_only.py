@@ -16,21 +16,33 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from tools.db.base import Adapter, Role
-from tools.db.urls import SCHEME_DIALECT, scheme
+from tools.db.urls import scheme
 from tools.errors import CompileFailed, ConfigError
 from tools.trace import Tracer
 
 
 class TranslateOnlyAdapter(Adapter):
-    SCHEMES: ClassVar[tuple[str, ...]] = ("oracle", "mssql", "snowflake", "bigquery",
-                                          "teradata", "redshift", "translate")
-    """`translate://` names no engine: pair it with `dialect = "..."` in cutover.toml."""
+    DIALECTS: ClassVar[dict[str, str]] = {
+        "oracle": "oracle", "mssql": "tsql", "snowflake": "snowflake", "bigquery": "bigquery",
+        "teradata": "teradata", "redshift": "redshift", "databricks": "databricks",
+        "trino": "trino",
+        # A ClickHouse *server* (clickhouse-connect's schemes); embedded ClickHouse is chdb://.
+        "clickhouse": "clickhouse", "clickhousedb": "clickhouse",
+        # Names no engine: pair it with `dialect = "..."` in cutover.toml.
+        "translate": "",
+    }
+    """URL scheme -> the sqlglot dialect written for it."""
+    SCHEMES: ClassVar[tuple[str, ...]] = tuple(DIALECTS)
     RUNS_HERE: ClassVar[bool] = False
+
+    @classmethod
+    def dialect_of(cls, scheme: str) -> str:
+        return cls.DIALECTS.get(scheme, "")
 
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:
         super().__init__(url, role, tracer, timeout_s)
-        self.dialect_name = SCHEME_DIALECT.get(scheme(url), scheme(url))
+        self.dialect_name = self.dialect_of(scheme(url)) or scheme(url)
         if role == "source":
             # The source is read for real (catalog, base tables, source results).
             raise ConfigError(f"{self.dialect_name} has no engine on this machine, so it "

@@ -1,4 +1,8 @@
-"""URL helpers: scheme, file path, and the sqlglot dialect a URL implies."""
+"""URL helpers: the scheme and the file path of a database URL.
+
+What a scheme means (its adapter, dialect, whether it is embedded) is the adapters' business:
+see tools/db/registry.py.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,10 @@ from sqlalchemy.exc import ArgumentError
 
 from tools.errors import ConfigError
 
-# URL scheme (driver suffix dropped) -> sqlglot dialect
-SCHEME_DIALECT = {
-    "sqlite": "sqlite", "duckdb": "duckdb", "postgresql": "postgres", "postgres": "postgres",
-    "mysql": "mysql", "mariadb": "mysql", "clickhouse": "clickhouse", "clickhousedb": "clickhouse",
-    "chdb": "clickhouse", "spark": "spark", "databricks": "databricks", "oracle": "oracle",
-    "mssql": "tsql", "snowflake": "snowflake", "bigquery": "bigquery", "teradata": "teradata",
-    "redshift": "redshift", "trino": "trino",
-}
-
 
 def scheme(url: str) -> str:
     head = url.split("://", 1)[0] if "://" in url else url.split(":", 1)[0]
     return head.split("+", 1)[0].lower()
-
-
-def dialect_for(url: str) -> str:
-    s = scheme(url)
-    if s not in SCHEME_DIALECT:
-        raise ConfigError(f"cannot infer the SQL dialect of a {s!r} URL; set `dialect` next to "
-                          f"the url (one of sqlglot's names, e.g. postgres, mysql, duckdb)")
-    return SCHEME_DIALECT[s]
 
 
 def file_path(url: str) -> str | None:

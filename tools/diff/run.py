@@ -16,8 +16,7 @@ from typing import Literal
 
 from graph.context import Tolerance
 from tools.db.base import Adapter
-from tools.db.registry import open_adapter
-from tools.db.urls import scheme
+from tools.db.registry import is_embedded, open_adapter
 from tools.diff import checksum
 from tools.diff.inputs import Input, resolve
 from tools.diff.report import DiffReport
@@ -28,7 +27,6 @@ from tools.errors import ConfigError
 Algorithm = Literal["auto", "stream", "checksum"]
 AUTO_CHECKSUM_ROWS = 1_000_000
 SLOW_LINK_MS = 5.0
-_EMBEDDED = ("sqlite", "duckdb", "chdb")
 
 
 @dataclass
@@ -77,7 +75,7 @@ def choose(req: DiffRequest, src: Adapter, tgt: Adapter, key: list[str] | None,
         return req.algorithm, "asked for"
     if ordered:
         return "stream", "auto: the order of rows is compared, which segment checksums cannot"
-    if any(scheme(u) in _EMBEDDED for u in (req.source_url, req.target_url)):
+    if any(is_embedded(u) for u in (req.source_url, req.target_url)):
         return "stream", "auto: an embedded engine is local, streaming is fastest"
     if not (checksum.supported(src) and checksum.supported(tgt)) or not key:
         return "stream", "auto: checksums need a key and hash expressions on both engines"

@@ -1,4 +1,7 @@
-"""A run killed mid-way resumes in a new process and ends with the same report."""
+"""A run killed mid-way resumes in a new process and ends with the same report.
+
+Integration, not unit: it needs a real process to kill (SIGKILL mid-run) and runs the project
+three times (~50 s). No server needed."""
 
 from __future__ import annotations
 

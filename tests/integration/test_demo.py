@@ -1,18 +1,17 @@
 """`cutover demo` on a fresh folder: the bundled example reaches parity everywhere, and the
-report shows which objects needed the fixer and why."""
+report shows which objects needed the fixer and why.
+
+Integration, not unit: two full runs of the 20-object example (~20 s)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+
+from tests.support.cli import cutover
 
 
 def test_demo_end_to_end(tmp_path):
-    env = {**os.environ, "COLUMNS": "200"}
-    done = subprocess.run([sys.executable, "-m", "cutover", "demo", "--dir", "demo"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    done = cutover("demo", "--dir", "demo", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "deterministic" in done.stdout  # the summary says no LLM was used
     runs = list((tmp_path / "demo" / "runs").iterdir())
@@ -37,8 +36,7 @@ def test_demo_end_to_end(tmp_path):
     # a second demo in the same folder reuses the source, leaves it untouched, starts a new run
     source = tmp_path / "demo" / "data" / "shop.sqlite"
     before = source.read_bytes()
-    again = subprocess.run([sys.executable, "-m", "cutover", "demo", "--dir", "demo"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    again = cutover("demo", "--dir", "demo", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert len(list((tmp_path / "demo" / "runs").iterdir())) == 2
     assert source.read_bytes() == before
