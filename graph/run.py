@@ -122,7 +122,10 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
     try:
         graph = build_graph(checkpointer=SqliteSaver(conn))
         config = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": 1_000_000}
-        payload: MigrationState | None = None if resume else {}
+        # A run killed before its first checkpoint (right after spec.json) has nothing to
+        # continue from: resuming it starts it, rather than failing on an empty thread.
+        started = resume and graph.get_state(config).created_at is not None
+        payload: MigrationState | None = None if started else {}
         for update in graph.stream(payload, config, context=ctx, stream_mode="updates"):
             for node, change in update.items():
                 if progress is not None:
