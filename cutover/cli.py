@@ -51,6 +51,9 @@ def run(
     apply: Annotated[bool, typer.Option("--apply", help="Promote objects at parity from the "
                                         "sandbox to the target's real schema.")] = False,
     llm: Annotated[str | None, typer.Option(help="Override [llm] mode: auto, off, always.")] = None,
+    dbt: Annotated[Path | None, typer.Option("--dbt", help="Also write the migration as a dbt "
+                                             "project in DIR, build it and diff each model.")]
+    = None,
 ) -> None:
     """Migrate PROJECT_DIR: translate, compile, diff and fix every object; write a report."""
     if resume:
@@ -60,7 +63,8 @@ def run(
             _fail(exc)
     _run_project(project_dir, run_id=resume or run_id or new_run_id(), runs_dir=runs_dir,
                  resume=bool(resume), overrides={"max_attempts": max_attempts, "apply": apply,
-                                                 "llm_mode": llm})
+                                                 "llm_mode": llm,
+                                                 "dbt_dir": dbt.resolve() if dbt else None})
 
 
 def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool,
@@ -96,6 +100,8 @@ def demo(
     workdir: Annotated[Path, typer.Option("--dir", help="Where to put the demo project.")] =
     Path("cutover-demo"),
     example: Annotated[str, typer.Option(help="Example under examples/.")] = "shop",
+    dbt: Annotated[bool, typer.Option("--dbt", help="Also write, build (dbt-duckdb) and prove "
+                                      "the migration as a dbt project in DIR/dbt.")] = False,
 ) -> None:
     """Migrate the bundled example (SQLite → DuckDB) with no server and no LLM."""
     source = EXAMPLES / example
@@ -106,7 +112,8 @@ def demo(
                         ignore=shutil.ignore_patterns("data", "runs"))
         console.print(f"Copied example [bold]{example}[/] to {workdir}/")
     _run_project(workdir, run_id=new_run_id(), runs_dir=workdir / "runs", resume=False,
-                 overrides={"llm_mode": "off"})
+                 overrides={"llm_mode": "off",
+                            "dbt_dir": (workdir / "dbt").resolve() if dbt else None})
 
 
 @app.command()

@@ -74,6 +74,13 @@ class LLMSection(_Strict):
     privacy: Literal["normal", "strict"] = "normal"
 
 
+class OutputSection(_Strict):
+    format: Literal["sql", "dbt"] = "sql"
+    """sql: the translated SQL tree only; dbt: also a dbt project, built and proven."""
+    dbt_dir: str = "dbt"
+    """Where the dbt project goes, relative to the project folder."""
+
+
 class ProjectConfig(_Strict):
     project: ProjectSection = Field(default_factory=ProjectSection)
     source: EndpointSection
@@ -81,6 +88,7 @@ class ProjectConfig(_Strict):
     run: RunSection = Field(default_factory=RunSection)
     diff: DiffSection = Field(default_factory=DiffSection)
     llm: LLMSection = Field(default_factory=LLMSection)
+    output: OutputSection = Field(default_factory=OutputSection)
 
 
 def parse_tolerance(spec: str, where: str) -> Tolerance:
@@ -197,6 +205,8 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
         max_tokens_per_run=cfg.llm.max_tokens_per_run,
         llm_rows_cap=cfg.llm.rows_cap,
         privacy=cfg.llm.privacy,
+        dbt_dir=(project_dir / cfg.output.dbt_dir).resolve() if cfg.output.format == "dbt"
+        else None,
     )
     for key, value in (overrides or {}).items():
         if value is not None:

@@ -102,6 +102,9 @@ class Context:
     """Open source/target adapters for this run (set by graph.run)."""
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     """The chat model; None = deterministic engine. Built by agents.llm or injected by tests."""
+    dbt_dir: Path | None = None
+    """[output] format = "dbt" / `--dbt DIR`: after the run, write the migrated objects as a dbt
+    project here, build it with dbt on the target and diff every model (tools/dbt)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form settings recorded in spec.json (e.g. the eval case id)."""
 
