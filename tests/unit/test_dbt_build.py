@@ -64,7 +64,7 @@ def test_the_run_writes_a_project_dbt_builds_with_every_model_at_parity(finished
             if m["layer"] != "staging"} == {
         "paris_customers": ("intermediate", "view"), "order_counts": ("marts", "table"),
         "insert_big_orders": ("marts", "incremental")}
-    for name, m in models.items():
+    for m in models.values():
         assert m["build_status"] == "success" and m["tests_failed"] == 0, m
         if m["layer"] != "staging":
             assert m["verdict"] == "parity", m
