@@ -171,8 +171,8 @@ def _dbt_output(ctx: Context, state: MigrationState) -> None:
         out_dir=ctx.dbt_dir, run_dir=ctx.run_dir, source_url=ctx.source_url,
         source_dialect=ctx.source_dialect, target_url=ctx.target_url,
         target_dialect=ctx.target_dialect, sandbox=ctx.sandbox,
-        objects=dict(state["objects"]), order=list(state.get("order") or []),
-        results=dict(state.get("results") or {}), base_tables=list(state.get("base_tables") or []),
+        objects=state["objects"], order=state.get("order") or [],
+        results=state.get("results") or {}, base_tables=state.get("base_tables") or [],
         foreign_keys=fks, tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance)
     attach(ctx.run_dir, export_dbt_project(request, ctx.tracer), ctx.tracer.redactor)
 

@@ -13,6 +13,9 @@ build.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlglot
 from sqlglot import exp
 
@@ -106,8 +109,8 @@ def _aggregates(select: exp.Select) -> bool:
         exp.AggFunc))
 
 
-def table_facts(table: dict, foreign_keys: list[dict], ref_model: dict[str, str]) -> \
-        dict[str, ColumnFacts]:
+def table_facts(table: Mapping[str, Any], foreign_keys: list[dict[str, Any]],
+                ref_model: dict[str, str]) -> dict[str, ColumnFacts]:
     """Facts of a source table from its catalog entry: PK, NOT NULL, single-column FKs."""
     pk = [c.lower() for c in table.get("primary_key") or []]
     refs: dict[str, tuple[str, str]] = {}

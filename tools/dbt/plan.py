@@ -4,7 +4,9 @@ reading what, with which column facts. Nothing is written here (writer.py does t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -26,7 +28,7 @@ class ProjectPlan:
     models: list[DbtModel] = field(default_factory=list)
     analyses: dict[str, str] = field(default_factory=dict)
     """Report queries at parity, written under analyses/ (compiled by dbt, never built)."""
-    sources: list[dict] = field(default_factory=list)
+    sources: list[Mapping[str, Any]] = field(default_factory=list)
     """The base tables read, as source tables (name, columns)."""
     left_out: list[dict[str, str]] = field(default_factory=list)
 
@@ -126,8 +128,8 @@ def plan_project(req: DbtRequest, target: Adapter) -> ProjectPlan:
     return plan
 
 
-def _staging_model(source_name: str, table: dict, model: str, facts: dict[str, ColumnFacts],
-                   target: Adapter) -> DbtModel:
+def _staging_model(source_name: str, table: Mapping[str, Any], model: str,
+                   facts: dict[str, ColumnFacts], target: Adapter) -> DbtModel:
     cols = [c["name"] for c in table["columns"]]
     listed = ",\n        ".join(_column_sql(c) for c in cols)
     sql = ("with source as (\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -94,10 +95,12 @@ class DbtRequest:
     target_dialect: str
     sandbox: str
     """The run's sandbox schema on the target: where the loader put the base tables."""
-    objects: dict[str, dict[str, Any]]
-    order: list[str]
-    results: dict[str, dict[str, Any]]
-    base_tables: list[dict[str, Any]]
+    objects: Mapping[str, Mapping[str, Any]]
+    """The planner's ObjectSpecs by name."""
+    order: Sequence[str]
+    results: Mapping[str, Mapping[str, Any]]
+    """The run's ObjectResults by name (verdict in 'status', final SQL in 'candidate_sql')."""
+    base_tables: Sequence[Mapping[str, Any]]
     foreign_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """table -> [{columns, referred_table, referred_columns}] read from the source catalog."""
     tolerances: dict[str, Any] = field(default_factory=dict)

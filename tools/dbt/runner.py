@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tools.errors import CutoverError
 
@@ -67,7 +68,8 @@ def dbt_build(project_dir: Path, env: dict[str, str] | None = None,
     if outcome.exception is not None:
         result.errors["dbt"] = str(outcome.exception)
         return result
-    for node_result in outcome.result or []:
+    node_results: list[Any] = list(outcome.result or [])  # type: ignore[arg-type]
+    for node_result in node_results:
         node = node_result.node
         status = str(node_result.status)
         if node.resource_type == "model":
