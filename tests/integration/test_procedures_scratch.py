@@ -145,3 +145,51 @@ def test_a_hostile_procedure_runs_only_on_the_scratch_copy(seeded):
     assert set(left["accounts"].column("balance").to_pylist()) == {0}
     assert _snapshot(seeded) == before  # source rows and its sequence untouched
     assert _scratch_databases(seeded) == []
+
+
+FUNCTIONS = """
+CREATE FUNCTION net(a numeric, rate numeric) RETURNS numeric LANGUAGE sql IMMUTABLE
+  AS $$ SELECT round($1 * (1 - rate / 100), 2) $$;
+CREATE FUNCTION band(p integer) RETURNS text LANGUAGE plpgsql
+  AS $$ BEGIN RETURN CASE WHEN p > 10 THEN 'big' ELSE 'small' END; END $$;
+CREATE FUNCTION half(a integer) RETURNS integer LANGUAGE sql AS $$ SELECT a / 2 $$;
+CREATE FUNCTION whole(a double precision) RETURNS double precision LANGUAGE sql
+  AS $$ SELECT round(a) $$;
+CREATE FUNCTION counter(p integer) RETURNS integer LANGUAGE plpgsql
+  AS $$ DECLARE x integer; BEGIN x := p + 1; RETURN x; END $$;
+"""
+CALLS = {"net": "net(CAST(x AS numeric) + 0.5, 15)", "band": "band(x)", "half": "half(x)",
+         "whole": "whole(x + 0.5)"}
+
+
+def test_functions_from_the_catalog_become_duckdb_macros_proven_by_the_differ(seeded):
+    import duckdb
+
+    from tools.diff.compare import compare
+    from tools.procedures.functions import translate_function
+
+    with _con(seeded) as con:
+        con.execute(FUNCTIONS)
+    source = open_adapter(seeded, "source")
+    try:
+        routines = {r.name: r for d in source.routines() for r in parse_routines(d)}
+        assert set(routines) == {"net", "band", "half", "whole", "counter"}
+        translated = {n: translate_function(r, "postgres", "duckdb") for n, r in routines.items()}
+        assert "procedural body" in (translated["counter"].unsupported or "")
+        verdicts = {}
+        for name, call in CALLS.items():
+            expected = source.read_arrow(
+                f"SELECT x, {call} AS y FROM generate_series(-3, 25) AS g(x) ORDER BY x")
+            duck = duckdb.connect()
+            duck.execute(translated[name].target_sql)
+            got = duck.execute(f"SELECT x, {call} AS y FROM range(-3, 26) AS g(x) "
+                               f"ORDER BY x").to_arrow_table()
+            verdicts[name] = compare(expected, got, key=["x"]).verdict
+    finally:
+        source.close()
+    # half(): integer division kept through the declared type. Two real traps the macro does not
+    # repair yet, and the data says so: net() divides a DECIMAL in DuckDB as a DOUBLE (1.275
+    # rounds to 1.27, PostgreSQL's exact numeric gives 1.28); whole() rounds a double half to
+    # even on PostgreSQL (2.5 -> 2), away from zero on DuckDB.
+    assert verdicts == {"net": "mismatch", "band": "parity", "half": "parity",
+                        "whole": "mismatch"}

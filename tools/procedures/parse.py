@@ -84,8 +84,11 @@ def _routine(tokens: list[Token], text: str) -> Routine | None:
     if at >= len(tokens) or tokens[at].text.upper() not in _KINDS:
         return None
     kind = _KINDS[tokens[at].text.upper()]
-    name = tokens[at + 1].text.split(".")[-1].strip('"').lower()
-    open_at = at + 2
+    i = at + 1  # schema.name: the name is the last part
+    while i + 2 < len(tokens) and tokens[i + 1].token_type == TokenType.DOT:
+        i += 2
+    name = tokens[i].text.strip('"').lower()
+    open_at = i + 1
     depth, close_at = 0, open_at
     for i in range(open_at, len(tokens)):
         depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(tokens[i].token_type, 0)
