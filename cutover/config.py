@@ -37,6 +37,8 @@ class EndpointSection(_Strict):
     dialect: str | None = None
     seed: str | None = None
     """Demo/example only: a SQL script that builds the source file when it does not exist."""
+    include: list[Literal["views", "procedures", "functions"]] = Field(default_factory=list)
+    """[source] only: catalog objects to migrate besides the codebase (dbt output)."""
 
 
 class RunSection(_Strict):
@@ -79,6 +81,8 @@ class OutputSection(_Strict):
     """sql: the translated SQL tree only; dbt: also a dbt project, built and proven."""
     dbt_dir: str = "dbt"
     """Where the dbt project goes, relative to the project folder."""
+    procedures: dict[str, dict[str, str | int | float]] = Field(default_factory=dict)
+    """procedure -> parameter -> value it is proven with (strings are SQL literals)."""
 
 
 class ProjectConfig(_Strict):
@@ -172,6 +176,9 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
     """Read the project's config and turn it into the run's Context (no connections yet)."""
     project_dir = project_dir.resolve()
     cfg = read_config(project_dir)
+    if cfg.target.include:
+        raise ConfigError(f"{project_dir / CONFIG_NAME}: [target] include: unknown key; "
+                          f"include belongs in [source]")
     source_url = _resolve_file_url(expand_env(cfg.source.url, "[source] url", environ), project_dir)
     target_url = _resolve_file_url(expand_env(cfg.target.url, "[target] url", environ), project_dir)
     env = os.environ if environ is None else environ
@@ -207,6 +214,9 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
         privacy=cfg.llm.privacy,
         dbt_dir=(project_dir / cfg.output.dbt_dir).resolve() if cfg.output.format == "dbt"
         else None,
+        source_include=list(cfg.source.include),
+        procedure_args={p: {k: str(v) for k, v in a.items()}
+                        for p, a in cfg.output.procedures.items()},
     )
     for key, value in (overrides or {}).items():
         if value is not None:

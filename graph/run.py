@@ -160,11 +160,13 @@ def _dbt_output(ctx: Context, state: MigrationState) -> None:
     the next use)."""
     from tools.catalog import foreign_keys
     from tools.dbt.export import export_dbt_project
+    from tools.dbt.procedures import catalog_routines
     from tools.dbt.records import DbtRequest
     from tools.dbt.report import attach
 
     assert ctx.connections is not None and ctx.dbt_dir is not None
     fks = foreign_keys(ctx.source_url, ctx.source())
+    definitions = catalog_routines(ctx.source(), ctx.source_include)
     ctx.connections.close()
     request = DbtRequest(
         project=json.loads((ctx.run_dir / SPEC).read_text(encoding="utf-8"))["project"],
@@ -173,7 +175,8 @@ def _dbt_output(ctx: Context, state: MigrationState) -> None:
         target_dialect=ctx.target_dialect, sandbox=ctx.sandbox,
         objects=state["objects"], order=state.get("order") or [],
         results=state.get("results") or {}, base_tables=state.get("base_tables") or [],
-        foreign_keys=fks, tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance)
+        foreign_keys=fks, tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance,
+        routine_definitions=definitions, procedure_args=ctx.procedure_args)
     attach(ctx.run_dir, export_dbt_project(request, ctx.tracer), ctx.tracer.redactor)
 
 

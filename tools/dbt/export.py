@@ -5,11 +5,22 @@ model against its source object, and return the typed outcome (also written as d
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
+import pyarrow as pa
+
+from tools.db.base import Adapter
 from tools.db.registry import open_adapter
 from tools.dbt.dag import render_svg
 from tools.dbt.plan import ProjectPlan, plan_project
+from tools.dbt.procedures import (
+    ProcedureWork,
+    add_functions,
+    add_procedure_models,
+    find_routines,
+    prepare,
+)
 from tools.dbt.profiles import adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
 from tools.dbt.runner import BuildResult, dbt_build
@@ -38,12 +49,7 @@ def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
     try:
         kind = adapter_for(req.target_url)
         say("planning dbt models")
-        target = open_adapter(req.target_url, "target", tracer)
-        try:
-            target.create_sandbox(req.sandbox)  # re-enters the run's sandbox (idempotent)
-            plan = plan_project(req, target)
-        finally:
-            target.close()
+        plan, expected = _plan(req, tracer)
         write_project(plan, req.out_dir, target_url=req.target_url, schema=schema,
                       source_schema=req.sandbox)
     except CutoverError as exc:
@@ -56,7 +62,7 @@ def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
                          error=build.errors.get("dbt"))
     outcome.models = _outcomes(plan, build)
     say("diffing dbt models")
-    _diff_all(req, plan, outcome, schema, tracer)
+    _diff_all(req, plan, outcome, schema, tracer, expected)
     outcome.ok = build.ok and all(m.verdict.startswith("parity") for m in outcome.models
                                   if m.layer != "staging")
     verdicts = {m.name: (m.verdict if m.layer != "staging" else
@@ -64,6 +70,46 @@ def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
                 for m in outcome.models}
     outcome.dag_svg = render_svg({m.name: m.depends_on for m in plan.models}, verdicts)
     return _save(req, outcome)
+
+
+def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Table]]:
+    """The project's plan, with the procedures' models and their expected tables (from the
+    scratch runs). Tables only procedures touch are loaded into the run's sandbox first."""
+    routines = find_routines(req.objects, req.routine_definitions, req.source_dialect)
+    source = open_adapter(req.source_url, "source", tracer) if routines else None
+    target = open_adapter(req.target_url, "target", tracer)
+    try:
+        target.create_sandbox(req.sandbox)  # re-enters the run's sandbox (idempotent)
+        work = ProcedureWork()
+        if source is not None:
+            work = prepare(routines, {t["name"].lower(): t for t in source.tables()},
+                           req.source_dialect)
+            loaded = {t["name"].lower() for t in req.base_tables}
+            for table in work.tables:
+                if table["name"].lower() not in loaded:
+                    _load(source, target, table)
+        plan = plan_project(req, target, work.tables)
+        plan.left_out += work.left_out
+        add_functions(plan, work, req.source_dialect, req.target_dialect)
+        expected: dict[str, pa.Table] = {}
+        if source is not None and work.rewrites:
+            expected = add_procedure_models(
+                plan, work, req.procedure_args, source=source, source_url=req.source_url,
+                target=target, source_dialect=req.source_dialect,
+                target_dialect=req.target_dialect)
+        return plan, expected
+    finally:
+        target.close()
+        if source is not None:
+            source.close()
+
+
+def _load(source: Adapter, target: Adapter, table: Mapping[str, Any]) -> None:
+    """A table only a procedure touches, copied like the loader copies base tables."""
+    target.create_table(table["name"], table["columns"], table.get("primary_key"))
+    for batch in source.read_batches(f"SELECT * FROM {source.quote(table['name'])}",
+                                     batch_rows=50_000):
+        target.append_arrow(table["name"], batch)
 
 
 def _outcomes(plan: ProjectPlan, build: BuildResult) -> list[ModelOutcome]:
@@ -80,7 +126,7 @@ def _outcomes(plan: ProjectPlan, build: BuildResult) -> list[ModelOutcome]:
 
 
 def _diff_all(req: DbtRequest, plan: ProjectPlan, outcome: DbtOutcome, schema: str,
-              tracer: Tracer) -> None:
+              tracer: Tracer, expected: dict[str, pa.Table]) -> None:
     by_name = {m.name: m for m in outcome.models}
     built = [m for m in plan.models
              if m.source_object and by_name[m.name].build_status == "success"]
@@ -93,7 +139,8 @@ def _diff_all(req: DbtRequest, plan: ProjectPlan, outcome: DbtOutcome, schema: s
         for model in built:
             diff_model(model, by_name[model.name], source=source, target=target, schema=schema,
                        run_dir=req.run_dir, tolerances=req.tolerances,
-                       default_float=req.default_float, redactor=redactor)
+                       default_float=req.default_float, redactor=redactor,
+                       expected=expected.get(model.name))
             tracer.event("dbt_diff", model=model.name, verdict=by_name[model.name].verdict)
     finally:
         source.close()

@@ -4,7 +4,7 @@ reading what, with which column facts. Nothing is written here (writer.py does t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,14 @@ class ProjectPlan:
     sources: list[Mapping[str, Any]] = field(default_factory=list)
     """The base tables read, as source tables (name, columns)."""
     left_out: list[dict[str, str]] = field(default_factory=list)
+    references: dict[str, refs.Reference] = field(default_factory=dict)
+    """lower-case table or object name -> how a model reads it."""
+    known: Facts = field(default_factory=dict)
+    """What is known of each table's / model's columns (for the tests)."""
+    macros: dict[str, str] = field(default_factory=dict)
+    """macro file name -> Jinja macro (SQL functions translated for dbt)."""
+    vars: dict[str, str] = field(default_factory=dict)
+    """dbt vars (procedure parameters) -> the invocation's SQL literal."""
 
 
 def dbt_name(text: str) -> str:
@@ -90,19 +98,23 @@ def _columns(target: Adapter, sql: str) -> list[tuple[str, str]]:
     return [(f.name, target.ddl_type(arrow_canonical(f.type))) for f in schema]
 
 
-def plan_project(req: DbtRequest, target: Adapter) -> ProjectPlan:
+def plan_project(req: DbtRequest, target: Adapter,
+                 extra_tables: Sequence[Mapping[str, Any]] = ()) -> ProjectPlan:
     """The project's models. `target` is the run's target adapter inside its sandbox (base
-    tables loaded, objects created), used only to read result column types."""
+    tables loaded, objects created), used only to read result column types. `extra_tables`:
+    source tables read by procedures, staged too."""
     plan = ProjectPlan(source_name=dbt_name(req.project))
     chosen, plan.left_out = _exported(req)
-    tables = {t["name"].lower(): t for t in req.base_tables}
+    tables = {t["name"].lower(): t for t in [*req.base_tables, *extra_tables]}
     read = sorted({t for n in chosen for t in req.objects[n]["reads_tables"] if t in tables}
                   | {t for n in req.order if req.objects[n]["kind"] == "query"
                      and req.results[n]["status"] in AT_PARITY
-                     for t in req.objects[n]["reads_tables"] if t in tables})
+                     for t in req.objects[n]["reads_tables"] if t in tables}
+                  | {t["name"].lower() for t in extra_tables})
     staging = {t: staging_name(plan.source_name, t) for t in read}
-    references = {t: refs.ref(model) for t, model in staging.items()}
-    known: Facts = {}
+    references = plan.references
+    references.update({t: refs.ref(model) for t, model in staging.items()})
+    known = plan.known
     for table in read:
         info = tables[table]
         facts = table_facts(info, req.foreign_keys.get(table, []), staging)

@@ -105,3 +105,7 @@ class DbtRequest:
     """table -> [{columns, referred_table, referred_columns}] read from the source catalog."""
     tolerances: dict[str, Any] = field(default_factory=dict)
     default_float: Any = None
+    routine_definitions: list[str] = field(default_factory=list)
+    """CREATE PROCEDURE / FUNCTION texts read from the source catalog ([source] include)."""
+    procedure_args: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """procedure -> parameter -> SQL literal: the invocation a procedure is proven with."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from tools.artifacts import write_artifact
 from tools.db.base import Adapter
 from tools.dbt.records import DbtModel, ModelOutcome
@@ -16,12 +18,15 @@ from tools.secrets import Redactor
 
 def diff_model(model: DbtModel, outcome: ModelOutcome, *, source: Adapter, target: Adapter,
                schema: str, run_dir: Path, tolerances: dict[str, Any], default_float: Any,
-               redactor: Redactor | None) -> None:
-    """Fill the outcome's verdict, summary and diff artifact (model built, source known)."""
-    if model.source_query is None:
+               redactor: Redactor | None, expected: pa.Table | None = None) -> None:
+    """Fill the outcome's verdict, summary and diff artifact. The expected rows are the source
+    object's result, or `expected` (what a procedure left on its scratch copy)."""
+    if model.source_query is None and expected is None:
+        outcome.verdict = "skipped"
         return
     try:
-        expected = source.read_arrow(model.source_query)
+        if expected is None:
+            expected = source.read_arrow(model.source_query or "")
         built = target.read_arrow(f"SELECT * FROM {target.quote(schema)}."
                                   f"{target.quote(model.name)}")
     except CutoverError as exc:

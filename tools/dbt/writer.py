@@ -15,7 +15,7 @@ from tools.dbt.profiles import SOURCE_SCHEMA_ENV, profile
 from tools.dbt.records import ColumnFacts, DbtModel
 
 PROFILE = "cutover"
-_GENERATED = ("models", "analyses", "dbt_project.yml", "profiles.yml", ".gitignore")
+_GENERATED = ("models", "analyses", "macros", "dbt_project.yml", "profiles.yml", ".gitignore")
 
 
 def _dump(data: Any) -> str:
@@ -71,7 +71,8 @@ def write_project(plan: ProjectPlan, out_dir: Path, *, target_url: str, schema: 
 
     put("dbt_project.yml", _dump({
         "name": plan.source_name, "version": "1.0.0", "config-version": 2, "profile": PROFILE,
-        "model-paths": ["models"], "analysis-paths": ["analyses"],
+        "model-paths": ["models"], "analysis-paths": ["analyses"], "macro-paths": ["macros"],
+        **({"vars": dict(plan.vars)} if plan.vars else {}),
         "target-path": "target", "clean-targets": ["target", "logs"],
         "models": {plan.source_name: {"staging": {"+materialized": "view"},
                                       "intermediate": {"+materialized": "view"},
@@ -90,4 +91,6 @@ def write_project(plan: ProjectPlan, out_dir: Path, *, target_url: str, schema: 
         put(f"models/{model.layer}/{model.name}.yml", model_yaml(model))
     for name, body in plan.analyses.items():
         put(f"analyses/{name}.sql", body)
+    for name, body in plan.macros.items():
+        put(f"macros/{name}.sql", body)
     return written

@@ -10,7 +10,7 @@ should not, sequences — lands in the copy.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -51,7 +51,7 @@ def scratch_database(source_url: str) -> Iterator[str]:
         admin.close()
 
 
-def copy_tables(source: Adapter, scratch: Adapter, tables: list[dict[str, Any]]) -> None:
+def copy_tables(source: Adapter, scratch: Adapter, tables: Sequence[Mapping[str, Any]]) -> None:
     """Each table with its declared source types, filled from the source's snapshot."""
     for table in tables:
         cols = ", ".join(f"{scratch.quote(c['name'])} {c['type']}" for c in table["columns"])
@@ -73,7 +73,9 @@ def call_procedure(scratch_url: str, definition: str, call: str) -> None:
         current = con.execute("SELECT current_database()").fetchone()
         if not current or current[0] != database:
             raise SandboxViolation(f"refused: connected to {current!r}, not {database!r}")
-        con.execute(f"SET search_path = {SCRATCH_SCHEMA}")
+        # public too: a definition from pg_get_functiondef names its schema (public.p), and
+        # the whole database is the copy, so either schema is scratch
+        con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
         con.execute(definition)
         con.execute(call)
     except SandboxViolation:
@@ -85,7 +87,7 @@ def call_procedure(scratch_url: str, definition: str, call: str) -> None:
         con.close()
 
 
-def run_on_scratch(source: Adapter, source_url: str, tables: list[dict[str, Any]],
+def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
                    definition: str, call: str, written: list[str]) -> dict[str, pa.Table]:
     """The tables `written` as the procedure leaves them, run on a scratch copy of `tables`."""
     with scratch_database(source_url) as url:

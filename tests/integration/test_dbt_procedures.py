@@ -1,0 +1,101 @@
+"""`cutover run` with the dbt output on a real PostgreSQL source: a view, a procedure from the
+codebase and one from the catalog ([source] include) become models dbt builds on DuckDB,
+each proven — the procedures against what they leave on a scratch copy, never on the source."""
+
+from __future__ import annotations
+
+import textwrap
+
+import psycopg
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+pytest.importorskip("dbt.cli.main")
+pytestmark = pytest.mark.integration
+
+SEED = """
+CREATE TABLE payments (id integer PRIMARY KEY, account_id integer NOT NULL,
+                       amount numeric(10,2) NOT NULL);
+CREATE TABLE accounts (id integer PRIMARY KEY, balance numeric(12,2) NOT NULL);
+CREATE TABLE archive (id integer, amount numeric(10,2));
+INSERT INTO accounts VALUES (1, 100), (2, 250.5), (3, 0);
+INSERT INTO payments VALUES (1, 1, 5), (2, 1, 20), (3, 2, 30.25), (4, 3, 12), (5, 2, 7.5);
+CREATE PROCEDURE charge_fee(p_fee numeric) LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE accounts SET balance = balance - p_fee WHERE balance > 50;
+END $$;
+CREATE PROCEDURE noisy() LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE 'side effect';
+END $$;
+"""
+FILES = {
+    "sql/views.sql": "CREATE VIEW big_payments AS SELECT id, account_id, amount FROM payments "
+                     "WHERE amount >= 10;",
+    "sql/procs.sql": """
+        CREATE PROCEDURE archive_small(p_max numeric) LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO archive (id, amount) SELECT id, amount FROM payments WHERE amount < p_max;
+          DELETE FROM payments WHERE amount < p_max;
+        END $$;
+        """,
+}
+
+
+def _con(url: str):
+    u = make_url(url)
+    return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                           dbname=u.database, autocommit=True)
+
+
+def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, run_project):
+    with _con(pg_db) as con:
+        con.execute(SEED)
+    project = tmp_path / "p"
+    for rel, text in FILES.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    (project / "cutover.toml").write_text(textwrap.dedent(f"""
+        [project]
+        name = "bank"
+        codebase = ["sql/**/*.sql"]
+        [source]
+        url = "{pg_db}"
+        include = ["procedures"]
+        [target]
+        url = "duckdb:///data/target.duckdb"
+        [output]
+        format = "dbt"
+        [output.procedures.archive_small]
+        p_max = 10
+        [output.procedures.charge_fee]
+        p_fee = "2.5"
+        """), encoding="utf-8")
+    with _con(pg_db) as con:
+        before = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
+            "SELECT * FROM accounts ORDER BY id").fetchall()
+
+    outcome = run_project(project)
+    dbt = outcome.report["dbt"]
+    models = {m["name"]: m for m in dbt["models"]}
+    assert {"big_payments", "archive_small__archive", "archive_small__payments",
+            "charge_fee__accounts"} <= set(models), sorted(models)
+    for name in ("big_payments", "archive_small__archive", "archive_small__payments",
+                 "charge_fee__accounts"):
+        assert models[name]["build_status"] == "success", models[name]
+        assert models[name]["verdict"] == "parity", models[name]
+    reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
+    assert "RAISE" in reasons["noisy"]
+    assert dbt["ok"] is True, dbt
+    project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
+    assert project_yml["vars"] == {"p_max": "10", "p_fee": "2.5"}
+    body = (project / "dbt/models/marts/charge_fee__accounts.sql").read_text()
+    assert "{{ var('p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
+    assert "password" not in (project / "dbt" / "profiles.yml").read_text()
+    with _con(pg_db) as con:  # the source is as it was; no scratch database is left
+        after = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
+            "SELECT * FROM accounts ORDER BY id").fetchall()
+        left = con.execute("SELECT count(*) FROM pg_database "
+                           "WHERE datname LIKE 'cutover_scratch_%'").fetchone()
+    assert after == before and left == (0,)
