@@ -69,11 +69,44 @@ def _bind(sql: str, routine: Routine, form: str) -> str:
     return sql
 
 
+def _returned_query(routine: Routine, dialect: str) -> str | None:
+    """The SELECT a routine hands back whole — `OPEN c FOR <select>; RETURN c;` (a refcursor)
+    or `RETURN QUERY <select>;` — when that is all its body does; else None."""
+    if routine.language != "plpgsql":
+        return None
+    tokens = sqlglot.tokenize(routine.body, read=dialect)
+    words = [tok.text.upper() for tok in tokens]
+    if "BEGIN" not in words:
+        return None
+    start = words.index("BEGIN")
+    declared = words[:start]
+    # sqlglot reads `DECLARE c1 refcursor := 'x';` as one command token: look inside it
+    if declared and not (declared[0] == "DECLARE" and "REFCURSOR" in " ".join(declared)
+                         and declared.count(";") == 1):
+        return None
+    body = tokens[start + 1:]
+    texts = [tok.text.upper() for tok in body]
+    if texts[:2] == ["RETURN", "QUERY"]:
+        first, ends = 2, [i for i, w in enumerate(texts) if w == ";"]
+    elif texts[:1] == ["OPEN"] and "FOR" in texts[:3]:
+        first, ends = texts.index("FOR") + 1, [i for i, w in enumerate(texts) if w == ";"]
+        if len(ends) < 2 or texts[ends[0] + 1] != "RETURN":
+            return None
+    else:
+        return None
+    if not ends or texts[ends[-1] - 1:] not in (["END", ";"], ["END"]) and texts[-1] != "END":
+        return None
+    return routine.body[body[first].start:body[ends[0] - 1].end + 1]
+
+
 def translate_function(routine: Routine, source_dialect: str, target_dialect: str) -> \
         FunctionTranslation:
     returns = (routine.returns or "").upper()
     kind = "table" if returns.startswith(("TABLE", "SETOF")) else "scalar"
     out = FunctionTranslation(routine.name, kind)
+    query_text = _returned_query(routine, source_dialect)
+    if query_text is not None:
+        return _as_query(out, routine, query_text, source_dialect, target_dialect)
     try:
         query = _mark_params(_body_query(routine, source_dialect), routine,
                              source_dialect)
@@ -105,4 +138,18 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
                           f"{routine.returns} LANGUAGE sql AS $cutover$ {select} $cutover$")
     else:
         out.unsupported = f"function {routine.name}: no UDF form for {target_dialect} yet"
+    return out
+
+
+def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dialect: str,
+              target_dialect: str) -> FunctionTranslation:
+    """A routine that only returns one query: that query, parameters as `{{ var('p') }}`
+    (a dbt model or analysis, not a UDF)."""
+    out.kind = "query"
+    try:
+        query = _mark_params(sqlglot.parse_one(text, read=source_dialect), routine,
+                             source_dialect)
+        out.target_sql = _bind(query.sql(dialect=target_dialect), routine, "{{{{ var('{0}') }}}}")
+    except SqlglotError as exc:
+        out.unsupported = f"function {routine.name}: its query does not translate: {exc}"
     return out
