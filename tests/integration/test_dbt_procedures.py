@@ -25,6 +25,11 @@ CREATE PROCEDURE charge_fee(p_fee numeric) LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE accounts SET balance = balance - p_fee WHERE balance > 50;
 END $$;
+CREATE FUNCTION rich_accounts(p_min numeric) RETURNS SETOF accounts LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT id, balance FROM accounts WHERE balance >= p_min;
+END $$;
+CREATE FUNCTION fee_of(amount numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT amount * 2 $$;
 CREATE PROCEDURE noisy() LANGUAGE plpgsql AS $$
 BEGIN
   RAISE NOTICE 'side effect';
@@ -62,7 +67,7 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         codebase = ["sql/**/*.sql"]
         [source]
         url = "{pg_db}"
-        include = ["procedures"]
+        include = ["procedures", "functions"]
         [target]
         url = "duckdb:///data/target.duckdb"
         [output]
@@ -71,6 +76,8 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         p_max = 10
         [output.procedures.charge_fee]
         p_fee = "2.5"
+        [output.procedures.rich_accounts]
+        p_min = 50
         """), encoding="utf-8")
     with _con(pg_db) as con:
         before = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
@@ -79,17 +86,18 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
     outcome = run_project(project)
     dbt = outcome.report["dbt"]
     models = {m["name"]: m for m in dbt["models"]}
-    assert {"big_payments", "archive_small__archive", "archive_small__payments",
-            "charge_fee__accounts"} <= set(models), sorted(models)
-    for name in ("big_payments", "archive_small__archive", "archive_small__payments",
-                 "charge_fee__accounts"):
+    proven = ("big_payments", "archive_small__archive", "archive_small__payments",
+              "charge_fee__accounts", "rich_accounts")
+    assert set(proven) <= set(models), sorted(models)
+    for name in proven:
         assert models[name]["build_status"] == "success", models[name]
         assert models[name]["verdict"] == "parity", models[name]
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     assert "RAISE" in reasons["noisy"]
     assert dbt["ok"] is True, dbt
     project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
-    assert project_yml["vars"] == {"p_max": "10", "p_fee": "2.5"}
+    assert project_yml["vars"] == {"p_max": "10", "p_fee": "2.5", "p_min": "50"}
+    assert "{% macro fee_of(amount) %}" in (project / "dbt/macros/fee_of.sql").read_text()
     body = (project / "dbt/models/marts/charge_fee__accounts.sql").read_text()
     assert "{{ var('p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
     assert "password" not in (project / "dbt" / "profiles.yml").read_text()

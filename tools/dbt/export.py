@@ -90,7 +90,8 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                     _load(source, target, table)
         plan = plan_project(req, target, work.tables)
         plan.left_out += work.left_out
-        add_functions(plan, work, req.source_dialect, req.target_dialect)
+        add_functions(plan, work, req.procedure_args, target, req.source_dialect,
+                      req.target_dialect)
         expected: dict[str, pa.Table] = {}
         if source is not None and work.rewrites:
             expected = add_procedure_models(

@@ -74,6 +74,10 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
     for routine in routines:
         if routine.kind == "function":
             work.functions.append(routine)
+            query = translate_function(routine, dialect, dialect).query_source
+            if query:  # a routine returning a query: the tables it reads are staged too
+                needed += [t for t in sqltools.tables_read(sqltools.parse(query, dialect, ""))
+                           if t in catalog and t not in needed]
             continue
         plan = rewrite(routine, columns, dialect)
         missing = [t for t in plan.reads if t not in catalog]
@@ -87,15 +91,48 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
     return work
 
 
-def add_functions(plan: ProjectPlan, work: ProcedureWork, source_dialect: str,
-                  target_dialect: str) -> None:
+def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any],
+                  target: Adapter, source_dialect: str, target_dialect: str) -> None:
+    """Scalar functions -> dbt macros; a routine that only returns a query -> a model of that
+    query (vars for its parameters), proven against the query on the source."""
     for routine in work.functions:
         done = translate_function(routine, source_dialect, target_dialect)
         if done.dbt_macro:
             plan.macros[routine.name] = done.dbt_macro
+        elif done.kind == "query" and done.query_target and done.query_source:
+            _query_model(plan, routine, done, args.get(routine.name) or {}, target,
+                         target_dialect)
         else:
             plan.left_out.append({"object": routine.name, "reason": done.unsupported or
                                   "a table-valued function: a target table macro, no model"})
+
+
+def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[str, Any],
+                 target: Adapter, target_dialect: str) -> None:
+    values = {p.name: str(given.get(p.name, p.default or "")) for p in routine.params}
+    missing = [p for p, v in values.items() if not v]
+    if missing:
+        plan.left_out.append({"object": routine.name, "reason": (
+            f"returns a query with parameters {', '.join(missing)}: give their values in "
+            f"[output.procedures.{routine.name}] to make it a model")})
+        return
+    try:
+        body, depends = refs.model_body(done.query_target, target_dialect, plan.references,
+                                        "{{ config(materialized='table') }}")
+    except CutoverError as exc:
+        plan.left_out.append({"object": routine.name, "reason": f"query routine: {exc}"})
+        return
+    plan.vars.update(values)
+    bound = done.bind(done.query_target, routine, values)
+    typed = _columns(target, bound)
+    columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
+    for fact, (_, ddl) in zip(columns, typed, strict=True):
+        fact.data_type = ddl.lower()
+    plan.models.append(DbtModel(
+        name=dbt_name(routine.name), layer="marts", materialized="table", columns=columns,
+        sql=done.bind(body, routine, None), depends_on=depends, source_object=routine.name,
+        source_query=done.bind(done.query_source, routine, values),
+        description=f"The query {routine.kind} {routine.name} returns."))
 
 
 def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any], *,

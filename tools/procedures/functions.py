@@ -26,6 +26,17 @@ class FunctionTranslation:
     dbt_macro: str | None = None
     """A Jinja macro the dbt project can call instead of a target UDF (scalar only)."""
     unsupported: str | None = None
+    query_source: str | None = None
+    """kind 'query': the returned query in the source dialect, parameters as placeholders."""
+    query_target: str | None = None
+    """kind 'query': the same translated to the target, parameters as placeholders."""
+
+    def bind(self, sql: str, routine: Routine, values: dict[str, str] | None) -> str:
+        """Placeholders -> the given SQL literals, or `{{ var('p') }}` when values is None."""
+        for p in routine.params:
+            sql = sql.replace(_PARAM.format(p.name), values[p.name] if values is not None
+                              else f"{{{{ var('{p.name}') }}}}")
+        return sql
 
 
 def _body_query(routine: Routine, dialect: str) -> exp.Expr:
@@ -149,7 +160,9 @@ def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dial
     try:
         query = _mark_params(sqlglot.parse_one(text, read=source_dialect), routine,
                              source_dialect)
-        out.target_sql = _bind(query.sql(dialect=target_dialect), routine, "{{{{ var('{0}') }}}}")
+        out.query_source = query.sql(dialect=source_dialect)
+        out.query_target = query.sql(dialect=target_dialect)
+        out.target_sql = out.bind(out.query_target, routine, None)
     except SqlglotError as exc:
         out.unsupported = f"function {routine.name}: its query does not translate: {exc}"
     return out
