@@ -57,3 +57,18 @@ def test_procedural_bodies_and_table_reading_scalars_are_unsupported_with_the_re
     lookup = _one("CREATE FUNCTION name_of(k int) RETURNS text LANGUAGE sql AS $$ "
                   "SELECT name FROM customers WHERE id = k $$;")
     assert "reads tables" in lookup.unsupported
+
+
+def test_invocation_values_are_read_from_the_codebases_calls():
+    from tools.dbt.procedures import invocations
+
+    routines = parse_routines(
+        "CREATE FUNCTION m(yr int, mon int) RETURNS refcursor LANGUAGE plpgsql AS $$ BEGIN "
+        "RETURN QUERY SELECT 1; END $$; CREATE PROCEDURE p(who text) LANGUAGE plpgsql AS $$ "
+        "BEGIN DELETE FROM t WHERE name = who; END $$; CREATE FUNCTION q(k int) RETURNS int "
+        "LANGUAGE sql AS $$ SELECT k $$;")
+    objects = {"a": {"source_sql": "select m(2001, -3);"},
+               "b": {"source_sql": "CALL p('bob');"},
+               "c": {"source_sql": "SELECT q(x) FROM t"}}  # not a literal: no value
+    assert invocations(objects, routines, "postgres") == {
+        "m": {"yr": "2001", "mon": "-3"}, "p": {"who": "'bob'"}}

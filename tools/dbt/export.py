@@ -19,6 +19,7 @@ from tools.dbt.procedures import (
     add_functions,
     add_procedure_models,
     find_routines,
+    invocations,
     prepare,
 )
 from tools.dbt.profiles import adapter_for, secrets_env
@@ -90,12 +91,16 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                     _load(source, target, table)
         plan = plan_project(req, target, work.tables)
         plan.left_out += work.left_out
-        add_functions(plan, work, req.procedure_args, target, req.source_dialect,
+        # values the codebase invokes a routine with, overridden by [output.procedures]
+        args = {**invocations(req.objects, routines, req.source_dialect)}
+        for name, given in req.procedure_args.items():
+            args[name] = {**args.get(name, {}), **given}
+        add_functions(plan, work, args, target, req.source_dialect,
                       req.target_dialect)
         expected: dict[str, pa.Table] = {}
         if source is not None and work.rewrites:
             expected = add_procedure_models(
-                plan, work, req.procedure_args, source=source, source_url=req.source_url,
+                plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
                 target_dialect=req.target_dialect)
         return plan, expected

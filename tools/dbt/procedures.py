@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from tools import sql as sqltools
 from tools.db.base import Adapter
@@ -53,6 +56,32 @@ def find_routines(objects: Mapping[str, Mapping[str, Any]], definitions: list[st
         for routine in routines:
             found.setdefault(routine.name, routine)
     return list(found.values())
+
+
+def invocations(objects: Mapping[str, Mapping[str, Any]], routines: list[Routine],
+                dialect: str) -> dict[str, dict[str, str]]:
+    """Invocation values found in the codebase: `SELECT f(1, 'x')`, `SELECT * FROM f(...)` or
+    `CALL p(...)` with literal arguments only (ProcBench ships one beside each routine)."""
+    by_name = {r.name: r for r in routines}
+    found: dict[str, dict[str, str]] = {}
+    for obj in objects.values():
+        text = obj["source_sql"].strip().rstrip(";")
+        if text[:4].upper() == "CALL":  # sqlglot keeps CALL as a command: read it as a SELECT
+            text = "SELECT " + text[4:]
+        try:
+            tree = sqlglot.parse_one(text, read=dialect)
+        except SqlglotError:
+            continue
+        for call in tree.find_all(exp.Anonymous):
+            routine = by_name.get(str(call.this).lower())
+            if routine is None or routine.name in found or len(call.expressions) > len(
+                    routine.params) or not all(isinstance(a, exp.Literal | exp.Neg)
+                                               for a in call.expressions):
+                continue
+            found[routine.name] = {p.name: a.sql(dialect=dialect)
+                                   for p, a in zip(routine.params, call.expressions,
+                                                   strict=False)}
+    return found
 
 
 def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
