@@ -93,7 +93,12 @@ def main() -> int:
     for m in models:
         print(f"  {m['name']:45s} {m['build_status']:8s} {m['verdict']:10s} "
               f"{m['diff_summary'] or m['error'] or ''}"[:160])
-    reasons = Counter(x["reason"].split(":")[0][:70] for x in dbt["left_out"])
+    def reason(x: dict) -> str:  # "function f: why: detail" -> "why"
+        text = x["reason"].removeprefix("procedure: ")
+        text = text.split(": ", 1)[1] if text.startswith("function ") else text
+        return text.split(": ")[0][:90]
+
+    reasons = Counter(reason(x) for x in dbt["left_out"])
     for reason, n in reasons.most_common():
         print(f"  {n:3d} {reason}")
     if dbt.get("error"):

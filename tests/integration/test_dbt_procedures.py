@@ -11,6 +11,8 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from tests.support.projects import write_files
+
 pytest.importorskip("dbt.cli.main")
 pytestmark = pytest.mark.integration
 
@@ -58,9 +60,7 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
     with _con(pg_db) as con:
         con.execute(SEED)
     project = tmp_path / "p"
-    for rel, text in FILES.items():
-        (project / rel).parent.mkdir(parents=True, exist_ok=True)
-        (project / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    write_files(project, FILES)
     (project / "cutover.toml").write_text(textwrap.dedent(f"""
         [project]
         name = "bank"
