@@ -107,3 +107,24 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         left = con.execute("SELECT count(*) FROM pg_database "
                            "WHERE datname LIKE 'cutover_scratch_%'").fetchone()
     assert after == before and left == (0,)
+
+
+def test_the_dbt_output_builds_with_dbt_postgres_on_a_postgresql_target(pg_db, tmp_path,
+                                                                         run_project):
+    """SQLite source -> PostgreSQL target: dbt-postgres builds the project, the password only
+    ever in the process environment, never in profiles.yml."""
+    from tests.support.projects import make_project
+
+    project = make_project(tmp_path / "p", {"sql/v.sql": """
+        CREATE VIEW city_orders AS SELECT c.city, COUNT(*) AS n FROM orders o
+          JOIN customers c ON c.id = o.customer_id GROUP BY c.city;
+        CREATE TABLE big AS SELECT id, qty FROM orders WHERE qty > 2;
+        """}, target=pg_db, config_extra='[output]\nformat = "dbt"\n')
+    dbt = run_project(project).report["dbt"]
+    assert dbt["adapter"] == "postgres" and dbt["ok"], dbt
+    assert {m["name"]: m["verdict"] for m in dbt["models"] if m["layer"] != "staging"} == {
+        "city_orders": "parity", "big": "parity"}
+    profile = yaml.safe_load((project / "dbt/profiles.yml").read_text())["cutover"]
+    output = profile["outputs"]["cutover"]
+    assert output["type"] == "postgres"
+    assert output["password"] == "{{ env_var('CUTOVER_DBT_PASSWORD', '') }}"
