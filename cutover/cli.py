@@ -54,6 +54,9 @@ def run(
     allow_privileged_source: Annotated[bool, typer.Option(
         "--allow-privileged-source", help="Accept a source role that can write or is a "
         "superuser (refused by default; `cutover check` shows what the role can do).")] = False,
+    dbt: Annotated[Path | None, typer.Option("--dbt", help="Also write the migration as a dbt "
+                                             "project in DIR, build it and diff each model.")]
+    = None,
 ) -> None:
     """Migrate PROJECT_DIR: translate, compile, diff and fix every object; write a report."""
     if resume:
@@ -65,7 +68,8 @@ def run(
                  resume=bool(resume), overrides={"max_attempts": max_attempts, "apply": apply,
                                                  "llm_mode": llm,
                                                  "allow_privileged_source":
-                                                     allow_privileged_source or None})
+                                                     allow_privileged_source or None,
+                                                 "dbt_dir": dbt.resolve() if dbt else None})
 
 
 def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool,
@@ -101,6 +105,8 @@ def demo(
     workdir: Annotated[Path, typer.Option("--dir", help="Where to put the demo project.")] =
     Path("cutover-demo"),
     example: Annotated[str, typer.Option(help="Example under examples/.")] = "shop",
+    dbt: Annotated[bool, typer.Option("--dbt", help="Also write, build (dbt-duckdb) and prove "
+                                      "the migration as a dbt project in DIR/dbt.")] = False,
 ) -> None:
     """Migrate the bundled example (SQLite → DuckDB) with no server and no LLM."""
     source = EXAMPLES / example
@@ -111,7 +117,8 @@ def demo(
                         ignore=shutil.ignore_patterns("data", "runs"))
         console.print(f"Copied example [bold]{example}[/] to {workdir}/")
     _run_project(workdir, run_id=new_run_id(), runs_dir=workdir / "runs", resume=False,
-                 overrides={"llm_mode": "off"})
+                 overrides={"llm_mode": "off",
+                            "dbt_dir": (workdir / "dbt").resolve() if dbt else None})
 
 
 @app.command()

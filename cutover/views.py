@@ -47,7 +47,8 @@ def with_progress(console: Console, job: Callable[[Callable[[str, dict], None]],
 
 
 def all_at_parity(report: dict[str, Any]) -> bool:
-    return all(o["verdict"] in PARITY for o in report["objects"])
+    dbt_ok = report["dbt"]["ok"] if report.get("dbt") else True
+    return dbt_ok and all(o["verdict"] in PARITY for o in report["objects"])
 
 
 def print_summary(console: Console, report: dict[str, Any] | None, run_dir: Path) -> None:
@@ -71,8 +72,24 @@ def print_summary(console: Console, report: dict[str, Any] | None, run_dir: Path
     console.print(f"[bold]{report['total']} objects[/]: {counts}; "
                   f"{report['needed_fixer']} repaired by the fixer; {report['seconds']:.1f} s")
     console.print(f"Engine: {report['engine']}")
+    if report.get("dbt"):
+        print_dbt(console, report["dbt"])
     console.print(f"Report: {run_dir / 'report.html'}")
     console.print(f"Trace:  cutover trace {report['run_id']} --runs-dir {run_dir.parent}")
+
+
+def print_dbt(console: Console, dbt: dict[str, Any]) -> None:
+    """One line for the run's dbt project: build, tests, models at parity."""
+    models = [m for m in dbt["models"] if m["layer"] != "staging"]
+    at_parity = sum(1 for m in models if m["verdict"] in PARITY)
+    tests = sum(m["tests_passed"] for m in dbt["models"])
+    failed = sum(m["tests_failed"] for m in dbt["models"])
+    state = "[green]passed[/]" if dbt["ok"] else "[red]failed[/]"
+    console.print(f"dbt: {dbt['project_dir']} · dbt build {state} in {dbt['build_seconds']:.1f} s"
+                  f" · {len(dbt['models']) - len(models)} staging + {len(models)} models, "
+                  f"{at_parity} at parity · {tests} tests passed, {failed} failed")
+    if dbt.get("error"):
+        console.print(f"[red]dbt: {escape(dbt['error'])}[/]")
 
 
 def project_of_run(runs_dir: Path, run_id: str) -> Path:

@@ -48,6 +48,8 @@ class EndpointSection(_Strict):
     """Demo/example only: a SQL script that builds the source file when it does not exist."""
     allow_privileged: bool = False
     """[source] only: accept a source role that can write or is a superuser."""
+    include: list[Literal["views", "procedures", "functions"]] = Field(default_factory=list)
+    """[source] only: catalog objects to migrate besides the codebase (dbt output)."""
 
 
 class RunSection(_Strict):
@@ -85,6 +87,15 @@ class LLMSection(_Strict):
     privacy: Literal["normal", "strict"] = "normal"
 
 
+class OutputSection(_Strict):
+    format: Literal["sql", "dbt"] = "sql"
+    """sql: the translated SQL tree only; dbt: also a dbt project, built and proven."""
+    dbt_dir: str = "dbt"
+    """Where the dbt project goes, relative to the project folder."""
+    procedures: dict[str, dict[str, str | int | float]] = Field(default_factory=dict)
+    """procedure -> parameter -> value it is proven with (strings are SQL literals)."""
+
+
 class ProjectConfig(_Strict):
     project: ProjectSection = Field(default_factory=ProjectSection)
     source: EndpointSection
@@ -92,6 +103,7 @@ class ProjectConfig(_Strict):
     run: RunSection = Field(default_factory=RunSection)
     diff: DiffSection = Field(default_factory=DiffSection)
     llm: LLMSection = Field(default_factory=LLMSection)
+    output: OutputSection = Field(default_factory=OutputSection)
 
 
 def parse_tolerance(spec: str, where: str) -> Tolerance:
@@ -139,6 +151,8 @@ def context_from_config(cfg: ProjectConfig, project_dir: Path, run_id: str, runs
                         environ: Mapping[str, str] | None = None) -> Context:
     """The run's Context from a project's config (no connections yet)."""
     project_dir = project_dir.resolve()
+    if cfg.target.include:
+        raise ConfigError("[target] include: unknown key; include belongs in [source]")
     env = os.environ if environ is None else environ
     source_url = _resolve_file_url(expand_env(cfg.source.url, "[source] url", env), project_dir)
     target_url = _resolve_file_url(expand_env(cfg.target.url, "[target] url", env), project_dir)
@@ -174,6 +188,11 @@ def context_from_config(cfg: ProjectConfig, project_dir: Path, run_id: str, runs
         max_tokens_per_run=cfg.llm.max_tokens_per_run,
         llm_rows_cap=cfg.llm.rows_cap,
         privacy=cfg.llm.privacy,
+        dbt_dir=(project_dir / cfg.output.dbt_dir).resolve() if cfg.output.format == "dbt"
+        else None,
+        source_include=list(cfg.source.include),
+        procedure_args={p: {k: str(v) for k, v in a.items()}
+                        for p, a in cfg.output.procedures.items()},
     )
 
 

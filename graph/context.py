@@ -107,6 +107,14 @@ class Context:
     """Open source/target adapters for this run (set by graph.run)."""
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     """The chat model; None = deterministic engine. Built by agents.llm or injected by tests."""
+    source_include: list[str] = field(default_factory=list)
+    """[source] include: catalog objects to migrate besides the codebase ("procedures",
+    "functions"; read from pg_proc), used by the dbt output."""
+    procedure_args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """[output.procedures.<name>]: parameter -> SQL literal each procedure is proven with."""
+    dbt_dir: Path | None = None
+    """[output] format = "dbt" / `--dbt DIR`: after the run, write the migrated objects as a dbt
+    project here, build it with dbt on the target and diff every model (tools/dbt)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form settings recorded in spec.json (e.g. the eval case id)."""
 

@@ -152,9 +152,12 @@ def _password(url: str) -> str | None:
 
 
 def _post_run(ctx: Context, state: MigrationState) -> None:
-    """The explicit steps after the graph: promote verified objects, then clean the sandbox."""
+    """The explicit steps after the graph: the dbt project (when asked), promote verified
+    objects, then clean the sandbox."""
     if not (state.get("objects") and ctx.connections):
         return
+    if ctx.dbt_dir is not None:
+        _dbt_output(ctx, state)
     target = ctx.target()
     if not target.RUNS_HERE:
         return
@@ -163,6 +166,32 @@ def _post_run(ctx: Context, state: MigrationState) -> None:
     if not ctx.keep_sandbox:
         target.drop_sandbox(ctx.sandbox)
         ctx.tracer.event("sandbox_dropped", sandbox=ctx.sandbox)
+
+
+def _dbt_output(ctx: Context, state: MigrationState) -> None:
+    """--dbt: write, build and prove the dbt project (tools/dbt), then add it to the report.
+    dbt opens the target itself, so the run's connections are closed first (they reopen on
+    the next use)."""
+    from tools.catalog import foreign_keys
+    from tools.dbt.export import export_dbt_project
+    from tools.dbt.procedures import catalog_routines
+    from tools.dbt.records import DbtRequest
+    from tools.dbt.report import attach
+
+    assert ctx.connections is not None and ctx.dbt_dir is not None
+    fks = foreign_keys(ctx.source_url, ctx.source())
+    definitions = catalog_routines(ctx.source(), ctx.source_include)
+    ctx.connections.close()
+    request = DbtRequest(
+        project=json.loads((ctx.run_dir / SPEC).read_text(encoding="utf-8"))["project"],
+        out_dir=ctx.dbt_dir, run_dir=ctx.run_dir, source_url=ctx.source_url,
+        source_dialect=ctx.source_dialect, target_url=ctx.target_url,
+        target_dialect=ctx.target_dialect, sandbox=ctx.sandbox,
+        objects=state["objects"], order=state.get("order") or [],
+        results=state.get("results") or {}, base_tables=state.get("base_tables") or [],
+        foreign_keys=fks, tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance,
+        routine_definitions=definitions, procedure_args=ctx.procedure_args)
+    attach(ctx.run_dir, export_dbt_project(request, ctx.tracer), ctx.tracer.redactor)
 
 
 def _apply(ctx: Context, state: MigrationState, target: Any) -> None:

@@ -45,3 +45,25 @@ def introspect(url: str, adapter: Adapter) -> tuple[list[dict[str, Any]], list[s
         return adapter.tables(), adapter.views()
     finally:
         engine.dispose()
+
+
+def foreign_keys(url: str, adapter: Adapter) -> dict[str, list[dict[str, Any]]]:
+    """table -> [{columns, referred_table, referred_columns}] on the source, where the catalog
+    can be read without writing (SQLite's file opened read-only; the adapter's own
+    `foreign_keys()` where an adapter has one). Unknown is empty: FKs only add tests."""
+    ro_url = _read_only_url(url)
+    if ro_url is None:
+        reader = getattr(adapter, "foreign_keys", None)
+        return reader() if callable(reader) else {}
+    engine = create_engine(ro_url)
+    try:
+        insp = inspect(engine)
+        return {name.lower(): [{"columns": fk["constrained_columns"],
+                                "referred_table": fk["referred_table"],
+                                "referred_columns": fk["referred_columns"]}
+                               for fk in insp.get_foreign_keys(name)]
+                for name in insp.get_table_names()}
+    except SQLAlchemyError:
+        return {}
+    finally:
+        engine.dispose()

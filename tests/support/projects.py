@@ -18,6 +18,14 @@ INSERT INTO orders VALUES (1, 1, 3, 9.99, '2024-01-05'), (2, 1, 4, 19.50, '2024-
 """
 
 
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """The project's SQL files (dedented), folders created as needed."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
+
+
 def make_project(root: Path, files: dict[str, str], *, config_extra: str = "",
                  schema: str = SHOP_SCHEMA, target: str = "duckdb:///data/target.duckdb") -> Path:
     """Write a project folder: data/source.sqlite built from `schema`, the SQL files, config."""
@@ -27,10 +35,7 @@ def make_project(root: Path, files: dict[str, str], *, config_extra: str = "",
     con.executescript(schema)
     con.commit()
     con.close()
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).strip() + "\n", encoding="utf-8")
+    write_files(root, files)
     (root / "cutover.toml").write_text(textwrap.dedent(f"""
         [project]
         name = "tiny"

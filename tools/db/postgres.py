@@ -469,6 +469,14 @@ class PostgresAdapter(Adapter):
             "SELECT table_name FROM information_schema.views "
             "WHERE table_schema = current_schema() ORDER BY table_name")]
 
+    def routines(self) -> list[str]:
+        """CREATE statements of the procedures and functions in the current schema, from
+        pg_proc (what `[source] include = ["procedures", "functions"]` reads)."""
+        return [r[0] for r in self._catalog(
+            "SELECT pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = current_schema() "
+            "AND p.prokind IN ('f', 'p') ORDER BY p.proname")]
+
     def decimal_ddl(self, precision: int, scale: int) -> str:
         return f"NUMERIC({precision},{scale})"
 

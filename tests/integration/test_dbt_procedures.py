@@ -1,0 +1,130 @@
+"""`cutover run` with the dbt output on a real PostgreSQL source: a view, a procedure from the
+codebase and one from the catalog ([source] include) become models dbt builds on DuckDB,
+each proven — the procedures against what they leave on a scratch copy, never on the source."""
+
+from __future__ import annotations
+
+import textwrap
+
+import psycopg
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from tests.support.projects import write_files
+
+pytest.importorskip("dbt.cli.main")
+pytestmark = pytest.mark.integration
+
+SEED = """
+CREATE TABLE payments (id integer PRIMARY KEY, account_id integer NOT NULL,
+                       amount numeric(10,2) NOT NULL);
+CREATE TABLE accounts (id integer PRIMARY KEY, balance numeric(12,2) NOT NULL);
+CREATE TABLE archive (id integer, amount numeric(10,2));
+INSERT INTO accounts VALUES (1, 100), (2, 250.5), (3, 0);
+INSERT INTO payments VALUES (1, 1, 5), (2, 1, 20), (3, 2, 30.25), (4, 3, 12), (5, 2, 7.5);
+CREATE PROCEDURE charge_fee(p_fee numeric) LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE accounts SET balance = balance - p_fee WHERE balance > 50;
+END $$;
+CREATE FUNCTION rich_accounts(p_min numeric) RETURNS SETOF accounts LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT id, balance FROM accounts WHERE balance >= p_min;
+END $$;
+CREATE FUNCTION fee_of(amount numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT amount * 2 $$;
+CREATE PROCEDURE noisy() LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE 'side effect';
+END $$;
+"""
+FILES = {
+    "sql/views.sql": "CREATE VIEW big_payments AS SELECT id, account_id, amount FROM payments "
+                     "WHERE amount >= 10;",
+    "sql/procs.sql": """
+        CREATE PROCEDURE archive_small(p_max numeric) LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO archive (id, amount) SELECT id, amount FROM payments WHERE amount < p_max;
+          DELETE FROM payments WHERE amount < p_max;
+        END $$;
+        """,
+}
+
+
+def _con(url: str):
+    u = make_url(url)
+    return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                           dbname=u.database, autocommit=True)
+
+
+def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, run_project):
+    with _con(pg_db) as con:
+        con.execute(SEED)
+    project = tmp_path / "p"
+    write_files(project, FILES)
+    (project / "cutover.toml").write_text(textwrap.dedent(f"""
+        [project]
+        name = "bank"
+        codebase = ["sql/**/*.sql"]
+        [source]
+        url = "{pg_db}"
+        include = ["procedures", "functions"]
+        [target]
+        url = "duckdb:///data/target.duckdb"
+        [output]
+        format = "dbt"
+        [output.procedures.archive_small]
+        p_max = 10
+        [output.procedures.charge_fee]
+        p_fee = "2.5"
+        [output.procedures.rich_accounts]
+        p_min = 50
+        """), encoding="utf-8")
+    with _con(pg_db) as con:
+        before = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
+            "SELECT * FROM accounts ORDER BY id").fetchall()
+
+    outcome = run_project(project)
+    dbt = outcome.report["dbt"]
+    models = {m["name"]: m for m in dbt["models"]}
+    proven = ("big_payments", "archive_small__archive", "archive_small__payments",
+              "charge_fee__accounts", "rich_accounts")
+    assert set(proven) <= set(models), sorted(models)
+    for name in proven:
+        assert models[name]["build_status"] == "success", models[name]
+        assert models[name]["verdict"] == "parity", models[name]
+    reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
+    assert "RAISE" in reasons["noisy"]
+    assert dbt["ok"] is True, dbt
+    project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
+    assert project_yml["vars"] == {"p_max": "10", "p_fee": "2.5", "p_min": "50"}
+    assert "{% macro fee_of(amount) %}" in (project / "dbt/macros/fee_of.sql").read_text()
+    body = (project / "dbt/models/marts/charge_fee__accounts.sql").read_text()
+    assert "{{ var('p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
+    assert "password" not in (project / "dbt" / "profiles.yml").read_text()
+    with _con(pg_db) as con:  # the source is as it was; no scratch database is left
+        after = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
+            "SELECT * FROM accounts ORDER BY id").fetchall()
+        left = con.execute("SELECT count(*) FROM pg_database "
+                           "WHERE datname LIKE 'cutover_scratch_%'").fetchone()
+    assert after == before and left == (0,)
+
+
+def test_the_dbt_output_builds_with_dbt_postgres_on_a_postgresql_target(pg_db, tmp_path,
+                                                                         run_project):
+    """SQLite source -> PostgreSQL target: dbt-postgres builds the project, the password only
+    ever in the process environment, never in profiles.yml."""
+    from tests.support.projects import make_project
+
+    project = make_project(tmp_path / "p", {"sql/v.sql": """
+        CREATE VIEW city_orders AS SELECT c.city, COUNT(*) AS n FROM orders o
+          JOIN customers c ON c.id = o.customer_id GROUP BY c.city;
+        CREATE TABLE big AS SELECT id, qty FROM orders WHERE qty > 2;
+        """}, target=pg_db, config_extra='[output]\nformat = "dbt"\n')
+    dbt = run_project(project).report["dbt"]
+    assert dbt["adapter"] == "postgres" and dbt["ok"], dbt
+    assert {m["name"]: m["verdict"] for m in dbt["models"] if m["layer"] != "staging"} == {
+        "city_orders": "parity", "big": "parity"}
+    profile = yaml.safe_load((project / "dbt/profiles.yml").read_text())["cutover"]
+    output = profile["outputs"]["cutover"]
+    assert output["type"] == "postgres"
+    assert output["password"] == "{{ env_var('CUTOVER_DBT_PASSWORD', '') }}"

@@ -1,0 +1,160 @@
+"""The dbt output of a finished run, end to end: plan the models (reading result types from the
+run's sandbox), write the project, build it with dbt in-process on the target, diff every
+model against its source object, and return the typed outcome (also written as dbt.json)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from tools.db.base import Adapter
+from tools.db.registry import open_adapter
+from tools.dbt.dag import render_svg
+from tools.dbt.plan import ProjectPlan, plan_project
+from tools.dbt.procedures import (
+    ProcedureWork,
+    add_functions,
+    add_procedure_models,
+    find_routines,
+    invocations,
+    prepare,
+)
+from tools.dbt.profiles import adapter_for, secrets_env
+from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
+from tools.dbt.runner import BuildResult, dbt_build
+from tools.dbt.verify import diff_model
+from tools.dbt.writer import write_project
+from tools.errors import CutoverError
+from tools.secrets import Redactor
+from tools.trace import NullTracer, Tracer
+
+OUTCOME_FILE = "dbt.json"
+
+
+def dbt_schema(sandbox: str) -> str:
+    """Where dbt builds the models: a sibling of the run's sandbox, named after it, so the
+    run's own candidates in the sandbox are left as the run verified them."""
+    return f"{sandbox}_dbt"
+
+
+def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
+                       progress: Callable[[str], None] | None = None) -> DbtOutcome:
+    """Write, build and prove the run's dbt project. The run's connections must be closed
+    (dbt opens the target itself). Failures become the outcome's error, never a crash."""
+    tracer = tracer or NullTracer()
+    say = progress or (lambda _msg: None)
+    schema = dbt_schema(req.sandbox)
+    try:
+        kind = adapter_for(req.target_url)
+        say("planning dbt models")
+        plan, expected = _plan(req, tracer)
+        write_project(plan, req.out_dir, target_url=req.target_url, schema=schema,
+                      source_schema=req.sandbox)
+    except CutoverError as exc:
+        return _save(req, DbtOutcome(str(req.out_dir), "?", schema, False, 0.0, error=str(exc)))
+    say("dbt build")
+    build = dbt_build(req.out_dir, secrets_env(req.target_url))
+    tracer.event("dbt_build", ok=build.ok, seconds=build.seconds, models=len(build.models))
+    outcome = DbtOutcome(str(req.out_dir), kind, schema, build.ok, build.seconds,
+                         left_out=plan.left_out, build_log=build.log,
+                         error=build.errors.get("dbt"))
+    outcome.models = _outcomes(plan, build)
+    say("diffing dbt models")
+    _diff_all(req, plan, outcome, schema, tracer, expected)
+    outcome.ok = build.ok and all(m.verdict.startswith("parity") for m in outcome.models
+                                  if m.layer != "staging")
+    verdicts = {m.name: (m.verdict if m.layer != "staging" else
+                         "parity" if m.build_status == "success" else "error")
+                for m in outcome.models}
+    outcome.dag_svg = render_svg({m.name: m.depends_on for m in plan.models}, verdicts)
+    return _save(req, outcome)
+
+
+def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Table]]:
+    """The project's plan, with the procedures' models and their expected tables (from the
+    scratch runs). Tables only procedures touch are loaded into the run's sandbox first."""
+    routines = find_routines(req.objects, req.routine_definitions, req.source_dialect)
+    source = open_adapter(req.source_url, "source", tracer) if routines else None
+    target = open_adapter(req.target_url, "target", tracer)
+    try:
+        target.create_sandbox(req.sandbox)  # re-enters the run's sandbox (idempotent)
+        work = ProcedureWork()
+        if source is not None:
+            work = prepare(routines, {t["name"].lower(): t for t in source.tables()},
+                           req.source_dialect)
+            loaded = {t["name"].lower() for t in req.base_tables}
+            for table in work.tables:
+                if table["name"].lower() not in loaded:
+                    _load(source, target, table)
+        plan = plan_project(req, target, work.tables)
+        plan.left_out += work.left_out
+        # values the codebase invokes a routine with, overridden by [output.procedures]
+        args = {**invocations(req.objects, routines, req.source_dialect)}
+        for name, given in req.procedure_args.items():
+            args[name] = {**args.get(name, {}), **given}
+        add_functions(plan, work, args, target, req.source_dialect,
+                      req.target_dialect)
+        expected: dict[str, pa.Table] = {}
+        if source is not None and work.rewrites:
+            expected = add_procedure_models(
+                plan, work, args, source=source, source_url=req.source_url,
+                target=target, source_dialect=req.source_dialect,
+                target_dialect=req.target_dialect)
+        return plan, expected
+    finally:
+        target.close()
+        if source is not None:
+            source.close()
+
+
+def _load(source: Adapter, target: Adapter, table: Mapping[str, Any]) -> None:
+    """A table only a procedure touches, copied like the loader copies base tables."""
+    target.create_table(table["name"], table["columns"], table.get("primary_key"))
+    for batch in source.read_batches(f"SELECT * FROM {source.quote(table['name'])}",
+                                     batch_rows=50_000):
+        target.append_arrow(table["name"], batch)
+
+
+def _outcomes(plan: ProjectPlan, build: BuildResult) -> list[ModelOutcome]:
+    out = []
+    for model in plan.models:
+        tests = build.tests.get(model.name, [])
+        out.append(ModelOutcome(
+            name=model.name, layer=model.layer, materialized=model.materialized,
+            build_status=build.models.get(model.name, "not built"),
+            tests_passed=sum(1 for _, s in tests if s == "pass"),
+            tests_failed=sum(1 for _, s in tests if s != "pass"),
+            error=build.errors.get(model.name)))
+    return out
+
+
+def _diff_all(req: DbtRequest, plan: ProjectPlan, outcome: DbtOutcome, schema: str,
+              tracer: Tracer, expected: dict[str, pa.Table]) -> None:
+    by_name = {m.name: m for m in outcome.models}
+    built = [m for m in plan.models
+             if m.source_object and by_name[m.name].build_status == "success"]
+    if not built:
+        return
+    source = open_adapter(req.source_url, "source", tracer)
+    target = open_adapter(req.target_url, "target", tracer)
+    redactor = getattr(tracer, "redactor", None) or Redactor([])
+    try:
+        for model in built:
+            diff_model(model, by_name[model.name], source=source, target=target, schema=schema,
+                       run_dir=req.run_dir, tolerances=req.tolerances,
+                       default_float=req.default_float, redactor=redactor,
+                       expected=expected.get(model.name))
+            tracer.event("dbt_diff", model=model.name, verdict=by_name[model.name].verdict)
+    finally:
+        source.close()
+        target.close()
+
+
+def _save(req: DbtRequest, outcome: DbtOutcome) -> DbtOutcome:
+    req.run_dir.mkdir(parents=True, exist_ok=True)
+    (req.run_dir / OUTCOME_FILE).write_text(json.dumps(outcome.to_dict(), indent=2),
+                                            encoding="utf-8")
+    return outcome

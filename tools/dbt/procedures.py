@@ -1,0 +1,212 @@
+"""Procedures and SQL functions in the dbt project.
+
+A procedure becomes one model per table it writes (`<procedure>__<table>`, a table holding the
+table's content after the procedure ran), from its set-based rewrite (tools/procedures), its
+parameters dbt vars whose defaults are the invocation's values. Its proof: the procedure runs
+with those values on a scratch copy of the source, and the tables it leaves there are what the
+built models are diffed against. A scalar SQL function becomes a dbt macro.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from tools import sql as sqltools
+from tools.db.base import Adapter
+from tools.dbt import refs
+from tools.dbt.facts import infer
+from tools.dbt.plan import ProjectPlan, _columns, dbt_name
+from tools.dbt.records import DbtModel
+from tools.errors import CutoverError
+from tools.procedures.functions import translate_function
+from tools.procedures.parse import Routine, parse_routines
+from tools.procedures.scratch import run_on_scratch
+from tools.procedures.setbased import SetBased, rewrite, with_params
+
+
+@dataclass
+class ProcedureWork:
+    """The procedures and functions of a run, rewritten, before the project is planned."""
+
+    rewrites: list[tuple[Routine, SetBased]] = field(default_factory=list)
+    functions: list[Routine] = field(default_factory=list)
+    left_out: list[dict[str, str]] = field(default_factory=list)
+    tables: list[Mapping[str, Any]] = field(default_factory=list)
+    """Source tables the procedures read or write (staged and loaded like base tables)."""
+
+
+def find_routines(objects: Mapping[str, Mapping[str, Any]], definitions: list[str],
+                  dialect: str) -> list[Routine]:
+    """Routines in the codebase (statements the planner left unsupported) and from the
+    source catalog (`definitions`), each name once, the codebase's first."""
+    found: dict[str, Routine] = {}
+    texts = [o["source_sql"] for o in objects.values() if "CREATE" in o["source_sql"].upper()]
+    for text in [*texts, *definitions]:
+        try:
+            routines = parse_routines(text, dialect)
+        except CutoverError:
+            continue
+        for routine in routines:
+            found.setdefault(routine.name, routine)
+    return list(found.values())
+
+
+def invocations(objects: Mapping[str, Mapping[str, Any]], routines: list[Routine],
+                dialect: str) -> dict[str, dict[str, str]]:
+    """Invocation values found in the codebase: `SELECT f(1, 'x')`, `SELECT * FROM f(...)` or
+    `CALL p(...)` with literal arguments only (ProcBench ships one beside each routine)."""
+    by_name = {r.name: r for r in routines}
+    found: dict[str, dict[str, str]] = {}
+    for obj in objects.values():
+        text = obj["source_sql"].strip().rstrip(";")
+        if text[:4].upper() == "CALL":  # sqlglot keeps CALL as a command: read it as a SELECT
+            text = "SELECT " + text[4:]
+        try:
+            tree = sqlglot.parse_one(text, read=dialect)
+        except SqlglotError:
+            continue
+        for call in tree.find_all(exp.Anonymous):
+            routine = by_name.get(str(call.this).lower())
+            if routine is None or routine.name in found or len(call.expressions) > len(
+                    routine.params) or not all(isinstance(a, exp.Literal | exp.Neg)
+                                               for a in call.expressions):
+                continue
+            found[routine.name] = {p.name: a.sql(dialect=dialect)
+                                   for p, a in zip(routine.params, call.expressions,
+                                                   strict=False)}
+    return found
+
+
+def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
+    """The source's procedure / function definitions of the kinds `include` names
+    ([source] include = ["procedures", "functions"]), where the adapter reads them."""
+    reader = getattr(source, "routines", None)
+    kinds = {"procedures": "procedure", "functions": "function"}
+    wanted = {kinds[k] for k in include if k in kinds}
+    if not (wanted and callable(reader)):
+        return []
+    return [d for d in reader() if any(r.kind in wanted for r in parse_routines(d))]
+
+
+def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
+            dialect: str) -> ProcedureWork:
+    work = ProcedureWork()
+    columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
+    needed: list[str] = []
+    for routine in routines:
+        if routine.kind == "function":
+            work.functions.append(routine)
+            query = translate_function(routine, dialect, dialect).query_source
+            if query:  # a routine returning a query: the tables it reads are staged too
+                needed += [t for t in sqltools.tables_read(sqltools.parse(query, dialect, ""))
+                           if t in catalog and t not in needed]
+            continue
+        plan = rewrite(routine, columns, dialect)
+        missing = [t for t in plan.reads if t not in catalog]
+        if plan.unsupported or missing:
+            reason = plan.unsupported or f"reads {', '.join(missing)}, not source tables"
+            work.left_out.append({"object": routine.name, "reason": f"procedure: {reason}"})
+            continue
+        work.rewrites.append((routine, plan))
+        needed += [t for t in plan.reads if t not in needed]
+    work.tables = [catalog[t] for t in needed]
+    return work
+
+
+def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any],
+                  target: Adapter, source_dialect: str, target_dialect: str) -> None:
+    """Scalar functions -> dbt macros; a routine that only returns a query -> a model of that
+    query (vars for its parameters), proven against the query on the source."""
+    for routine in work.functions:
+        done = translate_function(routine, source_dialect, target_dialect)
+        if done.dbt_macro:
+            plan.macros[routine.name] = done.dbt_macro
+        elif done.kind == "query" and done.query_target and done.query_source:
+            _query_model(plan, routine, done, args.get(routine.name) or {}, target,
+                         target_dialect)
+        else:
+            plan.left_out.append({"object": routine.name, "reason": done.unsupported or
+                                  "a table-valued function: a target table macro, no model"})
+
+
+def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[str, Any],
+                 target: Adapter, target_dialect: str) -> None:
+    values = {p.name: str(given.get(p.name, p.default or "")) for p in routine.params}
+    missing = [p for p, v in values.items() if not v]
+    if missing:
+        plan.left_out.append({"object": routine.name, "reason": (
+            f"returns a query with parameters {', '.join(missing)}: give their values in "
+            f"[output.procedures.{routine.name}] to make it a model")})
+        return
+    try:
+        body, depends = refs.model_body(done.query_target, target_dialect, plan.references,
+                                        "{{ config(materialized='table') }}")
+    except CutoverError as exc:
+        plan.left_out.append({"object": routine.name, "reason": f"query routine: {exc}"})
+        return
+    plan.vars.update(values)
+    bound = done.bind(done.query_target, routine, values)
+    typed = _columns(target, bound)
+    columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
+    for fact, (_, ddl) in zip(columns, typed, strict=True):
+        fact.data_type = ddl.lower()
+    plan.models.append(DbtModel(
+        name=dbt_name(routine.name), layer="marts", materialized="table", columns=columns,
+        sql=done.bind(body, routine, None), depends_on=depends, source_object=routine.name,
+        source_query=done.bind(done.query_source, routine, values),
+        description=f"The query {routine.kind} {routine.name} returns."))
+
+
+def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any], *,
+                         source: Adapter, source_url: str, target: Adapter, source_dialect: str,
+                         target_dialect: str) -> dict[str, pa.Table]:
+    """Models for every rewritten procedure; returns the expected table per model (from the
+    scratch run) for those that could be proven."""
+    expected: dict[str, pa.Table] = {}
+    for routine, rewritten in work.rewrites:
+        given = {k.lower(): str(v) for k, v in (args.get(routine.name) or {}).items()}
+        values = {p.name: given.get(p.name, p.default or "") for p in routine.params}
+        unproven = [p for p, v in values.items() if not v]
+        for param, value in values.items():
+            plan.vars[param] = value or "NULL"
+        models = []
+        for table, sql in rewritten.tables.items():
+            translated = sqltools.transpile(sql, source_dialect, target_dialect, routine.name)
+            bound = with_params(translated, rewritten.params, {**values, **{
+                p: "NULL" for p in unproven}})
+            typed = _columns(target, bound)
+            body, depends = refs.model_body(translated, target_dialect, plan.references,
+                                            "{{ config(materialized='table') }}")
+            columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
+            for fact, (_, ddl) in zip(columns, typed, strict=True):
+                fact.data_type = ddl.lower()
+            models.append(DbtModel(
+                name=dbt_name(f"{routine.name}__{table}"), layer="marts", materialized="table",
+                sql=with_params(body, rewritten.params, None), columns=columns,
+                depends_on=depends, source_object=routine.name,
+                description=f"{table} after procedure {routine.name} ran (set-based rewrite)."))
+        plan.models += models
+        if unproven:
+            plan.left_out.append({"object": routine.name, "reason": (
+                f"translated but not proven: no invocation value for {', '.join(unproven)} "
+                f"([output.procedures.{routine.name}] in cutover.toml)")})
+            continue
+        call = f"CALL {routine.name}({', '.join(values[p.name] for p in routine.params)})"
+        try:
+            left = run_on_scratch(source, source_url, [t for t in work.tables if t["name"].lower()
+                                                       in rewritten.reads],
+                                  routine.source_sql, call, list(rewritten.tables))
+        except CutoverError as exc:
+            plan.left_out.append({"object": routine.name,
+                                  "reason": f"translated but not proven: {exc}"})
+            continue
+        for model, table in zip(models, rewritten.tables, strict=True):
+            expected[model.name] = left[table]
+    return expected

@@ -1,0 +1,43 @@
+"""Add the dbt outcome to a run's report (report.json gets a `dbt` key; report.md and
+report.html are rendered again from it), after the reporter wrote the rest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tools.dbt.records import DbtOutcome
+from tools.report.html import render_html
+from tools.report.markdown import render_markdown
+from tools.runlog import EVENTS, REPORT, read_events
+from tools.secrets import Redactor
+
+
+def markdown_section(dbt: dict) -> str:
+    lines = ["", "## dbt project", "",
+             f"{dbt['project_dir']} · dbt-{dbt['adapter']} · schema {dbt['schema']} · "
+             f"dbt build {'passed' if dbt['ok'] else 'FAILED'} in {dbt['build_seconds']:.1f} s",
+             "", "| model | layer | materialized | build | tests | verdict | diff |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for m in dbt["models"]:
+        lines.append(f"| {m['name']} | {m['layer']} | {m['materialized']} | {m['build_status']} "
+                     f"| {m['tests_passed']} passed, {m['tests_failed']} failed | {m['verdict']} "
+                     f"| {m['diff_artifact'] or '—'} |")
+    lines += [f"- not a model: **{x['object']}** — {x['reason']}" for x in dbt["left_out"]]
+    if dbt.get("error"):
+        lines.append(f"- error: {dbt['error']}")
+    return "\n".join(lines) + "\n"
+
+
+def attach(run_dir: Path, outcome: DbtOutcome, redactor: Redactor) -> None:
+    path = run_dir / REPORT
+    if not path.is_file():
+        return
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report["dbt"] = outcome.to_dict()
+    path.write_text(redactor.text(json.dumps(report, indent=2, default=str)), encoding="utf-8")
+    (run_dir / "report.md").write_text(
+        redactor.text(render_markdown(report) + markdown_section(report["dbt"])),
+        encoding="utf-8")
+    html = render_html(report, read_events(run_dir / EVENTS))
+    (run_dir / "report.html").write_text(redactor.text(html), encoding="utf-8")

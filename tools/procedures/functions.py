@@ -1,0 +1,168 @@
+"""SQL functions as target objects: a scalar SQL function becomes a DuckDB macro (or a SQL
+function on PostgreSQL) and a dbt macro; a table-valued one (RETURNS TABLE / SETOF) a DuckDB
+table macro. A procedural body beyond `BEGIN RETURN expr; END` is unsupported, with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.annotate_types import annotate_types
+
+from tools.procedures.parse import Routine
+
+_PARAM = "__cutover_arg_{}__"
+
+
+@dataclass
+class FunctionTranslation:
+    name: str
+    kind: str
+    """'scalar' or 'table'."""
+    target_sql: str | None = None
+    """CREATE MACRO (DuckDB) / CREATE FUNCTION (PostgreSQL) on the target."""
+    dbt_macro: str | None = None
+    """A Jinja macro the dbt project can call instead of a target UDF (scalar only)."""
+    unsupported: str | None = None
+    query_source: str | None = None
+    """kind 'query': the returned query in the source dialect, parameters as placeholders."""
+    query_target: str | None = None
+    """kind 'query': the same translated to the target, parameters as placeholders."""
+
+    def bind(self, sql: str, routine: Routine, values: dict[str, str] | None) -> str:
+        """Placeholders -> the given SQL literals, or `{{ var('p') }}` when values is None."""
+        for p in routine.params:
+            sql = sql.replace(_PARAM.format(p.name), values[p.name] if values is not None
+                              else f"{{{{ var('{p.name}') }}}}")
+        return sql
+
+
+def _body_query(routine: Routine, dialect: str) -> exp.Expr:
+    body = routine.body.strip().rstrip(";").strip()
+    if routine.language == "plpgsql":
+        tokens = [t.text.upper() for t in sqlglot.tokenize(body, read=dialect)]
+        if tokens[:2] != ["BEGIN", "RETURN"] or tokens[-1] != "END" or tokens.count(";") > 1:
+            raise ValueError("a procedural body (more than BEGIN RETURN expr; END)")
+        body = "SELECT " + body.split(None, 2)[2].rsplit("END", 1)[0].strip().rstrip(";")
+    elif routine.language != "sql":
+        raise ValueError(f"language {routine.language}")
+    return sqlglot.parse_one(body, read=dialect)
+
+
+def _mark_params(tree: exp.Expr, routine: Routine, dialect: str) -> exp.Expr:
+    """Parameters by name or by position ($1) -> `CAST(placeholder AS declared type)`, then
+    types annotated: a macro has untyped arguments, and the declared type is what decides
+    e.g. PostgreSQL's integer division (`a / 2` on an integer stays whole)."""
+    types = {p.name: p.type for p in routine.params}
+    names = list(types)
+
+    def typed(name: str) -> exp.Expr:
+        ident = exp.column(_PARAM.format(name))
+        try:
+            return exp.cast(ident, exp.DataType.build(types[name], dialect=dialect))
+        except (SqlglotError, ValueError):
+            return ident
+
+    for node in list(tree.find_all(exp.Column, exp.Parameter)):
+        if isinstance(node, exp.Parameter) and node.this is not None and \
+                str(node.this.name).isdigit() and int(node.this.name) <= len(names):
+            node.replace(typed(names[int(node.this.name) - 1]))
+        elif isinstance(node, exp.Column) and not node.table and node.name.lower() in names:
+            node.replace(typed(node.name.lower()))
+    return annotate_types(tree, dialect=dialect)
+
+
+def _bind(sql: str, routine: Routine, form: str) -> str:
+    for p in routine.params:
+        sql = sql.replace(_PARAM.format(p.name), form.format(p.name))
+    return sql
+
+
+def _returned_query(routine: Routine, dialect: str) -> str | None:
+    """The SELECT a routine hands back whole — `OPEN c FOR <select>; RETURN c;` (a refcursor)
+    or `RETURN QUERY <select>;` — when that is all its body does; else None."""
+    if routine.language != "plpgsql":
+        return None
+    tokens = sqlglot.tokenize(routine.body, read=dialect)
+    words = [tok.text.upper() for tok in tokens]
+    if "BEGIN" not in words:
+        return None
+    start = words.index("BEGIN")
+    declared = words[:start]
+    # sqlglot reads `DECLARE c1 refcursor := 'x';` as one command token: look inside it
+    if declared and not (declared[0] == "DECLARE" and "REFCURSOR" in " ".join(declared)
+                         and declared.count(";") == 1):
+        return None
+    body = tokens[start + 1:]
+    texts = [tok.text.upper() for tok in body]
+    if texts[:2] == ["RETURN", "QUERY"]:
+        first, ends = 2, [i for i, w in enumerate(texts) if w == ";"]
+    elif texts[:1] == ["OPEN"] and "FOR" in texts[:3]:
+        first, ends = texts.index("FOR") + 1, [i for i, w in enumerate(texts) if w == ";"]
+        if len(ends) < 2 or texts[ends[0] + 1] != "RETURN":
+            return None
+    else:
+        return None
+    if not ends or texts[ends[-1] - 1:] not in (["END", ";"], ["END"]) and texts[-1] != "END":
+        return None
+    return routine.body[body[first].start:body[ends[0] - 1].end + 1]
+
+
+def translate_function(routine: Routine, source_dialect: str, target_dialect: str) -> \
+        FunctionTranslation:
+    returns = (routine.returns or "").upper()
+    kind = "table" if returns.startswith(("TABLE", "SETOF")) else "scalar"
+    out = FunctionTranslation(routine.name, kind)
+    query_text = _returned_query(routine, source_dialect)
+    if query_text is not None:
+        return _as_query(out, routine, query_text, source_dialect, target_dialect)
+    try:
+        query = _mark_params(_body_query(routine, source_dialect), routine,
+                             source_dialect)
+    except (ValueError, SqlglotError) as exc:
+        out.unsupported = f"function {routine.name}: {exc} has no macro form"
+        return out
+    if not isinstance(query, exp.Select):
+        out.unsupported = f"function {routine.name}: the body is not one SELECT"
+        return out
+    args = ", ".join(p.name for p in routine.params)
+    if kind == "scalar":
+        if query.args.get("from_") or query.args.get("from") or len(query.expressions) != 1:
+            out.unsupported = (f"function {routine.name}: a scalar function that reads tables "
+                               f"is a correlated lookup, not a macro")
+            return out
+        expr = query.expressions[0].unalias().sql(dialect=target_dialect)
+        out.dbt_macro = (f"{{% macro {routine.name}({args}) %}}("
+                         f"{_bind(expr, routine, '{{{{ {0} }}}}')}){{% endmacro %}}\n")
+        body = _bind(expr, routine, "{0}")
+    else:
+        body = _bind(query.sql(dialect=target_dialect), routine, "{0}")
+    if target_dialect == "duckdb":
+        out.target_sql = (f"CREATE OR REPLACE MACRO {routine.name}({args}) AS "
+                          f"{'TABLE ' if kind == 'table' else ''}{body}")
+    elif target_dialect == "postgres":
+        typed = ", ".join(f"{p.name} {p.type}" for p in routine.params)
+        select = f"SELECT {body}" if kind == "scalar" else body
+        out.target_sql = (f"CREATE OR REPLACE FUNCTION {routine.name}({typed}) RETURNS "
+                          f"{routine.returns} LANGUAGE sql AS $cutover$ {select} $cutover$")
+    else:
+        out.unsupported = f"function {routine.name}: no UDF form for {target_dialect} yet"
+    return out
+
+
+def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dialect: str,
+              target_dialect: str) -> FunctionTranslation:
+    """A routine that only returns one query: that query, parameters as `{{ var('p') }}`
+    (a dbt model or analysis, not a UDF)."""
+    out.kind = "query"
+    try:
+        query = _mark_params(sqlglot.parse_one(text, read=source_dialect), routine,
+                             source_dialect)
+        out.query_source = query.sql(dialect=source_dialect)
+        out.query_target = query.sql(dialect=target_dialect)
+        out.target_sql = out.bind(out.query_target, routine, None)
+    except SqlglotError as exc:
+        out.unsupported = f"function {routine.name}: its query does not translate: {exc}"
+    return out

@@ -1,0 +1,102 @@
+"""Run a procedure on a scratch copy, never on the source: a database of its own on the
+source's server, filled from the source's read-only snapshot, dropped afterwards.
+
+The source adapter stays read-only (its session and the guard refuse CALL and every write);
+the procedure runs on a second connection whose current_database() is checked to be the
+scratch database before anything runs, so whatever it writes — the tables it should, tables it
+should not, sequences — lands in the copy.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy.engine import make_url
+
+from tools.db.base import Adapter
+from tools.db.registry import open_adapter
+from tools.db.urls import scheme
+from tools.errors import ConfigError, CutoverError, SandboxViolation
+
+SCRATCH_SCHEMA = "scratch"
+
+
+def _connect(url: str, database: str) -> Any:
+    import psycopg
+
+    u = make_url(url)
+    return psycopg.connect(host=u.host or "localhost", port=u.port or 5432, user=u.username,
+                           password=u.password, dbname=database, autocommit=True)
+
+
+@contextmanager
+def scratch_database(source_url: str) -> Iterator[str]:
+    """Create an empty scratch database on the source's server; yield its URL; drop it."""
+    if scheme(source_url) not in ("postgresql", "postgres"):
+        raise ConfigError(f"procedures are proven on a PostgreSQL scratch copy; the source is "
+                          f"{scheme(source_url)!r}: the procedure is translated but not proven")
+    name = f"cutover_scratch_{secrets.token_hex(4)}"
+    admin = _connect(source_url, make_url(source_url).database or "postgres")
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(source_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+def copy_tables(source: Adapter, scratch: Adapter, tables: Sequence[Mapping[str, Any]]) -> None:
+    """Each table with its declared source types, filled from the source's snapshot."""
+    for table in tables:
+        cols = ", ".join(f"{scratch.quote(c['name'])} {c['type']}" for c in table["columns"])
+        scratch.execute(f"CREATE TABLE {scratch.qualified(table['name'])} "
+                        f"({cols}{scratch.key_clause(table.get('primary_key'))})")
+        for batch in source.read_batches(f"SELECT * FROM {source.quote(table['name'])}",
+                                         batch_rows=50_000):
+            scratch.append_arrow(table["name"], batch)
+
+
+def call_procedure(scratch_url: str, definition: str, call: str) -> None:
+    """CREATE the procedure in the scratch schema and CALL it there."""
+    database = make_url(scratch_url).database or ""
+    if not database.startswith("cutover_scratch_"):
+        raise SandboxViolation(f"refused to run a procedure outside a scratch database "
+                               f"({database!r})")
+    con = _connect(scratch_url, database)
+    try:
+        current = con.execute("SELECT current_database()").fetchone()
+        if not current or current[0] != database:
+            raise SandboxViolation(f"refused: connected to {current!r}, not {database!r}")
+        # public too: a definition from pg_get_functiondef names its schema (public.p), and
+        # the whole database is the copy, so either schema is scratch
+        con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
+        con.execute(definition)
+        con.execute(call)
+    except SandboxViolation:
+        raise
+    except Exception as exc:  # psycopg's classes: the procedure itself failed
+        raise CutoverError(f"the procedure failed on the scratch copy: "
+                           f"{str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        con.close()
+
+
+def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
+                   definition: str, call: str, written: list[str]) -> dict[str, pa.Table]:
+    """The tables `written` as the procedure leaves them, run on a scratch copy of `tables`."""
+    with scratch_database(source_url) as url:
+        scratch = open_adapter(url, "target", source.tracer)
+        try:
+            scratch.create_sandbox(SCRATCH_SCHEMA)
+            copy_tables(source, scratch, tables)
+            call_procedure(url, definition, call)
+            return {t: scratch.read_arrow(f"SELECT * FROM {scratch.qualified(t)}")
+                    for t in written}
+        finally:
+            scratch.close()

@@ -1,0 +1,255 @@
+"""A procedure rewritten set-based: one query per table it writes, giving the table's content
+after the procedure ran, built as a chain of CTEs over the prior state.
+
+    INSERT INTO t SELECT ...        -> t_n = t_(n-1) UNION ALL the inserted rows
+    UPDATE t SET c = e WHERE p      -> t_n = SELECT ..., CASE WHEN p THEN e ELSE c END AS c ...
+    DELETE FROM t WHERE p           -> t_n = SELECT * FROM t_(n-1) WHERE NOT COALESCE(p, FALSE)
+    CREATE TEMP TABLE x AS SELECT   -> x = that SELECT (ephemeral: no model of its own)
+A later statement reading t reads t_n. Parameters become `{{ var('p') }}` in dbt, or the
+invocation's literal when proving. What has no set-based form (dynamic SQL, loops, conditionals,
+row-by-row side effects, transaction control, error handlers) makes the whole procedure
+`unsupported` with the reason: a partial rewrite would claim a parity it does not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+from tools.procedures.parse import Routine
+
+_UNSUPPORTED = {
+    "EXECUTE": "dynamic SQL (EXECUTE) has no static set-based form",
+    "LOOP": "a loop runs row by row", "FOR": "a loop runs row by row",
+    "WHILE": "a loop runs row by row", "FOREACH": "a loop runs row by row",
+    "IF": "conditional control flow (IF) is not one query per table",
+    "CASE": "conditional control flow (CASE statement) is not one query per table",
+    "RAISE": "RAISE is a row-by-row side effect", "PERFORM": "PERFORM calls a function for its "
+    "side effect", "COMMIT": "transaction control", "ROLLBACK": "transaction control",
+    "EXCEPTION": "an error-handling block", "DECLARE": "local variables (DECLARE) are state the "
+    "rewrite does not carry", "RETURN": "RETURN inside a procedure body",
+    "CALL": "calls another procedure", "SELECT": "SELECT ... INTO a variable",
+    "GET": "GET DIAGNOSTICS", "OPEN": "a cursor", "FETCH": "a cursor", "CLOSE": "a cursor",
+}
+
+
+@dataclass
+class SetBased:
+    """The rewrite of one procedure (source dialect)."""
+
+    routine: str
+    tables: dict[str, str] = field(default_factory=dict)
+    """table written -> query giving its content after the procedure (params as placeholders)."""
+    reads: list[str] = field(default_factory=list)
+    """Permanent tables the procedure reads or writes (what a scratch copy needs)."""
+    temp_tables: list[str] = field(default_factory=list)
+    params: list[str] = field(default_factory=list)
+    unsupported: str | None = None
+
+
+def _var(name: str) -> str:
+    return f"__cutover_var_{name}__"
+
+
+def with_params(sql: str, params: list[str], values: dict[str, str] | None) -> str:
+    """Parameter placeholders (identifiers no SQL uses) -> `{{ var('p') }}` when `values` is
+    None, else the given SQL literals."""
+    for name in params:
+        sql = sql.replace(_var(name), values[name] if values is not None else
+                          f"{{{{ var('{name}') }}}}")
+    return sql
+
+
+def _statements(body: str, dialect: str) -> list[tuple[str, list[Token]]]:
+    tokens = sqlglot.tokenize(body, read=dialect)
+    if tokens and tokens[0].text.upper() == "BEGIN":
+        tokens = tokens[1:]
+    if tokens and tokens[-1].token_type == TokenType.SEMICOLON:
+        tokens = tokens[:-1]
+    if tokens and tokens[-1].text.upper() == "END":
+        tokens = tokens[:-1]
+    out: list[tuple[str, list[Token]]] = []
+    current: list[Token] = []
+    for token in [*tokens, None]:
+        if token is None or token.token_type == TokenType.SEMICOLON:
+            if current:
+                out.append((body[current[0].start:current[-1].end + 1], current))
+            current = []
+        else:
+            current.append(token)
+    return out
+
+
+def _reason(tokens: list[Token]) -> str | None:
+    head = tokens[0].text.upper()
+    if head in _UNSUPPORTED:
+        return _UNSUPPORTED[head]
+    if any(t.text.upper() == "RETURNING" for t in tokens):
+        return "RETURNING feeds a variable"
+    return None
+
+
+class _Chain:
+    """The CTE chain: each step a named CTE; `current[t]` is t's latest state's name."""
+
+    def __init__(self, params: list[str], columns: dict[str, list[str]], dialect: str) -> None:
+        self.steps: list[tuple[str, exp.Expr]] = []
+        self.current: dict[str, str] = {}
+        self.params, self.columns, self.dialect = params, columns, dialect
+        self.reads: list[str] = []
+
+    def _bind(self, tree: exp.Expr) -> exp.Expr:
+        """Tables -> their latest CTE; parameters -> placeholders."""
+        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        for table in tree.find_all(exp.Table):
+            name = table.name.lower()
+            if name in ctes:
+                continue
+            if name not in self.current and name not in self.reads:
+                self.reads.append(name)
+            if name in self.current:
+                alias = table.alias or table.name
+                table.set("this", exp.to_identifier(self.current[name]))
+                table.set("db", None)
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        for column in list(tree.find_all(exp.Column)):
+            if not column.table and column.name.lower() in self.params:
+                column.replace(exp.to_identifier(_var(column.name.lower())))
+        return tree
+
+    def step(self, table: str, query: exp.Expr) -> None:
+        n = sum(1 for name, _ in self.steps if name.startswith(f"{table}__")) + 1
+        name = f"{table}__{n}"
+        self.steps.append((name, query))
+        self.current[table] = name
+
+    def prior(self, table: str) -> str:
+        if table not in self.current and table not in self.reads:
+            self.reads.append(table)
+        return self.current.get(table, table)
+
+    def cols(self, table: str) -> list[str]:
+        if table not in self.columns:
+            raise _Unsupported(f"the columns of {table} are unknown (not a source table)")
+        return self.columns[table]
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _insert(chain: _Chain, tree: exp.Insert) -> None:
+    if tree.args.get("conflict") is not None:
+        raise _Unsupported("INSERT ... ON CONFLICT (upsert) is an incremental merge; not "
+                           "rewritten yet")
+    target = tree.this
+    cols_given = None
+    if isinstance(target, exp.Schema):
+        cols_given = [c.name.lower() for c in target.expressions]
+        target = target.this
+    table = target.name.lower()
+    query = chain._bind(tree.expression.copy())
+    all_cols = chain.cols(table)
+    given = cols_given or all_cols
+    inserted = exp.select(*[
+        exp.column(c, "ins") if c in given else exp.null().as_(c)
+        for c in all_cols]).from_(exp.Subquery(this=query, alias=exp.TableAlias(
+            this=exp.to_identifier("ins"), columns=[exp.to_identifier(c) for c in given])))
+    prior = exp.select(*[exp.column(c) for c in all_cols]).from_(chain.prior(table))
+    chain.step(table, exp.union(prior, inserted, distinct=False))
+
+
+def _update(chain: _Chain, tree: exp.Update) -> None:
+    if tree.args.get("from") or tree.args.get("from_"):
+        raise _Unsupported("UPDATE ... FROM (a join update) is not rewritten yet")
+    table = tree.this.name.lower()
+    bound = chain._bind(tree.copy())
+    where = bound.args.get("where")
+    sets = {e.this.name.lower(): e.expression for e in bound.expressions}
+    cols = []
+    for col in chain.cols(table):
+        if col in sets:
+            value = (exp.Case(ifs=[exp.If(this=where.this.copy(), true=sets[col].copy())],
+                              default=exp.column(col)) if where is not None else sets[col].copy())
+            cols.append(exp.alias_(value, col))
+        else:
+            cols.append(exp.column(col))
+    alias = tree.this.alias or table
+    chain.step(table, exp.select(*cols).from_(exp.Table(
+        this=exp.to_identifier(chain.prior(table)), alias=exp.TableAlias(
+            this=exp.to_identifier(alias)))))
+
+
+def _delete(chain: _Chain, tree: exp.Delete) -> None:
+    if tree.args.get("using"):
+        raise _Unsupported("DELETE ... USING (a join delete) is not rewritten yet")
+    table = tree.this.name.lower()
+    bound = chain._bind(tree.copy())
+    where = bound.args.get("where")
+    alias = tree.this.alias or table
+    query = exp.select(*[exp.column(c) for c in chain.cols(table)]).from_(exp.Table(
+        this=exp.to_identifier(chain.prior(table)), alias=exp.TableAlias(
+            this=exp.to_identifier(alias))))
+    keep = (exp.not_(exp.func("COALESCE", where.this.copy(), exp.false()))
+            if where is not None else exp.false())
+    chain.step(table, query.where(keep))
+
+
+def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "postgres") -> \
+        SetBased:
+    """The set-based form of a procedure. `columns`: each source table's columns, in order."""
+    params = [p.name for p in routine.params]
+    out = SetBased(routine.name, params=params)
+    if routine.language not in ("plpgsql", "sql"):
+        out.unsupported = f"language {routine.language} is not SQL"
+        return out
+    chain = _Chain(params, {k.lower(): [c.lower() for c in v] for k, v in columns.items()},
+                   dialect)
+    temps: list[str] = []
+    try:
+        for text, tokens in _statements(routine.body, dialect):
+            reason = _reason(tokens)
+            if reason:
+                raise _Unsupported(f"{reason}: {text.strip()[:80]}")
+            try:
+                tree = sqlglot.parse_one(text, read=dialect)
+            except SqlglotError as exc:
+                raise _Unsupported(f"cannot parse {text.strip()[:80]!r}: {exc}") from exc
+            if isinstance(tree, exp.Insert):
+                _insert(chain, tree)
+            elif isinstance(tree, exp.Update):
+                _update(chain, tree)
+            elif isinstance(tree, exp.Delete):
+                _delete(chain, tree)
+            elif isinstance(tree, exp.Create) and tree.expression is not None and \
+                    tree.kind == "TABLE":
+                name = tree.this.this.name.lower() if isinstance(tree.this, exp.Schema) \
+                    else tree.this.name.lower()
+                chain.step(name, chain._bind(tree.expression.copy()))
+                chain.columns[name] = [s.alias_or_name.lower()
+                                       for s in tree.expression.selects]
+                temps.append(name)
+            elif isinstance(tree, exp.Drop) and all(
+                    d.name.lower() in temps for d in tree.args.get("tables") or []):
+                continue
+            else:
+                raise _Unsupported(f"{type(tree).__name__} statement: {text.strip()[:80]}")
+    except _Unsupported as exc:
+        out.unsupported = str(exc)
+        return out
+    out.temp_tables = temps
+    out.reads = [t for t in chain.reads if t not in temps]
+    for table, last in chain.current.items():
+        if table in temps:
+            continue
+        query = exp.select("*").from_(last)
+        for name, step in chain.steps:
+            query = query.with_(name, as_=step)
+        out.tables[table] = query.sql(dialect=dialect)
+        if table not in out.reads:
+            out.reads.append(table)
+    return out
