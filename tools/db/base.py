@@ -8,8 +8,12 @@ target role writes only inside the run's sandbox schema.
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, Literal, Self
 
 import pyarrow as pa
@@ -104,7 +108,12 @@ class Adapter:
         rows = 0
         error = None
         try:
-            for batch in self._read_batches(sql, batch_rows, limit):
+            batches = iter(self._read_batches(sql, batch_rows, limit))
+            while True:
+                with self._watchdog():  # only while blocked in the driver, per batch
+                    batch = next(batches, None)
+                if batch is None:
+                    break
                 if limit is not None and rows + batch.num_rows > limit:
                     batch = batch.slice(0, max(0, limit - rows))
                 rows += batch.num_rows
@@ -292,7 +301,8 @@ class Adapter:
         start = time.perf_counter()
         error = None
         try:
-            self._run(sql)
+            with self._watchdog():
+                self._run(sql)
         except Exception as exc:  # driver-specific classes; classified below
             error = str(exc)
             raise self._classify(exc, sql) from exc
@@ -302,6 +312,44 @@ class Adapter:
 
     def _run(self, sql: str) -> None:
         raise NotImplementedError
+
+    # ---------------------------------------------------------------- client-side deadline
+    def _client_deadline(self) -> float:
+        """How long the client waits on one call before it cuts the link itself. The server
+        enforces statement_timeout_s; a frozen server or a stalled network cannot, and would
+        hang the run for as long as the freeze lasts."""
+        return self.timeout_s + max(2.0, self.timeout_s / 2)
+
+    @contextmanager
+    def _watchdog(self) -> Iterator[None]:
+        self._severed = False
+        if self._socket_fd() is None:  # embedded engines interrupt themselves
+            yield
+            return
+        timer = threading.Timer(self._client_deadline(), self._sever)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def _socket_fd(self) -> int | None:
+        """The connection's socket (server adapters), for the watchdog to cut."""
+        return None
+
+    def _sever(self) -> None:
+        """Shut the socket down under the blocked call: the driver then fails at once with a
+        lost connection, which _classify reports as the timeout it is."""
+        fd = self._socket_fd()
+        if fd is None:
+            return
+        self._severed = True
+        try:
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed: the call it guarded has ended anyway
 
     #: Driver errors by what they mean (tools/db/failures.py): SQLSTATEs, errnos, codes or
     #: exception class names, matched exactly or by longest prefix.
@@ -321,6 +369,9 @@ class Adapter:
         key = self._failure_key(exc)
         failure = (failures.lookup(self.FAILURES, key) if key else None) \
             or self._failure_by_text(text.lower()) or Failure.SQL
+        if getattr(self, "_severed", False):
+            failure = Failure.TIMEOUT  # our watchdog cut the link: the server never answered
+            text = f"no answer within {self._client_deadline():g}s, connection closed ({text})"
         return failures.error(failure, self._failure_message(failure, text))
 
     def _failure_key(self, exc: Exception) -> str | None:

@@ -475,6 +475,10 @@ class MySQLAdapter(Adapter):
             raise self._classify(exc, sql) from exc
         self.tracer.event("sql", side=self.role, sql=sql, rows=batch.num_rows, error=None)
 
+    def _socket_fd(self) -> int | None:
+        sock = getattr(self._con, "_sock", None)
+        return sock.fileno() if sock is not None else None
+
     def alive(self) -> bool:
         if not self._con.open:
             return False

@@ -511,6 +511,9 @@ class PostgresAdapter(Adapter):
     def alive(self) -> bool:
         return not (self._con.closed or self._con.broken)
 
+    def _socket_fd(self) -> int | None:
+        return None if self._con.closed else self._con.fileno()
+
     def close(self) -> None:
         if not self._con.closed:
             self._recover()  # the source never commits: its snapshot ends in a rollback
