@@ -45,6 +45,8 @@ class RunSection(_Strict):
     batch_rows: int = Field(50_000, ge=100)
     statement_timeout_s: float = Field(60.0, gt=0)
     keep_sandbox: bool = True
+    workers: int | None = Field(None, ge=1, le=64)
+    """Objects of one dependency level migrated at once; unset = one per core (at most 4)."""
 
 
 class DiffSection(_Strict):
@@ -181,6 +183,7 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
         loader_mode=cfg.run.loader,
         batch_rows=cfg.run.batch_rows,
         max_attempts=cfg.run.max_attempts,
+        **({"workers": cfg.run.workers} if cfg.run.workers else {}),
         statement_timeout_s=cfg.run.statement_timeout_s,
         keep_sandbox=cfg.run.keep_sandbox,
         float_tolerance=Tolerance(cfg.diff.float_abs, cfg.diff.float_rel),

@@ -220,6 +220,14 @@ class Adapter:
     def _promoted_name(self, name: str) -> str:
         return f"{self.quote(self.home)}.{self.quote(name)}"
 
+    def export_snapshot(self) -> str | None:
+        """A token other sessions can adopt to read this source session's snapshot (PostgreSQL
+        pg_export_snapshot); None when the engine has no such thing."""
+        return None
+
+    def adopt_snapshot(self, token: str) -> None:
+        """Read from now on in the snapshot `token` came from (see export_snapshot)."""
+
     def close(self) -> None:
         pass
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from contextlib import nullcontext
 from typing import Any, ClassVar
@@ -413,6 +414,27 @@ class PostgresAdapter(Adapter):
             self._recover()
             raise self._classify(exc, copy_sql) from exc
         self.tracer.event("sql", side=self.role, sql=copy_sql, rows=batch.num_rows, error=None)
+
+    def export_snapshot(self) -> str | None:
+        """The id of the run's source snapshot; valid while this session's transaction lives
+        (the source never commits, so for the whole run unless a failed read rolls it back)."""
+        if self.role != "source":
+            return None
+        row = self._con.execute("SELECT pg_export_snapshot()").fetchone()
+        return str(row[0]) if row else None
+
+    def adopt_snapshot(self, token: str) -> None:
+        """Start this session's REPEATABLE READ transaction in the exported snapshot: it must be
+        the transaction's first statement, so any transaction already open is ended first."""
+        if not re.fullmatch(r"[0-9A-Fa-f-]+", token):  # a SET takes no bound parameter
+            raise ConnectionLost(f"not a PostgreSQL snapshot id: {token!r}")
+        self._con.rollback()
+        try:
+            self._con.execute(f"SET TRANSACTION SNAPSHOT '{token}'")
+        except self._psycopg.Error as exc:
+            self._recover()
+            raise ConnectionLost(f"could not share the source snapshot {token!r}: "
+                                 f"{str(exc).strip()}") from exc
 
     def close(self) -> None:
         if not self._con.closed:

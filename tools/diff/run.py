@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from graph.context import Tolerance
 from tools.db.base import Adapter
 from tools.db.registry import open_adapter
 from tools.db.urls import scheme
@@ -24,6 +23,7 @@ from tools.diff.report import DiffReport
 from tools.diff.spark_engine import spark_diff
 from tools.diff.stream import Progress, StreamOptions, stream_diff
 from tools.errors import ConfigError
+from tools.records import Tolerance
 
 Algorithm = Literal["auto", "stream", "checksum"]
 AUTO_CHECKSUM_ROWS = 1_000_000
