@@ -5,13 +5,17 @@ per-object records from here, so each is spelled once. This module imports nothi
 at run time. The per-object records are TypedDicts of plain data, because the outer graph's
 checkpoints store them; the one exception is `Attempt.diff`, the typed DiffReport, which lives
 only inside the per-object subgraph (never checkpointed) and is dropped from the outcome.
+`Report` (pydantic) is the model of report.json.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from tools.diff.report import DiffReport
@@ -199,3 +203,64 @@ def as_json(value: Any) -> Any:
     if isinstance(value, list):
         return [as_json(v) for v in value]
     return value
+
+
+class ReportObject(BaseModel):
+    """One object in report.json."""
+
+    name: str
+    kind: ObjectKind
+    file: str
+    line: int
+    verdict: Verdict
+    attempts: int
+    seconds: float
+    needed_fixer: bool
+    fixed_by: list[str]
+    depends_on: list[str]
+    source_sql: str
+    final_sql: str | None
+    error: str | None
+    llm_calls: int
+    tokens: int
+    attempt_log: list[dict[str, Any]]
+    """Every Attempt (without its in-memory DiffReport)."""
+    diff: dict[str, Any] | None
+    """The DiffReport of the candidate the verdict belongs to."""
+    diff_artifact: str | None
+    attempt_diffs: list[dict[str, Any]]
+    """{attempt, origin, diff} for every attempt that was diffed."""
+
+
+class LLMSpend(BaseModel):
+    calls: int
+    tokens: int
+
+
+class Report(BaseModel):
+    """The model of report.json: written by the reporter, read back with Report.load."""
+
+    run_id: str
+    project: str
+    source: dict[str, Any]
+    target: dict[str, Any]
+    engine: str
+    finished: str
+    seconds: float
+    counts: dict[str, int]
+    """Objects per verdict, every verdict present, in VERDICT_ORDER."""
+    total: int
+    needed_fixer: int
+    llm: LLMSpend
+    base_tables: list[dict[str, Any]]
+    load_error: str | None
+    plan_notes: list[str]
+    objects: list[ReportObject]
+
+    @classmethod
+    def load(cls, path: Path) -> Report:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def as_json(self) -> dict[str, Any]:
+        """The plain dict form (what report.json holds and dict-reading renderers take)."""
+        return self.model_dump(mode="json")

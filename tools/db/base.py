@@ -194,6 +194,10 @@ class Adapter:
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
         raise NotImplementedError
 
+    def analyze(self, name: str) -> None:
+        """Refresh the planner statistics of a sandbox table just loaded (where an engine
+        plans by them): without them a plan depends on when autovacuum last ran."""
+
     def count_rows(self, name: str, in_sandbox: bool = True) -> int:
         where = self.qualified(name) if in_sandbox else self.quote(name)
         table = self.read_arrow(f"SELECT COUNT(*) AS n FROM {where}")

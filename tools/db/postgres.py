@@ -402,6 +402,13 @@ class PostgresAdapter(Adapter):
         self.execute(f"DROP TABLE IF EXISTS {self.qualified(name)} CASCADE")
         self.execute(f"CREATE TABLE {self.qualified(name)} ({cols}{self.key_clause(primary_key)})")
 
+    def analyze(self, name: str) -> None:
+        # TPC-H q20 on a just-copied lineitem: 0.3 s with statistics, over 60 s without.
+        # The guard has no ANALYZE; the same two walls as a bulk append stand in for it: a
+        # target only, and a table inside the sandbox (checked as an INSERT into it).
+        target = self._append_target(name, verb="ANALYZE")
+        self._run_logged(f"ANALYZE {target}")
+
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
         target = self._append_target(name, verb="COPY")
         cols = ", ".join(self.quote(n) for n in batch.schema.names)

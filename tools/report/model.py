@@ -1,5 +1,5 @@
-"""Build the run report (the dict written to report.json) from the run's plan and the
-per-object outcomes."""
+"""Build the run report (tools.records.Report, written as report.json) from the run's plan and
+the per-object outcomes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import sqlglot
 from sqlglot.errors import SqlglotError
 
-from tools.records import VERDICT_ORDER, Attempt, ObjectOutcome, ObjectSpec
+from tools.records import VERDICT_ORDER, Attempt, ObjectOutcome, ObjectSpec, Report
 
 
 def final_statement(spec: ObjectSpec, sql: str | None, dialect: str) -> str | None:
@@ -70,7 +70,7 @@ def _object_entry(spec: ObjectSpec, result: ObjectOutcome, dialect: str,
 
 
 def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: float,
-                 run_dir: Path) -> dict[str, Any]:
+                 run_dir: Path) -> Report:
     """`state` is the run's MigrationState (objects, order, outcomes, loaded, ...)."""
     objects = state.get("objects") or {}
     results: dict[str, ObjectOutcome] = state.get("outcomes") or {}
@@ -78,7 +78,7 @@ def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: f
     entries = [_object_entry(objects[n], results[n], dialect, run_dir)
                for n in state.get("order") or []]
     counts = Counter(e["verdict"] for e in entries)
-    return {
+    return Report.model_validate({
         "run_id": spec_info["run_id"],
         "project": spec_info["project"],
         "source": spec_info["source"],
@@ -94,4 +94,4 @@ def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: f
         "load_error": state.get("load_error"),
         "plan_notes": state.get("plan_notes") or [],
         "objects": entries,
-    }
+    })
