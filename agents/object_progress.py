@@ -24,7 +24,7 @@ def with_new_attempt(state: ObjectState, origin: str, reason: str, sql: str) -> 
 def last_attempt(state: ObjectState) -> tuple[list[Attempt], Attempt]:
     """A copy of the attempt list whose last entry is a fresh copy, safe to fill in."""
     attempts = list(state["attempts"])
-    attempts[-1] = Attempt(**attempts[-1])  # type: ignore[typeddict-item]
+    attempts[-1] = Attempt(**attempts[-1])
     return attempts, attempts[-1]
 
 
@@ -33,7 +33,7 @@ def finished(state: ObjectState, verdict: Verdict, error: str | None = None,
     """The update that ends the object: its verdict, also stamped on the last attempt."""
     attempts = list(attempts if attempts is not None else state.get("attempts") or [])
     if attempts and not attempts[-1]["verdict"]:
-        attempts[-1] = Attempt(**{**attempts[-1], "verdict": verdict.value})  # type: ignore[typeddict-item]
+        attempts[-1] = Attempt(**{**attempts[-1], "verdict": verdict.value})
     update: dict[str, Any] = {"verdict": verdict, "attempts": attempts, **more}
     if error is not None:
         update["error"] = error

@@ -12,7 +12,7 @@ render), source reads (one per diff before the cache; `source_read` events after
 verdict counts (the same on every row, or something is wrong).
 
     .venv/bin/python benchmarks/scale_bench.py --sizes 100,1000 --workers 1,2,4
-    .venv/bin/python benchmarks/scale_bench.py --python /work/main/.venv/bin/python --workers 1
+    .venv/bin/python benchmarks/scale_bench.py --code /tmp/base --workers none  # the 'before'
     .venv/bin/python benchmarks/scale_bench.py --source postgres   # CUTOVER_TEST_PG_URL
 
 A worker count is written as `[run] workers = N`; code without that setting (main) is run
@@ -120,14 +120,15 @@ def _folder_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def measure(python: str, root: Path, run_id: str) -> dict[str, Any]:
+def measure(python: str, root: Path, run_id: str, code: Path | None = None) -> dict[str, Any]:
     target = root / "data" / "target.duckdb"
     target.unlink(missing_ok=True)
     cmd = [python, "-m", "cutover", "run", str(root), "--runs-dir", str(root / "runs"),
            "--run-id", run_id]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "COLUMNS": "200"})
+                            env={**os.environ, "COLUMNS": "200",
+                                 **({"PYTHONPATH": str(code)} if code else {})})
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     run_dir = root / "runs" / run_id
@@ -175,6 +176,8 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2,4", help="'none' for code without the setting")
     ap.add_argument("--rows", type=int, default=100_000, help="rows of the orders table")
     ap.add_argument("--python", default=sys.executable, help="whose code to run")
+    ap.add_argument("--code", type=Path, help="run the code in this checkout instead (e.g. a "
+                    "`git worktree add --detach DIR main`): put first on PYTHONPATH")
     ap.add_argument("--source", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--label", default="")
     ap.add_argument("--keep", type=Path, help="generate projects here and keep them")
@@ -194,7 +197,7 @@ def main() -> None:
                       else _postgres_source(root))
         for w in workers:
             _config(root, source_url, w)
-            m = measure(args.python, root, f"w{w}-{int(time.time())}")
+            m = measure(args.python, root, f"w{w}-{int(time.time())}", args.code)
             print(f"| {size} | {w or 'n/a'} | {m['objects_per_s']} | {m['seconds']} | "
                   f"{m['peak_rss_mb']} | {m['checkpoint_bytes']:,} | {m['run_folder_bytes']:,} | "
                   f"{m['render_s']} | {m['source_reads']} | {m['counts']} |", flush=True)

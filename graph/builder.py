@@ -22,8 +22,7 @@ def build_graph(checkpointer: Any = None) -> Any:
     for node in (planner, loader, reporter):
         g.add_node(node.__name__, traced(node), retry_policy=NO_RETRY)  # type: ignore[call-overload]
     g.add_node("schedule", schedule)
-    g.add_node("migrate", migrate, input_schema=ObjectState,  # type: ignore[call-overload]
-               retry_policy=NO_RETRY)
+    g.add_node("migrate", migrate, input_schema=ObjectState, retry_policy=NO_RETRY)
     g.add_edge(START, "planner")
     g.add_edge("planner", "loader")
     g.add_edge("loader", "schedule")

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langgraph.graph import END
 from langgraph.types import Send
 
 from graph.state import MigrationState, ObjectState
 from tools.records import ObjectSpec, Verdict
 
-Finished = Literal["__end__"]
+END: Literal["__end__"] = "__end__"
+"""LangGraph's END, typed as the literal the routers return."""
 
 
 # --- outer graph -------------------------------------------------------------------------

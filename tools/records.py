@@ -55,7 +55,7 @@ class Verdict(StrEnum):
 
     @classmethod
     def parity(cls, status: str | None) -> bool:
-        return cls.final(status) and cls(status).is_parity
+        return status is not None and cls.final(status) and cls(status).is_parity
 
 
 VERDICT_ORDER: tuple[Verdict, ...] = tuple(Verdict)
@@ -191,7 +191,7 @@ def fixed_by(attempts: list[Attempt]) -> list[str]:
 
 def plain_attempt(attempt: Attempt) -> Attempt:
     """The attempt without its in-memory DiffReport (what outcomes and reports keep)."""
-    return Attempt(**{**attempt, "diff": None})  # type: ignore[typeddict-item]
+    return Attempt(**{**attempt, "diff": None})
 
 
 def as_json(value: Any) -> Any:
