@@ -153,6 +153,10 @@ def measure(python: str, root: Path, run_id: str, code: Path | None = None) -> d
     }
 
 
+CREATED: list[str] = []
+"""PostgreSQL databases made by this run, dropped at the end."""
+
+
 def _postgres_source(root: Path) -> str:
     """Copy the generated SQLite tables into a fresh database on the test PostgreSQL server."""
     sys.path.insert(0, str(ROOT))
@@ -161,6 +165,7 @@ def _postgres_source(root: Path) -> str:
     from tests.integration.conftest import new_database
 
     url = new_database(os.environ["CUTOVER_TEST_PG_URL"])
+    CREATED.append(url)
     con = duckdb.connect()
     con.execute(f"ATTACH '{root / 'data' / 'source.sqlite'}' AS s (TYPE sqlite)")
     pg = url.replace("postgresql+psycopg://", "postgresql://")
@@ -203,5 +208,16 @@ def main() -> None:
                   f"{m['render_s']} | {m['source_reads']} | {m['counts']} |", flush=True)
 
 
+def _drop_created() -> None:
+    if CREATED:
+        from tests.integration.conftest import drop_database
+
+        for url in CREATED:
+            drop_database(os.environ["CUTOVER_TEST_PG_URL"], url)
+
+
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        _drop_created()
