@@ -160,18 +160,21 @@ CREATED: list[str] = []
 def _postgres_source(root: Path) -> str:
     """Copy the generated SQLite tables into a fresh database on the test PostgreSQL server."""
     sys.path.insert(0, str(ROOT))
-    import duckdb
+    import psycopg
 
     from tests.integration.conftest import new_database
 
     url = new_database(os.environ["CUTOVER_TEST_PG_URL"])
     CREATED.append(url)
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{root / 'data' / 'source.sqlite'}' AS s (TYPE sqlite)")
-    pg = url.replace("postgresql+psycopg://", "postgresql://")
-    con.execute(f"ATTACH '{pg}' AS p (TYPE postgres)")
-    for table in ("customers", "products", "orders"):
-        con.execute(f"CREATE TABLE p.{table} AS SELECT * FROM s.{table}")
+    lite = sqlite3.connect(root / "data" / "source.sqlite")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as pg:
+        pg.execute(BASE_SQL.replace("REAL", "DOUBLE PRECISION"))
+        for table in ("customers", "products", "orders"):
+            with pg.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                for row in lite.execute(f"SELECT * FROM {table}"):
+                    copy.write_row(row)
+    lite.close()
     return url
 
 
