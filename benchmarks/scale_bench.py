@@ -169,7 +169,8 @@ def _postgres_source(root: Path) -> str:
     lite = sqlite3.connect(root / "data" / "source.sqlite")
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as pg:
-        pg.execute(BASE_SQL.replace("REAL", "DOUBLE PRECISION"))
+        # NUMERIC, not DOUBLE: PostgreSQL has round(numeric, int) only
+        pg.execute(BASE_SQL.replace("REAL", "NUMERIC(12, 2)"))
         for table in ("customers", "products", "orders"):
             with pg.cursor().copy(f"COPY {table} FROM STDIN") as copy:
                 for row in lite.execute(f"SELECT * FROM {table}"):
