@@ -12,21 +12,23 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents.object_progress import current, failed_compile, finish
+from agents.object_progress import add_seconds, failed_compile, finished, last_attempt
 from graph.context import Context
-from graph.state import CompileResult, MigrationState
+from graph.state import ObjectState
 from tools.errors import ConnectionLost, CutoverError
+from tools.records import CompileResult, Verdict
 
 
-def compiler_checker(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+def compiler_checker(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
-    name, result = current(state)
-    spec = state["objects"][name]
+    spec = state["spec"]
     target = ctx.target()
-    sql = result["candidate_sql"] or ""
-    create = target.create_object_sql(spec["kind"], name, sql)
+    sql = state.get("candidate_sql") or ""
+    create = target.create_object_sql(spec["kind"], spec["name"], sql)
     statement = create or f"EXPLAIN {sql}"
+    attempts, attempt = last_attempt(state)
     start = time.perf_counter()
+    update: dict[str, Any]
     try:
         if create is None:
             target.explain(sql)
@@ -34,19 +36,20 @@ def compiler_checker(state: MigrationState, runtime: Runtime[Context]) -> dict[s
             target.execute(create)
         report = CompileResult(ok=True, error_kind=None, error=None, statement=statement,
                                seconds=round(time.perf_counter() - start, 4))
-        result["status"] = "compiled"
+        update = {"phase": "compiled"}
     except ConnectionLost as exc:
         report = failed_compile(str(exc), exc.kind, statement, time.perf_counter() - start)
-        finish(result, "blocked", f"target: {exc}")
+        update = {"verdict": Verdict.BLOCKED, "error": f"target: {exc}"}
     except CutoverError as exc:
         # SandboxViolation lands here too: the guard could not read the candidate (e.g. a
         # MySQL charset introducer passed through), so another candidate may well pass.
         report = failed_compile(str(exc), exc.kind, statement, time.perf_counter() - start)
-        result["status"] = "compile_failed"
-        result["error"] = str(exc)
-    result["attempts"][-1]["compile"] = report
-    result["seconds"] = round(result["seconds"] + report["seconds"], 4)
+        update = {"phase": "compile_failed", "error": str(exc)}
+    attempt["compile"] = report
     ctx.tracer.event("compile", ok=report["ok"], error_kind=report["error_kind"],
-                     error=report["error"], attempt=len(result["attempts"]))
-    return {"results": {name: result}}
-
+                     error=report["error"], attempt=len(attempts))
+    seconds = add_seconds(state, report["seconds"])
+    if update.get("verdict"):
+        return finished(state, update["verdict"], update["error"], attempts=attempts,
+                        seconds=seconds)
+    return {**update, "attempts": attempts, "seconds": seconds}

@@ -1,7 +1,9 @@
 """data_differ: run the object on the source (read-only) and the candidate on the target,
 compare the results at dataset, column and row level, and record the DiffReport.
 
-The verdict comes from here — the data — never from a language model.
+The verdict comes from here — the data — never from a language model. The source result is
+read once per object and run (cached as Arrow in the run folder, see tools.source_cache) and
+reused by every attempt, including after a resume.
 """
 
 from __future__ import annotations
@@ -12,38 +14,40 @@ from typing import Any
 import pyarrow as pa
 from langgraph.runtime import Runtime
 
-from agents.object_progress import current, failed_compile, finish
+from agents.object_progress import add_seconds, failed_compile, finished, last_attempt
 from graph.context import Context
-from graph.state import MigrationState
+from graph.state import ObjectState
 from tools.artifacts import write_artifact
 from tools.diff.compare import compare
 from tools.diff.report import Diagnosis
 from tools.errors import ConnectionLost, CutoverError
+from tools.records import Verdict
+from tools.source_cache import read_source_once
 
 
-def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+def data_differ(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
-    name, result = current(state)
-    spec = state["objects"][name]
-    attempt = result["attempts"][-1]
+    spec = state["spec"]
+    name = spec["name"]
+    attempts, attempt = last_attempt(state)
     start = time.perf_counter()
     try:
-        source_rows = ctx.source().read_arrow(spec["source_query"])
+        source_rows = read_source_once(ctx.run_dir, name, spec["source_query"], ctx.source,
+                                       ctx.tracer)
     except CutoverError as exc:
         # The source side failing is never the candidate's fault: no fixing, say why.
-        return {"results": {name: finish(result, "blocked", f"source query failed: {exc}")}}
+        return finished(state, Verdict.BLOCKED, f"source query failed: {exc}")
     target = ctx.target()
     query = (f"SELECT * FROM {target.qualified(name)}"
-             if spec["kind"] in ("view", "table_as_select") else result["candidate_sql"])
+             if spec["kind"] in ("view", "table_as_select") else state.get("candidate_sql"))
     try:
         target_rows = target.read_arrow(query or "")
     except ConnectionLost as exc:
-        return {"results": {name: finish(result, "blocked", f"target: {exc}")}}
+        return finished(state, Verdict.BLOCKED, f"target: {exc}")
     except CutoverError as exc:
         # Compiled but failed while running (conversion error, ...): a job for the fixer.
         attempt["compile"] = failed_compile(str(exc), exc.kind, query, time.perf_counter() - start)
-        result["status"], result["error"] = "compile_failed", str(exc)
-        return {"results": {name: result}}
+        return {"phase": "compile_failed", "error": str(exc), "attempts": attempts}
 
     renamed = None
     if spec["kind"] == "query":
@@ -59,24 +63,22 @@ def data_differ(state: MigrationState, runtime: Runtime[Context]) -> dict[str, A
             "column names differ, compared by position: " + ", ".join(
                 f"{s!r} vs {t!r}" for s, t in renamed.items()) + " (a consumer reading "
             "these columns by name would notice; alias them in the query to pin the name)")))
-    data = report.model_dump(mode="json")
-    result["diff"] = data
-    result["diff_artifact"] = write_artifact(ctx.run_dir, name, f"diff_{attempt['number']}.json",
-                                             data, ctx.tracer.redactor)
-    attempt["diff_artifact"] = result["diff_artifact"]
+    attempt["diff"] = report
+    attempt["diff_artifact"] = write_artifact(
+        ctx.run_dir, name, f"diff_{attempt['number']}.json", report.model_dump(mode="json"),
+        ctx.tracer.redactor)
     attempt["diff_summary"] = report.summary()
     attempt["diff_score"] = report.score
-    result["seconds"] = round(result["seconds"] + time.perf_counter() - start, 4)
+    seconds = add_seconds(state, time.perf_counter() - start)
     ctx.tracer.event("diff", verdict=report.verdict, summary=report.summary(),
                      causes=sorted(report.causes()), attempt=attempt["number"],
                      rows_source=report.rows_source, rows_target=report.rows_target)
-    if report.verdict in ("parity", "parity_with_tolerance"):
-        finish(result, report.verdict)
-        result["error"] = None
-    else:
-        result["status"] = "diff_mismatch"
-        result["error"] = report.summary()
-    return {"results": {name: result}}
+    verdict = Verdict(report.verdict)
+    if verdict.is_parity:
+        update = finished(state, verdict, attempts=attempts, seconds=seconds)
+        return {**update, "error": None}
+    return {"phase": "mismatch", "error": report.summary(), "attempts": attempts,
+            "seconds": seconds}
 
 
 def _names_by_position(ctx: Context, source: pa.Table,

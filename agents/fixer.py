@@ -1,9 +1,10 @@
 """fixer: turn a compile error or a DiffReport into the next candidate.
 
-First the rule catalog (known semantic traps of the dialect pair, chosen from the diagnosis),
-then — if configured — the LLM with tools. Each candidate goes back through compiler_checker
-and data_differ, so the data decides whether a fix worked. Out of attempts or ideas, the
-object is finalised with its best candidate and the verdict that candidate earned.
+First the rule catalog (known semantic traps of the dialect pair, chosen from the best
+attempt's own diagnosis), then — if configured — the LLM with tools. Each candidate goes back
+through compiler_checker and data_differ, so the data decides whether a fix worked. Out of
+attempts or ideas, the object is finalised with its best candidate and the verdict that
+candidate earned. `fix_rounds` counts the fixer's runs; Context.max_attempts bounds the loop.
 """
 
 from __future__ import annotations
@@ -14,63 +15,58 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents import llm_tasks
-from agents.object_progress import (
-    ABSENT_ON_TARGET,
-    attempt_score,
-    best_attempt,
-    current,
-    finish,
-    new_attempt,
-)
+from agents.object_progress import best_attempt, finished, with_new_attempt
 from graph.context import Context
-from graph.state import Attempt, MigrationState, ObjectResult
+from graph.state import ObjectState
 from tools.db import types
 from tools.errors import CutoverError
+from tools.records import Attempt, Verdict, attempt_score
 from tools.rules.base import RuleContext
 from tools.rules.catalog import apply_rule, candidates
 
 
-def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
-    name, result = current(state)
-    spec = state["objects"][name]
-    if len(result["attempts"]) >= ctx.max_attempts:
-        return {"results": {name: _finalise(ctx, name, spec["kind"], result,
-                                            f"attempt limit ({ctx.max_attempts}) reached")}}
-    best = best_attempt(result["attempts"])
-    rule_ctx = _rule_context(ctx, state, spec["select_sql"], result, best)
-    tried_sql = {a["sql"] for a in result["attempts"]}
-    for rule in candidates(rule_ctx, set(result["rules_tried"])):
-        result["rules_tried"].append(rule.id)
+    attempts = state["attempts"]
+    rules_tried = list(state.get("rules_tried") or [])
+    rounds: dict[str, Any] = {"fix_rounds": (state.get("fix_rounds") or 0) + 1,
+                              "rules_tried": rules_tried}  # the loop below appends to it
+    if len(attempts) >= ctx.max_attempts:
+        return _finalise(ctx, state, f"attempt limit ({ctx.max_attempts}) reached") | rounds
+    best = best_attempt(attempts)
+    rule_ctx = _rule_context(ctx, state, best)
+    tried_sql = {a["sql"] for a in attempts}
+    for rule in candidates(rule_ctx, set(rules_tried)):
+        rules_tried.append(rule.id)
         try:
             sql = apply_rule(rule, best["sql"], rule_ctx)
         except Exception as exc:  # a broken rule must cost one candidate, not the whole run
             ctx.tracer.event("error", error=f"rule {rule.id} failed: {type(exc).__name__}: {exc}")
             sql = None
         if sql and sql not in tried_sql:
-            reason = f"{_problem(best, result)} -> rule {rule.id}: {_first_sentence(rule.why)}"
-            new_attempt(result, f"rule:{rule.id}", reason, sql)
-            ctx.tracer.event("sql_version", attempt=len(result["attempts"]),
+            reason = f"{_problem(best, state)} -> rule {rule.id}: {_first_sentence(rule.why)}"
+            update = with_new_attempt(state, f"rule:{rule.id}", reason, sql)
+            ctx.tracer.event("sql_version", attempt=len(update["attempts"]),
                              origin=f"rule:{rule.id}", sql=sql)
-            return {"results": {name: result}}
+            return update | rounds
 
-    if ctx.llm_enabled and result["llm_calls"] < ctx.max_llm_calls_per_object \
-            and (state.get("llm_tokens") or 0) < ctx.max_tokens_per_run:
-        tokens_left = ctx.max_tokens_per_run - (state.get("llm_tokens") or 0)
-        outcome = llm_tasks.fix_with_llm(ctx, spec, result, best, tokens_left)
-        result["llm_calls"] += outcome.calls
-        result["tokens"] += outcome.tokens
-        update = {"llm_calls": outcome.calls, "llm_tokens": outcome.tokens}
+    calls, tokens = state.get("llm_calls") or 0, state.get("tokens") or 0
+    used = ctx.llm_spend.tokens  # the run's, across the objects running in parallel
+    if ctx.llm_enabled and calls < ctx.max_llm_calls_per_object and used < ctx.max_tokens_per_run:
+        outcome = llm_tasks.fix_with_llm(ctx, state, best, ctx.max_tokens_per_run - used)
+        ctx.llm_spend.add(outcome.tokens)
+        spent = {"llm_calls": calls + outcome.calls, "tokens": tokens + outcome.tokens}
         if outcome.sql and outcome.sql not in tried_sql:
-            new_attempt(result, "llm", outcome.explanation or "LLM fix", outcome.sql)
-            ctx.tracer.event("sql_version", attempt=len(result["attempts"]), origin="llm",
+            update = with_new_attempt(state, "llm", outcome.explanation or "LLM fix",
+                                      outcome.sql)
+            ctx.tracer.event("sql_version", attempt=len(update["attempts"]), origin="llm",
                              sql=outcome.sql)
-            return {"results": {name: result}, **update}
+            return update | rounds | spent
         why = f"LLM gave no new candidate ({outcome.stopped_reason})"
-        return {"results": {name: _finalise(ctx, name, spec["kind"], result, why)}, **update}
+        return _finalise(ctx, state, why) | rounds | spent
     why = "no rule in the catalog applies" + ("" if ctx.llm_enabled else
                                               " and no LLM is configured")
-    return {"results": {name: _finalise(ctx, name, spec["kind"], result, why)}}
+    return _finalise(ctx, state, why) | rounds
 
 
 def _first_sentence(text: str) -> str:
@@ -78,37 +74,38 @@ def _first_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
 
 
-def _problem(best: Attempt, result: ObjectResult) -> str:
+def _problem(best: Attempt, state: ObjectState) -> str:
     if best["compile"] is not None and not best["compile"]["ok"]:
         return f"compile error: {(best['compile']['error'] or '')[:160]}"
-    return f"data differs: {(best['diff_summary'] or result['error'] or '')[:160]}"
+    return f"data differs: {(best['diff_summary'] or state.get('error') or '')[:160]}"
 
 
-def _rule_context(ctx: Context, state: MigrationState, select_sql: str, result: ObjectResult,
-                  best: Attempt) -> RuleContext:
+def _rule_context(ctx: Context, state: ObjectState, best: Attempt) -> RuleContext:
+    """The rules see the diagnosis of the attempt they will rewrite (the best one), not of
+    whichever attempt ran last."""
     compile_error = None
     causes: frozenset[str] = frozenset()
     columns: tuple[str, ...] = ()
     if best["compile"] is not None and not best["compile"]["ok"]:
         compile_error = best["compile"]["error"]
-    elif result["diff"]:
-        causes = frozenset(d["cause"] for d in result["diff"].get("diagnosis", []))
-        columns = tuple(c["name"] for c in result["diff"].get("columns", []) if c["mismatched"])
+    elif best["diff"] is not None:
+        causes = frozenset(d.cause for d in best["diff"].diagnosis)
+        columns = tuple(c.name for c in best["diff"].columns if c.mismatched)
     return RuleContext(
         source_dialect=ctx.source_dialect, target_dialect=ctx.target_dialect,
-        schema=_schema(ctx, state, result["name"]), source_sql=select_sql, causes=causes,
+        schema=_schema(ctx, state), source_sql=state["spec"]["select_sql"], causes=causes,
         compile_error=compile_error, diff_columns=columns,
     )
 
 
-def _schema(ctx: Context, state: MigrationState, name: str) -> dict[str, dict[str, str]]:
+def _schema(ctx: Context, state: ObjectState) -> dict[str, dict[str, str]]:
     """Column types of what the object reads: base tables from the source catalog, and the
     codebase objects it depends on as they now exist in the sandbox."""
     schema = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
-              for t in state.get("base_tables") or []}
+              for t in state.get("tables") or []}
     target = ctx.target()
-    for dep in state["objects"][name]["depends_on"]:
-        if state["results"][dep]["status"] in ABSENT_ON_TARGET:
+    for dep, verdict in (state.get("dep_verdicts") or {}).items():
+        if Verdict(verdict).absent_on_target:
             continue
         try:
             empty = target.read_arrow(f"SELECT * FROM {target.qualified(dep)} LIMIT 0")
@@ -118,19 +115,20 @@ def _schema(ctx: Context, state: MigrationState, name: str) -> dict[str, dict[st
     return schema
 
 
-def _finalise(ctx: Context, name: str, kind: str, result: ObjectResult, why: str) -> ObjectResult:
+def _finalise(ctx: Context, state: ObjectState, why: str) -> dict[str, Any]:
     """End the object with its best candidate; the verdict is the one that candidate earned."""
-    best = best_attempt(result["attempts"])
-    verdict = "compile_error" if attempt_score(best) < 0 else "mismatch"
-    if best is not result["attempts"][-1] and verdict == "mismatch":
-        _restore(ctx, kind, name, best["sql"])
-    result["candidate_sql"] = best["sql"]
-    if verdict == "compile_error":
+    attempts = state["attempts"]
+    best = best_attempt(attempts)
+    verdict = Verdict.COMPILE_ERROR if attempt_score(best) < 0 else Verdict.MISMATCH
+    if best is not attempts[-1] and verdict == Verdict.MISMATCH:
+        _restore(ctx, state["spec"]["kind"], state["spec"]["name"], best["sql"])
+    if verdict == Verdict.COMPILE_ERROR:
         detail = best["compile"]["error"] if best["compile"] else None
     else:
         detail = best["diff_summary"]
-    ctx.tracer.event("finalise", verdict=verdict, why=why, best_attempt=best["number"])
-    return finish(result, verdict, f"{why}; best attempt #{best['number']}: {detail}")
+    ctx.tracer.event("finalise", verdict=verdict.value, why=why, best_attempt=best["number"])
+    return finished(state, verdict, f"{why}; best attempt #{best['number']}: {detail}",
+                    candidate_sql=best["sql"])
 
 
 def _restore(ctx: Context, kind: str, name: str, sql: str) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 
 from agents.llm import run_tool_loop
 from graph.context import Context
-from graph.state import Attempt, ObjectResult, ObjectSpec
+from graph.state import ObjectState
 from prompts.loader import load_prompt
 from tools.errors import ConnectionLost
 from tools.llm_tools import fixer_tools
+from tools.records import Attempt, ObjectSpec
 
 
 @dataclass
@@ -58,17 +59,18 @@ def translate_with_llm(ctx: Context, spec: ObjectSpec, problem: str,
                 tokens_left)
 
 
-def fix_with_llm(ctx: Context, spec: ObjectSpec, result: ObjectResult, best: Attempt,
+def fix_with_llm(ctx: Context, state: ObjectState, best: Attempt,
                  tokens_left: int) -> LLMOutcome:
+    spec, attempts = state["spec"], state["attempts"]
     variables = {
         "object_name": spec["name"], "object_kind": spec["kind"],
         "source_sql": spec["select_sql"], "candidate_sql": best["sql"],
-        "attempt": len(result["attempts"]) + 1, "max_attempts": ctx.max_attempts,
-        "failure": _failure(best), "diff": _diff_view(ctx, result, best),
+        "attempt": len(attempts) + 1, "max_attempts": ctx.max_attempts,
+        "failure": _failure(best), "diff": _diff_view(ctx, best),
         "history": [{"attempt": a["number"], "outcome": _attempt_outcome(a), "note": a["reason"]}
-                    for a in result["attempts"]],
+                    for a in attempts],
     }
-    calls_left = ctx.max_llm_calls_per_object - result["llm_calls"]
+    calls_left = ctx.max_llm_calls_per_object - (state.get("llm_calls") or 0)
     return _run(ctx, "fixer", variables, spec["name"], calls_left, tokens_left)
 
 
@@ -85,11 +87,12 @@ def _failure(best: Attempt) -> dict[str, str]:
     return {"kind": "mismatch", "message": best["diff_summary"] or ""}
 
 
-def _diff_view(ctx: Context, result: ObjectResult, best: Attempt) -> dict[str, Any] | None:
-    """What the fixer prompt sees of the diff; no data values when privacy is strict."""
-    if best["compile"] is not None and not best["compile"]["ok"] or not result["diff"]:
+def _diff_view(ctx: Context, best: Attempt) -> dict[str, Any] | None:
+    """What the fixer prompt sees of the best attempt's own diff; no data values when privacy
+    is strict."""
+    if best["compile"] is not None and not best["compile"]["ok"] or best["diff"] is None:
         return None
-    diff = result["diff"]
+    diff = best["diff"].model_dump(mode="json")
     view: dict[str, Any] = {
         "summary": best["diff_summary"],
         "diagnosis": [f"{d['cause']}: {d['detail']}" for d in diff.get("diagnosis", [])],

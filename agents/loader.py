@@ -56,4 +56,5 @@ def _copy(source: Adapter, target: Adapter, table: TableInfo, batch_rows: int) -
     query = f"SELECT {columns} FROM {source.quote(table['name'])}"
     for batch in source.read_batches(query, batch_rows=batch_rows):
         target.append_arrow(table["name"], batch)
+    target.analyze(table["name"])
     return target.count_rows(table["name"])

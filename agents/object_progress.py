@@ -1,53 +1,43 @@
-"""Small helpers every per-object node uses to read and update an ObjectResult.
+"""Small helpers every per-object node uses to read and update an ObjectState.
 
-Not a node: nodes import it, and it imports no node.
+Not a node: nodes import it, and it imports no node. Nodes never change the state they are
+given: they build the keys they return from copies.
 """
 
 from __future__ import annotations
 
-import copy
+from typing import Any
 
-from graph.state import FINAL_VERDICTS, Attempt, CompileResult, MigrationState, ObjectResult
-
-# Verdicts after which the object does not exist on the target, so dependants cannot run.
-ABSENT_ON_TARGET = frozenset({"compile_error", "unsupported", "blocked", "skipped"})
+from graph.state import ObjectState
+from tools.records import Attempt, CompileResult, Verdict, attempt_score
 
 
-def is_final(result: ObjectResult) -> bool:
-    return result["status"] in FINAL_VERDICTS
+def with_new_attempt(state: ObjectState, origin: str, reason: str, sql: str) -> dict[str, Any]:
+    """The update that adds a candidate and makes it the current one."""
+    attempts = list(state.get("attempts") or [])
+    attempts.append(Attempt(number=len(attempts) + 1, origin=origin, reason=reason, sql=sql,
+                            compile=None, diff_summary=None, diff_score=None,
+                            diff_artifact=None, verdict=None, diff=None))
+    return {"attempts": attempts, "candidate_sql": sql}
 
 
-def next_pending(state: MigrationState) -> str | None:
-    results = state.get("results") or {}
-    for name in state.get("order") or []:
-        if not is_final(results[name]):
-            return name
-    return None
+def last_attempt(state: ObjectState) -> tuple[list[Attempt], Attempt]:
+    """A copy of the attempt list whose last entry is a fresh copy, safe to fill in."""
+    attempts = list(state["attempts"])
+    attempts[-1] = Attempt(**attempts[-1])
+    return attempts, attempts[-1]
 
 
-def current(state: MigrationState) -> tuple[str, ObjectResult]:
-    """The object the loop is on, as a copy safe to modify and return."""
-    name = state["current"]
-    assert name is not None, "per-object node reached with no current object"
-    return name, copy.deepcopy(state["results"][name])
-
-
-def new_attempt(result: ObjectResult, origin: str, reason: str, sql: str) -> Attempt:
-    attempt = Attempt(number=len(result["attempts"]) + 1, origin=origin, reason=reason, sql=sql,
-                      compile=None, diff_summary=None, diff_score=None, diff_artifact=None,
-                      verdict=None)
-    result["attempts"].append(attempt)
-    result["candidate_sql"] = sql
-    return attempt
-
-
-def finish(result: ObjectResult, verdict: str, error: str | None = None) -> ObjectResult:
-    result["status"] = verdict
+def finished(state: ObjectState, verdict: Verdict, error: str | None = None,
+             attempts: list[Attempt] | None = None, **more: Any) -> dict[str, Any]:
+    """The update that ends the object: its verdict, also stamped on the last attempt."""
+    attempts = list(attempts if attempts is not None else state.get("attempts") or [])
+    if attempts and not attempts[-1]["verdict"]:
+        attempts[-1] = Attempt(**{**attempts[-1], "verdict": verdict.value})
+    update: dict[str, Any] = {"verdict": verdict, "attempts": attempts, **more}
     if error is not None:
-        result["error"] = error
-    if result["attempts"]:
-        result["attempts"][-1]["verdict"] = result["attempts"][-1]["verdict"] or verdict
-    return result
+        update["error"] = error
+    return update
 
 
 def failed_compile(message: str, kind: str, statement: str | None, seconds: float) -> CompileResult:
@@ -55,15 +45,11 @@ def failed_compile(message: str, kind: str, statement: str | None, seconds: floa
                          seconds=round(seconds, 4))
 
 
-def attempt_score(attempt: Attempt) -> float:
-    """Order attempts: a compile failure is worst, a compiled-but-wrong one is scored by the
-    share of rows it matched."""
-    if attempt["compile"] is None or not attempt["compile"]["ok"]:
-        return -1.0
-    return attempt["diff_score"] if attempt["diff_score"] is not None else 0.0
-
-
 def best_attempt(attempts: list[Attempt]) -> Attempt:
     """The best candidate so far; among equals the latest, so a rule that moved a compile error
     further along (a new error) is built upon rather than thrown away."""
     return max(attempts, key=lambda a: (attempt_score(a), a["number"]))
+
+
+def add_seconds(state: ObjectState, seconds: float) -> float:
+    return round((state.get("seconds") or 0.0) + seconds, 4)

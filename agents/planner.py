@@ -9,11 +9,12 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.state import MigrationState, ObjectResult, ObjectSpec
+from graph.state import MigrationState
 from tools import catalog
 from tools import sql as sqltools
 from tools.codebase import FoundObject, find_files, read_objects
 from tools.errors import CutoverError, PlanError
+from tools.records import ObjectSpec
 
 
 def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -51,8 +52,6 @@ def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
         "order": order + cyclic,
         "base_tables": [table_names[t] for t in needed],
         "plan_notes": notes,
-        "max_attempts": ctx.max_attempts,
-        "results": {name: _new_result(name) for name in objects},
     }
 
 
@@ -124,8 +123,3 @@ def _inline_definitions(obj: FoundObject, produced: dict[str, FoundObject],
         stack.extend(t for t in produced[name].reads if t in produced and t not in on_source)
     return definitions
 
-
-def _new_result(name: str) -> ObjectResult:
-    return ObjectResult(name=name, status="pending", candidate_sql=None, attempts=[],
-                        rules_tried=[], diff=None, diff_artifact=None, error=None, llm_calls=0,
-                        tokens=0, seconds=0.0, fixed_by=[])

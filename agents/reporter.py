@@ -21,7 +21,8 @@ def reporter(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]
     ctx = runtime.context
     spec = json.loads((ctx.run_dir / SPEC).read_text(encoding="utf-8"))
     seconds = time.time() - spec.get("started_ts", time.time())
-    report = build_report(state, spec, seconds, ctx.run_dir)
+    typed = build_report(state, spec, seconds, ctx.run_dir)
+    report = typed.as_json()  # the renderers read the plain form of the same model
     redact = ctx.tracer.redactor.text
     paths = {
         "json": ctx.run_dir / "report.json",
@@ -34,10 +35,10 @@ def reporter(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]
     paths["html"].write_text(redact(render_html(report, events)), encoding="utf-8")
     translated = ctx.run_dir / "translated"
     shutil.rmtree(translated, ignore_errors=True)  # idempotent when a resumed run re-reports
-    for obj in report["objects"]:
-        if obj["final_sql"]:
-            out = translated / obj["file"]
+    for obj in typed.objects:
+        if obj.final_sql:
+            out = translated / obj.file
             out.parent.mkdir(parents=True, exist_ok=True)
             with out.open("a", encoding="utf-8") as fh:
-                fh.write(f"-- {obj['name']}: {obj['verdict']}\n{obj['final_sql']}\n\n")
+                fh.write(f"-- {obj.name}: {obj.verdict.value}\n{obj.final_sql}\n\n")
     return {"report_paths": {k: str(v) for k, v in paths.items()}}

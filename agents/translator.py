@@ -1,34 +1,30 @@
-"""translator: pick the next object and translate it — sqlglot first, failing loudly on
-constructs it cannot carry; the LLM only where that path cannot finish (or when asked)."""
+"""translator: translate one object — sqlglot first, failing loudly on constructs it cannot
+carry; the LLM only where that path cannot finish (or when asked)."""
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from agents import llm_tasks
-from agents.object_progress import ABSENT_ON_TARGET, finish, new_attempt, next_pending
+from agents.object_progress import add_seconds, finished, with_new_attempt
 from graph.context import Context
-from graph.state import MigrationState, ObjectResult, ObjectSpec
+from graph.state import ObjectState
 from tools import sql as sqltools
 from tools.errors import CutoverError, Unsupported
+from tools.records import Verdict
 
 
-def translator(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
+def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
-    name = next_pending(state)
-    if name is None:
-        return {"current": None}
-    ctx.tracer.object = name
-    spec = state["objects"][name]
-    result: ObjectResult = copy.deepcopy(state["results"][name])
-    result["status"] = "translating"
-    blocked = _blocked_reason(state, spec, ctx.target().RUNS_HERE)
-    if blocked:
-        return _done(name, finish(result, spec["problem_verdict"] or "blocked", blocked), 0, 0)
+    spec = state["spec"]
+    name = spec["name"]
+    if state.get("blocked"):
+        verdict = Verdict(spec["problem_verdict"] or "blocked") if spec["problem"] \
+            else Verdict.BLOCKED
+        return finished(state, verdict, state["blocked"])
 
     start = time.perf_counter()
     calls = tokens = 0
@@ -38,61 +34,41 @@ def translator(state: MigrationState, runtime: Runtime[Context]) -> dict[str, An
         origin, reason = "translate", "sqlglot transpile"
     except Unsupported as exc:
         if not ctx.llm_enabled:
-            return _done(name, finish(result, "unsupported", f"{exc} (no LLM configured to "
-                                      f"translate it; see [llm] in cutover.toml)"), 0, 0)
-        llm_sql, calls, tokens = _llm_translate(ctx, state, spec, str(exc), None)
+            return finished(state, Verdict.UNSUPPORTED, f"{exc} (no LLM configured to "
+                            f"translate it; see [llm] in cutover.toml)")
+        llm_sql, calls, tokens = _llm_translate(ctx, state, str(exc), None)
         if llm_sql is None:
-            return _done(name, finish(result, "unsupported", str(exc)), calls, tokens)
+            return finished(state, Verdict.UNSUPPORTED, str(exc), llm_calls=calls, tokens=tokens)
         sql, origin, reason = llm_sql, "llm-translate", f"sqlglot could not translate: {exc}"
     except CutoverError as exc:
-        return _done(name, finish(result, "unsupported", str(exc)), 0, 0)
+        return finished(state, Verdict.UNSUPPORTED, str(exc))
 
     if ctx.llm_mode == "always" and ctx.llm_enabled and origin == "translate":
-        llm_sql, calls, tokens = _llm_translate(ctx, state, spec, "", sql)
+        llm_sql, calls, tokens = _llm_translate(ctx, state, "", sql)
         if llm_sql:
             sql, origin, reason = llm_sql, "llm-translate", "llm mode 'always'"
-    new_attempt(result, origin, reason, sql)
-    ctx.tracer.event("sql_version", attempt=len(result["attempts"]), origin=origin, sql=sql)
-    result["seconds"] = round(result["seconds"] + time.perf_counter() - start, 4)
+    update = with_new_attempt(state, origin, reason, sql)
+    ctx.tracer.event("sql_version", attempt=len(update["attempts"]), origin=origin, sql=sql)
+    update.update(phase="translated", llm_calls=calls, tokens=tokens,
+                  seconds=add_seconds(state, time.perf_counter() - start))
     if not ctx.target().RUNS_HERE:
-        return _done(name, finish(result, "skipped", f"{ctx.target_dialect} has no engine on "
-                                  f"this machine: translated only, not compiled or diffed"),
-                     calls, tokens)
-    return _done(name, result, calls, tokens)
+        return finished(state, Verdict.SKIPPED, f"{ctx.target_dialect} has no engine on this "
+                        f"machine: translated only, not compiled or diffed",
+                        attempts=update.pop("attempts"), **update)
+    return update
 
 
-def _done(name: str, result: ObjectResult, calls: int, tokens: int) -> dict[str, Any]:
-    result["llm_calls"] += calls
-    result["tokens"] += tokens
-    return {"current": name, "results": {name: result}, "llm_calls": calls, "llm_tokens": tokens}
-
-
-def _blocked_reason(state: MigrationState, spec: ObjectSpec, runs_here: bool) -> str | None:
-    if spec["problem"]:
-        return spec["problem"]
-    if state.get("load_error"):
-        failed = {r["table"].lower() for r in state.get("loaded") or [] if not r["ok"]}
-        hit = [t for t in spec["reads_tables"] if t in failed]
-        if hit:
-            return f"base table(s) {', '.join(hit)} could not be loaded: {state['load_error']}"
-    for dep in spec["depends_on"]:
-        verdict = state["results"][dep]["status"]
-        # On a translate-only target every object is 'skipped': a dependant is still
-        # translated (its translation is the deliverable), not blocked by its dependency.
-        if verdict in ABSENT_ON_TARGET and (runs_here or verdict != "skipped"):
-            return f"depends on {dep}, which ended as {verdict}"
-    return None
-
-
-def _llm_translate(ctx: Context, state: MigrationState, spec: ObjectSpec, problem: str,
+def _llm_translate(ctx: Context, state: ObjectState, problem: str,
                    deterministic_sql: str | None) -> tuple[str | None, int, int]:
+    spec = state["spec"]
     reads = set(spec["reads_tables"])
     schema = [{"name": t["name"], "columns": [{"name": c["name"], "type": c["type"]}
                                               for c in t["columns"]]}
-              for t in state.get("base_tables") or [] if t["name"].lower() in reads]
-    tokens_left = ctx.max_tokens_per_run - (state.get("llm_tokens") or 0)
+              for t in state.get("tables") or [] if t["name"].lower() in reads]
+    tokens_left = ctx.max_tokens_per_run - ctx.llm_spend.tokens
     if tokens_left <= 0:
         return None, 0, 0
     outcome = llm_tasks.translate_with_llm(ctx, spec, problem, schema, deterministic_sql,
                                            tokens_left)
+    ctx.llm_spend.add(outcome.tokens)
     return outcome.sql, outcome.calls, outcome.tokens

@@ -31,15 +31,14 @@ def with_progress(console: Console, job: Callable[[Callable[[str, dict], None]],
         def on_update(node: str, change: dict[str, Any]) -> None:
             if node == "planner" and "objects" in change:
                 bar.update(task, total=len(change["objects"]), description="loading base tables")
-            for name, result in (change.get("results") or {}).items():
-                if result["status"] in COLORS and name not in done:
+            for name, outcome in (change.get("outcomes") or {}).items():
+                if name not in done:  # an outcome arrives once per object, with its verdict
                     done.add(name)
                     bar.advance(task)
-                    color = COLORS[result["status"]]
-                    bar.console.print(f"  [{color}]{result['status']:<22}[/] {name}"
-                                      f"  [dim]{len(result['attempts'])} attempt(s)[/]")
-                elif result["status"] not in COLORS:
-                    bar.update(task, description=f"{node}: {name}")
+                    color = COLORS[outcome["verdict"]]
+                    bar.console.print(f"  [{color}]{outcome['verdict']:<22}[/] {name}"
+                                      f"  [dim]{len(outcome['attempts'])} attempt(s)[/]")
+                    bar.update(task, description="migrating")
             if node == "reporter":
                 bar.update(task, description="report written")
 

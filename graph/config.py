@@ -58,6 +58,8 @@ class RunSection(_Strict):
     batch_rows: int = Field(50_000, ge=100)
     statement_timeout_s: float = Field(60.0, gt=0)
     keep_sandbox: bool = True
+    workers: int | None = Field(None, ge=1, le=64)
+    """Objects of one dependency level migrated at once; unset = one per core (at most 4)."""
 
 
 class DiffSection(_Strict):
@@ -193,6 +195,7 @@ def context_from_config(cfg: ProjectConfig, project_dir: Path, run_id: str, runs
         source_include=list(cfg.source.include),
         procedure_args={p: {k: str(v) for k, v in a.items()}
                         for p, a in cfg.output.procedures.items()},
+        **({"workers": cfg.run.workers} if cfg.run.workers else {}),
     )
 
 

@@ -7,9 +7,13 @@ run rebuilds it from the project's config.
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from tools.records import Tolerance
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -25,12 +29,27 @@ def _null_tracer() -> Tracer:
     return NullTracer()
 
 
-@dataclass(frozen=True)
-class Tolerance:
-    """Allowed deviation for a float/decimal column: |a-b| <= abs_tol + rel_tol*|a|."""
+class RunSpend:
+    """LLM tokens the whole run has used so far, shared by the objects running in parallel so
+    the run's budget holds across them (within one call's worth per worker)."""
 
-    abs_tol: float = 0.0
-    rel_tol: float = 0.0
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.tokens = 0
+
+    def at_least(self, tokens: int) -> None:
+        """Seed from the run's state (a resumed run starts from what it had spent)."""
+        with self._lock:
+            self.tokens = max(self.tokens, tokens)
+
+    def add(self, tokens: int) -> None:
+        with self._lock:
+            self.tokens += tokens
+
+
+def _default_workers() -> int:
+    # One worker per core, at most 4: each holds its own source and target connections.
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass
@@ -62,7 +81,9 @@ class Context:
     batch_rows: int = 50_000
     """Rows per Arrow batch when copying base tables."""
     max_attempts: int = 5
-    """Candidates tried per object (the translation counts as the first)."""
+    """Candidates tried per object (the translation counts as the first); bounds the fix loop."""
+    workers: int = field(default_factory=_default_workers)
+    """Objects of one dependency level migrated at once, each worker on its own connections."""
     statement_timeout_s: float = 60.0
     """Per-statement timeout on both sides."""
     allow_privileged_source: bool = False
@@ -105,6 +126,8 @@ class Context:
     """Writes events.jsonl (set by graph.run; a no-op tracer until then)."""
     connections: Connections | None = field(default=None, repr=False)
     """Open source/target adapters for this run (set by graph.run)."""
+    llm_spend: RunSpend = field(default_factory=RunSpend, repr=False)
+    """LLM tokens spent by the run so far (live, across parallel objects)."""
     chat_model: BaseChatModel | None = field(default=None, repr=False)
     """The chat model; None = deterministic engine. Built by agents.llm or injected by tests."""
     source_include: list[str] = field(default_factory=list)

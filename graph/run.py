@@ -23,6 +23,7 @@ from graph.state import MigrationState
 from prompts.loader import prompt_set_hashes
 from tools.db.connections import Connections
 from tools.errors import CutoverError
+from tools.records import Verdict
 from tools.runlock import ProjectLock
 from tools.runlog import CHECKPOINTS, EVENTS, SPEC
 from tools.secrets import Redactor
@@ -115,18 +116,23 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
     if not resume:
         _write_spec(ctx, redactor, project)
     ctx.connections = Connections(ctx.source_url, ctx.target_url, ctx.tracer,
-                                  ctx.statement_timeout_s, ctx.sandbox,
+                                  ctx.statement_timeout_s, ctx.sandbox, _workers(ctx),
                                   allow_privileged_source=ctx.allow_privileged_source)
     ctx.tracer.event("resume" if resume else "run_start", engine=engine_label(ctx))
     conn = sqlite3.connect(ctx.run_dir / CHECKPOINTS, check_same_thread=False)
     try:
         graph = build_graph(checkpointer=SqliteSaver(conn))
-        config = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": 1_000_000}
+        # max_concurrency bounds the wave of objects migrated at once (Context.workers).
+        config = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": 1_000_000,
+                  "max_concurrency": _workers(ctx)}
         # A run killed before its first checkpoint (right after spec.json) has nothing to
         # continue from: resuming it starts it, rather than failing on an empty thread.
         started = resume and graph.get_state(config).created_at is not None
         payload: MigrationState | None = None if started else {}
-        for update in graph.stream(payload, config, context=ctx, stream_mode="updates"):
+        # durability="sync": each finished object's outcome is on disk before the next one
+        # starts, so a killed run redoes only the objects in flight.
+        for update in graph.stream(payload, config, context=ctx, stream_mode="updates",
+                                   durability="sync"):
             for node, change in update.items():
                 if progress is not None:
                     progress(node, change or {})
@@ -139,6 +145,13 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
     report_path = ctx.run_dir / "report.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
     return RunOutcome(ctx.run_id, ctx.run_dir, state, report)
+
+
+def _workers(ctx: Context) -> int:
+    """Objects migrated at once. A SQLite target takes one writer at a time, so it gets one."""
+    if ctx.target_url.startswith("sqlite"):
+        return 1
+    return max(1, ctx.workers)
 
 
 def _password(url: str) -> str | None:
@@ -188,7 +201,9 @@ def _dbt_output(ctx: Context, state: MigrationState) -> None:
         source_dialect=ctx.source_dialect, target_url=ctx.target_url,
         target_dialect=ctx.target_dialect, sandbox=ctx.sandbox,
         objects=state["objects"], order=state.get("order") or [],
-        results=state.get("results") or {}, base_tables=state.get("base_tables") or [],
+        results={n: {**o, "status": str(o["verdict"])}
+                 for n, o in (state.get("outcomes") or {}).items()},
+        base_tables=state.get("base_tables") or [],
         foreign_keys=fks, tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance,
         routine_definitions=definitions, procedure_args=ctx.procedure_args)
     attach(ctx.run_dir, export_dbt_project(request, ctx.tracer), ctx.tracer.redactor)
@@ -201,9 +216,10 @@ def _apply(ctx: Context, state: MigrationState, target: Any) -> None:
         promotions += [(t["table"], "table_as_select",
                         f"SELECT * FROM {target.qualified(t['table'])}")
                        for t in state.get("loaded") or [] if t["ok"]]
+    outcomes = state.get("outcomes") or {}
     for name in state.get("order") or []:
-        result, spec = state["results"][name], state["objects"][name]
-        if result["status"].startswith("parity") and spec["kind"] in ("view", "table_as_select"):
+        result, spec = outcomes[name], state["objects"][name]
+        if Verdict.parity(result["verdict"]) and spec["kind"] in ("view", "table_as_select"):
             promotions.append((name, spec["kind"], result["candidate_sql"] or ""))
     for name, kind, sql in promotions:
         try:

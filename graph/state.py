@@ -1,99 +1,16 @@
-"""The run's state: what the nodes write and read. Nodes talk only through this.
+"""The run's two states: the outer MigrationState (one change per object) and the per-object
+ObjectState of the subgraph (one change per step, never checkpointed).
 
-Every value is plain JSON-able data (TypedDicts, lists, strings, numbers) so the SQLite
+The outer state is plain JSON-able data (TypedDicts, lists, strings, numbers) so the SQLite
 checkpointer can store it and a killed run can resume in a new process. Secrets never live
-here: connection URLs stay in the Context.
+here: connection URLs stay in the Context. The records themselves live in tools/records.py.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypedDict
 
-Verdict = Literal[
-    "parity",
-    "parity_with_tolerance",
-    "mismatch",
-    "compile_error",
-    "unsupported",
-    "blocked",
-    "skipped",
-]
-FINAL_VERDICTS: frozenset[str] = frozenset(Verdict.__args__)  # type: ignore[attr-defined]
-
-ObjectKind = Literal["view", "table_as_select", "insert_select", "query"]
-
-
-class ObjectSpec(TypedDict):
-    """One migratable object found in the codebase (written by planner)."""
-
-    name: str
-    kind: ObjectKind
-    file: str
-    line: int
-    source_sql: str
-    """The whole statement as written, in the source dialect."""
-    select_sql: str
-    """Its query body in the source dialect (what runs on the source, read-only)."""
-    source_query: str
-    """select_sql with codebase-only dependencies inlined, ready to run on the source."""
-    insert_into: str | None
-    depends_on: list[str]
-    reads_tables: list[str]
-    ordered: bool
-    """True when the query ends in ORDER BY: rows are then compared as an ordered list."""
-    order_by: list[str]
-    """Result columns of that ORDER BY, so ties can be told apart from a wrong order."""
-    problem: str | None
-    """Set by the planner when the object cannot be migrated (parse error, missing table)."""
-    problem_verdict: Verdict | None
-
-
-class CompileResult(TypedDict):
-    """What compiler_checker found for one candidate."""
-
-    ok: bool
-    error_kind: str | None
-    error: str | None
-    statement: str | None
-    seconds: float
-
-
-class Attempt(TypedDict):
-    """One candidate tried for an object, with why it was made and how it fared."""
-
-    number: int
-    origin: str
-    """'translate', 'rule:<id>', 'llm' or 'llm-translate'."""
-    reason: str
-    sql: str
-    compile: CompileResult | None
-    diff_summary: str | None
-    diff_score: float | None
-    """Share of source rows matched exactly by the target (1.0 = parity); None when not diffed."""
-    diff_artifact: str | None
-    """The attempt's DiffReport file, relative to the run folder."""
-    verdict: str | None
-
-
-class ObjectResult(TypedDict):
-    """Progress and outcome of one object (written by translator, compiler_checker,
-    data_differ and fixer)."""
-
-    name: str
-    status: str
-    """'translating', 'compiled', 'compile_failed', 'diff_mismatch', or a final Verdict."""
-    candidate_sql: str | None
-    attempts: list[Attempt]
-    rules_tried: list[str]
-    diff: dict[str, Any] | None
-    """The last DiffReport as a dict (tools.diff.report.DiffReport)."""
-    diff_artifact: str | None
-    error: str | None
-    llm_calls: int
-    tokens: int
-    seconds: float
-    fixed_by: list[str]
-    """Origins of the attempts that changed the outcome (empty when the translation was right)."""
+from tools.records import Attempt, ObjectOutcome, ObjectSpec, Verdict
 
 
 class TableInfo(TypedDict):
@@ -117,10 +34,9 @@ class LoadResult(TypedDict):
     error: str | None
 
 
-def merge_results(
-    left: dict[str, ObjectResult], right: dict[str, ObjectResult]
-) -> dict[str, ObjectResult]:
-    """Nodes return only the objects they touched; merge them into the map."""
+def merge_outcomes(left: dict[str, ObjectOutcome],
+                   right: dict[str, ObjectOutcome]) -> dict[str, ObjectOutcome]:
+    """Each migrate task returns the one outcome it made; merge them into the map."""
     merged = dict(left or {})
     merged.update(right or {})
     return merged
@@ -131,7 +47,7 @@ def add_int(left: int, right: int) -> int:
 
 
 class MigrationState(TypedDict, total=False):
-    """The state of one migration run."""
+    """The state of one migration run (the outer graph: planner → loader → migrate → reporter)."""
 
     objects: dict[str, ObjectSpec]
     """planner: every object, by name."""
@@ -141,19 +57,61 @@ class MigrationState(TypedDict, total=False):
     """planner: source tables the objects read."""
     plan_notes: list[str]
     """planner: warnings about the codebase (cycles, missing tables, parse errors)."""
-    max_attempts: int
-    """planner: the per-object attempt limit, copied from Context so routers stay pure."""
     loaded: list[LoadResult]
     """loader: one entry per base table."""
     load_error: str | None
     """loader: set when the base tables could not be made available; every object is blocked."""
-    current: str | None
-    """translator: the object the per-object loop is working on."""
-    results: Annotated[dict[str, ObjectResult], merge_results]
-    """translator, compiler_checker, data_differ, fixer: per-object progress."""
+    outcomes: Annotated[dict[str, ObjectOutcome], merge_outcomes]
+    """migrate: one ObjectOutcome per finished object (the subgraph's output)."""
     llm_tokens: Annotated[int, add_int]
-    """translator, fixer: tokens used by LLM calls in this run."""
+    """migrate: tokens used by LLM calls in this run."""
     llm_calls: Annotated[int, add_int]
-    """translator, fixer: number of LLM calls in this run."""
+    """migrate: number of LLM calls in this run."""
     report_paths: dict[str, str]
     """reporter: written report files."""
+
+
+Phase = Literal["translated", "compiled", "compile_failed", "mismatch"]
+"""Where an object is inside its loop; a Verdict (not a phase) says it is done."""
+
+
+class ObjectState(TypedDict, total=False):
+    """The state of one object's subgraph (translator → compiler_checker → data_differ → fixer)."""
+
+    spec: ObjectSpec
+    """input: the object."""
+    blocked: str | None
+    """input: why the object cannot run at all (planner problem, failed load, a dependency
+    absent on the target); set by the outer router from the verdicts so far."""
+    tables: list[TableInfo]
+    """input: the source base tables (for the rules' schema and the LLM's)."""
+    dep_verdicts: dict[str, str]
+    """input: the verdict of each object this one depends on."""
+    llm_tokens_before: int
+    """input: LLM tokens the run had used when this object started (the run's budget)."""
+    phase: Phase
+    """translator, compiler_checker, data_differ: where the loop is."""
+    verdict: Verdict | None
+    """any node: the final verdict; set once, it ends the subgraph."""
+    attempts: list[Attempt]
+    """translator, fixer: the candidates (compiler_checker and data_differ fill in the last)."""
+    fix_rounds: int
+    """fixer: times the fixer ran (the loop counter; Context.max_attempts bounds it)."""
+    rules_tried: list[str]
+    """fixer: rule ids already tried."""
+    candidate_sql: str | None
+    """translator, fixer: the candidate now in the sandbox."""
+    error: str | None
+    """any node: the last problem, in words."""
+    llm_calls: int
+    """translator, fixer: LLM calls for this object."""
+    tokens: int
+    """translator, fixer: LLM tokens for this object."""
+    seconds: float
+    """every node: time spent on this object."""
+
+
+class ObjectOutput(TypedDict):
+    """What the subgraph returns to the outer graph."""
+
+    outcome: ObjectOutcome

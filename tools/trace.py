@@ -27,9 +27,25 @@ class Tracer:
         self.redactor = redactor or Redactor()
         self._lock = threading.Lock()
         self._seq = self._last_seq()
-        self.node: str | None = None
-        self.object: str | None = None
+        # node/object tag the events of the thread that runs the node: objects run in parallel.
+        self._where = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def node(self) -> str | None:
+        return getattr(self._where, "node", None)
+
+    @node.setter
+    def node(self, value: str | None) -> None:
+        self._where.node = value
+
+    @property
+    def object(self) -> str | None:
+        return getattr(self._where, "object", None)
+
+    @object.setter
+    def object(self, value: str | None) -> None:
+        self._where.object = value
 
     def _last_seq(self) -> int:
         if not self.path.exists():
@@ -78,8 +94,7 @@ class NullTracer(Tracer):
 
     def __init__(self) -> None:  # noqa: D401 - no file
         self.redactor = Redactor()
-        self.node = None
-        self.object = None
+        self._where = threading.local()
 
     def event(self, kind: str, **data: Any) -> dict[str, Any]:
         return {"kind": kind, **data}

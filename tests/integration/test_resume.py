@@ -38,8 +38,11 @@ def _comparable(report: dict) -> list[tuple]:
     return [(o["name"], o["verdict"], o["attempts"], o["final_sql"]) for o in report["objects"]]
 
 
+WORKERS = 2
+
+
 def test_killed_run_resumes_to_the_same_report(tmp_path):
-    project = make_project(tmp_path / "p", FILES)
+    project = make_project(tmp_path / "p", FILES, config_extra=f"[run]\nworkers = {WORKERS}\n")
     env = {**os.environ, "COLUMNS": "200"}
     cmd = [sys.executable, "-m", "cutover", "run", str(project), "--runs-dir", "runs"]
     proc = subprocess.Popen([*cmd, "--run-id", "killed"], cwd=tmp_path, env=env,
@@ -49,7 +52,7 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
     while time.time() < deadline:
         diffs = [e for e in _events(run_dir) if e["kind"] == "node_end"
                  and e["node"] == "data_differ"]
-        if len(diffs) >= 4 or proc.poll() is not None:
+        if len(diffs) >= 8 or proc.poll() is not None:
             break
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
@@ -62,10 +65,15 @@ def test_killed_run_resumes_to_the_same_report(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     events = _events(run_dir)
     assert any(e["kind"] == "resume" for e in events)
-    # objects diffed before the kill are not diffed again (at most the one in flight)
+    # objects diffed before the kill are not diffed again (at most the ones in flight: one
+    # per worker), and an object finished before the kill is never redone
     after_resume = events[[e["kind"] for e in events].index("resume"):]
     rediffed = {e["object"] for e in after_resume if e["kind"] == "diff"} & before
-    assert len(rediffed) <= 1
+    assert len(rediffed) <= WORKERS, (rediffed, before)
+    finished = {e["object"] for e in events[:events.index(after_resume[0])]
+                if e["kind"] == "node_end" and e.get("node") == "data_differ"
+                and e["object"] not in rediffed}
+    assert not finished & {e["object"] for e in after_resume if e["kind"] == "diff"}
 
     clean = subprocess.run([*cmd, "--run-id", "clean"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=300)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from langchain_core.messages import AIMessage
+from langgraph.graph import END
 
 from agents.llm import ScriptedChatModel
 from graph import routing
@@ -68,23 +69,38 @@ def test_garbage_from_the_llm_ends_in_a_clear_verdict(tmp_path, run_project):
     assert "LLM gave no new candidate" in obj["error"]
 
 
-def _state(status, attempts, limit=5):
-    return {"current": "o", "order": ["o", "p"], "max_attempts": limit,
-            "results": {"o": {"status": status, "attempts": [{}] * attempts},
-                        "p": {"status": "pending", "attempts": []}}}
+def _object(phase=None, verdict=None):
+    return {"phase": phase, "verdict": verdict, "attempts": [{}]}
 
 
-def test_routers_are_pure_and_bounded():
-    assert routing.route_after_compiler_checker(_state("compiled", 1)) == "data_differ"
-    assert routing.route_after_compiler_checker(_state("compile_failed", 1)) == "fixer"
-    assert routing.route_after_data_differ(_state("diff_mismatch", 1)) == "fixer"
-    assert routing.route_after_data_differ(_state("parity", 1)) == "translator"
-    assert routing.route_after_fixer(_state("translating", 3)) == "compiler_checker"
-    # even if a fixer failed to finalise, the router never loops past the limit
-    assert routing.route_after_fixer(_state("translating", 6)) == "translator"
-    done = _state("parity", 1)
-    done["results"]["p"]["status"] = "mismatch"
-    assert routing.route_after_data_differ(done) == "reporter"
+def test_inner_routers_are_pure_and_read_only_phase_and_verdict():
+    assert routing.route_after_translator(_object("translated")) == "compiler_checker"
+    assert routing.route_after_translator(_object(verdict="unsupported")) == END
+    assert routing.route_after_compiler_checker(_object("compiled")) == "data_differ"
+    assert routing.route_after_compiler_checker(_object("compile_failed")) == "fixer"
+    assert routing.route_after_compiler_checker(_object(verdict="blocked")) == END
+    assert routing.route_after_data_differ(_object("mismatch")) == "fixer"
+    assert routing.route_after_data_differ(_object(verdict="parity")) == END
+    assert routing.route_after_fixer(_object("translated")) == "compiler_checker"
+    assert routing.route_after_fixer(_object(verdict="mismatch")) == END
+
+
+def _spec(name, depends_on=(), problem=None):
+    return {"name": name, "depends_on": list(depends_on), "problem": problem,
+            "reads_tables": [], "problem_verdict": "blocked" if problem else None}
+
+
+def test_schedule_sends_one_wave_per_dependency_level():
+    state = {"order": ["a", "b", "c"], "objects": {
+        "a": _spec("a"), "b": _spec("b"), "c": _spec("c", ["a", "b"])}, "outcomes": {}}
+    wave = routing.route_after_schedule(state)
+    assert [send.arg["spec"]["name"] for send in wave] == ["a", "b"]
+    state["outcomes"] = {"a": {"verdict": "parity"}, "b": {"verdict": "compile_error"}}
+    (c,) = routing.route_after_schedule(state)
+    assert c.node == "migrate" and c.arg["dep_verdicts"] == {"a": "parity", "b": "compile_error"}
+    assert c.arg["blocked"] == "depends on b, which ended as compile_error"
+    state["outcomes"]["c"] = {"verdict": "blocked"}
+    assert routing.route_after_schedule(state) == "reporter"
 
 
 def test_llm_budgets_per_object_and_per_run(tmp_path, run_project):
@@ -97,7 +113,7 @@ def test_llm_budgets_per_object_and_per_run(tmp_path, run_project):
               for i in range(20)]
     model = ScriptedChatModel(script=probes)
     outcome = run_project(project, chat_model=model, max_llm_calls_per_object=3,
-                          max_tokens_per_run=400)
+                          max_tokens_per_run=400, workers=1)  # a runs before b
     objects = {o["name"]: o for o in outcome.report["objects"]}
     assert objects["a"]["llm_calls"] == 3  # per-object call budget (3 x 120 tokens = 360)
     assert objects["a"]["verdict"] == "compile_error"

@@ -262,6 +262,10 @@ class Adapter:
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
         raise NotImplementedError
 
+    def analyze(self, name: str) -> None:
+        """Refresh the planner statistics of a sandbox table just loaded (where an engine
+        plans by them): without them a plan depends on when autovacuum last ran."""
+
     def count_rows(self, name: str, in_sandbox: bool = True) -> int:
         where = self.qualified(name) if in_sandbox else self.quote(name)
         table = self.read_arrow(f"SELECT COUNT(*) AS n FROM {where}")
@@ -292,6 +296,14 @@ class Adapter:
         """False once the connection is gone (server restart, killed backend): the run then
         opens a new one instead of failing every remaining object on the dead one."""
         return True
+
+    def export_snapshot(self) -> str | None:
+        """A token other sessions can adopt to read this source session's snapshot (PostgreSQL
+        pg_export_snapshot); None when the engine has no such thing."""
+        return None
+
+    def adopt_snapshot(self, token: str) -> None:
+        """Read from now on in the snapshot `token` came from (see export_snapshot)."""
 
     def close(self) -> None:
         pass

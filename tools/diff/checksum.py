@@ -24,12 +24,12 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from graph.context import Tolerance
 from tools.db.base import Adapter
 from tools.diff.compare import compare
 from tools.diff.normalise import DATE, EXACT, FLOAT, TIMESTAMP, ColumnPlan, plan_columns
 from tools.diff.report import DiffReport
 from tools.errors import ConfigError
+from tools.records import Tolerance
 
 MAX_DIGITS = 8
 """Deepest bucket prefix (16**8 buckets): beyond it the rows are fetched whatever their count."""

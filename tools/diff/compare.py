@@ -14,7 +14,6 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from graph.context import Tolerance
 from tools.diff import columns as colsum
 from tools.diff import diagnose, samples
 from tools.diff.engine import JoinFigures
@@ -24,6 +23,7 @@ from tools.diff.pairing import Pairing, infer_key, keyed, multiset, resolve_key,
 from tools.diff.prefilter import narrow
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 from tools.diff.samples import Side
+from tools.records import Tolerance
 
 SIDES = ("source", "target")
 

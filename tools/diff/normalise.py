@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from graph.context import Tolerance
+from tools.records import Tolerance
 
 EXACT, FLOAT, TEXT, DATE, TIMESTAMP, OTHER = "exact", "float", "text", "date", "timestamp", "other"
 NUMERIC_KINDS = (EXACT, FLOAT)

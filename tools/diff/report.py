@@ -10,25 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Cause = Literal[
-    "integer_division",
-    "ratio",
-    "rounding",
-    "precision",
-    "case",
-    "whitespace",
-    "nulls",
-    "ordering",
-    "missing_rows",
-    "extra_rows",
-    "duplicates",
-    "type",
-    "truncation",
-    "columns",
-    "values",
-    "nondeterministic",
-    "names",  # informational: report-query columns compared by position under other names
-]
+from tools.records import Cause  # noqa: F401 (re-exported: the one spelling)
 
 
 class ColumnDiff(BaseModel):

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from graph.context import Tolerance
 from tools.db.base import Adapter
 from tools.db.registry import is_embedded, open_adapter
 from tools.diff import checksum
@@ -23,6 +22,7 @@ from tools.diff.report import DiffReport
 from tools.diff.spark_engine import spark_diff
 from tools.diff.stream import Progress, StreamOptions, stream_diff
 from tools.errors import ConfigError
+from tools.records import Tolerance
 
 Algorithm = Literal["auto", "stream", "checksum"]
 AUTO_CHECKSUM_ROWS = 1_000_000

@@ -23,10 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from graph.context import Tolerance
 from tools.db.base import Adapter
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 from tools.errors import ConfigError, QueryFailed
+from tools.records import Tolerance
 
 DEFAULT_FLOAT = Tolerance(1e-9, 1e-9)
 

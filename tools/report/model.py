@@ -1,20 +1,19 @@
-"""Build the run report (the dict written to report.json) from the final state."""
+"""Build the run report (tools.records.Report, written as report.json) from the run's plan and
+the per-object outcomes."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import sqlglot
 from sqlglot.errors import SqlglotError
 
-from graph.state import Attempt, MigrationState, ObjectResult, ObjectSpec
-
-VERDICT_ORDER = ("parity", "parity_with_tolerance", "mismatch", "compile_error", "unsupported",
-                 "blocked", "skipped")
+from tools.records import VERDICT_ORDER, Attempt, ObjectOutcome, ObjectSpec, Report
 
 
 def final_statement(spec: ObjectSpec, sql: str | None, dialect: str) -> str | None:
@@ -35,61 +34,51 @@ def final_statement(spec: ObjectSpec, sql: str | None, dialect: str) -> str | No
         return text + ";"
 
 
-def fixed_by(attempts: list[Attempt]) -> list[str]:
-    """Origins of the attempts that each improved on everything before them."""
-    best = None
-    steps: list[str] = []
-    for attempt in attempts:
-        score = _score(attempt)
-        if best is not None and score > best:
-            steps.append(attempt["origin"])
-        best = score if best is None else max(best, score)
-    return steps
-
-
-def _score(attempt: Attempt) -> float:
-    if attempt["compile"] is None or not attempt["compile"]["ok"]:
-        return -1.0
-    return attempt["diff_score"] if attempt["diff_score"] is not None else 0.0
-
-
 def _attempt_diffs(run_dir: Path, attempts: list[Attempt]) -> list[dict[str, Any]]:
     """Every attempt's diff (from its artifact), so the report shows what each fix answered."""
     out = []
     for attempt in attempts:
-        artifact = attempt.get("diff_artifact")
-        path = run_dir / artifact if artifact else None
-        if path is not None and path.is_file():
-            out.append({"attempt": attempt["number"], "origin": attempt["origin"],
-                        "diff": json.loads(path.read_text(encoding="utf-8"))})
+        diff = _read_json(run_dir, attempt.get("diff_artifact"))
+        if diff is not None:
+            out.append({"attempt": attempt["number"], "origin": attempt["origin"], "diff": diff})
     return out
 
 
-def _object_entry(spec: ObjectSpec, result: ObjectResult, dialect: str,
+def _read_json(run_dir: Path, artifact: str | None) -> dict[str, Any] | None:
+    path = run_dir / artifact if artifact else None
+    if path is None or not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _object_entry(spec: ObjectSpec, result: ObjectOutcome, dialect: str,
                   run_dir: Path) -> dict[str, Any]:
-    steps = fixed_by(result["attempts"]) if result["status"].startswith("parity") else []
+    steps = result["fixed_by"]
     return {
         "name": spec["name"], "kind": spec["kind"], "file": spec["file"], "line": spec["line"],
-        "verdict": result["status"], "attempts": len(result["attempts"]),
+        "verdict": result["verdict"], "attempts": len(result["attempts"]),
         "seconds": result["seconds"], "needed_fixer": bool(steps), "fixed_by": steps,
         "depends_on": spec["depends_on"], "source_sql": spec["source_sql"],
         "final_sql": final_statement(spec, result["candidate_sql"], dialect),
         "error": result["error"], "llm_calls": result["llm_calls"], "tokens": result["tokens"],
-        "attempt_log": result["attempts"], "diff": result["diff"],
+        "attempt_log": [{k: v for k, v in a.items() if k != "diff"} for a in result["attempts"]],
+        "diff": _read_json(run_dir, result["diff_artifact"]),
         "diff_artifact": result["diff_artifact"],
         "attempt_diffs": _attempt_diffs(run_dir, result["attempts"]),
     }
 
 
-def build_report(state: MigrationState, spec_info: dict[str, Any], seconds: float,
-                 run_dir: Path) -> dict[str, Any]:
+def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: float,
+                 run_dir: Path) -> Report:
+    """`state` is the run's MigrationState (objects, order, outcomes, loaded, ...)."""
     objects = state.get("objects") or {}
-    results = state.get("results") or {}
+    results: dict[str, ObjectOutcome] = state.get("outcomes") or {}
     dialect = spec_info["target"]["dialect"]
     entries = [_object_entry(objects[n], results[n], dialect, run_dir)
                for n in state.get("order") or []]
     counts = Counter(e["verdict"] for e in entries)
-    return {
+    return Report.model_validate({
         "run_id": spec_info["run_id"],
         "project": spec_info["project"],
         "source": spec_info["source"],
@@ -97,7 +86,7 @@ def build_report(state: MigrationState, spec_info: dict[str, Any], seconds: floa
         "engine": spec_info["engine"],
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "seconds": round(seconds, 3),
-        "counts": {v: counts.get(v, 0) for v in VERDICT_ORDER},
+        "counts": {v.value: counts.get(v.value, 0) for v in VERDICT_ORDER},
         "total": len(entries),
         "needed_fixer": sum(1 for e in entries if e["needed_fixer"]),
         "llm": {"calls": state.get("llm_calls") or 0, "tokens": state.get("llm_tokens") or 0},
@@ -105,4 +94,4 @@ def build_report(state: MigrationState, spec_info: dict[str, Any], seconds: floa
         "load_error": state.get("load_error"),
         "plan_notes": state.get("plan_notes") or [],
         "objects": entries,
-    }
+    })
