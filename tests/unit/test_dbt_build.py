@@ -106,7 +106,7 @@ def test_a_model_that_differs_from_its_source_object_is_a_mismatch(finished, tmp
     """The proof can fail: the same run with one candidate made wrong gives a mismatch."""
     outcome, ctx = finished
     state = outcome.state
-    results = {k: dict(v) for k, v in state["results"].items()}
+    results = {k: {**v, "status": str(v["verdict"])} for k, v in state["outcomes"].items()}
     results["paris_customers"]["candidate_sql"] = (
         "SELECT id, name FROM customers WHERE city = 'Oslo'")
     request = DbtRequest(
