@@ -61,6 +61,8 @@ class Context:
     """Rows per Arrow batch when copying base tables."""
     max_attempts: int = 5
     """Candidates tried per object (the translation counts as the first)."""
+    semantics: bool = True
+    """Apply the semantics library's proven rewrites while translating (off: plain sqlglot)."""
     statement_timeout_s: float = 60.0
     """Per-statement timeout on both sides."""
     float_tolerance: Tolerance = field(default_factory=lambda: Tolerance(1e-9, 1e-9))

@@ -1,0 +1,108 @@
+"""What a semantics family is: per-dialect behaviour as data, the pair table derived from it,
+and the helpers the families share (templates in the target's own dialect, source typing).
+
+A family names one construct whose meaning differs between engines (SUBSTR with a start
+below 1, GREATEST with a NULL argument, ...). Each dialect gets a behaviour label in
+BEHAVIOUR; REWRITES says, for a (source behaviour, target behaviour) pair, which method of
+the family keeps the source's meaning on the target, or why none can. The per-dialect-pair
+table every reader sees (docs/semantics.md, the translator) is derived from those two tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import sqlglot
+from sqlglot import exp
+
+from tools.rules.base import RuleContext, node_types
+
+#: engines the library knows, in sqlglot's names (MariaDB speaks "mysql")
+DIALECTS = ("sqlite", "duckdb", "postgres", "mysql", "clickhouse")
+SAME = "same"
+UNSUPPORTED = "unsupported: "
+
+
+@dataclass
+class SemanticsContext:
+    """What a rewrite may look at besides the tree: the pair and the source catalog's types."""
+
+    source: str
+    target: str
+    schema: dict[str, dict[str, str]] = field(default_factory=dict)
+    """source table -> column -> canonical type (int, float, text, decimal(p,s), date, ...)"""
+    _types: dict[int, exp.DataType] | None = None
+
+    def source_type(self, tree: exp.Expr, node: exp.Expr) -> exp.DataType | None:
+        """The type `node` has under the source dialect's typing rules (None if unknown)."""
+        if self._types is None:
+            rule_ctx = RuleContext(source_dialect=self.source, target_dialect=self.source,
+                                   schema=self.schema, source_sql="", causes=frozenset(),
+                                   compile_error=None)
+            self._types = node_types(tree, rule_ctx, self.source)
+        return self._types.get(id(node))
+
+
+class Family:
+    """One construct family: behaviour per dialect, and the rewrite per behaviour pair."""
+
+    name: ClassVar[str]
+    why: ClassVar[str]
+    BEHAVIOUR: ClassVar[dict[str, str]]
+    """dialect -> behaviour label, for every dialect in DIALECTS"""
+    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {}
+    """(source dialect, target dialect) -> entry, where one pair departs from its behaviours"""
+    SOURCES: ClassVar[tuple[str, ...]] = DIALECTS
+    """dialects this family reads as a source (the others are targets only)"""
+    REWRITES: ClassVar[dict[tuple[str, str], str]]
+    """(source behaviour, target behaviour) -> method name, or 'unsupported: reason'"""
+
+    def pairs(self) -> dict[tuple[str, str], str]:
+        """(source dialect, target dialect) -> 'same', a method name or 'unsupported: …'."""
+        table: dict[tuple[str, str], str] = {}
+        for source in DIALECTS:
+            for target in DIALECTS:
+                if source == target or source not in self.SOURCES:
+                    continue
+                src, tgt = self.BEHAVIOUR[source], self.BEHAVIOUR[target]
+                table[(source, target)] = self.OVERRIDES.get(
+                    (source, target), SAME if src == tgt else self.REWRITES[(src, tgt)])
+        return table
+
+    def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
+        """The occurrences of this family's construct in `tree` (innermost last)."""
+        raise NotImplementedError
+
+    def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
+        """Whether this occurrence has the meaning that differs (a type, a literal, ...)."""
+        return True
+
+
+def template(sql: str, dialect: str, **args: exp.Expr) -> exp.Expr:
+    """Parse `sql` in the target's own dialect and put copies of `args` where their
+    upper-case placeholders stand, so the target's spelling survives generation."""
+    tree = sqlglot.parse_one(sql, read=dialect)
+    for column in list(tree.find_all(exp.Column)):
+        value = args.get(column.name)
+        if value is not None and not column.table:
+            column.replace(value.copy())
+    return tree
+
+
+def int_literal(node: exp.Expr) -> int | None:
+    """The value of an integer literal, including a negated one (-2), else None."""
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and node.this.is_int:
+        return -int(node.this.name)
+    if isinstance(node, exp.Literal) and node.is_int:
+        return int(node.name)
+    return None
+
+
+def is_float(dtype: exp.DataType | None) -> bool:
+    return dtype is not None and dtype.is_type(exp.DType.FLOAT, exp.DType.DOUBLE,
+                                               exp.DType.UDOUBLE)
+
+
+def is_integer(dtype: exp.DataType | None) -> bool:
+    return dtype is not None and dtype.is_type(*exp.DataType.INTEGER_TYPES)
