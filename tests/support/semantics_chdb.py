@@ -13,7 +13,7 @@ import sys
 
 def _number(value: object) -> object:
     # inf and nan come back quoted (JSON has no spelling for them)
-    return float(value) if value in ("inf", "-inf", "nan", "+inf") else value
+    return float(value) if value in ("inf", "-inf", "nan", "+inf", "-nan") else value
 
 
 def main() -> None:

@@ -36,13 +36,21 @@ SERVERS = ("postgres", "mysql")
 ALL = EMBEDDED + SERVERS
 
 _DDL = {
-    "sqlite": {"int": "INTEGER", "float": "REAL", "text": "TEXT", "date": "DATE"},
-    "duckdb": {"int": "BIGINT", "float": "DOUBLE", "text": "VARCHAR", "date": "DATE"},
-    "postgres": {"int": "BIGINT", "float": "DOUBLE PRECISION", "text": "TEXT", "date": "DATE"},
-    "mysql": {"int": "BIGINT", "float": "DOUBLE", "text": "VARCHAR(200)", "date": "DATE"},
-    "clickhouse": {"int": "Nullable(Int64)", "float": "Nullable(Float64)",
-                   "text": "Nullable(String)", "date": "Nullable(Date)"},
+    "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
+               "date": "DATE"},
+    "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
+               "date": "DATE"},
+    "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
+                 "text": "TEXT", "date": "DATE"},
+    "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
+              "date": "DATE"},
+    "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
+                   "float": "Nullable(Float64)", "text": "Nullable(String)",
+                   "date": "Nullable(Date)"},
 }
+#: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
+#: substr() takes no bigint)
+_CANONICAL = {"int4": "int"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,10 @@ class GridCase:
     @property
     def id(self) -> str:
         return f"{self.family}:{self.source}:{self.expr}"
+
+    def schema(self) -> dict[str, dict[str, str]]:
+        """The grid table as the source catalog would describe it to the translator."""
+        return {"grid": {name: _CANONICAL.get(kind, kind) for name, kind in self.columns.items()}}
 
     def query(self) -> str:
         return f"SELECT id, {self.expr} AS v FROM grid ORDER BY id"
@@ -120,6 +132,8 @@ def same(a: list[Any], b: list[Any]) -> bool:
         return False
     for x, y in zip(a, b, strict=True):
         if isinstance(x, float) and isinstance(y, float):
+            if math.isnan(x) and math.isnan(y):
+                continue
             if not math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12):
                 return False
         elif x != y:

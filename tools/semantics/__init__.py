@@ -12,16 +12,18 @@ from __future__ import annotations
 from sqlglot import exp
 
 from tools.errors import Unsupported
-from tools.semantics.base import SAME, UNSUPPORTED, Family, SemanticsContext
+from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.integer_division import IntegerDivision
+from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
 
 FAMILIES: tuple[Family, ...] = (
-    IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeEscape(), DayOfWeek(),
+    IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
+    DayOfWeek(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table"]
@@ -47,7 +49,7 @@ def apply(tree: exp.Expr, ctx: SemanticsContext) -> list[str]:
     found: list[tuple[Family, str, exp.Expr]] = []
     for family in FAMILIES:
         how = family.pairs().get((ctx.source, ctx.target))
-        if how is None or how == SAME:
+        if how is None or how == SAME or how.startswith(OPEN):
             continue
         for node in family.nodes(tree, ctx):
             if family.applies(node, tree, ctx):
@@ -57,12 +59,11 @@ def apply(tree: exp.Expr, ctx: SemanticsContext) -> list[str]:
             raise Unsupported(f"{family.why} cannot be carried from {ctx.source} to "
                               f"{ctx.target}: {how[len(UNSUPPORTED):]}")
     done: list[str] = []
-    # innermost first: an outer rewrite copies its already rewritten arguments
+    # innermost first: an outer rewrite copies its already rewritten arguments (the sort is
+    # stable, so two families on one node run in FAMILIES order)
     for family, how, node in sorted(found, key=lambda f: -_depth(f[2])):
         rewritten = getattr(family, how)(node, ctx)
-        if node is tree:
-            tree = rewritten
-        else:
+        if rewritten is not node:
             node.replace(rewritten)
         done.append(f"{family.name}.{how}")
     return done

@@ -70,10 +70,13 @@ class IntegerDivision(Family):
         # PostgreSQL fails on a zero divisor where DuckDB gives inf, -inf or nan
         left, right = _operands(node)
         return template("CASE WHEN B = 0 THEN CAST(CASE WHEN A > 0 THEN 'Infinity' "
-                        "WHEN A < 0 THEN '-Infinity' ELSE 'NaN' END AS DOUBLE PRECISION) "
-                        "ELSE CAST(A AS DOUBLE PRECISION) / B END", "postgres", A=left, B=right)
+                        "WHEN A < 0 THEN '-Infinity' WHEN A = 0 THEN 'NaN' END "
+                        "AS DOUBLE PRECISION) ELSE CAST(A AS DOUBLE PRECISION) / B END",
+                        "postgres", A=left, B=right)
 
     def as_decimal4(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         left, right = _operands(node)
-        return template("CAST(ROUND(CAST(A AS DECIMAL(38, 4)) / NULLIF(B, 0), 4) "
+        # divide at scale 10 and round to 4 (ClickHouse truncates a decimal quotient at the
+        # dividend's scale, so dividing at scale 4 would give 0.1428 for 1 / 7)
+        return template("CAST(ROUND(CAST(A AS DECIMAL(38, 10)) / NULLIF(B, 0), 4) "
                         "AS DECIMAL(38, 4))", "postgres", A=left, B=right)

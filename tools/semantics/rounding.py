@@ -4,8 +4,9 @@ PostgreSQL's round(double precision) is rint(): half to even (2.5 -> 2, 3.5 -> 4
 -2.5 -> -2); MySQL/MariaDB and ClickHouse do the same for doubles. DuckDB rounds a double
 half away from zero (2.5 -> 3). SQLite adds a half and truncates, so its
 round(0.49999999999999994) is 1 (the sum rounds up to 1.0 in binary) where DuckDB gives 0.
-The rewrites use only TRUNC, SIGN, ABS and comparisons, which are exact on every engine. Decimals round half away from zero everywhere, so
-the family applies only where the argument is a float in the source's typing.
+The rewrites use only TRUNC, SIGN, ABS and comparisons, which are exact on every engine.
+Decimals round half away from zero everywhere, so the family applies only where the argument
+is a float in the source's typing.
 """
 
 from __future__ import annotations
