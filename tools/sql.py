@@ -204,8 +204,7 @@ def transpile(sql: str, read: str, write: str, where: str = "",
             raise ParseFailed(f"{prefix}expected one statement, found {len(trees)}")
         tree = trees[0]
         if semantics:
-            library.apply(tree, library.SemanticsContext(_engine(read), _engine(write),
-                                                         schema or {}))
+            library.apply(tree, library.SemanticsContext(read, write, schema or {}))
         out = tree.sql(dialect=write, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as exc:
         raise Unsupported(f"{prefix}cannot translate from {read} to {write}: {exc}") from exc
@@ -216,11 +215,6 @@ def transpile(sql: str, read: str, write: str, where: str = "",
                           f"{str(exc).splitlines()[0]}") from exc
     _check_passthrough(out, read, write, where)
     return out
-
-
-def _engine(dialect: str) -> str:
-    """The engine whose semantics a dialect name stands for (MariaDB speaks MySQL's)."""
-    return {"mariadb": "mysql", "postgresql": "postgres"}.get(dialect, dialect)
 
 
 # Constructs sqlglot passes straight through although the target does not understand them.

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from tools.semantics.base import DIALECTS, OPEN, Family, SemanticsContext
+from tools.semantics.base import OPEN, Family, SemanticsContext
 
 _ASCII = "ASCII letters fold"
 _EXACT = "case-sensitive"
@@ -48,7 +48,6 @@ class LikeCase(Family):
                           "with letters",
     } | {(b, _COLLATION): _NO_MYSQL for b in (_ASCII, _EXACT)} | {
         (_COLLATION, b): _NO_MYSQL for b in (_ASCII, _EXACT)}
-    SOURCES = tuple(d for d in DIALECTS)
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         return list(tree.find_all(exp.Like))
