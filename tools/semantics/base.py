@@ -16,7 +16,7 @@ from typing import ClassVar
 import sqlglot
 from sqlglot import exp
 
-from tools.rules.base import RuleContext, node_types
+from tools.semantics import kinds
 
 #: engines the library knows, in sqlglot's names (MariaDB speaks "mysql")
 DIALECTS = ("sqlite", "duckdb", "postgres", "mysql", "clickhouse")
@@ -34,16 +34,13 @@ class SemanticsContext:
     target: str
     schema: dict[str, dict[str, str]] = field(default_factory=dict)
     """source table -> column -> canonical type (int, float, text, decimal(p,s), date, ...)"""
-    _types: dict[int, exp.DataType] | None = None
+    _columns: dict[str, dict[str, str]] | None = None
 
-    def source_type(self, tree: exp.Expr, node: exp.Expr) -> exp.DataType | None:
-        """The type `node` has under the source dialect's typing rules (None if unknown)."""
-        if self._types is None:
-            rule_ctx = RuleContext(source_dialect=self.source, target_dialect=self.source,
-                                   schema=self.schema, source_sql="", causes=frozenset(),
-                                   compile_error=None)
-            self._types = node_types(tree, rule_ctx, self.source)
-        return self._types.get(id(node))
+    def source_kind(self, tree: exp.Expr, node: exp.Expr) -> str | None:
+        """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""
+        if self._columns is None:
+            self._columns = kinds.column_kinds(tree, self.schema)
+        return kinds.kind(node, self.source, self._columns)
 
 
 class Family:
@@ -100,12 +97,3 @@ def int_literal(node: exp.Expr) -> int | None:
     if isinstance(node, exp.Literal) and node.is_int:
         return int(node.name)
     return None
-
-
-def is_float(dtype: exp.DataType | None) -> bool:
-    return dtype is not None and dtype.is_type(exp.DType.FLOAT, exp.DType.DOUBLE,
-                                               exp.DType.UDOUBLE)
-
-
-def is_integer(dtype: exp.DataType | None) -> bool:
-    return dtype is not None and dtype.is_type(*exp.DataType.INTEGER_TYPES)

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from tools.semantics.base import Family, SemanticsContext, is_integer, template
+from tools.semantics.base import Family, SemanticsContext, template
 
 _TRUNCATES = "int / int truncates toward zero"
 _DOUBLE = "int / int is a double"
@@ -55,8 +55,8 @@ class IntegerDivision(Family):
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         left, right = _operands(node)
-        return (is_integer(ctx.source_type(tree, left))
-                and is_integer(ctx.source_type(tree, right)))
+        return (ctx.source_kind(tree, left) == "int"
+                and ctx.source_kind(tree, right) == "int")
 
     def truncate(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         left, right = _operands(node)

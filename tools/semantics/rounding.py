@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from tools.semantics.base import Family, SemanticsContext, int_literal, is_float, template
+from tools.semantics.base import Family, SemanticsContext, int_literal, template
 
 _EVEN = "float halves round to even"
 _AWAY = "float halves round away from zero"
@@ -43,7 +43,7 @@ class FloatRounding(Family):
         # with digits the value is rarely an exact binary half; only whole-number rounding
         # of a float is rewritten
         whole = digits is None or int_literal(digits) == 0
-        return whole and is_float(ctx.source_type(tree, node.this))
+        return whole and ctx.source_kind(tree, node.this) == "float"
 
     def half_even(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         # x - TRUNC(x) is exact; on a half, 2 * ROUND(x / 2) is the even neighbour (x / 2
