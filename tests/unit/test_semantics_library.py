@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import semantics_grid as grid
+from tests.support.projects import make_project
 from tools.errors import Unsupported
 from tools.semantics import FAMILIES, pair_table
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED
@@ -60,3 +61,14 @@ def test_no_faithful_rewrite_gives_a_verdict_with_the_reason() -> None:
         transpile("SELECT s LIKE 'Ab%' FROM t", "postgres", "sqlite", "q")
     # the same pair without a letter in the pattern means the same on SQLite
     assert "LIKE '%5'" in transpile("SELECT s LIKE '%5' FROM t", "postgres", "sqlite", "q")
+
+
+def test_a_run_gets_integer_division_right_on_the_first_attempt(tmp_path, run_project) -> None:
+    project = make_project(tmp_path / "p", {"sql/basket.sql": """
+        CREATE VIEW basket AS
+          SELECT customer_id, SUM(qty) / COUNT(*) AS avg_qty FROM orders GROUP BY customer_id;
+    """})
+    outcome = run_project(project)
+    basket = next(o for o in outcome.report["objects"] if o["name"] == "basket")
+    assert basket["verdict"] == "parity"
+    assert basket["attempts"] == 1 and not basket["needed_fixer"]
