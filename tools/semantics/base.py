@@ -86,7 +86,9 @@ def template(sql: str, dialect: str, **args: exp.Expr) -> exp.Expr:
     for column in list(tree.find_all(exp.Column)):
         value = args.get(column.name)
         if value is not None and not column.table:
-            column.replace(value.copy())
+            # an operator argument keeps its grouping: X / 2 with X = a + 1 is (a + 1) / 2
+            atomic = isinstance(value, (exp.Column, exp.Literal, exp.Func, exp.Paren))
+            column.replace(value.copy() if atomic else exp.paren(value.copy(), copy=False))
     return tree
 
 

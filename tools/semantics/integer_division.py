@@ -42,6 +42,9 @@ class IntegerDivision(Family):
     }
 
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
+        # both truncate, but PostgreSQL's SUM of a bigint is NUMERIC (SQLite's INTEGER loads
+        # as BIGINT), so SUM(qty) / COUNT(*) would divide as a decimal there: DIV() truncates
+        ("sqlite", "postgres"): "truncate",
         ("duckdb", "sqlite"): "unsupported: DuckDB's x / 0 is inf or nan; SQLite has no nan",
         ("duckdb", "mysql"): "unsupported: DuckDB's x / 0 is inf or nan; MySQL has neither",
         ("clickhouse", "sqlite"): "unsupported: ClickHouse's x / 0 is inf or nan; SQLite has no "
