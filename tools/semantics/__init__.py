@@ -20,10 +20,11 @@ from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
+from tools.semantics.text_length import TextLength
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
-    DayOfWeek(),
+    DayOfWeek(), TextLength(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table"]
