@@ -199,7 +199,8 @@ def transpile(sql: str, read: str, write: str, where: str = "",
     `semantics=False` is plain sqlglot (the eval baseline)."""
     prefix = f"{where}{': ' if where else ''}"
     try:
-        trees = sqlglot.parse(strip_view_options(sql), read=read)
+        trees = sqlglot.parse(strip_view_options(sql),
+                              read=library.reading_dialect(read) if semantics else read)
         if len(trees) != 1 or trees[0] is None:
             raise ParseFailed(f"{prefix}expected one statement, found {len(trees)}")
         tree = trees[0]

@@ -37,16 +37,16 @@ ALL = EMBEDDED + SERVERS
 
 _DDL = {
     "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
-               "date": "DATE"},
+               "date": "DATE", "timestamp": "TEXT"},
     "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
-               "date": "DATE"},
+               "date": "DATE", "timestamp": "TIMESTAMP"},
     "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
-                 "text": "TEXT", "date": "DATE"},
+                 "text": "TEXT", "date": "DATE", "timestamp": "TIMESTAMP"},
     "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
-              "date": "DATE"},
+              "date": "DATE", "timestamp": "DATETIME"},
     "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
                    "float": "Nullable(Float64)", "text": "Nullable(String)",
-                   "date": "Nullable(Date)"},
+                   "date": "Nullable(Date)", "timestamp": "Nullable(DateTime)"},
 }
 #: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
 #: substr() takes no bigint)
@@ -92,11 +92,12 @@ def _literal(value: Any, kind: str, engine: str) -> str:
         text = str(value).replace("'", "''")
         return "'" + (text.replace("\\", "\\\\") if engine in ("mysql", "clickhouse")
                       else text) + "'"
-    if kind == "date":
+    if kind in ("date", "timestamp"):
         # SQLite keeps dates as ISO text (its CAST(... AS DATE) would make 2024 of them)
         if engine == "sqlite":
             return f"'{value}'"
-        return f"CAST('{value}' AS DATE)"
+        spelled = {"mysql": "DATETIME", "clickhouse": "DateTime"}.get(engine, "TIMESTAMP")
+        return f"CAST('{value}' AS {'DATE' if kind == 'date' else spelled})"
     if kind == "float" and isinstance(value, str):  # inf / nan spelled per engine
         return {"sqlite": "9e999"}.get(engine, f"CAST('{value}' AS DOUBLE PRECISION)")
     return repr(value)

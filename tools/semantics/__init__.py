@@ -14,6 +14,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
 from tools.semantics.day_of_week import DayOfWeek
+from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
@@ -24,10 +25,15 @@ from tools.semantics.text_length import TextLength
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
-    DayOfWeek(), TextLength(),
+    DayOfWeek(), TextLength(), FormatCodes(),
 )
 
-__all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table"]
+__all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
+
+
+def reading_dialect(dialect: str) -> str | type:
+    """The dialect to parse a source with: PostgreSQL keeps its to_char templates."""
+    return PostgresKeepingTemplates if dialect == "postgres" else dialect
 
 
 def pair_table() -> dict[str, dict[tuple[str, str], str]]:
