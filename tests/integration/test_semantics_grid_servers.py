@@ -12,8 +12,6 @@ import sqlalchemy as sa
 
 from tests.integration.conftest import drop_database, new_database
 from tests.support import semantics_grid as grid
-from tools.errors import Unsupported
-from tools.sql import transpile
 
 PAIRS = [(c, t) for c in grid.load_cases() for t in c.targets
          if c.source in grid.SERVERS or t in grid.SERVERS]
@@ -44,14 +42,6 @@ def servers(pg_url: str, mysql_url: str) -> Iterator[dict[str, sa.Engine]]:
             drop_database(server, url)
 
 
-def _translated(case: grid.GridCase, target: str) -> str | None:
-    try:
-        return transpile(case.query(), case.source, target, case.id, case.schema())
-    except Unsupported as exc:
-        assert "cannot be carried" in str(exc), str(exc)
-        return None
-
-
 def _run(engine: str, case: grid.GridCase, sql: str, servers: dict[str, Any]) -> list[Any]:
     setup = grid.setup_sql(case, engine)
     if engine in grid.SERVERS:
@@ -61,17 +51,14 @@ def _run(engine: str, case: grid.GridCase, sql: str, servers: dict[str, Any]) ->
 
 @pytest.fixture(scope="module")
 def chdb_results() -> dict[str, list | str]:
-    jobs = [(case, sql) for case, target in PAIRS if target == "clickhouse"
-            if (sql := _translated(case, "clickhouse")) is not None]
-    results = grid.run_chdb_batch([(grid.setup_sql(c, "clickhouse"), sql) for c, sql in jobs])
-    return {case.id: result for (case, _), result in zip(jobs, results, strict=True)}
+    return grid.chdb_results(PAIRS)
 
 
 @pytest.mark.parametrize(("case", "target"), PAIRS, ids=[f"{c.id}->{t}" for c, t in PAIRS])
 def test_grid_case_keeps_source_meaning_on_servers(case: grid.GridCase, target: str,
                                                    servers: dict[str, Any],
                                                    chdb_results: dict) -> None:
-    sql = _translated(case, target)
+    sql = grid.translated(case, target)
     if sql is None:
         return
     expected = _run(case.source, case, case.query(), servers)
@@ -80,6 +67,5 @@ def test_grid_case_keeps_source_meaning_on_servers(case: grid.GridCase, target: 
         assert not isinstance(got, str), f"{sql}\n{got}"
     else:
         got = _run(target, case, sql, servers)
-    diffs = [(case.rows[i], e, g) for i, (e, g) in enumerate(zip(expected, got, strict=True))
-             if not grid.same([e], [g])]
+    diffs = grid.differences(case, expected, got)
     assert not diffs, f"{case.source} -> {target}: {sql}\nrow, source, target: {diffs[:8]}"

@@ -142,7 +142,35 @@ def same(a: list[Any], b: list[Any]) -> bool:
     return True
 
 
-# --- running ---------------------------------------------------------------------------
+# --- translating and running -----------------------------------------------------------
+
+
+def translated(case: GridCase, target: str) -> str | None:
+    """The target SQL, or None when the library rules the pair unsupported (with a reason)."""
+    from tools.errors import Unsupported
+    from tools.sql import transpile
+
+    try:
+        return transpile(case.query(), case.source, target, case.id, case.schema())
+    except Unsupported as exc:
+        # "unsupported" is a valid outcome, but only as the library's own verdict
+        assert "cannot be carried" in str(exc), str(exc)
+        return None
+
+
+def chdb_results(pairs: list[tuple[GridCase, str]]) -> dict[str, list[Any] | str]:
+    """case id -> chdb values (or error text) for every pair targeting ClickHouse."""
+    jobs = [(case, sql) for case, target in pairs if target == "clickhouse"
+            if (sql := translated(case, "clickhouse")) is not None]
+    results = run_chdb_batch([(setup_sql(c, "clickhouse"), sql) for c, sql in jobs])
+    return {case.id: result for (case, _), result in zip(jobs, results, strict=True)}
+
+
+def differences(case: GridCase, expected: list[Any], got: list[Any]) -> list[tuple]:
+    """(grid row, source value, target value) wherever the two engines disagree."""
+    return [(case.rows[i], e, g) for i, (e, g) in enumerate(zip(expected, got, strict=True))
+            if not same([e], [g])]
+
 
 
 def run_embedded(engine: str, setup: list[str], query: str) -> list[Any]:
