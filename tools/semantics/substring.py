@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sqlglot import exp
+from sqlglot.optimizer.simplify import simplify
 
 from tools.semantics.base import Family, SemanticsContext, int_literal
 
@@ -86,6 +87,10 @@ class Substring(Family):
                            expression=_lt(pos, 1))
             new_length = _case(empty, exp.Literal.number(0), new_length if new_length
                                is not None else exp.Length(this=text.copy()))
+        if int_literal(start) is not None:
+            # a literal start folds to plain numbers: SUBSTR(s, 0, 3) becomes SUBSTRING(s, 1, 2)
+            new_start = simplify(new_start)
+            new_length = simplify(new_length) if new_length is not None else None
         if ctx.target == "clickhouse":
             args = [text.copy(), new_start] + ([new_length] if new_length is not None else [])
             return exp.Anonymous(this="substringUTF8", expressions=args)
