@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
+from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
@@ -25,7 +26,7 @@ from tools.semantics.text_length import TextLength
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
-    DayOfWeek(), TextLength(), FormatCodes(),
+    DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from tools.db.types import parse_decimal
 
-INT, FLOAT, DECIMAL, OTHER = "int", "float", "decimal", "other"
+INT, FLOAT, DECIMAL, DATE, OTHER = "int", "float", "decimal", "date", "other"
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
 
 
@@ -34,6 +34,8 @@ def _kind_of(canonical: str) -> str:
         return INT if canonical == "int" else OTHER
     if canonical == "float":
         return FLOAT
+    if canonical == "date":
+        return DATE
     return DECIMAL if parse_decimal(canonical) else OTHER
 
 
@@ -44,6 +46,8 @@ def _cast_kind(dtype: exp.DataType) -> str:
         return FLOAT
     if dtype.is_type(exp.DType.DECIMAL, exp.DType.BIGDECIMAL):
         return DECIMAL
+    if dtype.is_type(exp.DType.DATE):
+        return DATE
     return OTHER
 
 
@@ -66,6 +70,8 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
         return _cast_kind(node.to)
     if isinstance(node, exp.Count):
         return INT
+    if isinstance(node, exp.CurrentDate):
+        return DATE
     if isinstance(node, (exp.Sum, exp.Min, exp.Max)):
         inner = kind(node.this, source, columns)
         # MySQL's SUM of integers is a DECIMAL
@@ -94,6 +100,8 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
 def _combine(left: str | None, right: str | None) -> str | None:
     if left is None or right is None:
         return None
+    if DATE in (left, right):
+        return None  # date arithmetic is the date_arithmetic family's to read
     if OTHER in (left, right):
         return OTHER
     if FLOAT in (left, right):
