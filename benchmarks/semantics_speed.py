@@ -4,8 +4,9 @@ Method: DuckDB's tpcds extension gives the 99 query texts and, with dsdgen(sf=0)
 tables whose column types play the source catalog (the library types divisions and ROUND
 arguments with them, as the translator does). Each target translates all 99 queries through
 tools.sql.transpile, once with the library (semantics=True, catalog types passed) and once as
-plain sqlglot (semantics=False); each is timed --repeats times and the median is shown with
-the ratio. The issue's target: library <= 1.5x plain sqlglot.
+plain sqlglot (semantics=False); the two alternate --repeats times and the medians are shown
+with their ratio (on a shared machine, take the figure from a quiet moment or more repeats).
+The issue's target: library <= 1.5x plain sqlglot.
 
     .venv/bin/python benchmarks/semantics_speed.py [--repeats 5] [--targets postgres,mysql]
 """
@@ -77,8 +78,11 @@ def main() -> None:
     print(f"TPC-DS: {len(queries)} queries, {len(schema)} tables; median of {args.repeats}")
     print(f"{'target':<11} {'sqlglot s':>10} {'library s':>10} {'ratio':>6} {'refused':>8}")
     for target in args.targets.split(","):
-        plain = [translate_all(queries, target, schema, False) for _ in range(args.repeats)]
-        lib = [translate_all(queries, target, schema, True) for _ in range(args.repeats)]
+        # alternate the two so that a busy neighbour slows both alike
+        plain, lib = [], []
+        for _ in range(args.repeats):
+            plain.append(translate_all(queries, target, schema, False))
+            lib.append(translate_all(queries, target, schema, True))
         p = statistics.median(t for t, _ in plain)
         m = statistics.median(t for t, _ in lib)
         print(f"{target:<11} {p:>10.3f} {m:>10.3f} {m / p:>6.2f} {lib[0][1]:>8}")

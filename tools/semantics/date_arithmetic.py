@@ -40,7 +40,7 @@ class DateArithmetic(Family):
         return (left, right) if left and right else None
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return list(tree.find_all(exp.Add, exp.Sub))
+        return list(ctx.find(tree, exp.Add, exp.Sub))
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         kinds = self._operands(node, tree, ctx)

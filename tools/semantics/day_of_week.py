@@ -61,7 +61,7 @@ class DayOfWeek(Family):
         return None
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return [n for n in tree.find_all(exp.Extract, exp.DayOfWeek, exp.DayOfWeekIso,
+        return [n for n in ctx.find(tree, exp.Extract, exp.DayOfWeek, exp.DayOfWeekIso,
                                          exp.Anonymous) if self._read(n, ctx.source)]
 
     def respell(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:

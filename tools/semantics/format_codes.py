@@ -70,7 +70,7 @@ class FormatCodes(Family):
     SOURCES = ("postgres",)
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return [n for n in tree.find_all(exp.TimeToStr) if META in n.meta]
+        return [n for n in ctx.find(tree, exp.TimeToStr) if META in n.meta]
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         return _pieces(node.meta[META]) is not None

@@ -31,7 +31,7 @@ class GreatestLeast(Family):
     }
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return [n for n in tree.find_all(exp.Greatest, exp.Least)]
+        return [n for n in ctx.find(tree, exp.Greatest, exp.Least)]
 
     def skip_nulls(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         # greatest(COALESCE(a, b, c), COALESCE(b, a, c), ...): each argument stands in for

@@ -54,7 +54,7 @@ class IntegerDivision(Family):
     }
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return list(tree.find_all(exp.Div))
+        return list(ctx.find(tree, exp.Div))
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         left, right = _operands(node)

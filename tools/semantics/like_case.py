@@ -50,7 +50,7 @@ class LikeCase(Family):
         (_COLLATION, b): _NO_MYSQL for b in (_ASCII, _EXACT)}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return list(tree.find_all(exp.Like))
+        return list(ctx.find(tree, exp.Like))
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         pattern = node.expression

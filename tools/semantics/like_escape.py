@@ -64,7 +64,7 @@ class LikeEscape(Family):
         for t in (_ANY_CHAR, _SPECIALS, _NONE) if s != t}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return [n for n in tree.find_all(*_LIKES) if not isinstance(n.parent, exp.Escape)]
+        return [n for n in ctx.find(tree, *_LIKES) if not isinstance(n.parent, exp.Escape)]
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         pattern = node.expression

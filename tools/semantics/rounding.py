@@ -36,7 +36,7 @@ class FloatRounding(Family):
     }
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return list(tree.find_all(exp.Round))
+        return list(ctx.find(tree, exp.Round))
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         digits = node.args.get("decimals")

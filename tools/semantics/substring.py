@@ -58,7 +58,7 @@ class Substring(Family):
          for tgt in (_SHRINK, _ZERO_SHRINK, _ZERO_EMPTY)}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return list(tree.find_all(exp.Substring))
+        return list(ctx.find(tree, exp.Substring))
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         start = int_literal(node.args.get("start") or exp.Literal.number(1))

@@ -39,7 +39,7 @@ class TextLength(Family):
     SOURCES = ("mysql",)
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return [n for n in tree.find_all(exp.Length) if n.args.get("binary")]
+        return [n for n in ctx.find(tree, exp.Length) if n.args.get("binary")]
 
     def byte_length(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         out = template(BYTE_LENGTH[ctx.target], ctx.target, X=node.this)
