@@ -29,8 +29,11 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     start = time.perf_counter()
     calls = tokens = 0
     try:
+        types = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
+                 for t in state.get("tables") or []}
         sql = sqltools.transpile(spec["select_sql"], ctx.source_dialect, ctx.target_dialect,
-                                 f"{spec['file']}:{spec['line']} ({name})")
+                                 f"{spec['file']}:{spec['line']} ({name})", types,
+                                 semantics=ctx.semantics)
         origin, reason = "translate", "sqlglot transpile"
     except Unsupported as exc:
         if not ctx.llm_enabled:

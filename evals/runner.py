@@ -190,6 +190,7 @@ def _migrate(spec: EvalSpec, suite: Suite, project_dir: Path, source: Endpoint,
     project = write_project(project_dir, cfg, cases)
     run_id = f"{suite.name}-{token}-{secrets.token_hex(2)}"
     ctx = context_from_config(cfg, project, run_id, project_dir / "runs")
+    ctx.semantics = not baseline  # the baseline is plain sqlglot
     if chat_model_factory is not None and not baseline:
         ctx.chat_model = chat_model_factory()
     ctx.extra = {"eval": {"suite": suite.name, "mode": spec.mode, "run": token}}

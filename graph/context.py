@@ -84,6 +84,8 @@ class Context:
     """Candidates tried per object (the translation counts as the first); bounds the fix loop."""
     workers: int = field(default_factory=_default_workers)
     """Objects of one dependency level migrated at once, each worker on its own connections."""
+    semantics: bool = True
+    """Apply the semantics library's proven rewrites while translating (off: plain sqlglot)."""
     statement_timeout_s: float = 60.0
     """Per-statement timeout on both sides."""
     allow_privileged_source: bool = False

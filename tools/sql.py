@@ -15,6 +15,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError, UnsupportedError
 from sqlglot.tokens import TokenType
 
+from tools import semantics as library
 from tools import sql_split
 from tools.errors import ParseFailed, Unsupported
 
@@ -214,20 +215,36 @@ def order_columns(select: exp.Expr) -> list[str]:
     return names
 
 
-def transpile(sql: str, read: str, write: str, where: str = "") -> str:
-    """Translate one statement; raise Unsupported naming each construct sqlglot cannot carry."""
+def transpile(sql: str, read: str, write: str, where: str = "",
+              schema: dict[str, dict[str, str]] | None = None, semantics: bool = True) -> str:
+    """Translate one statement; raise Unsupported naming each construct sqlglot cannot carry.
+
+    Before sqlglot writes the target dialect, the semantics library rewrites the constructs
+    whose meaning differs between the two engines (tools/semantics), typed by `schema`
+    (source table -> column -> canonical type) where the meaning depends on a type.
+    `semantics=False` is plain sqlglot (the eval baseline)."""
+    prefix = f"{where}{': ' if where else ''}"
     try:
-        out = sqlglot.transpile(sql, read=read, write=write, unsupported_level=ErrorLevel.RAISE)
+        trees = sqlglot.parse(strip_view_options(sql),
+                              read=library.reading_dialect(read) if semantics else read)
+        if len(trees) != 1 or trees[0] is None:
+            raise ParseFailed(f"{prefix}expected one statement, found {len(trees)}")
+        tree = trees[0]
+        if semantics:
+            library.apply(tree, library.SemanticsContext(read, write, schema or {}))
+        out = tree.sql(dialect=write, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as exc:
-        raise Unsupported(f"{where}{': ' if where else ''}cannot translate from {read} to "
-                          f"{write}: {exc}") from exc
+        raise Unsupported(f"{prefix}cannot translate from {read} to {write}: {exc}") from exc
+    except Unsupported as exc:
+        raise Unsupported(f"{prefix}{exc}") from exc
     except (ParseError, TokenError) as exc:
-        raise ParseFailed(f"{where}{': ' if where else ''}cannot parse as {read} SQL: "
+        raise ParseFailed(f"{prefix}cannot parse as {read} SQL: "
                           f"{str(exc).splitlines()[0]}") from exc
-    if len(out) != 1:
-        raise ParseFailed(f"{where}: expected one statement, found {len(out)}")
-    _check_passthrough(out[0], read, write, where)
-    return out[0]
+    except RecursionError as exc:
+        raise Unsupported(f"{prefix}the statement nests deeper than the translator can follow "
+                          f"(Python's recursion limit); flatten it") from exc
+    _check_passthrough(out, read, write, where)
+    return out
 
 
 # Constructs sqlglot passes straight through although the target does not understand them.

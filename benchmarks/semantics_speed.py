@@ -1,0 +1,92 @@
+"""Translation speed with the semantics library against plain sqlglot: TPC-DS's 99 queries.
+
+Method: DuckDB's tpcds extension gives the 99 query texts and, with dsdgen(sf=0), the empty
+tables whose column types play the source catalog (the library types divisions and ROUND
+arguments with them, as the translator does). Each target translates all 99 queries through
+tools.sql.transpile, once with the library (semantics=True, catalog types passed) and once as
+plain sqlglot (semantics=False); the two alternate --repeats times and the medians are shown
+with their ratio (on a shared machine, take the figure from a quiet moment or more repeats).
+The issue's target: library <= 1.5x plain sqlglot.
+
+    .venv/bin/python benchmarks/semantics_speed.py [--repeats 5] [--targets postgres,mysql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evals.tpc import extension_path, offline_connection  # noqa: E402
+from tools.errors import CutoverError  # noqa: E402
+from tools.sql import transpile  # noqa: E402
+
+_CANONICAL = (("DECIMAL", None), ("INT", "int"), ("VARCHAR", "text"), ("CHAR", "text"),
+              ("DATE", "date"), ("DOUBLE", "float"), ("TIMESTAMP", "timestamp"))
+
+
+def _canonical(duck_type: str) -> str:
+    if match := re.match(r"DECIMAL\((\d+),\s*(\d+)\)", duck_type):
+        return f"decimal({match.group(1)},{match.group(2)})"
+    for prefix, canonical in _CANONICAL:
+        if canonical and duck_type.upper().startswith(prefix):
+            return canonical
+    return "text"
+
+
+def queries_and_schema() -> tuple[list[str], dict[str, dict[str, str]]]:
+    con = offline_connection()
+    try:
+        con.execute(f"LOAD '{extension_path('tpcds')}'")
+        con.execute("CALL dsdgen(sf=0)")
+        queries = [str(q).strip().rstrip(";") for (q,) in con.execute(
+            "SELECT query FROM tpcds_queries() ORDER BY query_nr").fetchall()]
+        schema: dict[str, dict[str, str]] = {}
+        for table, column, dtype in con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+        ).fetchall():
+            schema.setdefault(table, {})[column] = _canonical(dtype)
+    finally:
+        con.close()
+    return queries, schema
+
+
+def translate_all(queries: list[str], target: str, schema: dict[str, dict[str, str]],
+                  semantics: bool) -> tuple[float, int]:
+    start, failed = time.perf_counter(), 0
+    for i, sql in enumerate(queries):
+        try:
+            transpile(sql, "duckdb", target, f"q{i + 1}", schema if semantics else None,
+                      semantics=semantics)
+        except CutoverError:
+            failed += 1
+    return time.perf_counter() - start, failed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--targets", default="postgres,mysql,sqlite,clickhouse")
+    args = parser.parse_args()
+    queries, schema = queries_and_schema()
+    print(f"TPC-DS: {len(queries)} queries, {len(schema)} tables; median of {args.repeats}")
+    print(f"{'target':<11} {'sqlglot s':>10} {'library s':>10} {'ratio':>6} {'refused':>8}")
+    for target in args.targets.split(","):
+        # alternate the two so that a busy neighbour slows both alike
+        plain, lib = [], []
+        for _ in range(args.repeats):
+            plain.append(translate_all(queries, target, schema, False))
+            lib.append(translate_all(queries, target, schema, True))
+        p = statistics.median(t for t, _ in plain)
+        m = statistics.median(t for t, _ in lib)
+        print(f"{target:<11} {p:>10.3f} {m:>10.3f} {m / p:>6.2f} {lib[0][1]:>8}")
+
+
+if __name__ == "__main__":
+    main()

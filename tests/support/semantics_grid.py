@@ -1,0 +1,209 @@
+"""The differential grid: a family's source expression on the source engine against its
+translation (tools.sql.transpile, semantics library on) on the target, over a value grid.
+
+Fixtures live in tests/fixtures/semantics/<family>.yaml, one case per entry:
+
+    family: substring
+    columns: {s: text, a: int, n: int}        # canonical types (int, float, text, date)
+    rows: [[abcdef, 0, 3], [null, 1, 2]]     # the grid; id is the row's position
+    cases:
+      - {source: postgres, expr: "substr(s, a, n)"}        # every other engine is a target
+      - {source: mysql, expr: "weekday(d)", targets: [postgres, duckdb]}
+
+Engines: sqlite, duckdb (in process), clickhouse (chdb, in a child process: chdb holds one
+server per process), postgres and mysql (the servers in CUTOVER_TEST_PG_URL /
+CUTOVER_TEST_MYSQL_URL, in a database of their own).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import math
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "semantics"
+EMBEDDED = ("sqlite", "duckdb", "clickhouse")
+SERVERS = ("postgres", "mysql")
+ALL = EMBEDDED + SERVERS
+
+_DDL = {
+    "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
+               "date": "DATE", "timestamp": "TEXT"},
+    "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
+               "date": "DATE", "timestamp": "TIMESTAMP"},
+    "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
+                 "text": "TEXT", "date": "DATE", "timestamp": "TIMESTAMP"},
+    "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
+              "date": "DATE", "timestamp": "DATETIME"},
+    "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
+                   "float": "Nullable(Float64)", "text": "Nullable(String)",
+                   "date": "Nullable(Date)", "timestamp": "Nullable(DateTime)"},
+}
+#: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
+#: substr() takes no bigint)
+_CANONICAL = {"int4": "int"}
+
+
+@dataclass(frozen=True)
+class GridCase:
+    family: str
+    source: str
+    expr: str
+    targets: tuple[str, ...]
+    columns: dict[str, str]
+    rows: list[list[Any]] = field(hash=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.family}:{self.source}:{self.expr}"
+
+    def schema(self) -> dict[str, dict[str, str]]:
+        """The grid table as the source catalog would describe it to the translator."""
+        return {"grid": {name: _CANONICAL.get(kind, kind) for name, kind in self.columns.items()}}
+
+    def query(self) -> str:
+        return f"SELECT id, {self.expr} AS v FROM grid ORDER BY id"
+
+
+def load_cases() -> list[GridCase]:
+    cases = []
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in spec["cases"]:
+            targets = tuple(case.get("targets") or [e for e in ALL if e != case["source"]])
+            cases.append(GridCase(spec["family"], case["source"], case["expr"], targets,
+                                  spec["columns"], spec["rows"]))
+    return cases
+
+
+def _literal(value: Any, kind: str, engine: str) -> str:
+    if value is None:
+        return "NULL"
+    if kind == "text":
+        text = str(value).replace("'", "''")
+        return "'" + (text.replace("\\", "\\\\") if engine in ("mysql", "clickhouse")
+                      else text) + "'"
+    if kind in ("date", "timestamp"):
+        # SQLite keeps dates as ISO text (its CAST(... AS DATE) would make 2024 of them)
+        if engine == "sqlite":
+            return f"'{value}'"
+        spelled = {"mysql": "DATETIME", "clickhouse": "DateTime"}.get(engine, "TIMESTAMP")
+        return f"CAST('{value}' AS {'DATE' if kind == 'date' else spelled})"
+    if kind == "float" and isinstance(value, str):  # inf / nan spelled per engine
+        return {"sqlite": "9e999"}.get(engine, f"CAST('{value}' AS DOUBLE PRECISION)")
+    return repr(value)
+
+
+def setup_sql(case: GridCase, engine: str) -> list[str]:
+    ddl = ", ".join(f"{name} {_DDL[engine][kind]}" for name, kind in case.columns.items())
+    id_type = "Int64" if engine == "clickhouse" else "INTEGER"
+    engine_clause = " ENGINE = Memory" if engine == "clickhouse" else ""
+    rows = ", ".join(
+        "(" + ", ".join([str(i)] + [_literal(v, k, engine) for v, k in
+                                    zip(row, case.columns.values(), strict=True)]) + ")"
+        for i, row in enumerate(case.rows))
+    return ["DROP TABLE IF EXISTS grid",
+            f"CREATE TABLE grid (id {id_type}, {ddl}){engine_clause}",
+            f"INSERT INTO grid VALUES {rows}"]
+
+
+def canonical(value: Any) -> Any:
+    """One spelling per value across drivers: numbers as floats, dates as ISO text."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float, decimal.Decimal)):
+        number = float(value)
+        return 0.0 if number == 0 else number  # -0.0 is 0
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def same(a: list[Any], b: list[Any]) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, float) and isinstance(y, float):
+            if math.isnan(x) and math.isnan(y):
+                continue
+            if not math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+# --- translating and running -----------------------------------------------------------
+
+
+def translated(case: GridCase, target: str) -> str | None:
+    """The target SQL, or None when the library rules the pair unsupported (with a reason)."""
+    from tools.errors import Unsupported
+    from tools.sql import transpile
+
+    try:
+        return transpile(case.query(), case.source, target, case.id, case.schema())
+    except Unsupported as exc:
+        # "unsupported" is a valid outcome, but only as the library's own verdict
+        assert "cannot be carried" in str(exc), str(exc)
+        return None
+
+
+def chdb_results(pairs: list[tuple[GridCase, str]]) -> dict[str, list[Any] | str]:
+    """case id -> chdb values (or error text) for every pair targeting ClickHouse."""
+    jobs = [(case, sql) for case, target in pairs if target == "clickhouse"
+            if (sql := translated(case, "clickhouse")) is not None]
+    results = run_chdb_batch([(setup_sql(c, "clickhouse"), sql) for c, sql in jobs])
+    return {case.id: result for (case, _), result in zip(jobs, results, strict=True)}
+
+
+def differences(case: GridCase, expected: list[Any], got: list[Any]) -> list[tuple]:
+    """(grid row, source value, target value) wherever the two engines disagree."""
+    return [(case.rows[i], e, g) for i, (e, g) in enumerate(zip(expected, got, strict=True))
+            if not same([e], [g])]
+
+
+
+def run_embedded(engine: str, setup: list[str], query: str) -> list[Any]:
+    if engine == "sqlite":
+        conn = sqlite3.connect(":memory:")
+        for stmt in setup[1:]:
+            conn.execute(stmt)
+        rows = conn.execute(query).fetchall()
+        conn.close()
+    elif engine == "duckdb":
+        import duckdb
+        with duckdb.connect() as con:
+            for stmt in setup[1:]:
+                con.execute(stmt)
+            rows = con.execute(query).fetchall()
+    else:
+        raise ValueError(f"{engine} is not run in this process")
+    return [canonical(r[1]) for r in rows]
+
+
+def run_chdb_batch(jobs: list[tuple[list[str], str]]) -> list[list[Any] | str]:
+    """Run (setup, query) jobs on chdb in one child process; an error comes back as text."""
+    out = subprocess.run([sys.executable, "-m", "tests.support.semantics_chdb"],
+                         input=json.dumps(jobs), capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    results = json.loads(out.stdout.strip().splitlines()[-1])
+    return [r if isinstance(r, str) else [canonical(v) for v in r] for r in results]
+
+
+def run_server(engine_url: Any, setup: list[str], query: str) -> list[Any]:
+    """Run on a server database through SQLAlchemy (an Engine created by the caller)."""
+    with engine_url.begin() as conn:
+        for stmt in setup:
+            conn.exec_driver_sql(stmt.replace("%", "%%"))
+        rows = conn.exec_driver_sql(query.replace("%", "%%")).fetchall()
+    return [canonical(r[1]) for r in rows]

@@ -1,0 +1,77 @@
+"""The semantics library: rewrites that keep the source's meaning on the target, per construct
+family and dialect pair, applied up front by the translator (tools.sql.transpile).
+
+Each family (one module each) is data: a behaviour per dialect and a rewrite per pair of
+behaviours; `pair_table()` derives the family x pair table docs/semantics.md shows, and
+`apply()` rewrites a source-parsed tree before sqlglot writes it in the target dialect.
+Every rewrite is proven by tests/fixtures/semantics/<family>.yaml on the real engines.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from tools.errors import Unsupported
+from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
+from tools.semantics.date_arithmetic import DateArithmetic
+from tools.semantics.day_of_week import DayOfWeek
+from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
+from tools.semantics.greatest_least import GreatestLeast
+from tools.semantics.integer_division import IntegerDivision
+from tools.semantics.like_case import LikeCase
+from tools.semantics.like_escape import LikeEscape
+from tools.semantics.rounding import FloatRounding
+from tools.semantics.substring import Substring
+from tools.semantics.text_length import TextLength
+
+FAMILIES: tuple[Family, ...] = (
+    IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
+    DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
+)
+
+__all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
+
+
+def reading_dialect(dialect: str) -> str | type:
+    """The dialect to parse a source with: PostgreSQL keeps its to_char templates."""
+    return PostgresKeepingTemplates if dialect == "postgres" else dialect
+
+
+def pair_table() -> dict[str, dict[tuple[str, str], str]]:
+    """family name -> (source, target) -> 'same' | method name | 'unsupported: reason'."""
+    return {family.name: family.pairs() for family in FAMILIES}
+
+
+def _depth(node: exp.Expr) -> int:
+    depth = 0
+    while node.parent is not None:
+        node, depth = node.parent, depth + 1
+    return depth
+
+
+def apply(tree: exp.Expr, ctx: SemanticsContext) -> list[str]:
+    """Rewrite `tree` (parsed in ctx.source) in place for ctx.target; return the rewrites made
+    as 'family.method'. Raise Unsupported when a construct present has no faithful rewrite."""
+    if ctx.source == ctx.target:
+        return []
+    found: list[tuple[Family, str, exp.Expr]] = []
+    for family in FAMILIES:
+        how = family.pairs().get((ctx.source, ctx.target))
+        if how is None or how == SAME or how.startswith(OPEN):
+            continue
+        for node in family.nodes(tree, ctx):
+            if family.applies(node, tree, ctx):
+                found.append((family, how, node))
+    for family, how, _node in found:
+        if how.startswith(UNSUPPORTED):
+            raise Unsupported(f"{family.why} cannot be carried from {ctx.source} to "
+                              f"{ctx.target}: {how[len(UNSUPPORTED):]}")
+    done: list[str] = []
+    # innermost first: an outer rewrite copies its already rewritten arguments (the sort is
+    # stable, so two families on one node run in FAMILIES order)
+    for family, how, node in sorted(found, key=lambda f: -_depth(f[2])):
+        rewritten = getattr(family, how)(node, ctx)
+        if rewritten is not node:
+            node.replace(rewritten)
+        done.append(f"{family.name}.{how}")
+    return done

@@ -1,0 +1,122 @@
+"""What a semantics family is: per-dialect behaviour as data, the pair table derived from it,
+and the helpers the families share (templates in the target's own dialect, source typing).
+
+A family names one construct whose meaning differs between engines (SUBSTR with a start
+below 1, GREATEST with a NULL argument, ...). Each dialect gets a behaviour label in
+BEHAVIOUR; REWRITES says, for a (source behaviour, target behaviour) pair, which method of
+the family keeps the source's meaning on the target, or why none can. The per-dialect-pair
+table every reader sees (docs/semantics.md, the translator) is derived from those two tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import sqlglot
+from sqlglot import exp
+
+from tools.semantics import kinds
+
+#: engines the library knows, in sqlglot's names (MariaDB speaks "mysql")
+DIALECTS = ("sqlite", "duckdb", "postgres", "mysql", "clickhouse")
+SAME = "same"
+UNSUPPORTED = "unsupported: "
+#: a known difference the library does not handle yet: shown in the catalog, not raised
+OPEN = "open: "
+
+
+@dataclass
+class SemanticsContext:
+    """What a rewrite may look at besides the tree: the pair and the source catalog's types."""
+
+    source: str
+    target: str
+    schema: dict[str, dict[str, str]] = field(default_factory=dict)
+    """source table -> column -> canonical type (int, float, text, decimal(p,s), date, ...)"""
+    _columns: dict[str, dict[str, str]] | None = None
+    _buckets: dict[type, list[exp.Expr]] | None = None
+
+    def find(self, tree: exp.Expr, *types: type) -> list[exp.Expr]:
+        """The nodes of `tree` of these types: one walk of the tree serves every family
+        (ten find_all walks per statement cost half of sqlglot's own time on TPC-DS)."""
+        if self._buckets is None:
+            self._buckets = {}
+            for node in tree.walk():
+                self._buckets.setdefault(type(node), []).append(node)
+        return [n for kind, nodes in self._buckets.items() if issubclass(kind, types)
+                for n in nodes]
+
+    def source_kind(self, tree: exp.Expr, node: exp.Expr) -> str | None:
+        """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""
+        if self._columns is None:
+            self._columns = kinds.column_kinds(tree, self.schema)
+        return kinds.kind(node, self.source, self._columns)
+
+
+#: family class -> its derived pair table (the tables are class-level data: derived once)
+_PAIRS: dict[type, dict[tuple[str, str], str]] = {}
+
+
+class Family:
+    """One construct family: behaviour per dialect, and the rewrite per behaviour pair."""
+
+    name: ClassVar[str]
+    why: ClassVar[str]
+    BEHAVIOUR: ClassVar[dict[str, str]]
+    """dialect -> behaviour label, for every dialect in DIALECTS"""
+    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {}
+    """(source dialect, target dialect) -> entry, where one pair departs from its behaviours"""
+    SOURCES: ClassVar[tuple[str, ...]] = ("sqlite", "duckdb", "postgres", "mysql")
+    """dialects this family reads as a source; ClickHouse is a target only until the grid
+    harness can run it as a source (chdb lives in a child process)"""
+    REWRITES: ClassVar[dict[tuple[str, str], str]]
+    """(source behaviour, target behaviour) -> method name, or 'unsupported: reason'"""
+
+    def pairs(self) -> dict[tuple[str, str], str]:
+        """(source dialect, target dialect) -> 'same', a method name or 'unsupported: …'."""
+        cached = _PAIRS.get(type(self))
+        if cached is None:
+            cached = _PAIRS[type(self)] = self._derive_pairs()
+        return cached
+
+    def _derive_pairs(self) -> dict[tuple[str, str], str]:
+        table: dict[tuple[str, str], str] = {}
+        for source in DIALECTS:
+            for target in DIALECTS:
+                if source == target or source not in self.SOURCES:
+                    continue
+                src, tgt = self.BEHAVIOUR[source], self.BEHAVIOUR[target]
+                table[(source, target)] = self.OVERRIDES.get(
+                    (source, target), SAME if src == tgt else self.REWRITES[(src, tgt)])
+        return table
+
+    def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
+        """The occurrences of this family's construct in `tree` (innermost last)."""
+        raise NotImplementedError
+
+    def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
+        """Whether this occurrence has the meaning that differs (a type, a literal, ...)."""
+        return True
+
+
+def template(sql: str, dialect: str, **args: exp.Expr) -> exp.Expr:
+    """Parse `sql` in the target's own dialect and put copies of `args` where their
+    upper-case placeholders stand, so the target's spelling survives generation."""
+    tree = sqlglot.parse_one(sql, read=dialect)
+    for column in list(tree.find_all(exp.Column)):
+        value = args.get(column.name)
+        if value is not None and not column.table:
+            # an operator argument keeps its grouping: X / 2 with X = a + 1 is (a + 1) / 2
+            atomic = isinstance(value, (exp.Column, exp.Literal, exp.Func, exp.Paren))
+            column.replace(value.copy() if atomic else exp.paren(value.copy(), copy=False))
+    return tree
+
+
+def int_literal(node: exp.Expr) -> int | None:
+    """The value of an integer literal, including a negated one (-2), else None."""
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and node.this.is_int:
+        return -int(node.this.name)
+    if isinstance(node, exp.Literal) and node.is_int:
+        return int(node.name)
+    return None

@@ -1,0 +1,109 @@
+"""A light typer for the few questions the library asks ("is this an integer? a float?"),
+in the source dialect's rules, from the source catalog's column types.
+
+sqlglot's qualify + annotate_types answers them too but doubles the translation time on
+TPC-DS; the library only needs the kind of a division's operands and of ROUND's argument.
+Anything it cannot tell (a CTE's column, an ambiguous name) is None, and a family that needs
+the kind then leaves the construct alone.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from tools.db.types import parse_decimal
+
+INT, FLOAT, DECIMAL, DATE, OTHER = "int", "float", "decimal", "date", "other"
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
+
+
+def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """alias or table name -> column -> kind, for the catalog tables the statement reads."""
+    lowered = {t.lower(): {c.lower(): _kind_of(k) for c, k in cols.items()}
+               for t, cols in schema.items()}
+    out: dict[str, dict[str, str]] = {}
+    for table in tree.find_all(exp.Table):
+        columns = lowered.get(table.name.lower())
+        if columns is not None:
+            out[table.alias_or_name.lower()] = columns
+    return out
+
+
+def _kind_of(canonical: str) -> str:
+    if canonical == "int" or (canonical == "bool"):
+        return INT if canonical == "int" else OTHER
+    if canonical == "float":
+        return FLOAT
+    if canonical == "date":
+        return DATE
+    return DECIMAL if parse_decimal(canonical) else OTHER
+
+
+def _cast_kind(dtype: exp.DataType) -> str:
+    if dtype.is_type(*exp.DataType.INTEGER_TYPES):
+        return INT
+    if dtype.is_type(exp.DType.FLOAT, exp.DType.DOUBLE):
+        return FLOAT
+    if dtype.is_type(exp.DType.DECIMAL, exp.DType.BIGDECIMAL):
+        return DECIMAL
+    if dtype.is_type(exp.DType.DATE):
+        return DATE
+    return OTHER
+
+
+def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str | None:
+    """The kind of `node`'s value in `source`, or None when it cannot be told."""
+    if isinstance(node, (exp.Paren, exp.Neg, exp.Nullif, exp.Abs)):
+        return kind(node.this, source, columns)
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return OTHER
+        if node.is_int:
+            return INT
+        return FLOAT if source == "sqlite" else DECIMAL
+    if isinstance(node, exp.Column):
+        qualifier = node.table.lower()
+        found = {cols[node.name.lower()] for name, cols in columns.items()
+                 if (not qualifier or name == qualifier) and node.name.lower() in cols}
+        return found.pop() if len(found) == 1 else None
+    if isinstance(node, exp.Cast):
+        return _cast_kind(node.to)
+    if isinstance(node, exp.Count):
+        return INT
+    if isinstance(node, exp.CurrentDate):
+        return DATE
+    if isinstance(node, (exp.Sum, exp.Min, exp.Max)):
+        inner = kind(node.this, source, columns)
+        # MySQL's SUM of integers is a DECIMAL
+        return DECIMAL if (isinstance(node, exp.Sum) and source == "mysql"
+                           and inner == INT) else inner
+    if isinstance(node, exp.Avg):
+        inner = kind(node.this, source, columns)
+        return DECIMAL if source in ("postgres", "mysql") and inner in (INT, DECIMAL) else (
+            FLOAT if inner is not None else None)
+    if isinstance(node, _ARITHMETIC):
+        return _combine(kind(node.this, source, columns),
+                        kind(node.expression, source, columns))
+    if isinstance(node, exp.Div):
+        left = kind(node.this, source, columns)
+        right = kind(node.expression, source, columns)
+        both = _combine(left, right)
+        if both == INT:
+            return {"postgres": INT, "sqlite": INT, "mysql": DECIMAL}.get(source, FLOAT)
+        return both
+    if isinstance(node, exp.Coalesce):
+        kinds = {kind(a, source, columns) for a in [node.this, *node.expressions]}
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def _combine(left: str | None, right: str | None) -> str | None:
+    if left is None or right is None:
+        return None
+    if DATE in (left, right):
+        return None  # date arithmetic is the date_arithmetic family's to read
+    if OTHER in (left, right):
+        return OTHER
+    if FLOAT in (left, right):
+        return FLOAT
+    return DECIMAL if DECIMAL in (left, right) else INT
