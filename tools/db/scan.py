@@ -2,15 +2,18 @@
 
 The stream differ normally pulls a result through the adapter as Arrow batches and loads them
 into its private DuckDB. Where DuckDB has a scanner for the engine (PostgreSQL: the
-postgres_scanner extension, COPY BINARY decoded in C++), the adapter can instead hand over a
-recipe and DuckDB reads the result straight into its table: at 5M rows that is 3.4 s instead of
-~11 s through Python. The adapter still decides (types it cannot vouch for mean no recipe) and
-still guards the SQL; the recipe opens its own read-only session.
+postgres_scanner extension, COPY BINARY decoded in C++; MariaDB/MySQL: the mysql extension's
+binary protocol; DuckDB files: ATTACH), the adapter can instead hand over a recipe and DuckDB
+reads the result straight into its table: at 5M rows that is 3.4 s instead of ~11 s through
+Python. The adapter still decides (types it cannot vouch for mean no recipe) and still guards
+the SQL; the recipe opens its own read-only session.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -24,3 +27,9 @@ class DuckDBScan:
     """Run afterwards, also after a failure (DETACH, DROP SECRET)."""
     via: str = ""
     """How the rows travel, for the trace and the report's notes (no secrets)."""
+    check: str | None = None
+    """A query run after setup whose first value must be true (e.g. the remote session is
+    read-only); else the scan is abandoned for the Arrow path."""
+    schema: pa.Schema | None = None
+    """The result's schema on the Arrow path: when given, the scanned table must carry the
+    very DuckDB types that schema loads as, else the scan is abandoned for the Arrow path."""

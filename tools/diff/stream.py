@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from tools.db.base import Adapter
+from tools.db.scan import DuckDBScan
 from tools.diff.compare import compare_loaded
 from tools.diff.normalise import connect, positions, quote
 from tools.diff.report import DiffReport
@@ -176,26 +177,52 @@ def load_scanned(
     try:
         for statement in recipe.setup:
             con.execute(statement)
-        con.execute(f"CREATE TABLE {table} AS SELECT *, "
-                    f"CAST(row_number() OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
+        refusal = _refusal(con, recipe)
+        if refusal is None:
+            con.execute(f"CREATE TABLE {table} AS SELECT *, CAST(row_number() OVER () - 1 "
+                        f"AS BIGINT) AS __rid FROM {recipe.relation}")
+            refusal = _type_drift(con, table, recipe)
     except duckdb.Error as exc:
         # The message may quote the ATTACH string (never the password: that is a secret).
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        adapter.tracer.event("scan_fallback", side=adapter.role, via=recipe.via, reason=reason)
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-        return None
+        refusal = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     finally:
         for statement in recipe.teardown:
             try:
                 con.execute(statement)
             except duckdb.Error:
                 pass  # nothing to undo when setup stopped before it
+    if refusal is not None:
+        adapter.tracer.event("scan_fallback", side=adapter.role, via=recipe.via, reason=refusal)
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        return None
     rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
     adapter.tracer.event("sql", side=adapter.role, sql=sql, rows=rows, error=None, via=recipe.via,
                          seconds=round(time.perf_counter() - started, 4))
     if on_rows:
         on_rows(rows)
     return _side(con, table, rows)
+
+
+def _refusal(con: duckdb.DuckDBPyConnection, recipe: DuckDBScan) -> str | None:
+    """Why the recipe's own check refuses the scan, or None to go ahead."""
+    if recipe.check is None:
+        return None
+    row = con.execute(recipe.check).fetchone()
+    return None if row and row[0] else f"check failed: {recipe.check}"
+
+
+def _type_drift(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> str | None:
+    """The columns whose scanned type differs from the Arrow path's, or None: a comparison
+    must not depend on which path read a side."""
+    if recipe.schema is None:
+        return None
+    wanted = [str(t) for t in con.from_arrow(recipe.schema.empty_table()).types]
+    got = [str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()][:-1]  # no __rid
+    drift = [f"{f.name}: {g} not {w}" for f, w, g in zip(recipe.schema, wanted, got,
+                                                         strict=False) if w != g]
+    if len(wanted) != len(got):
+        drift.append(f"{len(got)} columns, not {len(wanted)}")
+    return f"types differ from the Arrow path's ({'; '.join(drift)})" if drift else None
 
 
 def _side(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> Side:
