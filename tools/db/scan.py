@@ -30,6 +30,9 @@ class DuckDBScan:
     check: str | None = None
     """A query run after setup whose first value must be true (e.g. the remote session is
     read-only); else the scan is abandoned for the Arrow path."""
+    view: str | None = None
+    """A SELECT giving the result plus `__rid`, a position that stays the same on every read:
+    then the side is a view over the engine's data (no copy) instead of a table."""
     schema: pa.Schema | None = None
     """The result's schema on the Arrow path: when given, the scanned table must carry the
     very DuckDB types that schema loads as, else the scan is abandoned for the Arrow path."""

@@ -174,18 +174,23 @@ def load_scanned(
     if recipe is None:
         return None
     started = time.perf_counter()
+    # A recipe may USE its attached catalog (so the query's names resolve there): the table
+    # is created in, and the session returned to, the comparing DuckDB's own catalog.
+    home = quote(str(con.execute("SELECT current_database()").fetchone()[0]))  # type: ignore[index]
     try:
         for statement in recipe.setup:
             con.execute(statement)
         refusal = _refusal(con, recipe)
+        if refusal is None and not _as_view(con, f"{home}.main.{table}", recipe):
+            con.execute(f"CREATE TABLE {home}.main.{table} AS SELECT *, CAST(row_number() "
+                        f"OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
         if refusal is None:
-            con.execute(f"CREATE TABLE {table} AS SELECT *, CAST(row_number() OVER () - 1 "
-                        f"AS BIGINT) AS __rid FROM {recipe.relation}")
-            refusal = _type_drift(con, table, recipe)
+            refusal = _type_drift(con, f"{home}.main.{table}", recipe)
     except duckdb.Error as exc:
         # The message may quote the ATTACH string (never the password: that is a secret).
         refusal = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     finally:
+        con.execute(f"USE {home}")
         for statement in recipe.teardown:
             try:
                 con.execute(statement)
@@ -193,6 +198,7 @@ def load_scanned(
                 pass  # nothing to undo when setup stopped before it
     if refusal is not None:
         adapter.tracer.event("scan_fallback", side=adapter.role, via=recipe.via, reason=refusal)
+        con.execute(f"DROP VIEW IF EXISTS {table}")
         con.execute(f"DROP TABLE IF EXISTS {table}")
         return None
     rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
@@ -201,6 +207,20 @@ def load_scanned(
     if on_rows:
         on_rows(rows)
     return _side(con, table, rows)
+
+
+def _as_view(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> bool:
+    """Make the side a view over the engine's own data when the recipe offers one that binds
+    (a name that is a view in the source has no rowid): the diff then runs there, no copy."""
+    if recipe.view is None:
+        return False
+    try:
+        con.execute(f"CREATE VIEW {table} AS {recipe.view}")
+        con.execute(f"SELECT __rid FROM {table} LIMIT 0")
+        return True
+    except duckdb.Error:
+        con.execute(f"DROP VIEW IF EXISTS {table}")
+        return False
 
 
 def _refusal(con: duckdb.DuckDBPyConnection, recipe: DuckDBScan) -> str | None:
