@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
@@ -177,11 +177,13 @@ def load_scanned(
     # A recipe may USE its attached catalog (so the query's names resolve there): the table
     # is created in, and the session returned to, the comparing DuckDB's own catalog.
     home = quote(str(con.execute("SELECT current_database()").fetchone()[0]))  # type: ignore[index]
+    in_place = False
     try:
         for statement in recipe.setup:
             con.execute(statement)
         refusal = _refusal(con, recipe)
-        if refusal is None and not _as_view(con, f"{home}.main.{table}", recipe):
+        in_place = refusal is None and _as_view(con, f"{home}.main.{table}", recipe)
+        if refusal is None and not in_place:
             con.execute(f"CREATE TABLE {home}.main.{table} AS SELECT *, CAST(row_number() "
                         f"OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
         if refusal is None:
@@ -206,7 +208,8 @@ def load_scanned(
                          seconds=round(time.perf_counter() - started, 4))
     if on_rows:
         on_rows(rows)
-    return _side(con, table, rows)
+    via = f"{recipe.via}, compared in place (no copy)" if in_place else recipe.via
+    return replace(_side(con, table, rows), via=via)
 
 
 def _as_view(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> bool:
@@ -285,7 +288,7 @@ def stream_diff(
         # buffer manager (as are the join's and sort's working sets): that is the spill.
         con = connect(memory_limit=opts.memory_limit if workdir else None, temp_dir=workdir)
         try:
-            sides, reads = [], {}
+            sides, reads, vias = [], {}, {}
             for side, adapter, sql, name in (
                 ("source", source, source_sql, "s_raw"),
                 ("target", target, target_sql, "t_raw"),
@@ -296,6 +299,8 @@ def stream_diff(
                 scanned = load_scanned(con, adapter, sql, name, tick) \
                     if opts.scan and not compare_args.get("ordered") else None
                 reads[side] = "scanned by DuckDB" if scanned else "Arrow batches"
+                if scanned:
+                    vias[side] = scanned.via
                 if scanned is None:
                     batches = adapter.read_batches(sql, batch_rows=opts.batch_rows)
                     scanned = load(con, name, batches, _schema_of(adapter, sql), tick)
@@ -308,4 +313,6 @@ def stream_diff(
             shutil.rmtree(workdir, ignore_errors=True)
     report.engine = f"stream+{report.engine}"
     report.evidence["read"] = reads  # how each side's rows reached the comparison
+    if vias:
+        report.evidence["read_via"] = vias
     return report
