@@ -52,7 +52,9 @@ def recipe(path: str, sql: str, alias: str) -> DuckDBScan:
     there, and `view` reads a single table in place."""
     query = sql.strip().rstrip(";")
     return DuckDBScan(
-        setup=[f"ATTACH {_literal(str(Path(path).resolve()))} AS {alias} (READ_ONLY)",
+        # A side read again under the same name replaces the earlier attachment.
+        setup=[f"DETACH DATABASE IF EXISTS {alias}",
+               f"ATTACH {_literal(str(Path(path).resolve()))} AS {alias} (READ_ONLY)",
                f"USE {alias}"],
         relation=f"(\n{query}\n) {alias}_q",
         # No DETACH: a view over the file needs it attached until the comparing DuckDB closes.

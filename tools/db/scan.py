@@ -36,3 +36,6 @@ class DuckDBScan:
     schema: pa.Schema | None = None
     """The result's schema on the Arrow path: when given, the scanned table must carry the
     very DuckDB types that schema loads as, else the scan is abandoned for the Arrow path."""
+    describe_first: bool = False
+    """Check those types on the bound relation before copying (binding is cheap: it reads no
+    rows), not only on the copied table."""

@@ -182,12 +182,15 @@ def load_scanned(
         for statement in recipe.setup:
             con.execute(statement)
         refusal = _refusal(con, recipe)
+        if refusal is None and recipe.describe_first:
+            refusal = _type_drift(con, f"SELECT * FROM {recipe.relation}", recipe)
         in_place = refusal is None and _as_view(con, f"{home}.main.{table}", recipe)
         if refusal is None and not in_place:
             con.execute(f"CREATE TABLE {home}.main.{table} AS SELECT *, CAST(row_number() "
                         f"OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
         if refusal is None:
-            refusal = _type_drift(con, f"{home}.main.{table}", recipe)
+            refusal = _type_drift(con, f"SELECT * EXCLUDE (__rid) FROM {home}.main.{table}",
+                                  recipe)
     except duckdb.Error as exc:
         # The message may quote the ATTACH string (never the password: that is a secret).
         refusal = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -200,8 +203,7 @@ def load_scanned(
                 pass  # nothing to undo when setup stopped before it
     if refusal is not None:
         adapter.tracer.event("scan_fallback", side=adapter.role, via=recipe.via, reason=refusal)
-        con.execute(f"DROP VIEW IF EXISTS {table}")
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        drop_side(con, table)
         return None
     rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
     adapter.tracer.event("sql", side=adapter.role, sql=sql, rows=rows, error=None, via=recipe.via,
@@ -210,6 +212,14 @@ def load_scanned(
         on_rows(rows)
     via = f"{recipe.via}, compared in place (no copy)" if in_place else recipe.via
     return replace(_side(con, table, rows), via=via)
+
+
+def drop_side(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a side's table or view (DROP of the wrong kind is an error in DuckDB)."""
+    kinds = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                        [name]).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
 
 
 def _as_view(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> bool:
@@ -234,13 +244,13 @@ def _refusal(con: duckdb.DuckDBPyConnection, recipe: DuckDBScan) -> str | None:
     return None if row and row[0] else f"check failed: {recipe.check}"
 
 
-def _type_drift(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> str | None:
-    """The columns whose scanned type differs from the Arrow path's, or None: a comparison
-    must not depend on which path read a side."""
+def _type_drift(con: duckdb.DuckDBPyConnection, query: str, recipe: DuckDBScan) -> str | None:
+    """The columns whose scanned type (of `query`'s result) differs from the Arrow path's, or
+    None: a comparison must not depend on which path read a side."""
     if recipe.schema is None:
         return None
     wanted = [str(t) for t in con.from_arrow(recipe.schema.empty_table()).types]
-    got = [str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()][:-1]  # no __rid
+    got = [str(r[1]) for r in con.execute(f"DESCRIBE {query}").fetchall()]
     drift = [f"{f.name}: {g} not {w}" for f, w, g in zip(recipe.schema, wanted, got,
                                                          strict=False) if w != g]
     if len(wanted) != len(got):
