@@ -89,6 +89,7 @@ class Bench:
     work: Path
     pg_url: str | None
     mysql_url: str | None = None
+    checksum: bool = True
     results: list[Result] = field(default_factory=list)
 
 
@@ -256,7 +257,8 @@ def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> N
         for scenario, target in ((f"{name} diff", tgt), (f"{name} identical", src)):
             d_url = f"duckdb:///{target}"
             measure(bench, scenario, "cutover stream", ours("stream", server_url, d_url))
-            measure(bench, scenario, "cutover checksum", ours("checksum", server_url, d_url))
+            if bench.checksum:
+                measure(bench, scenario, "cutover checksum", ours("checksum", server_url, d_url))
             if use_reladiff:
                 measure(bench, scenario, "reladiff",
                         reladiff(server_url, "t_rd", f"duckdb://main@{target}", "t_rd"))
@@ -325,6 +327,7 @@ def main() -> int:
     ap.add_argument("--mysql-url", default=os.environ.get("CUTOVER_TEST_MYSQL_URL"))
     ap.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL↔DuckDB")
     ap.add_argument("--no-reladiff", action="store_true", help="skip reladiff (CI)")
+    ap.add_argument("--no-checksum", action="store_true", help="skip cutover's checksum runs")
     ap.add_argument("--setup-peers", action="store_true", help="create .venv-peers if missing")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--only", default="in-process,duckdb-duckdb,pg-duckdb,mariadb-duckdb",
@@ -348,7 +351,7 @@ def main() -> int:
         for n in args.rows or [1_000_000]:
             work = args.workdir or Path(tempfile.mkdtemp(prefix=f"cutover-bench-{n}-"))
             work.mkdir(parents=True, exist_ok=True)
-            bench = Bench(n, work, args.pg_url, args.mysql_url)
+            bench = Bench(n, work, args.pg_url, args.mysql_url, not args.no_checksum)
             run_all(bench, use_reladiff, not args.no_postgres, set(args.only.split(",")))
             ok &= report(bench)
     finally:
