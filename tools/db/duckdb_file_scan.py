@@ -16,13 +16,10 @@ import sqlglot
 from sqlglot import exp
 
 from tools.db.scan import DuckDBScan
+from tools.db.scan import sql_literal as _literal
 
 _NOT_ONE_TABLE = (exp.Join, exp.Group, exp.Having, exp.Distinct, exp.Limit, exp.Window,
                   exp.AggFunc, exp.With, exp.Subquery, exp.Union, exp.Qualify)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _view_over_table(sql: str, alias: str) -> str | None:

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from tools.db.duckdb_extensions import loadable_path
 from tools.db.scan import DuckDBScan
+from tools.db.scan import sql_literal as _literal
 
 _SECRET_KEYS = {"host": "HOST", "port": "PORT", "database": "DATABASE", "user": "USER",
                 "password": "PASSWORD", "unix_socket": "SOCKET"}
@@ -44,10 +45,6 @@ def scannable(schema: pa.Schema) -> bool:
                 or pa.types.is_string(t) or pa.types.is_binary(t))
 
     return len(schema) > 0 and all(fits(f.type) for f in schema)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _column(name: str, t: pa.DataType) -> str:

@@ -39,3 +39,8 @@ class DuckDBScan:
     describe_first: bool = False
     """Check those types on the bound relation before copying (binding is cheap: it reads no
     rows), not only on the copied table."""
+
+
+def sql_literal(text: str) -> str:
+    """A DuckDB string literal (the recipes' paths, queries and secrets)."""
+    return "'" + text.replace("'", "''") + "'"

@@ -16,10 +16,7 @@ import pyarrow as pa
 
 from tools.db.duckdb_extensions import loadable_path
 from tools.db.scan import DuckDBScan
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+from tools.db.scan import sql_literal as _literal
 
 
 def recipe(path: str, sql: str, schema: pa.Schema, alias: str) -> DuckDBScan:
