@@ -6,8 +6,8 @@ Only results whose every column the scanner types as the Arrow path does are han
 (integers signed, float, double, decimal up to 38 digits, date, datetime, text, binary). The
 scanner is told to keep tinyint(1) and bit(1) as numbers, as the Arrow path does; TIMESTAMP,
 TIME, YEAR, BIT, JSON, ENUM/SET and unsigned integers stay on the Arrow path, whose typing the
-hazard tests pin. The scanner types a text column of a query (not of a table) as BLOB: the
-relation decodes those columns back to VARCHAR (decode() refuses invalid UTF-8, never escapes).
+hazard tests pin. The scanner types most text columns of a query (not of a table) as BLOB: those
+are decoded back to VARCHAR once copied (decode() refuses invalid UTF-8, never escapes).
 
 The scanner opens connections of its own, and session variables do not carry from one of its
 statements to the next; so each statement carries the source session's guarantees itself:
@@ -47,11 +47,6 @@ def scannable(schema: pa.Schema) -> bool:
     return len(schema) > 0 and all(fits(f.type) for f in schema)
 
 
-def _column(name: str, t: pa.DataType) -> str:
-    quoted = '"' + name.replace('"', '""') + '"'
-    return f"decode({quoted}) AS {quoted}" if pa.types.is_string(t) else quoted
-
-
 def recipe(connect_args: dict[str, Any], prefix: str, sql: str, schema: pa.Schema,
            alias: str) -> DuckDBScan:
     """Statements that make `alias` a read-only MySQL catalog in DuckDB, and the mysql_query()
@@ -62,16 +57,15 @@ def recipe(connect_args: dict[str, Any], prefix: str, sql: str, schema: pa.Schem
         else f"PORT {int(connect_args[key])}"
         for key, name in _SECRET_KEYS.items() if connect_args.get(key) is not None]
     query = prefix + sql.strip().rstrip(";")
-    columns = ", ".join(_column(f.name, f.type) for f in schema)
     probe = prefix + "SELECT @@tx_read_only AS read_only"
     return DuckDBScan(
         setup=[f"LOAD {_literal(str(loadable_path('mysql')))}", *_SETTINGS,
                f"CREATE OR REPLACE TEMPORARY SECRET {alias} ({', '.join(secret_parts)})",
                f"ATTACH '' AS {alias} (TYPE mysql, SECRET {alias}, READ_ONLY)"],
-        relation=f"(SELECT {columns} FROM mysql_query({_literal(alias)}, "
-                 f"{_literal(query)})) {alias}_q",
+        relation=f"mysql_query({_literal(alias)}, {_literal(query)})",
         teardown=[f"DETACH DATABASE IF EXISTS {alias}", f"DROP SECRET IF EXISTS {alias}"],
         via="mysql scanner (binary protocol into DuckDB)",
         check=f"SELECT * FROM mysql_query({_literal(alias)}, {_literal(probe)})",
         schema=schema,
+        decode_text=True,
     )

@@ -36,6 +36,9 @@ class DuckDBScan:
     schema: pa.Schema | None = None
     """The result's schema on the Arrow path: when given, the scanned table must carry the
     very DuckDB types that schema loads as, else the scan is abandoned for the Arrow path."""
+    decode_text: bool = False
+    """Columns the scanner returns as BLOB where the Arrow path has text hold UTF-8 text:
+    decode them (the mysql scanner types a query's text columns by their binary flag)."""
     describe_first: bool = False
     """Check those types on the bound relation before copying (binding is cheap: it reads no
     rows), not only on the copied table."""

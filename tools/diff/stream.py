@@ -188,6 +188,8 @@ def load_scanned(
         if refusal is None and not in_place:
             con.execute(f"CREATE TABLE {home}.main.{table} AS SELECT *, CAST(row_number() "
                         f"OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
+        if refusal is None and not in_place and recipe.decode_text:
+            _decode_text(con, f"{home}.main.{table}", recipe)
         if refusal is None:
             refusal = _type_drift(con, f"SELECT * EXCLUDE (__rid) FROM {home}.main.{table}",
                                   recipe)
@@ -234,6 +236,19 @@ def _as_view(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> 
     except duckdb.Error:
         con.execute(f"DROP VIEW IF EXISTS {table}")
         return False
+
+
+def _decode_text(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> None:
+    """BLOB columns the Arrow path reads as text become VARCHAR (decode() fails on bytes that
+    are not UTF-8, and the side then falls back to the Arrow path)."""
+    if recipe.schema is None:
+        return
+    got = [str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    for f, kind in zip(recipe.schema, got, strict=False):
+        if pa.types.is_string(f.type) and kind == "BLOB":
+            col = quote(f.name)
+            con.execute(f"ALTER TABLE {table} ALTER {col} SET DATA TYPE VARCHAR "
+                        f"USING decode({col})")
 
 
 def _refusal(con: duckdb.DuckDBPyConnection, recipe: DuckDBScan) -> str | None:
