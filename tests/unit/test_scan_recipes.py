@@ -84,6 +84,29 @@ def test_sqlite_side_is_scanned_only_when_types_agree(tmp_path: Path, decl: str,
     assert report.rows_source == len(rows)
 
 
+@pytest.mark.parametrize(("sql", "plain"), [
+    ("SELECT * FROM t", True), ('SELECT "id", v AS w FROM "t"', True),
+    ("SELECT id, 7 / 2 AS half FROM t", False), ("SELECT * FROM t WHERE v > 5", False),
+    ("SELECT id, count(*) FROM t GROUP BY id", False), ("SELECT * FROM t LIMIT 3", False),
+    ("SELECT * FROM t JOIN u ON t.id = u.id", False), ("SELECT * FROM (SELECT * FROM t)", False),
+])
+def test_only_a_plain_sqlite_read_is_left_to_duckdb(sql: str, plain: bool) -> None:
+    from tools.db.sqlite_scan import plain_read
+
+    assert plain_read(sql) == plain
+
+
+def test_a_sqlite_query_runs_with_sqlite_semantics(tmp_path: Path) -> None:
+    """7/2 is 3 in SQLite and 3.5 in DuckDB: a computing query is read by SQLite itself."""
+    from tools.diff.run import DiffRequest, diff_urls
+
+    url = _sqlite_file(tmp_path, [(1, "a")], "TEXT")
+    report = diff_urls(DiffRequest(url, "SELECT id, 7 / 2 AS half FROM t", url,
+                                   "SELECT id, 3 AS half FROM t", key=["id"])).report
+    assert report.evidence["read"] == {"source": "Arrow batches", "target": "Arrow batches"}
+    assert report.verdict == "parity"
+
+
 def test_sqlite_target_role_is_never_scanned(tmp_path: Path) -> None:
     url = _sqlite_file(tmp_path, [(1, "a")], "TEXT")
     adapter = open_adapter(url, "target")

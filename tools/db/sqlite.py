@@ -102,6 +102,8 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
             return None  # a target file is being written here
         guard.check_read_only(sql, self.DIALECT)
         query = sql.strip().rstrip(";")
+        if not sqlite_scan.plain_read(query):
+            return None  # DuckDB would evaluate it, with its own semantics
         sample = self.read_arrow(f"SELECT * FROM (\n{query}\n) q LIMIT {self.SCAN_SAMPLE_ROWS}")
         if sample.num_rows == 0 or any(pa.types.is_null(f.type) for f in sample.schema):
             return None  # no types to hold the scanner to

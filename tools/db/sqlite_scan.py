@@ -6,6 +6,10 @@ while the scanner types it by the declared type (DATE columns come as DATE, not 
 recipe carries the Arrow path's types, taken from the result's first rows, and the scan is
 used only when DuckDB binds the very same types (checked before anything is copied); a value
 that does not fit its declared type stops the scan, and the Arrow path reads the side.
+
+DuckDB, not SQLite, evaluates the query text here (sqlite_query() would pass it through, but
+types every column VARCHAR), and the two differ (7/2 is 3 in SQLite, 3.5 in DuckDB; loose
+comparisons): so only a plain read of one table's columns is scanned, with nothing to evaluate.
 """
 
 from __future__ import annotations
@@ -13,10 +17,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from tools.db.duckdb_extensions import loadable_path
 from tools.db.scan import DuckDBScan
 from tools.db.scan import sql_literal as _literal
+
+_CLAUSES = ("where", "group", "having", "order", "limit", "offset", "joins", "distinct", "with",
+            "laterals", "qualify")
+
+
+def plain_read(sql: str) -> bool:
+    """True for `SELECT <columns or *> FROM <one table>`: nothing in it for DuckDB to evaluate
+    differently from SQLite."""
+    try:
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except sqlglot.errors.ParseError:
+        return False
+    if not isinstance(tree, exp.Select) or any(tree.args.get(k) for k in _CLAUSES):
+        return False
+    if len(list(tree.find_all(exp.Table))) != 1 or tree.find(exp.Subquery):
+        return False
+    return all(isinstance(e.unalias(), (exp.Column, exp.Star)) for e in tree.expressions)
 
 
 def recipe(path: str, sql: str, schema: pa.Schema, alias: str) -> DuckDBScan:
