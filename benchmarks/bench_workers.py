@@ -4,7 +4,9 @@ Usage: python benchmarks/bench_workers.py METHOD SOURCE_URL TARGET_URL
 Prints one JSON line: {"seconds": s, "found": {"changed", "only_source", "only_target"}}.
 Methods: compare (in-process compare() on Arrow tables already in memory), datacompy-pandas,
 datacompy-polars (their compare on data frames already in memory), stream and checksum (the
-`cutover diff` pipeline end to end, reading through the adapters).
+`cutover diff` pipeline end to end, reading through the adapters, in this process), and
+command-stream / command-checksum (the `cutover diff` command as a new process, as a user runs
+it). Floors are timed by bench_floors.py.
 """
 
 from __future__ import annotations
@@ -79,9 +81,31 @@ def run_cutover(src: str, tgt: str, algorithm: str) -> tuple[float, dict[str, in
                                            "only_target": r.only_in_target_count}
 
 
+def run_command(src: str, tgt: str, algorithm: str) -> tuple[float, dict[str, int]]:
+    """`cutover diff` as a user runs it: a new process, start-up and imports included."""
+    import subprocess
+    import tempfile
+
+    cutover = Path(sys.executable).parent / "cutover"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        started = time.perf_counter()
+        done = subprocess.run([str(cutover), "diff", src, "t", tgt, "t", "--key", "id",
+                               "--algorithm", algorithm, "--json", str(out)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        seconds = time.perf_counter() - started
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"cutover diff failed: {done.stderr.strip()[-300:]}")
+        r = json.loads(out.read_text())
+    return seconds, {"changed": r["changed_count"], "only_source": r["only_in_source_count"],
+                     "only_target": r["only_in_target_count"]}
+
+
 def main() -> None:
     method, src, tgt = sys.argv[1:4]
-    if method == "compare":
+    if method.startswith("command-"):
+        seconds, found = run_command(src, tgt, method.split("-", 1)[1])
+    elif method == "compare":
         seconds, found = run_compare(src, tgt)
     elif method.startswith("datacompy-"):
         seconds, found = run_datacompy(src, tgt, method.split("-", 1)[1])

@@ -4,8 +4,13 @@ Workload: table t of N rows (int key, ints, decimals, floats, text, dates, times
 copy with ~0.1% of rows changed, deleted or inserted (N/3000 each). Scenarios:
 - in-process: cutover's compare() vs datacompy (pandas, polars) on data already in memory;
 - DuckDB↔DuckDB: `cutover diff` (stream) vs reladiff, end to end;
-- PostgreSQL↔DuckDB, with differences and identical: `cutover diff` stream and checksum vs
-  reladiff, end to end.
+- PostgreSQL↔DuckDB and MariaDB↔DuckDB, with differences and identical: `cutover diff` stream
+  and checksum vs reladiff, end to end;
+- `cutover diff` timed as a process (start-up included, as a user runs it) beside the
+  in-process figure, and the floors: how fast the rows can leave each engine at all (DuckDB
+  file -> Arrow, `mariadb --quick`, `psql \\copy ... binary`, postgres_scanner CTAS;
+  bench_floors.py).
+One table per size gives every ratio: against reladiff, datacompy (in process) and the floor.
 Every method runs in its own process; its peak RSS is read with wait4. The script checks that
 every method finds exactly the planted differences (so: the same as every peer).
 
@@ -14,8 +19,9 @@ every method finds exactly the planted differences (so: the same as every peer).
 
 reladiff runs from its own environment, benchmarks/.venv-peers (created on first use with
 `--setup-peers`, or by hand: python3 -m venv benchmarks/.venv-peers && benchmarks/.venv-peers/
-bin/pip install "reladiff==0.6.*" duckdb==1.5.5 psycopg2-binary). PostgreSQL: --pg-url, else
-$CUTOVER_TEST_PG_URL, else a throwaway server from tests/servers.py.
+bin/pip install "reladiff==0.6.*" duckdb==1.5.5 psycopg2-binary mysql-connector-python).
+PostgreSQL: --pg-url, else $CUTOVER_TEST_PG_URL, else a throwaway server from tests/servers.py;
+MariaDB: --mysql-url, else $CUTOVER_TEST_MYSQL_URL (skipped without one).
 """
 
 from __future__ import annotations
@@ -60,6 +66,11 @@ RELADIFF_VIEW_POSTGRES = (
     "CAST(CAST(ratio AS text) AS numeric(20,6)) AS ratio, "
     "CAST(CAST(score AS text) AS numeric(20,6)) AS score, name, city, "
     "CAST(day AS timestamp) AS day, ts FROM t")
+RELADIFF_VIEW_MARIADB = (
+    "CREATE VIEW t_rd AS SELECT id, qty, big, price, amount, "
+    "CAST(CAST(ratio AS CHAR) AS DECIMAL(20,6)) AS ratio, "
+    "CAST(CAST(score AS CHAR) AS DECIMAL(20,6)) AS score, name, city, "
+    "CAST(day AS DATETIME) AS day, ts FROM t")
 
 
 @dataclass
@@ -77,6 +88,8 @@ class Bench:
     rows: int
     work: Path
     pg_url: str | None
+    mysql_url: str | None = None
+    checksum: bool = True
     results: list[Result] = field(default_factory=list)
 
 
@@ -141,6 +154,33 @@ def load_postgres(admin_url: str, src: Path, work: Path, n: int) -> str:
     return u.set(database=name).render_as_string(hide_password=False)
 
 
+def load_mariadb(admin_url: str, src: Path, work: Path, n: int) -> str:
+    """A fresh database holding the source table (LOAD DATA from a TSV written by DuckDB)."""
+    import duckdb
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    u = make_url(admin_url)
+    name = f"cutover_bench_{n}"
+    tsv = work / "source.tsv"
+    duckdb.connect(str(src), read_only=True).execute(
+        f"COPY (SELECT * FROM t) TO '{tsv}' (HEADER false, DELIMITER '\t', NULLSTR '\\N')")
+    spec = SPEC.replace("VARCHAR", "VARCHAR(64)").replace("TIMESTAMP", "DATETIME(6)")
+    con = pymysql.connect(host=u.host, port=u.port, user=u.username, password=u.password or "",
+                          autocommit=True, local_infile=True, charset="utf8mb4")
+    with con.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+        cur.execute(f"CREATE DATABASE {name}")
+        cur.execute(f"USE {name}")
+        cur.execute(f"CREATE TABLE t ({spec})")
+        cur.execute(f"LOAD DATA LOCAL INFILE '{tsv}' INTO TABLE t FIELDS TERMINATED BY '\t'")
+        cur.execute(RELADIFF_VIEW_MARIADB)
+        cur.execute("ANALYZE TABLE t")
+    con.close()
+    tsv.unlink()
+    return u.set(database=name).render_as_string(hide_password=False)
+
+
 def measure(bench: Bench, scenario: str, method: str, cmd: list[str]) -> Result:
     """Run one method in its own process; seconds as it reports them, peak RSS from wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -169,6 +209,10 @@ def ours(method: str, src: str, tgt: str) -> list[str]:
     return [sys.executable, str(HERE / "bench_workers.py"), method, src, tgt]
 
 
+def floor(name: str, url: str) -> list[str]:
+    return [sys.executable, str(HERE / "bench_floors.py"), name, url]
+
+
 def reladiff(src: str, s_table: str, tgt: str, t_table: str) -> list[str]:
     return [str(PEERS / "bin" / "python"), str(HERE / "bench_reladiff.py"), src, s_table, tgt,
             t_table]
@@ -179,7 +223,8 @@ def setup_peers() -> None:
         return
     subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
     subprocess.run([str(PEERS / "bin" / "pip"), "install", "-q", "reladiff==0.6.*",
-                    "duckdb==1.5.5", "psycopg2-binary"], check=True)
+                    "duckdb==1.5.5", "psycopg2-binary", "mysql-connector-python"],
+                   check=True)
 
 
 def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> None:
@@ -189,26 +234,34 @@ def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> N
     if "in-process" in only:
         for m in ("compare", "datacompy-pandas", "datacompy-polars"):
             measure(bench, "in-process", m, ours(m, s_url, t_url))
-    if "duckdb-duckdb" not in only:
-        use_reladiff_here = False
-    else:
-        use_reladiff_here = use_reladiff
-        measure(bench, "duckdb-duckdb", "cutover stream", ours("stream", s_url, t_url))
-    if use_reladiff_here:
-        # sqeleton's DuckDB URL is duckdb://<dbname>@<filepath>
-        measure(bench, "duckdb-duckdb", "reladiff",
-                reladiff(f"duckdb://main@{src}", "t_rd", f"duckdb://main@{tgt}", "t_rd"))
-    if not use_pg or not bench.pg_url or "pg-duckdb" not in only:
-        return
-    pg = load_postgres(bench.pg_url, src, bench.work, bench.rows)
-    pg_rd = pg.replace("postgresql://", "postgresql://", 1)
-    for scenario, target in (("pg-duckdb diff", tgt), ("pg-duckdb identical", src)):
-        d_url = f"duckdb:///{target}"
-        measure(bench, scenario, "cutover stream", ours("stream", pg, d_url))
-        measure(bench, scenario, "cutover checksum", ours("checksum", pg, d_url))
+    if "duckdb-duckdb" in only:
+        scenario = "duckdb-duckdb"
+        measure(bench, scenario, "cutover stream", ours("stream", s_url, t_url))
+        measure(bench, scenario, "cutover diff command", ours("command-stream", s_url, t_url))
+        measure(bench, scenario, "floor: DuckDB files -> Arrow", floor("duckdb-arrow", t_url))
         if use_reladiff:
+            # sqeleton's DuckDB URL is duckdb://<dbname>@<filepath>
             measure(bench, scenario, "reladiff",
-                    reladiff(pg_rd, "t_rd", f"duckdb://main@{target}", "t_rd"))
+                    reladiff(f"duckdb://main@{src}", "t_rd", f"duckdb://main@{tgt}", "t_rd"))
+    servers = []
+    if use_pg and bench.pg_url and "pg-duckdb" in only:
+        pg = load_postgres(bench.pg_url, src, bench.work, bench.rows)
+        servers.append(("pg-duckdb", pg, [("psql \\copy binary", "psql-binary"),
+                                          ("postgres_scanner CTAS", "pgscan-ctas")]))
+    if bench.mysql_url and "mariadb-duckdb" in only:
+        my = load_mariadb(bench.mysql_url, src, bench.work, bench.rows)
+        servers.append(("mariadb-duckdb", my, [("mariadb --quick", "mariadb-quick")]))
+    for name, server_url, floors in servers:
+        for label, floor_name in floors:
+            measure(bench, f"{name} floor", f"floor: {label}", floor(floor_name, server_url))
+        for scenario, target in ((f"{name} diff", tgt), (f"{name} identical", src)):
+            d_url = f"duckdb:///{target}"
+            measure(bench, scenario, "cutover stream", ours("stream", server_url, d_url))
+            if bench.checksum:
+                measure(bench, scenario, "cutover checksum", ours("checksum", server_url, d_url))
+            if use_reladiff:
+                measure(bench, scenario, "reladiff",
+                        reladiff(server_url, "t_rd", f"duckdb://main@{target}", "t_rd"))
 
 
 def _expected_for(bench: Bench, scenario: str) -> dict[str, int]:
@@ -216,36 +269,53 @@ def _expected_for(bench: Bench, scenario: str) -> dict[str, int]:
     return zero if "identical" in scenario else expected(bench.rows)
 
 
+def _ours(r: Result) -> bool:
+    return r.method.startswith(("cutover", "compare"))
+
+
+def _ratios(bench: Bench, r: Result) -> tuple[str, str, str]:
+    """(vs reladiff, vs datacompy, vs floor) for one of our results: peer s / our s, and our
+    s / floor s (how many floors the diff takes)."""
+    ok = [p for p in bench.results if not p.error and p.seconds == p.seconds]
+    group = r.scenario.split(" ")[0]
+    rd = [p for p in ok if p.scenario == r.scenario and p.method == "reladiff"]
+    # datacompy compares frames already in memory: a peer for in-process and for DuckDB files.
+    dc = [p for p in ok if p.method.startswith("datacompy")] \
+        if group in ("in-process", "duckdb-duckdb") else []
+    floors = [p for p in ok if p.method.startswith("floor") and p.scenario.split(" ")[0] == group]
+    vs_rd = ", ".join(f"{p.seconds / r.seconds:.1f}x" for p in rd)
+    vs_dc = ", ".join(f"{p.seconds / r.seconds:.1f}x {p.method.split('-')[1]}" for p in dc)
+    vs_floor = ", ".join(f"{r.seconds / p.seconds:.1f} floors ({p.method[7:]})" for p in floors)
+    return vs_rd, vs_dc, vs_floor
+
+
 def report(bench: Bench) -> bool:
-    """Print the table (seconds, peak MB, ratios vs each peer in the scenario) and the checks;
-    True when every cutover method found exactly the planted differences (a peer that does
-    not is named, since the planted truth is known)."""
+    """Print the table (seconds, peak MB, found, every ratio against reladiff, datacompy and
+    the floor) and the checks; True when every cutover method found exactly the planted
+    differences (a peer that does not is named, since the planted truth is known)."""
     print(f"\n## {bench.rows:,} rows\n")
-    print("| scenario | method | seconds | peak MB | found (chg/src/tgt) "
-          "| ratios (peer s / our s) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| scenario | method | seconds | peak MB | found (chg/src/tgt) | vs reladiff "
+          "| vs datacompy (in process) | vs floor |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     ok = True
     peers_off: list[str] = []
     for r in bench.results:
-        peers = [p for p in bench.results if p.scenario == r.scenario and
-                 not p.method.startswith(("cutover", "compare")) and not p.error]
-        mine = r.method.startswith(("cutover", "compare"))
-        ratios = ""
-        if mine and not r.error:
-            ratios = ", ".join(f"{p.seconds / r.seconds:.1f}x vs {p.method}" for p in peers)
+        ratios = _ratios(bench, r) if _ours(r) and not r.error else ("", "", "")
         f = r.found
         found = f"{f.get('changed')}/{f.get('only_source')}/{f.get('only_target')}" \
             if f else r.error or ""
-        right = f == _expected_for(bench, r.scenario)
-        if mine:
+        is_floor = r.method.startswith("floor")
+        right = is_floor and not r.error or f == _expected_for(bench, r.scenario)
+        if _ours(r):
             ok &= right
         elif not right:
             peers_off.append(f"{r.method} ({r.scenario})")
         print(f"| {r.scenario} | {r.method} | {r.seconds:.2f} | {r.peak_mb:.0f} | "
-              f"{found}{'' if right else ' WRONG'} | {ratios} |")
+              f"{found}{'' if right else ' WRONG'} | {' | '.join(ratios)} |")
     print(f"\nplanted: {expected(bench.rows)} (identical scenarios: nothing). cutover: "
           f"{'every method found exactly these' if ok else 'WRONG RESULTS'}; peers that did "
-          f"not: {', '.join(peers_off) or 'none'}")
+          f"not: {', '.join(peers_off) or 'none'}. Ratios: peer seconds / ours (higher is "
+          f"better for us); floors: our seconds / the floor's.")
     return ok
 
 
@@ -254,11 +324,13 @@ def main() -> int:
     ap.add_argument("--rows", type=int, action="append", help="table size (repeatable); "
                     "default 1,000,000")
     ap.add_argument("--pg-url", default=os.environ.get("CUTOVER_TEST_PG_URL"))
+    ap.add_argument("--mysql-url", default=os.environ.get("CUTOVER_TEST_MYSQL_URL"))
     ap.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL↔DuckDB")
     ap.add_argument("--no-reladiff", action="store_true", help="skip reladiff (CI)")
+    ap.add_argument("--no-checksum", action="store_true", help="skip cutover's checksum runs")
     ap.add_argument("--setup-peers", action="store_true", help="create .venv-peers if missing")
     ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--only", default="in-process,duckdb-duckdb,pg-duckdb",
+    ap.add_argument("--only", default="in-process,duckdb-duckdb,pg-duckdb,mariadb-duckdb",
                     help="scenarios to run, comma-separated")
     args = ap.parse_args()
     if args.setup_peers:
@@ -279,7 +351,7 @@ def main() -> int:
         for n in args.rows or [1_000_000]:
             work = args.workdir or Path(tempfile.mkdtemp(prefix=f"cutover-bench-{n}-"))
             work.mkdir(parents=True, exist_ok=True)
-            bench = Bench(n, work, args.pg_url)
+            bench = Bench(n, work, args.pg_url, args.mysql_url, not args.no_checksum)
             run_all(bench, use_reladiff, not args.no_postgres, set(args.only.split(",")))
             ok &= report(bench)
     finally:

@@ -9,9 +9,12 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from tools import guard
+from tools.db import duckdb_file_scan
 from tools.db import types as T
 from tools.db.base import Adapter
 from tools.db.failures import Failure, FailureTable
+from tools.db.scan import DuckDBScan
 from tools.db.urls import file_path
 from tools.errors import ConnectionLost
 
@@ -145,6 +148,16 @@ class DuckDBAdapter(Adapter):
 
     def _empty_result(self, sql: str) -> pa.Table:
         return self._last_schema.empty_table()
+
+    def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
+        """A source file is attached read-only to the comparing DuckDB, which runs the query
+        itself (tools/db/duckdb_file_scan.py): no row crosses into Python."""
+        if self.role == "source":
+            guard.check_read_only(sql, self.DIALECT)
+        path = file_path(self.url)
+        if self.role != "source" or not path or path == ":memory:":
+            return None  # a target's file is open for writing; memory is this process's own
+        return duckdb_file_scan.recipe(path, sql, alias)
 
     def _run(self, sql: str) -> None:
         self._guarded(lambda: self._con.execute(sql))

@@ -10,10 +10,13 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
+from tools import guard
+from tools.db import mysql_scan
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.db.failures import Failure, FailureTable
 from tools.db.privileges import RolePrivileges
+from tools.db.scan import DuckDBScan
 from tools.errors import (
     ConfigError,
     ConnectionLost,
@@ -161,6 +164,12 @@ class MySQLAdapter(Adapter):
         "mysql": ("SET SESSION max_execution_time = {ms}",
                   "SET SESSION transaction_read_only = 1"),
     }
+    SCAN_PREFIX: ClassVar[dict[str, str]] = {
+        "mariadb": "SET STATEMENT tx_read_only = 1, max_statement_time = {s}, "
+                   "time_zone = '+00:00' FOR ",
+    }
+    """Per-statement session guarantees for the DuckDB scanner's own connections (flavours
+    without one are read through PyMySQL)."""
     BATCH_INSERT_ROWS: ClassVar[int] = 1000
     # No CREATE OR REPLACE TABLE; the connection runs one statement per call.
     PROMOTE: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -303,6 +312,25 @@ class MySQLAdapter(Adapter):
                 arrays = _conform(names, arrays, settled)
                 settled = [a.type for a in arrays]
                 yield pa.RecordBatch.from_arrays(arrays, names=names)
+
+    def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
+        if self.role == "source":
+            guard.check_read_only(sql, self.DIALECT)
+        prefix = self.SCAN_PREFIX.get(self._flavour)
+        if prefix is None:
+            return None
+        # The Arrow path's schema, from the query wrapped in LIMIT 0 (planned, not run).
+        query = sql.strip().rstrip(";")
+        schema = self.read_arrow(f"SELECT * FROM (\n{query}\n) q LIMIT 0").schema
+        if not mysql_scan.scannable(schema):
+            return None
+        try:
+            return mysql_scan.recipe(self._connect_args(self.url),
+                                     prefix.format(s=self.timeout_s), sql, schema, alias)
+        except ConfigError as exc:  # the scanner wheel is missing: the Arrow path still works
+            self.tracer.event("scan_fallback", side=self.role, via="mysql scanner",
+                              reason=str(exc))
+            return None
 
     @staticmethod
     def _arrow_type(desc: tuple[Any, ...], field: Any) -> pa.DataType | None:

@@ -10,12 +10,15 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from tools import guard
+from tools.db import sqlite_scan
 from tools.db import types as T
 from tools.db.base import Adapter
 from tools.db.failures import Failure
+from tools.db.scan import DuckDBScan
 from tools.db.sqlite_target import SQLiteTargetMixin
 from tools.db.urls import file_path
-from tools.errors import ConnectionLost
+from tools.errors import ConfigError, ConnectionLost
 
 
 def _column_array(values: list[Any]) -> pa.Array:
@@ -119,6 +122,26 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
             columns = list(zip(*rows, strict=True))
             yield pa.RecordBatch.from_arrays([_column_array(list(c)) for c in columns],
                                              names=names)
+
+    SCAN_SAMPLE_ROWS: ClassVar[int] = 1000
+    """Rows whose inferred Arrow types the DuckDB scanner must reproduce (sqlite_scan.py)."""
+
+    def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
+        if self.role != "source":
+            return None  # a target file is being written here
+        guard.check_read_only(sql, self.DIALECT)
+        query = sql.strip().rstrip(";")
+        if not sqlite_scan.plain_read(query):
+            return None  # DuckDB would evaluate it, with its own semantics
+        sample = self.read_arrow(f"SELECT * FROM (\n{query}\n) q LIMIT {self.SCAN_SAMPLE_ROWS}")
+        if sample.num_rows == 0 or any(pa.types.is_null(f.type) for f in sample.schema):
+            return None  # no types to hold the scanner to
+        try:
+            return sqlite_scan.recipe(self._path, sql, sample.schema, alias)
+        except ConfigError as exc:  # the scanner wheel is missing: the Arrow path still works
+            self.tracer.event("scan_fallback", side=self.role, via="sqlite scanner",
+                              reason=str(exc))
+            return None
 
     def _empty_result(self, sql: str) -> pa.Table:
         names = getattr(self, "_last_names", [])

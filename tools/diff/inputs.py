@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-
 from tools.db.base import Adapter
 from tools.errors import ConfigError
 
@@ -58,6 +56,8 @@ def split_ref(text: str) -> list[str]:
 
 def redact(url: str) -> str:
     """A URL fit for messages: password hidden."""
+    from sqlalchemy.engine import make_url  # lazily: `cutover diff` of two files needs none
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL is shown by its scheme only, never its secrets

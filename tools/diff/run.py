@@ -16,10 +16,8 @@ from typing import Literal
 
 from tools.db.base import Adapter
 from tools.db.registry import is_embedded, open_adapter
-from tools.diff import checksum
 from tools.diff.inputs import Input, resolve
 from tools.diff.report import DiffReport
-from tools.diff.spark_engine import spark_diff
 from tools.diff.stream import Progress, StreamOptions, stream_diff
 from tools.errors import ConfigError
 from tools.records import Tolerance
@@ -77,6 +75,8 @@ def choose(req: DiffRequest, src: Adapter, tgt: Adapter, key: list[str] | None,
         return "stream", "auto: the order of rows is compared, which segment checksums cannot"
     if any(is_embedded(u) for u in (req.source_url, req.target_url)):
         return "stream", "auto: an embedded engine is local, streaming is fastest"
+    from tools.diff import checksum  # imported when a choice needs it: start-up stays short
+
     if not (checksum.supported(src) and checksum.supported(tgt)) or not key:
         return "stream", "auto: checksums need a key and hash expressions on both engines"
     if rows is None or rows < AUTO_CHECKSUM_ROWS:
@@ -150,6 +150,8 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
         notes.append(f"only the first {req.limit_rows:,} rows of each side were compared")
     args = dict(key=key, tolerances=req.tolerances, sample_rows=req.sample_rows)
     if req.engine == "spark":
+        from tools.diff.spark_engine import spark_diff  # Spark's session is the heavy part
+
         notes[0] = "algorithm: datacompy's Spark backend (--engine spark), keyed"
         if ordered:
             notes.append("order of rows not compared: the Spark engine joins on the key")
@@ -158,6 +160,8 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
                             on_rows=on_rows)
         return DiffOutcome(report, "spark", s_sql, t_sql, notes)
     if algorithm == "checksum":
+        from tools.diff import checksum
+
         if not key:
             raise ConfigError("--algorithm checksum needs a key: pass --key COLS (the table has "
                               "no primary key), or use --algorithm stream")

@@ -30,6 +30,8 @@ class Side:
     rows: int
     arrow: pa.Table | None = None
     """The prepared Arrow table behind `table`, when the input was in memory."""
+    via: str = ""
+    """How the rows reached the compare when DuckDB read them itself (DuckDBScan.via)."""
 
 
 def original_rows(

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from tools.db.base import Adapter
+from tools.db.scan import DuckDBScan
 from tools.diff.compare import compare_loaded
 from tools.diff.normalise import connect, positions, quote
 from tools.diff.report import DiffReport
@@ -173,29 +174,103 @@ def load_scanned(
     if recipe is None:
         return None
     started = time.perf_counter()
+    # A recipe may USE its attached catalog (so the query's names resolve there): the table
+    # is created in, and the session returned to, the comparing DuckDB's own catalog.
+    home = quote(str(con.execute("SELECT current_database()").fetchone()[0]))  # type: ignore[index]
+    in_place = False
     try:
         for statement in recipe.setup:
             con.execute(statement)
-        con.execute(f"CREATE TABLE {table} AS SELECT *, "
-                    f"CAST(row_number() OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
+        refusal = _refusal(con, recipe)
+        if refusal is None and recipe.describe_first:
+            refusal = _type_drift(con, f"SELECT * FROM {recipe.relation}", recipe)
+        in_place = refusal is None and _as_view(con, f"{home}.main.{table}", recipe)
+        if refusal is None and not in_place:
+            con.execute(f"CREATE TABLE {home}.main.{table} AS SELECT *, CAST(row_number() "
+                        f"OVER () - 1 AS BIGINT) AS __rid FROM {recipe.relation}")
+        if refusal is None and not in_place and recipe.decode_text:
+            _decode_text(con, f"{home}.main.{table}", recipe)
+        if refusal is None:
+            refusal = _type_drift(con, f"SELECT * EXCLUDE (__rid) FROM {home}.main.{table}",
+                                  recipe)
     except duckdb.Error as exc:
         # The message may quote the ATTACH string (never the password: that is a secret).
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        adapter.tracer.event("scan_fallback", side=adapter.role, via=recipe.via, reason=reason)
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-        return None
+        refusal = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     finally:
+        con.execute(f"USE {home}")
         for statement in recipe.teardown:
             try:
                 con.execute(statement)
             except duckdb.Error:
                 pass  # nothing to undo when setup stopped before it
+    if refusal is not None:
+        adapter.tracer.event("scan_fallback", side=adapter.role, via=recipe.via, reason=refusal)
+        drop_side(con, table)
+        return None
     rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
     adapter.tracer.event("sql", side=adapter.role, sql=sql, rows=rows, error=None, via=recipe.via,
                          seconds=round(time.perf_counter() - started, 4))
     if on_rows:
         on_rows(rows)
-    return _side(con, table, rows)
+    via = f"{recipe.via}, compared in place (no copy)" if in_place else recipe.via
+    return replace(_side(con, table, rows), via=via)
+
+
+def drop_side(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a side's table or view (DROP of the wrong kind is an error in DuckDB)."""
+    kinds = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                        [name]).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
+
+
+def _as_view(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> bool:
+    """Make the side a view over the engine's own data when the recipe offers one that binds
+    (a name that is a view in the source has no rowid): the diff then runs there, no copy."""
+    if recipe.view is None:
+        return False
+    try:
+        con.execute(f"CREATE VIEW {table} AS {recipe.view}")
+        con.execute(f"SELECT __rid FROM {table} LIMIT 0")
+        return True
+    except duckdb.Error:
+        con.execute(f"DROP VIEW IF EXISTS {table}")
+        return False
+
+
+def _decode_text(con: duckdb.DuckDBPyConnection, table: str, recipe: DuckDBScan) -> None:
+    """BLOB columns the Arrow path reads as text become VARCHAR (decode() fails on bytes that
+    are not UTF-8, and the side then falls back to the Arrow path)."""
+    if recipe.schema is None:
+        return
+    got = [str(r[1]) for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    for f, kind in zip(recipe.schema, got, strict=False):
+        if pa.types.is_string(f.type) and kind == "BLOB":
+            col = quote(f.name)
+            con.execute(f"ALTER TABLE {table} ALTER {col} SET DATA TYPE VARCHAR "
+                        f"USING decode({col})")
+
+
+def _refusal(con: duckdb.DuckDBPyConnection, recipe: DuckDBScan) -> str | None:
+    """Why the recipe's own check refuses the scan, or None to go ahead."""
+    if recipe.check is None:
+        return None
+    row = con.execute(recipe.check).fetchone()
+    return None if row and row[0] else f"check failed: {recipe.check}"
+
+
+def _type_drift(con: duckdb.DuckDBPyConnection, query: str, recipe: DuckDBScan) -> str | None:
+    """The columns whose scanned type (of `query`'s result) differs from the Arrow path's, or
+    None: a comparison must not depend on which path read a side."""
+    if recipe.schema is None:
+        return None
+    wanted = [str(t) for t in con.from_arrow(recipe.schema.empty_table()).types]
+    got = [str(r[1]) for r in con.execute(f"DESCRIBE {query}").fetchall()]
+    drift = [f"{f.name}: {g} not {w}" for f, w, g in zip(recipe.schema, wanted, got,
+                                                         strict=False) if w != g]
+    if len(wanted) != len(got):
+        drift.append(f"{len(got)} columns, not {len(wanted)}")
+    return f"types differ from the Arrow path's ({'; '.join(drift)})" if drift else None
 
 
 def _side(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> Side:
@@ -238,7 +313,7 @@ def stream_diff(
         # buffer manager (as are the join's and sort's working sets): that is the spill.
         con = connect(memory_limit=opts.memory_limit if workdir else None, temp_dir=workdir)
         try:
-            sides, reads = [], {}
+            sides, reads, vias = [], {}, {}
             for side, adapter, sql, name in (
                 ("source", source, source_sql, "s_raw"),
                 ("target", target, target_sql, "t_raw"),
@@ -249,6 +324,8 @@ def stream_diff(
                 scanned = load_scanned(con, adapter, sql, name, tick) \
                     if opts.scan and not compare_args.get("ordered") else None
                 reads[side] = "scanned by DuckDB" if scanned else "Arrow batches"
+                if scanned:
+                    vias[side] = scanned.via
                 if scanned is None:
                     batches = adapter.read_batches(sql, batch_rows=opts.batch_rows)
                     scanned = load(con, name, batches, _schema_of(adapter, sql), tick)
@@ -261,4 +338,6 @@ def stream_diff(
             shutil.rmtree(workdir, ignore_errors=True)
     report.engine = f"stream+{report.engine}"
     report.evidence["read"] = reads  # how each side's rows reached the comparison
+    if vias:
+        report.evidence["read_via"] = vias
     return report
