@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tools import sql as sqltools
 from tools.errors import CutoverError
 from tools.runlog import list_runs, load_run
 from tools.trace_format import describe_event
@@ -109,24 +108,3 @@ def print_trace(console: Console, runs_dir: Path, run_id: str, obj: str | None,
                       f"{escape(describe_event(e))}",
                       highlight=False, soft_wrap=True)
     console.print(f"[dim]{len(events)} events[/]")
-
-
-def translate_file(console: Console, err: Console, path: Path, read: str, write: str) -> bool:
-    text = path.read_text(encoding="utf-8")
-    ok = True
-    try:
-        statements = sqltools.split_statements(text, read, str(path))
-    except CutoverError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        return False
-    for stmt in statements:
-        where = f"{path}:{stmt.line}"
-        try:
-            console.print(sqltools.transpile(stmt.sql, read, write, where) + ";", highlight=False,
-                          markup=False)
-        except CutoverError as exc:
-            ok = False
-            err.print(f"[red]untranslated[/] {escape(str(exc))}", highlight=False)
-            console.print(f"-- CUTOVER: NOT TRANSLATED ({where}); see stderr", highlight=False,
-                          markup=False)
-    return ok

@@ -23,7 +23,8 @@ from agents.translator import translator
 from graph import routing
 from graph.context import Context
 from graph.state import MigrationState
-from tools.errors import CutoverError
+from tools import stop  # interrupt (issue 14)
+from tools.errors import CutoverError, Interrupted
 
 Node = Callable[[MigrationState, Runtime[Context]], dict[str, Any]]
 
@@ -39,10 +40,17 @@ def traced(node: Node) -> Node:
                else next_pending(state) if name == "translator" else state.get("current"))
         try:
             with tracer.node_span(node.__name__, obj):
-                return node(state, runtime)
+                stop.raise_if_requested(f"{name} {obj or ''}".strip())  # interrupt (issue 14)
+                update = node(state, runtime)
+            # interrupt (issue 14): a node that ran while a stop was asked may hold an
+            # interrupted query's error as a verdict; discard it so --resume redoes the node.
+            stop.raise_if_requested(f"{name} {obj or ''}".strip())
+            return update
         except CutoverError:
             raise  # planner/loader problems the user must fix: the CLI explains them
         except Exception as exc:
+            if stop.requested() or stop.is_interrupt(exc):  # interrupt (issue 14): not a bug
+                raise Interrupted(f"{stop.reason()} during {name} {obj or ''}".strip()) from exc
             if obj is None or name not in PER_OBJECT:
                 raise
             # A bug met on one object must not stop a run of hundreds: that object is

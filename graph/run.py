@@ -21,6 +21,7 @@ from graph.builder import build_graph
 from graph.context import Context
 from graph.state import MigrationState
 from prompts.loader import prompt_set_hashes
+from tools import stop  # interrupt (issue 14)
 from tools.db.connections import Connections
 from tools.errors import CutoverError
 from tools.runlog import CHECKPOINTS, EVENTS, SPEC
@@ -116,6 +117,7 @@ def run_migration(ctx: Context, *, project: str = "project", resume: bool = Fals
             for node, change in update.items():
                 if progress is not None:
                     progress(node, change or {})
+            stop.raise_if_requested()  # interrupt (issue 14): a safe point between steps
         state: MigrationState = graph.get_state(config).values
         _post_run(ctx, state)
         ctx.tracer.event("run_end")

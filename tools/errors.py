@@ -62,3 +62,14 @@ class PlanError(CutoverError):
 
 class RunNotFound(CutoverError):
     kind = "run"
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user asked the run to stop (Ctrl-C / SIGTERM); nothing is wrong with the object.
+
+    A KeyboardInterrupt, not a CutoverError, on purpose: agents turn CutoverErrors into
+    verdicts, and an interrupted object must end "not done", never with a verdict. Database
+    drivers treat it like Ctrl-C too (DuckDB interrupts the query, psycopg cancels it).
+    """
+
+    kind = "interrupted"
