@@ -10,7 +10,8 @@ import copy
 from graph.state import FINAL_VERDICTS, Attempt, CompileResult, MigrationState, ObjectResult
 
 # Verdicts after which the object does not exist on the target, so dependants cannot run.
-ABSENT_ON_TARGET = frozenset({"compile_error", "unsupported", "blocked", "skipped"})
+ABSENT_ON_TARGET = frozenset({"compile_error", "unsupported", "parse_error", "blocked",
+                              "skipped"})  # parse_error: issue 14
 
 
 def is_final(result: ObjectResult) -> bool:

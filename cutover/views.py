@@ -16,7 +16,8 @@ from tools.runlog import list_runs, load_run
 from tools.trace_format import describe_event
 
 COLORS = {"parity": "green", "parity_with_tolerance": "green", "mismatch": "red",
-          "compile_error": "red", "unsupported": "yellow", "blocked": "yellow", "skipped": "dim"}
+          "compile_error": "red", "unsupported": "yellow", "parse_error": "red",
+          "blocked": "yellow", "skipped": "dim"}
 PARITY = ("parity", "parity_with_tolerance", "skipped")
 
 
@@ -69,9 +70,44 @@ def print_summary(console: Console, report: dict[str, Any] | None, run_dir: Path
     counts = ", ".join(f"{v} {n}" for v, n in report["counts"].items() if n)
     console.print(f"[bold]{report['total']} objects[/]: {counts}; "
                   f"{report['needed_fixer']} repaired by the fixer; {report['seconds']:.1f} s")
+    print_problems(console, report)
     console.print(f"Engine: {report['engine']}")
     console.print(f"Report: {run_dir / 'report.html'}")
     console.print(f"Trace:  cutover trace {report['run_id']} --runs-dir {run_dir.parent}")
+
+
+def print_problems(console: Console, report: dict[str, Any]) -> None:
+    """Every object not at parity: its verdict, where it is, why, and each attempt tried."""
+    problems = [o for o in report["objects"] if o["verdict"] not in PARITY]
+    if not problems:
+        return
+    console.print(f"[bold]Not at parity ({len(problems)}):[/]")
+    for o in problems:
+        color = COLORS.get(o["verdict"], "white")
+        console.print(f"  [{color}]{o['verdict']}[/] [bold]{escape(o['name'])}[/] "
+                      f"({escape(o['file'])}:{o['line']}): {escape(problem_reason(o))}",
+                      highlight=False)
+        tried = [f"#{a['number']} {a['origin']} → {_attempt_outcome(a)}"
+                 for a in o.get("attempt_log") or []]
+        console.print(f"      tried: {escape('; '.join(tried)) if tried else 'nothing'}",
+                      highlight=False)
+
+
+def problem_reason(obj: dict[str, Any]) -> str:
+    """One line saying why an object is not at parity."""
+    attempts = obj.get("attempt_log") or []
+    last = attempts[-1] if attempts else None
+    text = (obj.get("error") or (last and (last.get("diff_summary")
+                                          or (last.get("compile") or {}).get("error")))
+            or "no reason recorded")
+    return " ".join(str(text).split())
+
+
+def _attempt_outcome(attempt: dict[str, Any]) -> str:
+    compiled = attempt.get("compile")
+    if compiled is not None and not compiled.get("ok"):
+        return f"compile error ({compiled.get('error_kind') or 'error'})"
+    return attempt.get("verdict") or (attempt.get("diff_summary") or "not diffed")[:60]
 
 
 def project_of_run(runs_dir: Path, run_id: str) -> Path:

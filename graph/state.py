@@ -15,6 +15,7 @@ Verdict = Literal[
     "mismatch",
     "compile_error",
     "unsupported",
+    "parse_error",  # issue 14: a SQL syntax error in the source codebase (file:line:col)
     "blocked",
     "skipped",
 ]

@@ -14,7 +14,7 @@ from sqlglot.errors import SqlglotError
 from graph.state import Attempt, MigrationState, ObjectResult, ObjectSpec
 
 VERDICT_ORDER = ("parity", "parity_with_tolerance", "mismatch", "compile_error", "unsupported",
-                 "blocked", "skipped")
+                 "parse_error", "blocked", "skipped")
 
 
 def final_statement(spec: ObjectSpec, sql: str | None, dialect: str) -> str | None:
