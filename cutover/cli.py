@@ -39,6 +39,7 @@ app.add_typer(eval_app, name="eval")
 
 RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Folder holding run folders.")]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+DEMO_RUNS = Path("cutover-demo") / "runs"
 
 
 def _version(value: bool) -> None:
@@ -127,7 +128,11 @@ def runs(runs_dir: RunsDir = Path("runs")) -> None:
     """List runs with their verdict counts (also the demo's, in cutover-demo/runs)."""
     from cutover import views
 
-    views.print_runs(console, runs_dir)
+    folders = [runs_dir]
+    if runs_dir == Path("runs") and DEMO_RUNS.is_dir():
+        folders.append(DEMO_RUNS)  # `cutover demo` keeps its runs inside its project folder
+    for folder in folders:
+        views.print_runs(console, folder)
 
 
 @app.command()

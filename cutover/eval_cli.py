@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cutover.console import fail
 from tools.errors import CutoverError
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -27,8 +28,7 @@ Workdir = Annotated[Path, typer.Option("--workdir", help="Where eval projects, r
 
 
 def _fail(exc: BaseException | str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-    raise typer.Exit(code)
+    fail(exc, code)
 
 
 @eval_app.command("run")
@@ -59,6 +59,7 @@ def run_cmd(
     workdir: Workdir = Path("eval-runs"),
 ) -> None:
     """Run SUITE from SOURCE to TARGET through the real migration graph and score it."""
+    from cutover.progress import RunProgress
     from evals import html
     from evals.engines import EngineNotRunnable
     from evals.log import write_log
@@ -70,8 +71,8 @@ def run_cmd(
                     api_key_env=api_key_env, repeat=repeat, baseline=baseline,
                     max_attempts=max_attempts, cases=case, workdir=workdir)
     try:
-        with err.status("running…") as status:
-            log = run_eval(spec, progress=lambda msg: status.update(escape(msg)))
+        with RunProgress(err):  # cases are the run's objects: the same live display
+            log = run_eval(spec, progress=lambda msg: err.print(escape(msg), highlight=False))
     except EngineNotRunnable as exc:
         _fail(f"not runnable: {exc}", code=4)
         return

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cutover import config as cfgmod
-from cutover import views
 from cutover.console import EXIT_INTERNAL, console, err, fail
 from cutover.dialects import check_dialect
 from cutover.interrupts import EXIT_INTERRUPTED, resume_hint, stop_on_signals
+from cutover.progress import RunProgress
 from tools.errors import CutoverError
 from tools.secrets import redact
 
@@ -34,8 +34,8 @@ def migrate(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool,
         with stop_on_signals():
             if cfg.source.seed:
                 cfgmod.seed_source(ctx, cfg)
-            return views.with_progress(console, lambda progress: run_migration(
-                ctx, project=cfg.project.name, resume=resume, progress=progress))
+            with RunProgress(console):
+                return run_migration(ctx, project=cfg.project.name, resume=resume)
     except KeyboardInterrupt as exc:  # tools.errors.Interrupted, or Ctrl-C before the handler
         _note_interrupt(run_dir, str(exc) or "SIGINT")
         started = (run_dir / "spec.json").exists()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tools.errors import CutoverError
@@ -19,31 +17,6 @@ COLORS = {"parity": "green", "parity_with_tolerance": "green", "mismatch": "red"
           "compile_error": "red", "unsupported": "yellow", "parse_error": "red",
           "blocked": "yellow", "skipped": "dim"}
 PARITY = ("parity", "parity_with_tolerance", "skipped")
-
-
-def with_progress(console: Console, job: Callable[[Callable[[str, dict], None]], Any]) -> Any:
-    """Run `job(progress_callback)` under a progress bar counting finished objects."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=console, transient=False) as bar:
-        task = bar.add_task("planning", total=None)
-        done: set[str] = set()
-
-        def on_update(node: str, change: dict[str, Any]) -> None:
-            if node == "planner" and "objects" in change:
-                bar.update(task, total=len(change["objects"]), description="loading base tables")
-            for name, result in (change.get("results") or {}).items():
-                if result["status"] in COLORS and name not in done:
-                    done.add(name)
-                    bar.advance(task)
-                    color = COLORS[result["status"]]
-                    bar.console.print(f"  [{color}]{result['status']:<22}[/] {name}"
-                                      f"  [dim]{len(result['attempts'])} attempt(s)[/]")
-                elif result["status"] not in COLORS:
-                    bar.update(task, description=f"{node}: {name}")
-            if node == "reporter":
-                bar.update(task, description="report written")
-
-        return job(on_update)
 
 
 def all_at_parity(report: dict[str, Any]) -> bool:
@@ -119,9 +92,10 @@ def print_runs(console: Console, runs_dir: Path) -> None:
     if not runs:
         console.print(f"no runs in {runs_dir}")
         return
-    table = Table()
+    table = Table(title=f"runs in {runs_dir}")
     for col in ("run", "project", "pair", "started", "status"):
-        table.add_column(col)
+        # a run id is what the user types next: never cut it short
+        table.add_column(col, no_wrap=col == "run", overflow="fold")
     for r in runs:
         status = ("unfinished (resume with --resume)" if not r.finished else
                   ", ".join(f"{v} {n}" for v, n in r.report["counts"].items() if n))  # type: ignore[index]

@@ -22,7 +22,7 @@ from agents.reporter import reporter
 from agents.translator import translator
 from graph import routing
 from graph.context import Context
-from graph.state import MigrationState
+from graph.state import FINAL_VERDICTS, MigrationState
 from tools import stop  # interrupt (issue 14)
 from tools.errors import CutoverError, Interrupted
 
@@ -45,6 +45,10 @@ def traced(node: Node) -> Node:
             # interrupt (issue 14): a node that ran while a stop was asked may hold an
             # interrupted query's error as a verdict; discard it so --resume redoes the node.
             stop.raise_if_requested(f"{name} {obj or ''}".strip())
+            for done, result in (update.get("results") or {}).items():  # progress (issue 14)
+                if result["status"] in FINAL_VERDICTS:
+                    tracer.event("object_end", object=done, verdict=result["status"],
+                                 attempts=len(result["attempts"]))
             return update
         except CutoverError:
             raise  # planner/loader problems the user must fix: the CLI explains them
