@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -34,13 +35,16 @@ COLORS = {"parity": "green", "parity_with_tolerance": "green", "mismatch": "red"
 class RunProgress:
     """Context manager: while open, every trace event of this process updates the display."""
 
-    def __init__(self, console: Console, *, live: bool | None = None) -> None:
+    def __init__(self, console: Console, *, live: bool | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console
         self.live = console.is_terminal if live is None else live
+        self.clock = clock
+        """Seconds for elapsed/ETA; a replay of a trace passes the events' own times."""
         self.total: int | None = None
         self.verdicts: dict[str, str] = {}
         self.where = "planning"
-        self.started = time.monotonic()
+        self.started = clock()
         self._bar: Progress | None = None
         self._task: Any = None
 
@@ -53,14 +57,14 @@ class RunProgress:
         done = len(self.verdicts)
         if not done or not self.total or done >= self.total:
             return None
-        return (time.monotonic() - self.started) / done * (self.total - done)
+        return (self.clock() - self.started) / done * (self.total - done)
 
     # ---------------------------------------------------------------- events
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
         if kind == "plan" and event.get("objects") is not None:
             # a new plan is a new run (an eval's next repeat): count afresh
-            self.total, self.verdicts, self.started = int(event["objects"]), {}, time.monotonic()
+            self.total, self.verdicts, self.started = int(event["objects"]), {}, self.clock()
             self._say_plain(f"planned {self.total} objects")
         elif kind == "node_start":
             node, obj = event.get("node"), event.get("object")
@@ -82,7 +86,7 @@ class RunProgress:
         total = self.total or "?"
         eta = self.eta_s()
         self._say_plain(f"[{len(self.verdicts)}/{total}] {verdict:<22} {name}{tries}  "
-                        f"elapsed {time.monotonic() - self.started:.1f} s"
+                        f"elapsed {self.clock() - self.started:.1f} s"
                         + (f", ETA {eta:.0f} s" if eta is not None else "")
                         + f"  ({self.counts()})")
 
@@ -96,14 +100,18 @@ class RunProgress:
                              description=escape(self.where[:48]), counts=self.counts())
 
     # ---------------------------------------------------------------- lifetime
+    def build_bar(self) -> Progress:
+        """The rich display (not started: __enter__ starts it; a replay renders it once)."""
+        self._bar = Progress(TextColumn("{task.description:<48}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                             TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+                             console=self.console, transient=False, get_time=self.clock)
+        self._task = self._bar.add_task("planning", total=None, counts="")
+        return self._bar
+
     def __enter__(self) -> RunProgress:
         if self.live:
-            self._bar = Progress(TextColumn("{task.description:<48}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                                 TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
-                                 console=self.console, transient=False)
-            self._bar.__enter__()
-            self._task = self._bar.add_task("planning", total=None, counts="")
+            self.build_bar().start()
         trace.add_listener(self)
         return self
 
@@ -113,4 +121,4 @@ class RunProgress:
         if self._bar is not None:
             self.where = "done" if exc is None else "stopped"
             self._refresh()
-            self._bar.__exit__(exc_type, exc, tb)
+            self._bar.stop()
