@@ -173,6 +173,45 @@ def translate(
         raise typer.Exit(1)
 
 
+@app.command()
+def init(
+    source_url: Annotated[str, typer.Argument(help="Source database URL (read only).")],
+    target_url: Annotated[str, typer.Argument(help="Target database URL.")],
+    codebase: Annotated[list[str] | None, typer.Option(
+        help="Glob of the SQL files (repeatable).")] = None,
+    project_dir: Annotated[Path, typer.Option("--dir", help="Project folder.")] = Path("."),
+    name: Annotated[str | None, typer.Option(help="Project name (default: folder name).")]
+    = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing cutover.toml.")] = False,
+) -> None:
+    """Write a commented cutover.toml for SOURCE_URL -> TARGET_URL (then: cutover check)."""
+    from cutover.init_cli import write_config
+
+    try:
+        path = write_config(project_dir, source_url, target_url, codebase or ["**/*.sql"],
+                            name, force)
+    except CutoverError as exc:
+        fail(exc)
+    console.print(f"wrote {path}; next: cutover check {project_dir}", markup=False)
+    if any("@" in url and ":" in url.split("@")[0].split("//")[-1]
+           for url in (source_url, target_url)):
+        console.print("note: a password is in the file; prefer ${ENV_VAR} in the url "
+                      "(expanded at run time, never logged)", markup=False)
+
+
+@app.command()
+def check(project_dir: Annotated[Path, typer.Argument(help="Folder with cutover.toml.")] =
+          Path(".")) -> None:
+    """Connect to both sides and show versions, dialects, whether the source session is
+    read-only, the target's privileges and the sandbox a run would use. Writes nothing."""
+    from cutover.check_cli import print_check
+
+    try:
+        print_check(project_dir)
+    except CutoverError as exc:
+        fail(exc)
+
+
 app.command("diff")(diff_command)
 
 

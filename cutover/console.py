@@ -21,5 +21,6 @@ EXIT_USAGE, EXIT_INTERNAL = 2, 3
 def fail(problem: BaseException | str, code: int = EXIT_USAGE) -> NoReturn:
     """Print `error[kind]: message` on stderr and exit with `code`."""
     kind = getattr(problem, "kind", "usage")
-    err.print(f"[bold red]error[{escape(kind)}]:[/] {escape(str(problem))}", highlight=False)
+    label = escape(f"error[{kind}]:")
+    err.print(f"[bold red]{label}[/] {escape(str(problem))}", highlight=False)
     raise typer.Exit(code)
