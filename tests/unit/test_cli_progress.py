@@ -50,3 +50,20 @@ def test_terminal_display_follows_the_trace(tmp_path: Path) -> None:
     assert "mismatch               late  3 attempt(s)" in text
     tracer.event("object_end", object="after", verdict="parity")  # listener gone: no error
     assert progress.counts() == "parity 1, mismatch 1"
+
+
+
+def test_eval_run_json_to_stdout_and_single_eval_page(tmp_path: Path) -> None:
+    import json
+
+    page = tmp_path / "one.html"
+    done = runner.invoke(app, ["eval", "run", "traps-sqlite", "--source", "sqlite", "--target",
+                               "duckdb", "--case", "avg_of_int_division", "--json", "-",
+                               "--html", str(page), "--workdir", str(tmp_path / "ev")])
+    assert done.exit_code == 0, done.output
+    log = json.loads(done.stdout)  # stdout holds the log alone
+    assert [c["id"] for c in log["cases"]] == ["avg_of_int_division"]
+    assert "[1/1] parity" in done.stderr  # the live progress, on stderr here
+    html = page.read_text(encoding="utf-8")
+    assert "<title>Cutover eval: traps-sqlite · sqlite→duckdb</title>" in html
+    assert "comparison" not in html.lower()
