@@ -90,3 +90,32 @@ def test_second_ctrl_c_quits_at_once(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert "Traceback" not in err
+
+
+PG_SLOW = ("CREATE VIEW slow_count AS WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+           "FROM r WHERE n < 3000000) SELECT count(*) AS c FROM r;")
+
+
+def test_ctrl_c_cancels_a_postgres_query_and_resume_finishes(tmp_path: Path, pg_db: str) -> None:
+    """psycopg turns the interrupt into a server-side cancel (QueryCanceled): still an
+    interrupt, not a verdict."""
+    project = make_project(tmp_path / "proj", {**FILES, "sql/b_slow.sql": PG_SLOW}, target=pg_db)
+    runs = tmp_path / "runs"
+    proc = _cutover("run", str(project), "--runs-dir", str(runs), "--run-id", "pg", cwd=tmp_path)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:  # source read done: PG's turn
+        if any(e["kind"] == "sql" and e.get("object") == "slow_count" and e.get("side") ==
+               "source" and e.get("node") == "data_differ" for e in _events(runs / "pg")):
+            break
+        time.sleep(0.02)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    events = _events(runs / "pg")
+    assert not any("blocked" in json.dumps(e) or e["kind"] == "error" for e in events)
+    resumed = _cutover("run", "--resume", "pg", "--runs-dir", str(runs), cwd=tmp_path)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, (out, err)
+    report = json.loads((runs / "pg" / "report.json").read_text())
+    assert {o["verdict"] for o in report["objects"]} == {"parity"}
