@@ -14,12 +14,12 @@ from tools.errors import Interrupted
 _requested = threading.Event()
 _reason: list[str] = []
 
-# Messages database drivers use for a statement cancelled by the user (as opposed to a timeout).
+# Messages drivers use for a statement cancelled by the user, never for a timeout. (SQLite's
+# bare "interrupted" is left out: Cutover's own statement timer interrupts SQLite too.)
 _DRIVER_INTERRUPT_TEXT = (
     "query interrupted",  # DuckDB InterruptException
     "canceling statement due to user request",  # PostgreSQL QueryCanceled after a cancel
-    "interrupted",  # sqlite3.OperationalError after Connection.interrupt()
-    "query execution was interrupted",  # MariaDB / MySQL 1317
+    "query execution was interrupted",  # MariaDB / MySQL 1317 (KILL QUERY)
 )
 
 
@@ -52,7 +52,8 @@ def raise_if_requested(where: str = "") -> None:
 def is_interrupt(exc: BaseException) -> bool:
     """True when `exc` (or an error it was raised from) is a user interrupt, whatever the
     driver called it: KeyboardInterrupt, DuckDB's InterruptException, psycopg's QueryCanceled
-    from a cancel, sqlite3's "interrupted". A statement timeout is not an interrupt."""
+    from a cancel. A statement timeout is not an interrupt. (During a run the stop flag is the
+    first test: whatever fails after a stop was asked for is treated as the interrupt.)"""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -36,28 +37,34 @@ def test_summary_lists_each_problem_with_reason_and_attempts(tmp_path: Path) -> 
     assert "got 'WHERE'" in out and "<Token" not in out
 
 
-def test_duckdb_interrupt_is_an_interrupt_and_timeouts_are_not() -> None:
-    con = duckdb.connect()
+COUNT_TO = ("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < {n}) "
+            "SELECT count(*) FROM r")
+
+
+def _interrupted(con: Any, error: type[Exception], n: int) -> Exception:
+    """The error a real query raises when its connection is interrupted from another thread."""
     timer = threading.Timer(0.3, con.interrupt)
     timer.start()
-    with pytest.raises(duckdb.Error) as caught:
-        con.execute("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r "
-                    "WHERE n < 10000000) SELECT count(*) FROM r").fetchall()
-    assert stop.is_interrupt(caught.value)
+    with pytest.raises(error) as caught:
+        con.execute(COUNT_TO.format(n=n)).fetchall()
+    timer.join()
+    return caught.value
+
+
+def test_duckdb_interrupt_is_an_interrupt_and_timeouts_are_not() -> None:
+    interrupted = _interrupted(duckdb.connect(), duckdb.Error, 10_000_000)
+    assert stop.is_interrupt(interrupted)
     wrapped = RuntimeError("compile failed")
-    wrapped.__cause__ = caught.value
+    wrapped.__cause__ = interrupted
     assert stop.is_interrupt(wrapped)
     assert not stop.is_interrupt(RuntimeError("canceling statement due to statement timeout"))
+    assert stop.is_interrupt(RuntimeError("canceling statement due to user request"))
 
 
-def test_sqlite_interrupt_is_an_interrupt() -> None:
+def test_sqlite_interrupt_alone_is_not_taken_for_ctrl_c() -> None:
+    # Cutover's statement timer interrupts SQLite too: only the stop flag makes it a Ctrl-C.
     con = sqlite3.connect(":memory:", check_same_thread=False)
-    timer = threading.Timer(0.2, con.interrupt)
-    timer.start()
-    with pytest.raises(sqlite3.OperationalError) as caught:
-        con.execute("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r "
-                    "WHERE n < 100000000) SELECT count(*) FROM r").fetchall()
-    assert stop.is_interrupt(caught.value)
+    assert not stop.is_interrupt(_interrupted(con, sqlite3.OperationalError, 100_000_000))
 
 
 def test_stop_flag_raises_at_safe_point() -> None:
