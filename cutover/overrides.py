@@ -9,23 +9,24 @@ from pydantic import BaseModel, ValidationError
 
 from tools.errors import ConfigError
 
-# context field -> (flag, config section model name, key in that section)
+# context field -> (flag, config table, key in that table)
 _FLAGS = {
-    "max_attempts": ("--max-attempts", "RunSection", "max_attempts"),
-    "llm_mode": ("--llm", "LLMSection", "mode"),
+    "max_attempts": ("--max-attempts", "run", "max_attempts"),
+    "llm_mode": ("--llm", "llm", "mode"),
 }
 
 
 def validate(**values: Any) -> dict[str, Any]:
     """Check each given (non-None) override against its config field; return them unchanged."""
-    from cutover import config
+    from cutover.config import ProjectConfig
 
     checked: dict[str, Any] = {}
     for field, value in values.items():
         if value is None:
             continue
-        flag, section_name, key = _FLAGS[field]
-        section: type[BaseModel] = getattr(config, section_name)
+        flag, table, key = _FLAGS[field]
+        # the table's model, found through the file's model wherever that is defined
+        section: type[BaseModel] = ProjectConfig.model_fields[table].annotation  # type: ignore[assignment]
         try:
             # validate the one field alone; the section's other fields keep their defaults
             section.__pydantic_validator__.validate_assignment(section.model_construct(),
@@ -33,7 +34,6 @@ def validate(**values: Any) -> dict[str, Any]:
         except ValidationError as exc:
             detail = exc.errors()[0]["msg"]
             raise ConfigError(f"{flag} {value}: {detail} (the same rule as {key} in the "
-                              f"file's [{section_name.removesuffix('Section').lower()}] "
-                              f"table)") from None
+                              f"file's [{table}] table)") from None
         checked[field] = value
     return checked
