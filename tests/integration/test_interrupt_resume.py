@@ -41,14 +41,15 @@ def _events(run_dir: Path) -> list[dict]:
 
 
 def _wait_for_slow_query(proc: subprocess.Popen[str], run_dir: Path) -> None:
-    """Until the target runs the slow view (so the signal interrupts a live DuckDB query)."""
+    """Until the differ has read the slow view's source side: DuckDB's read is then in flight
+    (seconds), so the signal interrupts a live query."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        if any(e["kind"] == "node_start" and e.get("object") == "slow_count"
-               and e.get("node") in ("compiler_checker", "data_differ") for e in _events(run_dir)):
-            time.sleep(0.5)
+        if any(e["kind"] == "sql" and e.get("object") == "slow_count" and e.get("side") ==
+               "source" and e.get("node") == "data_differ" for e in _events(run_dir)):
+            time.sleep(0.3)
             return
-        time.sleep(0.05)
+        time.sleep(0.02)
     pytest.fail(f"the run never reached slow_count (exit {proc.poll()})")
 
 
@@ -58,17 +59,17 @@ def test_signal_stops_run_and_resume_finishes_it(tmp_path: Path, sig: signal.Sig
     runs = tmp_path / "runs"
     proc = _cutover("run", str(project), "--runs-dir", str(runs), "--run-id", "r1", cwd=tmp_path)
     _wait_for_slow_query(proc, runs / "r1")
-    sent = time.monotonic()
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
-    stopped_in = time.monotonic() - sent
 
     assert proc.returncode == 130, (out, err)
     assert f"cutover run --resume r1 --runs-dir {runs}" in err
     assert "Traceback" not in err and "internal error" not in err
-    assert stopped_in < 10, f"took {stopped_in:.1f} s to stop"  # the DuckDB query was cancelled
     assert not (runs / "r1" / "report.json").exists()
     events = _events(runs / "r1")
+    # the DuckDB read was cancelled, not waited for (and not taken for a verdict)
+    assert any(e["kind"] == "sql" and e.get("side") == "target" and e.get("object") ==
+               "slow_count" and "interrupted" in str(e.get("error")).lower() for e in events)
     assert events[-1]["kind"] == "interrupted"
     assert not any("blocked" in json.dumps(e) or e["kind"] == "error" for e in events)
 
@@ -102,13 +103,7 @@ def test_ctrl_c_cancels_a_postgres_query_and_resume_finishes(tmp_path: Path, pg_
     project = make_project(tmp_path / "proj", {**FILES, "sql/b_slow.sql": PG_SLOW}, target=pg_db)
     runs = tmp_path / "runs"
     proc = _cutover("run", str(project), "--runs-dir", str(runs), "--run-id", "pg", cwd=tmp_path)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:  # source read done: PG's turn
-        if any(e["kind"] == "sql" and e.get("object") == "slow_count" and e.get("side") ==
-               "source" and e.get("node") == "data_differ" for e in _events(runs / "pg")):
-            break
-        time.sleep(0.02)
-    time.sleep(0.2)
+    _wait_for_slow_query(proc, runs / "pg")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
