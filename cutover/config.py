@@ -74,6 +74,11 @@ class LLMSection(_Strict):
     privacy: Literal["normal", "strict"] = "normal"
 
 
+class TraceSection(_Strict):
+    otlp_endpoint: str | None = None
+    """OTLP/HTTP collector (e.g. http://127.0.0.1:4318): also export the run's spans there."""
+
+
 class ProjectConfig(_Strict):
     project: ProjectSection = Field(default_factory=ProjectSection)
     source: EndpointSection
@@ -81,6 +86,7 @@ class ProjectConfig(_Strict):
     run: RunSection = Field(default_factory=RunSection)
     diff: DiffSection = Field(default_factory=DiffSection)
     llm: LLMSection = Field(default_factory=LLMSection)
+    trace: TraceSection = Field(default_factory=TraceSection)
 
 
 def parse_tolerance(spec: str, where: str) -> Tolerance:

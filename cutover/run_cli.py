@@ -4,6 +4,7 @@ live progress display, and turn every way a run can end into one message and exi
 from __future__ import annotations
 
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from cutover import config as cfgmod
 from cutover.console import EXIT_INTERNAL, console, err, fail
 from cutover.dialects import check_dialect
 from cutover.interrupts import EXIT_INTERRUPTED, resume_hint, stop_on_signals
+from cutover.otlp import OtlpExporter
 from cutover.progress import RunProgress
 from tools.errors import CutoverError
 from tools.secrets import redact
@@ -31,11 +33,17 @@ def migrate(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool,
         ctx, cfg = cfgmod.build_context(project_dir, run_id, runs_dir.resolve(), overrides)
         check_dialect(ctx.source_dialect, "[source] dialect")
         check_dialect(ctx.target_dialect, "[target] dialect")
+        exporter = (OtlpExporter(cfg.trace.otlp_endpoint, run_id) if cfg.trace.otlp_endpoint
+                    else nullcontext())
         with stop_on_signals():
             if cfg.source.seed:
                 cfgmod.seed_source(ctx, cfg)
-            with RunProgress(console):
-                return run_migration(ctx, project=cfg.project.name, resume=resume)
+            try:
+                with exporter, RunProgress(console):
+                    return run_migration(ctx, project=cfg.project.name, resume=resume)
+            finally:
+                if isinstance(exporter, OtlpExporter) and exporter.error:
+                    err.print(f"warning: {exporter.error}", markup=False, highlight=False)
     except KeyboardInterrupt as exc:  # tools.errors.Interrupted, or Ctrl-C before the handler
         _note_interrupt(run_dir, str(exc) or "SIGINT")
         started = (run_dir / "spec.json").exists()
