@@ -1,4 +1,12 @@
-"""The `cutover` command: parses arguments and calls graph.run / tools. Nothing else."""
+"""The `cutover` command: parses arguments and calls graph.run / tools. Nothing else.
+
+Exit codes (every command): 0 all objects at parity / success, 1 some object not at parity
+(or a translation that could not carry every statement), 2 usage or configuration error,
+3 internal error (a Cutover bug; details saved), 130 interrupted (resume with --resume).
+
+Heavy libraries (SQLAlchemy, sqlglot, LangGraph) are imported inside the commands that use
+them, so `cutover --help` starts fast.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +15,49 @@ import secrets
 import shutil
 import sys
 import time
-import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from cutover import config as cfgmod
-from cutover import views
+from cutover.console import console, err, fail
 from cutover.diff_cli import diff_command
 from cutover.eval_cli import eval_app
+from cutover.interrupts import EXIT_INTERRUPTED
 from tools.errors import CutoverError
-from tools.secrets import redact
 
+if TYPE_CHECKING:
+    from graph.run import RunOutcome
+
+EXIT_CODES = ("Exit codes: 0 all at parity, 1 some object not at parity, 2 usage or config "
+              "error, 3 internal error, 130 interrupted.")
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Migrate a SQL codebase between databases and prove it with the data.")
+                  rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Migrate a SQL codebase between databases and prove it with the data.\n\n"
+                       + EXIT_CODES)
 app.add_typer(eval_app, name="eval")
-console = Console()
-err = Console(stderr=True)
 
 RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Folder holding run folders.")]
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+DEMO_RUNS = Path("cutover-demo") / "runs"
 
 
-def _fail(exc: BaseException, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-    raise typer.Exit(code)
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"cutover {version('cutover')}")
+        except PackageNotFoundError:
+            typer.echo("cutover (not installed as a package)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False
+          ) -> None:
+    """Migrate a SQL codebase between databases and prove it with the data."""
 
 
 def new_run_id() -> str:
@@ -44,13 +67,15 @@ def new_run_id() -> str:
 @app.command()
 def run(
     project_dir: Annotated[Path, typer.Argument(help="Folder with cutover.toml.")] = Path("."),
-    resume: Annotated[str | None, typer.Option(help="Resume this killed run.")] = None,
+    resume: Annotated[str | None, typer.Option(help="Resume this stopped run.")] = None,
     run_id: Annotated[str | None, typer.Option(help="Name the run (default: timestamp).")] = None,
     runs_dir: RunsDir = Path("runs"),
-    max_attempts: Annotated[int | None, typer.Option(help="Override [run] max_attempts.")] = None,
+    max_attempts: Annotated[int | None, typer.Option(
+        help="Override max_attempts of the [run] table (1-50).")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Promote objects at parity from the "
                                         "sandbox to the target's real schema.")] = False,
-    llm: Annotated[str | None, typer.Option(help="Override [llm] mode: auto, off, always.")] = None,
+    llm: Annotated[Literal["auto", "off", "always"] | None, typer.Option(
+        help="Override mode of the [llm] table.")] = None,
     allow_privileged_source: Annotated[bool, typer.Option(
         "--allow-privileged-source", help="Accept a source role that can write or is a "
         "superuser (refused by default; `cutover check` shows what the role can do).")] = False,
@@ -59,42 +84,31 @@ def run(
     = None,
 ) -> None:
     """Migrate PROJECT_DIR: translate, compile, diff and fix every object; write a report."""
+    from cutover import overrides, views
+
     if resume:
         try:
             project_dir = views.project_of_run(runs_dir, resume)
         except CutoverError as exc:
-            _fail(exc)
+            fail(exc)
+    try:
+        checked = overrides.validate(max_attempts=max_attempts, llm_mode=llm)
+    except CutoverError as exc:
+        fail(exc)
     _run_project(project_dir, run_id=resume or run_id or new_run_id(), runs_dir=runs_dir,
-                 resume=bool(resume), overrides={"max_attempts": max_attempts, "apply": apply,
-                                                 "llm_mode": llm,
-                                                 "allow_privileged_source":
-                                                     allow_privileged_source or None,
-                                                 "dbt_dir": dbt.resolve() if dbt else None})
+                 resume=bool(resume), overrides={
+                     **checked, "apply": apply,
+                     "allow_privileged_source": allow_privileged_source or None,
+                     "dbt_dir": dbt.resolve() if dbt else None})
 
 
 def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool,
                  overrides: dict) -> None:
-    from graph.run import run_migration  # heavy imports only for commands that run
+    from cutover import views
+    from cutover.run_cli import migrate  # heavy imports only for commands that run
 
-    try:
-        ctx, cfg = cfgmod.build_context(project_dir, run_id, runs_dir.resolve(), overrides)
-        if cfg.source.seed:
-            cfgmod.seed_source(ctx, cfg)
-        outcome = views.with_progress(console, lambda progress: run_migration(
-            ctx, project=cfg.project.name, resume=resume, progress=progress))
-    except CutoverError as exc:
-        _fail(f"{exc}\n(run {run_id}: anything finished is kept in {runs_dir / run_id}; "
-              f"after fixing the cause, `cutover run --resume {run_id}` continues it)"
-              if (runs_dir / run_id / "spec.json").exists() else exc)
-        return
-    except Exception as exc:  # a bug of ours: keep the details, tell the user how to go on
-        crash = runs_dir / run_id / "crash.txt"
-        crash.parent.mkdir(parents=True, exist_ok=True)
-        crash.write_text(redact(traceback.format_exc()), encoding="utf-8")
-        _fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in Cutover; the "
-              f"details are in {crash}. Finished work is kept: `cutover run --resume {run_id}` "
-              f"continues the run.", code=3)
-        return
+    outcome: RunOutcome = migrate(project_dir, run_id=run_id, runs_dir=runs_dir, resume=resume,
+                                  overrides=overrides)
     views.print_summary(console, outcome.report, outcome.run_dir)
     if outcome.report and not views.all_at_parity(outcome.report):
         raise typer.Exit(1)
@@ -111,7 +125,7 @@ def demo(
     """Migrate the bundled example (SQLite → DuckDB) with no server and no LLM."""
     source = EXAMPLES / example
     if not (source / "cutover.toml").is_file():
-        _fail(f"no example {example!r} in {EXAMPLES}")
+        fail(f"no example {example!r} in {EXAMPLES}")
     if not (workdir / "cutover.toml").exists():
         shutil.copytree(source, workdir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("data", "runs"))
@@ -123,8 +137,14 @@ def demo(
 
 @app.command()
 def runs(runs_dir: RunsDir = Path("runs")) -> None:
-    """List runs with their verdict counts."""
-    views.print_runs(console, runs_dir)
+    """List runs with their verdict counts (also the demo's, in cutover-demo/runs)."""
+    from cutover import views
+
+    folders = [runs_dir]
+    if runs_dir == Path("runs") and DEMO_RUNS.is_dir():
+        folders.append(DEMO_RUNS)  # `cutover demo` keeps its runs inside its project folder
+    for folder in folders:
+        views.print_runs(console, folder)
 
 
 @app.command()
@@ -135,10 +155,12 @@ def trace(
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
     """Print the run's timeline: nodes, SQL (with side), versions, diffs, LLM calls, errors."""
+    from cutover import views
+
     try:
         views.print_trace(console, runs_dir, run_id, object_name, node)
     except CutoverError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -146,13 +168,60 @@ def translate(
     file: Annotated[Path, typer.Argument(help="SQL file to translate.")],
     from_dialect: Annotated[str, typer.Option("--from", help="sqlglot dialect of the file.")],
     to_dialect: Annotated[str, typer.Option("--to", help="sqlglot dialect to write.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the SQL here "
+                                                "instead of standard output.")] = None,
 ) -> None:
-    """Translate one file deterministically; exit 1 naming each construct it cannot carry."""
+    """Translate one file deterministically, comments kept, byte for byte to stdout or -o FILE;
+    exit 1 naming each construct it cannot carry."""
+    from cutover.translate_cli import translate_to
+
     if not file.is_file():
-        _fail(f"no such file: {file}")
-    ok = views.translate_file(console, err, file, from_dialect, to_dialect)
+        fail(f"no such file: {file}")
+    try:
+        ok = translate_to(file, from_dialect, to_dialect, output)
+    except CutoverError as exc:
+        fail(exc)
     if not ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def init(
+    source_url: Annotated[str, typer.Argument(help="Source database URL (read only).")],
+    target_url: Annotated[str, typer.Argument(help="Target database URL.")],
+    codebase: Annotated[list[str] | None, typer.Option(
+        help="Glob of the SQL files (repeatable).")] = None,
+    project_dir: Annotated[Path, typer.Option("--dir", help="Project folder.")] = Path("."),
+    name: Annotated[str | None, typer.Option(help="Project name (default: folder name).")]
+    = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing cutover.toml.")] = False,
+) -> None:
+    """Write a commented cutover.toml for SOURCE_URL -> TARGET_URL (then: cutover check)."""
+    from cutover.init_cli import write_config
+
+    try:
+        path = write_config(project_dir, source_url, target_url, codebase or ["**/*.sql"],
+                            name, force)
+    except CutoverError as exc:
+        fail(exc)
+    console.print(f"wrote {path}; next: cutover check {project_dir}", markup=False)
+    if any("@" in url and ":" in url.split("@")[0].split("//")[-1]
+           for url in (source_url, target_url)):
+        console.print("note: a password is in the file; prefer ${ENV_VAR} in the url "
+                      "(expanded at run time, never logged)", markup=False)
+
+
+@app.command()
+def check(project_dir: Annotated[Path, typer.Argument(help="Folder with cutover.toml.")] =
+          Path(".")) -> None:
+    """Connect to both sides and show versions, dialects, whether the source session is
+    read-only, the target's privileges and the sandbox a run would use. Writes nothing."""
+    from cutover.check_cli import print_check
+
+    try:
+        print_check(project_dir)
+    except CutoverError as exc:
+        fail(exc)
 
 
 app.command("diff")(diff_command)
@@ -164,5 +233,5 @@ def main() -> None:  # pragma: no cover - console entry
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted; resume with `cutover run --resume RUN_ID`")
-        sys.exit(130)
+        err.print("interrupted", highlight=False)
+        sys.exit(EXIT_INTERRUPTED)

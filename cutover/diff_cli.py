@@ -7,8 +7,9 @@ tools.diff.run; this module parses arguments, shows progress and prints the repo
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -69,17 +70,18 @@ def diff_command(
     where: Annotated[str | None, typer.Option(help="Filter applied on both sides.")] = None,
     tolerance: Annotated[list[str] | None, typer.Option(
         help="COL=abs:X or COL=rel:Y (repeatable).")] = None,
-    algorithm: Annotated[str, typer.Option(help="auto, stream or checksum.")] = "auto",
-    json_file: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON.")]
-    = None,
+    algorithm: Annotated[Literal["auto", "stream", "checksum"], typer.Option(
+        help="How rows are compared.")] = "auto",
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON "
+                                                   "('-': standard output).")] = None,
     html_file: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")]
     = None,
     limit_rows: Annotated[int | None, typer.Option(help="Compare only the first N rows of "
                                                    "each side.")] = None,
     sample_rows: Annotated[int, typer.Option(help="Rows shown per sample.")] = 10,
-    engine: Annotated[str, typer.Option(help="Where rows are compared: duckdb (in process) or "
-                                        "spark (datacompy's Spark backend, needs "
-                                        "cutover[spark] and a key).")] = "duckdb",
+    engine: Annotated[Literal["duckdb", "spark"], typer.Option(
+        help="Where rows are compared: duckdb (in process) or spark (datacompy's Spark "
+        "backend, needs cutover[spark] and a key).")] = "duckdb",
     ordered: Annotated[bool | None, typer.Option(
         "--ordered/--unordered", help="Compare the order of rows too (default: when the source "
         "query has a top-level ORDER BY; ties on its columns are flagged, not failed).")] = None,
@@ -88,24 +90,24 @@ def diff_command(
     from tools.diff.render import print_report, write_html  # heavy imports only when used
     from tools.diff.run import DiffRequest
 
-    if algorithm not in ("auto", "stream", "checksum"):
-        _fail(f"--algorithm must be auto, stream or checksum, not {algorithm!r}")
-    if engine not in ("duckdb", "spark"):
-        _fail(f"--engine must be duckdb or spark, not {engine!r}")
     req = DiffRequest(source_url, source, target_url, target, key=_cols(key),
                       columns=_cols(columns), where=where,
                       tolerances=parse_tolerances(tolerance or []),
-                      algorithm=algorithm,  # type: ignore[arg-type]
+                      algorithm=algorithm,
                       sample_rows=sample_rows, limit_rows=limit_rows, ordered=ordered,
-                      engine=engine)  # type: ignore[arg-type]
+                      engine=engine)
     outcome = _run(req, limit_rows)
     report = outcome.report
-    print_report(console, report, outcome.notes)
+    # --json -: stdout carries the JSON alone, so the human report goes to stderr
+    print_report(err if json_file == Path("-") else console, report, outcome.notes)
     if json_file:
         data = report.model_dump(mode="json")
         data["request"] = {"source_sql": outcome.source_sql, "target_sql": outcome.target_sql,
                            "algorithm": outcome.algorithm, "notes": outcome.notes}
-        json_file.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        if json_file == Path("-"):
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        else:
+            json_file.write_text(json.dumps(data, indent=2), encoding="utf-8")
     if html_file:
         write_html(html_file, report, outcome.notes, f"cutover diff: {source} vs {target}")
     raise typer.Exit(0 if report.verdict in ("parity", "parity_with_tolerance") else 1)

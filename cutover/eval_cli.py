@@ -3,7 +3,9 @@ evals/; nothing else."""
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,20 +14,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cutover.console import fail
 from tools.errors import CutoverError
 
 eval_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Score parity over benchmark migrations; compare variants.")
-console = Console()
+console = Console(soft_wrap=not sys.stdout.isatty())
 err = Console(stderr=True)
+STDOUT = Path("-")
 
 Workdir = Annotated[Path, typer.Option("--workdir", help="Where eval projects, runs and logs "
                                        "go (one folder per eval).")]
 
 
 def _fail(exc: BaseException | str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-    raise typer.Exit(code)
+    fail(exc, code)
 
 
 @eval_app.command("run")
@@ -49,13 +52,14 @@ def run_cmd(
     max_attempts: Annotated[int, typer.Option(min=1, help="Candidates per object.")] = 5,
     case: Annotated[list[str] | None, typer.Option("--case", help="Only this case (repeat "
                                                    "the option for more).")] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the log here."
-                                                   )] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the log here "
+                                                   "('-': standard output).")] = None,
     html_path: Annotated[Path | None, typer.Option("--html", help="Write an HTML page of the "
                                                    "result.")] = None,
     workdir: Workdir = Path("eval-runs"),
 ) -> None:
     """Run SUITE from SOURCE to TARGET through the real migration graph and score it."""
+    from cutover.progress import RunProgress
     from evals import html
     from evals.engines import EngineNotRunnable
     from evals.log import write_log
@@ -67,25 +71,29 @@ def run_cmd(
                     api_key_env=api_key_env, repeat=repeat, baseline=baseline,
                     max_attempts=max_attempts, cases=case, workdir=workdir)
     try:
-        with console.status("running…") as status:
-            log = run_eval(spec, progress=lambda msg: status.update(escape(msg)))
+        with RunProgress(err):  # cases are the run's objects: the same live display
+            log = run_eval(spec, progress=lambda msg: err.print(escape(msg), highlight=False))
     except EngineNotRunnable as exc:
         _fail(f"not runnable: {exc}", code=4)
         return
     except CutoverError as exc:
         _fail(exc)
         return
-    print_log(log)
+    # with --json - the log alone goes to stdout (pipeable); the human summary to stderr
+    out = err if json_path == STDOUT else console
+    print_log(log, out)
     log_path = workdir / log["eval_id"] / "eval.json"  # where run_eval wrote it
-    if json_path:
+    if json_path == STDOUT:
+        sys.stdout.write(log_path.read_text(encoding="utf-8") + "\n")
+    elif json_path:
         write_log(log, json_path)
     if html_path:
         html.write(None, log, html_path)
-        console.print(f"HTML: {html_path}")
-    console.print(f"Log: {json_path or log_path}")
+        out.print(f"HTML: {html_path}")
+    out.print(f"Log: {log_path if json_path == STDOUT else json_path or log_path}")
 
 
-def print_log(log: dict[str, Any]) -> None:
+def print_log(log: dict[str, Any], console: Console = console) -> None:
     from evals.compare import format_rate
 
     table = Table(title=f"{log['suite']}: {log['source']} → {log['target']} ({log['mode']})")
@@ -174,8 +182,8 @@ def list_cmd(workdir: Workdir = Path("eval-runs")) -> None:
 @eval_app.command("rescore")
 def rescore_cmd(
     log_path: Annotated[Path, typer.Argument(help="Eval log to score again.")],
-    out: Annotated[Path | None, typer.Option("--json", help="Write here (default: in "
-                                             "place).")] = None,
+    out: Annotated[Path | None, typer.Option("--json", help="Write here ('-': standard "
+                                             "output; default: in place).")] = None,
 ) -> None:
     """Re-score a stored log with the current scorers, without re-running anything."""
     from evals.log import read_log, write_log
@@ -186,5 +194,12 @@ def rescore_cmd(
     except CutoverError as exc:
         _fail(exc)
         return
-    write_log(log, out or log_path)
-    print_log(log)
+    if out == STDOUT:
+        from tools.secrets import redact
+
+        sys.stdout.write(redact(json.dumps(log, indent=1, default=str, ensure_ascii=False))
+                         + "\n")
+        print_log(log, err)
+    else:
+        write_log(log, out or log_path)
+        print_log(log)

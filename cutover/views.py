@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tools import sql as sqltools
 from tools.errors import CutoverError
 from tools.runlog import list_runs, load_run
 from tools.trace_format import describe_event
 
 COLORS = {"parity": "green", "parity_with_tolerance": "green", "mismatch": "red",
-          "compile_error": "red", "unsupported": "yellow", "blocked": "yellow", "skipped": "dim"}
+          "compile_error": "red", "unsupported": "yellow", "parse_error": "red",
+          "blocked": "yellow", "skipped": "dim"}
 PARITY = ("parity", "parity_with_tolerance", "skipped")
-
-
-def with_progress(console: Console, job: Callable[[Callable[[str, dict], None]], Any]) -> Any:
-    """Run `job(progress_callback)` under a progress bar counting finished objects."""
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
-                  "{task.total}"), TimeElapsedColumn(), console=console, transient=False) as bar:
-        task = bar.add_task("planning", total=None)
-        done: set[str] = set()
-
-        def on_update(node: str, change: dict[str, Any]) -> None:
-            if node == "planner" and "objects" in change:
-                bar.update(task, total=len(change["objects"]), description="loading base tables")
-            for name, outcome in (change.get("outcomes") or {}).items():
-                if name not in done:  # an outcome arrives once per object, with its verdict
-                    done.add(name)
-                    bar.advance(task)
-                    color = COLORS[outcome["verdict"]]
-                    bar.console.print(f"  [{color}]{outcome['verdict']:<22}[/] {name}"
-                                      f"  [dim]{len(outcome['attempts'])} attempt(s)[/]")
-                    bar.update(task, description="migrating")
-            if node == "reporter":
-                bar.update(task, description="report written")
-
-        return job(on_update)
 
 
 def all_at_parity(report: dict[str, Any]) -> bool:
@@ -70,6 +44,7 @@ def print_summary(console: Console, report: dict[str, Any] | None, run_dir: Path
     counts = ", ".join(f"{v} {n}" for v, n in report["counts"].items() if n)
     console.print(f"[bold]{report['total']} objects[/]: {counts}; "
                   f"{report['needed_fixer']} repaired by the fixer; {report['seconds']:.1f} s")
+    print_problems(console, report)
     console.print(f"Engine: {report['engine']}")
     if report.get("dbt"):
         print_dbt(console, report["dbt"])
@@ -91,6 +66,40 @@ def print_dbt(console: Console, dbt: dict[str, Any]) -> None:
         console.print(f"[red]dbt: {escape(dbt['error'])}[/]")
 
 
+def print_problems(console: Console, report: dict[str, Any]) -> None:
+    """Every object not at parity: its verdict, where it is, why, and each attempt tried."""
+    problems = [o for o in report["objects"] if o["verdict"] not in PARITY]
+    if not problems:
+        return
+    console.print(f"[bold]Not at parity ({len(problems)}):[/]")
+    for o in problems:
+        color = COLORS.get(o["verdict"], "white")
+        console.print(f"  [{color}]{o['verdict']}[/] [bold]{escape(o['name'])}[/] "
+                      f"({escape(o['file'])}:{o['line']}): {escape(problem_reason(o))}",
+                      highlight=False)
+        tried = [f"#{a['number']} {a['origin']} → {_attempt_outcome(a)}"
+                 for a in o.get("attempt_log") or []]
+        console.print(f"      tried: {escape('; '.join(tried)) if tried else 'nothing'}",
+                      highlight=False)
+
+
+def problem_reason(obj: dict[str, Any]) -> str:
+    """One line saying why an object is not at parity."""
+    attempts = obj.get("attempt_log") or []
+    last = attempts[-1] if attempts else None
+    text = (obj.get("error") or (last and (last.get("diff_summary")
+                                          or (last.get("compile") or {}).get("error")))
+            or "no reason recorded")
+    return " ".join(str(text).split())
+
+
+def _attempt_outcome(attempt: dict[str, Any]) -> str:
+    compiled = attempt.get("compile")
+    if compiled is not None and not compiled.get("ok"):
+        return f"compile error ({compiled.get('error_kind') or 'error'})"
+    return attempt.get("verdict") or (attempt.get("diff_summary") or "not diffed")[:60]
+
+
 def project_of_run(runs_dir: Path, run_id: str) -> Path:
     return Path(load_run(runs_dir, run_id, with_events=False).spec["project_dir"])
 
@@ -100,9 +109,10 @@ def print_runs(console: Console, runs_dir: Path) -> None:
     if not runs:
         console.print(f"no runs in {runs_dir}")
         return
-    table = Table()
+    table = Table(title=f"runs in {runs_dir}")
     for col in ("run", "project", "pair", "started", "status"):
-        table.add_column(col)
+        # a run id is what the user types next: never cut it short
+        table.add_column(col, no_wrap=col == "run", overflow="fold")
     for r in runs:
         status = ("unfinished (resume with --resume)" if not r.finished else
                   ", ".join(f"{v} {n}" for v, n in r.report["counts"].items() if n))  # type: ignore[index]
@@ -125,24 +135,3 @@ def print_trace(console: Console, runs_dir: Path, run_id: str, obj: str | None,
                       f"{escape(describe_event(e))}",
                       highlight=False, soft_wrap=True)
     console.print(f"[dim]{len(events)} events[/]")
-
-
-def translate_file(console: Console, err: Console, path: Path, read: str, write: str) -> bool:
-    text = path.read_text(encoding="utf-8")
-    ok = True
-    try:
-        statements = sqltools.split_statements(text, read, str(path))
-    except CutoverError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        return False
-    for stmt in statements:
-        where = f"{path}:{stmt.line}"
-        try:
-            console.print(sqltools.transpile(stmt.sql, read, write, where) + ";", highlight=False,
-                          markup=False)
-        except CutoverError as exc:
-            ok = False
-            err.print(f"[red]untranslated[/] {escape(str(exc))}", highlight=False)
-            console.print(f"-- CUTOVER: NOT TRANSLATED ({where}); see stderr", highlight=False,
-                          markup=False)
-    return ok

@@ -110,6 +110,7 @@ def _empty_like(log: dict[str, Any]) -> dict[str, Any]:
 
 def render(log_a: dict[str, Any] | None, log_b: dict[str, Any]) -> str:
     """The page comparing A with B; with A None, a page for B alone."""
+    single = log_a is None  # issue 14: one eval's page is titled as such, not a comparison
     log_a = log_a if log_a is not None else _empty_like(log_b)
     deltas = case_deltas(log_a, log_b)
     pair = f"{log_a['suite']} · {log_a['source']}→{log_a['target']}"
@@ -128,15 +129,21 @@ def render(log_a: dict[str, Any] | None, log_b: dict[str, Any]) -> str:
         return [(d.id, getattr(d.a, attr) if d.a else None, getattr(d.b, attr) if d.b else None)
                 for d in deltas]
 
-    body = [f"<h1>Cutover eval comparison</h1>{_key(log_a, log_b)}",
+    heading = (f"Cutover eval: {escape(pair_b)} ({escape(str(log_b.get('mode')))})" if single
+               else "Cutover eval comparison")
+    body = [f"<h1>{heading}</h1>{'' if single else _key(log_a, log_b)}",
             _summary_table(log_a, log_b), parity, _case_table(deltas),
             _bars("Attempts per object", per_case("attempts")),
             _bars("LLM tokens per object", per_case("tokens")),
             _bars("Seconds per object", per_case("seconds"), unit=" s")]
     meta = (f"<p><small>A: {escape(str(log_a.get('eval_id')))} (git {log_a.get('git_rev')}), "
             f"B: {escape(str(log_b.get('eval_id')))} (git {log_b.get('git_rev')})</small></p>")
-    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>Cutover eval: "
-            f"{escape(pair)}</title><style>{_CSS}</style><body>{''.join(body)}{meta}</body>"
+    if single:
+        meta = (f"<p><small>eval {escape(str(log_b.get('eval_id')))} (git "
+                f"{log_b.get('git_rev')})</small></p>")
+    title = f"Cutover eval: {pair_b}" if single else f"Cutover eval comparison: {pair} vs {pair_b}"
+    return (f"<!doctype html><html lang=en><meta charset=utf-8><title>"
+            f"{escape(title)}</title><style>{_CSS}</style><body>{''.join(body)}{meta}</body>"
             f"</html>\n")
 
 

@@ -98,6 +98,11 @@ class OutputSection(_Strict):
     """procedure -> parameter -> value it is proven with (strings are SQL literals)."""
 
 
+class TraceSection(_Strict):
+    otlp_endpoint: str | None = None
+    """OTLP/HTTP collector (e.g. http://127.0.0.1:4318): also export the run's spans there."""
+
+
 class ProjectConfig(_Strict):
     project: ProjectSection = Field(default_factory=ProjectSection)
     source: EndpointSection
@@ -106,6 +111,7 @@ class ProjectConfig(_Strict):
     diff: DiffSection = Field(default_factory=DiffSection)
     llm: LLMSection = Field(default_factory=LLMSection)
     output: OutputSection = Field(default_factory=OutputSection)
+    trace: TraceSection = Field(default_factory=TraceSection)
 
 
 def parse_tolerance(spec: str, where: str) -> Tolerance:

@@ -72,6 +72,8 @@ def migrate(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     kept = read_outcome(ctx.run_dir, name)
     if kept is not None:  # finished before a kill: a resumed run does not redo it
         ctx.tracer.event("outcome_kept", object=name, verdict=kept["verdict"])
+        ctx.tracer.event("object_end", object=name, verdict=str(kept["verdict"]),
+                         attempts=len(kept["attempts"]), kept=True)
         return _update(kept)
     ctx.llm_spend.at_least(state.get("llm_tokens_before") or 0)
     # Each step is one super-step of the subgraph; the fixer finalises at max_attempts, and
@@ -85,6 +87,9 @@ def migrate(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
                                     durability="async")
     outcome = outcome_of(final)
     write_outcome(ctx.run_dir, outcome)
+    # The live progress display counts these (cutover/progress.py).
+    ctx.tracer.event("object_end", object=name, verdict=str(outcome["verdict"]),
+                     attempts=len(outcome["attempts"]))
     return _update(outcome)
 
 

@@ -21,6 +21,7 @@ from graph.builder import build_graph
 from graph.context import Context
 from graph.state import MigrationState
 from prompts.loader import prompt_set_hashes
+from tools import stop  # interrupt (issue 14)
 from tools.db.connections import Connections
 from tools.errors import CutoverError
 from tools.records import Verdict
@@ -136,6 +137,7 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
             for node, change in update.items():
                 if progress is not None:
                     progress(node, change or {})
+            stop.raise_if_requested()  # interrupt (issue 14): a safe point between steps
         state: MigrationState = graph.get_state(config).values
         _post_run(ctx, state)
         ctx.tracer.event("run_end")

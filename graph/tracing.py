@@ -13,7 +13,8 @@ from langgraph.types import RetryPolicy
 
 from agents.object_progress import finished
 from graph.context import Context
-from tools.errors import CutoverError
+from tools import stop
+from tools.errors import CutoverError, Interrupted
 from tools.records import Verdict
 
 Node = Callable[[Any, Runtime[Context]], dict[str, Any]]
@@ -32,12 +33,20 @@ def traced(node: Node) -> Node:
     def wrapper(state: Any, runtime: Runtime[Context]) -> dict[str, Any]:
         tracer = runtime.context.tracer
         obj = state["spec"]["name"] if name in PER_OBJECT else None
+        where = f"{name} {obj or ''}".strip()
         try:
             with tracer.node_span(name, obj):
-                return node(state, runtime)
+                stop.raise_if_requested(where)
+                update = node(state, runtime)
+            # A node that ran while a stop was asked for may hold an interrupted query's error
+            # as a verdict: discard its work, so --resume redoes it (never `blocked`).
+            stop.raise_if_requested(where)
+            return update
         except CutoverError:
             raise  # planner/loader problems the user must fix: the CLI explains them
         except Exception as exc:
+            if stop.requested() or stop.is_interrupt(exc):  # Ctrl-C is not a Cutover bug
+                raise Interrupted(f"{stop.reason()} during {where}") from exc
             if name not in PER_OBJECT:
                 raise
             # A bug met on one object must not stop a run of hundreds: that object is

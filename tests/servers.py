@@ -158,8 +158,8 @@ def start_postgres(port: int = PG_PORT) -> Server:
     _run(_as_user("postgres", [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
                                "-t", "60", "-o", opts, "start"]), log)
     pid = int((data / "postmaster.pid").read_text().split()[0])
-    server = Server("postgres", f"postgresql://{TEST_USER}:{TEST_PASSWORD}@127.0.0.1:{port}/"
-                    f"{TEST_DB}", pid, str(base), str(log))
+    server = _started(Server("postgres", f"postgresql://{TEST_USER}:{TEST_PASSWORD}@127.0.0.1:"
+                             f"{port}/{TEST_DB}", pid, str(base), str(log)))
     try:
         _setup_postgres(port)
     except Exception:
@@ -204,8 +204,8 @@ def start_mariadb(port: int = MARIADB_PORT) -> Server:
             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_bin"]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    server = Server("mariadb", f"mysql://{TEST_USER}:{TEST_PASSWORD}@127.0.0.1:{port}/{TEST_DB}",
-                    proc.pid, str(base), str(log))
+    server = _started(Server("mariadb", f"mysql://{TEST_USER}:{TEST_PASSWORD}@127.0.0.1:{port}/"
+                             f"{TEST_DB}", proc.pid, str(base), str(log)))
     try:
         _wait_mariadb(proc, sock, log)
         _setup_mariadb(sock)
@@ -263,6 +263,7 @@ def _alive(pid: int) -> bool:
 
 def stop(server: Server, timeout_s: float = 30.0) -> None:
     """Stop one server by its pid (fast shutdown), then remove its temp dir."""
+    _RUNNING.pop(server.pid, None)
     # SIGINT is PostgreSQL's "fast" shutdown (SIGTERM waits for clients); mariadbd takes SIGTERM.
     sig = signal.SIGINT if server.engine == "postgres" else signal.SIGTERM
     try:
@@ -275,6 +276,47 @@ def stop(server: Server, timeout_s: float = 30.0) -> None:
     if _alive(server.pid):
         os.kill(server.pid, signal.SIGKILL)
     shutil.rmtree(server.base, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- stop on a signal
+# Servers this process started and has not stopped yet. An interrupted or killed test session
+# (Ctrl-C, SIGTERM from CI's timeout) must not leave them running: see stop_on_signals().
+_RUNNING: dict[int, Server] = {}
+_HANDLED = (signal.SIGINT, signal.SIGTERM)
+_previous_handlers: dict[int, object] = {}
+
+
+def _started(server: Server) -> Server:
+    _RUNNING[server.pid] = server
+    stop_on_signals()
+    return server
+
+
+def stop_all() -> None:
+    for server in list(_RUNNING.values()):
+        stop(server)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    stop_all()
+    previous = _previous_handlers.get(signum)
+    if callable(previous):  # e.g. Python's SIGINT handler: KeyboardInterrupt, pytest's teardown
+        previous(signum, frame)
+        return
+    signal.signal(signum, signal.SIG_DFL)  # then die of the signal as we would have
+    os.kill(os.getpid(), signum)
+
+
+def stop_on_signals() -> None:
+    """Stop every server started here on SIGINT/SIGTERM and at exit (idempotent; main thread)."""
+    if _previous_handlers:
+        return
+    import atexit
+
+    atexit.register(stop_all)
+    for sig in _HANDLED:
+        _previous_handlers[sig] = signal.getsignal(sig)
+        signal.signal(sig, _on_signal)
 
 
 # ---------------------------------------------------------------- CLI
@@ -307,6 +349,7 @@ def cmd_start(path: Path) -> int:
         print(f"could not start servers: {exc}", file=sys.stderr)
         return 1
     path.write_text(json.dumps([asdict(s) for s in started], indent=2))
+    _RUNNING.clear()  # handed over to the state file: they outlive this command
     print(_exports(started))
     return 0
 

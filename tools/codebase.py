@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tools import sql as sqltools
-from tools.errors import CutoverError
+from tools.errors import CutoverError, ParseFailed
 from tools.source_text import read_sql_text
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
     except CutoverError as exc:
         name = _unique(stem if index == 1 else f"{stem}_{index}", taken)
         return FoundObject(name, "query", rel, stmt.line, stmt.sql, problem=str(exc),
-                           problem_verdict="unsupported")
+                           problem_verdict=_problem_verdict(exc))
     try:
         base = shape.name or (f"insert_{shape.insert_into}" if shape.insert_into else stem)
         return FoundObject(
@@ -114,3 +114,9 @@ def _unique(name: str, taken: set[str]) -> str:
         candidate, n = f"{name}_{n}", n + 1
     taken.add(candidate)
     return candidate
+
+
+def _problem_verdict(exc: CutoverError) -> str:
+    """A SQL syntax error is the user's to fix (parse_error, with file:line:col); anything
+    else the planner cannot carry is unsupported."""
+    return "parse_error" if isinstance(exc, ParseFailed) else "unsupported"

@@ -29,6 +29,8 @@ class Verdict(StrEnum):
     MISMATCH = "mismatch"
     COMPILE_ERROR = "compile_error"
     UNSUPPORTED = "unsupported"
+    PARSE_ERROR = "parse_error"
+    """A SQL syntax error in the source codebase (file:line:col): the user's to fix."""
     BLOCKED = "blocked"
     SKIPPED = "skipped"
 
@@ -45,8 +47,8 @@ class Verdict(StrEnum):
     @property
     def absent_on_target(self) -> bool:
         """After this verdict the object does not exist on the target: dependants cannot run."""
-        return self in (Verdict.COMPILE_ERROR, Verdict.UNSUPPORTED, Verdict.BLOCKED,
-                        Verdict.SKIPPED)
+        return self in (Verdict.COMPILE_ERROR, Verdict.UNSUPPORTED, Verdict.PARSE_ERROR,
+                        Verdict.BLOCKED, Verdict.SKIPPED)
 
     @classmethod
     def final(cls, status: str | None) -> bool:

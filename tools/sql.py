@@ -123,8 +123,8 @@ def parse(sql: str, dialect: str, where: str) -> exp.Expr:
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except (ParseError, TokenError) as exc:
-        detail = str(exc).splitlines()[0]
-        raise ParseFailed(f"{where}: cannot parse as {dialect} SQL: {detail}. Fix the statement "
+        at, detail = _position(where, exc)
+        raise ParseFailed(f"{at}: cannot parse as {dialect} SQL: {detail}. Fix the statement "
                           f"or leave the file out with [project] exclude.") from exc
     except RecursionError as exc:
         raise ParseFailed(f"{where}: the statement nests deeper than the parser can follow "
@@ -133,6 +133,23 @@ def parse(sql: str, dialect: str, where: str) -> exp.Expr:
     if tree is None:
         raise ParseFailed(f"{where}: empty statement")
     return tree
+
+
+_TOKEN_REPR = re.compile(r"<Token token_type: [\w.]+, text: (.*?), line: \d+.*?>")
+
+
+def _position(where: str, exc: Exception) -> tuple[str, str]:
+    """'file:line:col' of a syntax error (where = 'file:line' of the statement's first line)
+    and a one-line description naming the offending text rather than sqlglot's token repr."""
+    errors = getattr(exc, "errors", None) or [{}]
+    first = errors[0]
+    detail = _TOKEN_REPR.sub(r"'\1'", str(first.get("description") or exc).splitlines()[0])
+    file, sep, line = where.rpartition(":")
+    if not (sep and line.isdigit() and first.get("line")):
+        return where, detail
+    # sqlglot's col is where the offending token ends; point at where it starts
+    col = max(1, int(first.get("col") or 1) - len(first.get("highlight") or "x") + 1)
+    return f"{file}:{int(line) + int(first['line']) - 1}:{col}", detail
 
 
 @dataclass(frozen=True)

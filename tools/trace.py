@@ -11,12 +11,26 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tools.secrets import Redactor
+
+Listener = Callable[[dict[str, Any]], None]
+_LISTENERS: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    """Also hand every event of every run in this process to `listener` (the CLI's live
+    progress). The events file stays the record; a listener only watches."""
+    _LISTENERS.append(listener)
+
+
+def remove_listener(listener: Listener) -> None:
+    if listener in _LISTENERS:
+        _LISTENERS.remove(listener)
 
 
 class Tracer:
@@ -68,6 +82,11 @@ class Tracer:
             record["seq"] = self._seq
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, default=str) + "\n")
+        for listener in list(_LISTENERS):
+            try:
+                listener(record)
+            except Exception:  # noqa: BLE001 - a display problem must never fail the run
+                remove_listener(listener)
         return record
 
     @contextmanager

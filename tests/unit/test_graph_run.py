@@ -83,8 +83,8 @@ def test_unparseable_sql_and_missing_table_are_reported_not_crashes(tmp_path, ru
     outcome = run_project(project)
     objects = _by_name(outcome)
     assert objects["a"]["verdict"] == "parity"
-    assert objects["broken"]["verdict"] == "unsupported"
-    assert "sql/broken.sql:1" in objects["broken"]["error"]
+    assert objects["broken"]["verdict"] == "parse_error"  # issue 14
+    assert "sql/broken.sql:1:" in objects["broken"]["error"]
     assert objects["typo"]["verdict"] == "blocked"
     assert "custmers" in objects["typo"]["error"] and "sql/typo.sql:1" in objects["typo"]["error"]
     assert outcome.report["plan_notes"]

@@ -57,4 +57,5 @@ def test_verdict_vocabulary():
     assert Verdict.PARITY_WITH_TOLERANCE.is_parity and not Verdict.MISMATCH.is_parity
     assert Verdict.final("mismatch") and not Verdict.final("compile_failed")
     assert {v for v in Verdict if v.absent_on_target} == {
-        Verdict.COMPILE_ERROR, Verdict.UNSUPPORTED, Verdict.BLOCKED, Verdict.SKIPPED}
+        Verdict.COMPILE_ERROR, Verdict.UNSUPPORTED, Verdict.PARSE_ERROR, Verdict.BLOCKED,
+        Verdict.SKIPPED}

@@ -208,6 +208,7 @@ class MySQLAdapter(Adapter):
     #: type" is 4161): only 2xxx are the client's, and an unknown one is SQL, never the link.
     FAILURES: ClassVar[FailureTable] = {
         "1792": Failure.REFUSED, "1290": Failure.REFUSED,  # read-only transaction / server
+        "1317": Failure.INTERRUPT,  # query execution was interrupted (KILL QUERY, Ctrl-C)
         "1969": Failure.TIMEOUT,    # MariaDB max_statement_time
         "3024": Failure.TIMEOUT,    # MySQL max_execution_time
         "1205": Failure.TRANSIENT,  # lock wait timeout

@@ -219,6 +219,7 @@ class PostgresAdapter(Adapter):
     #: SQLSTATE (exact, then its class) -> what it means for the run.
     FAILURES: ClassVar[FailureTable] = {
         "25006": Failure.REFUSED,        # read_only_sql_transaction: the session layer said no
+        "interrupt": Failure.INTERRUPT,  # 57014 after a cancel "due to user request" (Ctrl-C)
         "57014": Failure.TIMEOUT,        # query_canceled: statement_timeout
         "57P01": Failure.TRANSIENT,      # admin_shutdown: the server is restarting
         "57P02": Failure.TRANSIENT,      # crash_shutdown
@@ -551,6 +552,8 @@ class PostgresAdapter(Adapter):
     # ---------------------------------------------------------------- errors
     def _failure_key(self, exc: Exception) -> str | None:
         if isinstance(exc, self._psycopg.Error):
+            if exc.sqlstate == "57014" and "user request" in str(exc):
+                return "interrupt"  # the same SQLSTATE as a statement timeout
             # No SQLSTATE: the error came from the link, not the server.
             return exc.sqlstate or "08006"
         return super()._failure_key(exc)
