@@ -9,6 +9,8 @@ object is finalised with its best candidate and the verdict that candidate earne
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -38,8 +40,21 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"results": {name: _finalise(ctx, name, spec["kind"], result,
                                             f"attempt limit ({ctx.max_attempts}) reached")}}
     best = best_attempt(result["attempts"])
-    rule_ctx = _rule_context(ctx, state, spec["select_sql"], result, best)
     tried_sql = {a["sql"] for a in result["attempts"]}
+    if _wants_llm_translation(ctx, state, result):
+        # llm mode "always": candidate 1 stayed sqlglot's; the LLM's own translation is the
+        # next candidate, verified like any other, and the best verified candidate wins.
+        result["rules_tried"].append(ALWAYS_MARK)
+        outcome = _timed(result, lambda: llm_tasks.translate_with_llm(
+            ctx, state, spec, _problem(best, result), best["sql"], _tokens_left(ctx, state),
+            ctx.max_llm_calls_per_object - result["llm_calls"]))
+        update = _account(result, outcome)
+        if outcome.sql and outcome.sql not in tried_sql:
+            new_attempt(result, "llm-translate", "llm mode 'always'", outcome.sql)
+            ctx.tracer.event("sql_version", attempt=len(result["attempts"]),
+                             origin="llm-translate", sql=outcome.sql)
+            return {"results": {name: result}, **update}
+    rule_ctx = _rule_context(ctx, state, spec["select_sql"], result, best)
     for rule in candidates(rule_ctx, set(result["rules_tried"])):
         result["rules_tried"].append(rule.id)
         try:
@@ -56,11 +71,9 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
 
     if ctx.llm_enabled and result["llm_calls"] < ctx.max_llm_calls_per_object \
             and (state.get("llm_tokens") or 0) < ctx.max_tokens_per_run:
-        tokens_left = ctx.max_tokens_per_run - (state.get("llm_tokens") or 0)
-        outcome = llm_tasks.fix_with_llm(ctx, spec, result, best, tokens_left)
-        result["llm_calls"] += outcome.calls
-        result["tokens"] += outcome.tokens
-        update = {"llm_calls": outcome.calls, "llm_tokens": outcome.tokens}
+        outcome = _timed(result, lambda: llm_tasks.fix_with_llm(
+            ctx, state, spec, result, best, _tokens_left(ctx, state)))
+        update = _account(result, outcome)
         if outcome.sql and outcome.sql not in tried_sql:
             new_attempt(result, "llm", outcome.explanation or "LLM fix", outcome.sql)
             ctx.tracer.event("sql_version", attempt=len(result["attempts"]), origin="llm",
@@ -71,6 +84,35 @@ def fixer(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
     why = "no rule in the catalog applies" + ("" if ctx.llm_enabled else
                                               " and no LLM is configured")
     return {"results": {name: _finalise(ctx, name, spec["kind"], result, why)}}
+
+
+ALWAYS_MARK = "llm:always-translate"
+"""Kept in rules_tried once the always-mode LLM translation was asked for (asked once)."""
+
+
+def _wants_llm_translation(ctx: Context, state: MigrationState, result: ObjectResult) -> bool:
+    return (ctx.llm_mode == "always" and ctx.llm_enabled
+            and ALWAYS_MARK not in result["rules_tried"]
+            and result["llm_calls"] < ctx.max_llm_calls_per_object
+            and _tokens_left(ctx, state) > 0)
+
+
+def _tokens_left(ctx: Context, state: MigrationState) -> int:
+    return ctx.max_tokens_per_run - (state.get("llm_tokens") or 0)
+
+
+def _timed(result: ObjectResult, call: Callable[[], llm_tasks.LLMOutcome]) -> llm_tasks.LLMOutcome:
+    """Run an LLM task and add its wall time to the object's seconds."""
+    start = time.perf_counter()
+    outcome = call()
+    result["seconds"] = round(result["seconds"] + time.perf_counter() - start, 4)
+    return outcome
+
+
+def _account(result: ObjectResult, outcome: llm_tasks.LLMOutcome) -> dict[str, Any]:
+    result["llm_calls"] += outcome.calls
+    result["tokens"] += outcome.tokens
+    return {"llm_calls": outcome.calls, "llm_tokens": outcome.tokens}
 
 
 def _first_sentence(text: str) -> str:

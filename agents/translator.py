@@ -47,10 +47,8 @@ def translator(state: MigrationState, runtime: Runtime[Context]) -> dict[str, An
     except CutoverError as exc:
         return _done(name, finish(result, "unsupported", str(exc)), 0, 0)
 
-    if ctx.llm_mode == "always" and ctx.llm_enabled and origin == "translate":
-        llm_sql, calls, tokens = _llm_translate(ctx, state, spec, "", sql)
-        if llm_sql:
-            sql, origin, reason = llm_sql, "llm-translate", "llm mode 'always'"
+    # llm mode "always" keeps sqlglot's translation as candidate 1: the fixer asks the LLM for
+    # its own translation only if this one fails verification, so the LLM cannot make it worse.
     new_attempt(result, origin, reason, sql)
     ctx.tracer.event("sql_version", attempt=len(result["attempts"]), origin=origin, sql=sql)
     result["seconds"] = round(result["seconds"] + time.perf_counter() - start, 4)
@@ -86,13 +84,9 @@ def _blocked_reason(state: MigrationState, spec: ObjectSpec, runs_here: bool) ->
 
 def _llm_translate(ctx: Context, state: MigrationState, spec: ObjectSpec, problem: str,
                    deterministic_sql: str | None) -> tuple[str | None, int, int]:
-    reads = set(spec["reads_tables"])
-    schema = [{"name": t["name"], "columns": [{"name": c["name"], "type": c["type"]}
-                                              for c in t["columns"]]}
-              for t in state.get("base_tables") or [] if t["name"].lower() in reads]
     tokens_left = ctx.max_tokens_per_run - (state.get("llm_tokens") or 0)
     if tokens_left <= 0:
         return None, 0, 0
-    outcome = llm_tasks.translate_with_llm(ctx, spec, problem, schema, deterministic_sql,
+    outcome = llm_tasks.translate_with_llm(ctx, state, spec, problem, deterministic_sql,
                                            tokens_left)
     return outcome.sql, outcome.calls, outcome.tokens

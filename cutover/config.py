@@ -71,7 +71,12 @@ class LLMSection(_Strict):
     max_calls_per_object: int = Field(8, ge=1)
     max_tokens_per_run: int = Field(500_000, ge=1)
     rows_cap: int = Field(20, ge=0)
-    privacy: Literal["normal", "strict"] = "normal"
+    privacy: Literal["normal", "mask", "strict"] = "normal"
+    timeout_s: float = Field(120.0, gt=0)
+    max_retries: int = Field(1, ge=0)
+    max_tokens: int = Field(1024, ge=16)
+    price_per_mtok: dict[Literal["input", "output"], float] = Field(default_factory=dict)
+    columns: dict[str, Literal["never", "allow"]] = Field(default_factory=dict)
 
 
 class ProjectConfig(_Strict):
@@ -197,6 +202,12 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
         max_tokens_per_run=cfg.llm.max_tokens_per_run,
         llm_rows_cap=cfg.llm.rows_cap,
         privacy=cfg.llm.privacy,
+        llm_column_policy={k.lower(): v for k, v in cfg.llm.columns.items()},
+        llm_timeout_s=cfg.llm.timeout_s,
+        llm_max_retries=cfg.llm.max_retries,
+        llm_max_tokens=cfg.llm.max_tokens,
+        llm_price_input_per_mtok=cfg.llm.price_per_mtok.get("input", 0.0),
+        llm_price_output_per_mtok=cfg.llm.price_per_mtok.get("output", 0.0),
     )
     for key, value in (overrides or {}).items():
         if value is not None:

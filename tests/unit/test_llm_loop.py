@@ -261,7 +261,10 @@ def test_build_chat_model_needs_an_endpoint_or_key():
 
 
 def test_build_chat_model_configures_chat_openai():
-    model = build_chat_model("local-model", "http://127.0.0.1:9/v1", None, 0.2, 7.0)
+    model = build_chat_model("local-model", "http://127.0.0.1:9/v1", None, 0.2, 7.0,
+                             max_tokens=256)
     assert model is not None
     assert model.openai_api_base == "http://127.0.0.1:9/v1"  # type: ignore[attr-defined]
-    assert model.max_retries == 1 and model.request_timeout == 7.0  # type: ignore[attr-defined]
+    # the client never retries behind the loop's back: the loop retries and counts each request
+    assert model.max_retries == 0 and model.request_timeout == 7.0  # type: ignore[attr-defined]
+    assert model.max_tokens == 256  # type: ignore[attr-defined]
