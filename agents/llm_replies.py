@@ -27,7 +27,9 @@ import sqlglot
 from sqlglot import exp
 
 _TOOL_TAG = re.compile(r"<tool_call>\s*(?P<body>.*?)\s*(?:</tool_call>|\Z)", re.DOTALL)
-_FENCE = re.compile(r"```[ \t]*(?P<lang>[A-Za-z0-9_+-]*)[ \t]*\n?(?P<body>.*?)```", re.DOTALL)
+# The language tag counts only when a newline follows it: "```SELECT 1```" is all body.
+_FENCE = re.compile(r"```[ \t]*(?:(?P<lang>[A-Za-z0-9_+-]*)[ \t]*\n)?(?P<body>.*?)```",
+                    re.DOTALL)
 _STATEMENT_START = re.compile(r"(?im)^\s*(WITH|SELECT)\b")
 _NAME_KEYS = ("name", "tool", "tool_name", "function_name")
 _ARG_KEYS = ("arguments", "args", "parameters", "input", "params")
@@ -59,7 +61,7 @@ def parse_reply(text: str, dialect: str, tool_names: set[str], submit_tool: str)
                                                                         submit_tool)]
     if tagged:
         return ParsedReply(calls=tagged, shape="tool_call_tag")
-    blocks = [(m["lang"].lower(), m["body"].strip()) for m in _FENCE.finditer(text)]
+    blocks = [((m["lang"] or "").lower(), m["body"].strip()) for m in _FENCE.finditer(text)]
     json_calls = [c for lang, body in blocks if lang in ("json", "", "tool_call")
                   for c in _calls_in(_loads(body), tool_names, submit_tool)]
     if not json_calls and not blocks:
