@@ -120,10 +120,17 @@ def trace(
     run_id: Annotated[str, typer.Argument(help="Run id (see `cutover runs`).")],
     object_name: Annotated[str | None, typer.Option("--object", help="Only this object.")] = None,
     node: Annotated[str | None, typer.Option(help="Only this node.")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Show the LLM conversations (messages, "
+                                      "replies, tokens, cost) instead of the timeline.")] = False,
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
     """Print the run's timeline: nodes, SQL (with side), versions, diffs, LLM calls, errors."""
     try:
+        if llm:
+            from cutover.llm_views import print_llm_transcripts
+
+            print_llm_transcripts(console, runs_dir, run_id, object_name)
+            return
         views.print_trace(console, runs_dir, run_id, object_name, node)
     except CutoverError as exc:
         _fail(exc)

@@ -60,3 +60,33 @@ def test_each_conversation_is_saved_as_an_artifact(tmp_path, run_project):
     events = [json.loads(line) for line in (outcome.run_dir / "events.jsonl").open()]
     announced = [e["path"] for e in events if e["kind"] == "llm_transcript"]
     assert announced == [str(p.relative_to(outcome.run_dir)) for p in saved]
+
+
+def test_cost_per_object_and_run_and_trace_llm(tmp_path, run_project):
+    from typer.testing import CliRunner
+
+    from cutover.cli import app
+
+    project = make_project(tmp_path / "p", {"sql/half.sql": HALF_RIGHT})
+    model = ScriptedChatModel(script=[_submit(WORSE, 1), "no more ideas", "still none"])
+    outcome = run_project(project, chat_model=model, llm_mode="always",
+                          llm_price_input_per_mtok=3.0, llm_price_output_per_mtok=15.0)
+    report = outcome.report
+    inputs = sum(e["input_tokens"] for e in _events(outcome.run_dir, "llm_call"))
+    outputs = sum(e["output_tokens"] for e in _events(outcome.run_dir, "llm_call"))
+    expected = round((inputs * 3.0 + outputs * 15.0) / 1e6, 6)
+    assert report["llm"]["cost"] == expected > 0
+    obj = report["objects"][0]
+    assert sum(t["cost"] for t in obj["llm_transcripts"]) == expected
+    html = (outcome.run_dir / "report.html").read_text()
+    assert "LLM conversation 2 (fixer, no_answer)" in html and "still none" in html
+    shown = CliRunner().invoke(app, ["trace", outcome.run_dir.name, "--llm", "--runs-dir",
+                                     str(outcome.run_dir.parent)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "no_answer" in shown.output and "still none" in shown.output
+    assert f"cost {expected}" in shown.output
+
+
+def _events(run_dir, kind):
+    lines = (run_dir / "events.jsonl").read_text().splitlines()
+    return [e for e in map(json.loads, lines) if e["kind"] == kind]

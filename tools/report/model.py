@@ -12,6 +12,7 @@ import sqlglot
 from sqlglot.errors import SqlglotError
 
 from graph.state import Attempt, MigrationState, ObjectResult, ObjectSpec
+from tools.llm_transcripts import cost_of, load_transcripts, render_messages, summary
 
 VERDICT_ORDER = ("parity", "parity_with_tolerance", "mismatch", "compile_error", "unsupported",
                  "blocked", "skipped")
@@ -78,6 +79,9 @@ def _object_entry(spec: ObjectSpec, result: ObjectResult, dialect: str,
         "attempt_log": result["attempts"], "diff": result["diff"],
         "diff_artifact": result["diff_artifact"],
         "attempt_diffs": _attempt_diffs(run_dir, result["attempts"]),
+        # LLM conversations (issue 12): redacted transcripts saved by agents.llm_tasks
+        "llm_transcripts": [summary(t) | {"text": render_messages(t)}
+                            for t in load_transcripts(run_dir, spec["name"])],
     }
 
 
@@ -100,7 +104,8 @@ def build_report(state: MigrationState, spec_info: dict[str, Any], seconds: floa
         "counts": {v: counts.get(v, 0) for v in VERDICT_ORDER},
         "total": len(entries),
         "needed_fixer": sum(1 for e in entries if e["needed_fixer"]),
-        "llm": {"calls": state.get("llm_calls") or 0, "tokens": state.get("llm_tokens") or 0},
+        "llm": {"calls": state.get("llm_calls") or 0, "tokens": state.get("llm_tokens") or 0,
+                "cost": cost_of(load_transcripts(run_dir))},
         "base_tables": state.get("loaded") or [],
         "load_error": state.get("load_error"),
         "plan_notes": state.get("plan_notes") or [],
