@@ -141,11 +141,24 @@ def translate(
     file: Annotated[Path, typer.Argument(help="SQL file to translate.")],
     from_dialect: Annotated[str, typer.Option("--from", help="sqlglot dialect of the file.")],
     to_dialect: Annotated[str, typer.Option("--to", help="sqlglot dialect to write.")],
+    llm: Annotated[bool, typer.Option("--llm", help="Ask the LLM of the project's [llm] "
+                                      "section for statements sqlglot cannot carry.")] = False,
+    project: Annotated[Path, typer.Option(help="Project folder whose cutover.toml holds [llm] "
+                                          "(with --llm).")] = Path("."),
 ) -> None:
-    """Translate one file deterministically; exit 1 naming each construct it cannot carry."""
+    """Translate one file; exit 1 naming each construct it cannot carry and each function the
+    target lacks (with --llm, after the LLM tried those statements)."""
     if not file.is_file():
         _fail(f"no such file: {file}")
-    ok = views.translate_file(console, err, file, from_dialect, to_dialect)
+    translator = None
+    if llm:
+        from cutover.translate_llm import translator_from_project
+
+        try:
+            translator = translator_from_project(project)
+        except CutoverError as exc:
+            _fail(exc)
+    ok = views.translate_file(console, err, file, from_dialect, to_dialect, translator)
     if not ok:
         raise typer.Exit(1)
 

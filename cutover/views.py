@@ -111,7 +111,12 @@ def print_trace(console: Console, runs_dir: Path, run_id: str, obj: str | None,
     console.print(f"[dim]{len(events)} events[/]")
 
 
-def translate_file(console: Console, err: Console, path: Path, read: str, write: str) -> bool:
+def translate_file(console: Console, err: Console, path: Path, read: str, write: str,
+                   llm: Any = None) -> bool:
+    """Print the translation; False when a statement is not translated or calls a function
+    the target lacks. `llm` (cutover.translate_llm.Translator) retries those statements."""
+    from tools.target_functions import missing_functions
+
     text = path.read_text(encoding="utf-8")
     ok = True
     try:
@@ -121,12 +126,27 @@ def translate_file(console: Console, err: Console, path: Path, read: str, write:
         return False
     for stmt in statements:
         where = f"{path}:{stmt.line}"
+        out: str | None = None
         try:
-            console.print(sqltools.transpile(stmt.sql, read, write, where) + ";", highlight=False,
-                          markup=False)
+            out = sqltools.transpile(stmt.sql, read, write, where)
+            missing = missing_functions(out, write)
+            problem = (f"{where}: calls {', '.join(missing)}, which {write} does not have"
+                       if missing else "")
         except CutoverError as exc:
+            problem = str(exc)
+        if problem and llm is not None:
+            answer, account = llm.translate(stmt.sql, read, write, problem, out, where)
+            err.print(f"[yellow]llm[/] {escape(where)}: {escape(account)}", highlight=False)
+            if answer and not missing_functions(answer, write):
+                out, problem = answer, ""
+        if problem:
             ok = False
-            err.print(f"[red]untranslated[/] {escape(str(exc))}", highlight=False)
+            err.print(f"[red]untranslated[/] {escape(problem)}", highlight=False)
             console.print(f"-- CUTOVER: NOT TRANSLATED ({where}); see stderr", highlight=False,
                           markup=False)
+            if out:
+                console.print("-- " + out.replace("\n", "\n-- ") + ";", highlight=False,
+                              markup=False)
+            continue
+        console.print(f"{out};", highlight=False, markup=False)
     return ok
