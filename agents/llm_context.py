@@ -36,7 +36,10 @@ def policy(ctx: Context) -> PrivacyPolicy:
 def object_schema(ctx: Context, state: MigrationState, spec: ObjectSpec) -> list[dict[str, Any]]:
     """[{name, kind, columns:[{name, type, collation?, not_null?}], primary_key?, definition?}]
     for every base table and codebase object `spec` reads."""
-    reads = {t.lower() for t in spec["reads_tables"]}
+    objects = state.get("objects") or {}
+    involved = _involved(objects, spec)
+    reads = {t.lower() for name in involved for t in objects[name]["reads_tables"]}
+    reads |= {t.lower() for t in spec["reads_tables"]}
     collations = _source_collations(ctx, reads)
     out: list[dict[str, Any]] = []
     for table in state.get("base_tables") or []:
@@ -53,13 +56,26 @@ def object_schema(ctx: Context, state: MigrationState, spec: ObjectSpec) -> list
             columns.append(entry)
         out.append({"name": table["name"], "kind": "table", "columns": columns,
                     "primary_key": table.get("primary_key") or []})
-    objects = state.get("objects") or {}
-    for dep in spec["depends_on"]:
-        dep_spec = objects.get(dep)
-        if dep_spec is not None:
+    for dep in involved:
+        dep_spec = objects[dep]
+        if dep != spec["name"]:
             out.append({"name": dep, "kind": dep_spec["kind"], "columns": [],
                         "definition": dep_spec["select_sql"].strip()})
     return out
+
+
+def _involved(objects: dict[str, ObjectSpec], spec: ObjectSpec) -> list[str]:
+    """The codebase objects `spec` reads, directly or through others (dependencies first)."""
+    seen: list[str] = []
+
+    def visit(name: str) -> None:
+        for dep in objects[name]["depends_on"] if name in objects else []:
+            if dep not in seen and dep in objects:
+                visit(dep)
+                seen.append(dep)
+
+    visit(spec["name"])
+    return seen
 
 
 def _source_collations(ctx: Context, tables: set[str]) -> dict[tuple[str, str], str]:
