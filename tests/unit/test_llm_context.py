@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from langchain_core.messages import AIMessage
-
 from agents.llm import ScriptedChatModel
 from tests.support.projects import make_project
 from tools.llm_privacy import PrivacyPolicy, placeholder, scrub_text
