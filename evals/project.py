@@ -109,6 +109,13 @@ def _reference_error(adapter: Any, sql: str, dialect: str) -> str | None:
     return None
 
 
+def _toml_value(value: object) -> str:
+    """JSON is TOML for scalars and lists; a mapping (price_per_mtok) is an inline table."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
 def write_project(root: Path, name: str, source: Endpoint, target: Endpoint,
                   cases: dict[str, str], settings: dict[str, Any]) -> Path:
     """cutover.toml + sql/<case>.sql; `settings` fills [run] and [llm]."""
@@ -124,6 +131,6 @@ def write_project(root: Path, name: str, source: Endpoint, target: Endpoint,
              "[target]", f"url = {json.dumps(target.url)}",
              f"dialect = {json.dumps(target.dialect)}", "", "[run]",
              *(f"{k} = {json.dumps(v)}" for k, v in run.items()), "", "[llm]",
-             *(f"{k} = {json.dumps(v)}" for k, v in llm.items())]
+             *(f"{k} = {_toml_value(v)}" for k, v in llm.items())]
     (root / "cutover.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
