@@ -83,6 +83,29 @@ def _figures(off: dict[str, Any], on: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def record_replies(run_dirs: list[Path], folder: Path, limit: int = 40) -> int:
+    """Save the model's replies, as it wrote them, as test fixtures (tests/fixtures/llm_replies).
+
+    Transcripts are already redacted; a reply whose tool calls the loop read from its text
+    (ids "text_…") is saved as text only, exactly what the parser has to understand."""
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = 0
+    for run_dir in run_dirs:
+        for path in sorted((run_dir / "artifacts" / "llm").glob("*.json")):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            for n, message in enumerate(record.get("messages") or []):
+                if message.get("role") != "ai" or saved >= limit:
+                    continue
+                calls = [c for c in message.get("tool_calls") or []
+                         if not str(c.get("id") or "").startswith("text_")]
+                fixture = {"model": record.get("model"), "agent": record.get("agent"),
+                           "content": message.get("content") or "", "tool_calls": calls}
+                name = f"{path.stem}-{n}.json"
+                (folder / name).write_text(json.dumps(fixture, indent=1), encoding="utf-8")
+                saved += 1
+    return saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", required=True)
@@ -95,6 +118,7 @@ def main() -> None:
     parser.add_argument("--price-in", type=float, default=0.0, help="per million tokens")
     parser.add_argument("--price-out", type=float, default=0.0, help="per million tokens")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cutover-llm-eval"))
+    parser.add_argument("--record", type=Path, help="save the model's replies here as fixtures")
     args = parser.parse_args()
     os.environ.setdefault("LANGGRAPH_STRICT_MSGPACK", "true")
     llm = {"timeout_s": args.timeout_s, "max_retries": 1, "max_tokens": 512,
@@ -116,6 +140,9 @@ def main() -> None:
         results[suite] = _figures(off, on) | {"wall_s": round(time.time() - started, 1),
                                               "log_off": off["eval_id"], "log_on": on["eval_id"]}
         print(json.dumps({suite: results[suite]}, indent=1), flush=True)
+        if args.record:
+            count = record_replies([Path(r["run_dir"]) for r in on["runs"]], args.record)
+            print(f"recorded {count} replies in {args.record}", flush=True)
     args.workdir.mkdir(parents=True, exist_ok=True)
     (args.workdir / "llm_traps.json").write_text(json.dumps(results, indent=1))
     print("| suite | parity off | parity on | LLM-fixed | worse | calls/obj | tokens/obj | "
