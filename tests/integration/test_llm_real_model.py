@@ -1,7 +1,8 @@
 """The LLM fixer against a real model server (skipped unless CUTOVER_TEST_LLM_URL is set).
 
     scripts/local-llm serve &
-    CUTOVER_TEST_LLM_URL=$(scripts/local-llm url) .venv/bin/pytest -q tests/integration/test_llm_real_model.py
+    CUTOVER_TEST_LLM_URL=$(scripts/local-llm url) \
+        .venv/bin/pytest -q tests/integration/test_llm_real_model.py
 
 One object no rule fixes (SQLite's likelihood() planner hint does not exist on DuckDB) runs
 through `cutover run` with the model in `auto` mode. Whatever the model says, the run must end
