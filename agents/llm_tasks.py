@@ -64,12 +64,13 @@ def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
     except ConnectionLost as exc:
         ctx.tracer.event("error", error=str(exc))
         return LLMOutcome(None, str(exc), 0, 0, "error")
-    path = save_transcript(ctx, name, agent, out)
+    path = save_transcript(ctx, name, agent, out, limits)
     return LLMOutcome(out.sql, out.explanation or "", out.calls, out.tokens, out.stopped_reason,
                       cost=out.cost, transcript_path=path)
 
 
-def save_transcript(ctx: Context, name: str, agent: str, out: ToolLoopResult) -> str | None:
+def save_transcript(ctx: Context, name: str, agent: str, out: ToolLoopResult,
+                    limits: LoopLimits) -> str | None:
     """Write the conversation (already redacted) under artifacts/llm/; its path, run-relative."""
     if ctx.run_dir is None or not ctx.run_dir.is_dir():
         return None
@@ -84,6 +85,9 @@ def save_transcript(ctx: Context, name: str, agent: str, out: ToolLoopResult) ->
               "output_tokens": out.output_tokens, "tokens": out.tokens,
               "cost": round(out.cost, 6), "seconds": out.seconds,
               "stopped_reason": out.stopped_reason, "error": out.error, "sql": out.sql,
+              # the budgets this conversation ran under (what was left of the object's/run's)
+              "budget": {"calls": limits.max_calls, "tokens": limits.token_budget,
+                         "retries": limits.max_retries},
               "messages": out.transcript}
     # The tracer's redactor already ran over the messages; run it over the record once more
     # so an error text or SQL carrying a secret is covered too.

@@ -23,7 +23,8 @@ def print_llm_transcripts(console: Console, runs_dir: Path, run_id: str,
         console.print(
             f"[bold]{escape(str(record.get('object')))}[/] · {record.get('agent')} · "
             f"{record.get('prompt_id')} · [cyan]{record.get('stopped_reason')}[/] · "
-            f"{record.get('calls')} call(s) ({record.get('retries') or 0} retries) · "
+            f"{record.get('calls')}/{(record.get('budget') or {}).get('calls', '?')} call(s) "
+            f"({record.get('retries') or 0} retries) · "
             f"{record.get('input_tokens')}+{record.get('output_tokens')} tokens · cost "
             f"{record.get('cost')} · {record.get('seconds')} s · {record.get('path')}",
             highlight=False)

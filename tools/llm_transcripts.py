@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 FOLDER = Path("artifacts") / "llm"
-_SUMMARY_KEYS = ("agent", "prompt_id", "model", "calls", "retries", "input_tokens",
+_SUMMARY_KEYS = ("agent", "prompt_id", "model", "calls", "budget", "retries", "input_tokens",
                  "output_tokens", "tokens", "cost", "seconds", "stopped_reason", "error", "sql")
 
 
