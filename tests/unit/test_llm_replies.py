@@ -19,9 +19,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from agents.llm import LoopLimits, ScriptedChatModel, run_tool_loop
 from agents.llm_replies import parse_reply
 from prompts.loader import load_prompt
-from tests.support import orders_pair
 from tools.llm_tools import fixer_tools
-from tools.trace import Tracer
 
 TOOLS = {"run_query", "compile_on_target", "describe_table", "compare_queries", "transpile",
          "submit_sql"}
@@ -102,19 +100,6 @@ def test_recorded_replies_of_the_real_model_all_parse():
 
 
 # ------------------------------------------------------------------------------ the loop
-@pytest.fixture
-def tracer(tmp_path: Path) -> Tracer:
-    return Tracer(tmp_path / "run" / "events.jsonl")
-
-
-@pytest.fixture
-def pair(tmp_path: Path, tracer: Tracer):
-    source, target = orders_pair(tmp_path, tracer)
-    yield source, target
-    source.close()
-    target.close()
-
-
 def converse(model, pair, tracer, **kwargs):
     source, target = pair
     prompt = load_prompt("fixer", "small")
