@@ -1,23 +1,3 @@
-"""Fixtures the LLM loop tests share: a tracer and a real SQLite → DuckDB adapter pair."""
+"""Unit-test fixtures: the LLM loop's tracer and adapter pair (tests/support/llm_fixtures)."""
 
-from __future__ import annotations
-
-from pathlib import Path
-
-import pytest
-
-from tests.support import orders_pair
-from tools.trace import Tracer
-
-
-@pytest.fixture
-def tracer(tmp_path: Path) -> Tracer:
-    return Tracer(tmp_path / "run" / "events.jsonl")
-
-
-@pytest.fixture
-def pair(tmp_path: Path, tracer: Tracer):
-    source, target = orders_pair(tmp_path, tracer)
-    yield source, target
-    source.close()
-    target.close()
+from tests.support.llm_fixtures import pair, tracer  # noqa: F401 - fixtures, found by name
