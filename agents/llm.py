@@ -38,6 +38,7 @@ from agents.llm_models import (  # re-exported: callers import the LLM layer fro
     tool_call_message,
 )
 from agents.llm_replies import parse_reply
+from agents.llm_structured import OutputMode, bind_for_output
 from prompts.loader import Prompt
 from tools.errors import ConfigError, ConnectionLost
 from tools.llm_tools import ERROR_PREFIX, SUBMIT_TOOL
@@ -135,20 +136,23 @@ def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str
                   user_message: str, tools: list[BaseTool], max_calls: int, token_budget: int,
                   tracer: Tracer | None, object_name: str | None,
                   limits: LoopLimits | None = None, dialect: str = "duckdb",
-                  already_tried: dict[str, str] | None = None) -> ToolLoopResult:
+                  already_tried: dict[str, str] | None = None,
+                  output: OutputMode = "tools") -> ToolLoopResult:
     """Converse with tools until the model submits new SQL or a budget runs out.
 
     `already_tried` maps earlier candidates to what they gave: resubmitting one is answered
-    with that outcome and the conversation goes on (within budget).
+    with that outcome and the conversation goes on (within budget). `output` chooses how tool
+    calls are asked for (agents.llm_structured).
     """
     limits = limits or LoopLimits(max_calls=max_calls, token_budget=token_budget)
-    loop = _Loop(model=model.bind_tools(tools) if tools else model,
+    bound, tool_text = bind_for_output(model, tools, output)
+    loop = _Loop(model=bound,
                  tools={t.name: t for t in tools}, tracer=tracer or NullTracer(), prompt=prompt,
                  object_name=object_name, base_url=_base_url(model),
                  model_name=_model_name(model), limits=limits, dialect=dialect,
                  already_tried={normalise_sql(k, dialect): v
                                 for k, v in (already_tried or {}).items()},
-                 messages=[SystemMessage(prompt.render(**system_vars)),
+                 messages=[SystemMessage(prompt.render(**system_vars) + tool_text),
                            HumanMessage(user_message)])
     start = time.perf_counter()
     reason = _drive(loop, limits.max_calls, limits.token_budget)

@@ -60,7 +60,8 @@ def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
                             user_message=prompt.render_user(**variables), tools=_tools(ctx),
                             max_calls=limits.max_calls, token_budget=limits.token_budget,
                             tracer=ctx.tracer, object_name=name, limits=limits,
-                            dialect=ctx.target_dialect, already_tried=already_tried)
+                            dialect=ctx.target_dialect, already_tried=already_tried,
+                            output=ctx.llm_output)
     except ConnectionLost as exc:
         ctx.tracer.event("error", error=str(exc))
         return LLMOutcome(None, str(exc), 0, 0, "error")

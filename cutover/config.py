@@ -75,6 +75,7 @@ class LLMSection(_Strict):
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(1, ge=0)
     max_tokens: int = Field(1024, ge=16)
+    output: Literal["tools", "json_schema"] = "tools"
     price_per_mtok: dict[Literal["input", "output"], float] = Field(default_factory=dict)
     columns: dict[str, Literal["never", "allow"]] = Field(default_factory=dict)
 
@@ -206,6 +207,7 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
         llm_timeout_s=cfg.llm.timeout_s,
         llm_max_retries=cfg.llm.max_retries,
         llm_max_tokens=cfg.llm.max_tokens,
+        llm_output=cfg.llm.output,
         llm_price_input_per_mtok=cfg.llm.price_per_mtok.get("input", 0.0),
         llm_price_output_per_mtok=cfg.llm.price_per_mtok.get("output", 0.0),
     )

@@ -106,6 +106,9 @@ class Context:
     """Extra requests after an LLM timeout or server error; each is counted and traced."""
     llm_max_tokens: int = 1024
     """Completion tokens one LLM reply may use (sent as max_completion_tokens)."""
+    llm_output: Literal["tools", "json_schema"] = "tools"
+    """How tool calls are asked for: the API's tools channel, or JSON text held to a schema by
+    the endpoint's response_format (steadier with small local models)."""
     llm_price_input_per_mtok: float = 0.0
     """[llm] price_per_mtok.input: currency per million prompt tokens (cost in trace/report)."""
     llm_price_output_per_mtok: float = 0.0

@@ -40,3 +40,27 @@ def test_translate_llm_still_exits_1_when_the_answer_is_no_better(tmp_path):
         done = cutover("translate", str(sql), "--from", "sqlite", "--to", "duckdb", "--llm",
                        "--project", str(_project(tmp_path, server)), cwd=tmp_path)
     assert done.returncode == 1 and "TOTAL" in done.stderr
+
+
+def test_json_schema_output_asks_for_a_grammar_instead_of_tools(tmp_path):
+    """[llm] output = "json_schema": the request carries response_format (llama.cpp makes it a
+    grammar) and no tools; the JSON reply drives the loop like a tool call."""
+    project_sql = "SELECT id, likelihood(qty > 2, 0.9) AS big FROM orders;"
+    fixed = "SELECT id, qty > 2 AS big FROM orders"
+    script = [reply(content='{"name": "compile_on_target", "arguments": {"sql": "' + fixed
+                    + '"}}'),
+              reply(content='{"name": "submit_sql", "arguments": {"sql": "' + fixed + '"}}')]
+    with ScriptedOpenAIServer(script) as server:
+        project = make_project(tmp_path / "p", {"sql/hint.sql": project_sql}, config_extra=(
+            f'\n[llm]\nmodel = "local"\nbase_url = "{server.base_url}"\n'
+            f'output = "json_schema"\n'))
+        done = cutover("run", str(project), "--run-id", "j1", "--runs-dir", "runs",
+                       cwd=tmp_path)
+        asked = server.chat_requests
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all("tools" not in body for body in asked)
+    schema = asked[0]["response_format"]["json_schema"]["schema"]
+    assert "submit_sql" in schema["properties"]["name"]["enum"]
+    assert "compile_on_target(" in asked[0]["messages"][0]["content"]
+    tool_answers = [m for m in asked[1]["messages"] if m["role"] == "tool"]
+    assert tool_answers and tool_answers[0]["content"].startswith("OK")
