@@ -334,7 +334,9 @@ def _accept(loop: _Loop, args: dict[str, Any]) -> str | None:
     earlier = loop.already_tried.get(normalise_sql(sql, loop.dialect))
     if earlier is not None:
         text = (f"{ERROR_PREFIX} already tried: this query was an earlier candidate and gave: "
-                f"{earlier}. Submit a different query that addresses that result.")
+                f"{earlier}. Submitting it again cannot change that: submit a query that "
+                f"differs where the failure points (a comparison, a collation, a function or "
+                f"a cast).")
         _trace_tool(loop, SUBMIT_TOOL, args, text)
         loop.last_error = "the model resubmitted a query already tried"
         return text
