@@ -130,6 +130,9 @@ class _Loop:
     explanation: str = ""
     last_error: str | None = None
     nudged: bool = False
+    duplicates: int = 0
+    """Resubmissions of tried queries: at temperature 0 a model repeats itself, so each one
+    raises the temperature of the next request."""
 
 
 def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str, Any],
@@ -243,7 +246,8 @@ def _request(loop: _Loop) -> tuple[AIMessage | None, str | None, Any]:
     reply: AIMessage | None = None
     retryable: Any = False
     try:
-        answer = loop.model.invoke(loop.messages)
+        extra = {"temperature": min(1.0, 0.4 + 0.2 * loop.duplicates)} if loop.duplicates else {}
+        answer = loop.model.invoke(loop.messages, **extra)
         if isinstance(answer, AIMessage):
             reply = answer
         else:
@@ -339,6 +343,7 @@ def _accept(loop: _Loop, args: dict[str, Any]) -> str | None:
                 f"a cast).")
         _trace_tool(loop, SUBMIT_TOOL, args, text)
         loop.last_error = "the model resubmitted a query already tried"
+        loop.duplicates += 1
         return text
     if SUBMIT_TOOL in loop.tools:
         # The tool checks the SQL (parse + read-only guard in the target dialect).
