@@ -90,3 +90,15 @@ def test_cost_per_object_and_run_and_trace_llm(tmp_path, run_project):
 def _events(run_dir, kind):
     lines = (run_dir / "events.jsonl").read_text().splitlines()
     return [e for e in map(json.loads, lines) if e["kind"] == kind]
+
+
+def test_the_run_builds_its_model_with_the_llm_timeout_not_the_statement_timeout(tmp_path):
+    from cutover.config import build_context
+    from graph.run import run_migration
+
+    project = make_project(tmp_path / "p", {"sql/plain.sql": "SELECT id, qty FROM orders;"},
+                           config_extra='\n[llm]\nmodel = "m"\nbase_url = "http://127.0.0.1:9/v1"\n'
+                                        'timeout_s = 42\nmax_tokens = 300\n')
+    ctx, cfg = build_context(project, "t", tmp_path / "runs")
+    run_migration(ctx, project=cfg.project.name)
+    assert ctx.chat_model.request_timeout == 42 and ctx.chat_model.max_tokens == 300
