@@ -10,6 +10,8 @@ candidate earned. `fix_rounds` counts the fixer's runs; Context.max_attempts bou
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -34,8 +36,22 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     if len(attempts) >= ctx.max_attempts:
         return _finalise(ctx, state, f"attempt limit ({ctx.max_attempts}) reached") | rounds
     best = best_attempt(attempts)
-    rule_ctx = _rule_context(ctx, state, best)
     tried_sql = {a["sql"] for a in attempts}
+    spent: dict[str, Any] = {}
+    if _wants_llm_translation(ctx, state, rules_tried):
+        # llm mode "always": candidate 1 stayed sqlglot's; the LLM's own translation is the
+        # next candidate, verified like any other, and the best verified candidate wins.
+        rules_tried.append(ALWAYS_MARK)
+        calls = state.get("llm_calls") or 0
+        outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.translate_with_llm(
+            ctx, state, state["spec"], _problem(best, state), best["sql"], _tokens_left(ctx),
+            ctx.max_llm_calls_per_object - calls))
+        if outcome.sql and outcome.sql not in tried_sql:
+            update = with_new_attempt(state, "llm-translate", "llm mode 'always'", outcome.sql)
+            ctx.tracer.event("sql_version", attempt=len(update["attempts"]),
+                             origin="llm-translate", sql=outcome.sql)
+            return update | rounds | spent
+    rule_ctx = _rule_context(ctx, state, best)
     for rule in candidates(rule_ctx, set(rules_tried)):
         rules_tried.append(rule.id)
         try:
@@ -48,14 +64,12 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
             update = with_new_attempt(state, f"rule:{rule.id}", reason, sql)
             ctx.tracer.event("sql_version", attempt=len(update["attempts"]),
                              origin=f"rule:{rule.id}", sql=sql)
-            return update | rounds
+            return update | rounds | spent
 
-    calls, tokens = state.get("llm_calls") or 0, state.get("tokens") or 0
-    used = ctx.llm_spend.tokens  # the run's, across the objects running in parallel
-    if ctx.llm_enabled and calls < ctx.max_llm_calls_per_object and used < ctx.max_tokens_per_run:
-        outcome = llm_tasks.fix_with_llm(ctx, state, best, ctx.max_tokens_per_run - used)
-        ctx.llm_spend.add(outcome.tokens)
-        spent = {"llm_calls": calls + outcome.calls, "tokens": tokens + outcome.tokens}
+    calls = spent.get("llm_calls", state.get("llm_calls") or 0)
+    if ctx.llm_enabled and calls < ctx.max_llm_calls_per_object and _tokens_left(ctx) > 0:
+        outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.fix_with_llm(
+            ctx, state, best, _tokens_left(ctx)))
         if outcome.sql and outcome.sql not in tried_sql:
             update = with_new_attempt(state, "llm", outcome.explanation or "LLM fix",
                                       outcome.sql)
@@ -66,7 +80,35 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         return _finalise(ctx, state, why) | rounds | spent
     why = "no rule in the catalog applies" + ("" if ctx.llm_enabled else
                                               " and no LLM is configured")
-    return _finalise(ctx, state, why) | rounds
+    return _finalise(ctx, state, why) | rounds | spent
+
+
+ALWAYS_MARK = "llm:always-translate"
+"""Kept in rules_tried once the always-mode LLM translation was asked for (asked once)."""
+
+
+def _wants_llm_translation(ctx: Context, state: ObjectState, rules_tried: list[str]) -> bool:
+    return (ctx.llm_mode == "always" and ctx.llm_enabled and ALWAYS_MARK not in rules_tried
+            and (state.get("llm_calls") or 0) < ctx.max_llm_calls_per_object
+            and _tokens_left(ctx) > 0)
+
+
+def _tokens_left(ctx: Context) -> int:
+    """The run's token budget left, across the objects running in parallel."""
+    return ctx.max_tokens_per_run - ctx.llm_spend.tokens
+
+
+def _llm(ctx: Context, state: ObjectState, spent: dict[str, Any],
+         call: Callable[[], llm_tasks.LLMOutcome]) -> tuple[llm_tasks.LLMOutcome, dict[str, Any]]:
+    """Run an LLM task; count its calls, tokens and wall time on the object (and the run)."""
+    start = time.perf_counter()
+    outcome = call()
+    ctx.llm_spend.add(outcome.tokens)
+    seconds = spent.get("seconds", state.get("seconds") or 0.0)
+    return outcome, {
+        "llm_calls": spent.get("llm_calls", state.get("llm_calls") or 0) + outcome.calls,
+        "tokens": spent.get("tokens", state.get("tokens") or 0) + outcome.tokens,
+        "seconds": round(seconds + time.perf_counter() - start, 4)}
 
 
 def _first_sentence(text: str) -> str:

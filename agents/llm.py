@@ -15,12 +15,12 @@ budgets, tracing and error mapping hold for every call:
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+import sqlglot
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
@@ -29,132 +29,55 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
-from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
-from pydantic import Field, SecretStr, field_validator
 
+from agents.llm_models import (  # re-exported: callers import the LLM layer from here
+    ScriptedChatModel,
+    build_chat_model,
+    chat_model_from_context,
+    tool_call_message,
+)
+from agents.llm_replies import parse_reply
+from agents.llm_structured import OutputMode, bind_for_output
 from prompts.loader import Prompt
 from tools.errors import ConfigError, ConnectionLost
 from tools.llm_tools import ERROR_PREFIX, SUBMIT_TOOL
 from tools.secrets import Redactor
 from tools.trace import NullTracer, Tracer
 
-if TYPE_CHECKING:
-    from langchain_core.callbacks import CallbackManagerForLLMRun
-
-    from graph.context import Context
-
+__all__ = ["LoopLimits", "ScriptedChatModel", "ToolLoopResult", "build_chat_model",
+           "chat_model_from_context", "normalise_sql", "run_tool_loop", "tool_call_message",
+           "transcript"]
 StopReason = Literal["submitted", "budget_calls", "budget_tokens", "no_answer", "error"]
 
-_SQL_FENCE = re.compile(r"```sql[ \t]*\n(?P<sql>.*?)```", re.DOTALL | re.IGNORECASE)
 _NUDGE = ("You did not submit an answer. Call the `submit_sql` tool with the final query and "
           "a short explanation.")
+_CONTINUE = ("Your reply was cut off at the token limit before it held an answer. Reply again, "
+             "shorter: only the `submit_sql` call with the final query.")
+_RECEIVED = ("RECEIVED. Your turn ends here: Cutover now compiles this query on the target and "
+             "diffs its rows against the source. If it does not reach parity you will be asked "
+             "again with the result.")
 _PREVIEW_CHARS = 500
 
 
-# ------------------------------------------------------------------------------ factory
-def build_chat_model(model: str | None, base_url: str | None, api_key: str | None,
-                     temperature: float = 0.0, timeout: float = 120.0) -> BaseChatModel | None:
-    """ChatOpenAI for any OpenAI-compatible endpoint; None when no model is configured."""
-    if model is None:
-        return None
-    if base_url is None and api_key is None:
-        raise ConfigError(f"LLM model {model!r} is configured but neither a base_url nor an API "
-                          f"key is: set llm.base_url (local server) and/or llm.api_key_env")
-    from langchain_openai import ChatOpenAI  # lazily: runs without an LLM never pay for it
-
-    return ChatOpenAI(
-        model=model,
-        base_url=base_url,
-        # Local servers (vLLM, llama.cpp, Ollama) take any key; passing one stops the client
-        # from reading OPENAI_API_KEY behind the config loader's back.
-        api_key=SecretStr(api_key or "not-needed"),
-        temperature=temperature,
-        max_retries=1,
-        # Token counts come from the server's usage block, also when streaming is switched on.
-        stream_usage=True,
-        timeout=timeout,
-        # OpenAI-compatible servers implement /chat/completions, not the Responses API.
-        use_responses_api=False,
-    )
-
-
-def chat_model_from_context(context: Context) -> BaseChatModel | None:
-    """The run's chat model as configured (llm_mode="off" means none)."""
-    if context.llm_mode == "off":
-        return None
-    return build_chat_model(context.llm_model, context.llm_base_url, context.llm_api_key,
-                            context.llm_temperature)
-
-
-# ------------------------------------------------------------------------------ test model
-class ScriptedChatModel(BaseChatModel):
-    """Replays scripted replies, records what it was sent, reports token usage.
-
-    Script entries are AIMessages (with tool_calls if wanted) or plain strings. A reply without
-    usage_metadata gets a deterministic estimate (characters / 4) so token budgets are testable.
-    Running past the end of the script raises, so a test cannot pass by accident.
-    """
-
-    script: list[AIMessage] = Field(default_factory=list)
-    received: list[list[BaseMessage]] = Field(default_factory=list)
-    """The messages of every call, in order."""
-    bound_tools: list[str] = Field(default_factory=list)
-    """Names of the tools last bound with bind_tools()."""
-    position: int = 0
-    model_name: str = "scripted"
-
-    @field_validator("script", mode="before")
-    @classmethod
-    def _strings_to_messages(cls, value: Any) -> Any:
-        # A union field would not do: AIMessage's own validator fails on a bare str.
-        if isinstance(value, list):
-            return [AIMessage(content=v) if isinstance(v, str) else v for v in value]
-        return value
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
-        # The stock fake models raise NotImplementedError here; the loop needs tools bound.
-        self.bound_tools = [getattr(t, "name", str(t)) for t in tools]
-        return self
-
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None,
-                  **kwargs: Any) -> ChatResult:
-        self.received.append(list(messages))
-        if self.position >= len(self.script):
-            raise RuntimeError(f"ScriptedChatModel: script exhausted after {self.position} "
-                               f"replies")
-        reply = self.script[self.position].model_copy()
-        self.position += 1
-        if reply.usage_metadata is None:
-            reply.usage_metadata = _estimated_usage(messages, reply)
-        reply.response_metadata = {**reply.response_metadata, "model_name": self.model_name}
-        return ChatResult(generations=[ChatGeneration(message=reply)])
-
-
-def _estimated_usage(messages: Sequence[BaseMessage], reply: AIMessage) -> Any:
-    prompt = sum(len(m.text) for m in messages)
-    answer = len(reply.text) + len(json.dumps([c["args"] for c in reply.tool_calls]))
-    inp, out = prompt // 4 + 1, answer // 4 + 1
-    return {"input_tokens": inp, "output_tokens": out, "total_tokens": inp + out}
-
-
-def tool_call_message(tool: str, call_id: str | None = None, content: str = "", /,
-                      **args: Any) -> AIMessage:
-    """An AIMessage calling one tool: `tool_call_message("run_query", side="source", sql=...)`.
-
-    The leading parameters are positional-only so any tool argument name can be a keyword.
-    """
-    return AIMessage(content=content, tool_calls=[
-        {"name": tool, "args": args, "id": call_id or f"call_{tool}_{abs(hash(str(args)))}",
-         "type": "tool_call"}])
-
-
 # ------------------------------------------------------------------------------ the loop
+@dataclass(frozen=True)
+class LoopLimits:
+    """Budgets and prices of one conversation (from the [llm] section via llm_tasks)."""
+
+    max_calls: int
+    """Model requests allowed, retries and failed requests included."""
+    token_budget: int
+    max_retries: int = 1
+    """Extra requests after a timeout or a server error, each counted as a call."""
+    price_input_per_mtok: float = 0.0
+    price_output_per_mtok: float = 0.0
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return (input_tokens * self.price_input_per_mtok
+                + output_tokens * self.price_output_per_mtok) / 1_000_000
+
+
 @dataclass
 class ToolLoopResult:
     """What one bounded conversation produced."""
@@ -163,9 +86,9 @@ class ToolLoopResult:
     """The submitted query (stripped), or None."""
     explanation: str
     calls: int
-    """Model calls made."""
+    """Model requests made, retries and failures included."""
     tokens: int
-    """Total tokens reported by the server over all calls."""
+    """Total tokens over all requests (estimated from characters where a request failed)."""
     transcript: list[dict[str, Any]]
     """Every message, redacted: role, content, tool_calls / tool_call_id."""
     stopped_reason: StopReason
@@ -177,6 +100,10 @@ class ToolLoopResult:
     prompt_hash: str = ""
     model: str = ""
     """The model name as configured (the server's own name is in each llm_call event)."""
+    cost: float = 0.0
+    """Tokens priced by [llm] price_per_mtok."""
+    retries: int = 0
+    seconds: float = 0.0
 
 
 @dataclass
@@ -190,8 +117,12 @@ class _Loop:
     object_name: str | None
     base_url: str | None
     model_name: str
+    limits: LoopLimits
+    dialect: str
+    already_tried: dict[str, str]
     messages: list[BaseMessage] = field(default_factory=list)
     calls: int = 0
+    retries: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     tokens: int = 0
@@ -199,25 +130,43 @@ class _Loop:
     explanation: str = ""
     last_error: str | None = None
     nudged: bool = False
+    duplicates: int = 0
+    """Resubmissions of tried queries: at temperature 0 a model repeats itself, so each one
+    raises the temperature of the next request."""
 
 
 def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str, Any],
                   user_message: str, tools: list[BaseTool], max_calls: int, token_budget: int,
-                  tracer: Tracer | None, object_name: str | None) -> ToolLoopResult:
-    """Converse with tools until the model submits SQL or a budget runs out."""
-    loop = _Loop(model=model.bind_tools(tools) if tools else model,
+                  tracer: Tracer | None, object_name: str | None,
+                  limits: LoopLimits | None = None, dialect: str = "duckdb",
+                  already_tried: dict[str, str] | None = None,
+                  output: OutputMode = "tools") -> ToolLoopResult:
+    """Converse with tools until the model submits new SQL or a budget runs out.
+
+    `already_tried` maps earlier candidates to what they gave: resubmitting one is answered
+    with that outcome and the conversation goes on (within budget). `output` chooses how tool
+    calls are asked for (agents.llm_structured).
+    """
+    limits = limits or LoopLimits(max_calls=max_calls, token_budget=token_budget)
+    bound, tool_text = bind_for_output(model, tools, output)
+    loop = _Loop(model=bound,
                  tools={t.name: t for t in tools}, tracer=tracer or NullTracer(), prompt=prompt,
                  object_name=object_name, base_url=_base_url(model),
-                 model_name=_model_name(model),
-                 messages=[SystemMessage(prompt.render(**system_vars)),
+                 model_name=_model_name(model), limits=limits, dialect=dialect,
+                 already_tried={normalise_sql(k, dialect): v
+                                for k, v in (already_tried or {}).items()},
+                 messages=[SystemMessage(prompt.render(**system_vars) + tool_text),
                            HumanMessage(user_message)])
-    reason = _drive(loop, max_calls, token_budget)
+    start = time.perf_counter()
+    reason = _drive(loop, limits.max_calls, limits.token_budget)
     return ToolLoopResult(
         sql=loop.sql, explanation=loop.explanation, calls=loop.calls, tokens=loop.tokens,
         transcript=transcript(loop.messages, loop.tracer.redactor), stopped_reason=reason,
         input_tokens=loop.input_tokens, output_tokens=loop.output_tokens,
         error=None if reason == "submitted" else loop.last_error,
-        prompt_id=prompt.id, prompt_hash=prompt.sha256, model=loop.model_name)
+        prompt_id=prompt.id, prompt_hash=prompt.sha256, model=loop.model_name,
+        cost=limits.cost(loop.input_tokens, loop.output_tokens), retries=loop.retries,
+        seconds=round(time.perf_counter() - start, 3))
 
 
 def _drive(loop: _Loop, max_calls: int, token_budget: int) -> StopReason:
@@ -229,59 +178,128 @@ def _drive(loop: _Loop, max_calls: int, token_budget: int) -> StopReason:
         reply = _call_model(loop)
         if reply is None:
             return "error"
+        reply = _with_text_tool_calls(loop, reply)
         loop.messages.append(reply)
         if reply.tool_calls or reply.invalid_tool_calls:
             if _run_tool_calls(loop, reply):
                 return "submitted"
             continue
-        fenced = _fenced_sql(reply.text)
-        if fenced is not None:
-            outside = _SQL_FENCE.sub("", reply.text).strip()
-            verdict = _accept(loop, {"sql": fenced, "explanation": outside[:2000]})
+        parsed = parse_reply(reply.text, loop.dialect, set(loop.tools), SUBMIT_TOOL)
+        if parsed.sql is not None:
+            verdict = _accept(loop, {"sql": parsed.sql, "explanation": parsed.explanation})
             if verdict is None:
                 return "submitted"
             loop.messages.append(HumanMessage(f"{verdict}\nCorrect the query and call "
                                               f"`{SUBMIT_TOOL}`."))
             continue
+        if reply.response_metadata.get("finish_reason") == "length":
+            # Cut off at max_tokens: ask for the rest, shorter, rather than giving up.
+            _trace(loop, "llm_truncated", call=loop.calls)
+            loop.messages.append(HumanMessage(_CONTINUE))
+            continue
         if loop.nudged:
-            loop.last_error = "the model answered without SQL twice"
+            loop.last_error = "the model answered without SQL or a tool call twice"
             return "no_answer"
         loop.nudged = True
         loop.messages.append(HumanMessage(_NUDGE))
 
 
+def _with_text_tool_calls(loop: _Loop, reply: AIMessage) -> AIMessage:
+    """A reply whose tool calls are written in its text, as a reply with real tool calls.
+
+    The conversation then continues exactly as if the server had parsed them: each call gets
+    its ToolMessage answer.
+    """
+    if reply.tool_calls or reply.invalid_tool_calls or not loop.tools:
+        return reply
+    parsed = parse_reply(reply.text, loop.dialect, set(loop.tools), SUBMIT_TOOL)
+    if not parsed.calls:
+        return reply
+    _trace(loop, "llm_reply_shape", shape=parsed.shape, tools=[c.name for c in parsed.calls])
+    calls = [{"name": c.name, "args": c.args, "id": f"text_{loop.calls}_{i}",
+              "type": "tool_call"} for i, c in enumerate(parsed.calls)]
+    return AIMessage(content=reply.content, tool_calls=calls,
+                     response_metadata=reply.response_metadata,
+                     usage_metadata=reply.usage_metadata)
+
+
 def _call_model(loop: _Loop) -> AIMessage | None:
-    """One traced model call; None (with loop.last_error) when the reply is unusable."""
+    """One model call with its retries, each request counted and traced; None when unusable."""
+    while True:
+        reply, error, retryable = _request(loop)
+        if reply is not None or error is None:
+            return reply
+        if retryable and loop.retries < loop.limits.max_retries \
+                and loop.calls < loop.limits.max_calls:
+            loop.retries += 1
+            continue
+        if isinstance(retryable, BaseException):
+            _raise_if_infrastructure(retryable, loop.base_url, loop.tracer.redactor)
+        loop.last_error = error
+        return None
+
+
+def _request(loop: _Loop) -> tuple[AIMessage | None, str | None, Any]:
+    """One HTTP request: (reply, error text, the retryable exception or False)."""
     start = time.perf_counter()
     error: str | None = None
     reply: AIMessage | None = None
+    retryable: Any = False
     try:
-        answer = loop.model.invoke(loop.messages)
+        extra = {"temperature": min(1.0, 0.4 + 0.2 * loop.duplicates)} if loop.duplicates else {}
+        answer = loop.model.invoke(loop.messages, **extra)
         if isinstance(answer, AIMessage):
             reply = answer
         else:
             error = f"the model returned {type(answer).__name__}, not an AIMessage"
     except Exception as exc:  # provider errors have many classes; mapped or reported below
-        _raise_if_infrastructure(exc, loop.base_url, loop.tracer.redactor)
+        if _is_transient(exc):
+            retryable = exc
+        else:
+            _raise_if_infrastructure(exc, loop.base_url, loop.tracer.redactor)
         error = f"{type(exc).__name__}: {exc}"
     loop.calls += 1
     usage: dict[str, Any] = dict((reply.usage_metadata if reply is not None else None) or {})
+    estimated = not usage and retryable is not False and _was_processed(retryable)
+    if estimated:
+        # A timed-out request was still read by the server: count its prompt, estimated.
+        usage = {"input_tokens": sum(len(m.text) for m in loop.messages) // 4 + 1}
     inp, out = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
     total = int(usage.get("total_tokens", inp + out))
     loop.input_tokens += inp
     loop.output_tokens += out
     loop.tokens += total
     model = (reply.response_metadata.get("model_name") if reply is not None else None)
+    finish = reply.response_metadata.get("finish_reason") if reply is not None else None
     _trace(
         loop, "llm_call", prompt_id=loop.prompt.id,
         prompt_hash=loop.prompt.sha256, model=model or loop.model_name, call=loop.calls,
         input_tokens=inp, output_tokens=out, total_tokens=total,
+        cost=round(loop.limits.cost(inp, out), 6),
         latency_s=round(time.perf_counter() - start, 4),
         tool_calls=[c["name"] for c in reply.tool_calls] if reply is not None else [],
-        usage_reported=bool(usage), error=error)
-    if error is not None:
-        loop.last_error = error
-    return reply
+        usage_reported=bool(usage) and not estimated, usage_estimated=estimated,
+        finish_reason=finish, retry=loop.retries, error=error)
+    return reply, error, retryable
+
+
+def _is_transient(exc: Exception) -> bool:
+    try:
+        import openai
+    except ImportError:
+        return False
+    return isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError,
+                            openai.InternalServerError, openai.RateLimitError))
+
+
+def _was_processed(exc: Any) -> bool:
+    """True when the server saw the request (timeout, 5xx), False when it was never reached."""
+    try:
+        import openai
+    except ImportError:
+        return False
+    return isinstance(exc, openai.APITimeoutError) or not isinstance(exc,
+                                                                     openai.APIConnectionError)
 
 
 def _run_tool_calls(loop: _Loop, reply: AIMessage) -> bool:
@@ -302,7 +320,7 @@ def _run_tool_calls(loop: _Loop, reply: AIMessage) -> bool:
                                              tool_call_id=call_id, name=name))
             continue
         rejection = _accept(loop, args)
-        loop.messages.append(ToolMessage(rejection or "ACCEPTED", tool_call_id=call_id,
+        loop.messages.append(ToolMessage(rejection or _RECEIVED, tool_call_id=call_id,
                                          name=name))
         if rejection is None:
             return True  # calls after an accepted submission are moot
@@ -310,12 +328,22 @@ def _run_tool_calls(loop: _Loop, reply: AIMessage) -> bool:
 
 
 def _accept(loop: _Loop, args: dict[str, Any]) -> str | None:
-    """Take a submission: None when accepted, else the rejection text for the model."""
+    """Take a submission: None when accepted, else the text the model gets back."""
     sql = args.get("sql")
     if not isinstance(sql, str) or not sql.strip():
         text = f"{ERROR_PREFIX} `{SUBMIT_TOOL}` needs a non-empty `sql` string argument"
         _trace_tool(loop, SUBMIT_TOOL, args, text)
         loop.last_error = text
+        return text
+    earlier = loop.already_tried.get(normalise_sql(sql, loop.dialect))
+    if earlier is not None:
+        text = (f"{ERROR_PREFIX} already tried: this query was an earlier candidate and gave: "
+                f"{earlier}. Submitting it again cannot change that: submit a query that "
+                f"differs where the failure points (a comparison, a collation, a function or "
+                f"a cast).")
+        _trace_tool(loop, SUBMIT_TOOL, args, text)
+        loop.last_error = "the model resubmitted a query already tried"
+        loop.duplicates += 1
         return text
     if SUBMIT_TOOL in loop.tools:
         # The tool checks the SQL (parse + read-only guard in the target dialect).
@@ -328,6 +356,15 @@ def _accept(loop: _Loop, args: dict[str, Any]) -> str | None:
     loop.sql = sql.strip().rstrip(";").strip()
     loop.explanation = str(args.get("explanation") or "")
     return None
+
+
+def normalise_sql(sql: str, dialect: str) -> str:
+    """One spelling per query (whitespace, case of keywords), to recognise resubmissions."""
+    text = sql.strip().rstrip(";").strip()
+    try:
+        return sqlglot.transpile(text, read=dialect, write=dialect)[0]
+    except Exception:  # unparseable: compare the whitespace-collapsed text
+        return " ".join(text.split())
 
 
 def _invoke_tool(loop: _Loop, name: str, args: dict[str, Any]) -> str:
@@ -355,13 +392,6 @@ def _trace(loop: _Loop, kind: str, **data: Any) -> None:
     if loop.object_name is not None:
         data["object"] = loop.object_name
     loop.tracer.event(kind, **data)
-
-
-def _fenced_sql(text: str) -> str | None:
-    """The last ```sql block of a plain-text answer (models often end with the final query)."""
-    blocks = [m["sql"].strip() for m in _SQL_FENCE.finditer(text or "")]
-    blocks = [b for b in blocks if b]
-    return blocks[-1] if blocks else None
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -403,8 +433,8 @@ def _raise_if_infrastructure(exc: Exception, base_url: str | None, redactor: Red
     detail = redactor.text(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     if isinstance(exc, openai.APITimeoutError):
         raise ConnectionLost(f"the LLM endpoint {where} did not answer in time ({detail}). Check "
-                             f"that the server is up and not overloaded, or raise the LLM "
-                             f"timeout.") from exc
+                             f"that the server is up and not overloaded, or raise "
+                             f"[llm] timeout_s (and max_retries) in cutover.toml.") from exc
     if isinstance(exc, openai.APIConnectionError):
         raise ConnectionLost(f"cannot reach the LLM endpoint {where} ({detail}). Check that the "
                              f"server is running, that llm.base_url is right (it usually ends "

@@ -1,17 +1,24 @@
 """The two jobs the LLM does for the agents: translate what sqlglot cannot, and propose a fix
 from a compile error or a DiffReport. Both run agents.llm.run_tool_loop with the tools of
 tools.llm_tools and a prompt from the prompt loader; neither can set a verdict.
+
+Every conversation is saved, redacted, as a run artifact (artifacts/llm/<object>-<n>.json) and
+announced by an `llm_transcript` event, so `cutover trace --llm` and the report can show what the
+model was told and what it said, also after a `no_answer`.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from agents.llm import run_tool_loop
+from agents import llm_context
+from agents.llm import LoopLimits, ToolLoopResult, run_tool_loop
 from graph.context import Context
 from graph.state import ObjectState
-from prompts.loader import load_prompt
+from prompts.loader import load_prompt_for_model
 from tools.errors import ConnectionLost
 from tools.llm_tools import fixer_tools
 from tools.records import Attempt, ObjectSpec
@@ -24,85 +31,100 @@ class LLMOutcome:
     calls: int
     tokens: int
     stopped_reason: str
+    cost: float = 0.0
+    transcript_path: str | None = None
 
 
 def _tools(ctx: Context) -> list[Any]:
     return fixer_tools(source=ctx.source(), target=ctx.target(),
                        source_dialect=ctx.source_dialect, target_dialect=ctx.target_dialect,
-                       rows_cap=ctx.llm_rows_cap, privacy=ctx.privacy)
+                       rows_cap=ctx.llm_rows_cap, privacy=llm_context.policy(ctx))
+
+
+def _limits(ctx: Context, calls_left: int, tokens_left: int) -> LoopLimits:
+    return LoopLimits(max_calls=max(calls_left, 0), token_budget=max(tokens_left, 0),
+                      max_retries=ctx.llm_max_retries,
+                      price_input_per_mtok=ctx.llm_price_input_per_mtok,
+                      price_output_per_mtok=ctx.llm_price_output_per_mtok)
 
 
 def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
-         calls_left: int, tokens_left: int) -> LLMOutcome:
+         calls_left: int, tokens_left: int,
+         already_tried: dict[str, str] | None = None) -> LLMOutcome:
     assert ctx.chat_model is not None, "LLM tasks run only when a chat model is configured"
-    prompt = load_prompt(agent, ctx.prompt_set)
+    prompt = load_prompt_for_model(agent, ctx.prompt_set, ctx.llm_model)
     variables = {"source_dialect": ctx.source_dialect, "target_dialect": ctx.target_dialect,
                  "rows_cap": ctx.llm_rows_cap, "privacy": ctx.privacy, **variables}
+    limits = _limits(ctx, calls_left, tokens_left)
     try:
         out = run_tool_loop(ctx.chat_model, prompt=prompt, system_vars=variables,
                             user_message=prompt.render_user(**variables), tools=_tools(ctx),
-                            max_calls=max(calls_left, 0), token_budget=max(tokens_left, 0),
-                            tracer=ctx.tracer, object_name=name)
+                            max_calls=limits.max_calls, token_budget=limits.token_budget,
+                            tracer=ctx.tracer, object_name=name, limits=limits,
+                            dialect=ctx.target_dialect, already_tried=already_tried,
+                            output=ctx.llm_output)
     except ConnectionLost as exc:
         ctx.tracer.event("error", error=str(exc))
         return LLMOutcome(None, str(exc), 0, 0, "error")
-    return LLMOutcome(out.sql, out.explanation or "", out.calls, out.tokens, out.stopped_reason)
+    path = save_transcript(ctx, name, agent, out, limits)
+    return LLMOutcome(out.sql, out.explanation or "", out.calls, out.tokens, out.stopped_reason,
+                      cost=out.cost, transcript_path=path)
 
 
-def translate_with_llm(ctx: Context, spec: ObjectSpec, problem: str,
-                       schema: list[dict[str, Any]], deterministic_sql: str | None,
-                       tokens_left: int) -> LLMOutcome:
+def save_transcript(ctx: Context, name: str, agent: str, out: ToolLoopResult,
+                    limits: LoopLimits) -> str | None:
+    """Write the conversation (already redacted) under artifacts/llm/; its path, run-relative."""
+    if ctx.run_dir is None or not ctx.run_dir.is_dir():
+        return None
+    folder = ctx.run_dir / "artifacts" / "llm"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "object"
+    number = len(list(folder.glob(f"{stem}-*.json"))) + 1
+    path = folder / f"{stem}-{number}.json"
+    record = {"object": name, "agent": agent, "prompt_id": out.prompt_id,
+              "prompt_hash": out.prompt_hash, "model": out.model, "calls": out.calls,
+              "retries": out.retries, "input_tokens": out.input_tokens,
+              "output_tokens": out.output_tokens, "tokens": out.tokens,
+              "cost": round(out.cost, 6), "seconds": out.seconds,
+              "stopped_reason": out.stopped_reason, "error": out.error, "sql": out.sql,
+              # the budgets this conversation ran under (what was left of the object's/run's)
+              "budget": {"calls": limits.max_calls, "tokens": limits.token_budget,
+                         "retries": limits.max_retries},
+              "messages": out.transcript}
+    # The tracer's redactor already ran over the messages; run it over the record once more
+    # so an error text or SQL carrying a secret is covered too.
+    record = ctx.tracer.redactor.data(record)
+    path.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    relative = str(path.relative_to(ctx.run_dir))
+    ctx.tracer.event("llm_transcript", object=name, agent=agent, path=relative,
+                     calls=out.calls, tokens=out.tokens, cost=round(out.cost, 6),
+                     stopped_reason=out.stopped_reason, seconds=out.seconds)
+    return relative
+
+
+def translate_with_llm(ctx: Context, state: ObjectState, spec: ObjectSpec, problem: str,
+                       deterministic_sql: str | None, tokens_left: int,
+                       calls_left: int | None = None) -> LLMOutcome:
     variables = {"object_name": spec["name"], "object_kind": spec["kind"],
-                 "source_sql": spec["select_sql"], "schema": schema,
+                 "source_sql": spec["select_sql"],
+                 "schema": llm_context.object_schema(ctx, state, spec),
                  "deterministic_sql": deterministic_sql, "deterministic_error": problem or None}
-    return _run(ctx, "translator", variables, spec["name"], ctx.max_llm_calls_per_object,
-                tokens_left)
+    calls = ctx.max_llm_calls_per_object if calls_left is None else calls_left
+    return _run(ctx, "translator", variables, spec["name"], calls, tokens_left)
 
 
 def fix_with_llm(ctx: Context, state: ObjectState, best: Attempt,
                  tokens_left: int) -> LLMOutcome:
-    spec, attempts = state["spec"], state["attempts"]
+    spec = state["spec"]
     variables = {
         "object_name": spec["name"], "object_kind": spec["kind"],
         "source_sql": spec["select_sql"], "candidate_sql": best["sql"],
-        "attempt": len(attempts) + 1, "max_attempts": ctx.max_attempts,
-        "failure": _failure(best), "diff": _diff_view(ctx, best),
-        "history": [{"attempt": a["number"], "outcome": _attempt_outcome(a), "note": a["reason"]}
-                    for a in attempts],
+        "attempt": len(state["attempts"]) + 1, "max_attempts": ctx.max_attempts,
+        "failure": llm_context.failure(ctx, best),
+        "diff": llm_context.diff_view(ctx, best),
+        "history": llm_context.history(ctx, state, best),
+        "schema": llm_context.object_schema(ctx, state, spec),
     }
     calls_left = ctx.max_llm_calls_per_object - (state.get("llm_calls") or 0)
-    return _run(ctx, "fixer", variables, spec["name"], calls_left, tokens_left)
-
-
-def _attempt_outcome(attempt: Attempt) -> str:
-    if attempt["compile"] is not None and not attempt["compile"]["ok"]:
-        return f"compile error: {attempt['compile']['error']}"
-    return attempt["diff_summary"] or "not diffed"
-
-
-def _failure(best: Attempt) -> dict[str, str]:
-    if best["compile"] is not None and not best["compile"]["ok"]:
-        kind = "runtime" if best["compile"]["error_kind"] == "runtime" else "compile"
-        return {"kind": kind, "message": best["compile"]["error"] or ""}
-    return {"kind": "mismatch", "message": best["diff_summary"] or ""}
-
-
-def _diff_view(ctx: Context, best: Attempt) -> dict[str, Any] | None:
-    """What the fixer prompt sees of the best attempt's own diff; no data values when privacy
-    is strict."""
-    if best["compile"] is not None and not best["compile"]["ok"] or best["diff"] is None:
-        return None
-    diff = best["diff"].model_dump(mode="json")
-    view: dict[str, Any] = {
-        "summary": best["diff_summary"],
-        "diagnosis": [f"{d['cause']}: {d['detail']}" for d in diff.get("diagnosis", [])],
-        "columns": [{k: c.get(k) for k in ("name", "compared", "mismatched", "match_rate",
-                                            "max_abs_diff", "source_type", "target_type",
-                                            "diagnosis")}
-                    for c in diff.get("columns", []) if c.get("mismatched")],
-    }
-    if ctx.privacy != "strict":
-        cap = min(5, ctx.llm_rows_cap)
-        view["samples"] = {k: diff.get(k, [])[:cap]
-                           for k in ("changed", "only_in_source", "only_in_target")}
-    return view
+    return _run(ctx, "fixer", variables, spec["name"], calls_left, tokens_left,
+                already_tried=llm_context.tried(ctx, state))

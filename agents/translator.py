@@ -46,10 +46,8 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     except CutoverError as exc:
         return finished(state, Verdict.UNSUPPORTED, str(exc))
 
-    if ctx.llm_mode == "always" and ctx.llm_enabled and origin == "translate":
-        llm_sql, calls, tokens = _llm_translate(ctx, state, "", sql)
-        if llm_sql:
-            sql, origin, reason = llm_sql, "llm-translate", "llm mode 'always'"
+    # llm mode "always" keeps sqlglot's translation as candidate 1: the fixer asks the LLM for
+    # its own translation only if this one fails verification, so the LLM cannot make it worse.
     update = with_new_attempt(state, origin, reason, sql)
     ctx.tracer.event("sql_version", attempt=len(update["attempts"]), origin=origin, sql=sql)
     update.update(phase="translated", llm_calls=calls, tokens=tokens,
@@ -64,14 +62,10 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
 def _llm_translate(ctx: Context, state: ObjectState, problem: str,
                    deterministic_sql: str | None) -> tuple[str | None, int, int]:
     spec = state["spec"]
-    reads = set(spec["reads_tables"])
-    schema = [{"name": t["name"], "columns": [{"name": c["name"], "type": c["type"]}
-                                              for c in t["columns"]]}
-              for t in state.get("tables") or [] if t["name"].lower() in reads]
     tokens_left = ctx.max_tokens_per_run - ctx.llm_spend.tokens
     if tokens_left <= 0:
         return None, 0, 0
-    outcome = llm_tasks.translate_with_llm(ctx, spec, problem, schema, deterministic_sql,
+    outcome = llm_tasks.translate_with_llm(ctx, state, spec, problem, deterministic_sql,
                                            tokens_left)
     ctx.llm_spend.add(outcome.tokens)
     return outcome.sql, outcome.calls, outcome.tokens

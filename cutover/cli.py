@@ -152,12 +152,19 @@ def trace(
     run_id: Annotated[str, typer.Argument(help="Run id (see `cutover runs`).")],
     object_name: Annotated[str | None, typer.Option("--object", help="Only this object.")] = None,
     node: Annotated[str | None, typer.Option(help="Only this node.")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Show the LLM conversations (messages, "
+                                      "replies, tokens, cost) instead of the timeline.")] = False,
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
     """Print the run's timeline: nodes, SQL (with side), versions, diffs, LLM calls, errors."""
     from cutover import views
 
     try:
+        if llm:
+            from cutover.llm_views import print_llm_transcripts
+
+            print_llm_transcripts(console, runs_dir, run_id, object_name)
+            return
         views.print_trace(console, runs_dir, run_id, object_name, node)
     except CutoverError as exc:
         fail(exc)
@@ -170,15 +177,25 @@ def translate(
     to_dialect: Annotated[str, typer.Option("--to", help="sqlglot dialect to write.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the SQL here "
                                                 "instead of standard output.")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Ask the LLM of the project's [llm] "
+                                      "section for statements sqlglot cannot carry.")] = False,
+    project: Annotated[Path, typer.Option(help="Project folder whose cutover.toml holds [llm] "
+                                          "(with --llm).")] = Path("."),
 ) -> None:
     """Translate one file deterministically, comments kept, byte for byte to stdout or -o FILE;
-    exit 1 naming each construct it cannot carry."""
+    exit 1 naming each construct it cannot carry and each function the target lacks (with
+    --llm, after the LLM tried those statements)."""
     from cutover.translate_cli import translate_to
 
     if not file.is_file():
         fail(f"no such file: {file}")
     try:
-        ok = translate_to(file, from_dialect, to_dialect, output)
+        translator = None
+        if llm:
+            from cutover.translate_llm import translator_from_project
+
+            translator = translator_from_project(project)
+        ok = translate_to(file, from_dialect, to_dialect, output, translator)
     except CutoverError as exc:
         fail(exc)
     if not ok:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.markup import escape
 
@@ -17,10 +18,14 @@ from cutover.console import err
 from cutover.dialects import check_dialect
 
 
-def translate_text(text: str, read: str, write: str, where: str) -> tuple[str, list[str]]:
-    """The translated file and the problems (one line each, with file:line)."""
+def translate_text(text: str, read: str, write: str, where: str,
+                   llm: Any = None) -> tuple[str, list[str]]:
+    """The translated file and the problems (one line each, with file:line). A statement whose
+    translation calls a function the target lacks is a problem too; `llm`
+    (cutover.translate_llm.Translator) gets one try at each problem statement."""
     from tools import sql as sqltools
     from tools.errors import CutoverError
+    from tools.target_functions import missing_functions
 
     statements = sqltools.split_statements(text, read, where)
     out: list[str] = []
@@ -31,11 +36,24 @@ def translate_text(text: str, read: str, write: str, where: str) -> tuple[str, l
         out.append(_between(text[cursor:start], first=not out))
         cursor = start + len(stmt.sql)
         at = f"{where}:{stmt.line}"
+        translated: str | None = None
         try:
-            out.append(sqltools.transpile(stmt.sql, read, write, at) + ";")
+            translated = sqltools.transpile(stmt.sql, read, write, at)
+            missing = missing_functions(translated, write)
+            problem = f"{at}: calls {', '.join(missing)}, which {write} does not have" \
+                if missing else ""
         except CutoverError as exc:
-            problems.append(str(exc))
+            problem = str(exc)
+        if problem and llm is not None:
+            answer, account = llm.translate(stmt.sql, read, write, problem, translated, at)
+            err.print(f"[yellow]llm[/] {escape(at)}: {escape(account)}", highlight=False)
+            if answer and not missing_functions(answer, write):
+                translated, problem = answer, ""
+        if problem:
+            problems.append(problem)
             out.append(f"-- CUTOVER: NOT TRANSLATED ({at}); see stderr")
+        else:
+            out.append(f"{translated};")
     tail = _between(text[cursor:], first=not out)
     out.append(tail if tail.strip() else "\n")
     return "".join(out), problems
@@ -50,11 +68,13 @@ def _between(gap: str, *, first: bool) -> str:
     return gap
 
 
-def translate_to(path: Path, read: str, write: str, output: Path | None) -> bool:
+def translate_to(path: Path, read: str, write: str, output: Path | None,
+                 llm: Any = None) -> bool:
     """Translate `path`; write to `output` or stdout; problems to stderr. True when complete."""
     check_dialect(read, "--from")
     check_dialect(write, "--to")
-    sql, problems = translate_text(path.read_text(encoding="utf-8"), read, write, str(path))
+    sql, problems = translate_text(path.read_text(encoding="utf-8"), read, write, str(path),
+                                   llm)
     if output is None:
         sys.stdout.write(sql)
         sys.stdout.flush()

@@ -59,6 +59,8 @@ class EvalSpec:
     workdir: Path = Path("eval-runs")
     """Projects, run folders and logs go under workdir/<eval_id>/."""
     statement_timeout_s: float = 60.0
+    llm: dict[str, Any] = field(default_factory=dict)
+    """Extra [llm] settings for the eval's projects (timeout_s, max_tokens, price_per_mtok…)."""
 
     @property
     def mode(self) -> str:
@@ -181,7 +183,8 @@ def _migrate(spec: EvalSpec, suite: Suite, project_dir: Path, source: Endpoint,
     llm = {"mode": "off" if baseline or not (spec.model or chat_model_factory) else "auto",
            "model": None if baseline else spec.model,
            "base_url": None if baseline else spec.base_url,
-           "api_key_env": spec.api_key_env, "prompt_set": spec.prompt_set}
+           "api_key_env": spec.api_key_env, "prompt_set": spec.prompt_set,
+           **({} if baseline else spec.llm)}
     run = {"max_attempts": 1 if baseline else spec.max_attempts,
            # Server sandboxes go with the database; file ones stay for inspection.
            "keep_sandbox": target.server_url is None,

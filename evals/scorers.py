@@ -115,6 +115,11 @@ def score_case(case_id: str, repeat: int, raw: dict[str, Any]) -> dict[str, Any]
         "attempts": max((o["attempts"] for o in objects), default=0),
         "llm_calls": sum(o.get("llm_calls") or 0 for o in objects),
         "tokens": sum(o.get("tokens") or 0 for o in objects),
+        # issue 12: priced tokens and retried requests, from the saved LLM transcripts
+        "llm_cost": round(sum(t.get("cost") or 0.0 for o in objects
+                              for t in o.get("llm_transcripts") or []), 6),
+        "llm_retries": sum(t.get("retries") or 0 for o in objects
+                           for t in o.get("llm_transcripts") or []),
         "seconds": round(sum(o.get("seconds") or 0.0 for o in objects), 3),
         "explanations": {name: s.explanation for name, s in scores.items()},
         "raw": raw,

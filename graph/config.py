@@ -86,7 +86,16 @@ class LLMSection(_Strict):
     max_calls_per_object: int = Field(8, ge=1)
     max_tokens_per_run: int = Field(500_000, ge=1)
     rows_cap: int = Field(20, ge=0)
-    privacy: Literal["normal", "strict"] = "normal"
+    privacy: Literal["normal", "mask", "strict"] = "normal"
+    timeout_s: float = Field(120.0, gt=0)
+    """Seconds one LLM request may take (not the database's statement timeout)."""
+    max_retries: int = Field(1, ge=0)
+    max_tokens: int = Field(1024, ge=16)
+    output: Literal["tools", "json_schema"] = "tools"
+    price_per_mtok: dict[Literal["input", "output"], float] = Field(default_factory=dict)
+    """Price per million tokens, turned into cost per object and run."""
+    columns: dict[str, Literal["never", "allow"]] = Field(default_factory=dict)
+    """Per-column data policy for the LLM: "table.column" = "never" withholds its values."""
 
 
 class OutputSection(_Strict):
@@ -196,6 +205,13 @@ def context_from_config(cfg: ProjectConfig, project_dir: Path, run_id: str, runs
         max_tokens_per_run=cfg.llm.max_tokens_per_run,
         llm_rows_cap=cfg.llm.rows_cap,
         privacy=cfg.llm.privacy,
+        llm_column_policy={k.lower(): v for k, v in cfg.llm.columns.items()},
+        llm_timeout_s=cfg.llm.timeout_s,
+        llm_max_retries=cfg.llm.max_retries,
+        llm_max_tokens=cfg.llm.max_tokens,
+        llm_output=cfg.llm.output,
+        llm_price_input_per_mtok=cfg.llm.price_per_mtok.get("input", 0.0),
+        llm_price_output_per_mtok=cfg.llm.price_per_mtok.get("output", 0.0),
         dbt_dir=(project_dir / cfg.output.dbt_dir).resolve() if cfg.output.format == "dbt"
         else None,
         source_include=list(cfg.source.include),

@@ -122,8 +122,25 @@ class Context:
     """Total LLM tokens allowed in one run; past it the LLM is not called again."""
     llm_rows_cap: int = 20
     """Rows of data at most shown to the LLM per tool result."""
-    privacy: Literal["normal", "strict"] = "normal"
-    """strict: no data values are sent to the LLM, only counts, types and diagnoses."""
+    privacy: Literal["normal", "mask", "strict"] = "normal"
+    """strict: no data values are sent to the LLM, only counts, types and diagnoses; mask:
+    values are replaced by type-preserving placeholders."""
+    llm_column_policy: dict[str, str] = field(default_factory=dict)
+    """[llm.columns]: "table.column" (or "column") -> "never": no value of it ever reaches the
+    LLM, in any privacy mode."""
+    llm_timeout_s: float = 120.0
+    """Seconds one LLM request may take (not the databases' statement_timeout_s)."""
+    llm_max_retries: int = 1
+    """Extra requests after an LLM timeout or server error; each is counted and traced."""
+    llm_max_tokens: int = 1024
+    """Completion tokens one LLM reply may use (sent as max_completion_tokens)."""
+    llm_output: Literal["tools", "json_schema"] = "tools"
+    """How tool calls are asked for: the API's tools channel, or JSON text held to a schema by
+    the endpoint's response_format (steadier with small local models)."""
+    llm_price_input_per_mtok: float = 0.0
+    """[llm] price_per_mtok.input: currency per million prompt tokens (cost in trace/report)."""
+    llm_price_output_per_mtok: float = 0.0
+    """[llm] price_per_mtok.output: currency per million completion tokens."""
     tracer: Tracer = field(default_factory=lambda: _null_tracer(), repr=False)
     """Writes events.jsonl (set by graph.run; a no-op tracer until then)."""
     connections: Connections | None = field(default=None, repr=False)

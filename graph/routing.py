@@ -56,13 +56,28 @@ def object_input(state: MigrationState, name: str) -> ObjectState:
     """The subgraph's input for one object: its spec and what it needs of the run so far."""
     spec = state["objects"][name]
     outcomes = state.get("outcomes") or {}
-    reads = set(spec["reads_tables"])
+    involved = _codebase_reads(state["objects"], name)
+    reads = {t.lower() for n in [name, *involved] for t in state["objects"][n]["reads_tables"]}
     return ObjectState(
         spec=spec, blocked=blocked_reason(state, spec),
         tables=[t for t in state.get("base_tables") or [] if t["name"].lower() in reads],
+        objects={n: state["objects"][n] for n in involved},
         dep_verdicts={dep: outcomes[dep]["verdict"] for dep in spec["depends_on"]},
         llm_tokens_before=state.get("llm_tokens") or 0,
     )
+
+
+def _codebase_reads(objects: dict[str, ObjectSpec], name: str) -> list[str]:
+    """The codebase objects `name` reads, directly or through others (the LLM's context)."""
+    seen: list[str] = []
+    stack = list(objects[name]["depends_on"])
+    while stack:
+        dep = stack.pop()
+        if dep in seen or dep not in objects:
+            continue
+        seen.append(dep)
+        stack.extend(objects[dep]["depends_on"])
+    return seen
 
 
 def route_after_schedule(state: MigrationState) -> list[Send] | Literal["reporter"]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from agents.llm import build_chat_model
+from agents.llm import chat_model_from_context
 from graph.builder import build_graph
 from graph.context import Context
 from graph.state import MigrationState
@@ -112,8 +112,9 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
         redactor.add(_password(url))
     ctx.tracer = Tracer(ctx.run_dir / EVENTS, redactor)
     if ctx.chat_model is None and ctx.llm_mode != "off" and ctx.llm_model:
-        ctx.chat_model = build_chat_model(ctx.llm_model, ctx.llm_base_url, ctx.llm_api_key,
-                                          ctx.llm_temperature, ctx.statement_timeout_s)
+        # The LLM's own timeout and completion cap ([llm] timeout_s / max_tokens), not the
+        # databases' statement timeout.
+        ctx.chat_model = chat_model_from_context(ctx)
     if not resume:
         _write_spec(ctx, redactor, project)
     ctx.connections = Connections(ctx.source_url, ctx.target_url, ctx.tracer,

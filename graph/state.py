@@ -84,7 +84,10 @@ class ObjectState(TypedDict, total=False):
     """input: why the object cannot run at all (planner problem, failed load, a dependency
     absent on the target); set by the outer router from the verdicts so far."""
     tables: list[TableInfo]
-    """input: the source base tables (for the rules' schema and the LLM's)."""
+    """input: the source base tables it reads, also through codebase views (the rules' schema
+    and the LLM's)."""
+    objects: dict[str, ObjectSpec]
+    """input: the codebase objects it reads, directly or through others (the LLM's context)."""
     dep_verdicts: dict[str, str]
     """input: the verdict of each object this one depends on."""
     llm_tokens_before: int

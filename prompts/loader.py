@@ -19,6 +19,7 @@ To change a released prompt, add v<N+1>.md and point a prompt set at it, then ru
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import re
@@ -37,6 +38,8 @@ PROMPTS_DIR = Path(__file__).resolve().parent
 """Where prompt files live (tests point it at a copy)."""
 SETS_NAME = "prompt_sets.yaml"
 LOCK_NAME = "locked.yaml"
+BY_MODEL_KEY = "by_model"
+"""prompt_sets.yaml key mapping model-name globs to a set name (not itself a set)."""
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<meta>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
 _SYSTEM_MARK = "<!-- system -->"
@@ -161,10 +164,28 @@ def load_prompt(agent: str, prompt_set: str = "default") -> Prompt:
     return load_prompt_version(agent, versions[agent])
 
 
+def load_prompt_for_model(agent: str, prompt_set: str, model: str | None) -> Prompt:
+    """The prompt for `agent`: the named set, or, when the run keeps the "default" set, the set
+    prompt_sets.yaml's `by_model` chooses for this model (small models get a compact prompt)."""
+    return load_prompt(agent, prompt_set_for_model(prompt_set, model))
+
+
+def prompt_set_for_model(prompt_set: str, model: str | None) -> str:
+    """`by_model` maps model-name globs (case-insensitive) to sets; the first match wins."""
+    if prompt_set != "default" or not model:
+        return prompt_set
+    by_model = _read_yaml(PROMPTS_DIR / SETS_NAME).get(BY_MODEL_KEY) or {}
+    for pattern, chosen in by_model.items():
+        if fnmatch.fnmatch(model.lower(), str(pattern).lower()):
+            return str(chosen)
+    return prompt_set
+
+
 def load_prompt_sets() -> dict[str, dict[str, int]]:
     """prompt_sets.yaml: {set name: {agent: version}}; versions may be written 1 or "v1"."""
     path = PROMPTS_DIR / SETS_NAME
     data = _read_yaml(path)
+    data.pop(BY_MODEL_KEY, None)
     sets: dict[str, dict[str, int]] = {}
     for name, mapping in data.items():
         if not isinstance(mapping, dict):

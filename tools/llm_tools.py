@@ -6,7 +6,9 @@ the model can read and react to. Safety holds here, not in the prompt:
   runs anywhere (the source adapter also guards on its own, and the target only gets EXPLAIN or
   SELECT, so a model cannot write outside the sandbox);
 - results are capped at `rows_cap` rows and MAX_RESULT_CHARS characters;
-- with privacy="strict" no data value is returned, only column names, types and counts.
+- with privacy="strict" no data value is returned, only column names, types and counts; with
+  "mask" values become type-preserving placeholders; [llm.columns] "never" columns are withheld
+  in every mode (tools.llm_privacy).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlglot.errors import ErrorLevel
 from tools import guard
 from tools.db.base import Adapter
 from tools.errors import CutoverError, GuardRefused
+from tools.llm_privacy import PrivacyPolicy
 
 ERROR_PREFIX = "ERROR:"
 """Every failed tool result starts with this; run_tool_loop uses it to reject a submission."""
@@ -116,18 +119,24 @@ def _render_value(value: Any) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
-def describe_result(table: pa.Table, *, shown: int, more: bool, privacy: str) -> str:
+def _policy(privacy: str | PrivacyPolicy) -> PrivacyPolicy:
+    return privacy if isinstance(privacy, PrivacyPolicy) else PrivacyPolicy(mode=privacy)
+
+
+def describe_result(table: pa.Table, *, shown: int, more: bool,
+                    privacy: str | PrivacyPolicy) -> str:
     """Columns, types, row count and (privacy permitting) the rows, as plain text."""
+    policy = _policy(privacy)
     columns = ", ".join(f"{f.name} {f.type}" for f in table.schema)
     count = f"{shown} shown, more exist (stopped at the cap)" if more else str(shown)
     lines = [f"columns: {columns}", f"rows: {count}"]
-    if privacy == "strict":
+    if not policy.shows_values:
         lines.append("(privacy is strict: values are not shown)")
         return "\n".join(lines)
     if shown:
         lines.append(" | ".join(table.column_names))
         for row in table.slice(0, shown).to_pylist():
-            lines.append(" | ".join(_render_value(v) for v in row.values()))
+            lines.append(" | ".join(_render_value(policy.value(k, v)) for k, v in row.items()))
     return "\n".join(lines)
 
 
@@ -156,12 +165,12 @@ class FixerToolbox:
     """Tool bodies closed over the adapters; `fixer_tools` exposes them as LangChain tools."""
 
     def __init__(self, *, source: Adapter, target: Adapter, source_dialect: str,
-                 target_dialect: str, rows_cap: int, privacy: str,
+                 target_dialect: str, rows_cap: int, privacy: str | PrivacyPolicy,
                  compare_rows: int = COMPARE_ROWS) -> None:
         self.adapters: dict[str, Adapter] = {"source": source, "target": target}
         self.dialects = {"source": source_dialect, "target": target_dialect}
         self.rows_cap = max(1, rows_cap)
-        self.privacy = privacy
+        self.privacy = _policy(privacy)
         self.compare_rows = compare_rows
 
     def _checked(self, side: str, sql: str) -> str:
@@ -196,7 +205,8 @@ class FixerToolbox:
         # One extra row tells us whether the result was cut.
         table = self.adapters[side].read_arrow(sql, limit=shown + 1)
         return describe_result(table, shown=min(shown, table.num_rows),
-                               more=table.num_rows > shown, privacy=self.privacy)
+                               more=table.num_rows > shown,
+                               privacy=self.privacy.for_query(sql, self.dialects[side]))
 
     def describe_table(self, side: str, name: str) -> str:
         """Columns, types, primary key and row count of one table."""
@@ -222,9 +232,14 @@ class FixerToolbox:
         cap = self.compare_rows
         left = self.adapters["source"].read_arrow(source_sql, limit=cap + 1)
         right = self.adapters["target"].read_arrow(target_sql, limit=cap + 1)
-        return self._comparison(left, right, cut=left.num_rows > cap or right.num_rows > cap)
+        policy = self.privacy.for_query(source_sql, self.dialects["source"])
+        if policy.shows_values:
+            policy = policy.for_query(target_sql, self.dialects["target"])
+        return self._comparison(left, right, cut=left.num_rows > cap or right.num_rows > cap,
+                                policy=policy)
 
-    def _comparison(self, left: pa.Table, right: pa.Table, *, cut: bool) -> str:
+    def _comparison(self, left: pa.Table, right: pa.Table, *, cut: bool,
+                    policy: PrivacyPolicy) -> str:
         lines = [f"source: {left.num_rows} rows, columns {left.column_names}",
                  f"target: {right.num_rows} rows, columns {right.column_names}"]
         if cut:
@@ -239,12 +254,12 @@ class FixerToolbox:
         lines.append(f"equal as multisets: {'yes' if equal else 'no'} "
                      f"(rows only in source: {sum(only_source.values())}, "
                      f"only in target: {sum(only_target.values())})")
-        if not equal and self.privacy != "strict":
+        if not equal and policy.shows_values:
             names = left.column_names
             for label, rows in (("only in source", only_source), ("only in target", only_target)):
                 for row in list(rows)[: min(3, self.rows_cap)]:
-                    shown = ", ".join(f"{n}={_render_value(v)}" for n, v in zip(names, row,
-                                                                               strict=True))
+                    shown = ", ".join(f"{n}={_render_value(policy.value(n, v))}"
+                                      for n, v in zip(names, row, strict=True))
                     lines.append(f"  {label}: {shown}")
         lines.append("(a quick check, not the verdict: the data differ decides)")
         return "\n".join(lines)
@@ -252,11 +267,13 @@ class FixerToolbox:
     def submit_sql(self, sql: str, explanation: str = "") -> str:
         """Submit the final query; it must parse and pass the read-only guard."""
         sql = self._checked("target", sql)
-        return f"{ACCEPTED_PREFIX} {len(sql)} characters; it will now be compiled and diffed."
+        return (f"{ACCEPTED_PREFIX} {len(sql)} characters, parses and is read-only; the run "
+                f"compiles it on the target and diffs it against the source next.")
 
 
 def fixer_tools(*, source: Adapter, target: Adapter, source_dialect: str, target_dialect: str,
-                rows_cap: int, privacy: str, compare_rows: int = COMPARE_ROWS) -> list[BaseTool]:
+                rows_cap: int, privacy: str | PrivacyPolicy,
+                compare_rows: int = COMPARE_ROWS) -> list[BaseTool]:
     """transpile, compile_on_target, run_query, describe_table, compare_queries, submit_sql."""
     box = FixerToolbox(source=source, target=target, source_dialect=source_dialect,
                        target_dialect=target_dialect, rows_cap=rows_cap, privacy=privacy,

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
     from tools.diff.report import DiffReport
@@ -232,11 +232,15 @@ class ReportObject(BaseModel):
     diff_artifact: str | None
     attempt_diffs: list[dict[str, Any]]
     """{attempt, origin, diff} for every attempt that was diffed."""
+    llm_transcripts: list[dict[str, Any]] = Field(default_factory=list)
+    """The object's LLM conversations (redacted): summary and rendered text."""
 
 
 class LLMSpend(BaseModel):
     calls: int
     tokens: int
+    cost: float = 0.0
+    """From [llm] price_per_mtok; 0 when no price is configured."""
 
 
 class Report(BaseModel):
@@ -258,6 +262,8 @@ class Report(BaseModel):
     load_error: str | None
     plan_notes: list[str]
     objects: list[ReportObject]
+    dbt: dict[str, Any] | None = None
+    """The dbt project's build and proof (tools/dbt), when the run wrote one."""
 
     @classmethod
     def load(cls, path: Path) -> Report:

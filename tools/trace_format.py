@@ -29,7 +29,15 @@ def describe_event(e: dict[str, Any]) -> str:
     if kind == "llm_call":
         return (f"{e.get('prompt_id')}#{e.get('prompt_hash')} {e.get('model')} tokens "
                 f"{e.get('input_tokens')}+{e.get('output_tokens')} in {e.get('latency_s')} s"
-                + (f" tools {e.get('tool_calls')}" if e.get("tool_calls") else ""))
+                + (f" tools {e.get('tool_calls')}" if e.get("tool_calls") else "")
+                + (f" cost {e['cost']}" if e.get("cost") else "")
+                + (f" retry {e['retry']}" if e.get("retry") else "")
+                + (" (cut off)" if e.get("finish_reason") == "length" else "")
+                + (f" ERROR {_short(e['error'], 120)}" if e.get("error") else ""))
+    if kind == "llm_transcript":
+        return (f"{e.get('agent')} {e.get('stopped_reason')}: {e.get('calls')} calls, "
+                f"{e.get('tokens')} tokens, cost {e.get('cost')}, {e.get('seconds')} s → "
+                f"{e.get('path')}")
     if kind == "tool_call":
         return f"{e.get('tool')}({_short(e.get('args'), 100)}) → {_short(e.get('result_preview'))}"
     if kind == "route":

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests import servers  # importable: tests/conftest.py puts the repo root on sys.path
+from tests.support.llm_fixtures import pair, tracer  # noqa: F401 - LLM loop fixtures
 
 
 def _server_url(engine: str, available: Callable[[], bool],

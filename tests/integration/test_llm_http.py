@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agents.llm import build_chat_model, run_tool_loop
 from prompts.loader import load_prompt
-from tests.support import orders_pair
 from tests.support.openai_server import ScriptedOpenAIServer, call, reply
 from tools.errors import ConfigError, ConnectionLost
 from tools.llm_tools import fixer_tools
@@ -26,18 +24,6 @@ SYSTEM_VARS = {"source_dialect": "sqlite", "target_dialect": "duckdb", "rows_cap
                "privacy": "normal"}
 FIXED = "SELECT id, qty // 2 AS half FROM orders"
 
-
-@pytest.fixture
-def tracer(tmp_path: Path) -> Tracer:
-    return Tracer(tmp_path / "run" / "events.jsonl")
-
-
-@pytest.fixture
-def pair(tmp_path: Path, tracer: Tracer):
-    source, target = orders_pair(tmp_path, tracer)
-    yield source, target
-    source.close()
-    target.close()
 
 
 def run(base_url: str, pair, tracer: Tracer, *, streaming: bool = False,

@@ -38,7 +38,7 @@ def test_fix_loop_over_http(tmp_path):
     report = json.loads((run_dir / "report.json").read_text())
     obj = report["objects"][0]
     assert obj["verdict"] == "parity" and obj["fixed_by"] == ["llm"]
-    assert report["llm"] == {"calls": 2, "tokens": 300 + 40 + 350 + 30}
+    assert report["llm"] == {"calls": 2, "tokens": 300 + 40 + 350 + 30, "cost": 0.0}
     assert "llm:local-model" in report["engine"]
     # the second request carried the compile tool's result back to the model
     tool_results = [m for m in requests[1]["messages"] if m["role"] == "tool"]

@@ -35,7 +35,7 @@ def test_llm_repairs_a_compile_error_through_tools(tmp_path, run_project):
     assert obj["fixed_by"] == ["llm"]
     assert obj["attempt_log"][0]["compile"]["ok"] is False
     assert obj["llm_calls"] == 2 and obj["tokens"] == 240
-    assert outcome.report["llm"] == {"calls": 2, "tokens": 240}
+    assert outcome.report["llm"] == {"calls": 2, "tokens": 240, "cost": 0.0}
     # the tool really ran on the target and its rows went back to the model
     tool_msgs = [m for m in model.received[-1] if m.type == "tool"]
     assert tool_msgs and "id" in tool_msgs[0].content

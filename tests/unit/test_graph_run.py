@@ -60,13 +60,17 @@ def test_planted_wrong_translation_is_caught_as_mismatch(tmp_path, run_project):
 
     from agents.llm import ScriptedChatModel
 
-    project = make_project(tmp_path / "p", {"sql/q.sql": "SELECT id, qty * 2 AS dbl FROM orders;"})
+    # likelihood() does not exist on DuckDB: sqlglot's candidate 1 fails to compile, so the
+    # always-mode LLM translation (candidate 2) is what the differ judges
+    project = make_project(tmp_path / "p", {
+        "sql/q.sql": "SELECT id, likelihood(qty * 2, 0.5) AS dbl FROM orders;"})
     wrong = "SELECT id, qty * 2 + CASE WHEN id = 4 THEN 1 ELSE 0 END AS dbl FROM orders"
     model = ScriptedChatModel(script=[AIMessage(content="", tool_calls=[{
         "name": "submit_sql", "args": {"sql": wrong, "explanation": "planted"}, "id": "c1"}])])
-    outcome = run_project(project, chat_model=model, llm_mode="always", max_attempts=1)
+    outcome = run_project(project, chat_model=model, llm_mode="always", max_attempts=2)
     obj = _by_name(outcome)["q"]
     assert obj["verdict"] == "mismatch"
+    assert [a["origin"] for a in obj["attempt_log"]] == ["translate", "llm-translate"]
     diff = obj["diff"]
     assert diff["changed_count"] == 1
     changed = diff["changed"][0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,6 @@ from agents.llm import (
     tool_call_message,
 )
 from prompts.loader import load_prompt
-from tests.support import orders_pair
 from tools.errors import ConfigError
 from tools.llm_tools import ERROR_PREFIX, fixer_tools
 from tools.trace import Tracer
@@ -42,19 +40,6 @@ def usage(total_in: int, total_out: int) -> dict[str, int]:
 def with_usage(message: AIMessage, inp: int = 100, out: int = 10) -> AIMessage:
     message.usage_metadata = usage(inp, out)  # type: ignore[assignment]
     return message
-
-
-@pytest.fixture
-def tracer(tmp_path: Path) -> Tracer:
-    return Tracer(tmp_path / "run" / "events.jsonl")
-
-
-@pytest.fixture
-def pair(tmp_path: Path, tracer: Tracer):
-    source, target = orders_pair(tmp_path, tracer)
-    yield source, target
-    source.close()
-    target.close()
 
 
 def loop(model: ScriptedChatModel, pair, tracer: Tracer, *, privacy: str = "normal",
@@ -261,7 +246,10 @@ def test_build_chat_model_needs_an_endpoint_or_key():
 
 
 def test_build_chat_model_configures_chat_openai():
-    model = build_chat_model("local-model", "http://127.0.0.1:9/v1", None, 0.2, 7.0)
+    model = build_chat_model("local-model", "http://127.0.0.1:9/v1", None, 0.2, 7.0,
+                             max_tokens=256)
     assert model is not None
     assert model.openai_api_base == "http://127.0.0.1:9/v1"  # type: ignore[attr-defined]
-    assert model.max_retries == 1 and model.request_timeout == 7.0  # type: ignore[attr-defined]
+    # the client never retries behind the loop's back: the loop retries and counts each request
+    assert model.max_retries == 0 and model.request_timeout == 7.0  # type: ignore[attr-defined]
+    assert model.max_tokens == 256  # type: ignore[attr-defined]

@@ -133,11 +133,11 @@ def test_editing_a_released_prompt_is_caught(prompt_copy: Path):
 
 def test_a_set_may_not_use_an_unlocked_prompt_until_it_is_locked(prompt_copy: Path):
     draft = (prompt_copy / "fixer" / "v2.md").read_text(encoding="utf-8")
-    (prompt_copy / "fixer" / "v3.md").write_text(draft.replace("fixer/v2", "fixer/v3")
-                                                 .replace("version: 2", "version: 3"),
+    (prompt_copy / "fixer" / "v9.md").write_text(draft.replace("fixer/v2", "fixer/v9")
+                                                 .replace("version: 2", "version: 9"),
                                                  encoding="utf-8")
     sets = prompt_copy / "prompt_sets.yaml"
-    sets.write_text(sets.read_text(encoding="utf-8") + "draft:\n  fixer: 3\n", encoding="utf-8")
-    assert any("fixer/v3" in p and "not in locked.yaml" in p for p in check_locked())
-    assert loader.lock_new_prompts() == ["fixer/v3"]
+    sets.write_text(sets.read_text(encoding="utf-8") + "draft:\n  fixer: 9\n", encoding="utf-8")
+    assert any("fixer/v9" in p and "not in locked.yaml" in p for p in check_locked())
+    assert loader.lock_new_prompts() == ["fixer/v9"]
     assert check_locked() == []

@@ -88,7 +88,9 @@ def _ok_expr(p: ColumnPlan) -> str:
         return eq
     a, b = f"s_{p.n}", f"t_{p.n}"
     tol = f"{float(p.tolerance.abs_tol)!r} + {float(p.tolerance.rel_tol)!r} * abs({a})"
-    return f"({eq} OR (isfinite({a}) AND isfinite({b}) AND abs({a} - {b}) <= {tol}))"
+    # coalesce: with one side NULL the tolerance test is NULL, and NOT NULL would hide the
+    # cell from the mismatch counts, samples and diagnosis (NULL-vs-number differences).
+    return f"({eq} OR coalesce(isfinite({a}) AND isfinite({b}) AND abs({a} - {b}) <= {tol}, FALSE))"
 
 
 def join(

@@ -13,6 +13,7 @@ from typing import Any
 import sqlglot
 from sqlglot.errors import SqlglotError
 
+from tools.llm_transcripts import cost_of, load_transcripts, render_messages, summary
 from tools.records import VERDICT_ORDER, Attempt, ObjectOutcome, ObjectSpec, Report
 
 
@@ -66,6 +67,9 @@ def _object_entry(spec: ObjectSpec, result: ObjectOutcome, dialect: str,
         "diff": _read_json(run_dir, result["diff_artifact"]),
         "diff_artifact": result["diff_artifact"],
         "attempt_diffs": _attempt_diffs(run_dir, result["attempts"]),
+        # LLM conversations (issue 12): redacted transcripts saved by agents.llm_tasks
+        "llm_transcripts": [summary(t) | {"text": render_messages(t)}
+                            for t in load_transcripts(run_dir, spec["name"])],
     }
 
 
@@ -89,7 +93,8 @@ def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: f
         "counts": {v.value: counts.get(v.value, 0) for v in VERDICT_ORDER},
         "total": len(entries),
         "needed_fixer": sum(1 for e in entries if e["needed_fixer"]),
-        "llm": {"calls": state.get("llm_calls") or 0, "tokens": state.get("llm_tokens") or 0},
+        "llm": {"calls": state.get("llm_calls") or 0, "tokens": state.get("llm_tokens") or 0,
+                "cost": cost_of(load_transcripts(run_dir))},
         "base_tables": state.get("loaded") or [],
         "load_error": state.get("load_error"),
         "plan_notes": state.get("plan_notes") or [],
