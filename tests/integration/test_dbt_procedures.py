@@ -67,6 +67,7 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         codebase = ["sql/**/*.sql"]
         [source]
         url = "{pg_db}"
+        allow_privileged = true  # the test made this database, as a role that writes
         include = ["procedures", "functions"]
         [target]
         url = "duckdb:///data/target.duckdb"

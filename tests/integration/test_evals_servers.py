@@ -13,7 +13,13 @@ from evals.runner import EvalSpec, run_eval
 pytestmark = pytest.mark.integration
 
 # Cases that sqlglot already handles for one target (they are traps for the other one).
-HANDLED = {("traps-mysql", "duckdb"): {"greatest_null"}}
+HANDLED = {
+    ("traps-mysql", "duckdb"): {"greatest_null", "least_null", "substr_negative_start",
+                                "like_backslash_ordinary_char"},
+    ("traps-mysql", "postgres"): {"round_double_half_even", "like_backslash_ordinary_char"},
+}
+# Cases plain sqlglot does not even compile for one target (the semantics library does).
+NOT_COMPILING = {("traps-mysql", "postgres"): {"dayofweek_sunday_one", "weekday_monday_zero"}}
 
 
 def _databases(url: str) -> set[str]:
@@ -39,8 +45,10 @@ def test_every_trap_differs_under_plain_sqlglot(suite, source, target, pg_url, m
                             baseline="sqlglot", workdir=tmp_path))
     at_parity = {c["id"] for c in log["cases"] if c["parity"]}
     assert at_parity <= HANDLED.get((suite, log["target"]), set()), at_parity
+    skip = NOT_COMPILING.get((suite, log["target"]), set())
     assert all(c["compiles"] is not False for c in log["cases"]
-               if c["verdict"] != "harness_error"), [c["explanations"] for c in log["cases"]]
+               if c["verdict"] != "harness_error" and c["id"] not in skip), \
+        [c["explanations"] for c in log["cases"]]
     assert {u: _databases(u) for u in (pg_url, mysql_url)} == before  # fresh dbs dropped
     assert "cutover:" not in Path(tmp_path / log["eval_id"] / "eval.json").read_text()
 

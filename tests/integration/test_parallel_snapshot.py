@@ -56,7 +56,7 @@ def test_every_worker_reads_the_snapshot_of_the_first_session(source_url: str,
                                                               tmp_path: Path) -> None:
     _seed(source_url, 500)
     conns = Connections(source_url, f"duckdb:///{tmp_path / 't.duckdb'}", None, 30.0, "cutover_s",
-                        workers=WORKERS)
+                        workers=WORKERS, allow_privileged_source=True)
     try:
         assert conns.source().read_arrow("SELECT COUNT(*) AS n FROM t").column(0)[0].as_py() == 500
         _commit_more(source_url)
@@ -80,6 +80,8 @@ def test_rows_committed_during_a_parallel_run_are_invisible_to_it(source_url: st
             f"CREATE VIEW n{i} AS SELECT COUNT(*) AS n, SUM(v) AS s, {i} AS k FROM t;\n")
     (project / "cutover.toml").write_text(
         f'[project]\nname = "snap"\ncodebase = ["sql/**/*.sql"]\n[source]\nurl = "{source_url}"\n'
+        # the test made this database, as a role that writes
+        f'allow_privileged = true\n'
         f'[target]\nurl = "duckdb:///{tmp_path / "target.duckdb"}"\n[run]\nworkers = {WORKERS}\n')
     ctx, cfg = build_context(project, "snap", tmp_path / "runs", {})
     committed = []

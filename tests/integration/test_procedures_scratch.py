@@ -147,13 +147,15 @@ def test_a_hostile_procedure_runs_only_on_the_scratch_copy(seeded):
     assert _scratch_databases(seeded) == []
 
 
+# Declared IMMUTABLE as pure functions should be: the source guard lets a query call only the
+# database's non-VOLATILE functions (a VOLATILE one may write).
 FUNCTIONS = """
 CREATE FUNCTION net(a numeric, rate numeric) RETURNS numeric LANGUAGE sql IMMUTABLE
   AS $$ SELECT round($1 * (1 - rate / 100), 2) $$;
-CREATE FUNCTION band(p integer) RETURNS text LANGUAGE plpgsql
+CREATE FUNCTION band(p integer) RETURNS text LANGUAGE plpgsql IMMUTABLE
   AS $$ BEGIN RETURN CASE WHEN p > 10 THEN 'big' ELSE 'small' END; END $$;
-CREATE FUNCTION half(a integer) RETURNS integer LANGUAGE sql AS $$ SELECT a / 2 $$;
-CREATE FUNCTION whole(a double precision) RETURNS double precision LANGUAGE sql
+CREATE FUNCTION half(a integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT a / 2 $$;
+CREATE FUNCTION whole(a double precision) RETURNS double precision LANGUAGE sql IMMUTABLE
   AS $$ SELECT round(a) $$;
 CREATE FUNCTION counter(p integer) RETURNS integer LANGUAGE plpgsql
   AS $$ DECLARE x integer; BEGIN x := p + 1; RETURN x; END $$;
