@@ -12,7 +12,7 @@ from graph.context import Context
 from graph.state import MigrationState
 from tools import catalog
 from tools import sql as sqltools
-from tools.codebase import FoundObject, find_files, read_objects
+from tools.codebase import FoundObject, find_files, read_objects, select_objects
 from tools.errors import CutoverError, PlanError
 from tools.records import ObjectSpec
 
@@ -24,6 +24,8 @@ def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
         raise PlanError(f"no SQL files match {ctx.codebase} in {ctx.project_dir}; check "
                         f"[project] codebase in cutover.toml")
     found = read_objects(ctx.project_dir, files, ctx.source_dialect, ctx.codebase_encoding)
+    if ctx.select:
+        found = select_objects(found, ctx.select)
     source = ctx.source()
     tables, views = catalog.introspect(ctx.source_url, source)
     table_names = {t["name"].lower(): t for t in tables}

@@ -82,6 +82,9 @@ def run(
     dbt: Annotated[Path | None, typer.Option("--dbt", help="Also write the migration as a dbt "
                                              "project in DIR, build it and diff each model.")]
     = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", help="Only objects whose name matches NAME or GLOB (repeatable), and the "
+        "codebase objects they read.")] = None,
 ) -> None:
     """Migrate PROJECT_DIR: translate, compile, diff and fix every object; write a report."""
     from cutover import overrides, views
@@ -99,7 +102,8 @@ def run(
                  resume=bool(resume), overrides={
                      **checked, "apply": apply,
                      "allow_privileged_source": allow_privileged_source or None,
-                     "dbt_dir": dbt.resolve() if dbt else None})
+                     "dbt_dir": dbt.resolve() if dbt else None,
+                     "select": list(select) if select else None})
 
 
 def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool,

@@ -74,6 +74,9 @@ class Context:
     """Glob patterns (relative to project_dir) of the SQL files to migrate."""
     exclude: list[str] = field(default_factory=list)
     """Glob patterns to leave out."""
+    select: list[str] = field(default_factory=list)
+    """--select: migrate only objects whose name matches one of these globs (and what they
+    read from the codebase); empty = all."""
     codebase_encoding: str = "utf-8"
     """Encoding of the codebase's files ([project] encoding)."""
     loader_mode: Literal["copy", "verify-only"] = "copy"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tools import sql as sqltools
-from tools.errors import CutoverError, ParseFailed
+from tools.errors import CutoverError, ParseFailed, PlanError
 from tools.source_text import read_sql_text
 
 if TYPE_CHECKING:
@@ -120,3 +121,27 @@ def _problem_verdict(exc: CutoverError) -> str:
     """A SQL syntax error is the user's to fix (parse_error, with file:line:col); anything
     else the planner cannot carry is unsupported."""
     return "parse_error" if isinstance(exc, ParseFailed) else "unsupported"
+
+
+def select_objects(found: list[FoundObject], patterns: list[str]) -> list[FoundObject]:
+    """`--select`: the objects whose name matches a pattern (glob, any case), and the codebase
+    objects they read, directly or through others (they must be built for the selected ones to
+    run). Raises PlanError naming what exists when nothing matches."""
+    by_name = {o.name.lower(): o for o in found}
+    chosen = [o for o in found
+              if any(fnmatch.fnmatchcase(o.name.lower(), p.lower()) for p in patterns)]
+    if not chosen:
+        shown = ", ".join(sorted(by_name)[:20]) + (" …" if len(by_name) > 20 else "")
+        raise PlanError(f"--select {' '.join(patterns)} matches no object; the codebase has: "
+                        f"{shown}")
+    keep = {o.name.lower() for o in chosen}
+    def needs(obj: FoundObject) -> list[str]:
+        return [*obj.reads, *([obj.insert_into] if obj.insert_into else [])]
+
+    stack = [t for o in chosen for t in needs(o)]
+    while stack:
+        name = stack.pop().lower()
+        if name in by_name and name not in keep:
+            keep.add(name)
+            stack.extend(needs(by_name[name]))
+    return [o for o in found if o.name.lower() in keep]
