@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
@@ -113,11 +114,51 @@ def diff_command(
     raise typer.Exit(0 if report.verdict in ("parity", "parity_with_tolerance") else 1)
 
 
+class _PlainProgress:
+    """Progress as plain lines on stderr when it is not a terminal (CI logs, pipes): the rows
+    read per side at most every few seconds, and how long the whole diff took."""
+
+    EVERY_S = 2.0
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.last: dict[str, float] = {}
+        self.totals: dict[str, int | None] = {}
+
+    def on_total(self, a: int | None, b: int | None) -> None:
+        self.totals = {"source": a, "target": b}
+        sizes = ", ".join(f"{side} {n:,} rows" if n is not None else f"{side} size unknown"
+                          for side, n in self.totals.items())
+        self._say(f"diff: {sizes}")
+
+    def on_rows(self, side: str, n: int) -> None:
+        now = time.perf_counter()
+        done = self.totals.get(side) is not None and n >= (self.totals[side] or 0)
+        if done or now - self.last.get(side, self.start) >= self.EVERY_S:
+            self.last[side] = now
+            total = self.totals.get(side)
+            of = f" of {total:,}" if total is not None else ""
+            self._say(f"diff: read {side} {n:,}{of} rows ({now - self.start:.1f} s)")
+
+    def finish(self) -> None:
+        self._say(f"diff: compared in {time.perf_counter() - self.start:.1f} s")
+
+    @staticmethod
+    def _say(line: str) -> None:
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def _run(req: DiffRequest, limit_rows: int | None) -> DiffOutcome:
-    """diff_urls with a progress bar per side; engine and user errors end in exit code 2."""
+    """diff_urls with a progress bar per side (plain lines when stderr is not a terminal);
+    engine and user errors end in exit code 2."""
     from tools.diff.run import diff_urls
 
     try:
+        if not err.is_terminal:
+            plain = _PlainProgress()
+            outcome = diff_urls(req, on_rows=plain.on_rows, on_total=plain.on_total)
+            plain.finish()
+            return outcome
         with _progress() as progress:
             tasks = {s: progress.add_task(f"reading {s}", total=None)
                      for s in ("source", "target")}
