@@ -294,8 +294,9 @@ class Adapter:
 
     def alive(self) -> bool:
         """False once the connection is gone (server restart, killed backend): the run then
-        opens a new one instead of failing every remaining object on the dead one."""
-        return True
+        opens a new one instead of failing every remaining object on the dead one. Known from
+        the error that met it (_classify), so asking costs no round trip."""
+        return not getattr(self, "_lost", False)
 
     def export_snapshot(self) -> str | None:
         """A token other sessions can adopt to read this source session's snapshot (PostgreSQL
@@ -384,6 +385,8 @@ class Adapter:
         if getattr(self, "_severed", False):
             failure = Failure.TIMEOUT  # our watchdog cut the link: the server never answered
             text = f"no answer within {self._client_deadline():g}s, connection closed ({text})"
+        if failure is Failure.TRANSIENT or getattr(self, "_severed", False):
+            self._lost = True  # the link is gone or suspect: alive() says so
         return failures.error(failure, self._failure_message(failure, text))
 
     def _failure_key(self, exc: Exception) -> str | None:

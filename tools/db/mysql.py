@@ -509,13 +509,7 @@ class MySQLAdapter(Adapter):
         return sock.fileno() if sock is not None else None
 
     def alive(self) -> bool:
-        if not self._con.open:
-            return False
-        try:
-            self._con.ping(reconnect=False)  # a killed connection still says open
-            return True
-        except self._pymysql.Error:
-            return False
+        return self._con.open and super().alive()
 
     def close(self) -> None:
         if self._con.open:

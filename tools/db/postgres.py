@@ -518,7 +518,7 @@ class PostgresAdapter(Adapter):
         self.tracer.event("sql", side=self.role, sql=copy_sql, rows=batch.num_rows, error=None)
 
     def alive(self) -> bool:
-        return not (self._con.closed or self._con.broken)
+        return not (self._con.closed or self._con.broken) and super().alive()
 
     def _socket_fd(self) -> int | None:
         return None if self._con.closed else self._con.fileno()
