@@ -14,7 +14,7 @@ from tools import catalog
 from tools import sql as sqltools
 from tools.codebase import FoundObject, find_files, read_objects, select_objects
 from tools.errors import CutoverError, PlanError
-from tools.records import ObjectSpec
+from tools.records import ObjectSpec, Verdict
 
 
 def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -36,11 +36,12 @@ def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
     for obj in found:
         _check_references(obj, on_source, produced)
     order, cyclic = _topological(found, produced)
+    by_name = {o.name: o for o in found}
     for name in cyclic:
-        obj = next(o for o in found if o.name == name)
+        obj = by_name[name]
         obj.problem = (f"{obj.file}:{obj.line}: {name} is part of a dependency cycle "
                        f"({' -> '.join(cyclic)}); break the cycle in the codebase")
-        obj.problem_verdict = "blocked"
+        obj.problem_verdict = Verdict.BLOCKED.value  # plain data: checkpointed
     notes.extend(o.problem for o in found if o.problem)
 
     objects = {o.name: _spec(o, produced, on_source, ctx.source_dialect) for o in found}
@@ -68,7 +69,7 @@ def _check_references(obj: FoundObject, on_source: set[str],
         obj.problem = (f"{obj.file}:{obj.line}: {obj.name} reads {', '.join(missing)}, which "
                        f"is neither a table on the source nor created by the codebase; check "
                        f"the spelling or add the file that creates it")
-        obj.problem_verdict = "blocked"
+        obj.problem_verdict = Verdict.BLOCKED.value  # plain data: checkpointed
 
 
 def _dependencies(obj: FoundObject, produced: dict[str, FoundObject]) -> list[str]:
@@ -80,17 +81,28 @@ def _dependencies(obj: FoundObject, produced: dict[str, FoundObject]) -> list[st
 
 def _topological(found: list[FoundObject],
                  produced: dict[str, FoundObject]) -> tuple[list[str], list[str]]:
-    """Kahn's algorithm, stable in file order; returns (order, names left in cycles)."""
-    deps = {o.name: set(_dependencies(o, produced)) for o in found}
+    """Kahn's algorithm in linear time, in waves so the order stays stable in file order (each
+    wave is the objects whose dependencies all came in earlier waves); returns (order, names
+    left in cycles)."""
+    position = {o.name: i for i, o in enumerate(found)}
+    waiting = {o.name: len(set(_dependencies(o, produced))) for o in found}
+    dependants: dict[str, list[str]] = {o.name: [] for o in found}
+    for o in found:
+        for dep in set(_dependencies(o, produced)):
+            dependants.setdefault(dep, []).append(o.name)
     order: list[str] = []
-    remaining = [o.name for o in found]
-    while remaining:
-        ready = [n for n in remaining if deps[n] <= set(order)]
-        if not ready:
-            break
-        order.extend(ready)
-        remaining = [n for n in remaining if n not in ready]
-    return order, remaining
+    wave = [o.name for o in found if waiting[o.name] == 0]
+    while wave:
+        order.extend(wave)
+        following: list[str] = []
+        for name in wave:
+            for dependant in dependants.get(name, ()):
+                waiting[dependant] -= 1
+                if waiting[dependant] == 0:
+                    following.append(dependant)
+        wave = sorted(following, key=position.__getitem__)
+    placed = set(order)
+    return order, [o.name for o in found if o.name not in placed]
 
 
 def _spec(obj: FoundObject, produced: dict[str, FoundObject], on_source: set[str],
@@ -103,7 +115,8 @@ def _spec(obj: FoundObject, produced: dict[str, FoundObject], on_source: set[str
         try:
             source_query = sqltools.inline(obj.select_sql, dialect, inline)
         except (CutoverError, ValueError) as exc:
-            obj.problem, obj.problem_verdict = f"{obj.file}:{obj.line}: {exc}", "blocked"
+            obj.problem = f"{obj.file}:{obj.line}: {exc}"
+            obj.problem_verdict = Verdict.BLOCKED.value
     return ObjectSpec(
         name=obj.name, kind=obj.kind, file=obj.file, line=obj.line, source_sql=obj.source_sql,  # type: ignore[typeddict-item]
         select_sql=obj.select_sql, source_query=source_query, insert_into=obj.insert_into,

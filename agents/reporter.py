@@ -22,17 +22,17 @@ def reporter(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]
     spec = json.loads((ctx.run_dir / SPEC).read_text(encoding="utf-8"))
     seconds = time.time() - spec.get("started_ts", time.time())
     typed = build_report(state, spec, seconds, ctx.run_dir)
-    report = typed.as_json()  # the renderers read the plain form of the same model
     redact = ctx.tracer.redactor.text
     paths = {
         "json": ctx.run_dir / "report.json",
         "md": ctx.run_dir / "report.md",
         "html": ctx.run_dir / "report.html",
     }
-    paths["json"].write_text(redact(json.dumps(report, indent=2, default=str)), encoding="utf-8")
-    paths["md"].write_text(redact(render_markdown(report)), encoding="utf-8")
+    paths["json"].write_text(redact(json.dumps(typed.as_json(), indent=2, default=str)),
+                             encoding="utf-8")
+    paths["md"].write_text(redact(render_markdown(typed)), encoding="utf-8")
     events = read_events(ctx.run_dir / "events.jsonl")
-    paths["html"].write_text(redact(render_html(report, events)), encoding="utf-8")
+    paths["html"].write_text(redact(render_html(typed, events)), encoding="utf-8")
     translated = ctx.run_dir / "translated"
     shutil.rmtree(translated, ignore_errors=True)  # idempotent when a resumed run re-reports
     for obj in typed.objects:

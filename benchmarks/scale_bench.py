@@ -17,6 +17,14 @@ verdict counts (the same on every row, or something is wrong).
 
 A worker count is written as `[run] workers = N`; code without that setting (main) is run
 once with --workers 1 and no key. Run the big sizes once, under `nice`.
+
+--kill-after N kills the run (SIGKILL) once N objects have finished and resumes it with
+`--resume`; the row then counts both processes' wall time, and the verdicts must come out the
+same. --browser opens the report.html in Debian's chromium (Playwright) and adds the report's
+size, the time to first contentful paint, the time until the object table shows its rows, and
+the time a verdict filter takes to apply: a 10,000-object report must open usably.
+
+    .venv/bin/python benchmarks/scale_bench.py --sizes 10000 --workers 2 --kill-after 5000 --browser
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -120,37 +129,107 @@ def _folder_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def measure(python: str, root: Path, run_id: str, code: Path | None = None) -> dict[str, Any]:
+def _finished_objects(events: Path, offset: int, count: int) -> tuple[int, int]:
+    """object_end events appended to events.jsonl since `offset` (a byte position)."""
+    if not events.is_file():
+        return offset, count
+    with events.open("rb") as fh:
+        fh.seek(offset)
+        chunk = fh.read()
+    whole = chunk[:chunk.rfind(b"\n") + 1]
+    return offset + len(whole), count + whole.count(b'"kind": "object_end"')
+
+
+def _run(cmd: list[str], root: Path, env: dict[str, str], events: Path,
+         kill_after: int | None) -> tuple[int, Any, bool]:
+    """Run `cmd`; with kill_after, SIGKILL it once that many objects finished. Returns (wait
+    status, rusage, killed)."""
+    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env)
+    offset, done = 0, 0
+    while kill_after is not None:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            return status, usage, False
+        offset, done = _finished_objects(events, offset, done)
+        if done >= kill_after:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(1)
+    _, status, usage = os.wait4(proc.pid, 0)
+    return status, usage, kill_after is not None
+
+
+def measure(python: str, root: Path, run_id: str, code: Path | None = None,
+            kill_after: int | None = None) -> dict[str, Any]:
     target = root / "data" / "target.duckdb"
     target.unlink(missing_ok=True)
     cmd = [python, "-m", "cutover", "run", str(root), "--runs-dir", str(root / "runs"),
            "--run-id", run_id]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**os.environ, "COLUMNS": "200",
-                                 **({"PYTHONPATH": str(code)} if code else {})})
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
+    env = {**os.environ, "COLUMNS": "200", **({"PYTHONPATH": str(code)} if code else {})}
     run_dir = root / "runs" / run_id
+    start = time.perf_counter()
+    status, usage, killed = _run(cmd, root, env, run_dir / "events.jsonl", kill_after)
+    peak = usage.ru_maxrss
+    if killed:  # the same run again, resumed: it must finish with the same verdicts
+        cmd = cmd[:-2] + ["--resume", run_id]
+        status, usage, _ = _run(cmd, root, env, run_dir / "events.jsonl", None)
+        peak = max(peak, usage.ru_maxrss)
+    seconds = time.perf_counter() - start
     report_path = run_dir / "report.json"
     if not report_path.exists():
-        err = proc.stderr.read().decode()[-600:] if proc.stderr else ""
-        raise SystemExit(f"run {run_id} wrote no report (status {status}): {err}")
+        raise SystemExit(f"run {run_id} wrote no report (status {status})")
     report = json.loads(report_path.read_text())
     events = [json.loads(line) for line in (run_dir / "events.jsonl").open()]
     kinds = Counter(e["kind"] for e in events)
     render = sum(e.get("seconds") or 0 for e in events
                  if e["kind"] == "node_end" and e.get("node") == "reporter")
+    checkpoint_bytes = (run_dir / "checkpoints.sqlite").stat().st_size
     return {
         "objects": report["total"], "seconds": round(seconds, 2),
         "objects_per_s": round(report["total"] / seconds, 2),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "checkpoint_bytes": (run_dir / "checkpoints.sqlite").stat().st_size,
+        "peak_rss_mb": round(peak / 1024, 1),
+        "checkpoint_bytes": checkpoint_bytes,
+        "checkpoint_bytes_per_object": round(checkpoint_bytes / max(1, report["total"])),
         "run_folder_bytes": _folder_bytes(run_dir),
         "render_s": round(render, 3),
         "source_reads": kinds.get("source_read") or kinds.get("diff", 0),
         "counts": {k: v for k, v in report["counts"].items() if v},
+        "resumed": kinds.get("outcome_kept", 0) if killed else None,
+        "report_html": run_dir / "report.html",
     }
+
+
+def browser_figures(report_html: Path) -> dict[str, Any]:
+    """Open report.html in chromium: its size, first contentful paint, time until the object
+    table has rows, and how long choosing a verdict in the filter takes."""
+    from playwright.sync_api import sync_playwright
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        start = time.perf_counter()
+        page.goto(report_html.as_uri(), timeout=300_000)
+        page.wait_for_selector("tr.obj-row", timeout=300_000)
+        rows_s = time.perf_counter() - start
+        paint = page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')[0]"
+                              " || {startTime: null}).startTime")
+        options = page.eval_on_selector_all("#f-verdict option", "o => o.map(x => x.value)")
+        filter_ms = None
+        if len(options) > 1:
+            t0 = time.perf_counter()
+            page.select_option("#f-verdict", options[-1])
+            page.wait_for_function("() => document.querySelectorAll('tr.obj-row').length > 0")
+            filter_ms = round((time.perf_counter() - t0) * 1000)
+        shown = page.text_content("#f-count")
+        browser.close()
+    return {"html_bytes": report_html.stat().st_size,
+            "first_paint_ms": round(paint) if paint is not None else None,
+            "rows_s": round(rows_s, 2), "filter_ms": filter_ms, "shown": shown,
+            "page_errors": errors}
 
 
 CREATED: list[str] = []
@@ -190,14 +269,16 @@ def main() -> None:
     ap.add_argument("--source", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--label", default="")
     ap.add_argument("--keep", type=Path, help="generate projects here and keep them")
+    ap.add_argument("--kill-after", type=int, help="kill the run after N objects, then resume")
+    ap.add_argument("--browser", action="store_true", help="open report.html in chromium")
     args = ap.parse_args()
     workers = [None if w == "none" else int(w) for w in args.workers.split(",")]
     base = args.keep or Path(tempfile.mkdtemp(prefix="scale_bench_"))
     print(f"# scale_bench {args.label} python={args.python} source={args.source} "
           f"rows={args.rows}")
     print("| objects | workers | objects/s | seconds | peak RSS MB | checkpoint bytes | "
-          "run folder bytes | report s | source reads | verdicts |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "checkpoint bytes/object | run folder bytes | report s | source reads | verdicts |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         root = base / f"p{size}"
         if not (root / "sql").exists():
@@ -206,10 +287,21 @@ def main() -> None:
                       else _postgres_source(root))
         for w in workers:
             _config(root, source_url, w)
-            m = measure(args.python, root, f"w{w}-{int(time.time())}", args.code)
+            m = measure(args.python, root, f"w{w}-{int(time.time())}", args.code,
+                        args.kill_after)
             print(f"| {size} | {w or 'n/a'} | {m['objects_per_s']} | {m['seconds']} | "
-                  f"{m['peak_rss_mb']} | {m['checkpoint_bytes']:,} | {m['run_folder_bytes']:,} | "
+                  f"{m['peak_rss_mb']} | {m['checkpoint_bytes']:,} | "
+                  f"{m['checkpoint_bytes_per_object']:,} | {m['run_folder_bytes']:,} | "
                   f"{m['render_s']} | {m['source_reads']} | {m['counts']} |", flush=True)
+            if m["resumed"] is not None:
+                print(f"  killed after {args.kill_after} objects and resumed: "
+                      f"{m['resumed']} outcomes kept, the rest redone", flush=True)
+            if args.browser:
+                b = browser_figures(m["report_html"])
+                print(f"  report.html {b['html_bytes']:,} bytes · first contentful paint "
+                      f"{b['first_paint_ms']} ms · table rows shown after {b['rows_s']} s · "
+                      f"verdict filter {b['filter_ms']} ms ({b['shown']}) · page errors "
+                      f"{b['page_errors'] or 'none'}", flush=True)
 
 
 def _drop_created() -> None:

@@ -113,8 +113,8 @@ def _run_project(project_dir: Path, *, run_id: str, runs_dir: Path, resume: bool
 
     outcome: RunOutcome = migrate(project_dir, run_id=run_id, runs_dir=runs_dir, resume=resume,
                                   overrides=overrides)
-    views.print_summary(console, outcome.report, outcome.run_dir)
-    if outcome.report and not views.all_at_parity(outcome.report):
+    views.print_summary(console, outcome.typed_report, outcome.run_dir)
+    if outcome.typed_report and not views.all_at_parity(outcome.typed_report):
         raise typer.Exit(1)
 
 

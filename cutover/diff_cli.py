@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from graph.context import Tolerance
 from tools.errors import CutoverError
+from tools.records import Verdict
 
 if TYPE_CHECKING:
     from tools.diff.run import DiffOutcome, DiffRequest
@@ -111,7 +112,7 @@ def diff_command(
             json_file.write_text(json.dumps(data, indent=2), encoding="utf-8")
     if html_file:
         write_html(html_file, report, outcome.notes, f"cutover diff: {source} vs {target}")
-    raise typer.Exit(0 if report.verdict in ("parity", "parity_with_tolerance") else 1)
+    raise typer.Exit(0 if Verdict(report.verdict).is_parity else 1)
 
 
 class _PlainProgress:

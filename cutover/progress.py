@@ -25,11 +25,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from cutover.views import COLORS
 from tools import trace
-
-COLORS = {"parity": "green", "parity_with_tolerance": "green", "mismatch": "red",
-          "compile_error": "red", "unsupported": "yellow", "parse_error": "red",
-          "blocked": "yellow", "skipped": "dim"}
 
 
 class RunProgress:

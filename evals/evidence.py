@@ -8,44 +8,82 @@ from __future__ import annotations
 
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
+from tools.records import Report, ReportObject
 from tools.runlog import load_run
 
 _EXTRA_PACKAGES = ("duckdb-extension-tpch", "duckdb-extension-tpcds", "chdb", "psycopg",
                    "pymysql")
 
 
-def case_evidence(case_id: str, report: dict[str, Any] | None, reference_error: str | None,
-                  target_dialect: str) -> dict[str, Any]:
+class EvidenceObject(TypedDict, total=False):
+    """One object of a case as the run's report gave it, reduced to what scorers read."""
+
+    name: str
+    kind: str
+    verdict: str
+    """A Verdict's value (the log is JSON; compare with tools.records.Verdict)."""
+    attempts: int
+    seconds: float
+    llm_calls: int
+    tokens: int
+    fixed_by: list[str]
+    error: str | None
+    final_sql: str | None
+    source_sql: str
+    compiled_attempts: list[bool]
+    origins: list[str]
+    diff_summary: str | None
+    diff_scores: list[float | None]
+    llm_transcripts: list[dict[str, Any]]
+    """Older logs only: the scorers still read priced tokens from them when present."""
+
+
+class CaseEvidence(TypedDict, total=False):
+    """What a finished run says about one case (the `raw` of an eval log's case entry)."""
+
+    reference_error: str | None
+    """The source query itself failed: the case is not scored."""
+    target_dialect: str
+    objects: list[EvidenceObject]
+    harness_error: str
+    """Cutover lost or crashed on the case: scored as a failure of the tool."""
+    load_error: str
+    run_dir: str | None
+    prompts_used: list[dict[str, str]]
+
+
+def case_evidence(case_id: str, report: Report | None, reference_error: str | None,
+                  target_dialect: str) -> CaseEvidence:
     """The report's objects that came from sql/<case_id>.sql, reduced to what scorers read."""
-    raw: dict[str, Any] = {"reference_error": reference_error, "target_dialect": target_dialect,
-                           "objects": []}
+    raw = CaseEvidence(reference_error=reference_error, target_dialect=target_dialect,
+                       objects=[])
     if reference_error:
         return raw
     if report is None:
         raw["harness_error"] = "the run produced no report (see the run folder's crash.txt)"
         return raw
-    if report.get("load_error"):
-        raw["load_error"] = report["load_error"]
+    if report.load_error:
+        raw["load_error"] = report.load_error
     wanted = f"sql/{case_id}.sql"
-    for obj in report.get("objects") or []:
-        if obj.get("file") == wanted:
+    for obj in report.objects:
+        if obj.file == wanted:
             raw["objects"].append(_object(obj))
     if not raw["objects"]:
         raw["harness_error"] = f"the run's report has no object from {wanted}"
     return raw
 
 
-def _object(obj: dict[str, Any]) -> dict[str, Any]:
-    log = obj.get("attempt_log") or []
+def _object(obj: ReportObject) -> EvidenceObject:
+    log = obj.attempt_log
     last = log[-1] if log else {}
     return {
-        "name": obj["name"], "kind": obj.get("kind"), "verdict": obj["verdict"],
-        "attempts": obj.get("attempts") or 0, "seconds": obj.get("seconds") or 0.0,
-        "llm_calls": obj.get("llm_calls") or 0, "tokens": obj.get("tokens") or 0,
-        "fixed_by": obj.get("fixed_by") or [], "error": obj.get("error"),
-        "final_sql": obj.get("final_sql"), "source_sql": obj.get("source_sql"),
+        "name": obj.name, "kind": obj.kind, "verdict": obj.verdict.value,
+        "attempts": obj.attempts, "seconds": obj.seconds,
+        "llm_calls": obj.llm_calls, "tokens": obj.tokens,
+        "fixed_by": obj.fixed_by, "error": obj.error,
+        "final_sql": obj.final_sql, "source_sql": obj.source_sql,
         "compiled_attempts": [bool(a.get("compile") and a["compile"].get("ok")) for a in log],
         "origins": [a.get("origin") for a in log],
         "diff_summary": last.get("diff_summary"),
@@ -56,7 +94,7 @@ def _object(obj: dict[str, Any]) -> dict[str, Any]:
 def prompts_used(run_dir: Path) -> dict[str, list[dict[str, str]]]:
     """Per case (object file stem): the prompt ids and hashes of the LLM calls made for it."""
     run = load_run(run_dir.parent, run_dir.name)
-    files = {o["name"]: Path(o["file"]).stem for o in (run.report or {}).get("objects") or []}
+    files = {o.name: Path(o.file).stem for o in (run.report.objects if run.report else [])}
     used: dict[str, list[dict[str, str]]] = {}
     for event in run.events:
         if event.get("kind") != "llm_call":

@@ -143,7 +143,7 @@ def _run_repeat(spec: EvalSpec, suite: Suite, root: Path, number: int,
             result.facts = result.facts or run_facts(Path(run_dir))
         for case in suite.cases:
             found = reports.get(case.id)
-            raw = case_evidence(case.id, found.report if found else None,
+            raw = case_evidence(case.id, found.typed_report if found else None,
                                 prepared.reference_errors.get(case.id), target.dialect)
             if case.id in crashes:
                 raw["harness_error"] = crashes[case.id]

@@ -12,16 +12,22 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlglot
 from sqlglot.errors import SqlglotError
 
-PARITY = ("parity", "parity_with_tolerance")
-COMPILED = (*PARITY, "mismatch")
-# Worst first: a case with several objects takes the verdict of its worst one.
-SEVERITY = ("blocked", "unsupported", "compile_error", "mismatch", "skipped",
-            "parity_with_tolerance", "parity")
+from evals.evidence import CaseEvidence
+from tools.records import Verdict
+
+PARITY = (Verdict.PARITY, Verdict.PARITY_WITH_TOLERANCE)
+COMPILED = (*PARITY, Verdict.MISMATCH)
+# Worst first: a case with several objects takes the verdict of its worst one (a verdict not
+# listed, parse_error, counts as worst of all).
+SEVERITY = (Verdict.BLOCKED, Verdict.UNSUPPORTED, Verdict.COMPILE_ERROR, Verdict.MISMATCH,
+            Verdict.SKIPPED, Verdict.PARITY_WITH_TOLERANCE, Verdict.PARITY)
+# A case's own verdicts, besides the run's: why it has no object verdict to go by.
+REFERENCE_ERROR, HARNESS_ERROR, MISSING = "reference_error", "harness_error", "missing"
 
 
 @dataclass(frozen=True)
@@ -30,69 +36,70 @@ class Score:
     explanation: str
 
 
-Scorer = Callable[[dict[str, Any]], Score]
+Scorer = Callable[[CaseEvidence], Score]
 
 
-def case_verdict(raw: dict[str, Any]) -> str:
+def case_verdict(raw: CaseEvidence) -> str:
     if raw.get("reference_error"):
-        return "reference_error"
+        return REFERENCE_ERROR
     if raw.get("harness_error"):
-        return "harness_error"
+        return HARNESS_ERROR
     verdicts = [o["verdict"] for o in raw.get("objects") or []]
     if not verdicts:
-        return "missing"
-    return min(verdicts, key=lambda v: SEVERITY.index(v) if v in SEVERITY else -1)
+        return MISSING
+    return min(verdicts, key=lambda v: SEVERITY.index(v) if v in SEVERITY else -1)  # type: ignore[arg-type]
 
 
-def parses(raw: dict[str, Any]) -> Score:
+def parses(raw: CaseEvidence) -> Score:
     """The final SQL of every object parses in the target dialect."""
     if raw.get("reference_error"):
-        return Score(None, "not scored: " + raw["reference_error"])
+        return Score(None, f"not scored: {raw.get('reference_error')}")
     if raw.get("harness_error"):
-        return Score(False, raw["harness_error"])
+        return Score(False, raw.get("harness_error") or "")
     for obj in raw.get("objects") or []:
         if not obj.get("final_sql"):
             return Score(False, f"{obj['name']}: no translation ({obj.get('error') or 'none'})")
         try:
-            sqlglot.parse(obj["final_sql"], read=raw.get("target_dialect"))
+            sqlglot.parse(obj.get("final_sql") or "", read=raw.get("target_dialect"))
         except SqlglotError as exc:
             return Score(False, f"{obj['name']}: final SQL does not parse: "
                                 f"{str(exc).splitlines()[0]}")
     return Score(True, "every object's final SQL parses in the target dialect")
 
 
-def compiles(raw: dict[str, Any]) -> Score:
+def compiles(raw: CaseEvidence) -> Score:
     """Some candidate of every object compiled on the real target."""
     verdict = case_verdict(raw)
-    if verdict == "harness_error":
-        return Score(False, raw["harness_error"])
-    if verdict in ("reference_error", "skipped"):
+    if verdict == HARNESS_ERROR:
+        return Score(False, raw.get("harness_error") or "")
+    if verdict in (REFERENCE_ERROR, Verdict.SKIPPED):
         return Score(None, f"not scored: {verdict} (nothing was compiled)")
     for obj in raw.get("objects") or []:
         if obj["verdict"] in COMPILED or any(obj.get("compiled_attempts") or []):
             continue
-        if obj["verdict"] == "blocked":
+        if obj["verdict"] == Verdict.BLOCKED:
             return Score(False, f"{obj['name']}: blocked before compiling: {obj.get('error')}")
         return Score(False, f"{obj['name']}: no candidate compiled ({obj['verdict']}: "
                             f"{_short(obj.get('error'))})")
     return Score(True, "every object compiled on the target")
 
 
-def parity(raw: dict[str, Any]) -> Score:
+def parity(raw: CaseEvidence) -> Score:
     """The data differ found the same data on both sides (the only judge of success)."""
     verdict = case_verdict(raw)
-    if verdict == "harness_error":
+    if verdict == HARNESS_ERROR:
         # Cutover crashed or lost the case: that is a failure of the tool, not of the suite.
-        return Score(False, raw["harness_error"])
-    if verdict == "reference_error":
-        return Score(None, f"not scored: {raw['reference_error']}")
-    if verdict == "skipped":
+        return Score(False, raw.get("harness_error") or "")
+    if verdict == REFERENCE_ERROR:
+        return Score(None, f"not scored: {raw.get('reference_error')}")
+    if verdict == Verdict.SKIPPED:
         return Score(None, "not scored: skipped (translate-only target)")
+    objects = raw.get("objects") or []
     if verdict in PARITY:
-        fixed = [f for o in raw["objects"] for f in o.get("fixed_by") or []]
+        fixed = [f for o in objects for f in o.get("fixed_by") or []]
         how = f" after {', '.join(fixed)}" if fixed else " on the first translation"
         return Score(True, f"{verdict}{how}")
-    bad = next(o for o in raw["objects"] if o["verdict"] not in PARITY)
+    bad = next(o for o in objects if o["verdict"] not in PARITY)
     return Score(False, f"{bad['name']}: {bad['verdict']}: "
                         f"{_short(bad.get('diff_summary') or bad.get('error'))}")
 
@@ -105,14 +112,35 @@ def _short(text: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def score_case(case_id: str, repeat: int, raw: dict[str, Any]) -> dict[str, Any]:
+class CaseScore(TypedDict):
+    """One case of an eval log (evals/log.py CASE_FIELDS are the ones a log must have)."""
+
+    id: str
+    repeat: int
+    verdict: str
+    """The worst object's Verdict, or REFERENCE_ERROR / HARNESS_ERROR / MISSING."""
+    parses: bool | None
+    compiles: bool | None
+    parity: bool | None
+    attempts: int
+    llm_calls: int
+    tokens: int
+    llm_cost: float
+    llm_retries: int
+    seconds: float
+    explanations: dict[str, str]
+    raw: CaseEvidence
+
+
+def score_case(case_id: str, repeat: int, raw: CaseEvidence) -> CaseScore:
     """One log entry: the fields the issue names, explanations, and the evidence."""
     objects = raw.get("objects") or []
     scores = {name: fn(raw) for name, fn in SCORERS.items()}
     return {
         "id": case_id, "repeat": repeat, "verdict": case_verdict(raw),
-        **{name: s.value for name, s in scores.items()},
-        "attempts": max((o["attempts"] for o in objects), default=0),
+        "parses": scores["parses"].value, "compiles": scores["compiles"].value,
+        "parity": scores["parity"].value,
+        "attempts": max((o.get("attempts") or 0 for o in objects), default=0),
         "llm_calls": sum(o.get("llm_calls") or 0 for o in objects),
         "tokens": sum(o.get("tokens") or 0 for o in objects),
         # issue 12: priced tokens and retried requests, from the saved LLM transcripts
@@ -162,7 +190,7 @@ def summarize(cases: list[dict[str, Any]], run_seconds: list[float]) -> dict[str
         "tokens": spread([sum(c["tokens"] for c in per[r]) for r in repeats]),
         "seconds": spread(run_seconds),
         "verdicts": dict(Counter(c["verdict"] for c in cases)),
-        "reference_errors": sorted({c["id"] for c in cases if c["verdict"] == "reference_error"}),
+        "reference_errors": sorted({c["id"] for c in cases if c["verdict"] == REFERENCE_ERROR}),
     }
 
 

@@ -24,7 +24,7 @@ from prompts.loader import prompt_set_hashes
 from tools import stop  # interrupt (issue 14)
 from tools.db.connections import Connections
 from tools.errors import CutoverError
-from tools.records import Verdict
+from tools.records import Report, Verdict
 from tools.runlock import ProjectLock
 from tools.runlog import CHECKPOINTS, EVENTS, SPEC
 from tools.secrets import Redactor
@@ -40,7 +40,13 @@ class RunOutcome:
     run_id: str
     run_dir: Path
     state: MigrationState
-    report: dict[str, Any] | None
+    typed_report: Report | None
+    """report.json read back through its model: what the CLI and the evals read."""
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        """The plain JSON form of the same report (for scripts and tests that index it)."""
+        return self.typed_report.as_json() if self.typed_report is not None else None
 
 
 def _versions() -> dict[str, str]:
@@ -146,7 +152,7 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
         ctx.connections.close()
         conn.close()
     report_path = ctx.run_dir / "report.json"
-    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
+    report = Report.load(report_path) if report_path.exists() else None
     return RunOutcome(ctx.run_id, ctx.run_dir, state, report)
 
 

@@ -60,6 +60,9 @@ class Verdict(StrEnum):
         return status is not None and cls.final(status) and cls(status).is_parity
 
 
+DiffVerdict = Literal[Verdict.PARITY, Verdict.PARITY_WITH_TOLERANCE, Verdict.MISMATCH]
+"""The verdicts a data diff can reach on its own (tools.diff.report.DiffReport.verdict)."""
+
 VERDICT_ORDER: tuple[Verdict, ...] = tuple(Verdict)
 """The order verdicts are counted and shown in (report counts, summaries)."""
 

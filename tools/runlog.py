@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.errors import RunNotFound
+from tools.records import Report
 
 SPEC, EVENTS, REPORT, CHECKPOINTS = "spec.json", "events.jsonl", "report.json", "checkpoints.sqlite"
 
@@ -19,7 +20,7 @@ class RunLog:
     path: Path
     spec: dict[str, Any]
     events: list[dict[str, Any]] = field(default_factory=list)
-    report: dict[str, Any] | None = None
+    report: Report | None = None
 
     @property
     def finished(self) -> bool:
@@ -44,9 +45,7 @@ def load_run(runs_dir: Path, run_id: str, with_events: bool = True) -> RunLog:
     path = run_path(runs_dir, run_id)
     spec = json.loads((path / SPEC).read_text(encoding="utf-8"))
     events = read_events(path / EVENTS) if with_events else []
-    report = None
-    if (path / REPORT).is_file():
-        report = json.loads((path / REPORT).read_text(encoding="utf-8"))
+    report = Report.load(path / REPORT) if (path / REPORT).is_file() else None
     return RunLog(run_id=run_id, path=path, spec=spec, events=events, report=report)
 
 

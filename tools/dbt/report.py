@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tools.dbt.records import DbtOutcome
+from tools.records import Report
 from tools.report.html import render_html
 from tools.report.markdown import render_markdown
 from tools.runlog import EVENTS, REPORT, read_events
@@ -36,8 +37,9 @@ def attach(run_dir: Path, outcome: DbtOutcome, redactor: Redactor) -> None:
     report = json.loads(path.read_text(encoding="utf-8"))
     report["dbt"] = outcome.to_dict()
     path.write_text(redactor.text(json.dumps(report, indent=2, default=str)), encoding="utf-8")
+    typed = Report.model_validate(report)  # the renderers read the typed model
     (run_dir / "report.md").write_text(
-        redactor.text(render_markdown(report) + markdown_section(report["dbt"])),
+        redactor.text(render_markdown(typed) + markdown_section(report["dbt"])),
         encoding="utf-8")
-    html = render_html(report, read_events(run_dir / EVENTS))
+    html = render_html(typed, read_events(run_dir / EVENTS))
     (run_dir / "report.html").write_text(redactor.text(html), encoding="utf-8")

@@ -1,6 +1,6 @@
 """compare(): diff two query results (Arrow tables from any two engines) and explain the verdict.
 
-Flow: normalise both sides to canonical values in a private in-process DuckDB, pick how rows
+Flow: normalise both sides to canonical values in a private in-process DuckDB session, pick how rows
 pair up (the given key, an inferred key, or multiset), join, aggregate, sample, diagnose.
 With ordered=True the rows are also compared by position, so a right answer in the wrong
 order is caught as "ordering".
@@ -9,7 +9,6 @@ order is caught as "ordering".
 from __future__ import annotations
 
 import time
-from typing import Literal
 
 import duckdb
 import pyarrow as pa
@@ -17,13 +16,13 @@ import pyarrow as pa
 from tools.diff import columns as colsum
 from tools.diff import diagnose, samples
 from tools.diff.engine import JoinFigures
-from tools.diff.normalise import ColumnPlan, connect, normalise_sql, plan_columns, prepare
+from tools.diff.normalise import ColumnPlan, normalise_sql, plan_columns, prepare, session
 from tools.diff.ordering import check_order
 from tools.diff.pairing import Pairing, infer_key, keyed, multiset, resolve_key, run
 from tools.diff.prefilter import narrow
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 from tools.diff.samples import Side
-from tools.records import Tolerance
+from tools.records import DiffVerdict, Tolerance, Verdict
 
 SIDES = ("source", "target")
 
@@ -49,7 +48,7 @@ def compare(
     Raises ValueError only for a key naming a column neither side has (a caller bug).
     """
     started = time.perf_counter()
-    con = connect()
+    con = session()
     try:
         # Registered, not copied: DuckDB scans the Arrow buffers in place.
         s_arrow, t_arrow = prepare(source), prepare(target)
@@ -169,7 +168,7 @@ def _report(
     mism = {p.name for p in plans if f.columns[p.name].mismatched}
     rows = max(src.rows, tgt.rows)
     return DiffReport(
-        verdict="mismatch",  # settled by _verdict once columns and order are known
+        verdict=Verdict.MISMATCH,  # settled by _verdict once columns and order are known
         mode="keyed" if pr.mode == "keyed" else "multiset",
         key=pr.key_names if pr.mode == "keyed" else None,
         vacuous=rows == 0,
@@ -224,11 +223,9 @@ def _diagnose(
     return out
 
 
-def _verdict(
-    report: DiffReport, figs: JoinFigures
-) -> Literal["parity", "parity_with_tolerance", "mismatch"]:
+def _verdict(report: DiffReport, figs: JoinFigures) -> DiffVerdict:
     if report.missing_columns or report.extra_columns or not figs.clean:
-        return "mismatch"
+        return Verdict.MISMATCH
     if "ordering" in report.causes():
-        return "mismatch"
-    return "parity_with_tolerance" if figs.tolerated else "parity"
+        return Verdict.MISMATCH
+    return Verdict.PARITY_WITH_TOLERANCE if figs.tolerated else Verdict.PARITY

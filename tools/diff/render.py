@@ -13,9 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from tools.diff.report import DiffReport
+from tools.records import Verdict
 
 _SCRIPT_SAFE = "<\\/"
-_STYLE = {"parity": "bold green", "parity_with_tolerance": "bold yellow", "mismatch": "bold red"}
+_STYLE = {Verdict.PARITY: "bold green", Verdict.PARITY_WITH_TOLERANCE: "bold yellow",
+          Verdict.MISMATCH: "bold red"}
 
 
 def _num(x: float | None) -> str:

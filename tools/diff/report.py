@@ -10,7 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.records import Cause  # noqa: F401 (re-exported: the one spelling)
+from tools.records import (
+    Cause,  # noqa: F401 (re-exported: the one spelling)
+    DiffVerdict,
+)
 
 
 class ColumnDiff(BaseModel):
@@ -45,7 +48,7 @@ class Diagnosis(BaseModel):
 class DiffReport(BaseModel):
     """Outcome of comparing one source result with one target result."""
 
-    verdict: Literal["parity", "parity_with_tolerance", "mismatch"]
+    verdict: DiffVerdict
     mode: Literal["keyed", "multiset", "ordered"]
     key: list[str] | None = None
     key_inferred: bool = False

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from tools.db.base import Adapter
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 from tools.errors import ConfigError, QueryFailed
-from tools.records import Tolerance
+from tools.records import Tolerance, Verdict
 
 DEFAULT_FLOAT = Tolerance(1e-9, 1e-9)
 
@@ -197,7 +197,8 @@ def _report(datacompy: Any, spark: Any, df1: Any, df2: Any, key: list[str],
         diagnosis.append(Diagnosis(cause="columns", columns=missing + extra,
                                    detail=f"missing {missing}, extra {extra}"))
     return DiffReport(
-        verdict=("parity" if exact else "parity_with_tolerance") if equal else "mismatch",
+        verdict=((Verdict.PARITY if exact else Verdict.PARITY_WITH_TOLERANCE) if equal
+                 else Verdict.MISMATCH),
         mode="keyed", key=key, rows_source=rows1, rows_target=rows2, rows_matched=matching,
         score=matching / max(rows1, rows2, 1), columns_source=s_cols, columns_target=t_cols,
         missing_columns=missing, extra_columns=extra,

@@ -7,38 +7,48 @@ dependency), coloured by verdict, each linking to its section of the page.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+
+from tools.records import ReportObject, Verdict
 
 BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 190, 24, 60, 10, 8
-FILL = {"parity": "#d8f3dc", "parity_with_tolerance": "#d8f3dc", "mismatch": "#fde2e1",
-        "compile_error": "#fde2e1", "parse_error": "#fde2e1", "unsupported": "#fff1c2",
-        "blocked": "#fff1c2", "skipped": "#e8e8e8"}
+FILL = {Verdict.PARITY: "#d8f3dc", Verdict.PARITY_WITH_TOLERANCE: "#d8f3dc",
+        Verdict.MISMATCH: "#fde2e1", Verdict.COMPILE_ERROR: "#fde2e1",
+        Verdict.PARSE_ERROR: "#fde2e1", Verdict.UNSUPPORTED: "#fff1c2",
+        Verdict.BLOCKED: "#fff1c2", Verdict.SKIPPED: "#e8e8e8"}
 
 
-def _depths(objects: list[dict[str, Any]]) -> dict[str, int]:
-    deps = {o["name"]: [d for d in o.get("depends_on") or [] if d != o["name"]] for o in objects}
+def _depths(objects: list[ReportObject]) -> dict[str, int]:
+    """Column of each object: one right of its deepest dependency. Iterative (a chain of
+    thousands of views must not hit Python's recursion limit); an edge back into the path
+    being walked (a cycle) is cut."""
+    deps = {o.name: [d for d in o.depends_on if d != o.name] for o in objects}
     depth: dict[str, int] = {}
-
-    def visit(name: str, trail: frozenset[str]) -> int:
-        if name in depth:
-            return depth[name]
-        inside = [d for d in deps.get(name, []) if d in deps and d not in trail]  # cycles: cut
-        depth[name] = 1 + max((visit(d, trail | {name}) for d in inside), default=-1)
-        return depth[name]
-
-    for name in deps:
-        visit(name, frozenset())
+    for root in deps:
+        if root in depth:
+            continue
+        path, on_path = [(root, iter(deps[root]))], {root}
+        while path:
+            name, pending = path[-1]
+            dep = next((d for d in pending if d in deps and d not in depth
+                        and d not in on_path), None)
+            if dep is not None:
+                path.append((dep, iter(deps[dep])))
+                on_path.add(dep)
+                continue
+            depth[name] = 1 + max((depth[d] for d in deps[name] if d in depth), default=-1)
+            on_path.discard(name)
+            path.pop()
     return depth
 
 
-def lineage_svg(objects: list[dict[str, Any]]) -> str:
+def lineage_svg(objects: list[ReportObject]) -> str:
     """SVG markup of the dependency graph; '' when no object depends on another."""
-    if not any(o.get("depends_on") for o in objects):
+    if not any(o.depends_on for o in objects):
         return ""
     depth = _depths(objects)
     columns: dict[int, list[str]] = {}
     for o in objects:
-        columns.setdefault(depth[o["name"]], []).append(o["name"])
+        columns.setdefault(depth[o.name], []).append(o.name)
     place = {name: (PAD + col * (BOX_W + GAP_X), PAD + row * (BOX_H + GAP_Y))
              for col, names in columns.items() for row, name in enumerate(names)}
     width = PAD * 2 + (max(columns) + 1) * (BOX_W + GAP_X) - GAP_X
@@ -46,19 +56,19 @@ def lineage_svg(objects: list[dict[str, Any]]) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" width="{width}" '
              f'height="{height}" role="img" aria-label="object dependencies">']
     for o in objects:
-        x2, y2 = place[o["name"]]
-        for dep in o.get("depends_on") or []:
-            if dep in place and dep != o["name"]:
+        x2, y2 = place[o.name]
+        for dep in o.depends_on:
+            if dep in place and dep != o.name:
                 x1, y1 = place[dep]
                 parts.append(f'<line x1="{x1 + BOX_W}" y1="{y1 + BOX_H / 2}" x2="{x2}" '
                              f'y2="{y2 + BOX_H / 2}" stroke="#9aa3b2"/>')
     for o in objects:
-        x, y = place[o["name"]]
-        name = escape(o["name"])
-        label = name if len(o["name"]) <= 26 else escape(o["name"][:25]) + "…"
+        x, y = place[o.name]
+        name = escape(o.name)
+        label = name if len(o.name) <= 26 else escape(o.name[:25]) + "…"
         parts.append(f'<a href="#o-{name}"><rect x="{x}" y="{y}" width="{BOX_W}" '
-                     f'height="{BOX_H}" rx="5" fill="{FILL.get(o["verdict"], "#fff")}" '
-                     f'stroke="#8a93a3"><title>{name}: {escape(o["verdict"])}</title></rect>'
+                     f'height="{BOX_H}" rx="5" fill="{FILL.get(o.verdict, "#fff")}" '
+                     f'stroke="#8a93a3"><title>{name}: {escape(o.verdict.value)}</title></rect>'
                      f'<text x="{x + 8}" y="{y + 16}" font-size="12">{label}</text></a>')
     parts.append("</svg>")
     return "".join(parts)
