@@ -127,3 +127,80 @@ def test_null_is_shown_apart_from_the_string_null_and_empty(browser: Any,
     assert any('class="null"' in html for html in shown_null), texts  # SQL NULL: a badge
     assert any("<span" not in html for html in shown_null), texts  # the string 'NULL': plain
     assert any('class="empty"' in html for _, html in texts), texts  # '' marked as empty
+
+
+# --- a large run: the table is paged ------------------------------------------------------
+
+LARGE = 1_500
+"""Objects in the paged report: three pages past INLINE_LIMIT, a size the suite can afford
+(the 10,000-object figure is benchmarks/scale_bench.py --browser)."""
+
+
+@pytest.fixture(scope="module")
+def large_report(problem_report: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A real run's objects, repeated under new names to LARGE objects, rendered by the
+    reporter's renderer; one object's SQL tries to break out of the page's script."""
+    from tools.records import Report
+    from tools.report.html import INLINE_LIMIT, render_html
+    from tools.runlog import read_events
+
+    real = Report.load(problem_report.parent / "report.json")
+    objects = []
+    for i in range(LARGE):
+        like = real.objects[i % len(real.objects)]
+        name = f"bulk_{i:05d}"
+        sql = like.source_sql if i != 1234 else "SELECT '</script><script>alert(1)</script>'"
+        objects.append(like.model_copy(update={
+            "name": name, "source_sql": sql,
+            "depends_on": [f"bulk_{i - 4:05d}"] if i >= 4 and i % 4 == 2 else []}))
+    big = real.model_copy(update={"objects": objects, "total": LARGE})
+    assert LARGE > INLINE_LIMIT
+    out = tmp_path_factory.mktemp("large") / "report.html"
+    out.write_text(render_html(big, read_events(problem_report.parent / "events.jsonl")),
+                   encoding="utf-8")
+    return out, [o.verdict.value for o in objects]
+
+
+def test_large_report_is_paged_and_its_filters_reach_every_page(
+        browser: Any, large_report: tuple[Path, list[str]]) -> None:
+    from tools.report.html import PAGE_SIZE
+
+    report, verdicts = large_report
+    page, problems = _open(browser, report, 1400)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    rows = page.locator("tr.obj-row")
+    assert rows.count() == PAGE_SIZE  # one page in the document, not 1,500 rows
+    assert page.locator("details.obj").count() == PAGE_SIZE
+    pages = -(-LARGE // PAGE_SIZE)
+    assert page.locator("#f-count").inner_text() == f"{LARGE} of {LARGE} objects"
+    assert page.locator("#p-page").inner_text() == f"page 1 of {pages}"
+    first = rows.evaluate_all("rs => rs.map(r => r.dataset.verdict)")
+    assert set(first) <= {"mismatch", "parse_error"}  # problems first, across pages too
+
+    page.click("#p-next")
+    assert page.locator("#p-page").inner_text() == f"page 2 of {pages}"
+    assert rows.count() == PAGE_SIZE
+
+    page.select_option("#f-verdict", "parity")  # the filter runs over every page's objects
+    parity = verdicts.count("parity")
+    assert page.locator("#f-count").inner_text() == f"{parity} of {LARGE} objects"
+    assert set(rows.evaluate_all("rs => rs.map(r => r.dataset.verdict)")) == {"parity"}
+    assert page.locator("#p-page").inner_text() == f"page 1 of {-(-parity // PAGE_SIZE)}"
+
+    page.select_option("#f-verdict", "")
+    page.fill("#f-q", "bulk_01234")  # the name, on a late page
+    assert rows.count() == 1
+    section = page.locator("details#o-bulk_01234")
+    assert "</script><script>alert(1)</script>" in section.locator("pre").first.inner_text()
+
+    page.fill("#f-q", "nothing matches this")
+    assert rows.count() == 0 and page.locator("#f-count").inner_text() == f"0 of {LARGE} objects"
+    late = f"bulk_{LARGE - 1:05d}"  # at parity: on the last page
+    page.evaluate(f"location.hash = '#o-{late}'")  # a link clears the filters, turns the page
+    page.wait_for_function(f"() => document.getElementById('o-{late}') !== null")
+    target = page.locator(f"details#o-{late}")
+    assert target.evaluate("d => d.open") and target.is_visible()
+    assert page.locator("#f-q").input_value() == ""
+    assert dialogs == [] and problems == []
