@@ -33,7 +33,7 @@ class EvidenceObject(TypedDict, total=False):
     final_sql: str | None
     source_sql: str
     compiled_attempts: list[bool]
-    origins: list[str]
+    origins: list[str | None]
     diff_summary: str | None
     diff_scores: list[float | None]
     llm_transcripts: list[dict[str, Any]]

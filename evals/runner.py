@@ -28,7 +28,7 @@ from evals.engines import (
 from evals.evidence import case_evidence, prompts_used, run_facts
 from evals.manifest import ManifestError, Suite
 from evals.project import build_source, prepare_cases, project_config, write_project
-from evals.scorers import score_case, summarize
+from evals.scorers import CaseScore, score_case, summarize
 from graph.config import context_from_config
 from tools.errors import CutoverError
 
@@ -73,7 +73,7 @@ class RepeatResult:
     run_id: str | None
     run_dir: str | None
     seconds: float
-    cases: list[dict[str, Any]] = field(default_factory=list)
+    cases: list[CaseScore] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     setup: dict[str, Any] = field(default_factory=dict)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -47,7 +47,7 @@ def case_verdict(raw: CaseEvidence) -> str:
     verdicts = [o["verdict"] for o in raw.get("objects") or []]
     if not verdicts:
         return MISSING
-    return min(verdicts, key=lambda v: SEVERITY.index(v) if v in SEVERITY else -1)  # type: ignore[arg-type]
+    return min(verdicts, key=lambda v: SEVERITY.index(v) if v in SEVERITY else -1)
 
 
 def parses(raw: CaseEvidence) -> Score:
@@ -164,12 +164,12 @@ def spread(values: list[float]) -> dict[str, Any]:
             "values": [round(v, 4) for v in values]}
 
 
-def _rate(entries: list[dict[str, Any]], key: str) -> float | None:
+def _rate(entries: Sequence[Mapping[str, Any]], key: str) -> float | None:
     scored = [e[key] for e in entries if e[key] is not None]
     return sum(1 for v in scored if v) / len(scored) if scored else None
 
 
-def summarize(cases: list[dict[str, Any]], run_seconds: list[float]) -> dict[str, Any]:
+def summarize(cases: Sequence[Mapping[str, Any]], run_seconds: list[float]) -> dict[str, Any]:
     """Rates per repeat, then mean and spread over repeats."""
     repeats = sorted({c["repeat"] for c in cases})
     per = {r: [c for c in cases if c["repeat"] == r] for r in repeats}
