@@ -22,7 +22,7 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     spec = state["spec"]
     name = spec["name"]
     if state.get("blocked"):
-        verdict = Verdict(spec["problem_verdict"] or "blocked") if spec["problem"] \
+        verdict = Verdict(spec["problem_verdict"] or Verdict.BLOCKED) if spec["problem"] \
             else Verdict.BLOCKED
         return finished(state, verdict, state["blocked"])
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from tools import sql as sqltools
 from tools.errors import CutoverError, ParseFailed, PlanError
+from tools.records import Verdict
 from tools.source_text import read_sql_text
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ def read_objects(project_dir: Path, files: list[Path], dialect: str,
         source = read_sql_text(path, rel, encoding)
         if source.text is None:
             objects.append(FoundObject(_unique(path.stem.lower(), taken), "query", rel, 1, "",
-                                       problem=source.problem, problem_verdict="unsupported"))
+                                       problem=source.problem,
+                                       problem_verdict=Verdict.UNSUPPORTED.value))
             continue
         statements = sqltools.split_statements(source.text, dialect, rel)
         for index, stmt in enumerate(statements, start=1):
@@ -71,7 +73,7 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
     if stmt.problem:
         name = _unique((stem if index == 1 else f"{stem}_{index}").lower(), taken)
         return FoundObject(name, "query", rel, stmt.line, stmt.sql[:2000], problem=stmt.problem,
-                           problem_verdict="unsupported")
+                           problem_verdict=Verdict.UNSUPPORTED.value)
     try:
         tree = sqltools.parse(stmt.sql, dialect, where)
         shape = sqltools.classify(tree, where)
@@ -93,7 +95,7 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
         return FoundObject(name, "query", rel, stmt.line, stmt.sql, problem=(
             f"{where}: the statement nests deeper than the parser can follow (Python's "
             f"recursion limit); flatten it or leave it out with [project] exclude"),
-            problem_verdict="unsupported")
+            problem_verdict=Verdict.UNSUPPORTED.value)
 
 
 def _as_written(statement: str, select: exp.Expr, dialect: str) -> str:
@@ -120,7 +122,8 @@ def _unique(name: str, taken: set[str]) -> str:
 def _problem_verdict(exc: CutoverError) -> str:
     """A SQL syntax error is the user's to fix (parse_error, with file:line:col); anything
     else the planner cannot carry is unsupported."""
-    return "parse_error" if isinstance(exc, ParseFailed) else "unsupported"
+    verdict = Verdict.PARSE_ERROR if isinstance(exc, ParseFailed) else Verdict.UNSUPPORTED
+    return verdict.value
 
 
 def select_objects(found: list[FoundObject], patterns: list[str]) -> list[FoundObject]:
