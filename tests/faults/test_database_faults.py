@@ -35,20 +35,6 @@ if not (servers.postgres_available() and servers.mariadb_available()):
     pytest.skip("PostgreSQL/MariaDB binaries are not installed", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def pg() -> Iterator[servers.Server]:
-    server = servers.start_postgres(port=56432)
-    yield server
-    servers.stop(server)
-
-
-@pytest.fixture(scope="module")
-def maria() -> Iterator[servers.Server]:
-    server = servers.start_mariadb(port=54306)
-    yield server
-    servers.stop(server)
-
-
 def _count(kind: str, tally, survived: bool) -> None:
     tally["database faults"]["tried"] += 1
     tally["database faults"]["survived" if survived else "lost"] += 1

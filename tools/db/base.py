@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal, Self
 
 import pyarrow as pa
 
-from tools import errors, guard
+from tools import errors, guard, stop
 from tools.db import failures
 from tools.db import types as T
 from tools.db.failures import Failure, FailureTable
@@ -351,6 +351,17 @@ class Adapter:
         """The connection's socket (server adapters), for the watchdog to cut."""
         return None
 
+    def interrupt(self) -> None:
+        """Stop the statement in flight at once, from another thread (the user stopped the
+        run while workers were querying). Server adapters cut the socket unless they can
+        cancel on the server; embedded engines interrupt their connection."""
+        if self._socket_fd() is not None:
+            self._sever()
+            return
+        engine_interrupt = getattr(getattr(self, "_con", None), "interrupt", None)
+        if callable(engine_interrupt):
+            engine_interrupt()
+
     def _sever(self) -> None:
         """Shut the socket down under the blocked call: the driver then fails at once with a
         lost connection, which _classify reports as the timeout it is."""
@@ -382,6 +393,11 @@ class Adapter:
         key = self._failure_key(exc)
         failure = (failures.lookup(self.FAILURES, key) if key else None) \
             or self._failure_by_text(text.lower()) or Failure.SQL
+        if stop.requested():
+            # The user stopped the run and its statements were cancelled (Connections.
+            # interrupt_all): whatever the driver says, the object is not done, not failed.
+            return failures.error(Failure.INTERRUPT, self._failure_message(Failure.INTERRUPT,
+                                                                           text))
         if getattr(self, "_severed", False):
             failure = Failure.TIMEOUT  # our watchdog cut the link: the server never answered
             text = f"no answer within {self._client_deadline():g}s, connection closed ({text})"

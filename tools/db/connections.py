@@ -143,6 +143,16 @@ class Connections:
                     self._pool.put(pair)
             return self._pool
 
+    def interrupt_all(self) -> None:
+        """The user stopped the run: stop every session's statement in flight, the workers'
+        included (only the main thread receives the signal)."""
+        for pair in [*self._pairs, self._main]:
+            for adapter in list(pair.open.values()):
+                try:
+                    adapter.interrupt()
+                except Exception:  # noqa: BLE001 - best effort: the run is stopping anyway
+                    pass
+
     def close(self) -> None:
         for pair in [*self._pairs, self._main]:
             pair.close()

@@ -523,6 +523,16 @@ class PostgresAdapter(Adapter):
     def _socket_fd(self) -> int | None:
         return None if self._con.closed else self._con.fileno()
 
+    def interrupt(self) -> None:
+        """A real cancel request: the backend stops the query, not only the client waiting."""
+        if self._con.closed:
+            return
+        cancel = getattr(self._con, "cancel_safe", None) or self._con.cancel
+        try:
+            cancel()
+        except Exception:  # noqa: BLE001 - the server is unreachable: cut the socket instead
+            super().interrupt()
+
     def export_snapshot(self) -> str | None:
         """The id of the run's source snapshot; valid while this session's transaction lives
         (the source never commits, so for the whole run unless a failed read rolls it back)."""
