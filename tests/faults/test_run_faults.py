@@ -69,8 +69,8 @@ def _terminate(project: Path, pg: servers.Server) -> None:
 
     url = source_url(project)
     with psycopg.connect(url, autocommit=True) as con:
-        for pid in _pg_backends(url):
-            con.execute("SELECT pg_terminate_backend(%s)", [pid])
+        con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                    "AND pid <> pg_backend_pid()", [make_url(url).database])
 
 
 def _restart(project: Path, pg: servers.Server) -> None:
