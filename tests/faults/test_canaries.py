@@ -50,7 +50,8 @@ def _source(pg: servers.Server) -> str:
     with psycopg.connect(pg.url, autocommit=True) as con:
         con.execute(f'CREATE DATABASE "{database}"')
     url = make_url(pg.url).set(database=database)
-    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as con:
+    admin = url.set(username="postgres", password=None)  # the private server trusts loopback
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as con:
         con.execute(SETUP)
         con.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{CANARY_PASSWORD}'")
         con.execute(f"GRANT SELECT ON people TO {role}")
