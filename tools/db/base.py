@@ -335,6 +335,9 @@ class Adapter:
 
     @contextmanager
     def _watchdog(self) -> Iterator[None]:
+        # After a stop, no new statement starts: a cancel sent between two statements of a
+        # worker (Connections.interrupt_all) would otherwise be lost.
+        stop.raise_if_requested("a statement")
         self._severed = False
         if self._socket_fd() is None:  # embedded engines interrupt themselves
             yield

@@ -68,6 +68,7 @@ class Connections:
         self._main = _Pair(self)
         self._leased = threading.local()
         self._lock = threading.Lock()
+        self._sandbox_lock = threading.Lock()
         self._pool: queue.Queue[_Pair] | None = None
         self._pairs: list[_Pair] = []
 
@@ -77,7 +78,10 @@ class Connections:
         if role == "source" and not self._role_checked:
             self._check_role(adapter)
         if role == "target":
-            adapter.create_sandbox(self._sandbox)  # idempotent: resume re-enters the same one
+            # Idempotent (resume re-enters the same one), but not concurrent: two workers
+            # creating it at once meet a write-write conflict on DuckDB's catalog.
+            with self._sandbox_lock:
+                adapter.create_sandbox(self._sandbox)
         return adapter
 
     def _check_role(self, adapter: Adapter) -> None:
@@ -150,11 +154,14 @@ class Connections:
         """The user stopped the run: stop every session's statement in flight, the workers'
         included (only the main thread receives the signal)."""
         for pair in [*self._pairs, self._main]:
-            for adapter in list(pair.open.values()):
+            for role, adapter in list(pair.open.items()):
+                error = None
                 try:
                     adapter.interrupt()
-                except Exception:  # noqa: BLE001 - best effort: the run is stopping anyway
-                    pass
+                except Exception as exc:  # noqa: BLE001 - best effort: the run is stopping
+                    error = f"{type(exc).__name__}: {exc}"
+                if self._tracer is not None:
+                    self._tracer.event("interrupt_sent", side=role, error=error)
 
     def close(self) -> None:
         for pair in [*self._pairs, self._main]:
