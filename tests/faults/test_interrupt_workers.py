@@ -21,7 +21,7 @@ from tests.faults.projects import _fresh_database, cutover, events, finish, wait
 
 pytestmark = pytest.mark.integration
 WORKERS = 2
-SLOW = "SELECT count(*) AS n, {k} AS k FROM generate_series(1, 100000000) AS g(x)"
+SLOW = "SELECT count(*) AS n, {k} AS k FROM generate_series(1, 30000000) AS g(x)"
 
 
 def _project(base: Path, url: str) -> Path:
