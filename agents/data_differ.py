@@ -18,9 +18,9 @@ from agents.object_progress import add_seconds, failed_compile, finished, last_a
 from graph.context import Context
 from graph.state import ObjectState
 from tools.artifacts import write_artifact
+from tools.db.failures import retry_cause
 from tools.diff.compare import compare
 from tools.diff.report import Diagnosis
-from tools.db.failures import retry_cause
 from tools.errors import ConnectionLost, CutoverError
 from tools.keep_samples import without_values
 from tools.records import Verdict

@@ -23,7 +23,6 @@ from tools.errors import ConnectionLost
 from tools.llm_tools import fixer_tools
 from tools.records import Attempt, ObjectSpec
 
-
 UNREACHABLE = "unreachable"
 """LLMOutcome.stopped_reason when the endpoint failed: the object's verdict is then resumable."""
 
