@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from agents.object_progress import add_seconds, failed_compile, finished, last_attempt
 from graph.context import Context
 from graph.state import ObjectState
+from tools.db.failures import retry_cause
 from tools.errors import ConnectionLost, CutoverError
 from tools.records import CompileResult, Verdict
 
@@ -39,7 +40,8 @@ def compiler_checker(state: ObjectState, runtime: Runtime[Context]) -> dict[str,
         update = {"phase": "compiled"}
     except ConnectionLost as exc:
         report = failed_compile(str(exc), exc.kind, statement, time.perf_counter() - start)
-        update = {"verdict": Verdict.BLOCKED, "error": f"target: {exc}"}
+        update = {"verdict": Verdict.BLOCKED, "error": f"target: {exc}",
+                  "retry": retry_cause(exc)}
     except CutoverError as exc:
         # SandboxViolation lands here too: the guard could not read the candidate (e.g. a
         # MySQL charset introducer passed through), so another candidate may well pass.
@@ -51,5 +53,5 @@ def compiler_checker(state: ObjectState, runtime: Runtime[Context]) -> dict[str,
     seconds = add_seconds(state, report["seconds"])
     if update.get("verdict"):
         return finished(state, update["verdict"], update["error"], attempts=attempts,
-                        seconds=seconds)
+                        seconds=seconds, retry=update["retry"])
     return {**update, "attempts": attempts, "seconds": seconds}

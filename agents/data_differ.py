@@ -18,9 +18,11 @@ from agents.object_progress import add_seconds, failed_compile, finished, last_a
 from graph.context import Context
 from graph.state import ObjectState
 from tools.artifacts import write_artifact
+from tools.db.failures import retry_cause
 from tools.diff.compare import compare
 from tools.diff.report import Diagnosis
 from tools.errors import ConnectionLost, CutoverError
+from tools.keep_samples import without_values
 from tools.records import Verdict
 from tools.source_cache import read_source_once
 
@@ -33,17 +35,18 @@ def data_differ(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]
     start = time.perf_counter()
     try:
         source_rows = read_source_once(ctx.run_dir, name, spec["source_query"], ctx.source,
-                                       ctx.tracer)
+                                       ctx.tracer, cache=ctx.keep_samples)
     except CutoverError as exc:
         # The source side failing is never the candidate's fault: no fixing, say why.
-        return finished(state, Verdict.BLOCKED, f"source query failed: {exc}")
+        return finished(state, Verdict.BLOCKED, f"source query failed: {exc}",
+                        retry=retry_cause(exc))
     target = ctx.target()
     query = (f"SELECT * FROM {target.qualified(name)}"
              if spec["kind"] in ("view", "table_as_select") else state.get("candidate_sql"))
     try:
         target_rows = target.read_arrow(query or "")
     except ConnectionLost as exc:
-        return finished(state, Verdict.BLOCKED, f"target: {exc}")
+        return finished(state, Verdict.BLOCKED, f"target: {exc}", retry=retry_cause(exc))
     except CutoverError as exc:
         # Compiled but failed while running (conversion error, ...): a job for the fixer.
         attempt["compile"] = failed_compile(str(exc), exc.kind, query, time.perf_counter() - start)
@@ -63,21 +66,25 @@ def data_differ(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]
             "column names differ, compared by position: " + ", ".join(
                 f"{s!r} vs {t!r}" for s, t in renamed.items()) + " (a consumer reading "
             "these columns by name would notice; alias them in the query to pin the name)")))
-    attempt["diff"] = report
+    attempt["diff"] = report  # in memory only: the fixer's rules and the LLM read it
+    # What is written (artifact, report, trace, checkpoints): without data values when
+    # [run] keep_samples = false.
+    kept = report if ctx.keep_samples else without_values(report)
     attempt["diff_artifact"] = write_artifact(
-        ctx.run_dir, name, f"diff_{attempt['number']}.json", report.model_dump(mode="json"),
+        ctx.run_dir, name, f"diff_{attempt['number']}.json", kept.model_dump(mode="json"),
         ctx.tracer.redactor)
-    attempt["diff_summary"] = report.summary()
+    attempt["diff_summary"] = kept.summary()
     attempt["diff_score"] = report.score
+    attempt["answers_columns"] = not (report.missing_columns or report.extra_columns)
     seconds = add_seconds(state, time.perf_counter() - start)
-    ctx.tracer.event("diff", verdict=report.verdict, summary=report.summary(),
+    ctx.tracer.event("diff", verdict=report.verdict, summary=kept.summary(),
                      causes=sorted(report.causes()), attempt=attempt["number"],
                      rows_source=report.rows_source, rows_target=report.rows_target)
     verdict = Verdict(report.verdict)
     if verdict.is_parity:
         update = finished(state, verdict, attempts=attempts, seconds=seconds)
         return {**update, "error": None}
-    return {"phase": "mismatch", "error": report.summary(), "attempts": attempts,
+    return {"phase": "mismatch", "error": kept.summary(), "attempts": attempts,
             "seconds": seconds}
 
 

@@ -22,7 +22,7 @@ from graph.context import Context
 from graph.state import ObjectState
 from tools.db import types
 from tools.errors import CutoverError
-from tools.records import Attempt, Verdict, attempt_score
+from tools.records import Attempt, Verdict
 from tools.rules.base import RuleContext
 from tools.rules.catalog import apply_rule, candidates
 
@@ -46,6 +46,8 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.translate_with_llm(
             ctx, state, state["spec"], _problem(best, state), best["sql"], _tokens_left(ctx),
             ctx.max_llm_calls_per_object - calls))
+        if outcome.stopped_reason == llm_tasks.UNREACHABLE:
+            return _unreachable(ctx, state, outcome) | rounds | spent
         if outcome.sql and outcome.sql not in tried_sql:
             update = with_new_attempt(state, "llm-translate", "llm mode 'always'", outcome.sql)
             ctx.tracer.event("sql_version", attempt=len(update["attempts"]),
@@ -70,6 +72,8 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     if ctx.llm_enabled and calls < ctx.max_llm_calls_per_object and _tokens_left(ctx) > 0:
         outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.fix_with_llm(
             ctx, state, best, _tokens_left(ctx)))
+        if outcome.stopped_reason == llm_tasks.UNREACHABLE:
+            return _unreachable(ctx, state, outcome) | rounds | spent
         if outcome.sql and outcome.sql not in tried_sql:
             update = with_new_attempt(state, "llm", outcome.explanation or "LLM fix",
                                       outcome.sql)
@@ -161,7 +165,8 @@ def _finalise(ctx: Context, state: ObjectState, why: str) -> dict[str, Any]:
     """End the object with its best candidate; the verdict is the one that candidate earned."""
     attempts = state["attempts"]
     best = best_attempt(attempts)
-    verdict = Verdict.COMPILE_ERROR if attempt_score(best) < 0 else Verdict.MISMATCH
+    compiled = best["compile"] is not None and best["compile"]["ok"]
+    verdict = Verdict.MISMATCH if compiled else Verdict.COMPILE_ERROR
     if best is not attempts[-1] and verdict == Verdict.MISMATCH:
         _restore(ctx, state["spec"]["kind"], state["spec"]["name"], best["sql"])
     if verdict == Verdict.COMPILE_ERROR:
@@ -171,6 +176,14 @@ def _finalise(ctx: Context, state: ObjectState, why: str) -> dict[str, Any]:
     ctx.tracer.event("finalise", verdict=verdict.value, why=why, best_attempt=best["number"])
     return finished(state, verdict, f"{why}; best attempt #{best['number']}: {detail}",
                     candidate_sql=best["sql"])
+
+
+def _unreachable(ctx: Context, state: ObjectState,
+                 outcome: llm_tasks.LLMOutcome) -> dict[str, Any]:
+    """The LLM endpoint failed (5xx, 429, timeout, refused): the best candidate so far stands,
+    but the verdict is not final — `--resume` asks the LLM again once the endpoint is back."""
+    why = f"the LLM could not be asked: {outcome.explanation}"
+    return _finalise(ctx, state, why) | {"retry": "llm_unreachable"}
 
 
 def _restore(ctx: Context, kind: str, name: str, sql: str) -> None:

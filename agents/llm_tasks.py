@@ -23,6 +23,9 @@ from tools.errors import ConnectionLost
 from tools.llm_tools import fixer_tools
 from tools.records import Attempt, ObjectSpec
 
+UNREACHABLE = "unreachable"
+"""LLMOutcome.stopped_reason when the endpoint failed: the object's verdict is then resumable."""
+
 
 @dataclass
 class LLMOutcome:
@@ -65,7 +68,7 @@ def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
                             output=ctx.llm_output)
     except ConnectionLost as exc:
         ctx.tracer.event("error", error=str(exc))
-        return LLMOutcome(None, str(exc), 0, 0, "error")
+        return LLMOutcome(None, str(exc), 0, 0, UNREACHABLE)
     path = save_transcript(ctx, name, agent, out, limits)
     return LLMOutcome(out.sql, out.explanation or "", out.calls, out.tokens, out.stopped_reason,
                       cost=out.cost, transcript_path=path)

@@ -39,9 +39,11 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         if not ctx.llm_enabled:
             return finished(state, Verdict.UNSUPPORTED, f"{exc} (no LLM configured to "
                             f"translate it; see [llm] in cutover.toml)")
-        llm_sql, calls, tokens = _llm_translate(ctx, state, str(exc), None)
+        llm_sql, calls, tokens, unreachable = _llm_translate(ctx, state, str(exc), None)
         if llm_sql is None:
-            return finished(state, Verdict.UNSUPPORTED, str(exc), llm_calls=calls, tokens=tokens)
+            # An LLM that could not be asked leaves the verdict open: --resume asks again.
+            return finished(state, Verdict.UNSUPPORTED, str(exc), llm_calls=calls, tokens=tokens,
+                            retry="llm_unreachable" if unreachable else None)
         sql, origin, reason = llm_sql, "llm-translate", f"sqlglot could not translate: {exc}"
     except CutoverError as exc:
         return finished(state, Verdict.UNSUPPORTED, str(exc))
@@ -60,12 +62,14 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 
 def _llm_translate(ctx: Context, state: ObjectState, problem: str,
-                   deterministic_sql: str | None) -> tuple[str | None, int, int]:
+                   deterministic_sql: str | None) -> tuple[str | None, int, int, bool]:
+    """(SQL or None, calls, tokens, whether the endpoint failed)."""
     spec = state["spec"]
     tokens_left = ctx.max_tokens_per_run - ctx.llm_spend.tokens
     if tokens_left <= 0:
-        return None, 0, 0
+        return None, 0, 0, False
     outcome = llm_tasks.translate_with_llm(ctx, state, spec, problem, deterministic_sql,
                                            tokens_left)
     ctx.llm_spend.add(outcome.tokens)
-    return outcome.sql, outcome.calls, outcome.tokens
+    return (outcome.sql, outcome.calls, outcome.tokens,
+            outcome.stopped_reason == llm_tasks.UNREACHABLE)

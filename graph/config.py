@@ -60,6 +60,9 @@ class RunSection(_Strict):
     keep_sandbox: bool = True
     workers: int | None = Field(None, ge=1, le=64)
     """Objects of one dependency level migrated at once; unset = one per core (at most 4)."""
+    keep_samples: bool = True
+    """false: no data value is written to the report, artifacts, trace or checkpoints (diff
+    samples and value examples dropped, the source result not cached on disk)."""
 
 
 class DiffSection(_Strict):
@@ -191,6 +194,7 @@ def context_from_config(cfg: ProjectConfig, project_dir: Path, run_id: str, runs
         statement_timeout_s=cfg.run.statement_timeout_s,
         allow_privileged_source=cfg.source.allow_privileged,
         keep_sandbox=cfg.run.keep_sandbox,
+        keep_samples=cfg.run.keep_samples,
         float_tolerance=Tolerance(cfg.diff.float_abs, cfg.diff.float_rel),
         column_tolerances={c: parse_tolerance(s, f"[diff.tolerances] {c}")
                            for c, s in cfg.diff.tolerances.items()},

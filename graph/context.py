@@ -100,6 +100,9 @@ class Context:
     """Per-column tolerance by result column name, overriding the default (any numeric)."""
     sample_rows: int = 10
     """Rows kept per row-level sample in a diff."""
+    keep_samples: bool = True
+    """[run] keep_samples: false writes no data value into the run folder (report, artifacts,
+    trace, checkpoints); the diff's samples live in memory only, for the fixer."""
     datacompy_max_rows: int = 200_000
     """Above this many rows the column summary is computed in DuckDB alone (datacompy is slow)."""
     keep_sandbox: bool = True

@@ -9,6 +9,7 @@ that object: each outcome is also written to the run folder the moment it is mad
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -42,6 +43,11 @@ def build_object_graph() -> Any:
 
 OBJECT_GRAPH = build_object_graph()
 
+TRANSIENT_TRIES = 3
+"""Runs of one object within a run when a transient database failure ended it (a reconnect
+between them); past that, its verdict stays resumable for `--resume`."""
+RETRY_PAUSE_S = 1.0
+
 # The durability="async" passed to the subgraph below is on purpose (see migrate).
 warnings.filterwarnings("ignore", message="`durability` has no effect", category=UserWarning)
 
@@ -55,6 +61,8 @@ def outcome_of(state: ObjectState) -> ObjectOutcome:
     error = state.get("error")
     if state.get("verdict") is None:
         error = "internal error: the object's loop ended without a verdict (a Cutover bug)"
+    elif state.get("retry"):
+        error = f"{error} (not final: `cutover run --resume` runs this object again)"
     return as_json(ObjectOutcome(
         name=state["spec"]["name"], verdict=verdict, candidate_sql=state.get("candidate_sql"),
         attempts=attempts, rules_tried=state.get("rules_tried") or [],
@@ -62,6 +70,7 @@ def outcome_of(state: ObjectState) -> ObjectOutcome:
         llm_calls=state.get("llm_calls") or 0, tokens=state.get("tokens") or 0,
         seconds=state.get("seconds") or 0.0,
         fixed_by=fixed_by(attempts) if Verdict(verdict).is_parity else [],
+        retry=state.get("retry"),
     ))
 
 
@@ -70,7 +79,8 @@ def migrate(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     name = state["spec"]["name"]
     kept = read_outcome(ctx.run_dir, name)
-    if kept is not None:  # finished before a kill: a resumed run does not redo it
+    # Finished before a kill: a resumed run does not redo it, unless its verdict was not final.
+    if kept is not None and not kept.get("retry"):
         ctx.tracer.event("outcome_kept", object=name, verdict=kept["verdict"])
         ctx.tracer.event("object_end", object=name, verdict=str(kept["verdict"]),
                          attempts=len(kept["attempts"]), kept=True)
@@ -81,10 +91,19 @@ def migrate(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     limit = 4 * (ctx.max_attempts + 2)
     assert ctx.connections is not None, "graph.run opens the connections before any node runs"
     with ctx.connections.lease():  # this worker's own source and target sessions
-        # durability is passed because the parent's "sync" would be inherited, and LangGraph
-        # then waits on a checkpoint write this checkpointer-less subgraph never makes.
-        final = OBJECT_GRAPH.invoke(state, {"recursion_limit": limit}, context=ctx,
-                                    durability="async")
+        for tries in range(1, TRANSIENT_TRIES + 1):
+            # durability is passed because the parent's "sync" would be inherited, and
+            # LangGraph then waits on a checkpoint write this checkpointer-less subgraph
+            # never makes.
+            final = OBJECT_GRAPH.invoke(state, {"recursion_limit": limit}, context=ctx,
+                                        durability="async")
+            if final.get("retry") != "transient" or tries == TRANSIENT_TRIES:
+                break
+            # A dropped connection or a restarting server: the next ctx.source()/target()
+            # reconnects, and the object starts again from its translation.
+            ctx.tracer.event("object_retry", object=name, error=final.get("error"),
+                             tries=tries)
+            time.sleep(RETRY_PAUSE_S * tries)  # a restarting server needs a moment
     outcome = outcome_of(final)
     write_outcome(ctx.run_dir, outcome)
     # The live progress display counts these (cutover/progress.py).

@@ -24,6 +24,7 @@ from prompts.loader import prompt_set_hashes
 from tools import stop  # interrupt (issue 14)
 from tools.db.connections import Connections
 from tools.errors import CutoverError
+from tools.outcomes import forget_outcome
 from tools.records import Report, Verdict
 from tools.runlock import ProjectLock
 from tools.runlog import CHECKPOINTS, EVENTS, SPEC
@@ -128,6 +129,8 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
                                   allow_privileged_source=ctx.allow_privileged_source)
     ctx.tracer.event("resume" if resume else "run_start", engine=engine_label(ctx))
     conn = sqlite3.connect(ctx.run_dir / CHECKPOINTS, check_same_thread=False)
+    # Ctrl-C reaches the main thread only: the workers' statements are stopped through this.
+    forget_interrupt = stop.on_request(ctx.connections.interrupt_all)
     try:
         graph = build_graph(checkpointer=SqliteSaver(conn))
         # max_concurrency bounds the wave of objects migrated at once (Context.workers).
@@ -136,6 +139,8 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
         # A run killed before its first checkpoint (right after spec.json) has nothing to
         # continue from: resuming it starts it, rather than failing on an empty thread.
         started = resume and graph.get_state(config).created_at is not None
+        if started:
+            _reopen_unfinished(ctx, graph, config)
         payload: MigrationState | None = None if started else {}
         # durability="sync": each finished object's outcome is on disk before the next one
         # starts, so a killed run redoes only the objects in flight.
@@ -149,11 +154,36 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
         _post_run(ctx, state)
         ctx.tracer.event("run_end")
     finally:
+        forget_interrupt()
         ctx.connections.close()
         conn.close()
     report_path = ctx.run_dir / "report.json"
     report = Report.load(report_path) if report_path.exists() else None
     return RunOutcome(ctx.run_id, ctx.run_dir, state, report)
+
+
+def _reopen_unfinished(ctx: Context, graph: Any, config: dict[str, Any]) -> None:
+    """A resumed run redoes the objects whose verdict was not final (a lost connection, a
+    timeout, an unreachable LLM: ObjectOutcome.retry) and the dependants they blocked, even
+    when the run had finished. Their outcomes are removed from the state and the run folder,
+    and the graph goes back to scheduling; every other outcome is kept."""
+    values = graph.get_state(config).values
+    outcomes, objects = values.get("outcomes") or {}, values.get("objects") or {}
+    reopen = {name for name, outcome in outcomes.items() if outcome.get("retry")}
+    grew = bool(reopen)
+    while grew:
+        blocked_by_them = {name for name, outcome in outcomes.items()
+                           if name not in reopen and outcome["verdict"] == Verdict.BLOCKED
+                           and reopen.intersection(objects[name]["depends_on"])}
+        reopen |= blocked_by_them
+        grew = bool(blocked_by_them)
+    if not reopen:
+        return
+    for name in reopen:
+        forget_outcome(ctx.run_dir, name)
+    # As if the loader had just finished: `schedule` sends the reopened objects again.
+    graph.update_state(config, {"outcomes": {name: None for name in reopen}}, as_node="loader")
+    ctx.tracer.event("reopen", objects=sorted(reopen))
 
 
 def _workers(ctx: Context) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypedDict
 
-from tools.records import Attempt, ObjectOutcome, ObjectSpec, Verdict
+from tools.records import Attempt, ObjectOutcome, ObjectSpec, Retry, Verdict
 
 
 class TableInfo(TypedDict):
@@ -35,10 +35,15 @@ class LoadResult(TypedDict):
 
 
 def merge_outcomes(left: dict[str, ObjectOutcome],
-                   right: dict[str, ObjectOutcome]) -> dict[str, ObjectOutcome]:
-    """Each migrate task returns the one outcome it made; merge them into the map."""
+                   right: dict[str, ObjectOutcome | None]) -> dict[str, ObjectOutcome]:
+    """Each migrate task returns the one outcome it made; merge them into the map. None removes
+    an outcome: a resumed run reopens the objects whose verdict was not final."""
     merged = dict(left or {})
-    merged.update(right or {})
+    for name, outcome in (right or {}).items():
+        if outcome is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = outcome
     return merged
 
 
@@ -106,6 +111,8 @@ class ObjectState(TypedDict, total=False):
     """translator, fixer: the candidate now in the sandbox."""
     error: str | None
     """any node: the last problem, in words."""
+    retry: Retry | None
+    """any node: set with a verdict that is not final (infrastructure, an unreachable LLM)."""
     llm_calls: int
     """translator, fixer: LLM calls for this object."""
     tokens: int

@@ -31,3 +31,8 @@ def read_outcome(run_dir: Path, name: str) -> ObjectOutcome | None:
     if not path.is_file():
         return None
     return cast(ObjectOutcome, json.loads(path.read_text(encoding="utf-8")))
+
+
+def forget_outcome(run_dir: Path, name: str) -> None:
+    """Drop a kept outcome whose verdict a resumed run redoes."""
+    (artifact_folder(run_dir, name) / OUTCOME_FILE).unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -89,6 +89,13 @@ Cause = Literal[
 
 ObjectKind = Literal["view", "table_as_select", "insert_select", "query"]
 
+Retry = Literal["transient", "timeout", "infra", "llm_unreachable"]
+"""Why an object's verdict is resumable rather than final (ObjectOutcome.retry): a transient
+database failure (also retried once within the run, after a reconnect), a statement timeout,
+other infrastructure, or an LLM endpoint that failed (HTTP 5xx/429, timeout, refused)."""
+
+
+
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -148,6 +155,10 @@ class Attempt(TypedDict):
     diff_artifact: str | None
     """The attempt's DiffReport file, relative to the run folder."""
     verdict: str | None
+    answers_columns: NotRequired[bool]
+    """data_differ: False when the result lacks the object's columns or has others (count, or
+    names for views and tables): such a candidate (`SELECT 1 AS parity`) answers another
+    question and never becomes the best attempt, however many rows it matches."""
     diff: DiffReport | None
     """data_differ: this attempt's own typed DiffReport (inside the subgraph only; the outcome
     keeps diff_artifact instead, so checkpoints stay small)."""
@@ -172,11 +183,16 @@ class ObjectOutcome(TypedDict):
     fixed_by: list[str]
     """Origins of the attempts that each improved on all before them, when the object ended at
     parity (empty when the translation was right)."""
+    retry: NotRequired[Retry | None]
+    """Set when the verdict is not final: the object ended for a cause outside its SQL (a lost
+    connection, a timeout, an unreachable LLM) and `cutover run --resume` runs it again."""
 
 
 def attempt_score(attempt: Attempt) -> float:
     """Order attempts: a compile failure is worst, a compiled-but-wrong one is scored by the
     share of rows it matched."""
+    if attempt.get("answers_columns") is False:
+        return -2.0  # answers another question: never the best, even over a compile error
     if attempt["compile"] is None or not attempt["compile"]["ok"]:
         return -1.0
     return attempt["diff_score"] if attempt["diff_score"] is not None else 0.0

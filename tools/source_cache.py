@@ -23,14 +23,17 @@ CACHE_FILE = "source.arrow"
 
 
 def read_source_once(run_dir: Path, obj: str, query: str, source: Callable[[], Adapter],
-                     tracer: Tracer) -> pa.Table:
-    """The object's source result: from the run's cache, or read from the source and cached."""
+                     tracer: Tracer, cache: bool = True) -> pa.Table:
+    """The object's source result: from the run's cache, or read from the source and cached.
+    cache=False ([run] keep_samples = false) reads it every time and writes no data."""
     path = artifact_folder(run_dir, obj) / CACHE_FILE
-    if path.is_file():
+    if cache and path.is_file():
         with pa.memory_map(str(path)) as mapped:
             return pa.ipc.open_file(mapped).read_all()
     table = source().read_arrow(query)
     tracer.event("source_read", rows=table.num_rows)
+    if not cache:
+        return table
     partial = path.with_suffix(".arrow.partial")
     with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)

@@ -8,11 +8,13 @@ redone on --resume) instead of getting a verdict from an interrupted query.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from tools.errors import Interrupted
 
 _requested = threading.Event()
 _reason: list[str] = []
+_on_request: list[Callable[[], None]] = []
 
 # Messages drivers use for a statement cancelled by the user, never for a timeout. (SQLite's
 # bare "interrupted" is left out: Cutover's own statement timer interrupts SQLite too.)
@@ -27,6 +29,18 @@ def request(reason: str = "SIGINT") -> None:
     """Ask the run to stop at its next safe point."""
     _reason[:] = [reason]
     _requested.set()
+    for callback in list(_on_request):
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - one failing callback must not block the others
+            pass
+
+
+def on_request(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` when a stop is requested (a run interrupts its workers' statements
+    with it); returns the function that unregisters it."""
+    _on_request.append(callback)
+    return lambda: _on_request.remove(callback) if callback in _on_request else None
 
 
 def requested() -> bool:

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,20 +32,6 @@ BOUND_S = 8.0  # timeout + the client's grace + slack on a loaded machine
 
 if not (servers.postgres_available() and servers.mariadb_available()):
     pytest.skip("PostgreSQL/MariaDB binaries are not installed", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[servers.Server]:
-    server = servers.start_postgres(port=56432)
-    yield server
-    servers.stop(server)
-
-
-@pytest.fixture(scope="module")
-def maria() -> Iterator[servers.Server]:
-    server = servers.start_mariadb(port=54306)
-    yield server
-    servers.stop(server)
 
 
 def _count(kind: str, tally, survived: bool) -> None:

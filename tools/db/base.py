@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal, Self
 
 import pyarrow as pa
 
-from tools import errors, guard
+from tools import errors, guard, stop
 from tools.db import failures
 from tools.db import types as T
 from tools.db.failures import Failure, FailureTable
@@ -335,6 +335,9 @@ class Adapter:
 
     @contextmanager
     def _watchdog(self) -> Iterator[None]:
+        # After a stop, no new statement starts: a cancel sent between two statements of a
+        # worker (Connections.interrupt_all) would otherwise be lost.
+        stop.raise_if_requested("a statement")
         self._severed = False
         if self._socket_fd() is None:  # embedded engines interrupt themselves
             yield
@@ -350,6 +353,17 @@ class Adapter:
     def _socket_fd(self) -> int | None:
         """The connection's socket (server adapters), for the watchdog to cut."""
         return None
+
+    def interrupt(self) -> None:
+        """Stop the statement in flight at once, from another thread (the user stopped the
+        run while workers were querying). Server adapters cut the socket unless they can
+        cancel on the server; embedded engines interrupt their connection."""
+        if self._socket_fd() is not None:
+            self._sever()
+            return
+        engine_interrupt = getattr(getattr(self, "_con", None), "interrupt", None)
+        if callable(engine_interrupt):
+            engine_interrupt()
 
     def _sever(self) -> None:
         """Shut the socket down under the blocked call: the driver then fails at once with a
@@ -382,6 +396,11 @@ class Adapter:
         key = self._failure_key(exc)
         failure = (failures.lookup(self.FAILURES, key) if key else None) \
             or self._failure_by_text(text.lower()) or Failure.SQL
+        if stop.requested():
+            # The user stopped the run and its statements were cancelled (Connections.
+            # interrupt_all): whatever the driver says, the object is not done, not failed.
+            return failures.error(Failure.INTERRUPT, self._failure_message(Failure.INTERRUPT,
+                                                                           text))
         if getattr(self, "_severed", False):
             failure = Failure.TIMEOUT  # our watchdog cut the link: the server never answered
             text = f"no answer within {self._client_deadline():g}s, connection closed ({text})"

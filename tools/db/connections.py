@@ -47,7 +47,10 @@ class _Pair:
 
     def close(self) -> None:
         for adapter in self.open.values():
-            adapter.close()
+            try:
+                adapter.close()
+            except Exception:  # noqa: BLE001 - a killed session cannot say goodbye; the
+                pass           # server has already ended it
         self.open.clear()
 
 
@@ -65,6 +68,7 @@ class Connections:
         self._main = _Pair(self)
         self._leased = threading.local()
         self._lock = threading.Lock()
+        self._sandbox_lock = threading.Lock()
         self._pool: queue.Queue[_Pair] | None = None
         self._pairs: list[_Pair] = []
 
@@ -74,7 +78,10 @@ class Connections:
         if role == "source" and not self._role_checked:
             self._check_role(adapter)
         if role == "target":
-            adapter.create_sandbox(self._sandbox)  # idempotent: resume re-enters the same one
+            # Idempotent (resume re-enters the same one), but not concurrent: two workers
+            # creating it at once meet a write-write conflict on DuckDB's catalog.
+            with self._sandbox_lock:
+                adapter.create_sandbox(self._sandbox)
         return adapter
 
     def _check_role(self, adapter: Adapter) -> None:
@@ -142,6 +149,19 @@ class Connections:
                     self._pairs.append(pair)
                     self._pool.put(pair)
             return self._pool
+
+    def interrupt_all(self) -> None:
+        """The user stopped the run: stop every session's statement in flight, the workers'
+        included (only the main thread receives the signal)."""
+        for pair in [*self._pairs, self._main]:
+            for role, adapter in list(pair.open.items()):
+                error = None
+                try:
+                    adapter.interrupt()
+                except Exception as exc:  # noqa: BLE001 - best effort: the run is stopping
+                    error = f"{type(exc).__name__}: {exc}"
+                if self._tracer is not None:
+                    self._tracer.event("interrupt_sent", side=role, error=error)
 
     def close(self) -> None:
         for pair in [*self._pairs, self._main]:

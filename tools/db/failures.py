@@ -11,7 +11,7 @@ module turns that into the typed error the nodes act on:
 | runtime     | QueryFailed       | the fixer gets it: compiled, failed on the data          |
 | timeout     | StatementTimeout  | blocked, not final: `--resume` tries again               |
 | transient   | Transient         | reconnect and retry; blocked (not final) if it persists  |
-| infra       | ConnectionLost    | blocked, final: permissions, missing database, disk      |
+| infra       | ConnectionLost    | blocked, not final: permissions, missing database, disk  |
 | interrupt   | Interrupted       | the run stops at the next safe point                     |
 | refused     | GuardRefused      | a safety layer said no                                   |
 
@@ -34,6 +34,7 @@ from tools.errors import (
     TargetUnsupported,
     Transient,
 )
+from tools.records import Retry
 
 
 class Failure(StrEnum):
@@ -77,3 +78,17 @@ def error(failure: Failure, message: str) -> CutoverError | Interrupted:
 def is_retryable(exc: BaseException) -> bool:
     """True for infrastructure that may heal: a resumed run tries the object again."""
     return isinstance(exc, (Transient, StatementTimeout))
+
+
+def retry_cause(exc: BaseException) -> Retry | None:
+    """Why an object that met `exc` is not finished for good, or None when the error is final.
+
+    A resumed run redoes every object with a cause (the user resumes once the infrastructure is
+    back); within the run only `transient` is retried at once, after a reconnect."""
+    if isinstance(exc, Transient):
+        return "transient"
+    if isinstance(exc, StatementTimeout):
+        return "timeout"
+    if isinstance(exc, ConnectionLost):
+        return "infra"
+    return None

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlalchemy.engine import make_url
 
-from tools import guard
+from tools import guard, stop
 from tools.db import postgres_copy, postgres_scan
 from tools.db import types as T
 from tools.db.base import Adapter, Role
@@ -332,6 +332,8 @@ class PostgresAdapter(Adapter):
         # on the same connection and so in the same transaction and snapshot. A reader that
         # stops early cancels the COPY, which aborts the transaction: the savepoint that
         # transaction() opens here takes that back and keeps the source's snapshot alive.
+        # A stop that came between the DECLARE and the COPY cancelled nothing: do not start.
+        stop.raise_if_requested("a source read")
         with self._con.transaction(), self._con.cursor() as copy_cur, \
                 copy_cur.copy(postgres_copy.copy_sql(query)) as copy:
             columns = postgres_copy.read(iter(copy), copy_plan, batch_rows)
@@ -522,6 +524,16 @@ class PostgresAdapter(Adapter):
 
     def _socket_fd(self) -> int | None:
         return None if self._con.closed else self._con.fileno()
+
+    def interrupt(self) -> None:
+        """A real cancel request: the backend stops the query, not only the client waiting."""
+        if self._con.closed:
+            return
+        cancel = getattr(self._con, "cancel_safe", None) or self._con.cancel
+        try:
+            cancel()
+        except Exception:  # noqa: BLE001 - the server is unreachable: cut the socket instead
+            super().interrupt()
 
     def export_snapshot(self) -> str | None:
         """The id of the run's source snapshot; valid while this session's transaction lives
