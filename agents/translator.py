@@ -62,10 +62,11 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
 def _llm_translate(ctx: Context, state: ObjectState, problem: str,
                    deterministic_sql: str | None) -> tuple[str | None, int, int]:
     spec = state["spec"]
-    tokens_left = ctx.max_tokens_per_run - ctx.llm_spend.tokens
-    if tokens_left <= 0:
+    allowance = llm_tasks.token_allowance(ctx, state.get("tokens") or 0)
+    if allowance.tokens <= 0:
+        ctx.tracer.event("llm_budget", spent=allowance.exhausted())
         return None, 0, 0
     outcome = llm_tasks.translate_with_llm(ctx, state, spec, problem, deterministic_sql,
-                                           tokens_left)
+                                           allowance.tokens)
     ctx.llm_spend.add(outcome.tokens)
     return outcome.sql, outcome.calls, outcome.tokens

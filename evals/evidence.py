@@ -40,10 +40,16 @@ def case_evidence(case_id: str, report: dict[str, Any] | None, reference_error: 
 def _object(obj: dict[str, Any]) -> dict[str, Any]:
     log = obj.get("attempt_log") or []
     last = log[-1] if log else {}
+    talks = obj.get("llm_transcripts") or []
     return {
         "name": obj["name"], "kind": obj.get("kind"), "verdict": obj["verdict"],
         "attempts": obj.get("attempts") or 0, "seconds": obj.get("seconds") or 0.0,
         "llm_calls": obj.get("llm_calls") or 0, "tokens": obj.get("tokens") or 0,
+        # priced where the request was made (tokens × [llm] price_per_mtok), per conversation
+        "llm_cost": round(sum(float(t.get("cost") or 0.0) for t in talks), 6),
+        "llm_retries": sum(int(t.get("retries") or 0) for t in talks),
+        "llm_input_tokens": sum(int(t.get("input_tokens") or 0) for t in talks),
+        "llm_output_tokens": sum(int(t.get("output_tokens") or 0) for t in talks),
         "fixed_by": obj.get("fixed_by") or [], "error": obj.get("error"),
         "final_sql": obj.get("final_sql"), "source_sql": obj.get("source_sql"),
         "compiled_attempts": [bool(a.get("compile") and a["compile"].get("ok")) for a in log],
