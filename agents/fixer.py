@@ -44,8 +44,8 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         rules_tried.append(ALWAYS_MARK)
         calls = state.get("llm_calls") or 0
         outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.translate_with_llm(
-            ctx, state, state["spec"], _problem(best, state), best["sql"], _tokens_left(ctx),
-            ctx.max_llm_calls_per_object - calls))
+            ctx, state, state["spec"], _problem(best, state), best["sql"],
+            _allowance(ctx, state, {}).tokens, ctx.max_llm_calls_per_object - calls))
         if outcome.stopped_reason == llm_tasks.UNREACHABLE:
             return _unreachable(ctx, state, outcome) | rounds | spent
         if outcome.sql and outcome.sql not in tried_sql:
@@ -68,22 +68,26 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
                              origin=f"rule:{rule.id}", sql=sql)
             return update | rounds | spent
 
-    calls = spent.get("llm_calls", state.get("llm_calls") or 0)
-    if ctx.llm_enabled and calls < ctx.max_llm_calls_per_object and _tokens_left(ctx) > 0:
-        outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.fix_with_llm(
-            ctx, state, best, _tokens_left(ctx)))
-        if outcome.stopped_reason == llm_tasks.UNREACHABLE:
-            return _unreachable(ctx, state, outcome) | rounds | spent
-        if outcome.sql and outcome.sql not in tried_sql:
-            update = with_new_attempt(state, "llm", outcome.explanation or "LLM fix",
-                                      outcome.sql)
-            ctx.tracer.event("sql_version", attempt=len(update["attempts"]), origin="llm",
-                             sql=outcome.sql)
-            return update | rounds | spent
-        why = f"LLM gave no new candidate ({outcome.stopped_reason})"
-        return _finalise(ctx, state, why) | rounds | spent
-    why = "no rule in the catalog applies" + ("" if ctx.llm_enabled else
-                                              " and no LLM is configured")
+    if not ctx.llm_enabled:
+        return _finalise(ctx, state, "no rule in the catalog applies and no LLM is "
+                                     "configured") | rounds | spent
+    held = _llm_held_back(ctx, state, spent)
+    if held is not None:
+        ctx.tracer.event("llm_budget", spent=held)
+        return _finalise(ctx, state, f"no rule in the catalog applies; {held}") | rounds | spent
+    allowance = _allowance(ctx, state, spent)
+    outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.fix_with_llm(
+        ctx, state, best, allowance.tokens))
+    if outcome.stopped_reason == llm_tasks.UNREACHABLE:
+        return _unreachable(ctx, state, outcome) | rounds | spent
+    if outcome.sql and outcome.sql not in tried_sql:
+        update = with_new_attempt(state, "llm", outcome.explanation or "LLM fix", outcome.sql)
+        ctx.tracer.event("sql_version", attempt=len(update["attempts"]), origin="llm",
+                         sql=outcome.sql)
+        return update | rounds | spent
+    ending = _llm_held_back(ctx, state, spent) if outcome.stopped_reason.startswith("budget") \
+        else None
+    why = f"LLM gave no new candidate ({ending or outcome.stopped_reason})"
     return _finalise(ctx, state, why) | rounds | spent
 
 
@@ -93,13 +97,23 @@ ALWAYS_MARK = "llm:always-translate"
 
 def _wants_llm_translation(ctx: Context, state: ObjectState, rules_tried: list[str]) -> bool:
     return (ctx.llm_mode == "always" and ctx.llm_enabled and ALWAYS_MARK not in rules_tried
-            and (state.get("llm_calls") or 0) < ctx.max_llm_calls_per_object
-            and _tokens_left(ctx) > 0)
+            and _llm_held_back(ctx, state, {}) is None)
 
 
-def _tokens_left(ctx: Context) -> int:
-    """The run's token budget left, across the objects running in parallel."""
-    return ctx.max_tokens_per_run - ctx.llm_spend.tokens
+def _allowance(ctx: Context, state: ObjectState,
+               spent: dict[str, Any]) -> llm_tasks.TokenAllowance:
+    """Tokens the object may still spend: its own budget's rest or the run's, the smaller."""
+    return llm_tasks.token_allowance(ctx, spent.get("tokens", state.get("tokens") or 0))
+
+
+def _llm_held_back(ctx: Context, state: ObjectState, spent: dict[str, Any]) -> str | None:
+    """Which budget stops the LLM from being asked again for this object, or None."""
+    calls = spent.get("llm_calls", state.get("llm_calls") or 0)
+    if calls >= ctx.max_llm_calls_per_object:
+        return (f"LLM call budget per object spent: {calls} of {ctx.max_llm_calls_per_object} "
+                f"calls ([llm] max_calls_per_object)")
+    allowance = _allowance(ctx, state, spent)
+    return allowance.exhausted() if allowance.tokens <= 0 else None
 
 
 def _llm(ctx: Context, state: ObjectState, spent: dict[str, Any],

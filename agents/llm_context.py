@@ -13,6 +13,7 @@ diff summaries are rebuilt from counts.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlglot
@@ -80,8 +81,13 @@ def _involved(objects: dict[str, ObjectSpec], spec: ObjectSpec) -> list[str]:
 
 
 def _source_collations(ctx: Context, tables: set[str]) -> dict[tuple[str, str], str]:
-    """(table, column) -> collation declared on the source; SQLite keeps them only in its DDL."""
-    if ctx.source_dialect != "sqlite" or not tables or ctx.connections is None:
+    """(table, column) -> collation declared on the source (SQLite: its DDL; MySQL/MariaDB:
+    information_schema, where every text column has one)."""
+    if not tables or ctx.connections is None:
+        return {}
+    if ctx.source_dialect == "mysql":
+        return _mysql_collations(ctx, tables)
+    if ctx.source_dialect != "sqlite":
         return {}
     try:
         ddl = ctx.source().read_arrow(
@@ -102,6 +108,80 @@ def _source_collations(ctx: Context, tables: set[str]) -> dict[tuple[str, str], 
                 if isinstance(constraint.kind, exp.CollateColumnConstraint):
                     found[(str(row["name"]).lower(), column.name.lower())] = \
                         constraint.kind.this.name.upper()
+    return found
+
+
+def _mysql_collations(ctx: Context, tables: set[str]) -> dict[tuple[str, str], str]:
+    try:
+        rows = ctx.source().read_arrow(
+            "SELECT table_name AS t, column_name AS c, collation_name AS k FROM "
+            "information_schema.columns WHERE table_schema = DATABASE() AND collation_name "
+            "IS NOT NULL", limit=100_000).to_pylist()
+    except CutoverError:
+        return {}
+    return {(str(r["t"]).lower(), str(r["c"]).lower()): str(r["k"]) for r in rows
+            if str(r["t"]).lower() in tables}
+
+
+# ------------------------------------------------------------------------------ notes
+_CHAR_N = re.compile(r"^(bpchar|char|character|nchar)\b(?!\s+varying)", re.IGNORECASE)
+_TEXTUAL = re.compile(r"char|text|clob|string", re.IGNORECASE)
+
+
+def schema_notes(ctx: Context, spec: ObjectSpec, schema: list[dict[str, Any]]) -> list[str]:
+    """What the schema says about the columns this query uses that a small model would miss:
+    case-insensitive collations, blank-padded char(n), ENUM order, text compared with numbers.
+
+    Names, types and the query's own literals only, never a data value: safe in every privacy
+    mode. The model still writes the fix; the notes point it at the column that needs one."""
+    try:
+        tree = sqlglot.parse_one(spec["select_sql"], read=ctx.source_dialect)
+    except Exception:  # an unparseable query gets no notes, not an error
+        return []
+    used = {c.name.lower() for c in tree.find_all(exp.Column)}
+    numbers_against = _compared_with_numbers(tree)
+    src, tgt = ctx.source_dialect, ctx.target_dialect
+    notes: list[str] = []
+    for item in schema:
+        for col in item.get("columns") or []:
+            name = str(col["name"])
+            if name.lower() not in used:
+                continue
+            where = f"{item['name']}.{name}"
+            kind = str(col.get("type") or "")
+            collation = str(col.get("collation") or "")
+            if collation.upper() == "NOCASE" or collation.lower().endswith("_ci"):
+                pads = src == "mysql" and "nopad" not in collation.lower() \
+                    and "0900" not in collation
+                fold = f"lower(rtrim({name}))" if pads else f"lower({name})"
+                notes.append(
+                    f"{where} is COLLATE {collation}: {src} compares it case-insensitively"
+                    f"{' and ignores trailing blanks' if pads else ''}; {tgt} compares exactly. "
+                    f"Use {fold} (and lower-case literals) in =, IN, BETWEEN, GROUP BY, "
+                    f"DISTINCT, ORDER BY, MIN/MAX.")
+            if _CHAR_N.match(kind):
+                notes.append(f"{where} is {kind}: {src} ignores its trailing blanks in =, "
+                             f"length() and ||; {tgt} keeps them. Use rtrim({name}).")
+            if kind.lower().startswith("enum("):
+                notes.append(f"{where} is {kind}: {src} sorts it in that list's order, not "
+                             f"alphabetically. ORDER BY its position in the list.")
+            if name.lower() in numbers_against and _TEXTUAL.search(kind):
+                notes.append(f"{where} is {kind} but compared with a number: {src} compares "
+                             f"it as text. Write the number as a string literal.")
+    return notes
+
+
+def _compared_with_numbers(tree: exp.Expression) -> set[str]:
+    """Columns compared (=, <, IN, ...) with a numeric literal in the query."""
+    found: set[str] = set()
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):
+        if isinstance(node, exp.In):
+            sides = [node.this, *node.expressions]
+        else:
+            sides = [node.this, node.expression]
+        columns = [s for s in sides if isinstance(s, exp.Column)]
+        if columns and any(isinstance(s, exp.Literal) and s.is_number for s in sides):
+            found |= {c.name.lower() for c in columns}
     return found
 
 

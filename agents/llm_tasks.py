@@ -27,6 +27,41 @@ UNREACHABLE = "unreachable"
 """LLMOutcome.stopped_reason when the endpoint failed: the object's verdict is then resumable."""
 
 
+@dataclass(frozen=True)
+class TokenAllowance:
+    """What an object may still spend on the LLM: the smaller of its own budget's rest
+    ([llm] max_tokens_per_object) and the run's ([llm] max_tokens_per_run, shared by the objects
+    running in parallel). The loop checks it before every request, so an object overshoots by
+    at most the one request that crossed it."""
+
+    tokens: int
+    limited_by: str
+    """"object" or "run": which budget is the smaller."""
+    object_used: int
+    object_budget: int
+    run_used: int
+    run_budget: int
+
+    def exhausted(self) -> str:
+        """Why the LLM is not asked (again), naming the budget and the key that raises it."""
+        if self.limited_by == "object":
+            return (f"LLM token budget per object spent: {self.object_used:,} of "
+                    f"{self.object_budget:,} tokens ([llm] max_tokens_per_object)")
+        return (f"LLM token budget per run spent: {self.run_used:,} of {self.run_budget:,} "
+                f"tokens ([llm] max_tokens_per_run)")
+
+
+def token_allowance(ctx: Context, object_tokens: int) -> TokenAllowance:
+    """The tokens an object that has spent `object_tokens` may still spend."""
+    run_used = ctx.llm_spend.tokens
+    object_left = ctx.max_llm_tokens_per_object - object_tokens
+    run_left = ctx.max_tokens_per_run - run_used
+    return TokenAllowance(tokens=max(0, min(object_left, run_left)),
+                          limited_by="object" if object_left <= run_left else "run",
+                          object_used=object_tokens, object_budget=ctx.max_llm_tokens_per_object,
+                          run_used=run_used, run_budget=ctx.max_tokens_per_run)
+
+
 @dataclass
 class LLMOutcome:
     sql: str | None
@@ -119,6 +154,7 @@ def translate_with_llm(ctx: Context, state: ObjectState, spec: ObjectSpec, probl
 def fix_with_llm(ctx: Context, state: ObjectState, best: Attempt,
                  tokens_left: int) -> LLMOutcome:
     spec = state["spec"]
+    schema = llm_context.object_schema(ctx, state, spec)
     variables = {
         "object_name": spec["name"], "object_kind": spec["kind"],
         "source_sql": spec["select_sql"], "candidate_sql": best["sql"],
@@ -126,7 +162,8 @@ def fix_with_llm(ctx: Context, state: ObjectState, best: Attempt,
         "failure": llm_context.failure(ctx, best),
         "diff": llm_context.diff_view(ctx, best),
         "history": llm_context.history(ctx, state, best),
-        "schema": llm_context.object_schema(ctx, state, spec),
+        "schema": schema,
+        "notes": llm_context.schema_notes(ctx, spec, schema),
     }
     calls_left = ctx.max_llm_calls_per_object - (state.get("llm_calls") or 0)
     return _run(ctx, "fixer", variables, spec["name"], calls_left, tokens_left,

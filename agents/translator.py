@@ -65,11 +65,12 @@ def _llm_translate(ctx: Context, state: ObjectState, problem: str,
                    deterministic_sql: str | None) -> tuple[str | None, int, int, bool]:
     """(SQL or None, calls, tokens, whether the endpoint failed)."""
     spec = state["spec"]
-    tokens_left = ctx.max_tokens_per_run - ctx.llm_spend.tokens
-    if tokens_left <= 0:
+    allowance = llm_tasks.token_allowance(ctx, state.get("tokens") or 0)
+    if allowance.tokens <= 0:
+        ctx.tracer.event("llm_budget", spent=allowance.exhausted())
         return None, 0, 0, False
     outcome = llm_tasks.translate_with_llm(ctx, state, spec, problem, deterministic_sql,
-                                           tokens_left)
+                                           allowance.tokens)
     ctx.llm_spend.add(outcome.tokens)
     return (outcome.sql, outcome.calls, outcome.tokens,
             outcome.stopped_reason == llm_tasks.UNREACHABLE)

@@ -117,12 +117,18 @@ def main() -> None:
     parser.add_argument("--timeout-s", type=float, default=300.0)
     parser.add_argument("--price-in", type=float, default=0.0, help="per million tokens")
     parser.add_argument("--price-out", type=float, default=0.0, help="per million tokens")
+    parser.add_argument("--prompt-set", default="default",
+                        help="prompt set (default: chosen by the model's name, 'small' for 1.5B)")
+    parser.add_argument("--output", choices=["tools", "json_schema"], default="tools",
+                        help="[llm] output: tool channel, or JSON held to a schema (grammar)")
+    parser.add_argument("--max-tokens-per-object", type=int, default=60_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cutover-llm-eval"))
     parser.add_argument("--record", type=Path, help="save the model's replies here as fixtures")
     args = parser.parse_args()
     os.environ.setdefault("LANGGRAPH_STRICT_MSGPACK", "true")
     llm = {"timeout_s": args.timeout_s, "max_retries": 1, "max_tokens": 512,
-           "max_calls_per_object": args.max_calls,
+           "max_calls_per_object": args.max_calls, "output": args.output,
+           "max_tokens_per_object": args.max_tokens_per_object,
            "price_per_mtok": {"input": args.price_in, "output": args.price_out}}
     results = {}
     for suite in args.suite or ["traps-sqlite"]:
@@ -136,7 +142,7 @@ def main() -> None:
         if args.only_failing and not failing:
             continue
         on = run_eval(EvalSpec(**{**common, "cases": on_cases}, model=args.model,
-                               base_url=args.base_url, llm=llm))
+                               base_url=args.base_url, prompt_set=args.prompt_set, llm=llm))
         results[suite] = _figures(off, on) | {"wall_s": round(time.time() - started, 1),
                                               "log_off": off["eval_id"], "log_on": on["eval_id"]}
         print(json.dumps({suite: results[suite]}, indent=1), flush=True)

@@ -94,20 +94,23 @@ def run_cmd(
 
 
 def print_log(log: dict[str, Any], console: Console = console) -> None:
-    from evals.compare import format_rate
+    from evals.compare import format_cost, format_rate, format_summary
 
     table = Table(title=f"{log['suite']}: {log['source']} → {log['target']} ({log['mode']})")
-    for column in ("case", "verdict", "parity", "attempts", "tokens", "s", "why"):
+    for column in ("case", "verdict", "parity", "attempts", "tokens", "cost", "s", "why"):
         table.add_column(column, overflow="fold")
     last = max(c["repeat"] for c in log["cases"]) if log["cases"] else 0
     for c in (c for c in log["cases"] if c["repeat"] == last):
         table.add_row(c["id"], c["verdict"], str(c["parity"]), str(c["attempts"]),
-                      str(c["tokens"]), f"{c['seconds']:.2f}",
-                      escape(c["explanations"]["parity"][:90]))
+                      str(c["tokens"]), format_cost(c.get("llm_cost") or 0.0),
+                      f"{c['seconds']:.2f}", escape(c["explanations"]["parity"][:90]))
     console.print(table)
     s = log["summary"]
+    llm = (f" · LLM calls {format_rate(s['llm_calls'], '.0f')}, tokens "
+           f"{format_rate(s['tokens'], '.0f')}, cost {format_summary('llm_cost', s['llm_cost'])}"
+           if "llm_cost" in s else "")
     console.print(f"cases {s['cases']} · parity {format_rate(s['parity'])} · compiles "
-                  f"{format_rate(s['compiles'])} · mean attempts {s['mean_attempts']} · "
+                  f"{format_rate(s['compiles'])} · mean attempts {s['mean_attempts']}{llm} · "
                   f"{log['seconds']:.1f} s" + (f" · reference errors: "
                                               f"{', '.join(s['reference_errors'])}"
                                               if s["reference_errors"] else ""))
@@ -122,7 +125,7 @@ def compare_cmd(
 ) -> None:
     """Print per-case deltas from A to B and write an HTML page with plots."""
     from evals import html
-    from evals.compare import case_deltas, format_rate, label, summary_delta
+    from evals.compare import case_deltas, format_cost, format_summary, label, summary_delta
     from evals.log import read_log
 
     try:
@@ -132,7 +135,7 @@ def compare_cmd(
         return
     console.print(f"A: {escape(label(a))}\nB: {escape(label(b))}")
     table = Table(title="per case (A → B)")
-    for column in ("case", "change", "parity", "attempts", "tokens", "verdict"):
+    for column in ("case", "change", "parity", "attempts", "tokens", "cost", "verdict"):
         table.add_column(column)
     style = {"fixed": "green", "broken": "bold red"}
     for d in case_deltas(a, b):
@@ -143,11 +146,13 @@ def compare_cmd(
         verdicts = " → ".join("/".join(s.verdicts) if s else "—" for s in (d.a, d.b))
         table.add_row(d.id, change, f"{cell(d.a, 'parity')} → {cell(d.b, 'parity')}",
                       f"{cell(d.a, 'attempts')} → {cell(d.b, 'attempts')}",
-                      f"{cell(d.a, 'tokens')} → {cell(d.b, 'tokens')}", verdicts)
+                      f"{cell(d.a, 'tokens')} → {cell(d.b, 'tokens')}",
+                      " → ".join(format_cost(s.cost if s else None) for s in (d.a, d.b)),
+                      verdicts)
     console.print(table)
     for key, item in summary_delta(a, b).items():
-        fa = format_rate(item["a"]) if isinstance(item["a"], dict) else str(item["a"])
-        fb = format_rate(item["b"]) if isinstance(item["b"], dict) else str(item["b"])
+        fa = format_summary(key, item["a"]) if isinstance(item["a"], dict) else str(item["a"])
+        fb = format_summary(key, item["b"]) if isinstance(item["b"], dict) else str(item["b"])
         delta = "—" if item["delta"] is None else f"{item['delta']:+g}"
         console.print(f"{key:>13}: {fa}  →  {fb}   ({delta})")
     out = html_path or log_b.with_name(f"compare-{log_a.stem}-vs-{log_b.stem}.html")

@@ -20,6 +20,8 @@ class CaseStats:
     tokens: float
     llm_calls: float
     seconds: float
+    cost: float
+    """Mean LLM cost (tokens × [llm] price_per_mtok) over the repeats."""
     verdicts: tuple[str, ...]
 
 
@@ -65,6 +67,7 @@ def case_stats(log: dict[str, Any]) -> dict[str, CaseStats]:
             tokens=statistics.fmean(e["tokens"] for e in entries),
             llm_calls=statistics.fmean(e["llm_calls"] for e in entries),
             seconds=statistics.fmean(e["seconds"] for e in entries),
+            cost=statistics.fmean(e.get("llm_cost") or 0.0 for e in entries),
             verdicts=tuple(sorted({e["verdict"] for e in entries})))
         for case_id, entries in by_id.items()}
 
@@ -82,9 +85,23 @@ def label(log: dict[str, Any]) -> str:
             f"[{model}, prompts {log['prompt_set'].get('name')}]")
 
 
+SUMMARY_KEYS = ("parity", "compiles", "parses", "tokens", "llm_calls", "llm_cost", "seconds")
+"""The summary figures a comparison shows, each with its spread over repeats."""
+
+
+def format_cost(value: float | None) -> str:
+    """A cost to four significant digits ('0.006', '1.234e-05'); '—' when unknown."""
+    return "—" if value is None else f"{value:.4g}"
+
+
+def format_summary(key: str, stat: dict[str, Any] | None) -> str:
+    """One summary figure as a comparison shows it (costs in significant digits)."""
+    return format_rate(stat, ".4g" if key == "llm_cost" else ".3f")
+
+
 def summary_delta(log_a: dict[str, Any], log_b: dict[str, Any]) -> dict[str, Any]:
     out = {}
-    for key in ("parity", "compiles", "parses", "tokens", "llm_calls", "seconds"):
+    for key in SUMMARY_KEYS:
         sa, sb = log_a["summary"].get(key) or {}, log_b["summary"].get(key) or {}
         ma, mb = sa.get("mean"), sb.get("mean")
         out[key] = {"a": sa, "b": sb,
@@ -95,11 +112,12 @@ def summary_delta(log_a: dict[str, Any], log_b: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def format_rate(stat: dict[str, Any] | None) -> str:
-    """'0.870 ± 0.020 (n=3)' — never a bare single number when there were repeats."""
+def format_rate(stat: dict[str, Any] | None, number: str = ".3f") -> str:
+    """'0.870 ± 0.020 (n=3)' — never a bare single number when there were repeats.
+    `number` is the format of mean and stdev (costs use '.4g': they are often below 0.001)."""
     if not stat or stat.get("mean") is None:
         return "—"
-    text = f"{stat['mean']:.3f}"
+    text = f"{stat['mean']:{number}}"
     if stat.get("n", 1) > 1:
-        text += f" ± {stat['stdev']:.3f}"
+        text += f" ± {stat['stdev']:{number}}"
     return text + f" (n={stat.get('n', 1)})"

@@ -28,6 +28,11 @@ class EvidenceObject(TypedDict, total=False):
     seconds: float
     llm_calls: int
     tokens: int
+    llm_cost: float
+    """Priced where each request was made (tokens × [llm] price_per_mtok)."""
+    llm_retries: int
+    llm_input_tokens: int
+    llm_output_tokens: int
     fixed_by: list[str]
     error: str | None
     final_sql: str | None
@@ -78,10 +83,16 @@ def case_evidence(case_id: str, report: Report | None, reference_error: str | No
 def _object(obj: ReportObject) -> EvidenceObject:
     log = obj.attempt_log
     last = log[-1] if log else {}
+    talks = obj.llm_transcripts
     return {
         "name": obj.name, "kind": obj.kind, "verdict": obj.verdict.value,
         "attempts": obj.attempts, "seconds": obj.seconds,
         "llm_calls": obj.llm_calls, "tokens": obj.tokens,
+        # priced where the request was made (tokens × [llm] price_per_mtok), per conversation
+        "llm_cost": round(sum(float(t.get("cost") or 0.0) for t in talks), 6),
+        "llm_retries": sum(int(t.get("retries") or 0) for t in talks),
+        "llm_input_tokens": sum(int(t.get("input_tokens") or 0) for t in talks),
+        "llm_output_tokens": sum(int(t.get("output_tokens") or 0) for t in talks),
         "fixed_by": obj.fixed_by, "error": obj.error,
         "final_sql": obj.final_sql, "source_sql": obj.source_sql,
         "compiled_attempts": [bool(a.get("compile") and a["compile"].get("ok")) for a in log],

@@ -11,7 +11,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from evals.compare import CaseDelta, case_deltas, format_rate, label, summary_delta
+from evals.compare import (
+    SUMMARY_KEYS,
+    CaseDelta,
+    case_deltas,
+    format_cost,
+    format_summary,
+    label,
+    summary_delta,
+)
 
 A_COLOUR, B_COLOUR = "#8a9bb0", "#2b6cb0"
 _CSS = """
@@ -70,7 +78,7 @@ def _summary_table(log_a: dict[str, Any], log_b: dict[str, Any]) -> str:
             a, b = item["a"], item["b"]
             fa, fb = ("—" if a is None else f"{a:.2f}"), ("—" if b is None else f"{b:.2f}")
         else:
-            fa, fb = format_rate(item["a"]), format_rate(item["b"])
+            fa, fb = format_summary(key, item["a"]), format_summary(key, item["b"])
         delta = "—" if item["delta"] is None else f"{item['delta']:+g}"
         rows.append(f"<tr><td>{key}</td><td>{fa}</td><td>{fb}</td><td>{delta}</td></tr>")
     return ("<h2>Summary (mean ± stdev over repeats)</h2><table><tr><th>metric</th><th>A</th>"
@@ -82,6 +90,9 @@ def _case_table(deltas: list[CaseDelta]) -> str:
         value = getattr(stats, attr) if stats is not None else None
         return "—" if value is None else f"{value:.2f}"
 
+    def cost(stats: Any) -> str:
+        return format_cost(stats.cost if stats is not None else None)
+
     rows = []
     for d in deltas:
         verdicts = " → ".join("/".join(s.verdicts) if s else "—" for s in (d.a, d.b))
@@ -89,9 +100,11 @@ def _case_table(deltas: list[CaseDelta]) -> str:
                     f"{d.change}</td><td>{cell(d.a, 'parity')} → {cell(d.b, 'parity')}</td>"
                     f"<td>{cell(d.a, 'attempts')} → {cell(d.b, 'attempts')}</td>"
                     f"<td>{cell(d.a, 'tokens')} → {cell(d.b, 'tokens')}</td>"
+                    f"<td>{cost(d.a)} → {cost(d.b)}</td>"
                     f"<td>{escape(verdicts)}</td></tr>")
     return ("<h2>Per case (A → B)</h2><table><tr><th>case</th><th>change</th><th>parity</th>"
-            "<th>attempts</th><th>tokens</th><th>verdict</th></tr>" + "".join(rows) + "</table>")
+            "<th>attempts</th><th>tokens</th><th>LLM cost</th><th>verdict</th></tr>"
+            + "".join(rows) + "</table>")
 
 
 def _range(stat: dict[str, Any]) -> tuple[float, float]:
@@ -104,8 +117,7 @@ def _empty_like(log: dict[str, Any]) -> dict[str, Any]:
     """Stand-in for A when a page shows one log: no cases, no numbers."""
     nothing = {"mean": None, "stdev": None, "min": None, "max": None, "n": 0}
     return {**log, "cases": [], "mode": "(none)", "eval_id": None, "git_rev": None,
-            "summary": {k: dict(nothing) for k in ("parity", "compiles", "parses", "tokens",
-                                                   "llm_calls", "seconds")}}
+            "summary": {k: dict(nothing) for k in SUMMARY_KEYS}}
 
 
 def render(log_a: dict[str, Any] | None, log_b: dict[str, Any]) -> str:
@@ -135,6 +147,7 @@ def render(log_a: dict[str, Any] | None, log_b: dict[str, Any]) -> str:
             _summary_table(log_a, log_b), parity, _case_table(deltas),
             _bars("Attempts per object", per_case("attempts")),
             _bars("LLM tokens per object", per_case("tokens")),
+            _bars("LLM cost per object (tokens × [llm] price_per_mtok)", per_case("cost")),
             _bars("Seconds per object", per_case("seconds"), unit=" s")]
     meta = (f"<p><small>A: {escape(str(log_a.get('eval_id')))} (git {log_a.get('git_rev')}), "
             f"B: {escape(str(log_b.get('eval_id')))} (git {log_b.get('git_rev')})</small></p>")

@@ -144,10 +144,8 @@ def score_case(case_id: str, repeat: int, raw: CaseEvidence) -> CaseScore:
         "llm_calls": sum(o.get("llm_calls") or 0 for o in objects),
         "tokens": sum(o.get("tokens") or 0 for o in objects),
         # issue 12: priced tokens and retried requests, from the saved LLM transcripts
-        "llm_cost": round(sum(t.get("cost") or 0.0 for o in objects
-                              for t in o.get("llm_transcripts") or []), 6),
-        "llm_retries": sum(t.get("retries") or 0 for o in objects
-                           for t in o.get("llm_transcripts") or []),
+        "llm_cost": round(sum(o.get("llm_cost") or 0.0 for o in objects), 6),
+        "llm_retries": sum(o.get("llm_retries") or 0 for o in objects),
         "seconds": round(sum(o.get("seconds") or 0.0 for o in objects), 3),
         "explanations": {name: s.explanation for name, s in scores.items()},
         "raw": raw,
@@ -188,6 +186,10 @@ def summarize(cases: Sequence[Mapping[str, Any]], run_seconds: list[float]) -> d
         "mean_attempts": round(statistics.fmean(attempted), 3) if attempted else None,
         "llm_calls": spread([sum(c["llm_calls"] for c in per[r]) for r in repeats]),
         "tokens": spread([sum(c["tokens"] for c in per[r]) for r in repeats]),
+        # tokens × [llm] price_per_mtok over the suite, per repeat (logs before it lack it)
+        "llm_cost": spread([sum(c.get("llm_cost") or 0.0 for c in per[r]) for r in repeats]),
+        "llm_retries": spread([sum(c.get("llm_retries") or 0 for c in per[r])
+                               for r in repeats]),
         "seconds": spread(run_seconds),
         "verdicts": dict(Counter(c["verdict"] for c in cases)),
         "reference_errors": sorted({c["id"] for c in cases if c["verdict"] == REFERENCE_ERROR}),

@@ -88,6 +88,8 @@ class LLMSection(_Strict):
     prompt_set: str = "default"
     max_calls_per_object: int = Field(8, ge=1)
     max_tokens_per_run: int = Field(500_000, ge=1)
+    max_tokens_per_object: int = Field(60_000, ge=1)
+    """LLM tokens (prompt + reply, every request) one object may spend over all its calls."""
     rows_cap: int = Field(20, ge=0)
     privacy: Literal["normal", "mask", "strict"] = "normal"
     timeout_s: float = Field(120.0, gt=0)
@@ -207,6 +209,7 @@ def context_from_config(cfg: ProjectConfig, project_dir: Path, run_id: str, runs
         prompt_set=cfg.llm.prompt_set,
         max_llm_calls_per_object=cfg.llm.max_calls_per_object,
         max_tokens_per_run=cfg.llm.max_tokens_per_run,
+        max_llm_tokens_per_object=cfg.llm.max_tokens_per_object,
         llm_rows_cap=cfg.llm.rows_cap,
         privacy=cfg.llm.privacy,
         llm_column_policy={k.lower(): v for k, v in cfg.llm.columns.items()},

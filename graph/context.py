@@ -126,6 +126,9 @@ class Context:
     """LLM calls (including tool-call turns) allowed per object."""
     max_tokens_per_run: int = 500_000
     """Total LLM tokens allowed in one run; past it the LLM is not called again."""
+    max_llm_tokens_per_object: int = 60_000
+    """LLM tokens one object may spend over all its calls (translator and fixer); past it the
+    object ends with its best candidate and says which budget ran out."""
     llm_rows_cap: int = 20
     """Rows of data at most shown to the LLM per tool result."""
     privacy: Literal["normal", "mask", "strict"] = "normal"

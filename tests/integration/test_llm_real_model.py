@@ -28,11 +28,13 @@ pytestmark = pytest.mark.skipif(not URL, reason="set CUTOVER_TEST_LLM_URL to a m
                                                 "(scripts/local-llm serve) to run this test")
 
 
-def test_the_real_model_gets_a_candidate_through_the_loop(tmp_path):
+@pytest.mark.parametrize("output", ["tools", "json_schema"])
+def test_the_real_model_gets_a_candidate_through_the_loop(tmp_path, output):
+    # json_schema: the server holds the reply to the tool-call schema by a grammar
     project = make_project(tmp_path / "p", {
         "sql/hint.sql": "SELECT id, likelihood(qty > 2, 0.9) AS big FROM orders;"},
         config_extra=(f'\n[llm]\nmodel = "{MODEL}"\nbase_url = "{URL}"\ntimeout_s = 600\n'
-                      f'max_calls_per_object = 3\nmax_tokens = 512\n'
+                      f'max_calls_per_object = 3\nmax_tokens = 512\noutput = "{output}"\n'
                       f'price_per_mtok = {{input = 0.5, output = 1.5}}\n'))
     done = subprocess.run([sys.executable, "-m", "cutover", "run", str(project), "--run-id",
                            "real", "--runs-dir", "runs"], cwd=tmp_path, capture_output=True,

@@ -309,3 +309,53 @@ def test_a_suite_runs_only_on_a_source_speaking_its_dialect(tmp_path):
         run_eval(EvalSpec(suite="traps-postgres", source="sqlite", target="duckdb",
                           workdir=tmp_path))
     assert not any(tmp_path.iterdir())  # refused before any database was made
+
+
+def test_llm_cost_per_case_and_per_suite_in_log_tables_and_page(tmp_path):
+    """Cost = tokens × [llm] price_per_mtok, per case and summed per suite; shown by
+    `cutover eval` tables (run and compare) and in the HTML page."""
+    from io import StringIO
+
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from agents.llm import ScriptedChatModel, tool_call_message
+    from cutover.cli import app
+    from cutover.eval_cli import print_log
+
+    suite = write_suite(tmp_path / "s", """
+        - id: hex_text
+          sql: SELECT id, hex(qty) AS h FROM orders
+        """)
+    fixed = "SELECT id, hex(CAST(qty AS VARCHAR)) AS h FROM orders"
+
+    def factory() -> ScriptedChatModel:
+        answer = tool_call_message("submit_sql", sql=fixed, explanation="hex of the text")
+        answer.usage_metadata = {"input_tokens": 1_000, "output_tokens": 200,
+                                 "total_tokens": 1_200}
+        return ScriptedChatModel(script=[answer])
+
+    log = run_eval(EvalSpec(suite=str(suite), source="sqlite", target="duckdb",
+                            workdir=tmp_path / "runs",
+                            llm={"price_per_mtok": {"input": 3.0, "output": 15.0}}),
+                   chat_model_factory=factory)
+    expected = (1_000 * 3.0 + 200 * 15.0) / 1_000_000  # 0.006
+    case = log["cases"][0]
+    assert case["parity"] is True and case["tokens"] == 1_200
+    assert case["llm_cost"] == pytest.approx(expected)
+    assert log["summary"]["llm_cost"]["mean"] == pytest.approx(expected)
+
+    out = StringIO()
+    print_log(log, Console(file=out, width=200))
+    table = out.getvalue()
+    assert "cost" in table and "0.006" in table
+
+    base = run_eval(EvalSpec(suite=str(suite), source="sqlite", target="duckdb",
+                             workdir=tmp_path / "runs", baseline="sqlglot"))
+    page = html.write(base, log, tmp_path / "cmp.html").read_text(encoding="utf-8")
+    assert "<th>LLM cost</th>" in page and "0 → 0.006" in page
+    assert "<td>llm_cost</td>" in page and "LLM cost per object" in page
+    a, b = write_log(base, tmp_path / "a.json"), write_log(log, tmp_path / "b.json")
+    done = CliRunner().invoke(app, ["eval", "compare", str(a), str(b)], env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    assert "0 → 0.006" in done.output and "llm_cost" in done.output

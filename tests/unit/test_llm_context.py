@@ -65,3 +65,23 @@ def test_scrub_keeps_the_sql_and_drops_the_data():
     scrubbed = scrub_text(text, sql)
     assert "alice@example.com" not in scrubbed and "123456" not in scrubbed
     assert "1000" in scrubbed and "INT32" in scrubbed
+
+
+def test_schema_notes_point_at_the_columns_the_query_uses(tmp_path, run_project):
+    """fixer/v4 (the small set) notes the traps the schema holds for this query's columns:
+    a NOCASE column it compares, a TEXT column it compares with a number; not other columns."""
+    schema = """
+    CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, code TEXT,
+                         nick TEXT COLLATE NOCASE);
+    INSERT INTO people VALUES (1, 'Ada', '7', 'a'), (2, 'ada', '007', 'b');
+    """
+    project = make_project(tmp_path / "notes", {
+        "sql/q.sql": "SELECT id FROM people WHERE name = 'ada' AND code = 7;"}, schema=schema)
+    model = ScriptedChatModel(script=["no idea", "none"])
+    run_project(project, chat_model=model, prompt_set="small")
+    system, user = model.received[0][0].text, model.received[0][1].text
+    assert "is WRONG" in system and "SQLite traps" in system
+    assert "Note: people.name is COLLATE NOCASE: sqlite compares it case-insensitively" in user
+    assert "Use lower(name)" in user
+    assert "Note: people.code is TEXT but compared with a number" in user
+    assert "people.nick" not in user.split("Note:", 1)[1]  # not used by the query: no note

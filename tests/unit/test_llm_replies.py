@@ -108,7 +108,7 @@ def converse(model, pair, tracer, **kwargs):
                  "source_sql": "SELECT id, qty / 2 AS half FROM orders",
                  "candidate_sql": "SELECT id, qty / 2 AS half FROM orders", "attempt": 2,
                  "max_attempts": 5, "failure": {"kind": "mismatch", "message": "differs"},
-                 "diff": None, "history": [], "schema": []}
+                 "diff": None, "history": [], "schema": [], "notes": []}
     tools = fixer_tools(source=source, target=target, source_dialect="sqlite",
                         target_dialect="duckdb", rows_cap=5, privacy="normal")
     limits = kwargs.pop("limits", LoopLimits(max_calls=6, token_budget=100_000))
