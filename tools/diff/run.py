@@ -16,13 +16,14 @@ from typing import Literal
 
 from tools.db.base import Adapter
 from tools.db.registry import is_embedded, open_adapter
+from tools.diff.compare import compare
 from tools.diff.inputs import Input, resolve
 from tools.diff.report import DiffReport
 from tools.diff.stream import Progress, StreamOptions, stream_diff
-from tools.errors import ConfigError
+from tools.errors import ConfigError, CutoverError
 from tools.records import Tolerance
 
-Algorithm = Literal["auto", "stream", "checksum"]
+Algorithm = Literal["auto", "stream", "checksum", "pushdown"]
 AUTO_CHECKSUM_ROWS = 1_000_000
 SLOW_LINK_MS = 5.0
 
@@ -134,6 +135,13 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
     order_by = (a.order_by or b.order_by or None) if ordered else None
     algorithm, why = choose(req, src, tgt, key, rows, ordered)
     notes = [f"algorithm: {algorithm} ({why})"]
+    if req.engine == "duckdb" and (req.algorithm == "pushdown" or (
+            req.algorithm == "auto" and not ordered and req.limit_rows is None)):
+        pushed = _pushdown(req, src, tgt, a, b, key, notes)
+        if pushed is not None:
+            return DiffOutcome(pushed, "pushdown", a.sql, b.sql, notes)
+        if req.algorithm == "pushdown":
+            algorithm = "stream"
     if ordered and algorithm == "checksum":
         notes.append("order of rows not compared: checksums compare content only")
     elif a.order_dropped and req.ordered is None:
@@ -171,3 +179,34 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
         report = stream_diff(src, s_sql, tgt, t_sql, expected_rows=rows, options=req.stream,
                              on_rows=on_rows, ordered=ordered, order_by=order_by, **args)
     return DiffOutcome(report, algorithm, s_sql, t_sql, notes)
+
+
+def _pushdown(req: DiffRequest, src: Adapter, tgt: Adapter, a: Input, b: Input,
+              key: list[str] | None, notes: list[str]) -> DiffReport | None:
+    """The diff inside the one engine that sees both sides, or None (with a note when it was
+    asked for) to stream instead."""
+    from tools.diff import pushdown
+
+    where, why = pushdown.place(src, tgt, a, b, key, req.columns, req.where)
+    asked = req.algorithm == "pushdown"
+    if where is None or not key:
+        if asked:
+            notes[0] = f"algorithm: stream (push-down asked for, but {why})"
+        return None
+    try:
+        found = pushdown.find(src, a, tgt, b, where, key, req.tolerances)
+    except CutoverError as exc:  # e.g. column types the engine cannot compare to each other
+        notes[0] = f"algorithm: stream (the push-down statement failed: {str(exc)[:200]})"
+        return None
+    if found is None:
+        notes[0] = (f"algorithm: stream (push-down found more than {pushdown.MAX_KEYS:,} "
+                    f"differing keys, or keys it cannot list: streaming is cheaper)")
+        return None
+    from tools.diff.partial import scaled_up
+
+    report = compare(found.source_rows, found.target_rows, key=key, tolerances=req.tolerances,
+                     sample_rows=req.sample_rows)
+    report = scaled_up(report, found.totals, "pushdown", {"differing_keys": found.differing_keys})
+    notes[0] = (f"algorithm: pushdown ({'asked for' if asked else 'auto'}: {why}; the engine "
+                f"compared the rows in place, {found.differing_keys:,} differing keys fetched)")
+    return report
