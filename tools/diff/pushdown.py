@@ -36,6 +36,7 @@ class Place:
 
     target_sql: str
     sqlite_files: tuple[str, str] | None = None
+    key: list[str] | None = None
 
 
 def _url_parts(url: str) -> tuple[str | None, int | None, str | None, str | None]:
@@ -47,37 +48,57 @@ def _url_parts(url: str) -> tuple[str | None, int | None, str | None, str | None
 
 def place(src: Adapter, tgt: Adapter, a: Input, b: Input, key: list[str] | None,
           columns: list[str] | None, where: str | None) -> tuple[Place | None, str]:
-    """Where the diff can be pushed down, or (None, why not)."""
+    """Where the diff can be pushed down, or (None, why not); Place.key is the key used."""
     if type(src) is not type(tgt) or src.DIALECT not in ("postgres", "mysql", "sqlite"):
         return None, "the sides are on different engines"
-    if not key or not _is_primary_key(key, a) or not _is_primary_key(key, b):
+    pk_a, pk_b = primary_key(src, a), primary_key(tgt, b)
+    key = key or pk_a
+    if not key or not _is_primary_key(key, pk_a) or not _is_primary_key(key, pk_b):
         return None, "the key is not the primary key of both tables"
     if src.DIALECT == "sqlite":
         from tools.db.urls import file_path
 
         if not (b.table and len(b.table) == 1):
             return None, "the target is a query, which cannot be read from another file"
-        files = (file_path(src.url), file_path(tgt.url))
-        if None in files:
+        s_file, t_file = file_path(src.url), file_path(tgt.url)
+        if s_file is None or t_file is None:
             return None, "an in-memory SQLite database"
         name = f"{SQLITE_TARGET}.{tgt.quote(b.table[0])}"
-        return Place(table_sql(tgt, name, columns, where), files), "two SQLite files attached"
+        return (Place(table_sql(tgt, name, columns, where), (s_file, t_file), key),
+                "two SQLite files attached")
     s_host, s_port, s_user, s_db = _url_parts(src.url)
     t_host, t_port, t_user, t_db = _url_parts(tgt.url)
     if (s_host, s_port, s_user) != (t_host, t_port, t_user):
         return None, "the sides are on different servers or read as different users"
     if s_db == t_db:
-        return Place(b.sql), "both sides in one database"
+        return Place(b.sql, None, key), "both sides in one database"
     if src.DIALECT == "postgres":
         return None, "two PostgreSQL databases (one statement cannot read both)"
     if not (b.table and len(b.table) == 1):
         return None, "the target is a query in another database"
     name = f"{tgt.quote(t_db or '')}.{tgt.quote(b.table[0])}"
-    return Place(table_sql(tgt, name, columns, where)), "two databases on one server"
+    return Place(table_sql(tgt, name, columns, where), None, key), "two databases on one server"
 
 
-def _is_primary_key(key: list[str], side: Input) -> bool:
-    return sorted(k.lower() for k in key) == sorted(k.lower() for k in side.primary_key)
+def _is_primary_key(key: list[str], pk: list[str]) -> bool:
+    return sorted(k.lower() for k in key) == sorted(k.lower() for k in pk)
+
+
+def primary_key(adapter: Adapter, side: Input) -> list[str]:
+    """The side's primary key: the catalog's, or for a schema-qualified table (which the
+    catalog of the default schema does not list) information_schema's."""
+    if side.primary_key or not side.table or len(side.table) != 2:
+        return side.primary_key
+    if adapter.DIALECT not in ("postgres", "mysql"):
+        return []
+    schema, table = (v.replace("'", "''") for v in side.table)
+    found = adapter.read_arrow(
+        "SELECT k.column_name AS c FROM information_schema.table_constraints c "
+        "JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name "
+        "AND k.table_schema = c.table_schema AND k.table_name = c.table_name "
+        f"WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = '{schema}' "
+        f"AND c.table_name = '{table}' ORDER BY k.ordinal_position")
+    return [str(v) for v in found.column(0).to_pylist()]
 
 
 def _equal(dialect: str, s: str, t: str, text: bool) -> str:
@@ -130,10 +151,10 @@ def key_filters(dialect: str, adapter: Adapter, names: list[str], keys: pa.Table
     for start in range(0, len(rows), FETCH_CHUNK):
         items = []
         for row in rows[start:start + FETCH_CHUNK]:
-            lits = [_literal(dialect, v) for v in row]
-            if any(lit is None for lit in lits):
+            lits = [lit for lit in (_literal(dialect, v) for v in row) if lit is not None]
+            if len(lits) != len(row):
                 return None
-            items.append(lits[0] if len(lits) == 1 else f"({', '.join(lits)})")  # type: ignore[arg-type]
+            items.append(lits[0] if len(lits) == 1 else f"({', '.join(lits)})")
         lhs = cols[0] if len(cols) == 1 else f"({', '.join(cols)})"
         out.append(f"{lhs} IN ({', '.join(items)})")
     return out

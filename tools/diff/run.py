@@ -189,11 +189,12 @@ def _pushdown(req: DiffRequest, src: Adapter, tgt: Adapter, a: Input, b: Input,
 
     where, why = pushdown.place(src, tgt, a, b, key, req.columns, req.where)
     asked = req.algorithm == "pushdown"
-    if where is None or not key:
+    if where is None or not where.key:
         if asked:
             notes[0] = f"algorithm: stream (push-down asked for, but {why})"
         return None
     try:
+        key = where.key
         found = pushdown.find(src, a, tgt, b, where, key, req.tolerances)
     except CutoverError as exc:  # e.g. column types the engine cannot compare to each other
         notes[0] = f"algorithm: stream (the push-down statement failed: {str(exc)[:200]})"
