@@ -5,7 +5,9 @@ Choosing the algorithm (`auto`), from STACK-FACTS' measurements: streaming rows 
 comparing in DuckDB beats hashing inside the database unless the link is slow. So `auto` picks
 `checksum` only when both sides are servers whose adapters carry hash expressions, a key is
 known, the larger side has at least AUTO_CHECKSUM_ROWS rows, and a round trip to either server
-takes at least SLOW_LINK_MS; everything else streams.
+takes at least SLOW_LINK_MS; everything else streams. Before either, `auto` pushes the diff
+down when one engine sees both sides and the key is both tables' primary key (pushdown.py): the
+rows then never leave that engine except the differing ones.
 """
 
 from __future__ import annotations
