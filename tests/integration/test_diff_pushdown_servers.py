@@ -85,7 +85,8 @@ def pg_schemas(pg_db: str) -> str:
 
 
 def test_postgres_schemas_pushed_down(pg_schemas: str, tmp_path: Path) -> None:
-    code, pushed = run_diff(pg_schemas, "a.t", pg_schemas, "b.t", tmp_path)
+    code, pushed = run_diff(pg_schemas, "a.t", pg_schemas, "b.t", tmp_path, "--algorithm",
+                            "pushdown")
     assert code == 1 and pushed["evidence"]["algorithm"] == "pushdown"
     _, streamed = run_diff(pg_schemas, "a.t", pg_schemas, "b.t", tmp_path, "--algorithm",
                            "stream")
@@ -93,7 +94,8 @@ def test_postgres_schemas_pushed_down(pg_schemas: str, tmp_path: Path) -> None:
     assert figures(pushed) == figures(streamed)
     # Only the keys the engine found differing left it (6 of 401 rows, not the tables).
     assert pushed["evidence"]["fetched_rows"]["source"] <= 8
-    code, same = run_diff(pg_schemas, "a.t", pg_schemas, "c.t", tmp_path)
+    code, same = run_diff(pg_schemas, "a.t", pg_schemas, "c.t", tmp_path, "--algorithm",
+                          "pushdown")
     assert code == 0 and same["evidence"]["algorithm"] == "pushdown"
     assert same["evidence"]["fetched_rows"] == {"source": 0, "target": 0}
 
@@ -141,17 +143,17 @@ def mysql_pair(mysql_url: str) -> Iterator[tuple[str, str, str]]:
 
 def test_mariadb_databases_pushed_down(mysql_pair: tuple[str, str, str], tmp_path: Path) -> None:
     a, b, _ = mysql_pair
-    code, pushed = run_diff(a, "t", b, "t", tmp_path)
+    code, pushed = run_diff(a, "t", b, "t", tmp_path, "--algorithm", "pushdown")
     assert code == 1 and pushed["evidence"]["algorithm"] == "pushdown"
     _, streamed = run_diff(a, "t", b, "t", tmp_path, "--algorithm", "stream")
     assert counts(pushed) == counts(streamed)
     # Case and trailing spaces are differences, whatever the collation says.
     assert counts(pushed) == PLANTED
     assert figures(pushed) == figures(streamed)
-    code, same = run_diff(a, "t", b, "same", tmp_path)
+    code, same = run_diff(a, "t", b, "same", tmp_path, "--algorithm", "pushdown")
     assert code == 0 and same["evidence"]["fetched_rows"] == {"source": 0, "target": 0}
     # Text keys with a quote and a backslash are listed back to the engine safely.
-    _, keyed = run_diff(a, "k", b, "k", tmp_path)
+    _, keyed = run_diff(a, "k", b, "k", tmp_path, "--algorithm", "pushdown")
     _, keyed_stream = run_diff(a, "k", b, "k", tmp_path, "--algorithm", "stream")
     assert keyed["evidence"]["algorithm"] == "pushdown"
     assert counts(keyed) == counts(keyed_stream) == {"changed": 1, "only_source": 0,

@@ -75,14 +75,14 @@ def test_two_sqlite_files_are_compared_inside_sqlite(tmp_path: Path) -> None:
     a = _sqlite(tmp_path / "a.db", ROWS, "COLLATE NOCASE")
     b = _sqlite(tmp_path / "b.db", _planted(), "COLLATE NOCASE")
     same = _sqlite(tmp_path / "c.db", ROWS)
-    code, pushed = _run(a, "t", b, "t", out=tmp_path / "p.json")
+    code, pushed = _run(a, "t", b, "t", "--algorithm", "pushdown", out=tmp_path / "p.json")
     _, streamed = _run(a, "t", b, "t", "--algorithm", "stream", out=tmp_path / "s.json")
     assert code == 1 and pushed["evidence"]["algorithm"] == "pushdown"
     assert _counts(pushed) == _counts(streamed)
     assert (pushed["changed_count"], pushed["only_in_source_count"],
             pushed["only_in_target_count"]) == (3, 1, 1)  # 7 (bytes differ), 11, 14
     assert pushed["evidence"]["fetched_rows"]["source"] <= 6  # 5, 7, 9, 11, 14
-    code, equal = _run(a, "t", same, "t", out=tmp_path / "e.json")
+    code, equal = _run(a, "t", same, "t", "--algorithm", "pushdown", out=tmp_path / "e.json")
     assert code == 0 and equal["evidence"]["fetched_rows"] == {"source": 0, "target": 0}
 
 

@@ -121,6 +121,11 @@ def differing_keys_sql(adapter: Adapter, s_sql: str, t_sql: str, key: list[tuple
     s_keys = ", ".join(f"s.{q(sk)} AS k{i}" for i, (sk, _) in enumerate(key))
     t_keys = ", ".join(f"t.{q(tk)} AS k{i}" for i, (_, tk) in enumerate(key))
     absent = f"t.{q(key[0][1])} IS NULL"
+    if adapter.DIALECT != "mysql":  # one join pass; MariaDB has no FULL JOIN
+        both = ", ".join(f"COALESCE(s.{q(sk)}, t.{q(tk)}) AS k{i}"
+                         for i, (sk, tk) in enumerate(key))
+        return (f"SELECT {both} FROM ({s_sql}) s FULL JOIN ({t_sql}) t ON {on} "
+                f"WHERE {absent} OR s.{q(key[0][0])} IS NULL OR NOT ({same})")
     return (f"SELECT {s_keys} FROM ({s_sql}) s LEFT JOIN ({t_sql}) t ON {on} "
             f"WHERE {absent} OR NOT ({same}) "
             f"UNION ALL SELECT {t_keys} FROM ({t_sql}) t "

@@ -5,9 +5,10 @@ Choosing the algorithm (`auto`), from STACK-FACTS' measurements: streaming rows 
 comparing in DuckDB beats hashing inside the database unless the link is slow. So `auto` picks
 `checksum` only when both sides are servers whose adapters carry hash expressions, a key is
 known, the larger side has at least AUTO_CHECKSUM_ROWS rows, and a round trip to either server
-takes at least SLOW_LINK_MS; everything else streams. Before either, `auto` pushes the diff
-down when one engine sees both sides and the key is both tables' primary key (pushdown.py): the
-rows then never leave that engine except the differing ones.
+takes at least SLOW_LINK_MS; everything else streams. Where `auto` would pick `checksum` and
+one engine sees both sides with the key as both tables' primary key, it pushes the diff down
+instead (pushdown.py): only the differing rows leave that engine. On a fast link streaming
+is faster than the engine's own join, so `auto` streams there.
 """
 
 from __future__ import annotations
@@ -137,8 +138,10 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
     order_by = (a.order_by or b.order_by or None) if ordered else None
     algorithm, why = choose(req, src, tgt, key, rows, ordered)
     notes = [f"algorithm: {algorithm} ({why})"]
+    # On a fast link streaming beats the engine's own join (benchmarks/RESULTS.md: PostgreSQL
+    # schemas, 1M rows); where auto would hash in place for a slow link, joining in place wins.
     if req.engine == "duckdb" and (req.algorithm == "pushdown" or (
-            req.algorithm == "auto" and not ordered and req.limit_rows is None)):
+            req.algorithm == "auto" and algorithm == "checksum" and req.limit_rows is None)):
         pushed = _pushdown(req, src, tgt, a, b, key, notes)
         if pushed is not None:
             return DiffOutcome(pushed, "pushdown", a.sql, b.sql, notes)
