@@ -121,7 +121,10 @@ def differing_keys_sql(adapter: Adapter, s_sql: str, t_sql: str, key: list[tuple
     s_keys = ", ".join(f"s.{q(sk)} AS k{i}" for i, (sk, _) in enumerate(key))
     t_keys = ", ".join(f"t.{q(tk)} AS k{i}" for i, (_, tk) in enumerate(key))
     absent = f"t.{q(key[0][1])} IS NULL"
-    if adapter.DIALECT != "mysql":  # one join pass; MariaDB has no FULL JOIN
+    # One join pass on PostgreSQL. MariaDB has no FULL JOIN, and SQLite's does not flatten
+    # subqueries (it would loop over one side per row of the other): a left join and an
+    # anti-join, each served by the primary key, there.
+    if adapter.DIALECT == "postgres":
         both = ", ".join(f"COALESCE(s.{q(sk)}, t.{q(tk)}) AS k{i}"
                          for i, (sk, tk) in enumerate(key))
         return (f"SELECT {both} FROM ({s_sql}) s FULL JOIN ({t_sql}) t ON {on} "

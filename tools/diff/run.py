@@ -8,7 +8,8 @@ known, the larger side has at least AUTO_CHECKSUM_ROWS rows, and a round trip to
 takes at least SLOW_LINK_MS; everything else streams. Where `auto` would pick `checksum` and
 one engine sees both sides with the key as both tables' primary key, it pushes the diff down
 instead (pushdown.py): only the differing rows leave that engine. On a fast link streaming
-is faster than the engine's own join, so `auto` streams there.
+is faster than a server's own join, so `auto` streams there; two SQLite files are always
+pushed down (SQLite's join beats copying both files out).
 """
 
 from __future__ import annotations
@@ -138,11 +139,14 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
     order_by = (a.order_by or b.order_by or None) if ordered else None
     algorithm, why = choose(req, src, tgt, key, rows, ordered)
     notes = [f"algorithm: {algorithm} ({why})"]
-    # On a fast link streaming beats the engine's own join (benchmarks/RESULTS.md: PostgreSQL
+    # On a fast link streaming beats a server's own join (benchmarks/RESULTS.md: PostgreSQL
     # schemas, 1M rows); where auto would hash in place for a slow link, joining in place wins.
+    # Two SQLite files: SQLite's join by primary key beats copying both out (3x at 300k rows).
+    sqlite_pair = src.DIALECT == tgt.DIALECT == "sqlite" and not ordered
     if req.engine == "duckdb" and (req.algorithm == "pushdown" or (
-            req.algorithm == "auto" and algorithm == "checksum" and req.limit_rows is None)):
-        pushed = _pushdown(req, src, tgt, a, b, key, notes)
+            req.algorithm == "auto" and (algorithm == "checksum" or sqlite_pair)
+            and req.limit_rows is None)):
+        pushed = _pushdown(req, src, tgt, a, b, key, notes, on_rows)
         if pushed is not None:
             return DiffOutcome(pushed, "pushdown", a.sql, b.sql, notes)
         if req.algorithm == "pushdown":
@@ -187,7 +191,8 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
 
 
 def _pushdown(req: DiffRequest, src: Adapter, tgt: Adapter, a: Input, b: Input,
-              key: list[str] | None, notes: list[str]) -> DiffReport | None:
+              key: list[str] | None, notes: list[str],
+              on_rows: Progress | None = None) -> DiffReport | None:
     """The diff inside the one engine that sees both sides, or None (with a note when it was
     asked for) to stream instead."""
     from tools.diff import pushdown
@@ -209,6 +214,10 @@ def _pushdown(req: DiffRequest, src: Adapter, tgt: Adapter, a: Input, b: Input,
                     f"differing keys, or keys it cannot list: streaming is cheaper)")
         return None
     from tools.diff.partial import scaled_up
+
+    if on_rows:  # the engine read every row of both sides in place
+        on_rows("source", found.totals[0])
+        on_rows("target", found.totals[1])
 
     report = compare(found.source_rows, found.target_rows, key=key, tolerances=req.tolerances,
                      sample_rows=req.sample_rows)
