@@ -70,11 +70,12 @@ def run_datacompy(src: str, tgt: str, backend: str) -> tuple[float, dict[str, in
     return time.perf_counter() - started, found
 
 
-def run_cutover(src: str, tgt: str, algorithm: str) -> tuple[float, dict[str, int]]:
+def run_cutover(src: str, tgt: str, algorithm: str, t_table: str = "t"
+                ) -> tuple[float, dict[str, int]]:
     from tools.diff.run import DiffRequest, diff_urls
 
     started = time.perf_counter()
-    out = diff_urls(DiffRequest(src, "t", tgt, "t", algorithm=algorithm))  # type: ignore[arg-type]
+    out = diff_urls(DiffRequest(src, "t", tgt, t_table, algorithm=algorithm))  # type: ignore[arg-type]
     r = out.report
     return time.perf_counter() - started, {"changed": r.changed_count,
                                            "only_source": r.only_in_source_count,
@@ -103,6 +104,7 @@ def run_command(src: str, tgt: str, algorithm: str) -> tuple[float, dict[str, in
 
 def main() -> None:
     method, src, tgt = sys.argv[1:4]
+    t_table = sys.argv[4] if len(sys.argv) > 4 else "t"
     if method.startswith("command-"):
         seconds, found = run_command(src, tgt, method.split("-", 1)[1])
     elif method == "compare":
@@ -110,7 +112,7 @@ def main() -> None:
     elif method.startswith("datacompy-"):
         seconds, found = run_datacompy(src, tgt, method.split("-", 1)[1])
     else:
-        seconds, found = run_cutover(src, tgt, method)
+        seconds, found = run_cutover(src, tgt, method, t_table)
     print(json.dumps({"seconds": seconds, "found": found}))
 
 

@@ -90,6 +90,8 @@ class Bench:
     pg_url: str | None
     mysql_url: str | None = None
     checksum: bool = True
+    reuse: bool = False
+    """Keep the tables a previous run with the same --workdir left (files and databases)."""
     results: list[Result] = field(default_factory=list)
 
 
@@ -99,10 +101,56 @@ def expected(n: int) -> dict[str, int]:
     return {"changed": count(1), "only_source": count(2), "only_target": count(0)}
 
 
-def make_duckdb(work: Path, n: int) -> tuple[Path, Path]:
+PLANT_SQL = {  # the planted differences of make_duckdb, applied to a server-side copy
+    "update": "UPDATE {t} SET ratio = ratio + 1, name = {concat} WHERE id % 3000 = 1",
+    "delete": "DELETE FROM {t} WHERE id % 3000 = 2",
+    "insert": "INSERT INTO {t} SELECT id + {n}, qty, big, price, amount, ratio, score, name, "
+              "city, day, ts FROM {s} WHERE id % 3000 = 0",
+}
+
+
+def copy_planted(server_url: str, n: int) -> str:
+    """The target next to the source on the same server (PostgreSQL: schema tgt of the same
+    database; MariaDB: database <db>_tgt), for the push-down scenario; returns its URL."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(server_url)
+    if server_url.startswith("postgres"):
+        import psycopg
+
+        con = psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                              dbname=u.database, autocommit=True)
+        con.execute("DROP SCHEMA IF EXISTS tgt CASCADE")
+        con.execute("CREATE SCHEMA tgt")
+        con.execute("CREATE TABLE tgt.t (LIKE public.t INCLUDING ALL)")
+        con.execute("INSERT INTO tgt.t SELECT * FROM public.t")
+        run, table, concat, url = con.execute, "tgt.t", "name || 'x'", server_url
+    else:
+        import pymysql
+
+        con = pymysql.connect(host=u.host, port=u.port, user=u.username,
+                              password=u.password or "", autocommit=True)
+        db = f"{u.database}_tgt"
+        run = con.cursor().execute
+        run(f"DROP DATABASE IF EXISTS {db}")
+        run(f"CREATE DATABASE {db}")
+        run(f"CREATE TABLE {db}.t LIKE {u.database}.t")
+        run(f"INSERT INTO {db}.t SELECT * FROM {u.database}.t")
+        table, concat = f"{db}.t", "CONCAT(name, 'x')"
+        url = u.set(database=db).render_as_string(hide_password=False)
+    source = "public.t" if server_url.startswith("postgres") else f"{u.database}.t"
+    for step in ("update", "delete", "insert"):
+        run(PLANT_SQL[step].format(t=table, s=source, n=n, concat=concat))
+    con.close()
+    return url
+
+
+def make_duckdb(work: Path, n: int, reuse: bool = False) -> tuple[Path, Path]:
     import duckdb
 
     src, tgt = work / "source.duckdb", work / "target.duckdb"
+    if reuse and src.exists() and tgt.exists():
+        return src, tgt
     for p in (src, tgt):
         p.unlink(missing_ok=True)
     con = duckdb.connect(str(src))
@@ -205,8 +253,24 @@ def measure(bench: Bench, scenario: str, method: str, cmd: list[str]) -> Result:
     return result
 
 
-def ours(method: str, src: str, tgt: str) -> list[str]:
-    return [sys.executable, str(HERE / "bench_workers.py"), method, src, tgt]
+def precompile() -> None:
+    """Byte-compile the project as installing its wheel does. An editable install compiles
+    nothing, and with PYTHONDONTWRITEBYTECODE set (as on the build machine) every start-up of
+    `cutover` then compiles ~160 modules again: a cost no installed user pays."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "tools", "cutover", "graph",
+                    "agents"], cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+
+
+def ours(method: str, src: str, tgt: str, t_table: str = "t") -> list[str]:
+    return [sys.executable, str(HERE / "bench_workers.py"), method, src, tgt, t_table]
+
+
+def _reused(admin_url: str, n: int) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(admin_url).set(database=f"cutover_bench_{n}").render_as_string(
+        hide_password=False)
 
 
 def floor(name: str, url: str) -> list[str]:
@@ -228,7 +292,7 @@ def setup_peers() -> None:
 
 
 def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> None:
-    src, tgt = make_duckdb(bench.work, bench.rows)
+    src, tgt = make_duckdb(bench.work, bench.rows, bench.reuse)
     s_url, t_url = f"duckdb:///{src}", f"duckdb:///{tgt}"
     print(f"workload: {bench.rows:,} rows, planted {expected(bench.rows)}", flush=True)
     if "in-process" in only:
@@ -237,6 +301,7 @@ def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> N
     if "duckdb-duckdb" in only:
         scenario = "duckdb-duckdb"
         measure(bench, scenario, "cutover stream", ours("stream", s_url, t_url))
+        precompile()
         measure(bench, scenario, "cutover diff command", ours("command-stream", s_url, t_url))
         measure(bench, scenario, "floor: DuckDB files -> Arrow", floor("duckdb-arrow", t_url))
         if use_reladiff:
@@ -244,13 +309,25 @@ def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> N
             measure(bench, scenario, "reladiff",
                     reladiff(f"duckdb://main@{src}", "t_rd", f"duckdb://main@{tgt}", "t_rd"))
     servers = []
+    load = (lambda f, url: _reused(url, bench.rows)) if bench.reuse else \
+        (lambda f, url: f(url, src, bench.work, bench.rows))
     if use_pg and bench.pg_url and "pg-duckdb" in only:
-        pg = load_postgres(bench.pg_url, src, bench.work, bench.rows)
+        pg = load(load_postgres, bench.pg_url)
         servers.append(("pg-duckdb", pg, [("psql \\copy binary", "psql-binary"),
                                           ("postgres_scanner CTAS", "pgscan-ctas")]))
     if bench.mysql_url and "mariadb-duckdb" in only:
-        my = load_mariadb(bench.mysql_url, src, bench.work, bench.rows)
+        my = load(load_mariadb, bench.mysql_url)
         servers.append(("mariadb-duckdb", my, [("mariadb --quick", "mariadb-quick")]))
+    for name, server_url, _ in servers:
+        if "pushdown" not in only:
+            continue
+        # Both sides on one server: the engine compares them in place (no copy).
+        same = name.replace("-duckdb", "-" + name.split("-")[0])
+        t_same = copy_planted(server_url, bench.rows)
+        for method in ("pushdown", "stream"):
+            measure(bench, f"{same} pushdown", f"cutover {method}",
+                    ours(method, server_url, t_same if name.startswith("mariadb")
+                         else server_url, "tgt.t" if name.startswith("pg") else "t"))
     for name, server_url, floors in servers:
         for label, floor_name in floors:
             measure(bench, f"{name} floor", f"floor: {label}", floor(floor_name, server_url))
@@ -330,7 +407,10 @@ def main() -> int:
     ap.add_argument("--no-checksum", action="store_true", help="skip cutover's checksum runs")
     ap.add_argument("--setup-peers", action="store_true", help="create .venv-peers if missing")
     ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--only", default="in-process,duckdb-duckdb,pg-duckdb,mariadb-duckdb",
+    ap.add_argument("--reuse", action="store_true", help="keep the tables of a previous run "
+                    "in --workdir and on the servers")
+    ap.add_argument("--only", default="in-process,duckdb-duckdb,pg-duckdb,mariadb-duckdb,"
+                    "pushdown",
                     help="scenarios to run, comma-separated")
     args = ap.parse_args()
     if args.setup_peers:
@@ -351,7 +431,8 @@ def main() -> int:
         for n in args.rows or [1_000_000]:
             work = args.workdir or Path(tempfile.mkdtemp(prefix=f"cutover-bench-{n}-"))
             work.mkdir(parents=True, exist_ok=True)
-            bench = Bench(n, work, args.pg_url, args.mysql_url, not args.no_checksum)
+            bench = Bench(n, work, args.pg_url, args.mysql_url, not args.no_checksum,
+                          args.reuse)
             run_all(bench, use_reladiff, not args.no_postgres, set(args.only.split(",")))
             ok &= report(bench)
     finally:

@@ -72,8 +72,9 @@ def diff_command(
     where: Annotated[str | None, typer.Option(help="Filter applied on both sides.")] = None,
     tolerance: Annotated[list[str] | None, typer.Option(
         help="COL=abs:X or COL=rel:Y (repeatable).")] = None,
-    algorithm: Annotated[Literal["auto", "stream", "checksum"], typer.Option(
-        help="How rows are compared.")] = "auto",
+    algorithm: Annotated[Literal["auto", "stream", "checksum", "pushdown"], typer.Option(
+        help="How rows are compared (pushdown: inside the one engine that sees both sides).")
+    ] = "auto",
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON "
                                                    "('-': standard output).")] = None,
     html_file: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")]

@@ -11,5 +11,7 @@ diffs to the rows that can differ).
 Product layer (`cutover diff`): run (diff_urls: open engines read-only, pick the algorithm),
 inputs (table-or-query), stream (adapters' Arrow batches -> DuckDB -> compare), checksum
 (segment checksums inside each engine, bisection, then compare on the differing rows only),
-render (console and HTML).
+key_ranges (the checksum's segments by ranges of one integer key), pushdown (one engine that
+sees both sides finds the differing keys), partial (a report on fetched rows scaled up to the
+tables), render (console and HTML).
 """

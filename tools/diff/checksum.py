@@ -7,11 +7,14 @@ HASH_SQL tables; this module only assembles them):
   with trailing zeros dropped (1.50 -> '1.5', True -> '1'), floats as 12 significant digits
   'mantissa e exponent' (NaN, ±inf and ±0 spelled out), dates 'YYYY-MM-DD', instants as epoch
   microseconds in UTC, text as is;
-- each field is 'length:value' or 'N' for NULL, fields joined by '|', so ('ab','c') and
-  ('a','bc') encode differently and NULL differs from '' and 'NULL';
-- segments are buckets of md5(key encoding) by hex prefix (any key type, rows of one key land
-  in the same bucket on both engines); a segment's checksum is (rows, sum of the first 60 bits
-  of md5(row encoding)) — a sum, so row order and duplicates are handled.
+- each text field is 'length:value', a number or date field its bare value (it holds no '|'),
+  NULL is 'N'; fields joined by '|', so ('ab','c') and ('a','bc') encode differently and NULL
+  differs from '' and 'NULL';
+- segments: for one integer key, ranges of the key (key_ranges.py: one GROUP BY pass per level,
+  only differing ranges read again, the first pass cut into parallel key ranges); for any other
+  key, buckets of md5(key encoding) by hex prefix (rows of one key land in the same bucket on
+  both engines). A segment's checksum is (rows, sum of the first 60 bits of md5(row
+  encoding)) — a sum, so row order and duplicates are handled.
 
 Floats equal to 12 significant digits hash alike: a difference below ~1e-12 relative is missed
 (the default tolerance is 1e-9). An encoding two engines render differently (an exotic type)
@@ -24,11 +27,23 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from tools.db.base import Adapter
+from tools.diff import key_ranges as kr
 from tools.diff.compare import compare
-from tools.diff.normalise import DATE, EXACT, FLOAT, TIMESTAMP, ColumnPlan, plan_columns
+from tools.diff.normalise import (
+    DATE,
+    EXACT,
+    FLOAT,
+    NUMERIC_KINDS,
+    TIMESTAMP,
+    ColumnPlan,
+    plan_columns,
+)
+from tools.diff.partial import scaled_up
 from tools.diff.report import DiffReport
-from tools.errors import ConfigError
+from tools.errors import ConfigError, CutoverError
 from tools.records import Tolerance
 
 MAX_DIGITS = 8
@@ -49,14 +64,23 @@ class ChecksumOptions:
     On a fast link fetching beats another hashing pass; lower it for a slow link."""
     digits_per_level: int = 1
     """Hex digits added per bisection level (each splits a segment 16 ways)."""
+    parallel: int = 4
+    """Connections per server side for the first key-range pass, the one that reads every
+    row: its key range is cut into this many runs queried at once (embedded engines run one
+    query: they parallelise inside)."""
+    split_factor: int = 16
+    """Each differing key range is cut this many ways at the next level."""
 
 
 @dataclass
 class _Level:
     digits: int
+    """md5 prefix digits of the buckets (0 for key ranges)."""
     buckets: int
     differing: int
     rows_in_differing: int
+    width: int = 0
+    """Key values per segment (key ranges; 0 for md5 buckets)."""
 
 
 @dataclass
@@ -77,12 +101,18 @@ def _concat(adapter: Adapter, parts: list[str]) -> str:
     return _t(adapter, "concat", parts=sep.join(parts))
 
 
-def _value(adapter: Adapter, col: str, side_kind: str, kind: str) -> str:
-    """One column's canonical text on one engine, by the pair kind."""
+def _value(adapter: Adapter, col: str, side_kind: str, kind: str, same_type: bool = False
+           ) -> str:
+    """One column's canonical text on one engine, by the pair kind. `same_type`: both sides
+    have the same exact type, so decimals print with the same scale and need no trimming."""
     text = lambda x: _t(adapter, "text", x=x)  # noqa: E731 - a local shorthand
     if kind == EXACT:
-        return _t(adapter, "bool", x=col) if side_kind == "bool" else _t(adapter, "exact",
-                                                                          x=text(col))
+        if side_kind == "bool":
+            return _t(adapter, "bool", x=col)
+        # Integers print without a fraction, and decimals of one scale alike on every engine
+        # (1.50 stays 1.50): only decimals of different scales need trailing zeros trimmed.
+        plain = side_kind == "int" or (side_kind == "decimal" and same_type)
+        return text(col) if plain else _t(adapter, "exact", x=text(col))
     if kind == FLOAT:
         num = _t(adapter, "bool", x=col) if side_kind == "bool" else col
         return _t(adapter, "float", x=_t(adapter, "double", x=num))
@@ -93,21 +123,34 @@ def _value(adapter: Adapter, col: str, side_kind: str, kind: str) -> str:
     return text(col)
 
 
-def _field(adapter: Adapter, value: str) -> str:
+def _field(adapter: Adapter, value: str, kind: str) -> str:
+    """'length:value' for text (which may hold '|' or 'N'), the bare value for numbers and
+    dates (which hold neither, and so need no length: it would evaluate the value twice on
+    engines without common subexpressions), 'N' for NULL."""
+    if kind in NUMERIC_KINDS or kind in (DATE, TIMESTAMP):
+        return f"COALESCE({value}, 'N')"
     length = _t(adapter, "text", x=_t(adapter, "length", x=value))
     return f"COALESCE({_concat(adapter, [length, repr(':'), value])}, 'N')"
 
 
+KEEPS_DECIMAL_SCALE = frozenset({"postgres", "mysql", "duckdb"})
+"""Engines whose DECIMAL(p,s) prints all s digits (SQLite stores 1.50 as REAL 1.5, ClickHouse
+drops trailing zeros): two of them can skip the trimming of same-typed decimals."""
+
+
 def encodings(adapter: Adapter, plans: list[ColumnPlan], side: str,
-              key: list[ColumnPlan]) -> tuple[str, str]:
-    """(row encoding, key encoding) expressions over subquery alias q."""
+              key: list[ColumnPlan], peer: Adapter | None = None) -> tuple[str, str]:
+    """(row encoding, key encoding) expressions over subquery alias q; `peer` is the other
+    side's engine (None: assume it may print decimals differently)."""
+    plain = peer is not None and {adapter.DIALECT, peer.DIALECT} <= KEEPS_DECIMAL_SCALE
     def enc(cols: list[ColumnPlan]) -> str:
         fields = []
         for p in cols:
             name = p.name if side == "source" else p.target_name
             kind = p.source_kind if side == "source" else p.target_kind
+            same = plain and p.source_type == p.target_type
             fields.append(_field(adapter, _value(adapter, f"q.{adapter.quote(name)}", kind,
-                                                 p.kind)))
+                                                 p.kind, same), p.kind))
         joined = [f for pair in zip(fields, ["'|'"] * len(fields), strict=True) for f in pair]
         return _concat(adapter, joined[:-1]) if len(joined) > 1 else fields[0]
     return enc(plans), enc(key)
@@ -179,26 +222,10 @@ def _fetch_sql(adapter: Adapter, sql: str, key: str, prefixes: list[str], digits
     return f"SELECT * FROM ({sql}) q WHERE substr({kh}, 1, {digits}) IN ({listed})"
 
 
-def _merge(report: DiffReport, totals: tuple[int, int], fetched: tuple[int, int],
-           evidence: _Evidence) -> DiffReport:
-    """Scale the report on the fetched rows up to the whole tables: rows outside the fetched
-    segments sit in segments whose checksums agree, so they are pairs of equal rows."""
-    outside = totals[0] - fetched[0]
-    report.rows_source, report.rows_target = totals
-    report.rows_matched += outside
-    rows = max(totals)
-    report.score = report.rows_matched / rows if rows else 1.0
-    report.vacuous = rows == 0
-    for col in report.columns:
-        col.compared += outside
-        col.match_rate = 1.0 if not col.compared else 1 - col.mismatched / col.compared
-    report.engine = f"checksum+{report.engine}"
-    report.evidence = {
-        "algorithm": "checksum",
-        "levels": [vars(level) for level in evidence.levels],
-        "fetched_rows": {"source": fetched[0], "target": fetched[1]},
-    }
-    return report
+def _merge(report: DiffReport, totals: tuple[int, int], evidence: _Evidence) -> DiffReport:
+    """Rows outside the fetched segments sit in segments whose checksums agree: equal pairs."""
+    return scaled_up(report, totals, "checksum",
+                     {"levels": [vars(level) for level in evidence.levels]})
 
 
 def checksum_diff(
@@ -223,8 +250,9 @@ def checksum_diff(
         prepare = getattr(adapter, "prepare_hashing", None)
         if callable(prepare):
             prepare()
-    # One connection cannot run two statements at once: parallel only across two adapters.
-    with ThreadPoolExecutor(max_workers=1 if source is target else 2) as pool:
+    # One connection cannot run two statements at once: parallel only across adapters.
+    workers = 1 if source is target else 2 * max(1, opts.parallel)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         fs = pool.submit(source.read_arrow, f"SELECT * FROM ({source_sql}) q LIMIT 1000")
         ft = pool.submit(target.read_arrow, f"SELECT * FROM ({target_sql}) q LIMIT 1000")
         s_head, t_head = fs.result(), ft.result()
@@ -235,24 +263,130 @@ def checksum_diff(
             raise ConfigError(f"key {key} is not a column on both sides: source has "
                               f"{s_head.column_names}, target has {t_head.column_names}")
         keys = [p for p in kp if p]
-        s_row, s_key = encodings(source, plans, "source", keys)
-        t_row, t_key = encodings(target, plans, "target", keys)
+        s_row, s_key = encodings(source, plans, "source", keys, target)
+        t_row, t_key = encodings(target, plans, "target", keys, source)
         evidence = _Evidence()
-        if rows_hint is None:  # a count is far cheaper than a hashing pass over the rows
-            rows_hint = _count(source, source_sql)
-        prefixes, digits, totals = _bisect(source, (source_sql, s_row, s_key), target,
-                                           (target_sql, t_row, t_key), rows_hint, opts, pool,
-                                           evidence)
-        if prefixes:
-            fs = pool.submit(source.read_arrow, _fetch_sql(source, source_sql, s_key, prefixes,
-                                                          digits))
-            ft = pool.submit(target.read_arrow, _fetch_sql(target, target_sql, t_key, prefixes,
-                                                          digits))
-            s_rows, t_rows = fs.result(), ft.result()
+        ranged = _key_range_sides(source, source_sql, s_row, target, target_sql, t_row, keys,
+                                  opts)
+        if ranged is not None:
+            try:
+                s_rows, t_rows, totals = _by_key_range(*ranged, opts, pool, evidence,
+                                                      (s_head, t_head))
+            finally:
+                for extra in ranged[0].adapters[1:] + ranged[1].adapters[1:]:
+                    extra.close()
         else:
-            s_rows, t_rows = s_head.slice(0, 0), t_head.slice(0, 0)
+            s_rows, t_rows, totals = _by_md5_bucket(
+                source, (source_sql, s_row, s_key), target, (target_sql, t_row, t_key),
+                rows_hint, opts, pool, evidence, (s_head, t_head))
     report = compare(s_rows, t_rows, key=key, tolerances=tolerances, default_float=default_float,
                      sample_rows=sample_rows)
-    return _merge(report, totals, (s_rows.num_rows, t_rows.num_rows), evidence)
+    return _merge(report, totals, evidence)
 
 
+def _by_md5_bucket(source: Adapter, s_q: tuple[str, str, str], target: Adapter,
+                   t_q: tuple[str, str, str], rows_hint: int | None, opts: ChecksumOptions,
+                   pool: ThreadPoolExecutor, evidence: _Evidence, heads: tuple[pa.Table, pa.Table]
+                   ) -> tuple[pa.Table, pa.Table, tuple[int, int]]:
+    """Any key: md5 buckets, bisected; returns (source rows, target rows to compare, totals)."""
+    if rows_hint is None:  # a count is far cheaper than a hashing pass over the rows
+        rows_hint = _count(source, s_q[0])
+    prefixes, digits, totals = _bisect(source, s_q, target, t_q, rows_hint, opts, pool, evidence)
+    if not prefixes:
+        return heads[0].slice(0, 0), heads[1].slice(0, 0), totals
+    fs = pool.submit(source.read_arrow, _fetch_sql(source, s_q[0], s_q[2], prefixes, digits))
+    ft = pool.submit(target.read_arrow, _fetch_sql(target, t_q[0], t_q[2], prefixes, digits))
+    return fs.result(), ft.result(), totals
+
+
+def _connections(adapter: Adapter, wanted: int) -> list[Adapter]:
+    """The adapter plus up to wanted - 1 more connections to the same server (none for an
+    embedded engine; fewer when the server refuses more)."""
+    out = [adapter]
+    if adapter.EMBEDDED:
+        return out
+    from tools.db.registry import open_adapter
+
+    for _ in range(wanted - 1):
+        try:
+            extra = open_adapter(adapter.url, adapter.role, adapter.tracer, adapter.timeout_s)
+        except CutoverError:
+            break
+        prepare = getattr(extra, "prepare_hashing", None)
+        if callable(prepare):
+            prepare()
+        out.append(extra)
+    return out
+
+
+def _key_range_sides(source: Adapter, source_sql: str, s_row: str, target: Adapter,
+                     target_sql: str, t_row: str, keys: list[ColumnPlan],
+                     opts: ChecksumOptions) -> tuple[kr.Side, kr.Side] | None:
+    """Both sides set up for key ranges, or None when the key is not one integer column."""
+    if len(keys) != 1 or not (kr.supported(source) and kr.supported(target)):
+        return None
+    k = keys[0]
+    if not (k.kind == EXACT and k.source_kind == k.target_kind == "int"):
+        return None
+    sides = []
+    for adapter, sql, row, name in ((source, source_sql, s_row, k.name),
+                                    (target, target_sql, t_row, k.target_name)):
+        rh = _t(adapter, "md5", x=row)
+        row_hash = _t(adapter, "hex60", x=f"substr({rh}, 1, 15)")
+        summer = (lambda a: lambda x: _t(a, "sum", x=x))(adapter)
+        sides.append(kr.Side([adapter], sql, f"q.{adapter.quote(name)}", row_hash, summer))
+    return sides[0], sides[1]
+
+
+def _bounds(side: kr.Side) -> tuple[int | None, int | None, int, int]:
+    """(min key, max key, rows, rows whose key is NULL)."""
+    t = side.adapters[0].read_arrow(
+        f"SELECT min({side.key}) AS lo, max({side.key}) AS hi, count(*) AS n, "
+        f"count({side.key}) AS k FROM ({side.sql}) q")
+    lo, hi, n, k = (t.column(i)[0].as_py() for i in range(4))
+    return lo, hi, int(n), int(n) - int(k)
+
+
+def _by_key_range(s: kr.Side, t: kr.Side, opts: ChecksumOptions, pool: ThreadPoolExecutor,
+                  evidence: _Evidence, heads: tuple[pa.Table, pa.Table]
+                  ) -> tuple[pa.Table, pa.Table, tuple[int, int]]:
+    """One integer key: segment checksums by key range (see key_ranges.py); returns the rows
+    of the differing segments (and NULL keys) on each side, and each side's row count."""
+    fs, ft = pool.submit(_bounds, s), pool.submit(_bounds, t)
+    (s_lo, s_hi, s_n, s_null), (t_lo, t_hi, t_n, t_null) = fs.result(), ft.result()
+    totals = (s_n, t_n)
+    los = [int(v) for v in (s_lo, t_lo) if v is not None]
+    his = [int(v) for v in (s_hi, t_hi) if v is not None]
+    final: kr.Segments | None = None
+    if los and max(his) - min(los) < kr.MAX_SPAN:
+        lo, hi = min(los), max(his)
+        first = min(16 ** opts.max_first_digits,
+                    max(1, math.ceil(max(s_n, t_n) / opts.rows_per_bucket)), hi - lo + 1)
+        segs = kr.Segments(lo, hi, math.ceil((hi - lo + 1) / first))
+        # Extra connections only for the pass that reads every row (one adapter shared by
+        # both sides cannot run two statements at once: no parallel pass then).
+        if s.adapters[0] is not t.adapters[0]:
+            s.adapters = _connections(s.adapters[0], opts.parallel)
+            t.adapters = _connections(t.adapters[0], opts.parallel)
+        level = 0
+        while True:
+            fa = kr.checksums(pool, s, segs, parallel=level == 0)
+            fb = kr.checksums(pool, t, segs, parallel=level == 0)
+            a, b = kr.merged(fa), kr.merged(fb)
+            diff = kr.differing(a, b)
+            rows = sum(max(a.get(k, (0, 0))[0], b.get(k, (0, 0))[0]) for k in diff)
+            evidence.levels.append(_Level(0, len(a.keys() | b.keys()), len(diff), rows,
+                                          segs.width))
+            if not diff or rows <= opts.fetch_rows or segs.width == 1:
+                final = kr.Segments(lo, hi, segs.width, tuple(diff)) if diff else None
+                break
+            segs = segs.split(diff, opts.split_factor)
+            level += 1
+    elif los:  # a key span BIGINT arithmetic cannot hold: fetch everything (rare)
+        final = kr.Segments(min(los), max(his), max(his) - min(los) + 1, (0,))
+    nulls = bool(s_null or t_null)
+    if final is None and not nulls:
+        return heads[0].slice(0, 0), heads[1].slice(0, 0), totals
+    fs = pool.submit(s.adapters[0].read_arrow, s.fetch_sql(final, nulls))
+    ft = pool.submit(t.adapters[0].read_arrow, t.fetch_sql(final, nulls))
+    return fs.result(), ft.result(), totals

@@ -83,6 +83,12 @@ def _catalog_entry(adapter: Adapter, parts: list[str], url: str) -> dict | None:
     )
 
 
+def table_sql(adapter: Adapter, name: str, columns: list[str] | None, where: str | None) -> str:
+    """The query reading a table (`name` already quoted), narrowed by --columns/--where."""
+    cols = ", ".join(adapter.quote(c) for c in columns) if columns else "*"
+    return f"SELECT {cols} FROM {name}" + (f" WHERE {where}" if where else "")
+
+
 def resolve(
     adapter: Adapter, url: str, text: str, columns: list[str] | None, where: str | None
 ) -> Input:
@@ -94,7 +100,7 @@ def resolve(
         name = ".".join(adapter.quote(p) for p in parts)
         if entry:
             name = adapter.quote(entry["name"])
-        sql = f"SELECT {cols} FROM {name}" + (f" WHERE {where}" if where else "")
+        sql = table_sql(adapter, name, columns, where)
         pk = list(entry["primary_key"]) if entry else []
         return Input(sql, parts, pk, int(entry["row_count"]) if entry else None)
     query = text.strip().rstrip(";")

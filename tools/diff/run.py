@@ -5,7 +5,11 @@ Choosing the algorithm (`auto`), from STACK-FACTS' measurements: streaming rows 
 comparing in DuckDB beats hashing inside the database unless the link is slow. So `auto` picks
 `checksum` only when both sides are servers whose adapters carry hash expressions, a key is
 known, the larger side has at least AUTO_CHECKSUM_ROWS rows, and a round trip to either server
-takes at least SLOW_LINK_MS; everything else streams.
+takes at least SLOW_LINK_MS; everything else streams. Where `auto` would pick `checksum` and
+one engine sees both sides with the key as both tables' primary key, it pushes the diff down
+instead (pushdown.py): only the differing rows leave that engine. On a fast link streaming
+is faster than a server's own join, so `auto` streams there; two SQLite files are always
+pushed down (SQLite's join beats copying both files out).
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from typing import Literal
 
 from tools.db.base import Adapter
 from tools.db.registry import is_embedded, open_adapter
+from tools.diff.compare import compare
 from tools.diff.inputs import Input, resolve
 from tools.diff.report import DiffReport
 from tools.diff.stream import Progress, StreamOptions, stream_diff
-from tools.errors import ConfigError
+from tools.errors import ConfigError, CutoverError
 from tools.records import Tolerance
 
-Algorithm = Literal["auto", "stream", "checksum"]
+Algorithm = Literal["auto", "stream", "checksum", "pushdown"]
 AUTO_CHECKSUM_ROWS = 1_000_000
 SLOW_LINK_MS = 5.0
 
@@ -134,6 +139,18 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
     order_by = (a.order_by or b.order_by or None) if ordered else None
     algorithm, why = choose(req, src, tgt, key, rows, ordered)
     notes = [f"algorithm: {algorithm} ({why})"]
+    # On a fast link streaming beats a server's own join (benchmarks/RESULTS.md: PostgreSQL
+    # schemas, 1M rows); where auto would hash in place for a slow link, joining in place wins.
+    # Two SQLite files: SQLite's join by primary key beats copying both out (3x at 300k rows).
+    sqlite_pair = src.DIALECT == tgt.DIALECT == "sqlite" and not ordered
+    if req.engine == "duckdb" and (req.algorithm == "pushdown" or (
+            req.algorithm == "auto" and (algorithm == "checksum" or sqlite_pair)
+            and req.limit_rows is None)):
+        pushed = _pushdown(req, src, tgt, a, b, key, notes, on_rows)
+        if pushed is not None:
+            return DiffOutcome(pushed, "pushdown", a.sql, b.sql, notes)
+        if req.algorithm == "pushdown":
+            algorithm = "stream"
     if ordered and algorithm == "checksum":
         notes.append("order of rows not compared: checksums compare content only")
     elif a.order_dropped and req.ordered is None:
@@ -171,3 +188,40 @@ def _diff(req: DiffRequest, src: Adapter, tgt: Adapter, on_rows: Progress | None
         report = stream_diff(src, s_sql, tgt, t_sql, expected_rows=rows, options=req.stream,
                              on_rows=on_rows, ordered=ordered, order_by=order_by, **args)
     return DiffOutcome(report, algorithm, s_sql, t_sql, notes)
+
+
+def _pushdown(req: DiffRequest, src: Adapter, tgt: Adapter, a: Input, b: Input,
+              key: list[str] | None, notes: list[str],
+              on_rows: Progress | None = None) -> DiffReport | None:
+    """The diff inside the one engine that sees both sides, or None (with a note when it was
+    asked for) to stream instead."""
+    from tools.diff import pushdown
+
+    where, why = pushdown.place(src, tgt, a, b, key, req.columns, req.where)
+    asked = req.algorithm == "pushdown"
+    if where is None or not where.key:
+        if asked:
+            notes[0] = f"algorithm: stream (push-down asked for, but {why})"
+        return None
+    try:
+        key = where.key
+        found = pushdown.find(src, a, tgt, b, where, key, req.tolerances)
+    except CutoverError as exc:  # e.g. column types the engine cannot compare to each other
+        notes[0] = f"algorithm: stream (the push-down statement failed: {str(exc)[:200]})"
+        return None
+    if found is None:
+        notes[0] = (f"algorithm: stream (push-down found more than {pushdown.MAX_KEYS:,} "
+                    f"differing keys, or keys it cannot list: streaming is cheaper)")
+        return None
+    from tools.diff.partial import scaled_up
+
+    if on_rows:  # the engine read every row of both sides in place
+        on_rows("source", found.totals[0])
+        on_rows("target", found.totals[1])
+
+    report = compare(found.source_rows, found.target_rows, key=key, tolerances=req.tolerances,
+                     sample_rows=req.sample_rows)
+    report = scaled_up(report, found.totals, "pushdown", {"differing_keys": found.differing_keys})
+    notes[0] = (f"algorithm: pushdown ({'asked for' if asked else 'auto'}: {why}; the engine "
+                f"compared the rows in place, {found.differing_keys:,} differing keys fetched)")
+    return report

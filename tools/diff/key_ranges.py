@@ -1,0 +1,162 @@
+"""Checksums by key range: the reladiff algorithm with our canonical row encoding.
+
+For a single integer key, segments are ranges of the key: segment = (key - lo) DIV width. Each
+engine computes every segment's (rows, checksum) in ONE pass (GROUP BY segment), only the
+differing segments are split further (the next pass reads only their key ranges, which an
+index on the key serves), and once the differing segments hold few rows those rows are
+fetched. The first pass, which reads the whole table, is cut into `parallel` key ranges
+queried at once, each side on its own connections (a server runs them on several cores).
+
+Rows whose key is NULL belong to no range: when either side has any, they are always fetched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from tools.db.base import Adapter
+
+INTEGER_DIVISION = {
+    "postgres": "(({x}) / {w})",
+    "mysql": "(({x}) DIV {w})",
+    "duckdb": "(({x}) // {w})",
+    "sqlite": "(({x}) / {w})",
+    "clickhouse": "intDiv({x}, {w})",
+}
+"""Integer division of a BIGINT by a positive literal, per dialect (all truncate; x >= 0)."""
+
+MAX_SPAN = 2**62
+"""Key spans beyond this could overflow `key - lo` in BIGINT arithmetic: hash buckets instead."""
+MAX_RANGES = 200
+"""Up to this many ranges are listed as BETWEEN conditions (an index serves them); more are
+matched by their segment number instead (one scan, no hashing outside them)."""
+
+
+def supported(adapter: Adapter) -> bool:
+    return adapter.DIALECT in INTEGER_DIVISION
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Segments of width `width` numbered from `lo`; `ids` are the ones a pass looks at
+    (None: every segment between lo and hi)."""
+
+    lo: int
+    hi: int
+    width: int
+    ids: tuple[int, ...] | None = None
+
+    def bounds(self, seg: int) -> tuple[int, int]:
+        start = self.lo + seg * self.width
+        return start, min(self.hi, start + self.width - 1)
+
+    def ranges(self) -> list[tuple[int, int]]:
+        """Key ranges [a, b] covering the listed segments, neighbours merged."""
+        ids = self.ids if self.ids is not None else range(self.count())
+        out: list[tuple[int, int]] = []
+        for seg in ids:
+            a, b = self.bounds(seg)
+            if out and out[-1][1] + 1 == a:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+        return out
+
+    def count(self) -> int:
+        return (self.hi - self.lo) // self.width + 1
+
+    def split(self, ids: list[int], factor: int) -> Segments:
+        """The given segments cut `factor` ways: the next level's segments."""
+        width = max(1, math.ceil(self.width / factor))
+        children: list[int] = []
+        for seg in ids:
+            a, b = self.bounds(seg)
+            children.extend(range((a - self.lo) // width, (b - self.lo) // width + 1))
+        return Segments(self.lo, self.hi, width, tuple(sorted(set(children))))
+
+    def chunks(self, parts: int) -> list[Segments]:
+        """The segments (all of them) cut into `parts` contiguous runs, one query each."""
+        total = self.count()
+        parts = max(1, min(parts, total))
+        step = math.ceil(total / parts)
+        return [Segments(self.lo, self.hi, self.width, tuple(range(s, min(total, s + step))))
+                for s in range(0, total, step)]
+
+
+def _div(adapter: Adapter, x: str, w: int) -> str:
+    return INTEGER_DIVISION[adapter.DIALECT].format(x=x, w=int(w))
+
+
+def segment_of(adapter: Adapter, key: str, segs: Segments) -> str:
+    return _div(adapter, f"{key} - ({segs.lo})", segs.width)
+
+
+def where(adapter: Adapter, key: str, segs: Segments) -> str:
+    """A filter keeping the rows of the listed segments (every row in [lo, hi] when none)."""
+    ranges = segs.ranges()
+    if len(ranges) <= MAX_RANGES:
+        return "(" + " OR ".join(f"({key} BETWEEN {a} AND {b})" for a, b in ranges) + ")"
+    listed = ", ".join(str(i) for i in segs.ids or ())
+    a, b = ranges[0][0], ranges[-1][1]
+    return f"({key} BETWEEN {a} AND {b} AND {segment_of(adapter, key, segs)} IN ({listed}))"
+
+
+Checksums = dict[int, tuple[int, int]]
+"""segment -> (rows, checksum)."""
+
+
+@dataclass
+class Side:
+    """One side of the diff: its adapters (the first is the caller's; the others are extra
+    connections for the parallel first pass), its query and its row hash expression."""
+
+    adapters: list[Adapter]
+    sql: str
+    key: str
+    """The key column over subquery alias q, quoted."""
+    row_hash: str
+    """The row's 60-bit hash over subquery alias q."""
+    summer: Callable[[str], str]
+    """sum() of a hash column on this engine."""
+
+    def pass_sql(self, segs: Segments) -> str:
+        adapter = self.adapters[0]
+        seg = segment_of(adapter, self.key, segs)
+        return (f"SELECT b, count(*) AS n, {self.summer('h')} AS s FROM (SELECT {seg} AS b, "
+                f"{self.row_hash} AS h FROM ({self.sql}) q WHERE {where(adapter, self.key, segs)}"
+                f") z GROUP BY b")
+
+    def fetch_sql(self, segs: Segments | None, with_nulls: bool) -> str:
+        parts = [where(self.adapters[0], self.key, segs)] if segs and segs.ids else []
+        if with_nulls:
+            parts.append(f"{self.key} IS NULL")
+        return f"SELECT * FROM ({self.sql}) q WHERE {' OR '.join(parts) or 'FALSE'}"
+
+
+def _read(adapter: Adapter, sql: str) -> Checksums:
+    table = adapter.read_arrow(sql)
+    cols = [table.column(i).to_pylist() for i in range(3)]
+    return {int(b): (int(n), int(s)) for b, n, s in zip(*cols, strict=True)}
+
+
+def checksums(pool: ThreadPoolExecutor, side: Side, segs: Segments,
+              parallel: bool) -> list[Future[Checksums]]:
+    """All segments' checksums on one side, as futures to merge; with `parallel`, the
+    segments are cut into one run per connection, queried at once."""
+    parts = segs.chunks(len(side.adapters)) if parallel and segs.ids is None else [segs]
+    return [pool.submit(_read, adapter, side.pass_sql(part))
+            for adapter, part in zip(side.adapters, parts, strict=False)]
+
+
+def merged(futures: list[Future[Checksums]]) -> Checksums:
+    out: Checksums = {}
+    for f in futures:
+        out.update(f.result())
+    return out
+
+
+def differing(a: Checksums, b: Checksums) -> list[int]:
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
