@@ -13,9 +13,11 @@ import pyarrow as pa
 from tools.db.base import Adapter
 from tools.db.registry import open_adapter
 from tools.dbt.dag import render_svg
+from tools.dbt.functions import FunctionWork, plan_functions
 from tools.dbt.plan import ProjectPlan, plan_project
 from tools.dbt.procedures import (
     ProcedureWork,
+    add_function_models,
     add_functions,
     add_procedure_models,
     find_routines,
@@ -81,16 +83,22 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
     target = open_adapter(req.target_url, "target", tracer)
     try:
         target.create_sandbox(req.sandbox)  # re-enters the run's sandbox (idempotent)
-        work = ProcedureWork()
+        work, functions = ProcedureWork(), FunctionWork()
         if source is not None:
-            work = prepare(routines, {t["name"].lower(): t for t in source.tables()},
-                           req.source_dialect)
+            catalog = {t["name"].lower(): t for t in source.tables()}
+            functions = plan_functions(routines, req.objects, {
+                n: {c["name"].lower(): c["canonical"] for c in t["columns"]}
+                for n, t in catalog.items()}, req.source_dialect, req.target_dialect)
+            work = prepare([r for r in routines if r.name not in functions.handled],
+                           catalog, req.source_dialect,
+                           extra=[t for f in functions.models for t in f.tables])
             loaded = {t["name"].lower() for t in req.base_tables}
             for table in work.tables:
                 if table["name"].lower() not in loaded:
                     _load(source, target, table)
         plan = plan_project(req, target, work.tables)
-        plan.left_out += work.left_out
+        plan.left_out += work.left_out + functions.left_out
+        plan.macros.update(functions.macros)
         # values the codebase invokes a routine with, overridden by [output.procedures]
         args = {**invocations(req.objects, routines, req.source_dialect)}
         for name, given in req.procedure_args.items():
@@ -98,8 +106,12 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         add_functions(plan, work, args, target, req.source_dialect,
                       req.target_dialect)
         expected: dict[str, pa.Table] = {}
+        if source is not None and functions.models:
+            expected.update(add_function_models(
+                plan, functions, work, routines, source=source, source_url=req.source_url,
+                target=target, target_dialect=req.target_dialect))
         if source is not None and work.rewrites:
-            expected = add_procedure_models(
+            expected |= add_procedure_models(
                 plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
                 target_dialect=req.target_dialect)

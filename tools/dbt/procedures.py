@@ -9,7 +9,7 @@ built models are diffed against. A scalar SQL function becomes a dbt macro.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +22,13 @@ from tools import sql as sqltools
 from tools.db.base import Adapter
 from tools.dbt import refs
 from tools.dbt.facts import infer
+from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
 from tools.procedures.functions import translate_function
 from tools.procedures.parse import Routine, parse_routines
-from tools.procedures.scratch import run_on_scratch
+from tools.procedures.scratch import query_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, with_params
 
 
@@ -96,10 +97,12 @@ def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
 
 
 def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
-            dialect: str) -> ProcedureWork:
+            dialect: str, extra: Sequence[str] = ()) -> ProcedureWork:
+    """Rewrite the procedures; collect the source tables they (and `extra`: what the
+    functions' invocation queries read) need staged."""
     work = ProcedureWork()
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
-    needed: list[str] = []
+    needed: list[str] = [t for t in dict.fromkeys(extra) if t in catalog]
     for routine in routines:
         if routine.kind == "function":
             work.functions.append(routine)
@@ -134,6 +137,45 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
         else:
             plan.left_out.append({"object": routine.name, "reason": done.unsupported or
                                   "a table-valued function: a target table macro, no model"})
+
+
+def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: ProcedureWork,
+                        routines: list[Routine], *, source: Adapter, source_url: str,
+                        target: Adapter, target_dialect: str) -> dict[str, pa.Table]:
+    """A model per scalar function: its invocation query with the function expanded; the
+    expected rows are the original query's, run with the original function on a scratch
+    copy (every codebase function created there: one may call another)."""
+    expected: dict[str, pa.Table] = {}
+    tables = {t["name"].lower(): t for t in work.tables}
+    definitions = [r.source_sql for r in routines if r.kind == "function"]
+    for found in functions.models:
+        name = dbt_name(f"{found.routine.name}__invocation")
+        try:
+            body, depends = refs.model_body(found.expanded_target, target_dialect,
+                                            plan.references,
+                                            "{{ config(materialized='table') }}")
+            typed = _columns(target, found.expanded_target)
+        except CutoverError as exc:
+            plan.left_out.append({"object": found.routine.name,
+                                  "reason": f"function: its invocation model: {exc}"})
+            continue
+        columns = infer(found.expanded_target, target_dialect, plan.known,
+                        [c for c, _ in typed])
+        for fact, (_, ddl) in zip(columns, typed, strict=True):
+            fact.data_type = ddl.lower()
+        plan.models.append(DbtModel(
+            name=name, layer="marts", materialized="table", sql=body, columns=columns,
+            depends_on=depends, source_object=found.routine.name, description=(
+                f"The codebase's query calling {found.routine.name}, the function expanded "
+                f"in place (its body as one expression: macros/{found.routine.name}.sql).")))
+        try:
+            expected[name] = query_on_scratch(
+                source, source_url, [tables[t] for t in found.tables if t in tables],
+                definitions, found.invocation)
+        except CutoverError as exc:
+            plan.left_out.append({"object": found.routine.name,
+                                  "reason": f"function: translated but not proven: {exc}"})
+    return expected
 
 
 def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[str, Any],

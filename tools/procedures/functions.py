@@ -11,6 +11,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 
+from tools.procedures.inline import Unsupported, inline_query
 from tools.procedures.parse import Routine
 
 _PARAM = "__cutover_arg_{}__"
@@ -118,6 +119,14 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
     query_text = _returned_query(routine, source_dialect)
     if query_text is not None:
         return _as_query(out, routine, query_text, source_dialect, target_dialect)
+    if returns.startswith(("REFCURSOR", "TABLE", "SETOF")) and routine.language == "plpgsql":
+        try:  # variables set before the query is opened: replaced by what they hold
+            query = inline_query(routine, source_dialect)
+        except Unsupported as exc:
+            out.unsupported = f"function {routine.name}: {exc}"
+            return out
+        return _as_query(out, routine, query.sql(dialect=source_dialect), source_dialect,
+                         target_dialect)
     try:
         query = _mark_params(_body_query(routine, source_dialect), routine,
                              source_dialect)

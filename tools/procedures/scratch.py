@@ -62,17 +62,24 @@ def copy_tables(source: Adapter, scratch: Adapter, tables: Sequence[Mapping[str,
             scratch.append_arrow(table["name"], batch)
 
 
-def call_procedure(scratch_url: str, definition: str, call: str) -> None:
-    """CREATE the procedure in the scratch schema and CALL it there."""
+def _scratch_session(scratch_url: str) -> Any:
+    """A connection to the scratch database, checked to be one before anything runs."""
     database = make_url(scratch_url).database or ""
     if not database.startswith("cutover_scratch_"):
         raise SandboxViolation(f"refused to run a procedure outside a scratch database "
                                f"({database!r})")
     con = _connect(scratch_url, database)
+    current = con.execute("SELECT current_database()").fetchone()
+    if not current or current[0] != database:
+        con.close()
+        raise SandboxViolation(f"refused: connected to {current!r}, not {database!r}")
+    return con
+
+
+def call_procedure(scratch_url: str, definition: str, call: str) -> None:
+    """CREATE the procedure in the scratch schema and CALL it there."""
+    con = _scratch_session(scratch_url)
     try:
-        current = con.execute("SELECT current_database()").fetchone()
-        if not current or current[0] != database:
-            raise SandboxViolation(f"refused: connected to {current!r}, not {database!r}")
         # public too: a definition from pg_get_functiondef names its schema (public.p), and
         # the whole database is the copy, so either schema is scratch
         con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
@@ -100,3 +107,51 @@ def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[st
                     for t in written}
         finally:
             scratch.close()
+
+
+def query_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
+                     definitions: Sequence[str], query: str,
+                     timeout_s: float = 120.0) -> pa.Table:
+    """`query`'s result on a scratch copy of `tables` where the `definitions` (the codebase's
+    functions: a query calling one needs it created, and it may call others) exist. A
+    definition that does not create is skipped: the query then fails and says why."""
+    with scratch_database(source_url) as url:
+        scratch = open_adapter(url, "target", source.tracer)
+        try:
+            scratch.create_sandbox(SCRATCH_SCHEMA)
+            copy_tables(source, scratch, tables)
+        finally:
+            scratch.close()
+        con = _scratch_session(url)
+        try:
+            con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
+            con.execute(f"SET statement_timeout = {int(timeout_s * 1000)}")
+            for definition in definitions:
+                try:
+                    con.execute(definition)
+                except Exception:  # psycopg's classes: a broken definition of the corpus
+                    continue
+            try:
+                cursor = con.execute(query)
+                names = [d.name for d in cursor.description or []]
+                rows = cursor.fetchall()
+            except Exception as exc:  # psycopg's classes: the source query itself failed
+                raise CutoverError(f"the query failed on the scratch copy: "
+                                   f"{str(exc).strip().splitlines()[0]}") from exc
+        finally:
+            con.close()
+    return pa.Table.from_pylist([dict(zip(_unique(names), row, strict=True)) for row in rows],
+                                schema=None) if rows else _empty(names)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+def _empty(names: list[str]) -> pa.Table:
+    return pa.table({n: pa.array([], pa.null()) for n in _unique(names)})
