@@ -75,7 +75,7 @@ def main() -> int:
             (project / "cutover.toml").write_text(
                 '[project]\nname = "procbench"\ncodebase = ["sql/Stored Procedures/*.sql", '
                 '"sql/Scalar UDFs/*.sql", "sql/Table Valued UDFs/*.sql"]\n'
-                f'[source]\nurl = "{url}"\n[target]\nurl = "duckdb:///data/t.duckdb"\n'
+                f'[source]\nurl = "{url}"\nallow_privileged = true\n[target]\nurl = "duckdb:///data/t.duckdb"\n'
                 '[run]\nstatement_timeout_s = 10\n[output]\nformat = "dbt"\n')
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "cutover", "run", str(project), "--runs-dir",

@@ -20,6 +20,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 
 from tools import sql as sqltools
+from tools.errors import CutoverError
 from tools.procedures.inline import PARAM, Inlined, Unsupported, expand_calls, inline_function
 from tools.procedures.parse import Routine
 
@@ -126,7 +127,7 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
         try:
             model = _invocation_model(found, objects, inlined, known, schema, source_dialect,
                                       target_dialect)
-        except (Unsupported, SqlglotError, sqltools.CutoverError) as exc:
+        except (Unsupported, SqlglotError, CutoverError) as exc:
             work.left_out.append({"object": name, "reason": f"function: {exc}"})
             continue
         if model is None:

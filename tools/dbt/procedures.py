@@ -28,8 +28,8 @@ from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
 from tools.procedures.functions import translate_function
 from tools.procedures.parse import Routine, parse_routines
-from tools.procedures.scratch import query_on_scratch, run_on_scratch
-from tools.procedures.setbased import SetBased, rewrite, with_params
+from tools.procedures.scratch import queries_on_scratch, run_on_scratch
+from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
 
 
 @dataclass
@@ -145,9 +145,10 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
     """A model per scalar function: its invocation query with the function expanded; the
     expected rows are the original query's, run with the original function on a scratch
     copy (every codebase function created there: one may call another)."""
-    expected: dict[str, pa.Table] = {}
     tables = {t["name"].lower(): t for t in work.tables}
     definitions = [r.source_sql for r in routines if r.kind == "function"]
+    invocations: dict[str, str] = {}
+    read: list[str] = []
     for found in functions.models:
         name = dbt_name(f"{found.routine.name}__invocation")
         try:
@@ -156,8 +157,9 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
                                             "{{ config(materialized='table') }}")
             typed = _columns(target, found.expanded_target)
         except CutoverError as exc:
-            plan.left_out.append({"object": found.routine.name,
-                                  "reason": f"function: its invocation model: {exc}"})
+            plan.left_out.append({"object": found.routine.name, "reason": (
+                f"function: its invocation model does not run on the target: "
+                f"{str(exc).splitlines()[0][:200]}")})
             continue
         columns = infer(found.expanded_target, target_dialect, plan.known,
                         [c for c, _ in typed])
@@ -168,13 +170,23 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
             depends_on=depends, source_object=found.routine.name, description=(
                 f"The codebase's query calling {found.routine.name}, the function expanded "
                 f"in place (its body as one expression: macros/{found.routine.name}.sql).")))
-        try:
-            expected[name] = query_on_scratch(
-                source, source_url, [tables[t] for t in found.tables if t in tables],
-                definitions, found.invocation)
-        except CutoverError as exc:
-            plan.left_out.append({"object": found.routine.name,
-                                  "reason": f"function: translated but not proven: {exc}"})
+        invocations[name] = found.invocation
+        read += [t for t in found.tables if t in tables and t not in read]
+    if not invocations:
+        return {}
+    try:
+        results = queries_on_scratch(source, source_url, [tables[t] for t in read],
+                                     definitions, invocations)
+    except CutoverError as exc:
+        results = dict.fromkeys(invocations, exc)
+    expected: dict[str, pa.Table] = {}
+    for model in plan.models:
+        result = results.get(model.name)
+        if isinstance(result, CutoverError):
+            plan.left_out.append({"object": model.source_object or model.name,
+                                  "reason": f"function: translated but not proven: {result}"})
+        elif result is not None:
+            expected[model.name] = result
     return expected
 
 
@@ -193,7 +205,7 @@ def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[
     except CutoverError as exc:
         plan.left_out.append({"object": routine.name, "reason": f"query routine: {exc}"})
         return
-    plan.vars.update(values)
+    plan.vars.update({var_name(routine.name, p): v for p, v in values.items()})
     bound = done.bind(done.query_target, routine, values)
     typed = _columns(target, bound)
     columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
@@ -201,9 +213,21 @@ def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[
         fact.data_type = ddl.lower()
     plan.models.append(DbtModel(
         name=dbt_name(routine.name), layer="marts", materialized="table", columns=columns,
-        sql=done.bind(body, routine, None), depends_on=depends, source_object=routine.name,
+        sql=done.bind(body, routine, None, namespaced=True), depends_on=depends, source_object=routine.name,
         source_query=done.bind(done.query_source, routine, values),
         description=f"The query {routine.kind} {routine.name} returns."))
+
+
+def _planned(sql: str, rewritten: SetBased, values: dict[str, str], unproven: list[str],
+             plan: ProjectPlan, target: Adapter, where: str, source_dialect: str,
+             target_dialect: str) -> tuple[str, str, list[tuple[str, str]], str, list[str]]:
+    """One table's rewrite on the target: translated, bound, typed, as a model body."""
+    translated = sqltools.transpile(sql, source_dialect, target_dialect, where)
+    bound = with_params(translated, rewritten.params, {**values, **{p: "NULL" for p in unproven}})
+    typed = _columns(target, bound)
+    body, depends = refs.model_body(translated, target_dialect, plan.references,
+                                    "{{ config(materialized='table') }}")
+    return translated, bound, typed, body, depends
 
 
 def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any], *,
@@ -217,21 +241,25 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
         values = {p.name: given.get(p.name, p.default or "") for p in routine.params}
         unproven = [p for p, v in values.items() if not v]
         for param, value in values.items():
-            plan.vars[param] = value or "NULL"
+            plan.vars[var_name(routine.name, param)] = value or "NULL"
         models = []
-        for table, sql in rewritten.tables.items():
-            translated = sqltools.transpile(sql, source_dialect, target_dialect, routine.name)
-            bound = with_params(translated, rewritten.params, {**values, **{
-                p: "NULL" for p in unproven}})
-            typed = _columns(target, bound)
-            body, depends = refs.model_body(translated, target_dialect, plan.references,
-                                            "{{ config(materialized='table') }}")
+        try:
+            planned = [_planned(sql, rewritten, values, unproven, plan, target, routine.name,
+                                source_dialect, target_dialect)
+                       for sql in rewritten.tables.values()]
+        except CutoverError as exc:  # one procedure's rewrite fails on the target, not all
+            plan.left_out.append({"object": routine.name, "reason": (
+                f"procedure: its rewrite does not run on the target: "
+                f"{str(exc).splitlines()[0][:200]}")})
+            continue
+        for table, (translated, bound, typed, body, depends) in zip(
+                rewritten.tables, planned, strict=True):
             columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
             for fact, (_, ddl) in zip(columns, typed, strict=True):
                 fact.data_type = ddl.lower()
             models.append(DbtModel(
                 name=dbt_name(f"{routine.name}__{table}"), layer="marts", materialized="table",
-                sql=with_params(body, rewritten.params, None), columns=columns,
+                sql=with_params(body, rewritten.params, None, routine.name), columns=columns,
                 depends_on=depends, source_object=routine.name,
                 description=f"{table} after procedure {routine.name} ran (set-based rewrite)."))
         plan.models += models

@@ -32,11 +32,14 @@ class FunctionTranslation:
     query_target: str | None = None
     """kind 'query': the same translated to the target, parameters as placeholders."""
 
-    def bind(self, sql: str, routine: Routine, values: dict[str, str] | None) -> str:
-        """Placeholders -> the given SQL literals, or `{{ var('p') }}` when values is None."""
+    def bind(self, sql: str, routine: Routine, values: dict[str, str] | None,
+             namespaced: bool = False) -> str:
+        """Placeholders -> the given SQL literals, or `{{ var('p') }}` when values is None
+        (`{{ var('<routine>__p') }}` when `namespaced`: a dbt project's vars are global)."""
         for p in routine.params:
+            var = f"{routine.name}__{p.name}" if namespaced else p.name
             sql = sql.replace(_PARAM.format(p.name), values[p.name] if values is not None
-                              else f"{{{{ var('{p.name}') }}}}")
+                              else f"{{{{ var('{var}') }}}}")
         return sql
 
 

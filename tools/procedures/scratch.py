@@ -109,12 +109,14 @@ def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[st
             scratch.close()
 
 
-def query_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
-                     definitions: Sequence[str], query: str,
-                     timeout_s: float = 120.0) -> pa.Table:
-    """`query`'s result on a scratch copy of `tables` where the `definitions` (the codebase's
-    functions: a query calling one needs it created, and it may call others) exist. A
-    definition that does not create is skipped: the query then fails and says why."""
+def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
+                       definitions: Sequence[str], queries: Mapping[str, str],
+                       timeout_s: float = 60.0) -> dict[str, pa.Table | CutoverError]:
+    """Each of `queries`' result (or why it failed) on one scratch copy of `tables` where the
+    `definitions` (the codebase's functions: a query calling one needs it created, and it may
+    call others) exist. A definition that does not create is skipped: a query needing it then
+    fails and says why. One copy serves every query: they only read."""
+    out: dict[str, pa.Table | CutoverError] = {}
     with scratch_database(source_url) as url:
         scratch = open_adapter(url, "target", source.tracer)
         try:
@@ -131,17 +133,21 @@ def query_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[
                     con.execute(definition)
                 except Exception:  # psycopg's classes: a broken definition of the corpus
                     continue
-            try:
-                cursor = con.execute(query)
-                names = [d.name for d in cursor.description or []]
-                rows = cursor.fetchall()
-            except Exception as exc:  # psycopg's classes: the source query itself failed
-                raise CutoverError(f"the query failed on the scratch copy: "
-                                   f"{str(exc).strip().splitlines()[0]}") from exc
+            for name, query in queries.items():
+                try:
+                    cursor = con.execute(query)
+                    names = [d.name for d in cursor.description or []]
+                    rows = cursor.fetchall()
+                except Exception as exc:  # psycopg's classes: the source query failed
+                    out[name] = CutoverError(f"the query failed on the scratch copy: "
+                                             f"{str(exc).strip().splitlines()[0]}")
+                    continue
+                out[name] = (pa.Table.from_pylist([dict(zip(_unique(names), row, strict=True))
+                                                   for row in rows])
+                             if rows else _empty(names))
         finally:
             con.close()
-    return pa.Table.from_pylist([dict(zip(_unique(names), row, strict=True)) for row in rows],
-                                schema=None) if rows else _empty(names)
+    return out
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -59,12 +59,19 @@ def _var(name: str) -> str:
     return f"__cutover_var_{name}__"
 
 
-def with_params(sql: str, params: list[str], values: dict[str, str] | None) -> str:
-    """Parameter placeholders (identifiers no SQL uses) -> `{{ var('p') }}` when `values` is
-    None, else the given SQL literals."""
+def var_name(routine: str, param: str) -> str:
+    """The dbt var of a routine's parameter: namespaced, so two procedures with a parameter
+    of the same name each keep their own value."""
+    return f"{routine}__{param}"
+
+
+def with_params(sql: str, params: list[str], values: dict[str, str] | None,
+                routine: str = "") -> str:
+    """Parameter placeholders (identifiers no SQL uses) -> `{{ var('<routine>__p') }}` when
+    `values` is None, else the given SQL literals."""
     for name in params:
         sql = sql.replace(_var(name), values[name] if values is not None else
-                          f"{{{{ var('{name}') }}}}")
+                          f"{{{{ var('{var_name(routine, name) if routine else name}') }}}}")
     return sql
 
 
