@@ -61,6 +61,29 @@ def load_tpcds(url: str, sf: float) -> None:
     for base in HISTORY:
         con.execute(f"CREATE TABLE pg.public.{base}_history AS SELECT * FROM memory.main.{base}")
     con.close()
+    add_primary_keys(url)
+
+
+DIMENSIONS = ("call_center", "catalog_page", "customer", "customer_address",
+              "customer_demographics", "date_dim", "household_demographics", "income_band",
+              "item", "promotion", "reason", "ship_mode", "store", "time_dim", "warehouse",
+              "web_page", "web_site")
+
+
+def add_primary_keys(url: str) -> None:
+    """TPC-DS's dimension keys (each table's `*_sk` first column), as its schema declares
+    them: CREATE TABLE AS drops them, and without them a function called once per row scans
+    whole tables (the README's timeouts), on the source and on every scratch copy."""
+    import psycopg
+
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                         dbname=u.database, autocommit=True) as con:
+        for table in DIMENSIONS:
+            (first,) = con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "AND ordinal_position = 1", (table,)).fetchone()
+            con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({first})")
 
 
 def project_toml(source_url: str, target_url: str, timeout_s: float) -> str:

@@ -10,6 +10,7 @@ should not, sequences — lands in the copy.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -46,9 +47,23 @@ def scratch_database(source_url: str) -> Iterator[str]:
         try:
             yield make_url(source_url).set(database=name).render_as_string(hide_password=False)
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _drop(admin, name)
     finally:
         admin.close()
+
+
+def _drop(admin: Any, name: str, tries: int = 20) -> None:
+    """DROP the scratch database. WITH (FORCE) cannot end a backend of another role (an
+    autovacuum worker on the fresh copy is the superuser's): wait for it and try again."""
+    for attempt in range(tries):
+        try:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except Exception as exc:  # psycopg's classes: InsufficientPrivilege / ObjectInUse
+            if attempt == tries - 1:
+                raise CutoverError(f"the scratch database {name} could not be dropped "
+                                   f"({str(exc).splitlines()[0]}): drop it by hand") from exc
+            time.sleep(0.5)
 
 
 def copy_tables(source: Adapter, scratch: Adapter, tables: Sequence[Mapping[str, Any]]) -> None:
@@ -56,7 +71,8 @@ def copy_tables(source: Adapter, scratch: Adapter, tables: Sequence[Mapping[str,
     for table in tables:
         cols = ", ".join(f"{scratch.quote(c['name'])} {c['type']}" for c in table["columns"])
         scratch.execute(f"CREATE TABLE {scratch.qualified(table['name'])} "
-                        f"({cols}{scratch.key_clause(table.get('primary_key'))})")
+                        f"({cols}{scratch.key_clause(table.get('primary_key'))}) "
+                        f"WITH (autovacuum_enabled = false)")  # short-lived: no vacuum worker
         for batch in source.read_batches(f"SELECT * FROM {source.quote(table['name'])}",
                                          batch_rows=50_000):
             scratch.append_arrow(table["name"], batch)
