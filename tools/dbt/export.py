@@ -84,11 +84,13 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
     try:
         target.create_sandbox(req.sandbox)  # re-enters the run's sandbox (idempotent)
         work, functions = ProcedureWork(), FunctionWork()
+        schema: dict[str, dict[str, str]] = {}
         if source is not None:
             catalog = {t["name"].lower(): t for t in source.tables()}
-            functions = plan_functions(routines, req.objects, {
-                n: {c["name"].lower(): c["canonical"] for c in t["columns"]}
-                for n, t in catalog.items()}, req.source_dialect, req.target_dialect)
+            schema = {n: {c["name"].lower(): c["canonical"] for c in t["columns"]}
+                      for n, t in catalog.items()}
+            functions = plan_functions(routines, req.objects, schema, req.source_dialect,
+                                       req.target_dialect)
             work = prepare([r for r in routines if r.name not in functions.handled],
                            catalog, req.source_dialect,
                            extra=[t for f in functions.models for t in f.tables])
@@ -109,12 +111,12 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         if source is not None and functions.models:
             expected.update(add_function_models(
                 plan, functions, work, routines, source=source, source_url=req.source_url,
-                target=target, target_dialect=req.target_dialect))
+                target=target, target_dialect=req.target_dialect, schema=schema))
         if source is not None and work.rewrites:
             expected |= add_procedure_models(
                 plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
-                target_dialect=req.target_dialect)
+                target_dialect=req.target_dialect, schema=schema)
         return plan, expected
     finally:
         target.close()

@@ -159,11 +159,12 @@ def _invocation_model(found: Inlined, objects: Mapping[str, Mapping[str, Any]],
         tables = [t for t in sqltools.tables_read(tree) if t not in schema]
         if tables:
             raise Unsupported(f"its invocation reads {', '.join(tables)}, not source tables")
-        qualified = qualify(tree.copy(), schema=schema, dialect=source_dialect,
+        named = tree.copy()
+        _name_calls(named, inlined)  # before qualify names a bare call `_col_0`
+        qualified = qualify(named, schema=schema, dialect=source_dialect,
                             validate_qualify_columns=False, quote_identifiers=False,
                             identify=False)
         _fresh_aliases(qualified)
-        _name_calls(qualified, inlined)
         expand_calls(qualified, inlined)
         leftover = [c for c in _calls(qualified) if c in known]
         if leftover:

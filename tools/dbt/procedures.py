@@ -22,6 +22,7 @@ from tools import sql as sqltools
 from tools.db.base import Adapter
 from tools.dbt import refs
 from tools.dbt.facts import infer
+from tools.dbt.fix import fix_query
 from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
@@ -150,52 +151,60 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
 
 def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: ProcedureWork,
                         routines: list[Routine], *, source: Adapter, source_url: str,
-                        target: Adapter, target_dialect: str) -> dict[str, pa.Table]:
+                        target: Adapter, target_dialect: str,
+                        schema: dict[str, dict[str, str]]) -> dict[str, pa.Table]:
     """A model per scalar function: its invocation query with the function expanded; the
     expected rows are the original query's, run with the original function on a scratch
     copy (every codebase function created there: one may call another)."""
     tables = {t["name"].lower(): t for t in work.tables}
     definitions = [r.source_sql for r in routines if r.kind == "function"]
-    invocations: dict[str, str] = {}
-    read: list[str] = []
-    for found in functions.models:
-        name = dbt_name(f"{found.routine.name}__invocation")
+    by_model = {dbt_name(f"{f.routine.name}__invocation"): f for f in functions.models}
+    read = list(dict.fromkeys(t for f in functions.models for t in f.tables if t in tables))
+    if not by_model:
+        return {}
+    # the expected rows first: a model nothing can be diffed against is not built (it would
+    # claim nothing, and an expanded query can be slow where the original timed out)
+    try:
+        results = queries_on_scratch(source, source_url, [tables[t] for t in read],
+                                     definitions, {n: f.invocation for n, f in by_model.items()})
+    except CutoverError as exc:
+        results = dict.fromkeys(by_model, exc)
+    expected: dict[str, pa.Table] = {}
+    for name, found in by_model.items():
+        result = results.get(name)
+        if not isinstance(result, pa.Table):
+            plan.left_out.append({"object": found.routine.name, "reason": (
+                f"function: translated (macros/{found.routine.name}.sql) but not proven: "
+                f"{result}")})
+            continue
+        fixed = fix_query(found.expanded_target, lambda sql: sql, result, target,
+                          source_dialect="postgres", target_dialect=target_dialect,
+                          source_sql=found.invocation, schema=schema)
+        if fixed.verdict == "error":
+            plan.left_out.append({"object": found.routine.name, "reason": (
+                "function: its expanded invocation does not run on the target within the "
+                "statement timeout")})
+            continue
         try:
-            body, depends = refs.model_body(found.expanded_target, target_dialect,
-                                            plan.references,
+            body, depends = refs.model_body(fixed.sql, target_dialect, plan.references,
                                             "{{ config(materialized='table') }}")
-            typed = _columns(target, found.expanded_target)
+            typed = _columns(target, fixed.sql)
         except CutoverError as exc:
             plan.left_out.append({"object": found.routine.name, "reason": (
                 f"function: its invocation model does not run on the target: "
                 f"{str(exc).splitlines()[0][:200]}")})
             continue
-        columns = infer(found.expanded_target, target_dialect, plan.known,
-                        [c for c, _ in typed])
+        columns = infer(fixed.sql, target_dialect, plan.known, [c for c, _ in typed])
         for fact, (_, ddl) in zip(columns, typed, strict=True):
             fact.data_type = ddl.lower()
+        fixed_note = f" Fixed by rules: {', '.join(fixed.rules)}." if fixed.rules else ""
         plan.models.append(DbtModel(
             name=name, layer="marts", materialized="table", sql=body, columns=columns,
             depends_on=depends, source_object=found.routine.name, description=(
                 f"The codebase's query calling {found.routine.name}, the function expanded "
-                f"in place (its body as one expression: macros/{found.routine.name}.sql).")))
-        invocations[name] = found.invocation
-        read += [t for t in found.tables if t in tables and t not in read]
-    if not invocations:
-        return {}
-    try:
-        results = queries_on_scratch(source, source_url, [tables[t] for t in read],
-                                     definitions, invocations)
-    except CutoverError as exc:
-        results = dict.fromkeys(invocations, exc)
-    expected: dict[str, pa.Table] = {}
-    for model in plan.models:
-        result = results.get(model.name)
-        if isinstance(result, CutoverError):
-            plan.left_out.append({"object": model.source_object or model.name,
-                                  "reason": f"function: translated but not proven: {result}"})
-        elif result is not None:
-            expected[model.name] = result
+                f"in place (its body as one expression: macros/{found.routine.name}.sql)."
+                f"{fixed_note}")))
+        expected[name] = result
     return expected
 
 
@@ -241,10 +250,12 @@ def _planned(sql: str, rewritten: SetBased, values: dict[str, str], unproven: li
 
 def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any], *,
                          source: Adapter, source_url: str, target: Adapter, source_dialect: str,
-                         target_dialect: str) -> dict[str, pa.Table]:
+                         target_dialect: str, schema: dict[str, dict[str, str]] | None = None
+                         ) -> dict[str, pa.Table]:
     """Models for every rewritten procedure; returns the expected table per model (from the
     scratch run) for those that could be proven."""
     expected: dict[str, pa.Table] = {}
+    schema = schema or {}
     for routine, rewritten in work.rewrites:
         given = {k.lower(): str(v) for k, v in (args.get(routine.name) or {}).items()}
         values = {p.name: given.get(p.name, p.default or "") for p in routine.params}
@@ -286,6 +297,16 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
             plan.left_out.append({"object": routine.name,
                                   "reason": f"translated but not proven: {exc}"})
             continue
-        for model, table in zip(models, rewritten.tables, strict=True):
+        for model, table, (translated, *_rest) in zip(models, rewritten.tables, planned,
+                                                       strict=True):
             expected[model.name] = left[table]
+            fixed = fix_query(translated, lambda sql: with_params(sql, rewritten.params, values),
+                              left[table], target, source_dialect=source_dialect,
+                              target_dialect=target_dialect, source_sql=rewritten.tables[table],
+                              schema=schema)
+            if fixed.rules:
+                body = refs.model_body(fixed.sql, target_dialect, plan.references,
+                                       "{{ config(materialized='table') }}")[0]
+                model.sql = with_params(body, rewritten.params, None, routine.name)
+                model.description += f" Fixed by rules: {', '.join(fixed.rules)}."
     return expected

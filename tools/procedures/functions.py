@@ -164,13 +164,23 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
     return out
 
 
+def _pg_names(tree: exp.Expr) -> exp.Expr:
+    """An unnamed arithmetic projection is `?column?` on PostgreSQL; the target would name
+    it after its text, and the diff matches columns by name."""
+    if isinstance(tree, exp.Select):
+        for projection in tree.expressions:
+            if isinstance(projection, exp.Binary | exp.Paren):
+                projection.replace(exp.alias_(projection.copy(), "?column?", quoted=True))
+    return tree
+
+
 def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dialect: str,
               target_dialect: str) -> FunctionTranslation:
     """A routine that only returns one query: that query, parameters as `{{ var('p') }}`
     (a dbt model or analysis, not a UDF)."""
     out.kind = "query"
     try:
-        query = _mark_params(sqlglot.parse_one(text, read=source_dialect), routine,
+        query = _mark_params(_pg_names(sqlglot.parse_one(text, read=source_dialect)), routine,
                              source_dialect)
         out.query_source = query.sql(dialect=source_dialect)
         out.query_target = query.sql(dialect=target_dialect)
