@@ -142,8 +142,13 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
         if done.dbt_macro:
             plan.macros[routine.name] = done.dbt_macro
         elif done.kind == "query" and done.query_target and done.query_source:
-            _query_model(plan, routine, done, args.get(routine.name) or {}, target,
-                         target_dialect)
+            try:
+                _query_model(plan, routine, done, args.get(routine.name) or {}, target,
+                             target_dialect)
+            except CutoverError as exc:  # this routine's model fails on the target, not all
+                plan.left_out.append({"object": routine.name, "reason": (
+                    f"query routine: its model does not run on the target: "
+                    f"{str(exc).splitlines()[0][:200]}")})
         else:
             plan.left_out.append({"object": routine.name, "reason": done.unsupported or
                                   "a table-valued function: a target table macro, no model"})

@@ -13,6 +13,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 
 from tools.procedures.inline import Unsupported, inline_query
 from tools.procedures.parse import Routine
+from tools.procedures.plpgsql import AT_VARIABLE
 
 _PARAM = "__cutover_arg_{}__"
 
@@ -120,7 +121,8 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
     kind = "table" if returns.startswith(("TABLE", "SETOF")) else "scalar"
     out = FunctionTranslation(routine.name, kind)
     query_text = _returned_query(routine, source_dialect)
-    if query_text is not None:
+    if query_text is not None:  # PostgreSQL reads `@x` as abs(x), not a variable
+        query_text = AT_VARIABLE.sub(r"abs(\1)", query_text)
         return _as_query(out, routine, query_text, source_dialect, target_dialect)
     if returns.startswith(("REFCURSOR", "TABLE", "SETOF")) and routine.language == "plpgsql":
         try:  # variables set before the query is opened: replaced by what they hold

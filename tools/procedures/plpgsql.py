@@ -64,7 +64,7 @@ class Body:
     statements: list[Node]
 
 
-_AT_VARIABLE = re.compile(r"@([A-Za-z_][A-Za-z_0-9]*)")
+AT_VARIABLE = re.compile(r"@([A-Za-z_][A-Za-z_0-9]*)")
 
 
 def _declarations(text: str) -> list[Declared]:
@@ -183,7 +183,7 @@ class _Reader:
 
 def read_body(body: str) -> Body:
     """Declarations and statements of a PL/pgSQL body (`[DECLARE ...] BEGIN ... END`)."""
-    body = _AT_VARIABLE.sub(r"abs(\1)", body)  # PostgreSQL reads `@x` as abs(x), not a variable
+    body = AT_VARIABLE.sub(r"abs(\1)", body)  # PostgreSQL reads `@x` as abs(x), not a variable
     match = re.search(r"(?i)\bbegin\b", body)
     if match is None:
         raise NotStructured("no BEGIN in the body")
