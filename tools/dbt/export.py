@@ -157,10 +157,15 @@ def _diff_all(req: DbtRequest, plan: ProjectPlan, outcome: DbtOutcome, schema: s
     redactor = getattr(tracer, "redactor", None) or Redactor([])
     try:
         for model in built:
-            diff_model(model, by_name[model.name], source=source, target=target, schema=schema,
-                       run_dir=req.run_dir, tolerances=req.tolerances,
-                       default_float=req.default_float, redactor=redactor,
-                       expected=expected.get(model.name))
+            try:
+                diff_model(model, by_name[model.name], source=source, target=target,
+                           schema=schema, run_dir=req.run_dir, tolerances=req.tolerances,
+                           default_float=req.default_float, redactor=redactor,
+                           expected=expected.get(model.name))
+            except Exception as exc:  # one model's diff (e.g. a name twice) spoils no other
+                by_name[model.name].verdict = "error"
+                by_name[model.name].error = f"the diff failed: {type(exc).__name__}: " \
+                    f"{str(exc).splitlines()[0][:200]}"
             tracer.event("dbt_diff", model=model.name, verdict=by_name[model.name].verdict)
     finally:
         source.close()

@@ -170,9 +170,9 @@ def _pg_names(tree: exp.Expr) -> exp.Expr:
     """An unnamed arithmetic projection is `?column?` on PostgreSQL; the target would name
     it after its text, and the diff matches columns by name."""
     if isinstance(tree, exp.Select):
-        for projection in tree.expressions:
-            if isinstance(projection, exp.Binary | exp.Paren):
-                projection.replace(exp.alias_(projection.copy(), "?column?", quoted=True))
+        unnamed = [p for p in tree.expressions if isinstance(p, exp.Binary)]
+        if len(unnamed) == 1:  # two `?column?` would be one name twice: left as they are
+            unnamed[0].replace(exp.alias_(unnamed[0].copy(), "?column?", quoted=True))
     return tree
 
 
