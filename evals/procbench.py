@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -176,7 +175,8 @@ def summarize(cases: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
         counts = Counter(c["outcome"] for c in mine)
         out[kind] = {"files": len(mine), "converted": sum(c["converted"] for c in mine),
                      "parity": counts["parity"], "parity_vacuous": sum(
-                         1 for c in mine if c["parity"] and "vacuous" in (c["reason"] or "")), "mismatch": counts["mismatch"],
+                         1 for c in mine if c["parity"] and "vacuous" in (c["reason"] or "")),
+                     "mismatch": counts["mismatch"],
                      "unproven": counts["unproven"], "unsupported": counts["unsupported"]}
     return out
 

@@ -123,7 +123,8 @@ def _imperative(acct: int, fee: str) -> dict[str, list]:
             con.execute(f"UPDATE accounts SET balance = balance - {fee}, flagged = true "
                         f"WHERE id = {acct}")
         else:
-            con.execute(f"UPDATE accounts SET balance = balance + {'NULL' if total is None else total} "
+            added = "NULL" if total is None else total
+            con.execute(f"UPDATE accounts SET balance = balance + {added} "
                         f"WHERE id = {acct}")
         con.execute(f"DELETE FROM payments WHERE account_id = {acct}")
     return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)

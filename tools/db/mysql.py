@@ -430,7 +430,8 @@ class MySQLAdapter(Adapter):
     def view_definitions(self) -> dict[str, str]:
         """From information_schema.VIEWS (MariaDB stores the body without CREATE)."""
         return {name: f"CREATE VIEW {self.quote(name)} AS {_unqualified(body, database)}"
-                for name, body, database in self._catalog("SELECT table_name, view_definition, table_schema FROM "
+                for name, body, database in self._catalog(
+                    "SELECT table_name, view_definition, table_schema FROM "
                               "information_schema.views WHERE table_schema = DATABASE() "
                               "ORDER BY table_name")}
 

@@ -236,7 +236,8 @@ def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[
         fact.data_type = ddl.lower()
     plan.models.append(DbtModel(
         name=dbt_name(routine.name), layer="marts", materialized="table", columns=columns,
-        sql=done.bind(body, routine, None, namespaced=True), depends_on=depends, source_object=routine.name,
+        sql=done.bind(body, routine, None, namespaced=True), depends_on=depends,
+        source_object=routine.name,
         source_query=done.bind(done.query_source, routine, values),
         description=f"The query {routine.kind} {routine.name} returns."))
 
@@ -277,7 +278,7 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
                 f"procedure: its rewrite does not run on the target: "
                 f"{str(exc).splitlines()[0][:200]}")})
             continue
-        for table, (translated, bound, typed, body, depends) in zip(
+        for table, (_translated, bound, typed, body, depends) in zip(
                 rewritten.tables, planned, strict=True):
             columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
             for fact, (_, ddl) in zip(columns, typed, strict=True):
@@ -305,7 +306,8 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
         for model, table, (translated, *_rest) in zip(models, rewritten.tables, planned,
                                                        strict=True):
             expected[model.name] = left[table]
-            fixed = fix_query(translated, lambda sql: with_params(sql, rewritten.params, values),
+            fixed = fix_query(translated, lambda sql, r=rewritten, v=values: with_params(
+                sql, r.params, v),
                               left[table], target, source_dialect=source_dialect,
                               target_dialect=target_dialect, source_sql=rewritten.tables[table],
                               schema=schema)

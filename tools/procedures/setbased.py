@@ -13,9 +13,8 @@ row-by-row side effects, transaction control, error handlers) makes the whole pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
