@@ -137,9 +137,12 @@ def routine_files(corpus: Path = CORPUS) -> list[tuple[str, str, str]]:
 def score(dbt: dict[str, Any], files: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """One case per routine file, from the run's dbt.json."""
     models: dict[str, list[dict[str, Any]]] = {}
-    for model in dbt.get("models", []):
+    routines = {r for _, _, r in files if r}
+    for model in dbt.get("models", []):  # `<routine>`, `<routine>__<table>`, `__invocation`
         if model["layer"] != "staging":
-            models.setdefault(model.get("source_object") or "", []).append(model)
+            owner = model["name"] if model["name"] in routines else model["name"].rsplit(
+                "__", 1)[0]
+            models.setdefault(owner, []).append(model)
     reasons: dict[str, str] = {}
     for item in dbt.get("left_out", []):
         reasons.setdefault(item["object"], item["reason"])
