@@ -12,7 +12,13 @@ from graph.context import Context
 from graph.state import MigrationState
 from tools import catalog
 from tools import sql as sqltools
-from tools.codebase import FoundObject, find_files, read_objects, select_objects
+from tools.codebase import (
+    FoundObject,
+    catalog_objects,
+    find_files,
+    read_objects,
+    select_objects,
+)
 from tools.errors import CutoverError, PlanError
 from tools.records import ObjectSpec, Verdict
 
@@ -27,6 +33,8 @@ def planner(state: MigrationState, runtime: Runtime[Context]) -> dict[str, Any]:
     if ctx.select:
         found = select_objects(found, ctx.select)
     source = ctx.source()
+    if "views" in ctx.source_include:  # the source's own views, besides the codebase
+        found += catalog_objects(source.view_definitions(), ctx.source_dialect, found)
     tables, views = catalog.introspect(ctx.source_url, source)
     table_names = {t["name"].lower(): t for t in tables}
     on_source = set(table_names) | {v.lower() for v in views}

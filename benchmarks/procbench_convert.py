@@ -1,5 +1,5 @@
 """SQL-ProcBench PL/pgSQL (../shared/benchmarks/sql_procbench, read in place): how many
-procedures and functions the set-based rewrite / macro translation converts, and why the rest
+procedures and functions the set-based rewrite / expression inlining converts, and why the rest
 are unsupported. Static: conversion only — parity needs the procedures run on a scratch copy of
 a loaded TPC-DS source (tools/procedures/prove.py), which this script does not do.
 
@@ -18,6 +18,7 @@ import duckdb
 from tools.db.duckdb_extensions import extension_path
 from tools.errors import CutoverError
 from tools.procedures.functions import translate_function
+from tools.procedures.inline import Unsupported, inline_function
 from tools.procedures.parse import parse_routines
 from tools.procedures.setbased import rewrite
 
@@ -71,6 +72,12 @@ def main() -> None:
             routine = routines[0]
             if kind == "procedure" and routine.kind == "procedure":
                 problem = rewrite(routine, columns).unsupported
+            elif kind == "scalar function" and routine.language == "plpgsql":
+                try:
+                    inline_function(routine)
+                    problem = None
+                except Unsupported as exc:
+                    problem = str(exc)
             else:
                 problem = translate_function(routine, "postgres", "duckdb").unsupported
             if problem is None:

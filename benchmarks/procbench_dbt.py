@@ -19,40 +19,19 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import psycopg
 from sqlalchemy.engine import make_url
 
-from tools.db.duckdb_extensions import extension_path
+from evals.procbench import load_tpcds
 
 CORPUS = (Path(__file__).resolve().parents[2]
           / "shared/benchmarks/sql_procbench/src_parrot_fixed/PLPgSQL")
-HISTORY = ("store_sales", "catalog_sales", "web_sales", "store_returns", "catalog_returns",
-           "web_returns", "inventory")
 
 
 def _admin(url: str, database: str | None = None):
     u = make_url(url)
     return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
                            dbname=database or u.database, autocommit=True)
-
-
-def load_tpcds(url: str, sf: float) -> None:
-    """TPC-DS at `sf` into the PostgreSQL database `url`, plus ProcBench's *_history tables."""
-    u = make_url(url)
-    con = duckdb.connect()
-    con.execute(f"LOAD '{extension_path('tpcds')}'")
-    con.execute(f"LOAD '{extension_path('postgres_scanner')}'")
-    con.execute(f"CALL dsdgen(sf={sf})")
-    dsn = (f"host={u.host} port={u.port} user={u.username} password={u.password} "
-           f"dbname={u.database}")
-    con.execute(f"ATTACH '{dsn}' AS pg (TYPE postgres)")
-    for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                "WHERE table_catalog = 'memory'").fetchall():
-        con.execute(f"CREATE TABLE pg.public.{table} AS SELECT * FROM memory.main.{table}")
-    for base in HISTORY:
-        con.execute(f"CREATE TABLE pg.public.{base}_history AS SELECT * FROM memory.main.{base}")
-    con.close()
 
 
 def main() -> int:
@@ -75,7 +54,7 @@ def main() -> int:
             (project / "cutover.toml").write_text(
                 '[project]\nname = "procbench"\ncodebase = ["sql/Stored Procedures/*.sql", '
                 '"sql/Scalar UDFs/*.sql", "sql/Table Valued UDFs/*.sql"]\n'
-                f'[source]\nurl = "{url}"\n[target]\nurl = "duckdb:///data/t.duckdb"\n'
+                f'[source]\nurl = "{url}"\nallow_privileged = true\n[target]\nurl = "duckdb:///data/t.duckdb"\n'
                 '[run]\nstatement_timeout_s = 10\n[output]\nformat = "dbt"\n')
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "cutover", "run", str(project), "--runs-dir",

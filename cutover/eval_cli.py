@@ -66,6 +66,9 @@ def run_cmd(
     from evals.runner import EvalSpec, run_eval
 
     os.environ.setdefault("LANGGRAPH_STRICT_MSGPACK", "true")
+    if suite == "procbench":  # routines → a dbt project: scored per routine, not per query
+        _procbench(source, target, scale, workdir, json_path)
+        return
     spec = EvalSpec(suite=suite, source=source, target=target, scale=scale,
                     prompt_set=prompt_set, model=model, base_url=base_url,
                     api_key_env=api_key_env, repeat=repeat, baseline=baseline,
@@ -91,6 +94,26 @@ def run_cmd(
         html.write(None, log, html_path)
         out.print(f"HTML: {html_path}")
     out.print(f"Log: {log_path if json_path == STDOUT else json_path or log_path}")
+
+
+def _procbench(source: str, target: str, scale: float, workdir: Path,
+               json_path: Path | None) -> None:
+    from evals.procbench import print_summary, run_procbench
+
+    try:
+        log = run_procbench(source, target, workdir, scale,
+                            say=lambda msg: err.print(escape(msg), highlight=False))
+    except CutoverError as exc:
+        _fail(exc)
+        return
+    out = err if json_path == STDOUT else console
+    print_summary(log, lambda line: out.print(escape(line), highlight=False))
+    log_path = workdir / log["eval_id"] / "eval.json"
+    if json_path == STDOUT:
+        sys.stdout.write(log_path.read_text(encoding="utf-8") + "\n")
+    elif json_path:
+        json_path.write_text(log_path.read_text(encoding="utf-8"), encoding="utf-8")
+    out.print(f"Log: {log_path}")
 
 
 def print_log(log: dict[str, Any], console: Console = console) -> None:

@@ -51,6 +51,10 @@ def list_suites() -> list[SuiteInfo]:
     """Every built-in suite; a broken bundled manifest is listed with its error."""
     out = [SuiteInfo(k, "generated", tpc.DESCRIPTIONS[k], {"tpch": 22, "tpcds": 99}[k],
                      "duckdb (portable)") for k in tpc.GENERATORS]
+    from evals import procbench  # routines → dbt, its own runner (evals/procbench.py)
+
+    out.append(SuiteInfo(procbench.NAME, str(procbench.CORPUS), procbench.DESCRIPTION, 77,
+                         "postgres"))
     for folder in bundled_folders():
         try:
             suite = load_manifest(folder)

@@ -218,6 +218,11 @@ def _post_run(ctx: Context, state: MigrationState) -> None:
     if not ctx.keep_sandbox:
         target.drop_sandbox(ctx.sandbox)
         ctx.tracer.event("sandbox_dropped", sandbox=ctx.sandbox)
+        if ctx.dbt_dir is not None:  # where dbt built the models: a sibling of the sandbox
+            from tools.dbt.export import dbt_schema
+
+            target.drop_sandbox(dbt_schema(ctx.sandbox))
+            ctx.tracer.event("sandbox_dropped", sandbox=dbt_schema(ctx.sandbox))
 
 
 def _dbt_output(ctx: Context, state: MigrationState) -> None:

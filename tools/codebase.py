@@ -67,6 +67,27 @@ def read_objects(project_dir: Path, files: list[Path], dialect: str,
     return objects
 
 
+def catalog_objects(definitions: dict[str, str], dialect: str,
+                    found: list[FoundObject]) -> list[FoundObject]:
+    """Views read from the source's catalog ([source] include = ["views"]) as objects, each
+    at `catalog:<name>`; a view the codebase itself creates is the codebase's."""
+    taken = {o.name for o in found}
+    out: list[FoundObject] = []
+    for name, text in sorted(definitions.items()):
+        if name.lower() in taken:
+            continue
+        rel = f"catalog:{name}"
+        try:
+            statements = sqltools.split_statements(text, dialect, rel)
+        except CutoverError as exc:
+            out.append(FoundObject(_unique(name.lower(), taken), "view", rel, 1, text,
+                                   problem=str(exc), problem_verdict=_problem_verdict(exc)))
+            continue
+        for index, stmt in enumerate(statements, start=1):
+            out.append(_object(stmt, rel, name, index, dialect, taken))
+    return out
+
+
 def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: str,
             taken: set[str]) -> FoundObject:
     where = f"{rel}:{stmt.line}"

@@ -94,13 +94,15 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         assert models[name]["build_status"] == "success", models[name]
         assert models[name]["verdict"] == "parity", models[name]
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
-    assert "RAISE" in reasons["noisy"]
+    assert "writes no table" in reasons["noisy"]  # RAISE NOTICE only: nothing to build
     assert dbt["ok"] is True, dbt
     project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
-    assert project_yml["vars"] == {"p_max": "10", "p_fee": "2.5", "p_min": "50"}
+    # one var per routine's parameter: two routines with a `p` would not collide
+    assert project_yml["vars"] == {"archive_small__p_max": "10", "charge_fee__p_fee": "2.5",
+                                   "rich_accounts__p_min": "50"}
     assert "{% macro fee_of(amount) %}" in (project / "dbt/macros/fee_of.sql").read_text()
     body = (project / "dbt/models/marts/charge_fee__accounts.sql").read_text()
-    assert "{{ var('p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
+    assert "{{ var('charge_fee__p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
     assert "password" not in (project / "dbt" / "profiles.yml").read_text()
     with _con(pg_db) as con:  # the source is as it was; no scratch database is left
         after = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(

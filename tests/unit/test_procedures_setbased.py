@@ -85,7 +85,7 @@ def test_the_rewrite_equals_running_the_statements_one_by_one():
     ("FOR r IN SELECT * FROM payments LOOP UPDATE accounts SET balance = 0; END LOOP;",
      "row by row"),
     ("PERFORM pg_notify('x', 'y');", "side effect"),
-    ("RAISE NOTICE 'hi';", "RAISE"),
+    ("RAISE EXCEPTION 'hi';", "RAISE EXCEPTION"),
     ("COMMIT;", "transaction control"),
     ("INSERT INTO archive SELECT id, amount, 'x' FROM payments ON CONFLICT (id) DO NOTHING;",
      "upsert"),

@@ -166,6 +166,15 @@ class Adapter:
         """Names of views on this connection's default schema."""
         return []
 
+    def view_definitions(self) -> dict[str, str]:
+        """View name -> its `CREATE VIEW name AS ...` text, from the catalog (what
+        `[source] include = ["views"]` migrates besides the codebase)."""
+        return {}
+
+    def routines(self) -> list[str]:
+        """CREATE PROCEDURE / FUNCTION texts of the routines in the current schema."""
+        return []
+
     def canonical_type(self, declared: str) -> str:
         return T.from_declared(declared)
 

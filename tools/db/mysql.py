@@ -427,6 +427,36 @@ class MySQLAdapter(Adapter):
             "SELECT table_name FROM information_schema.views "
             "WHERE table_schema = DATABASE() ORDER BY table_name")]
 
+    def view_definitions(self) -> dict[str, str]:
+        """From information_schema.VIEWS (MariaDB stores the body without CREATE)."""
+        return {name: f"CREATE VIEW {self.quote(name)} AS {_unqualified(body, database)}"
+                for name, body, database in self._catalog(
+                    "SELECT table_name, view_definition, table_schema FROM "
+                              "information_schema.views WHERE table_schema = DATABASE() "
+                              "ORDER BY table_name")}
+
+    def routines(self) -> list[str]:
+        """CREATE PROCEDURE / FUNCTION texts rebuilt from information_schema.ROUTINES and
+        PARAMETERS (SHOW CREATE needs the definer's rights; these need only EXECUTE)."""
+        params: dict[tuple[str, str], list[str]] = {}
+        for name, kind, mode, pname, dtype in self._catalog(
+                "SELECT specific_name, routine_type, parameter_mode, parameter_name, "
+                "dtd_identifier FROM information_schema.parameters WHERE specific_schema = "
+                "DATABASE() AND ordinal_position > 0 ORDER BY specific_name, "
+                "ordinal_position"):
+            text = f"{self.quote(pname)} {dtype}"
+            params.setdefault((name, kind), []).append(
+                f"{mode} {text}" if kind == "PROCEDURE" and mode else text)
+        out = []
+        for name, kind, returns, body in self._catalog(
+                "SELECT routine_name, routine_type, dtd_identifier, routine_definition FROM "
+                "information_schema.routines WHERE routine_schema = DATABASE() "
+                "ORDER BY routine_name"):
+            args = ", ".join(params.get((name, kind), []))
+            tail = f" RETURNS {returns}" if kind == "FUNCTION" else ""
+            out.append(f"CREATE {kind} {self.quote(name)}({args}){tail} {body}")
+        return out
+
     def decimal_ddl(self, precision: int, scale: int) -> str:
         # MySQL's limits are DECIMAL(65,30); wider source numerics are rare and would be
         # refused by the server anyway.
@@ -536,3 +566,19 @@ class MySQLAdapter(Adapter):
             return str(exc.args[1])  # (errno, message): the message alone
         return super()._failure_text(exc)
 
+
+def _unqualified(body: str, database: str) -> str:
+    """A view body as MariaDB stores it names every table and column with the source's
+    database (`shop`.`orders`.`id`): drop that part, so the view reads wherever it runs."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    try:
+        tree = sqlglot.parse_one(body, read="mysql")
+    except SqlglotError:
+        return body
+    for node in tree.find_all(exp.Table, exp.Column):
+        if node.args.get("db") is not None and node.args["db"].name.lower() == database.lower():
+            node.set("db", None)
+    return tree.sql(dialect="mysql")

@@ -473,6 +473,13 @@ class PostgresAdapter(Adapter):
             "SELECT table_name FROM information_schema.views "
             "WHERE table_schema = current_schema() ORDER BY table_name")]
 
+    def view_definitions(self) -> dict[str, str]:
+        return {name: f"CREATE VIEW {self.quote(name)} AS {body.strip().rstrip(';')}"
+                for name, body in self._catalog(
+                    "SELECT viewname, pg_get_viewdef(format('%I.%I', schemaname, viewname)"
+                    "::regclass, true) FROM pg_views WHERE schemaname = current_schema() "
+                    "ORDER BY viewname")}
+
     def routines(self) -> list[str]:
         """CREATE statements of the procedures and functions in the current schema, from
         pg_proc (what `[source] include = ["procedures", "functions"]` reads)."""

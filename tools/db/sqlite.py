@@ -164,6 +164,11 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
     def views(self) -> list[str]:
         return [r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type='view'")]
 
+    def view_definitions(self) -> dict[str, str]:
+        """sqlite_master keeps each view's CREATE statement as written."""
+        return {name: sql for name, sql in self._con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name")}
+
     def prepare_hashing(self) -> None:
         """Register the functions HASH_SQL uses (idempotent; harmless on a read-only file)."""
         _register_hashing(self._con)

@@ -13,9 +13,11 @@ import pyarrow as pa
 from tools.db.base import Adapter
 from tools.db.registry import open_adapter
 from tools.dbt.dag import render_svg
+from tools.dbt.functions import FunctionWork, plan_functions
 from tools.dbt.plan import ProjectPlan, plan_project
 from tools.dbt.procedures import (
     ProcedureWork,
+    add_function_models,
     add_functions,
     add_procedure_models,
     find_routines,
@@ -81,16 +83,24 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
     target = open_adapter(req.target_url, "target", tracer)
     try:
         target.create_sandbox(req.sandbox)  # re-enters the run's sandbox (idempotent)
-        work = ProcedureWork()
+        work, functions = ProcedureWork(), FunctionWork()
+        schema: dict[str, dict[str, str]] = {}
         if source is not None:
-            work = prepare(routines, {t["name"].lower(): t for t in source.tables()},
-                           req.source_dialect)
+            catalog = {t["name"].lower(): t for t in source.tables()}
+            schema = {n: {c["name"].lower(): c["canonical"] for c in t["columns"]}
+                      for n, t in catalog.items()}
+            functions = plan_functions(routines, req.objects, schema, req.source_dialect,
+                                       req.target_dialect)
+            work = prepare([r for r in routines if r.name not in functions.handled],
+                           catalog, req.source_dialect,
+                           extra=[t for f in functions.models for t in f.tables])
             loaded = {t["name"].lower() for t in req.base_tables}
             for table in work.tables:
                 if table["name"].lower() not in loaded:
                     _load(source, target, table)
         plan = plan_project(req, target, work.tables)
-        plan.left_out += work.left_out
+        plan.left_out += work.left_out + functions.left_out
+        plan.macros.update(functions.macros)
         # values the codebase invokes a routine with, overridden by [output.procedures]
         args = {**invocations(req.objects, routines, req.source_dialect)}
         for name, given in req.procedure_args.items():
@@ -98,11 +108,15 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         add_functions(plan, work, args, target, req.source_dialect,
                       req.target_dialect)
         expected: dict[str, pa.Table] = {}
+        if source is not None and functions.models:
+            expected.update(add_function_models(
+                plan, functions, work, routines, source=source, source_url=req.source_url,
+                target=target, target_dialect=req.target_dialect, schema=schema))
         if source is not None and work.rewrites:
-            expected = add_procedure_models(
+            expected |= add_procedure_models(
                 plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
-                target_dialect=req.target_dialect)
+                target_dialect=req.target_dialect, schema=schema)
         return plan, expected
     finally:
         target.close()
@@ -143,10 +157,15 @@ def _diff_all(req: DbtRequest, plan: ProjectPlan, outcome: DbtOutcome, schema: s
     redactor = getattr(tracer, "redactor", None) or Redactor([])
     try:
         for model in built:
-            diff_model(model, by_name[model.name], source=source, target=target, schema=schema,
-                       run_dir=req.run_dir, tolerances=req.tolerances,
-                       default_float=req.default_float, redactor=redactor,
-                       expected=expected.get(model.name))
+            try:
+                diff_model(model, by_name[model.name], source=source, target=target,
+                           schema=schema, run_dir=req.run_dir, tolerances=req.tolerances,
+                           default_float=req.default_float, redactor=redactor,
+                           expected=expected.get(model.name))
+            except Exception as exc:  # one model's diff (e.g. a name twice) spoils no other
+                by_name[model.name].verdict = "error"
+                by_name[model.name].error = f"the diff failed: {type(exc).__name__}: " \
+                    f"{str(exc).splitlines()[0][:200]}"
             tracer.event("dbt_diff", model=model.name, verdict=by_name[model.name].verdict)
     finally:
         source.close()

@@ -9,7 +9,7 @@ built models are diffed against. A scalar SQL function becomes a dbt macro.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +22,15 @@ from tools import sql as sqltools
 from tools.db.base import Adapter
 from tools.dbt import refs
 from tools.dbt.facts import infer
+from tools.dbt.fix import fix_query
+from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
 from tools.procedures.functions import translate_function
 from tools.procedures.parse import Routine, parse_routines
-from tools.procedures.scratch import run_on_scratch
-from tools.procedures.setbased import SetBased, rewrite, with_params
+from tools.procedures.scratch import queries_on_scratch, run_on_scratch
+from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
 
 
 @dataclass
@@ -92,14 +94,25 @@ def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
     wanted = {kinds[k] for k in include if k in kinds}
     if not (wanted and callable(reader)):
         return []
-    return [d for d in reader() if any(r.kind in wanted for r in parse_routines(d))]
+    out = []
+    for definition in reader():
+        try:
+            routines = parse_routines(definition)
+        except CutoverError:
+            routines = []
+        kind = definition.split(None, 2)[1].lower() if definition.strip() else ""
+        if any(r.kind in wanted for r in routines) or (not routines and kind in wanted):
+            out.append(definition)  # unparsed (a MySQL body): left out later, with the reason
+    return out
 
 
 def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
-            dialect: str) -> ProcedureWork:
+            dialect: str, extra: Sequence[str] = ()) -> ProcedureWork:
+    """Rewrite the procedures; collect the source tables they (and `extra`: what the
+    functions' invocation queries read) need staged."""
     work = ProcedureWork()
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
-    needed: list[str] = []
+    needed: list[str] = [t for t in dict.fromkeys(extra) if t in catalog]
     for routine in routines:
         if routine.kind == "function":
             work.functions.append(routine)
@@ -129,11 +142,75 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
         if done.dbt_macro:
             plan.macros[routine.name] = done.dbt_macro
         elif done.kind == "query" and done.query_target and done.query_source:
-            _query_model(plan, routine, done, args.get(routine.name) or {}, target,
-                         target_dialect)
+            try:
+                _query_model(plan, routine, done, args.get(routine.name) or {}, target,
+                             target_dialect)
+            except CutoverError as exc:  # this routine's model fails on the target, not all
+                plan.left_out.append({"object": routine.name, "reason": (
+                    f"query routine: its model does not run on the target: "
+                    f"{str(exc).splitlines()[0][:200]}")})
         else:
             plan.left_out.append({"object": routine.name, "reason": done.unsupported or
                                   "a table-valued function: a target table macro, no model"})
+
+
+def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: ProcedureWork,
+                        routines: list[Routine], *, source: Adapter, source_url: str,
+                        target: Adapter, target_dialect: str,
+                        schema: dict[str, dict[str, str]]) -> dict[str, pa.Table]:
+    """A model per scalar function: its invocation query with the function expanded; the
+    expected rows are the original query's, run with the original function on a scratch
+    copy (every codebase function created there: one may call another)."""
+    tables = {t["name"].lower(): t for t in work.tables}
+    definitions = [r.source_sql for r in routines if r.kind == "function"]
+    by_model = {dbt_name(f"{f.routine.name}__invocation"): f for f in functions.models}
+    read = list(dict.fromkeys(t for f in functions.models for t in f.tables if t in tables))
+    if not by_model:
+        return {}
+    # the expected rows first: a model nothing can be diffed against is not built (it would
+    # claim nothing, and an expanded query can be slow where the original timed out)
+    try:
+        results = queries_on_scratch(source, source_url, [tables[t] for t in read],
+                                     definitions, {n: f.invocation for n, f in by_model.items()})
+    except CutoverError as exc:
+        results = dict.fromkeys(by_model, exc)
+    expected: dict[str, pa.Table] = {}
+    for name, found in by_model.items():
+        result = results.get(name)
+        if not isinstance(result, pa.Table):
+            plan.left_out.append({"object": found.routine.name, "reason": (
+                f"function: translated (macros/{found.routine.name}.sql) but not proven: "
+                f"{result}")})
+            continue
+        fixed = fix_query(found.expanded_target, lambda sql: sql, result, target,
+                          source_dialect="postgres", target_dialect=target_dialect,
+                          source_sql=found.invocation, schema=schema)
+        if fixed.verdict == "error":
+            plan.left_out.append({"object": found.routine.name, "reason": (
+                "function: its expanded invocation does not run on the target within the "
+                "statement timeout")})
+            continue
+        try:
+            body, depends = refs.model_body(fixed.sql, target_dialect, plan.references,
+                                            "{{ config(materialized='table') }}")
+            typed = _columns(target, fixed.sql)
+        except CutoverError as exc:
+            plan.left_out.append({"object": found.routine.name, "reason": (
+                f"function: its invocation model does not run on the target: "
+                f"{str(exc).splitlines()[0][:200]}")})
+            continue
+        columns = infer(fixed.sql, target_dialect, plan.known, [c for c, _ in typed])
+        for fact, (_, ddl) in zip(columns, typed, strict=True):
+            fact.data_type = ddl.lower()
+        fixed_note = f" Fixed by rules: {', '.join(fixed.rules)}." if fixed.rules else ""
+        plan.models.append(DbtModel(
+            name=name, layer="marts", materialized="table", sql=body, columns=columns,
+            depends_on=depends, source_object=found.routine.name, description=(
+                f"The codebase's query calling {found.routine.name}, the function expanded "
+                f"in place (its body as one expression: macros/{found.routine.name}.sql)."
+                f"{fixed_note}")))
+        expected[name] = result
+    return expected
 
 
 def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[str, Any],
@@ -151,7 +228,7 @@ def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[
     except CutoverError as exc:
         plan.left_out.append({"object": routine.name, "reason": f"query routine: {exc}"})
         return
-    plan.vars.update(values)
+    plan.vars.update({var_name(routine.name, p): v for p, v in values.items()})
     bound = done.bind(done.query_target, routine, values)
     typed = _columns(target, bound)
     columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
@@ -159,37 +236,56 @@ def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[
         fact.data_type = ddl.lower()
     plan.models.append(DbtModel(
         name=dbt_name(routine.name), layer="marts", materialized="table", columns=columns,
-        sql=done.bind(body, routine, None), depends_on=depends, source_object=routine.name,
+        sql=done.bind(body, routine, None, namespaced=True), depends_on=depends,
+        source_object=routine.name,
         source_query=done.bind(done.query_source, routine, values),
         description=f"The query {routine.kind} {routine.name} returns."))
 
 
+def _planned(sql: str, rewritten: SetBased, values: dict[str, str], unproven: list[str],
+             plan: ProjectPlan, target: Adapter, where: str, source_dialect: str,
+             target_dialect: str) -> tuple[str, str, list[tuple[str, str]], str, list[str]]:
+    """One table's rewrite on the target: translated, bound, typed, as a model body."""
+    translated = sqltools.transpile(sql, source_dialect, target_dialect, where)
+    bound = with_params(translated, rewritten.params, {**values, **{p: "NULL" for p in unproven}})
+    typed = _columns(target, bound)
+    body, depends = refs.model_body(translated, target_dialect, plan.references,
+                                    "{{ config(materialized='table') }}")
+    return translated, bound, typed, body, depends
+
+
 def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any], *,
                          source: Adapter, source_url: str, target: Adapter, source_dialect: str,
-                         target_dialect: str) -> dict[str, pa.Table]:
+                         target_dialect: str, schema: dict[str, dict[str, str]] | None = None
+                         ) -> dict[str, pa.Table]:
     """Models for every rewritten procedure; returns the expected table per model (from the
     scratch run) for those that could be proven."""
     expected: dict[str, pa.Table] = {}
+    schema = schema or {}
     for routine, rewritten in work.rewrites:
         given = {k.lower(): str(v) for k, v in (args.get(routine.name) or {}).items()}
         values = {p.name: given.get(p.name, p.default or "") for p in routine.params}
         unproven = [p for p, v in values.items() if not v]
         for param, value in values.items():
-            plan.vars[param] = value or "NULL"
+            plan.vars[var_name(routine.name, param)] = value or "NULL"
         models = []
-        for table, sql in rewritten.tables.items():
-            translated = sqltools.transpile(sql, source_dialect, target_dialect, routine.name)
-            bound = with_params(translated, rewritten.params, {**values, **{
-                p: "NULL" for p in unproven}})
-            typed = _columns(target, bound)
-            body, depends = refs.model_body(translated, target_dialect, plan.references,
-                                            "{{ config(materialized='table') }}")
+        try:
+            planned = [_planned(sql, rewritten, values, unproven, plan, target, routine.name,
+                                source_dialect, target_dialect)
+                       for sql in rewritten.tables.values()]
+        except CutoverError as exc:  # one procedure's rewrite fails on the target, not all
+            plan.left_out.append({"object": routine.name, "reason": (
+                f"procedure: its rewrite does not run on the target: "
+                f"{str(exc).splitlines()[0][:200]}")})
+            continue
+        for table, (_translated, bound, typed, body, depends) in zip(
+                rewritten.tables, planned, strict=True):
             columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
             for fact, (_, ddl) in zip(columns, typed, strict=True):
                 fact.data_type = ddl.lower()
             models.append(DbtModel(
                 name=dbt_name(f"{routine.name}__{table}"), layer="marts", materialized="table",
-                sql=with_params(body, rewritten.params, None), columns=columns,
+                sql=with_params(body, rewritten.params, None, routine.name), columns=columns,
                 depends_on=depends, source_object=routine.name,
                 description=f"{table} after procedure {routine.name} ran (set-based rewrite)."))
         plan.models += models
@@ -207,6 +303,17 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
             plan.left_out.append({"object": routine.name,
                                   "reason": f"translated but not proven: {exc}"})
             continue
-        for model, table in zip(models, rewritten.tables, strict=True):
+        for model, table, (translated, *_rest) in zip(models, rewritten.tables, planned,
+                                                       strict=True):
             expected[model.name] = left[table]
+            fixed = fix_query(translated, lambda sql, r=rewritten, v=values: with_params(
+                sql, r.params, v),
+                              left[table], target, source_dialect=source_dialect,
+                              target_dialect=target_dialect, source_sql=rewritten.tables[table],
+                              schema=schema)
+            if fixed.rules:
+                body = refs.model_body(fixed.sql, target_dialect, plan.references,
+                                       "{{ config(materialized='table') }}")[0]
+                model.sql = with_params(body, rewritten.params, None, routine.name)
+                model.description += f" Fixed by rules: {', '.join(fixed.rules)}."
     return expected

@@ -11,7 +11,9 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 
+from tools.procedures.inline import Unsupported, inline_query
 from tools.procedures.parse import Routine
+from tools.procedures.plpgsql import AT_VARIABLE
 
 _PARAM = "__cutover_arg_{}__"
 
@@ -31,11 +33,14 @@ class FunctionTranslation:
     query_target: str | None = None
     """kind 'query': the same translated to the target, parameters as placeholders."""
 
-    def bind(self, sql: str, routine: Routine, values: dict[str, str] | None) -> str:
-        """Placeholders -> the given SQL literals, or `{{ var('p') }}` when values is None."""
+    def bind(self, sql: str, routine: Routine, values: dict[str, str] | None,
+             namespaced: bool = False) -> str:
+        """Placeholders -> the given SQL literals, or `{{ var('p') }}` when values is None
+        (`{{ var('<routine>__p') }}` when `namespaced`: a dbt project's vars are global)."""
         for p in routine.params:
+            var = f"{routine.name}__{p.name}" if namespaced else p.name
             sql = sql.replace(_PARAM.format(p.name), values[p.name] if values is not None
-                              else f"{{{{ var('{p.name}') }}}}")
+                              else f"{{{{ var('{var}') }}}}")
         return sql
 
 
@@ -116,8 +121,17 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
     kind = "table" if returns.startswith(("TABLE", "SETOF")) else "scalar"
     out = FunctionTranslation(routine.name, kind)
     query_text = _returned_query(routine, source_dialect)
-    if query_text is not None:
+    if query_text is not None:  # PostgreSQL reads `@x` as abs(x), not a variable
+        query_text = AT_VARIABLE.sub(r"abs(\1)", query_text)
         return _as_query(out, routine, query_text, source_dialect, target_dialect)
+    if returns.startswith(("REFCURSOR", "TABLE", "SETOF")) and routine.language == "plpgsql":
+        try:  # variables set before the query is opened: replaced by what they hold
+            query = inline_query(routine, source_dialect)
+        except Unsupported as exc:
+            out.unsupported = f"function {routine.name}: {exc}"
+            return out
+        return _as_query(out, routine, query.sql(dialect=source_dialect), source_dialect,
+                         target_dialect)
     try:
         query = _mark_params(_body_query(routine, source_dialect), routine,
                              source_dialect)
@@ -152,13 +166,23 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
     return out
 
 
+def _pg_names(tree: exp.Expr) -> exp.Expr:
+    """An unnamed arithmetic projection is `?column?` on PostgreSQL; the target would name
+    it after its text, and the diff matches columns by name."""
+    if isinstance(tree, exp.Select):
+        unnamed = [p for p in tree.expressions if isinstance(p, exp.Binary)]
+        if len(unnamed) == 1:  # two `?column?` would be one name twice: left as they are
+            unnamed[0].replace(exp.alias_(unnamed[0].copy(), "?column?", quoted=True))
+    return tree
+
+
 def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dialect: str,
               target_dialect: str) -> FunctionTranslation:
     """A routine that only returns one query: that query, parameters as `{{ var('p') }}`
     (a dbt model or analysis, not a UDF)."""
     out.kind = "query"
     try:
-        query = _mark_params(sqlglot.parse_one(text, read=source_dialect), routine,
+        query = _mark_params(_pg_names(sqlglot.parse_one(text, read=source_dialect)), routine,
                              source_dialect)
         out.query_source = query.sql(dialect=source_dialect)
         out.query_target = query.sql(dialect=target_dialect)

@@ -10,6 +10,7 @@ should not, sequences — lands in the copy.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -46,9 +47,23 @@ def scratch_database(source_url: str) -> Iterator[str]:
         try:
             yield make_url(source_url).set(database=name).render_as_string(hide_password=False)
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _drop(admin, name)
     finally:
         admin.close()
+
+
+def _drop(admin: Any, name: str, tries: int = 20) -> None:
+    """DROP the scratch database. WITH (FORCE) cannot end a backend of another role (an
+    autovacuum worker on the fresh copy is the superuser's): wait for it and try again."""
+    for attempt in range(tries):
+        try:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except Exception as exc:  # psycopg's classes: InsufficientPrivilege / ObjectInUse
+            if attempt == tries - 1:
+                raise CutoverError(f"the scratch database {name} could not be dropped "
+                                   f"({str(exc).splitlines()[0]}): drop it by hand") from exc
+            time.sleep(0.5)
 
 
 def copy_tables(source: Adapter, scratch: Adapter, tables: Sequence[Mapping[str, Any]]) -> None:
@@ -56,23 +71,31 @@ def copy_tables(source: Adapter, scratch: Adapter, tables: Sequence[Mapping[str,
     for table in tables:
         cols = ", ".join(f"{scratch.quote(c['name'])} {c['type']}" for c in table["columns"])
         scratch.execute(f"CREATE TABLE {scratch.qualified(table['name'])} "
-                        f"({cols}{scratch.key_clause(table.get('primary_key'))})")
+                        f"({cols}{scratch.key_clause(table.get('primary_key'))}) "
+                        f"WITH (autovacuum_enabled = false)")  # short-lived: no vacuum worker
         for batch in source.read_batches(f"SELECT * FROM {source.quote(table['name'])}",
                                          batch_rows=50_000):
             scratch.append_arrow(table["name"], batch)
 
 
-def call_procedure(scratch_url: str, definition: str, call: str) -> None:
-    """CREATE the procedure in the scratch schema and CALL it there."""
+def _scratch_session(scratch_url: str) -> Any:
+    """A connection to the scratch database, checked to be one before anything runs."""
     database = make_url(scratch_url).database or ""
     if not database.startswith("cutover_scratch_"):
         raise SandboxViolation(f"refused to run a procedure outside a scratch database "
                                f"({database!r})")
     con = _connect(scratch_url, database)
+    current = con.execute("SELECT current_database()").fetchone()
+    if not current or current[0] != database:
+        con.close()
+        raise SandboxViolation(f"refused: connected to {current!r}, not {database!r}")
+    return con
+
+
+def call_procedure(scratch_url: str, definition: str, call: str) -> None:
+    """CREATE the procedure in the scratch schema and CALL it there."""
+    con = _scratch_session(scratch_url)
     try:
-        current = con.execute("SELECT current_database()").fetchone()
-        if not current or current[0] != database:
-            raise SandboxViolation(f"refused: connected to {current!r}, not {database!r}")
         # public too: a definition from pg_get_functiondef names its schema (public.p), and
         # the whole database is the copy, so either schema is scratch
         con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
@@ -100,3 +123,57 @@ def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[st
                     for t in written}
         finally:
             scratch.close()
+
+
+def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
+                       definitions: Sequence[str], queries: Mapping[str, str],
+                       timeout_s: float = 60.0) -> dict[str, pa.Table | CutoverError]:
+    """Each of `queries`' result (or why it failed) on one scratch copy of `tables` where the
+    `definitions` (the codebase's functions: a query calling one needs it created, and it may
+    call others) exist. A definition that does not create is skipped: a query needing it then
+    fails and says why. One copy serves every query: they only read."""
+    out: dict[str, pa.Table | CutoverError] = {}
+    with scratch_database(source_url) as url:
+        scratch = open_adapter(url, "target", source.tracer)
+        try:
+            scratch.create_sandbox(SCRATCH_SCHEMA)
+            copy_tables(source, scratch, tables)
+        finally:
+            scratch.close()
+        con = _scratch_session(url)
+        try:
+            con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
+            con.execute(f"SET statement_timeout = {int(timeout_s * 1000)}")
+            for definition in definitions:
+                try:
+                    con.execute(definition)
+                except Exception:  # psycopg's classes: a broken definition of the corpus
+                    continue
+            for name, query in queries.items():
+                try:
+                    cursor = con.execute(query)
+                    names = [d.name for d in cursor.description or []]
+                    rows = cursor.fetchall()
+                except Exception as exc:  # psycopg's classes: the source query failed
+                    out[name] = CutoverError(f"the query failed on the scratch copy: "
+                                             f"{str(exc).strip().splitlines()[0]}")
+                    continue
+                out[name] = (pa.Table.from_pylist([dict(zip(_unique(names), row, strict=True))
+                                                   for row in rows])
+                             if rows else _empty(names))
+        finally:
+            con.close()
+    return out
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+def _empty(names: list[str]) -> pa.Table:
+    return pa.table({n: pa.array([], pa.null()) for n in _unique(names)})

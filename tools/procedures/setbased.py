@@ -13,6 +13,7 @@ row-by-row side effects, transaction control, error handlers) makes the whole pr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -20,7 +21,9 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
+from tools.procedures.inline import Env, Unsupported, guarded, is_true
 from tools.procedures.parse import Routine
+from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
 
 _UNSUPPORTED = {
     "EXECUTE": "dynamic SQL (EXECUTE) has no static set-based form",
@@ -55,12 +58,19 @@ def _var(name: str) -> str:
     return f"__cutover_var_{name}__"
 
 
-def with_params(sql: str, params: list[str], values: dict[str, str] | None) -> str:
-    """Parameter placeholders (identifiers no SQL uses) -> `{{ var('p') }}` when `values` is
-    None, else the given SQL literals."""
+def var_name(routine: str, param: str) -> str:
+    """The dbt var of a routine's parameter: namespaced, so two procedures with a parameter
+    of the same name each keep their own value."""
+    return f"{routine}__{param}"
+
+
+def with_params(sql: str, params: list[str], values: dict[str, str] | None,
+                routine: str = "") -> str:
+    """Parameter placeholders (identifiers no SQL uses) -> `{{ var('<routine>__p') }}` when
+    `values` is None, else the given SQL literals."""
     for name in params:
         sql = sql.replace(_var(name), values[name] if values is not None else
-                          f"{{{{ var('{name}') }}}}")
+                          f"{{{{ var('{var_name(routine, name) if routine else name}') }}}}")
     return sql
 
 
@@ -105,6 +115,7 @@ class _Chain:
     def _bind(self, tree: exp.Expr) -> exp.Expr:
         """Tables -> their latest CTE; parameters -> placeholders."""
         ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        ctes |= {name for name, _ in self.steps}  # bound already (a variable's value)
         for table in tree.find_all(exp.Table):
             name = table.name.lower()
             if name in ctes:
@@ -142,7 +153,16 @@ class _Unsupported(Exception):
     pass
 
 
-def _insert(chain: _Chain, tree: exp.Insert) -> None:
+def _guard_where(tree: exp.Expr, guard: exp.Expr | None) -> None:
+    """A statement run under an IF: its WHERE gains the (scalar) condition."""
+    if guard is None:
+        return
+    where = tree.args.get("where")
+    tree.set("where", exp.Where(this=exp.and_(where.this, guard) if where is not None
+                                else guard))
+
+
+def _insert(chain: _Chain, tree: exp.Insert, guard: exp.Expr | None = None) -> None:
     if tree.args.get("conflict") is not None:
         raise _Unsupported("INSERT ... ON CONFLICT (upsert) is an incremental merge; not "
                            "rewritten yet")
@@ -153,6 +173,10 @@ def _insert(chain: _Chain, tree: exp.Insert) -> None:
         target = target.this
     table = target.name.lower()
     query = chain._bind(tree.expression.copy())
+    if guard is not None:
+        query = exp.select("*").from_(exp.Subquery(
+            this=query, alias=exp.TableAlias(this=exp.to_identifier("cutover_guarded")))
+        ).where(guard)
     all_cols = chain.cols(table)
     given = cols_given or all_cols
     inserted = exp.select(*[
@@ -163,11 +187,13 @@ def _insert(chain: _Chain, tree: exp.Insert) -> None:
     chain.step(table, exp.union(prior, inserted, distinct=False))
 
 
-def _update(chain: _Chain, tree: exp.Update) -> None:
+def _update(chain: _Chain, tree: exp.Update, guard: exp.Expr | None = None) -> None:
     if tree.args.get("from") or tree.args.get("from_"):
         raise _Unsupported("UPDATE ... FROM (a join update) is not rewritten yet")
     table = tree.this.name.lower()
-    bound = chain._bind(tree.copy())
+    tree = tree.copy()
+    _guard_where(tree, guard)
+    bound = chain._bind(tree)
     where = bound.args.get("where")
     sets = {e.this.name.lower(): e.expression for e in bound.expressions}
     cols = []
@@ -184,11 +210,13 @@ def _update(chain: _Chain, tree: exp.Update) -> None:
             this=exp.to_identifier(alias)))))
 
 
-def _delete(chain: _Chain, tree: exp.Delete) -> None:
+def _delete(chain: _Chain, tree: exp.Delete, guard: exp.Expr | None = None) -> None:
     if tree.args.get("using"):
         raise _Unsupported("DELETE ... USING (a join delete) is not rewritten yet")
     table = tree.this.name.lower()
-    bound = chain._bind(tree.copy())
+    tree = tree.copy()
+    _guard_where(tree, guard)
+    bound = chain._bind(tree)
     where = bound.args.get("where")
     alias = tree.this.alias or table
     query = exp.select(*[exp.column(c) for c in chain.cols(table)]).from_(exp.Table(
@@ -209,37 +237,36 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
         return out
     chain = _Chain(params, {k.lower(): [c.lower() for c in v] for k, v in columns.items()},
                    dialect)
-    temps: list[str] = []
+    walker = _Walker(chain, dialect)
     try:
-        for text, tokens in _statements(routine.body, dialect):
-            reason = _reason(tokens)
-            if reason:
-                raise _Unsupported(f"{reason}: {text.strip()[:80]}")
-            try:
-                tree = sqlglot.parse_one(text, read=dialect)
-            except SqlglotError as exc:
-                raise _Unsupported(f"cannot parse {text.strip()[:80]!r}: {exc}") from exc
-            if isinstance(tree, exp.Insert):
-                _insert(chain, tree)
-            elif isinstance(tree, exp.Update):
-                _update(chain, tree)
-            elif isinstance(tree, exp.Delete):
-                _delete(chain, tree)
-            elif isinstance(tree, exp.Create) and tree.expression is not None and \
-                    tree.kind == "TABLE":
-                name = tree.this.this.name.lower() if isinstance(tree.this, exp.Schema) \
-                    else tree.this.name.lower()
-                chain.step(name, chain._bind(tree.expression.copy()))
-                chain.columns[name] = [s.alias_or_name.lower()
-                                       for s in tree.expression.selects]
-                temps.append(name)
-            elif isinstance(tree, exp.Drop) and all(
-                    d.name.lower() in temps for d in tree.args.get("tables") or []):
-                continue
-            else:
-                raise _Unsupported(f"{type(tree).__name__} statement: {text.strip()[:80]}")
+        if routine.language == "sql":
+            nodes: list[Node] = [Simple(text, tokens[0].text.upper())
+                                 for text, tokens in _statements(routine.body, dialect)]
+        else:
+            body = read_body(routine.body)
+            for decl in body.declared:
+                if decl.cursor_query is not None:
+                    walker.env.cursors[decl.name] = decl.cursor_query
+                else:
+                    walker.env.types[decl.name] = decl.type
+                    walker.env.values[decl.name] = exp.null()
+                    if decl.default is not None:
+                        walker.env.assign(decl.name, walker.env.expr(decl.default), [])
+            nodes = body.statements
+        try:
+            walker.walk(nodes, [])
+        except _Stop:
+            pass
+    except (NotStructured, Unsupported) as exc:
+        out.unsupported = str(exc)
+        return out
     except _Unsupported as exc:
         out.unsupported = str(exc)
+        return out
+    temps = walker.temps
+    if not chain.current:
+        out.unsupported = ("writes no table (its only effects are messages or variables): "
+                           "nothing to build")
         return out
     out.temp_tables = temps
     out.reads = [t for t in chain.reads if t not in temps]
@@ -253,3 +280,111 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
         if table not in out.reads:
             out.reads.append(table)
     return out
+
+
+_MESSAGE_LEVELS = ("NOTICE", "INFO", "DEBUG", "LOG", "WARNING")
+
+
+class _Walker:
+    """Runs a procedure's statements symbolically: variables hold expressions (bound to the
+    tables' state when assigned), IF branches guard the statements inside them, a RETURN under
+    a condition guards all that follows, and each write is one step of the CTE chain."""
+
+    def __init__(self, chain: _Chain, dialect: str) -> None:
+        self.chain, self.dialect = chain, dialect
+        self.env = Env(dialect=dialect)
+        self.env.values["found"] = exp.false()
+        self.alive: list[exp.Expr] = []
+        """Conditions under which no earlier RETURN has left the procedure."""
+        self.temps: list[str] = []
+        self.opened: dict[str, exp.Expr] = {}
+
+    def bound(self, tree: exp.Expr) -> exp.Expr:
+        """Tables -> their state now; parameters -> placeholders."""
+        return self.chain._bind(tree)
+
+    def condition(self, text: str) -> exp.Expr:
+        return is_true(self.bound(self.env.expr(text)))
+
+    def walk(self, nodes: list[Node], guard: list[exp.Expr]) -> None:
+        for node in nodes:
+            if isinstance(node, If):
+                conditions = [self.condition(c) for c, _ in node.branches]
+                for at, (_, body) in enumerate(node.branches):
+                    self.walk(body, [*guard, *[exp.not_(c.copy()) for c in conditions[:at]],
+                                     conditions[at]])
+                self.walk(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
+            elif isinstance(node, Loop):
+                raise _Unsupported(f"a {node.kind.upper()} loop that is not a cursor walk "
+                                   f"over a set runs row by row")
+            elif isinstance(node, Simple):
+                self.simple(node, guard)
+            else:
+                raise _Unsupported("a nested block")
+
+    def simple(self, node: Simple, guard: list[exp.Expr]) -> None:
+        text = node.text.rstrip(";").strip()
+        effective = [*guard, *self.alive]
+        head = node.head
+        if head == "RETURN":
+            if text.upper() != "RETURN":
+                raise _Unsupported(f"RETURN of a value from a procedure: {text[:60]}")
+            if not effective:
+                raise _Stop
+            self.alive.append(exp.not_(guarded(effective)))
+            return
+        if head == "NULL":
+            return
+        if head == "RAISE":
+            if text.split()[1].upper() in _MESSAGE_LEVELS:
+                return  # a message: no table changes
+            raise _Unsupported(f"RAISE EXCEPTION is error handling (the procedure fails, "
+                               f"its writes roll back): {text[:60]}")
+        if head == "SELECT":
+            self.env.bind = self.bound
+            self.env.select_into(text, effective)
+            return
+        match = re.match(r"(?is)^([A-Za-z_]\w*)\s*:=\s*(.+)$", text)
+        if match:
+            name = match.group(1).lower()
+            if name not in self.env.values and name in self.chain.params:
+                self.env.values[name] = exp.column(name)  # a parameter assigned to
+            self.env.assign(match.group(1), self.bound(self.env.expr(match.group(2))),
+                            effective)
+            return
+        reason = _UNSUPPORTED.get(head)
+        if reason and head not in ("SELECT", "RETURN"):
+            raise _Unsupported(f"{reason}: {text[:80]}")
+        if any(w.upper() == "RETURNING" for w in text.split()):
+            raise _Unsupported("RETURNING feeds a variable")
+        try:
+            tree = sqlglot.parse_one(text, read=self.dialect)
+        except SqlglotError as exc:
+            raise _Unsupported(f"cannot parse {text[:80]!r}: {exc}") from exc
+        tree = self.env.substitute(tree)
+        condition = guarded(effective)
+        if isinstance(tree, exp.Insert):
+            _insert(self.chain, tree, condition)
+        elif isinstance(tree, exp.Update):
+            _update(self.chain, tree, condition)
+        elif isinstance(tree, exp.Delete):
+            _delete(self.chain, tree, condition)
+        elif isinstance(tree, exp.Create) and tree.expression is not None and \
+                tree.kind == "TABLE":
+            if condition is not None:
+                raise _Unsupported("a temporary table created under a condition")
+            name = tree.this.this.name.lower() if isinstance(tree.this, exp.Schema) \
+                else tree.this.name.lower()
+            self.chain.step(name, self.chain._bind(tree.expression.copy()))
+            self.chain.columns[name] = [s.alias_or_name.lower()
+                                        for s in tree.expression.selects]
+            self.temps.append(name)
+        elif isinstance(tree, exp.Drop) and all(
+                d.name.lower() in self.temps for d in tree.args.get("tables") or []):
+            return
+        else:
+            raise _Unsupported(f"{type(tree).__name__} statement: {text[:80]}")
+
+
+class _Stop(Exception):
+    """An unconditional RETURN: the rest of the body never runs."""

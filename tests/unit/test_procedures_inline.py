@@ -1,0 +1,151 @@
+"""Procedural bodies turned into set-based SQL, checked on DuckDB against hand-run semantics:
+scalar functions inlined as one expression (variables, SELECT INTO, IF/ELSIF/RETURN), procedures
+with variables and IF guards, a conditional RETURN guarding what follows, and per-procedure
+dbt vars."""
+
+from __future__ import annotations
+
+import duckdb
+import sqlglot
+
+from tools.dbt.functions import plan_functions
+from tools.procedures.inline import Unsupported, inline_function
+from tools.procedures.parse import parse_routines
+from tools.procedures.setbased import rewrite, with_params
+
+SEED = """
+CREATE TABLE payments (id INTEGER, account_id INTEGER, amount DECIMAL(10,2));
+CREATE TABLE accounts (id INTEGER, balance DECIMAL(12,2), flagged BOOLEAN);
+INSERT INTO payments VALUES (1, 1, 5), (2, 1, 20), (3, 2, 30.25), (4, 3, NULL), (5, 2, 7.5);
+INSERT INTO accounts VALUES (1, 100, false), (2, 250.5, NULL), (3, 0, true), (4, 9, false);
+"""
+SCHEMA = {"payments": {"id": "int", "account_id": "int", "amount": "decimal(10,2)"},
+          "accounts": {"id": "int", "balance": "decimal(12,2)", "flagged": "bool"}}
+COLUMNS = {t: list(c) for t, c in SCHEMA.items()}
+
+GRADE = """
+CREATE FUNCTION grade(acct int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  top decimal(10,2);
+  n int;
+BEGIN
+  SELECT max(amount), count(*) INTO top, n FROM payments WHERE account_id = acct;
+  IF n = 0 THEN
+    RETURN 'none';
+  ELSIF top > 10 THEN
+    RETURN 'big:' || n;
+  END IF;
+  IF top IS NULL THEN RETURN 'unknown'; END IF;
+  RETURN 'small';
+END $$;
+"""
+
+
+def _con():
+    con = duckdb.connect()
+    con.execute(SEED)
+    return con
+
+
+def test_a_scalar_function_becomes_one_expression_with_the_same_results():
+    routines = parse_routines(GRADE)
+    objects = {"q": {"source_sql": "SELECT id, grade(id) FROM accounts"}}
+    work = plan_functions(routines, objects, SCHEMA, "postgres", "duckdb")
+    assert not work.left_out and len(work.models) == 1
+    model = work.models[0]
+    assert "grade(" not in model.expanded_target.lower() and set(model.tables) == {
+        "accounts", "payments"}
+    rows = sorted(_con().execute(model.expanded_target).fetchall())
+    # account 1: max 20 > 10, 2 payments; 2: 30.25; 3: one NULL amount; 4: no payment at all
+    assert rows == [(1, "big:2"), (2, "big:2"), (3, "unknown"), (4, "none")]
+    assert "grade" in work.macros and "{% macro grade(acct) %}" in work.macros["grade"]
+
+
+def test_the_callers_columns_are_not_captured_by_the_functions_own_tables():
+    """The argument `id` is the caller's accounts.id, even though the function reads a table
+    that has an `id` column too."""
+    routines = parse_routines("""
+CREATE FUNCTION paid(id_in int) RETURNS decimal LANGUAGE plpgsql AS $$
+DECLARE s decimal; BEGIN
+  s := (SELECT sum(amount) FROM payments p, accounts a WHERE p.account_id = a.id AND a.id = id_in);
+  RETURN s;
+END $$;""")
+    objects = {"q": {"source_sql": "SELECT a.id, paid(a.id) AS total FROM accounts a"}}
+    work = plan_functions(routines, objects, SCHEMA, "postgres", "duckdb")
+    rows = sorted(_con().execute(work.models[0].expanded_target).fetchall())
+    assert [(i, float(t) if t is not None else None) for i, t in rows] == [
+        (1, 25.0), (2, 37.75), (3, None), (4, None)]
+
+
+def test_loops_and_random_are_not_claimed():
+    loop = parse_routines("""CREATE FUNCTION f(n int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE i int := 0; BEGIN WHILE i < n LOOP i := i + 1; END LOOP; RETURN i; END $$;""")[0]
+    try:
+        inline_function(loop)
+        raise AssertionError("a loop was inlined")
+    except Unsupported as exc:
+        assert "loop" in str(exc).lower()
+    rand = parse_routines("""CREATE FUNCTION r() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RETURN floor(random() * 10); END $$;""")
+    work = plan_functions(rand, {"q": {"source_sql": "SELECT r()"}}, SCHEMA, "postgres",
+                          "duckdb")
+    assert not work.models and "nondeterministic" in work.left_out[0]["reason"]
+
+
+PROCEDURE = """
+CREATE PROCEDURE settle(acct int, fee numeric) LANGUAGE plpgsql AS $$
+DECLARE
+  total decimal(12,2);
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM accounts WHERE id = acct) THEN
+    RAISE NOTICE 'no account %', acct;
+    RETURN;
+  END IF;
+  total := (SELECT sum(amount) FROM payments WHERE account_id = acct);
+  IF total > 20 THEN
+    UPDATE accounts SET balance = balance - fee, flagged = true WHERE id = acct;
+  ELSE
+    UPDATE accounts SET balance = balance + total WHERE id = acct;
+  END IF;
+  DELETE FROM payments WHERE account_id = acct;
+END $$;
+"""
+
+
+def _imperative(acct: int, fee: str) -> dict[str, list]:
+    """What the procedure does, run by hand in DuckDB for one invocation."""
+    con = _con()
+    exists = con.execute(f"SELECT count(*) FROM accounts WHERE id = {acct}").fetchone()[0]
+    if exists:
+        total = con.execute(f"SELECT sum(amount) FROM payments WHERE account_id = {acct}"
+                            ).fetchone()[0]
+        if total is not None and total > 20:
+            con.execute(f"UPDATE accounts SET balance = balance - {fee}, flagged = true "
+                        f"WHERE id = {acct}")
+        else:
+            added = "NULL" if total is None else total
+            con.execute(f"UPDATE accounts SET balance = balance + {added} "
+                        f"WHERE id = {acct}")
+        con.execute(f"DELETE FROM payments WHERE account_id = {acct}")
+    return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+            for t in ("accounts", "payments")}
+
+
+def test_variables_if_branches_and_a_conditional_return_rewrite_set_based():
+    routine = parse_routines(PROCEDURE)[0]
+    plan = rewrite(routine, COLUMNS)
+    assert plan.unsupported is None, plan.unsupported
+    for acct, fee in ((2, "1.5"), (1, "2"), (4, "3"), (99, "1")):
+        con = _con()
+        got = {t: sorted(con.execute(with_params(
+            sqlglot.transpile(sql, read="postgres", write="duckdb")[0], plan.params,
+            {"acct": str(acct), "fee": fee})).fetchall(), key=repr)
+            for t, sql in plan.tables.items()}
+        assert got == _imperative(acct, fee), (acct, fee)
+    assert _imperative(2, "1.5") != _imperative(99, "1")  # the invocations differ for real
+
+
+def test_each_procedures_parameters_are_their_own_dbt_vars():
+    a = rewrite(parse_routines(PROCEDURE)[0], COLUMNS)
+    sql = with_params(a.tables["accounts"], a.params, None, "settle")
+    assert "{{ var('settle__acct') }}" in sql and "{{ var('acct') }}" not in sql

@@ -1,0 +1,176 @@
+"""Scalar PL/pgSQL functions in the dbt project, proven through the queries that call them.
+
+A function whose body has an expression form (tools/procedures/inline.py) is expanded where
+the codebase's invocation query calls it; that query becomes a model
+(`<function>__invocation`). Its proof: the original query runs, with the original function
+created, on a scratch copy of the tables it reads (never on the source), and the model's table
+is diffed against that result. The expansion is written to macros/<function>.sql as well, so
+the project keeps the function's logic by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.qualify import qualify
+
+from tools import sql as sqltools
+from tools.errors import CutoverError
+from tools.procedures.inline import PARAM, Inlined, Unsupported, expand_calls, inline_function
+from tools.procedures.parse import Routine
+
+
+@dataclass
+class FunctionModel:
+    """A function, the query that proves it, and that query expanded for the target."""
+
+    routine: Routine
+    invocation: str
+    """The codebase's query calling the function (source dialect, as written)."""
+    expanded_target: str
+    """The same with every inlined function expanded, in the target dialect."""
+    tables: list[str] = field(default_factory=list)
+    """Source tables the expanded query reads."""
+
+
+@dataclass
+class FunctionWork:
+    models: list[FunctionModel] = field(default_factory=list)
+    left_out: list[dict[str, str]] = field(default_factory=list)
+    macros: dict[str, str] = field(default_factory=dict)
+    handled: set[str] = field(default_factory=set)
+    """Functions decided here (the rest go the LANGUAGE sql / query-routine way)."""
+
+
+def is_scalar(routine: Routine) -> bool:
+    returns = (routine.returns or "").strip().upper()
+    return routine.kind == "function" and bool(returns) and not returns.startswith(
+        ("TABLE", "SETOF", "REFCURSOR", "VOID", "TRIGGER"))
+
+
+def _nondeterministic(tree: exp.Expr) -> bool:
+    return any(isinstance(n, exp.Rand) or (isinstance(n, exp.Anonymous) and str(
+        n.this).lower() in ("random", "gen_random_uuid", "clock_timestamp"))
+        for n in tree.walk())
+
+
+def _calls(tree: exp.Expr) -> set[str]:
+    return {str(c.this).lower() for c in tree.find_all(exp.Anonymous)}
+
+
+def _fresh_aliases(tree: exp.Expr) -> None:
+    """Rename every table alias of the calling query (`t` -> `t__caller`), and the columns
+    naming it: an argument `customer_address.ca_state` expanded inside the function's own
+    `FROM customer_address` must still mean the caller's row. Renaming a binder with all its
+    references keeps the query's meaning; the new names are ones no query uses."""
+    renamed: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        alias = table.alias_or_name
+        if alias:
+            renamed[alias.lower()] = f"{alias.lower()}__caller"
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(renamed[alias.lower()])))
+    for column in tree.find_all(exp.Column):
+        if column.table and column.table.lower() in renamed:
+            column.set("table", exp.to_identifier(renamed[column.table.lower()]))
+
+
+def _name_calls(tree: exp.Expr, inlined: Mapping[str, Inlined]) -> None:
+    """A projection that is a bare call is named as PostgreSQL names it (the function's
+    name): once expanded, the target would name it after the expression's text."""
+    if not isinstance(tree, exp.Select):
+        return
+    for projection in tree.expressions:
+        if isinstance(projection, exp.Anonymous) and str(projection.this).lower() in inlined:
+            projection.replace(exp.alias_(projection.copy(), str(projection.this).lower()))
+
+
+def _macro(name: str, inlined: Inlined, target_dialect: str) -> str:
+    """The expansion as a dbt macro (arguments are SQL text the caller passes)."""
+    body = inlined.expression.sql(dialect=target_dialect)
+    for p in inlined.routine.params:
+        body = body.replace(PARAM.format(p.name), f"({{{{ {p.name} }}}})")
+    args = ", ".join(p.name for p in inlined.routine.params)
+    return (f"{{# {inlined.routine.name}: the function's body as one expression; it reads "
+            f"source tables by name, so a model calling it must read them too #}}\n"
+            f"{{% macro {name}({args}) %}}({body}){{% endmacro %}}\n")
+
+
+def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, Any]],
+                   schema: dict[str, dict[str, str]], source_dialect: str,
+                   target_dialect: str) -> FunctionWork:
+    """Inline each scalar function; pick the first codebase query calling it; expand it.
+    `schema`: source table -> column -> canonical type (qualifies the calling query)."""
+    work = FunctionWork()
+    inlined: dict[str, Inlined] = {}
+    scalar = [r for r in routines if is_scalar(r) and r.language == "plpgsql"]
+    work.handled = {r.name for r in scalar}
+    for routine in scalar:
+        try:
+            expression = inline_function(routine, source_dialect)
+        except Unsupported as exc:
+            work.left_out.append({"object": routine.name, "reason": f"function: {exc}"})
+            continue
+        if _nondeterministic(expression):
+            work.left_out.append({"object": routine.name, "reason": (
+                "function: calls random(): a nondeterministic result cannot be proven "
+                "equal; translated only")})
+            continue
+        inlined[routine.name] = Inlined(routine, expression)
+    known = {r.name for r in routines}
+    for name, found in inlined.items():
+        work.macros[name] = _macro(name, found, target_dialect)
+        try:
+            model = _invocation_model(found, objects, inlined, known, schema, source_dialect,
+                                      target_dialect)
+        except (Unsupported, SqlglotError, CutoverError) as exc:
+            work.left_out.append({"object": name, "reason": f"function: {exc}"})
+            continue
+        if model is None:
+            work.left_out.append({"object": name, "reason": (
+                "function: inlined (macros/) but not proven: no query in the codebase calls "
+                "it")})
+        else:
+            work.models.append(model)
+    return work
+
+
+def _invocation_model(found: Inlined, objects: Mapping[str, Mapping[str, Any]],
+                      inlined: Mapping[str, Inlined], known: set[str],
+                      schema: dict[str, dict[str, str]], source_dialect: str,
+                      target_dialect: str) -> FunctionModel | None:
+    name = found.routine.name
+    for obj in objects.values():
+        text = obj["source_sql"].strip().rstrip(";")
+        try:
+            tree = sqlglot.parse_one(text, read=source_dialect)
+        except SqlglotError:
+            continue
+        if not isinstance(tree, exp.Query) or name not in _calls(tree):
+            continue
+        missing = [c for c in _calls(tree) if c in known and c not in inlined]
+        if missing:
+            raise Unsupported(f"its invocation calls {', '.join(missing)}, which has no "
+                              f"expression form")
+        tables = [t for t in sqltools.tables_read(tree) if t not in schema]
+        if tables:
+            raise Unsupported(f"its invocation reads {', '.join(tables)}, not source tables")
+        named = tree.copy()
+        _name_calls(named, inlined)  # before qualify names a bare call `_col_0`
+        qualified = qualify(named, schema=schema, dialect=source_dialect,
+                            validate_qualify_columns=False, quote_identifiers=False,
+                            identify=False)
+        _fresh_aliases(qualified)
+        expand_calls(qualified, inlined)
+        leftover = [c for c in _calls(qualified) if c in known]
+        if leftover:
+            raise Unsupported(f"calls {', '.join(leftover)} after expansion")
+        expanded = sqltools.transpile(qualified.sql(dialect=source_dialect), source_dialect,
+                                      target_dialect, name, schema=schema)
+        reads = sqltools.tables_read(sqlglot.parse_one(expanded, read=target_dialect))
+        return FunctionModel(found.routine, text, expanded, reads)
+    return None

@@ -1,0 +1,304 @@
+"""A PL/pgSQL scalar function as one SQL expression (the Froid rewrite: Ramachandra et al.,
+VLDB 2018), so a query calling it can run on an engine that has no such function.
+
+Walking the body in order with a *guard* (the condition under which a statement runs):
+    x := e                        -> x = CASE WHEN guard THEN e ELSE x END  (x as it was)
+    SELECT a, b INTO x, y FROM q  -> x = (SELECT a FROM q LIMIT 1), y = ..., found = EXISTS (q)
+    IF c THEN s ELSIF d THEN t    -> s under guard AND c IS TRUE, t under guard AND NOT c ...
+    RETURN e                      -> one WHEN guard THEN e of the result's CASE, in order
+A variable read later reads the expression it holds (assignments cast to the declared integer
+or fixed-point type, as PL/pgSQL does). Loops, cursors, dynamic SQL, RAISE and nested blocks
+have no such form: the function is unsupported with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from tools.procedures.parse import Routine
+from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
+
+PARAM = "__cutover_arg_{}__"
+_ASSIGN = re.compile(r"(?is)^([A-Za-z_][A-Za-z_0-9]*)\s*(?::=|=)\s*(.+)$")
+_CASTS = re.compile(r"(?i)^\s*(smallint|integer|int|int2|int4|int8|bigint|real|float\d?|"
+                    r"double precision|(?:numeric|decimal)\s*\(.*\))\s*$")
+
+
+class Unsupported(Exception):
+    pass
+
+
+def cast_to(declared: str | None, value: exp.Expr, dialect: str) -> exp.Expr:
+    """The value as a variable of `declared` type holds it: integer and fixed-point types
+    round, as PL/pgSQL's assignment does; other types keep the value's own (an unbounded
+    numeric, a text) — a cast there would only narrow it on the target."""
+    if not declared or not _CASTS.match(declared):
+        return value
+    try:
+        return exp.cast(value, exp.DataType.build(declared.strip(), dialect=dialect))
+    except (SqlglotError, ValueError):
+        return value
+
+
+def guarded(guard: list[exp.Expr]) -> exp.Expr | None:
+    return exp.and_(*[g.copy() for g in guard]) if guard else None
+
+
+def is_true(cond: exp.Expr) -> exp.Expr:
+    """`cond` as a guard: NULL is not true (IF NULL takes the ELSE branch)."""
+    return exp.func("COALESCE", exp.paren(cond, copy=False), exp.false())
+
+
+@dataclass
+class Env:
+    """What each variable holds, as an expression over the parameters and the tables."""
+
+    values: dict[str, exp.Expr] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    cursors: dict[str, str] = field(default_factory=dict)
+    dialect: str = "postgres"
+    bind: Callable[[exp.Expr], exp.Expr] = lambda tree: tree
+    """Applied to each value a SELECT INTO reads (a procedure binds its tables' state)."""
+
+    def expr(self, text: str) -> exp.Expr:
+        try:
+            tree = sqlglot.parse_one(f"SELECT {text}", read=self.dialect)
+        except SqlglotError as exc:
+            raise Unsupported(f"cannot parse {text.strip()[:60]!r}") from exc
+        if not isinstance(tree, exp.Select) or len(tree.expressions) != 1:
+            raise Unsupported(f"not one expression: {text.strip()[:60]!r}")
+        return self.substitute(tree.expressions[0].unalias())
+
+    def substitute(self, tree: exp.Expr) -> exp.Expr:
+        """Every unqualified name that is a variable -> the expression it holds (PL/pgSQL
+        refuses a name that is both a column and a variable, so a match is the variable)."""
+        if isinstance(tree, exp.Column) and not tree.table and tree.name.lower() in self.values:
+            return exp.paren(self.values[tree.name.lower()].copy(), copy=False)
+        for column in list(tree.find_all(exp.Column)):
+            if not column.table and column.name.lower() in self.values:
+                column.replace(exp.paren(self.values[column.name.lower()].copy(), copy=False))
+        return tree
+
+    def assign(self, name: str, value: exp.Expr, guard: list[exp.Expr]) -> None:
+        name = name.lower()
+        if name not in self.values:
+            raise Unsupported(f"assigns {name}, which is not a declared variable")
+        value = cast_to(self.types.get(name), value, self.dialect)
+        condition = guarded(guard)
+        if condition is not None:
+            value = exp.Case(ifs=[exp.If(this=condition, true=value)],
+                             default=self.values[name].copy())
+        self.values[name] = value
+
+    def select_into(self, text: str, guard: list[exp.Expr]) -> list[str]:
+        """`SELECT a, b INTO x, y FROM ...`: each variable a scalar subquery (the first row,
+        NULL when none, as PL/pgSQL's non-STRICT INTO); `found` whether a row came."""
+        match = re.match(r"(?is)^(select\s+(?:distinct\s+)?.*?)\binto\s+(?:strict\s+)?"
+                         r"([A-Za-z_][\w\s,]*?)\s*(\bfrom\b.*)?$", text)
+        if match is None:
+            raise Unsupported(f"SELECT without INTO: {text[:60]!r}")
+        names = [n.strip().lower() for n in match.group(2).split(",")]
+        query_text = f"{match.group(1)} {match.group(3) or ''}"
+        try:
+            query = sqlglot.parse_one(query_text, read=self.dialect)
+        except SqlglotError as exc:
+            raise Unsupported(f"cannot parse {query_text.strip()[:60]!r}") from exc
+        if not isinstance(query, exp.Select) or len(query.expressions) != len(names):
+            raise Unsupported(f"SELECT INTO {', '.join(names)}: the columns do not match")
+        query = self.substitute(query)
+        values = []
+        for select in query.expressions:
+            one = query.copy()
+            one.set("expressions", [select.copy().unalias()])
+            if one.args.get("limit") is None:
+                one = one.limit(1)
+            values.append(self.bind(exp.Subquery(this=one)))
+        for name, value in zip(names, values, strict=True):
+            self.assign(name, value, guard)
+        found = self.bind(exp.Exists(this=query.copy()))
+        self.values["found"] = found if not guard else exp.Case(
+            ifs=[exp.If(this=guarded(guard), true=found)], default=self.values["found"].copy())
+        return names
+
+
+def param_placeholders(routine: Routine, dialect: str) -> dict[str, exp.Expr]:
+    """Each parameter as a placeholder column, cast to its declared numeric type."""
+    return {p.name: cast_to(p.type, exp.column(PARAM.format(p.name)), dialect)
+            for p in routine.params}
+
+
+def new_env(routine: Routine, dialect: str) -> Env:
+    body = read_body(routine.body)
+    env = Env(dialect=dialect)
+    env.values.update(param_placeholders(routine, dialect))
+    env.values["found"] = exp.false()
+    for decl in body.declared:
+        if decl.cursor_query is not None:
+            env.cursors[decl.name] = decl.cursor_query
+            continue
+        env.types[decl.name] = decl.type
+        env.values[decl.name] = exp.null()
+        if decl.default is not None:
+            env.assign(decl.name, env.expr(decl.default), [])
+    return env
+
+
+def inline_function(routine: Routine, dialect: str = "postgres") -> exp.Expr:
+    """The function's result as one expression over its parameter placeholders (PARAM)."""
+    if routine.language == "sql":
+        raise Unsupported("a LANGUAGE sql function (its body is its query)")
+    if routine.language != "plpgsql":
+        raise Unsupported(f"language {routine.language}")
+    try:
+        body = read_body(routine.body)
+        env = new_env(routine, dialect)
+    except NotStructured as exc:
+        raise Unsupported(str(exc)) from exc
+    returns: list[tuple[exp.Expr | None, exp.Expr]] = []
+    _walk(body.statements, env, [], returns)
+    if not returns:
+        return exp.null()
+    ifs = []
+    for condition, value in returns:
+        value = cast_to(routine.returns, value, dialect)
+        if condition is None:
+            if not ifs:
+                return value
+            return exp.Case(ifs=ifs, default=value)
+        ifs.append(exp.If(this=condition, true=value))
+    return exp.Case(ifs=ifs)
+
+
+def _walk(nodes: list[Node], env: Env, guard: list[exp.Expr],
+          returns: list[tuple[exp.Expr | None, exp.Expr]]) -> bool:
+    """Run `nodes` under `guard`; True when they always return (the rest is dead code)."""
+    for node in nodes:
+        if isinstance(node, If):
+            if _if(node, env, guard, returns):
+                return True
+        elif isinstance(node, Loop):
+            raise Unsupported(f"a {node.kind.upper()} loop runs row by row")
+        elif isinstance(node, Simple):
+            if _simple(node, env, guard, returns):
+                return True
+        else:
+            raise Unsupported("a nested block")
+    return False
+
+
+def _if(node: If, env: Env, guard: list[exp.Expr],
+        returns: list[tuple[exp.Expr | None, exp.Expr]]) -> bool:
+    conditions = [is_true(env.expr(cond)) for cond, _ in node.branches]
+    always = True
+    for at, (_, body) in enumerate(node.branches):
+        branch = [*guard, *[exp.not_(c.copy()) for c in conditions[:at]], conditions[at]]
+        always &= _walk(body, env, branch, returns)
+    otherwise = [*guard, *[exp.not_(c.copy()) for c in conditions]]
+    return _walk(node.otherwise, env, otherwise, returns) and always and bool(node.otherwise)
+
+
+def _simple(node: Simple, env: Env, guard: list[exp.Expr],
+            returns: list[tuple[exp.Expr | None, exp.Expr]]) -> bool:
+    text = node.text.rstrip(";").strip()
+    if node.head == "RETURN":
+        rest = text[len("return"):].strip()
+        if not rest or rest.upper().startswith(("QUERY", "NEXT")):
+            raise Unsupported(f"{text[:40]!r} returns rows, not a value")
+        returns.append((guarded(guard), env.expr(rest)))
+        return not guard
+    if node.head == "NULL":
+        return False
+    if node.head == "SELECT":
+        env.select_into(text, guard)
+        return False
+    match = _ASSIGN.match(text)
+    if match:
+        env.assign(match.group(1), env.expr(match.group(2)), guard)
+        return False
+    raise Unsupported(f"{node.head} statement ({text[:50]!r}) has no expression form")
+
+
+@dataclass
+class Inlined:
+    """A function ready to be expanded where it is called."""
+
+    routine: Routine
+    expression: exp.Expr
+
+
+def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 0) -> int:
+    """Replace each call of an inlined function in `tree` by its expression with the call's
+    arguments in place of the parameters; returns how many calls were expanded."""
+    if depth > 8:
+        raise Unsupported("functions call each other more than 8 deep")
+    count = 0
+    for call in list(tree.find_all(exp.Anonymous)):
+        found = functions.get(str(call.this).lower())
+        if found is None:
+            continue
+        params = found.routine.params
+        args = list(call.expressions)
+        if len(args) > len(params):
+            raise Unsupported(f"{found.routine.name} is called with {len(args)} arguments")
+        values = {p.name: (args[i] if i < len(args) else
+                           exp.maybe_parse(p.default or "NULL", dialect="postgres"))
+                  for i, p in enumerate(params)}
+        body = found.expression.copy()
+        count += expand_calls(body, functions, depth + 1)
+        for column in list(body.find_all(exp.Column)):
+            for name, value in values.items():
+                if not column.table and column.name == PARAM.format(name):
+                    column.replace(exp.paren(value.copy(), copy=False))
+        call.replace(exp.paren(body, copy=False))
+        count += 1
+    return count
+
+
+_OPEN_FOR = re.compile(r"(?is)^open\s+([A-Za-z_]\w*)\s+for\s+(.+)$")
+
+
+def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
+    """The query a routine hands back (`OPEN c FOR q; RETURN c;` or `RETURN QUERY q`), its
+    variables replaced by the expressions they hold: one query over the parameters."""
+    if routine.language != "plpgsql":
+        raise Unsupported(f"language {routine.language}")
+    try:
+        body = read_body(routine.body)
+        env = new_env(routine, dialect)
+    except NotStructured as exc:
+        raise Unsupported(str(exc)) from exc
+    opened: dict[str, exp.Expr] = {}
+    for node in body.statements:
+        if not isinstance(node, Simple):
+            raise Unsupported("control flow around the returned query (IF / a loop)")
+        text = node.text.rstrip(";").strip()
+        match = _OPEN_FOR.match(text)
+        if match:
+            opened[match.group(1).lower()] = _query(env, match.group(2))
+        elif node.head == "RETURN":
+            rest = text[len("return"):].strip()
+            if rest.upper().startswith("QUERY"):
+                return _query(env, rest[len("query"):])
+            if rest.lower() in opened:
+                return opened[rest.lower()]
+            raise Unsupported(f"returns {rest[:40]!r}, not an opened query")
+        elif not _simple(node, env, [], []):
+            continue
+    raise Unsupported("no query is returned")
+
+
+def _query(env: Env, text: str) -> exp.Expr:
+    text = re.sub(r"(?is)\binto\s+[A-Za-z_]\w*\s*(?=;?\s*$)", "", text.strip().rstrip(";"))
+    try:
+        tree = sqlglot.parse_one(text, read=env.dialect)
+    except SqlglotError as exc:
+        raise Unsupported(f"cannot parse {text[:60]!r}") from exc
+    if not isinstance(tree, exp.Query):
+        raise Unsupported(f"not a query: {text[:60]!r}")
+    return env.substitute(tree)
