@@ -23,10 +23,23 @@ from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
 from tools.semantics.text_length import TextLength
+# numeric and aggregate families
+from tools.semantics.aggregate_filter import AggregateFilter
+from tools.semantics.boolean_numbers import BooleanNumbers
+from tools.semantics.decimal_scale import DecimalScale
+from tools.semantics.empty_aggregates import EmptyAggregates
+from tools.semantics.grouped_columns import GroupedColumns
+from tools.semantics.integer_cast import IntegerCast
+from tools.semantics.modulo import Modulo
+from tools.semantics.percentiles import Percentiles
+from tools.semantics.text_arithmetic import TextArithmetic
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
+    # numeric and aggregate families
+    TextArithmetic(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
+    AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

@@ -1,0 +1,60 @@
+"""CAST of a fractional number to an integer type: truncated or rounded.
+
+SQLite and ClickHouse truncate toward zero (CAST(2.7 AS INTEGER) = 2, -2.7 -> -2).
+PostgreSQL, DuckDB and MySQL/MariaDB round: a decimal half away from zero (2.5 -> 3,
+-2.5 -> -3), a double half to even (rint: 2.5 -> 2, 3.5 -> 4). The rewrite makes the
+target's cast see a whole number already, so its own rule no longer matters: TRUNC(x) where
+the source truncates, the source's rounding spelled out (exact on every engine) where it
+rounds. Text operands are the implicit-cast family's, integers need nothing.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlglot import exp
+
+from tools.semantics.base import Family, SemanticsContext, template
+
+_TRUNCATES = "truncates toward zero"
+_ROUNDS = "rounds (decimal half away, double half to even)"
+
+
+class IntegerCast(Family):
+    name = "integer_cast"
+    why = "CAST of a fractional number to an integer type"
+    BEHAVIOUR: ClassVar[dict[str, str]] = {
+        "sqlite": _TRUNCATES, "clickhouse": _TRUNCATES,
+        "postgres": _ROUNDS, "duckdb": _ROUNDS, "mysql": _ROUNDS,
+    }
+    REWRITES: ClassVar[dict[tuple[str, str], str]] = {
+        (_TRUNCATES, _ROUNDS): "truncate_first",
+        (_ROUNDS, _TRUNCATES): "round_first",
+    }
+
+    def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
+        return [n for n in ctx.find(tree, exp.Cast)
+                if n.to.is_type(*exp.DataType.INTEGER_TYPES)]
+
+    def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
+        return ctx.source_kind(tree, node.this) in ("float", "decimal")
+
+    def _recast(self, node: exp.Expr, value: exp.Expr) -> exp.Expr:
+        out = node.copy()
+        out.set("this", value)
+        return out
+
+    def truncate_first(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return self._recast(node, template("TRUNC(X)", "postgres", X=node.this))
+
+    def round_first(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        tree = node.root()
+        if ctx.source_kind(tree, node.this) == "float":
+            # rint(): the even neighbour on an exact half (see rounding.py's half_even)
+            value = template("CASE WHEN ABS(X - TRUNC(X)) > 0.5 THEN TRUNC(X) + SIGN(X) "
+                             "WHEN ABS(X - TRUNC(X)) < 0.5 THEN TRUNC(X) "
+                             "ELSE 2 * ROUND(X / 2) END", "postgres", X=node.this)
+        else:
+            # decimal arithmetic is exact: a half moves away from zero, then truncates
+            value = template("TRUNC(X + SIGN(X) * 0.5)", "postgres", X=node.this)
+        return self._recast(node, value)
