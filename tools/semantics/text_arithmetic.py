@@ -30,6 +30,8 @@ _PARSE = {
     # SQLite's CAST AS REAL is the same prefix parse (it is what its arithmetic does)
     "sqlite": "CAST(X AS REAL)",
 }
+#: a string cast to an integer: its integer prefix ('12.5kg' -> 12, '1e2' -> 1, 'abc' -> 0)
+_INTEGER_PATTERN = r"^\s*[-+]?[0-9]+"
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
@@ -55,6 +57,9 @@ class TextArithmetic(Family):
         found: list[exp.Expr] = []
         for op in ctx.find(tree, *_ARITHMETIC) if ctx.target != "sqlite" else []:
             found += [a for a in (op.this, op.expression) if is_text(tree, a, ctx)]
+        for cast in ctx.find(tree, exp.Cast):
+            if cast.to.is_type(*exp.DataType.INTEGER_TYPES) and is_text(tree, cast.this, ctx):
+                found.append(cast)
         if ctx.source == "mysql":
             for op in ctx.find(tree, *_COMPARISONS):
                 left, right = op.this, op.expression
@@ -65,6 +70,15 @@ class TextArithmetic(Family):
         return found
 
     def numeric_prefix(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        if isinstance(node, exp.Cast):
+            if ctx.target == "sqlite":
+                return node
+            parse = _PARSE[ctx.target].replace("{p}", _INTEGER_PATTERN)
+            value = template(f"CASE WHEN X IS NULL THEN NULL ELSE {parse} END", ctx.target,
+                             X=node.this)
+            out = node.copy()
+            out.set("this", value)
+            return out
         parse = _PARSE[ctx.target].replace("{p}", _PATTERN.replace("'", "''"))
         # no match means 0, but NULL stays NULL
         return template(f"CASE WHEN X IS NULL THEN NULL ELSE {parse} END", ctx.target, X=node)
