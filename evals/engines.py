@@ -14,6 +14,7 @@ design, and building a source database is the harness's job, not the migration's
 from __future__ import annotations
 
 import csv
+import gzip
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -215,16 +216,27 @@ class Session:
             raise
         self.execute("COMMIT")
 
-    def load_csv(self, table: str, path: Path) -> int:
-        """CSV with a header row; empty fields are NULL; the database casts the text."""
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if not header:
-                raise ConfigError(f"{path}: empty CSV; the first row must name the columns")
-            rows = [[v if v != "" else None for v in row] for row in reader]
-        self.insert_rows(table, header, rows)
+    def load_csv(self, table: str, path: Path, delimiter: str = ",", header: bool = True) -> int:
+        """CSV (gzip when named .gz) with a header row, or without one filling the table's
+        columns in order; empty fields are NULL; the database casts the text."""
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            names = next(reader, None) if header else self._columns(table)
+            if not names:
+                raise ConfigError(f"{path}: empty CSV; the first row must name the columns "
+                                  f"(or set header: false)")
+            width = len(names)
+            # a TPC .tbl row ends in the delimiter: one empty field past the last column
+            rows = [[v if v != "" else None for v in
+                     (row[:width] if len(row) == width + 1 and row[-1] == "" else row)]
+                    for row in reader]
+        self.insert_rows(table, names, rows)
         return len(rows)
+
+    def _columns(self, table: str) -> list[str]:
+        self._cur.execute(f"SELECT * FROM {self.quote(table)} WHERE 1 = 0")
+        return [d[0] for d in self._cur.description]
 
     def quote(self, name: str) -> str:
         return exp.to_identifier(name, quoted=True).sql(dialect=self.adapter.DIALECT)
