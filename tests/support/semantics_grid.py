@@ -176,7 +176,8 @@ def chdb_results(pairs: list[tuple[GridCase, str]]) -> dict[str, list[Any] | str
 
 def differences(case: GridCase, expected: list[Any], got: list[Any]) -> list[tuple]:
     """(grid row, source value, target value) wherever the two engines disagree."""
-    return [(case.rows[i] if case.sql is None else i, e, g) for i, (e, g) in enumerate(zip(expected, got, strict=True))
+    label = (lambda i: case.rows[i]) if case.sql is None else (lambda i: i)
+    return [(label(i), e, g) for i, (e, g) in enumerate(zip(expected, got, strict=True))
             if not same([e], [g])]
 
 

@@ -4,8 +4,9 @@ SQLite and MySQL/MariaDB read a string as a number by its longest numeric prefix
 blanks allowed: '3abc' + 1 = 4, ' 2.5e1x' + 0 = 25, 'abc' + 0 = 0; MySQL compares a text
 column with a number as two doubles too ('010' = 10 is true). PostgreSQL refuses text in
 arithmetic, DuckDB and ClickHouse cast the whole string and fail on '3abc'. The rewrite
-parses the prefix on the target with its own regex function (SQLite and MySQL agree), so the value is the source's. SQLite's own comparisons of a text column with a
-number compare as text (the column's affinity), which is left to the collation family.
+parses the prefix on the target with its own regex function, so the value is the source's;
+a string cast to an integer reads its integer prefix ('12.5kg' -> 12). SQLite's own
+comparisons of a text column with a number compare as text (the column's affinity): open.
 """
 
 from __future__ import annotations
