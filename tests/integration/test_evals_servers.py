@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,37 @@ def _server(url: str):
     from evals.engines import Endpoint, engine_kind
 
     return Endpoint(engine_kind(url), url, "", server_url=url)
+
+
+def test_mariadb_bulk_load_keeps_every_value_exactly(mysql_url, tmp_path):
+    """Setup CSVs and generated tables reach MariaDB through LOAD DATA: text holding the
+    format's own characters (tab, newline, backslash, the NULL marker), NULL, decimals,
+    dates and doubles come back exactly; a value the column cannot hold fails the load."""
+    import gzip
+
+    from evals.engines import Session, dispose, provision
+    from tools.errors import ConfigError
+
+    endpoint = provision(mysql_url, tmp_path, "source")
+    session = Session(endpoint)
+    try:
+        session.execute("CREATE TABLE t (id INT, note TEXT, amount DECIMAL(10,2), day DATE, "
+                        "ratio DOUBLE)")
+        rows = [[1, "tab\there", "1.50", "2024-02-29", 0.1],
+                [2, "line\nbreak \\ and \\N", None, None, -2.5],
+                [3, None, "-0.01", "1999-12-31", 1e300]]
+        session.insert_rows("t", ["id", "note", "amount", "day", "ratio"], rows)
+        got = session.query("SELECT id, note, CAST(amount AS CHAR), CAST(day AS CHAR), ratio "
+                             "FROM t ORDER BY id")
+        assert got == [tuple(r) for r in rows]
+        csv_path = tmp_path / "more.csv.gz"
+        with gzip.open(csv_path, "wt", encoding="utf-8") as fh:
+            fh.write("id;note;amount\n4;semi;2.25\n5;;\n")
+        assert session.load_csv("t", csv_path, ";") == 2
+        assert session.query("SELECT note, amount FROM t WHERE id >= 4 ORDER BY id") == [
+            ("semi", Decimal("2.25")), (None, None)]
+        with pytest.raises(ConfigError, match="loading t"):
+            session.insert_rows("t", ["id"], [["not a number"]])
+    finally:
+        session.close()
+        dispose(endpoint)
