@@ -15,6 +15,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from tools.semantics.base import Family, SemanticsContext, template
+from tools.semantics.rounding import FloatRounding
 
 _TRUNCATES = "truncates toward zero"
 _ROUNDS = "rounds (decimal half away, double half to even)"
@@ -56,13 +57,10 @@ class IntegerCast(Family):
         return self._recast(node, template("TRUNC(X)", "postgres", X=node.this))
 
     def round_first(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        tree = node.root()
-        if ctx.source_kind(tree, node.this) == "float":
-            # rint(): the even neighbour on an exact half (see rounding.py's half_even)
-            value = template("CASE WHEN ABS(X - TRUNC(X)) > 0.5 THEN TRUNC(X) + SIGN(X) "
-                             "WHEN ABS(X - TRUNC(X)) < 0.5 THEN TRUNC(X) "
-                             "ELSE 2 * ROUND(X / 2) END", "postgres", X=node.this)
+        rounding, whole = FloatRounding(), exp.Round(this=node.this)
+        if ctx.source_kind(node.root(), node.this) == "float":
+            value = rounding.half_even(whole, ctx)  # rint(): the even neighbour on a half
         else:
             # decimal arithmetic is exact: a half moves away from zero, then truncates
-            value = template("TRUNC(X + SIGN(X) * 0.5)", "postgres", X=node.this)
+            value = rounding.add_half(whole, ctx)
         return self._recast(node, value)
