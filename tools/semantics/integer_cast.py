@@ -44,6 +44,9 @@ class IntegerCast(Family):
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         kind = ctx.source_kind(tree, node.this)
+        # kept for the rewrite: by then an inner rewrite may have changed the operand's spelling
+        # (decimal_scale makes a decimal quotient a double on ClickHouse)
+        node.meta["source_kind"] = kind
         if (ctx.source, ctx.target) in self.OVERRIDES:
             return kind == "decimal"
         return kind in ("float", "decimal")
@@ -58,7 +61,8 @@ class IntegerCast(Family):
 
     def round_first(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         rounding, whole = FloatRounding(), exp.Round(this=node.this)
-        if ctx.source_kind(node.root(), node.this) == "float":
+        kind = node.meta.get("source_kind") or ctx.source_kind(node.root(), node.this)
+        if kind == "float":
             value = rounding.half_even(whole, ctx)  # rint(): the even neighbour on a half
         else:
             # decimal arithmetic is exact: a half moves away from zero, then truncates
