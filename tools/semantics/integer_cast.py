@@ -33,10 +33,12 @@ class IntegerCast(Family):
         (_ROUNDS, _TRUNCATES): "round_first",
     }
 
-    #: both round, but DuckDB computes an AVG or a decimal quotient as a double, which
-    #: rounds half to even where the source's decimal rounds half away
+    #: both round, but DuckDB computes an AVG or a decimal quotient as a double (and so does
+    #: MySQL once decimal_scale carries PostgreSQL's), which rounds half to even where the
+    #: source's decimal rounds half away
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
-        ("postgres", "duckdb"): "round_first", ("mysql", "duckdb"): "round_first"}
+        ("postgres", "duckdb"): "round_first", ("mysql", "duckdb"): "round_first",
+        ("postgres", "mysql"): "round_first"}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         return [n for n in ctx.find(tree, exp.Cast)
