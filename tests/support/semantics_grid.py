@@ -113,7 +113,8 @@ def _literal(value: Any, kind: str, engine: str) -> str:
 
 def setup_sql(case: GridCase, engine: str) -> list[str]:
     ddl = ", ".join(f"{name} {_DDL[engine][kind]}" for name, kind in case.columns.items())
-    id_type = "Int64" if engine == "clickhouse" else "INTEGER"
+    # a primary key: PostgreSQL then groups by it with its dependent columns selected
+    id_type = "Int64" if engine == "clickhouse" else "INTEGER PRIMARY KEY"
     engine_clause = " ENGINE = Memory" if engine == "clickhouse" else ""
     rows = ", ".join(
         "(" + ", ".join([str(i)] + [_literal(v, k, engine) for v, k in
