@@ -14,7 +14,12 @@ design, and building a source database is the harness's job, not the migration's
 from __future__ import annotations
 
 import csv
+import datetime
+import decimal
+import gzip
+import re
 import secrets
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +206,9 @@ class Session:
         return done
 
     def insert_rows(self, table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+        if self.endpoint.engine == "mysql" and rows and _bulk_loadable(rows):
+            self._mysql_load_data(table, columns, rows)
+            return
         marks = ", ".join([self.paramstyle] * len(columns))
         names = ", ".join(self.quote(c) for c in columns)
         sql = f"INSERT INTO {self.quote(table)} ({names}) VALUES ({marks})"
@@ -215,16 +223,62 @@ class Session:
             raise
         self.execute("COMMIT")
 
-    def load_csv(self, table: str, path: Path) -> int:
-        """CSV with a header row; empty fields are NULL; the database casts the text."""
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if not header:
-                raise ConfigError(f"{path}: empty CSV; the first row must name the columns")
-            rows = [[v if v != "" else None for v in row] for row in reader]
-        self.insert_rows(table, header, rows)
+    def _mysql_load_data(self, table: str, columns: list[str],
+                         rows: Sequence[Sequence[Any]]) -> None:
+        """MariaDB/MySQL's bulk path for Python rows: a tab-separated file, LOAD DATA."""
+        with tempfile.NamedTemporaryFile("w", suffix=".tsv", encoding="utf-8", newline="",
+                                         delete=False) as fh:
+            fh.writelines("\t".join(map(_tsv_field, row)) + "\n" for row in rows)
+        try:
+            self.load_data_file(table, columns, Path(fh.name), len(rows))
+        finally:
+            Path(fh.name).unlink(missing_ok=True)
+
+    def load_data_file(self, table: str, columns: list[str], path: Path, rows: int) -> None:
+        """LOAD DATA LOCAL INFILE of a file in MySQL's default format (tab-separated, \\N
+        NULL, backslash escapes): TPC-H sf 0.01 in seconds where row inserts took minutes.
+        LOCAL turns conversion errors into warnings, so any warning fails the load."""
+        import pymysql
+
+        args = self.adapter._unconnected(self.endpoint.url)._connect_args(self.endpoint.url)
+        con = pymysql.connect(**args, autocommit=True, charset="utf8mb4", local_infile=True)
+        try:
+            with con.cursor() as cur:
+                names = ", ".join(self.quote(c) for c in columns)
+                cur.execute(f"LOAD DATA LOCAL INFILE %s INTO TABLE {self.quote(table)} "
+                            f"CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' "
+                            f"ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({names})",
+                            (str(path),))
+                loaded = cur.rowcount
+                cur.execute("SHOW WARNINGS LIMIT 1")
+                warning = cur.fetchone()
+        finally:
+            con.close()
+        if warning or loaded != rows:
+            raise ConfigError(f"loading {table} on {self.endpoint.engine}: {loaded} of "
+                              f"{rows} rows; {warning[2] if warning else 'rows lost'}")
+
+    def load_csv(self, table: str, path: Path, delimiter: str = ",", header: bool = True) -> int:
+        """CSV (gzip when named .gz) with a header row, or without one filling the table's
+        columns in order; empty fields are NULL; the database casts the text."""
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            names = next(reader, None) if header else self._columns(table)
+            if not names:
+                raise ConfigError(f"{path}: empty CSV; the first row must name the columns "
+                                  f"(or set header: false)")
+            width = len(names)
+            # a TPC .tbl row ends in the delimiter: one empty field past the last column
+            rows = [[v if v != "" else None for v in
+                     (row[:width] if len(row) == width + 1 and row[-1] == "" else row)]
+                    for row in reader]
+        self.insert_rows(table, names, rows)
         return len(rows)
+
+    def _columns(self, table: str) -> list[str]:
+        self._cur.execute(f"SELECT * FROM {self.quote(table)} WHERE 1 = 0")
+        return [d[0] for d in self._cur.description]
 
     def quote(self, name: str) -> str:
         return exp.to_identifier(name, quoted=True).sql(dialect=self.adapter.DIALECT)
@@ -232,3 +286,30 @@ class Session:
     def close(self) -> None:
         self._cur.close()
         self._con.close()
+
+
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
+def _bulk_loadable(rows: Sequence[Sequence[Any]]) -> bool:
+    """Rows of values a tab-separated file carries exactly (bytes are inserted row-wise)."""
+    return all(not isinstance(v, (bytes, bytearray, memoryview)) for v in rows[0])
+
+
+def _tsv_field(value: Any) -> str:
+    """One field of LOAD DATA's default format: \\N is NULL; backslash, tab, newline escaped."""
+    if value is None:
+        return "\\N"
+    if type(value) is str and not _NEEDS_ESCAPE.search(value):
+        return value  # the common case (every CSV field), without the checks below
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (datetime.date, decimal.Decimal, int)):
+        return str(value)
+    text = str(value)
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))

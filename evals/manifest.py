@@ -4,7 +4,7 @@
     description: free text
     source_dialect: postgres          # sqlglot name
     setup: [setup.sql]                # run on the fresh source first, in order
-    setup_csv: {orders: data/orders.csv}
+    setup_csv: {orders: data/orders.csv}  # or {lineitem: {path: lineitem.tbl.gz, delimiter: '|'}}
     cases:
       - id: int_division
         sql: SELECT ...               # or  file: cases/int_division.sql
@@ -52,6 +52,22 @@ class SetupFile(_Strict):
     """Statement kinds left out, e.g. the views a case migrates from a published schema."""
 
 
+class CsvFile(_Strict):
+    """A CSV to load: gzip when its name ends in .gz; without a header row its fields fill
+    the table's columns in order (a TPC .tbl file's trailing delimiter is ignored)."""
+
+    path: str
+    delimiter: str = ","
+    header: bool = True
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError("must be one character, e.g. '|' or ';'")
+        return value
+
+
 class CaseSpec(_Strict):
     id: str
     sql: str | None = None
@@ -84,7 +100,7 @@ class SuiteSpec(_Strict):
     portable: bool = False
     """True when the cases may be transpiled (sqlglot) to run on another source engine."""
     setup: list[str | SetupFile] = Field(default_factory=list)
-    setup_csv: dict[str, str] = Field(default_factory=dict)
+    setup_csv: dict[str, str | CsvFile] = Field(default_factory=dict)
     cases: list[CaseSpec]
 
 
@@ -108,7 +124,7 @@ class Suite(BaseModel):
     verified: bool = False
     portable: bool = False
     setup: list[SetupFile] = Field(default_factory=list)
-    setup_csv: dict[str, str] = Field(default_factory=dict)
+    setup_csv: dict[str, CsvFile] = Field(default_factory=dict)
     cases: list[Case]
     path: str | None = None
     """The manifest file (None for generated suites such as tpch)."""
@@ -143,8 +159,11 @@ def load_manifest(path: Path) -> Suite:
     base = path.parent
     dialect = _check_dialect(path, spec.source_dialect)
     setup = [_setup_entry(path, base, s) for s in spec.setup]
-    csvs = {table: str(_existing(path, base, rel, f"setup_csv.{table}"))
-            for table, rel in spec.setup_csv.items()}
+    csvs = {}
+    for table, entry in spec.setup_csv.items():
+        entry = entry if isinstance(entry, CsvFile) else CsvFile(path=entry)
+        csvs[table] = entry.model_copy(update={
+            "path": str(_existing(path, base, entry.path, f"setup_csv.{table}"))})
     seen: set[str] = set()
     cases = []
     for case in spec.cases:

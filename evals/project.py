@@ -43,8 +43,9 @@ def build_source(suite: Suite, source: Endpoint, cache_dir: Path) -> dict[str, A
                                    cache_dir)
         for entry in suite.setup:
             info[entry.file] = _run_setup_file(session, Path(entry.file), set(entry.skip))
-        for table, csv_path in suite.setup_csv.items():
-            info[f"csv:{table}"] = session.load_csv(table, Path(csv_path))
+        for table, csv_file in suite.setup_csv.items():
+            info[f"csv:{table}"] = session.load_csv(table, Path(csv_file.path),
+                                                    csv_file.delimiter, csv_file.header)
     finally:
         session.close()
     return info

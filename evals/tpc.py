@@ -11,6 +11,8 @@ transpiled into its dialect by sqlglot, which makes them that engine's "legacy c
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -32,9 +34,11 @@ DESCRIPTIONS = {
 _KEY_SUFFIXES = ("key", "_sk")
 
 
-def offline_connection(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(path, config={"autoinstall_known_extensions": False,
-                                        "autoload_known_extensions": False})
+def offline_connection(path: str = ":memory:",
+                       read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(path, read_only=read_only,
+                          config={"autoinstall_known_extensions": False,
+                                  "autoload_known_extensions": False})
 
 
 def generate(kind: str, scale: float, cache_dir: Path) -> Path:
@@ -45,7 +49,8 @@ def generate(kind: str, scale: float, cache_dir: Path) -> Path:
     path = cache_dir / f"{kind}-sf{scale:g}.duckdb"
     if path.is_file():
         return path
-    building = path.with_suffix(".building")
+    # one building file per process: two evals started together must not share one
+    building = path.with_suffix(f".{os.getpid()}.building")
     building.unlink(missing_ok=True)
     con = offline_connection(str(building))
     try:
@@ -53,7 +58,7 @@ def generate(kind: str, scale: float, cache_dir: Path) -> Path:
         con.execute(f"CALL {GENERATORS[kind][0]}(sf={float(scale)})")
     finally:
         con.close()
-    building.rename(path)  # whole or not at all: a killed generation is not reused
+    building.replace(path)  # whole or not at all: a killed generation is not reused
     return path
 
 
@@ -81,7 +86,9 @@ def load_source(kind: str, scale: float, session: Session, cache_dir: Path) -> d
     if session.endpoint.engine == "duckdb":
         return {"tables": _attach_copy(session, data),
                 "seconds": round(time.perf_counter() - start, 3)}
-    con = offline_connection(str(data))
+    # read-only: evals started together read one cached file, and DuckDB lets any number of
+    # processes hold it read-only (a read-write open locks the others out)
+    con = offline_connection(str(data), read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
         tables = [r[0] for r in con.execute(
@@ -112,6 +119,8 @@ def _copy_table(con: duckdb.DuckDBPyConnection, session: Session, table: str) ->
     engine = session.endpoint.engine
     ddl = ", ".join(f"{session.quote(c)} {_ddl_type(engine, t)}" for c, t in cols)
     session.execute(f"CREATE TABLE {session.quote(table)} ({ddl})")
+    if engine == "mysql":
+        return _bulk_to_mysql(con, session, table, cols)
     select = ", ".join(_as_driver_value(engine, c, t) for c, t in cols)
     rows = con.execute(f'SELECT {select} FROM "{table}"').fetchall()
     session.insert_rows(table, [c for c, _ in cols], rows)
@@ -120,6 +129,26 @@ def _copy_table(con: duckdb.DuckDBPyConnection, session: Session, table: str) ->
             if column.lower().endswith(_KEY_SUFFIXES):
                 session.execute(f'CREATE INDEX "ix_{table}_{column}" ON "{table}" ("{column}")')
     return len(rows)
+
+
+def _bulk_to_mysql(con: duckdb.DuckDBPyConnection, session: Session, table: str,
+                   cols: list[tuple[str, str]]) -> int:
+    """DuckDB writes the table in LOAD DATA's format itself (no Python row objects): text
+    escaped, NULL as \\N; the server then reads the file in one statement."""
+    # only text can hold a backslash, tab or newline; numbers and dates are written as is
+    escaped = ", ".join(
+        f"regexp_replace(regexp_replace(replace(\"{c}\", '\\', '\\\\'), "
+        f"'\\t', '\\\\t', 'g'), '\\n', '\\\\n', 'g')"
+        if t.upper() == "VARCHAR" else f'"{c}"' for c, t in cols)
+    columns = [c for c, _ in cols]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{table}.tsv"
+        con.execute(f"COPY (SELECT {escaped} FROM \"{table}\") TO '{path}' "
+                    f"(FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '', "
+                    f"NULLSTR '\\N')")
+        rows = int(con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+        session.load_data_file(table, columns, path, rows)
+    return rows
 
 
 def _ddl_type(engine: str, duck_type: str) -> str:

@@ -9,6 +9,8 @@ Fixtures live in tests/fixtures/semantics/<family>.yaml, one case per entry:
     cases:
       - {source: postgres, expr: "substr(s, a, n)"}        # every other engine is a target
       - {source: mysql, expr: "weekday(d)", targets: [postgres, duckdb]}
+      - {source: postgres, expr: "median(x)",              # an aggregate: a whole query
+         query: "SELECT g AS id, median(x) AS v FROM grid GROUP BY g ORDER BY g"}
 
 Engines: sqlite, duckdb (in process), clickhouse (chdb, in a child process: chdb holds one
 server per process), postgres and mysql (the servers in CUTOVER_TEST_PG_URL /
@@ -37,20 +39,22 @@ ALL = EMBEDDED + SERVERS
 
 _DDL = {
     "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
-               "date": "DATE", "timestamp": "TEXT"},
+               "date": "DATE", "timestamp": "TEXT", "dec": "NUMERIC(12,2)"},
     "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
-               "date": "DATE", "timestamp": "TIMESTAMP"},
+               "date": "DATE", "timestamp": "TIMESTAMP", "dec": "DECIMAL(12,2)"},
     "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
-                 "text": "TEXT", "date": "DATE", "timestamp": "TIMESTAMP"},
+                 "text": "TEXT", "date": "DATE", "timestamp": "TIMESTAMP",
+                 "dec": "NUMERIC(12,2)"},
     "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
-              "date": "DATE", "timestamp": "DATETIME"},
+              "date": "DATE", "timestamp": "DATETIME", "dec": "DECIMAL(12,2)"},
     "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
                    "float": "Nullable(Float64)", "text": "Nullable(String)",
-                   "date": "Nullable(Date)", "timestamp": "Nullable(DateTime)"},
+                   "date": "Nullable(Date)", "timestamp": "Nullable(DateTime)",
+                   "dec": "Nullable(Decimal(12, 2))"},
 }
 #: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
 #: substr() takes no bigint)
-_CANONICAL = {"int4": "int"}
+_CANONICAL = {"int4": "int", "dec": "decimal(12,2)"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class GridCase:
     targets: tuple[str, ...]
     columns: dict[str, str]
     rows: list[list[Any]] = field(hash=False)
+    sql: str | None = None
+    """a whole query returning (id, v), for aggregates; `expr` then only names the case"""
 
     @property
     def id(self) -> str:
@@ -71,6 +77,8 @@ class GridCase:
         return {"grid": {name: _CANONICAL.get(kind, kind) for name, kind in self.columns.items()}}
 
     def query(self) -> str:
+        if self.sql:
+            return self.sql
         return f"SELECT id, {self.expr} AS v FROM grid ORDER BY id"
 
 
@@ -81,7 +89,7 @@ def load_cases() -> list[GridCase]:
         for case in spec["cases"]:
             targets = tuple(case.get("targets") or [e for e in ALL if e != case["source"]])
             cases.append(GridCase(spec["family"], case["source"], case["expr"], targets,
-                                  spec["columns"], spec["rows"]))
+                                  spec["columns"], spec["rows"], case.get("query")))
     return cases
 
 
@@ -105,7 +113,8 @@ def _literal(value: Any, kind: str, engine: str) -> str:
 
 def setup_sql(case: GridCase, engine: str) -> list[str]:
     ddl = ", ".join(f"{name} {_DDL[engine][kind]}" for name, kind in case.columns.items())
-    id_type = "Int64" if engine == "clickhouse" else "INTEGER"
+    # a primary key: PostgreSQL then groups by it with its dependent columns selected
+    id_type = "Int64" if engine == "clickhouse" else "INTEGER PRIMARY KEY"
     engine_clause = " ENGINE = Memory" if engine == "clickhouse" else ""
     rows = ", ".join(
         "(" + ", ".join([str(i)] + [_literal(v, k, engine) for v, k in
@@ -168,7 +177,8 @@ def chdb_results(pairs: list[tuple[GridCase, str]]) -> dict[str, list[Any] | str
 
 def differences(case: GridCase, expected: list[Any], got: list[Any]) -> list[tuple]:
     """(grid row, source value, target value) wherever the two engines disagree."""
-    return [(case.rows[i], e, g) for i, (e, g) in enumerate(zip(expected, got, strict=True))
+    label = (lambda i: case.rows[i]) if case.sql is None else (lambda i: i)
+    return [(label(i), e, g) for i, (e, g) in enumerate(zip(expected, got, strict=True))
             if not same([e], [g])]
 
 

@@ -359,3 +359,33 @@ def test_llm_cost_per_case_and_per_suite_in_log_tables_and_page(tmp_path):
     done = CliRunner().invoke(app, ["eval", "compare", str(a), str(b)], env={"COLUMNS": "200"})
     assert done.exit_code == 0, done.output
     assert "0 → 0.006" in done.output and "llm_cost" in done.output
+def test_setup_csv_reads_gzip_with_another_delimiter_and_no_header(tmp_path):
+    """A TPC-style `.tbl.gz` (pipe-delimited, no header, a trailing '|') loads into the
+    table setup created, and the case's query sees every row and NULL."""
+    import gzip
+
+    suite = write_suite(tmp_path / "suite", """
+        - id: totals
+          sql: SELECT COUNT(*) AS n, SUM(qty) AS qty, COUNT(note) AS notes FROM items
+        """, setup="CREATE TABLE items (id INTEGER PRIMARY KEY, qty INTEGER, note TEXT);",
+        extra="setup_csv: {items: {path: items.tbl.gz, delimiter: '|', header: false}}")
+    with gzip.open(suite / "items.tbl.gz", "wt", encoding="utf-8") as fh:
+        fh.write("1|7|a, b|\n2|5||\n3|-2|x|\n")
+    spec = load_manifest(suite)
+    assert spec.setup_csv["items"].delimiter == "|"
+    log = run_eval(EvalSpec(suite=str(suite), source="sqlite", target="duckdb",
+                            baseline="sqlglot", workdir=tmp_path / "runs"))
+    (case,) = log["cases"]
+    assert case["parity"] is True, case
+    db = next((tmp_path / "runs").rglob("source*.sqlite"), None) or next(
+        (tmp_path / "runs").rglob("*.sqlite"))
+    import sqlite3
+    rows = sqlite3.connect(db).execute("SELECT id, qty, note FROM items ORDER BY id").fetchall()
+    assert rows == [(1, 7, "a, b"), (2, 5, None), (3, -2, "x")]
+
+
+def test_setup_csv_delimiter_must_be_one_character(tmp_path):
+    suite = write_suite(tmp_path / "s", TINY_CASES,
+                        extra="setup_csv: {orders: {path: setup.sql, delimiter: '||'}}")
+    with pytest.raises(ManifestError, match="one character"):
+        load_manifest(suite)

@@ -18,7 +18,15 @@ from tools.diff import diagnose, samples
 from tools.diff.engine import JoinFigures
 from tools.diff.normalise import ColumnPlan, normalise_sql, plan_columns, prepare, session
 from tools.diff.ordering import check_order
-from tools.diff.pairing import Pairing, infer_key, keyed, multiset, resolve_key, run
+from tools.diff.pairing import (
+    Pairing,
+    infer_key,
+    keyed,
+    multiset,
+    positional,
+    resolve_key,
+    run,
+)
 from tools.diff.prefilter import narrow
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 from tools.diff.samples import Side
@@ -96,7 +104,8 @@ def compare_loaded(
     # already makes the verdict a mismatch).
     kp = resolve_key(plans, key) if key else None
     inferred = kp is None
-    if kp is None:
+    one_row = max(src.rows, tgt.rows) <= 1
+    if kp is None and not one_row:
         kp = infer_key(con, plans)
     big = max(src.rows, tgt.rows) > datacompy_max_rows
     # Large keyed diffs: one hashing pass keeps only the rows that can differ (and proves the
@@ -104,6 +113,10 @@ def compare_loaded(
     narrowed = bool(kp and plans and big and not ordered) and narrow(con, plans, kp, src, tgt)
     if kp:
         pairing = keyed(con, plans, kp, known_unique=inferred or bool(narrowed))
+    elif one_row:
+        # one row each: they are the pair, whatever their values (an inferred key would be a
+        # value column, and a value that differs would read as a missing and an extra row)
+        pairing = positional()
     else:
         pairing = multiset(con, plans)
     pr = run(con, pairing, plans, "j", src.rows)

@@ -308,6 +308,12 @@ def canonical_expr(p: ColumnPlan, side: str) -> str:
     name = quote(p.name if side == "source" else p.target_name)
     kind = p.source_kind if side == "source" else p.target_kind
     temporal = p.source_kind in _TEMPORAL_SIDES and p.target_kind in _TEMPORAL_SIDES
+    if (side == "target" and p.kind == TIMESTAMP and kind == "text"
+            and p.source_kind in ("timestamp", "timestamptz")):
+        # the source returned instants: a bare date in the target's text is a changed type
+        # (a date rendering mixed into timestamps), kept as it is so it shows as a difference
+        return (f"CASE WHEN regexp_full_match({name}, '\\s*\\d{{4}}-\\d{{2}}-\\d{{2}}\\s*') "
+                f"THEN {name} ELSE {value_expr(name, kind, p.kind, p.exact_type, temporal)} END")
     return value_expr(name, kind, p.kind, p.exact_type, temporal)
 
 

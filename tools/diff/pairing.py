@@ -53,7 +53,8 @@ def _unique_non_null(con: duckdb.DuckDBPyConnection, cols: list[str]) -> bool:
 def infer_key(con: duckdb.DuckDBPyConnection, plans: list[ColumnPlan]) -> list[ColumnPlan]:
     """First single column unique and non-null on both sides (int/text/date first), else the
     first two columns together, else [] (multiset)."""
-    usable = [p for p in plans if p.kind in (TEXT, DATE, TIMESTAMP, EXACT)]
+    # a column compared with a tolerance is a measurement, not an identity
+    usable = [p for p in plans if p.kind in (TEXT, DATE, TIMESTAMP, EXACT) and p.tolerance is None]
     first = [p for p in usable if p.source_kind in _KEY_KINDS_FIRST]
     for p in first + [p for p in usable if p not in first]:
         if _unique_non_null(con, [p.v]):

@@ -12,21 +12,33 @@ from __future__ import annotations
 from sqlglot import exp
 
 from tools.errors import Unsupported
+from tools.semantics.aggregate_filter import AggregateFilter
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
+from tools.semantics.boolean_numbers import BooleanNumbers
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.day_of_week import DayOfWeek
+from tools.semantics.decimal_scale import DecimalScale
+from tools.semantics.empty_aggregates import EmptyAggregates
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
+from tools.semantics.grouped_columns import GroupedColumns
+from tools.semantics.integer_cast import IntegerCast
 from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
+from tools.semantics.modulo import Modulo
+from tools.semantics.percentiles import Percentiles
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
+from tools.semantics.text_arithmetic import TextArithmetic
 from tools.semantics.text_length import TextLength
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
+    # numeric and aggregate families
+    TextArithmetic(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
+    AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

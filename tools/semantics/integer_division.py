@@ -12,7 +12,8 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from tools.semantics.base import Family, SemanticsContext, template
+from tools.errors import Unsupported
+from tools.semantics.base import Family, SemanticsContext, int_literal, template
 
 _TRUNCATES = "int / int truncates toward zero"
 _DOUBLE = "int / int is a double"
@@ -45,8 +46,10 @@ class IntegerDivision(Family):
         # both truncate, but PostgreSQL's SUM of a bigint is NUMERIC (SQLite's INTEGER loads
         # as BIGINT), so SUM(qty) / COUNT(*) would divide as a decimal there: DIV() truncates
         ("sqlite", "postgres"): "truncate",
-        ("duckdb", "sqlite"): "unsupported: DuckDB's x / 0 is inf or nan; SQLite has no nan",
-        ("duckdb", "mysql"): "unsupported: DuckDB's x / 0 is inf or nan; MySQL has neither",
+        # DuckDB's x / 0 is inf or nan, which SQLite and MySQL cannot give: carried only where
+        # the divisor cannot be 0 (a literal other than 0, or NULLIF(d, 0))
+        ("duckdb", "sqlite"): "as_double_nonzero",
+        ("duckdb", "mysql"): "as_double_nonzero",
         ("clickhouse", "sqlite"): "unsupported: ClickHouse's x / 0 is inf or nan; SQLite has no "
                                   "nan",
         ("clickhouse", "mysql"): "unsupported: ClickHouse's x / 0 is inf or nan; MySQL has "
@@ -76,6 +79,17 @@ class IntegerDivision(Family):
                         "WHEN A < 0 THEN '-Infinity' WHEN A = 0 THEN 'NaN' END "
                         "AS DOUBLE PRECISION) ELSE CAST(A AS DOUBLE PRECISION) / B END",
                         "postgres", A=left, B=right)
+
+    def as_double_nonzero(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        left, right = node.this, node.expression
+        literal = int_literal(right)
+        guarded = isinstance(right, exp.Nullif) and int_literal(right.expression) == 0
+        if not guarded and (literal is None or literal == 0):
+            engine = {"sqlite": "SQLite", "mysql": "MySQL"}[ctx.target]
+            raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to "
+                              f"{ctx.target}: DuckDB's x / 0 is inf or nan, which {engine} "
+                              f"cannot give (guard the divisor with NULLIF(d, 0))")
+        return exp.Div(this=exp.cast(left.copy(), exp.DType.DOUBLE), expression=right.copy())
 
     def as_decimal4(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         left, right = _operands(node)

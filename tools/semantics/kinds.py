@@ -55,6 +55,13 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
     """The kind of `node`'s value in `source`, or None when it cannot be told."""
     if isinstance(node, (exp.Paren, exp.Neg, exp.Nullif, exp.Abs)):
         return kind(node.this, source, columns)
+    if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) \
+            and len(node.this.expressions) == 1:
+        # a scalar subquery: its one output's kind
+        return kind(node.this.expressions[0].unalias(), source, columns)
+    if isinstance(node, (exp.Window, exp.Filter)):
+        # SUM(x) OVER (...), SUM(x) FILTER (WHERE ...): the aggregate's own kind
+        return kind(node.this, source, columns)
     if isinstance(node, exp.Literal):
         if node.is_string:
             return OTHER

@@ -36,3 +36,21 @@ CREATE TABLE words (id INT PRIMARY KEY, w VARCHAR(20));
 INSERT INTO words
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150)
   SELECT i, CONCAT('word', LPAD(i, 4, '0')) FROM n;
+
+-- A ledger for the numeric traps: decimals whose quotients keep scale + 4, numeric-prefix codes.
+CREATE TABLE ledger (
+  id     INT PRIMARY KEY,
+  grp    INT,
+  code   VARCHAR(20),                  -- '12abc' + 1 is 13 in MySQL
+  amount DECIMAL(10,2),
+  units  INT,
+  rate   DOUBLE
+);
+INSERT INTO ledger VALUES
+  (1, 1, '12abc', 10.00,  3,  2.5),
+  (2, 1, '7',     1.50,   7,  3.5),
+  (3, 2, 'abc',   -10.01, -3, -2.5),
+  (4, 2, ' 40',   2.00,   0,  0.5),
+  (5, 3, NULL,    0.05,   9,  NULL),
+  (6, 3, '1e2',   99.99,  11, 7.5),
+  (7, 4, '010',   5.00,   2,  1.5);

@@ -29,3 +29,15 @@ INSERT INTO movements VALUES
 
 CREATE TABLE labels (id integer PRIMARY KEY, tag text);
 INSERT INTO labels VALUES (1, 'A_B'), (2, 'AxB'), (3, 'A\B'), (4, '50%'), (5, '5000');
+
+-- Samples for the numeric traps: integer scores (halves when averaged), a decimal amount.
+CREATE TABLE samples (
+  id     integer PRIMARY KEY,
+  grp    integer,
+  name   text,
+  score  integer,
+  amount numeric(10,2)
+);
+INSERT INTO samples VALUES
+  (1, 1, 'a', 2, 1.50), (2, 1, 'b', 3, 2.50), (3, 2, 'c', 5, 0.25), (4, 2, 'd', -8, -1.75),
+  (5, 3, 'e', 7, NULL), (6, 3, 'f', NULL, 3.00), (7, 4, 'g', 1, 0.10), (8, 4, 'h', 2, 0.20);

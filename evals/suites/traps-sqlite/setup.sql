@@ -31,3 +31,20 @@ INSERT INTO orders VALUES
   (5, 4, 2,  100.0, NULL, 'EXPRESS'),
   (6, 2, 5,  3.1,   0.2,  'été'),
   (7, 6, 1,  0.3,   7.5,  'gift');
+
+-- Readings for the numeric traps: reals that truncate, text with a numeric prefix, a batch key.
+CREATE TABLE readings (
+  id     INTEGER PRIMARY KEY,
+  site   TEXT,
+  raw    TEXT,                       -- '12.5kg': SQLite reads its numeric prefix
+  level  REAL,
+  batch  INTEGER
+);
+INSERT INTO readings VALUES
+  (1, 'north', '12.5kg', 2.5,  1),
+  (2, 'north', '7',      -2.5, 1),
+  (3, 'south', 'abc',    3.7,  2),
+  (4, 'south', ' 40',    -3.7, 2),
+  (5, 'east',  NULL,     0.5,  3),
+  (6, 'east',  '1e2',    7.25, 3),
+  (7, 'west',  '-3.5x',  9.99, 4);
