@@ -23,12 +23,13 @@ from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
 from tools.semantics.text_length import TextLength
+from tools.semantics.timestamp_diff import TimestampDiff
 from tools.semantics.week_numbers import WeekNumbers
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
-    WeekNumbers(),
+    WeekNumbers(), TimestampDiff(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
