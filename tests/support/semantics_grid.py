@@ -117,13 +117,16 @@ def setup_sql(case: GridCase, engine: str) -> list[str]:
 
 
 def canonical(value: Any) -> Any:
-    """One spelling per value across drivers: numbers as floats, dates as ISO text."""
+    """One spelling per value across drivers: numbers as floats, dates as ISO text (a
+    timestamp as SQLite writes it, with a space)."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float, decimal.Decimal)):
         number = float(value)
         return 0.0 if number == 0 else number  # -0.0 is 0
-    if isinstance(value, (datetime.date, datetime.datetime)):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
         return value.isoformat()
     return value
 

@@ -21,6 +21,7 @@ from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
+from tools.semantics.sqlite_dates import SqliteDates
 from tools.semantics.substring import Substring
 from tools.semantics.text_length import TextLength
 from tools.semantics.timestamp_diff import TimestampDiff
@@ -29,7 +30,7 @@ from tools.semantics.week_numbers import WeekNumbers
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
-    WeekNumbers(), TimestampDiff(),
+    WeekNumbers(), TimestampDiff(), SqliteDates(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
