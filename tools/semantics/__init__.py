@@ -14,6 +14,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
 from tools.semantics.date_arithmetic import DateArithmetic
+from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
@@ -30,7 +31,7 @@ from tools.semantics.week_numbers import WeekNumbers
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
-    WeekNumbers(), TimestampDiff(), SqliteDates(),
+    WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
