@@ -126,7 +126,7 @@ def canonical(value: Any) -> Any:
         return 0.0 if number == 0 else number  # -0.0 is 0
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:  # PostgreSQL's timestamptz: the UTC wall time
-            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
         return value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()

@@ -15,7 +15,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from tools.errors import Unsupported
-from tools.semantics.base import DIALECTS, Family, SemanticsContext, template
+from tools.semantics.base import Family, SemanticsContext, template
 
 #: target -> unit -> SQL of the truncated instant, XT standing for the argument
 _SPELL = {

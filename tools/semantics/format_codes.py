@@ -6,9 +6,10 @@ stays the literal word, 'Day' and 'Month' are blank-padded to 9 characters in Po
 ('Monday   ', 'March    ') and unpadded after FM, and 'WW' counts weeks from January 1st
 (days 1-7 are week 1), which no strftime code does; Q (quarter), D and ID (weekday numbers),
 J (Julian day), W (week of the month), CC (century), SSSS (seconds past midnight), MS and US
-(fractions of the second) have no strftime code either, and sqlglot copies them as letters. The parser keeps the template as written
-(tools.sql reads PostgreSQL's TO_CHAR into node.meta), and this family writes it again as
-the target's format calls, padding and week arithmetic. On SQLite (3.40's strftime has no
+(fractions of the second) have no strftime code either, and sqlglot copies them as letters.
+The parser keeps the template as written (tools.sql reads PostgreSQL's TO_CHAR into
+node.meta), and this family writes it again as the target's format calls, padding and week
+arithmetic. On SQLite (3.40's strftime has no
 names, 12-hour clock, two-digit year or unpadded numbers, and no LPAD/RPAD) those pieces are
 CASE expressions and SUBSTRs; on ClickHouse the strftime codes are respelled for
 formatDateTime, where %M is the month's name. Templates with patterns it does not know keep
@@ -23,7 +24,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 
-from tools.semantics.base import DIALECTS, OPEN, Family, SemanticsContext, template
+from tools.semantics.base import DIALECTS, Family, SemanticsContext, template
 
 META = "pg_to_char_template"
 _PG = "PostgreSQL template patterns"
@@ -90,8 +91,8 @@ _NUMBERS = {
                    "WW": "(intDiv(toDayOfYear(XV) - 1, 7) + 1)"},
 }
 _WIDTH = {"CC": 2, "MS": 3, "US": 6, "IW": 2, "IYYY": 4, "WW": 2}
-_TOKEN = re.compile(r'"[^"]*"|FMDay|FMMonth|FMDD|FMMM|FMHH24|FMHH12|FMHH|FMMI|FMSS|HH24|HH12|YYYY|IYYY|SSSS|MONTH|Month|month|DAY|'
-                    r'Day|day|Mon|Dy|WW|YY|MM|DDD|DD|HH|MI|SS|MS|US|AM|PM|IW|ID|CC|[QDJW]|'
+_TOKEN = re.compile(r'"[^"]*"|FMDay|FMMonth|FMDD|FMMM|FMHH24|FMHH12|FMHH|FMMI|FMSS|HH24|HH12|'
+                    r'YYYY|IYYY|SSSS|MONTH|Month|month|DAY|Day|day|Mon|Dy|WW|YY|MM|DDD|DD|HH|MI|SS|MS|US|AM|PM|IW|ID|CC|[QDJW]|'
                     r'[A-Za-z]|.', re.S)
 
 
