@@ -16,6 +16,7 @@ from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsConte
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
+from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.integer_division import IntegerDivision
@@ -31,7 +32,7 @@ from tools.semantics.week_numbers import WeekNumbers
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
-    WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(),
+    WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
