@@ -14,6 +14,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
 from tools.semantics.date_arithmetic import DateArithmetic
+from tools.semantics.date_builders import DateBuilders
 from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.extract_fields import ExtractFields
@@ -33,6 +34,7 @@ FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
+    DateBuilders(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

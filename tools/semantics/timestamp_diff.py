@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics.base import DIALECTS, Family, SemanticsContext, template
+from tools.semantics.date_builders import is_to_days
 
 #: per target: the instant {t}, microseconds from XA to XB, a month count of {t}, the
 #: day-and-time of {t} within its month as sortable text, integer division toward zero of {n}
@@ -80,7 +81,8 @@ class TimestampDiff(Family):
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         return [n for n in ctx.find(tree, exp.TimestampDiff, exp.DateDiff)
-                if isinstance(n, exp.TimestampDiff) or ctx.target in _DATEDIFF]
+                if isinstance(n, exp.TimestampDiff)
+                or (ctx.target in _DATEDIFF and not is_to_days(n))]  # TO_DAYS: date_builders
 
     def complete_units(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         later, earlier = node.this, node.expression
