@@ -25,6 +25,7 @@ from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.sqlite_dates import SqliteDates
+from tools.semantics.sqlite_strftime import SqliteStrftime
 from tools.semantics.substring import Substring
 from tools.semantics.text_length import TextLength
 from tools.semantics.timestamp_diff import TimestampDiff
@@ -34,7 +35,7 @@ FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
-    DateBuilders(),
+    DateBuilders(), SqliteStrftime(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

@@ -144,16 +144,16 @@ class FormatCodes(Family):
         parts: list[exp.Expr] = []
         for kind, text in _pieces(node.meta[META]) or []:
             if kind == "fmt":
-                parts.extend(_formatted(value, text, target))
+                parts.extend(strftime_pieces(value, text, target))
             elif kind == "number":
                 digits: exp.Expr = exp.Cast(this=template(_NUMBERS[target][text], target, XV=value),
                                             to=exp.DataType.build("text"))
-                parts.append(_pad(digits, _WIDTH[text], "0", target) if text in _WIDTH
+                parts.append(pad_text(digits, _WIDTH[text], "0", target) if text in _WIDTH
                              else digits)
             else:
                 code, case = _NAMES[text]
-                (name,) = _formatted(value, code, target)
-                padded = _pad(name, 9, " ", target, left=False)  # PostgreSQL's name width
+                (name,) = strftime_pieces(value, code, target)
+                padded = pad_text(name, 9, " ", target, left=False)  # PostgreSQL's name width
                 parts.append(exp.Upper(this=padded) if case == "upper" else
                              exp.Lower(this=padded) if case == "lower" else padded)
         joined = parts[0] if len(parts) == 1 else exp.Concat(expressions=parts)
@@ -174,7 +174,7 @@ _SQLITE_CODES = {"A": ("Day", 0), "B": ("Month", 0), "a": ("SUBSTR(Day, 1, 3)", 
     f"-{code}": (f"CAST(STRFTIME('%{code}', XV) AS INTEGER)", 0) for code in "dmHMS"}
 
 
-def _formatted(value: exp.Expr, text: str, target: str) -> list[exp.Expr]:
+def strftime_pieces(value: exp.Expr, text: str, target: str) -> list[exp.Expr]:
     """`value` formatted by the strftime text `text`, in pieces the target can write."""
     if target == "clickhouse":
         out = []
@@ -197,14 +197,14 @@ def _formatted(value: exp.Expr, text: str, target: str) -> list[exp.Expr]:
             for name in ("Day", "Month", "HH12", "AM"):
                 sql = re.sub(rf"\b{name}\b", f"({_NUMBERS['sqlite'][name]})", sql)
             piece: exp.Expr = template(sql, "sqlite", XV=value)
-            out.append(_pad(exp.Cast(this=piece, to=exp.DataType.build("text")), width, "0",
+            out.append(pad_text(exp.Cast(this=piece, to=exp.DataType.build("text")), width, "0",
                             target) if width else piece)
         elif run:
             out.append(exp.TimeToStr(this=value.copy(), format=exp.Literal.string(run)))
     return out
 
 
-def _pad(text: exp.Expr, width: int, fill: str, target: str, left: bool = True) -> exp.Expr:
+def pad_text(text: exp.Expr, width: int, fill: str, target: str, left: bool = True) -> exp.Expr:
     """`text` padded to `width` with `fill` (SQLite has no LPAD/RPAD: a SUBSTR of it)."""
     if target == "sqlite":
         filler = fill * width

@@ -33,6 +33,7 @@ _WEEKDAY = re.compile(r"^\s*weekday\s+([0-6])\s*$", re.I)
 #: and the results of date(), datetime() and julianday()
 _SPELL = {
     "duckdb": {
+        "instant": "{v}",
         "start": "CAST({x} AS TIMESTAMP)", "step": "({v} + ({n}) * INTERVAL '1 {unit}')",
         "months": "(DATE_TRUNC('month', {v}) + ({n}) * INTERVAL '1 month' "
                   "+ ({v} - DATE_TRUNC('month', {v})))",
@@ -40,6 +41,7 @@ _SPELL = {
         "date": "CAST({v} AS DATE)", "datetime": "DATE_TRUNC('second', {v})",
         "julianday": "((EPOCH_MS({v}) + 210866760000000) / 86400000.0)"},
     "postgres": {
+        "instant": "{v}",
         "start": "CAST({x} AS TIMESTAMP)", "step": "({v} + ({n}) * INTERVAL '1 {unit}')",
         "months": "(DATE_TRUNC('month', {v}) + ({n}) * INTERVAL '1 month' "
                   "+ ({v} - DATE_TRUNC('month', {v})))",
@@ -48,6 +50,7 @@ _SPELL = {
         "julianday": "(CAST(ROUND(EXTRACT(EPOCH FROM {v}) * 1000) + 210866760000000 "
                      "AS DOUBLE PRECISION) / 86400000)"},
     "mysql": {
+        "instant": "{v}",
         "start": "CAST({x} AS DATETIME(6))", "step": "DATE_ADD({v}, INTERVAL ({n}) {unit})",
         "months": "DATE_ADD(DATE_ADD(CAST(DATE_FORMAT({v}, '%Y-%m-01') AS DATETIME(6)), "
                   "INTERVAL ({n}) MONTH), INTERVAL TIMESTAMPDIFF(MICROSECOND, "
@@ -60,6 +63,7 @@ _SPELL = {
         "julianday": "(CAST(ROUND(TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01' AS DATETIME(6)), "
                      "{v}) / 1000) + 210866760000000 AS DOUBLE) / 86400000)"},
     "clickhouse": {
+        "instant": "{v}",
         "start": "toDateTime64({x}, 3)",
         "step:day": "addDays({v}, {n})", "step:hour": "addHours({v}, {n})",
         "step:minute": "addMinutes({v}, {n})", "step:second": "addSeconds({v}, {n})",
@@ -101,7 +105,8 @@ def _modifier(target: str, value: str, modifier: str) -> str:
 
 
 def date_sql(target: str, function: str, modifiers: list[str]) -> str:
-    """Target SQL for SQLite's `function`(XD, *modifiers), XD standing for the argument."""
+    """Target SQL for SQLite's `function`(XD, *modifiers), XD standing for the argument
+    ('instant': the moved instant itself, for strftime)."""
     value = _spell(target, "start").format(x="XD")
     for modifier in modifiers:
         value = _modifier(target, value, modifier)
@@ -121,7 +126,7 @@ class SqliteDates(Family):
         out: list[exp.Expr] = []
         for node in ctx.find(tree, exp.Anonymous):
             function = _FUNCTIONS.get(str(node.this).upper())
-            if function and (function == "julianday" or len(node.expressions) > 1):
+            if function and (function != "date" or len(node.expressions) > 1):
                 out.append(node)
         return out
 

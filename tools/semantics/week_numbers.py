@@ -46,6 +46,8 @@ _PARTS = {
                "year": "CAST(STRFTIME('%Y', @) AS INTEGER)",
                "prev": "DATE(@, '-' || STRFTIME('%j', @) || ' days')",
                "div7": "(#) / 7"},
+    # MySQL is a source of WEEK; these serve SQLite's strftime('%W') read on MySQL
+    "mysql": {"doy": "DAYOFYEAR(@)", "dow": "(DAYOFWEEK(@) - 1)", "div7": "(#) DIV 7"},
     "clickhouse": {"doy": "toInt64(toDayOfYear(@))",
                    "dow": "toInt64(toDayOfWeek(@) % 7)",
                    "isoweek": "toInt64(toISOWeek(@))",
@@ -64,7 +66,7 @@ def _part(target: str, name: str, date: str) -> str:
     return "(" + _PARTS[target][name].replace("@", date) + ")"
 
 
-def _week_in_year(target: str, mode: int, date: str) -> str:
+def week_in_year(target: str, mode: int, date: str) -> str:
     """The mode's week number counted within `date`'s own year (0 before week 1)."""
     monday, four_days, _ = _MODES[mode]
     dow = _part(target, "dow", date)
@@ -83,11 +85,11 @@ def week_sql(target: str, mode: int, yearweek: bool) -> str:
                               "cannot be carried: its year-end wrap is not written")
         week, year = _part(target, "isoweek", "D"), _part(target, "isoyear", "D")
         return f"({year} * 100 + {week})" if yearweek else week
-    here = _week_in_year(target, mode, "D")
+    here = week_in_year(target, mode, "D")
     if not (one_based or yearweek):
         return here
     prev = _PARTS[target]["prev"].replace("@", "D")
-    before = _week_in_year(target, mode, f"({prev})")
+    before = week_in_year(target, mode, f"({prev})")
     year = _part(target, "year", "D")
     if yearweek:
         return (f"(CASE WHEN {here} = 0 THEN ({year} - 1) * 100 + {before} "
