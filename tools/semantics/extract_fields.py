@@ -16,6 +16,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from tools.semantics.base import Family, SemanticsContext, template
+from tools.semantics.week_numbers import SQLITE_ISO_WEEK, SQLITE_ISO_YEAR
 
 #: sqlglot's names of a field -> the canonical field
 _FIELDS = {"MILLISECOND": "MS", "MILLISECONDS": "MS", "MICROSECOND": "US", "MICROSECONDS": "US",
@@ -35,10 +36,8 @@ _SPELL = {
         "MS": f"({_SQLITE_SECONDS} * 1000)", "US": f"({_SQLITE_SECONDS} * 1000000)",
         "DOY": _SQLITE_INT.format(code="%j"),
         "QUARTER": f"(({_SQLITE_INT.format(code='%m')} + 2) / 3)",
-        # the ISO week and year are those of the week's Thursday
-        "WEEK": "((CAST(STRFTIME('%j', DATE(XV, '-3 days', 'weekday 4')) AS INTEGER) - 1)"
-                " / 7 + 1)",
-        "ISOYEAR": "CAST(STRFTIME('%Y', DATE(XV, '-3 days', 'weekday 4')) AS INTEGER)",
+        "WEEK": SQLITE_ISO_WEEK.replace("@", "XV"),
+        "ISOYEAR": SQLITE_ISO_YEAR.replace("@", "XV"),
         "DECADE": f"({_SQLITE_YEAR} / 10)", "CENTURY": f"(({_SQLITE_YEAR} + 99) / 100)",
         "EPOCH": f"(CAST(STRFTIME('%s', XV) AS INTEGER) + {_SQLITE_SECONDS} "
                  f"- {_SQLITE_INT.format(code='%S')})"},

@@ -25,6 +25,7 @@ from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 
 from tools.semantics.base import DIALECTS, Family, SemanticsContext, template
+from tools.semantics.week_numbers import SQLITE_ISO_WEEK, SQLITE_ISO_YEAR
 
 META = "pg_to_char_template"
 _PG = "PostgreSQL template patterns"
@@ -64,10 +65,8 @@ _NUMBERS = {
                "SSSS": "CAST(STRFTIME('%s', XV) AS INTEGER) % 86400",
                "MS": "CAST(SUBSTR(STRFTIME('%f', XV), 4) AS INTEGER)",
                "US": "(CAST(SUBSTR(STRFTIME('%f', XV), 4) AS INTEGER) * 1000)",
-               # the ISO week and year are those of the week's Thursday
-               "IW": "((CAST(STRFTIME('%j', DATE(XV, '-3 days', 'weekday 4')) AS INTEGER) - 1)"
-                     " / 7 + 1)",
-               "IYYY": "CAST(STRFTIME('%Y', DATE(XV, '-3 days', 'weekday 4')) AS INTEGER)",
+               "IW": SQLITE_ISO_WEEK.replace("@", "XV"),
+               "IYYY": SQLITE_ISO_YEAR.replace("@", "XV"),
                "WW": "((CAST(STRFTIME('%j', XV) AS INTEGER) - 1) / 7 + 1)",
                # no day or month names, no 12-hour clock in SQLite's strftime
                "Day": "CASE CAST(STRFTIME('%w', XV) AS INTEGER) WHEN 0 THEN 'Sunday' "

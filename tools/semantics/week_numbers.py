@@ -20,6 +20,10 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics.base import DIALECTS, Family, SemanticsContext, int_literal, template
 
+#: SQLite (3.40) has no ISO week codes: the ISO week and year are those of the week's Thursday
+SQLITE_ISO_WEEK = ("((CAST(STRFTIME('%j', DATE(@, '-3 days', 'weekday 4')) AS INTEGER) - 1)"
+                   " / 7 + 1)")
+SQLITE_ISO_YEAR = "CAST(STRFTIME('%Y', DATE(@, '-3 days', 'weekday 4')) AS INTEGER)"
 #: per target: day of year, day of week (Sunday = 0), ISO week, ISO year, year, the last day
 #: of the year before (@ - day of year) and integer division by 7 (#); @ stands for the date
 _PARTS = {
@@ -39,10 +43,7 @@ _PARTS = {
                  "div7": "(#) / 7"},
     "sqlite": {"doy": "CAST(STRFTIME('%j', @) AS INTEGER)",
                "dow": "CAST(STRFTIME('%w', @) AS INTEGER)",
-               # the ISO week and year are those of the week's Thursday
-               "isoweek": "((CAST(STRFTIME('%j', DATE(@, '-3 days', 'weekday 4')) AS INTEGER)"
-                          " - 1) / 7 + 1)",
-               "isoyear": "CAST(STRFTIME('%Y', DATE(@, '-3 days', 'weekday 4')) AS INTEGER)",
+               "isoweek": SQLITE_ISO_WEEK, "isoyear": SQLITE_ISO_YEAR,
                "year": "CAST(STRFTIME('%Y', @) AS INTEGER)",
                "prev": "DATE(@, '-' || STRFTIME('%j', @) || ' days')",
                "div7": "(#) / 7"},
