@@ -64,7 +64,8 @@ _SPELL = {
                      "{v}) / 1000) + 210866760000000 AS DOUBLE) / 86400000)"},
     "clickhouse": {
         "instant": "{v}",
-        "start": "toDateTime64({x}, 3)",
+        # SQLite's text dates: a NULL or unreadable text is NULL, as date() makes it
+        "start": "parseDateTime64BestEffortOrNull(toString({x}), 3)",
         "step:day": "addDays({v}, {n})", "step:hour": "addHours({v}, {n})",
         "step:minute": "addMinutes({v}, {n})", "step:second": "addSeconds({v}, {n})",
         "months": "addMilliseconds(addMonths(toDateTime64(toStartOfMonth({v}), 3), {n}), "
