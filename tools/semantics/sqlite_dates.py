@@ -73,8 +73,9 @@ _SPELL = {
         "trunc:day": "toDateTime64(toStartOfDay({v}), 3)",
         "trunc:month": "toDateTime64(toStartOfMonth({v}), 3)",
         "trunc:year": "toDateTime64(toStartOfYear({v}), 3)",
-        "dow": "(toDayOfWeek({v}) % 7)", "date": "toDate({v})",
-        "datetime": "toDateTime({v})",
+        # Date32 and text: ClickHouse's Date and DateTime start in 1970
+        "dow": "(toDayOfWeek({v}) % 7)", "date": "toDate32({v})",
+        "datetime": "formatDateTime({v}, '%Y-%m-%d %H:%i:%S')",
         "julianday": "((toUnixTimestamp64Milli({v}) + 210866760000000) / 86400000)"},
 }
 _FUNCTIONS = {"DATE": "date", "DATETIME": "datetime", "JULIANDAY": "julianday"}
