@@ -30,6 +30,14 @@ NOT_COMPILING = {
                                 "bare_column_beside_group_by"},
     ("traps-postgres", "duckdb"): {"group_by_key_dependent"},
 }
+# MySQL's WEEK modes, YEARWEEK and TIMESTAMPDIFF: PostgreSQL has none of them, DuckDB no modes
+_MYSQL_DATES = {"week_default_mode", "week_monday_mode", "week_sunday_one_based",
+                "week_zero_filter", "yearweek_groups", "yearweek_iso", "stay_months",
+                "stay_quarters", "guest_age_years", "hours_to_pay", "days_to_pay",
+                "minutes_to_pay", "slow_payers"}
+NOT_COMPILING[("traps-mysql", "postgres")] |= _MYSQL_DATES
+NOT_COMPILING[("traps-mysql", "duckdb")] |= {"week_monday_mode", "week_sunday_one_based",
+                                             "yearweek_iso"}
 
 
 def _databases(url: str) -> set[str]:

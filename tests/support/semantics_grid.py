@@ -126,13 +126,18 @@ def setup_sql(case: GridCase, engine: str) -> list[str]:
 
 
 def canonical(value: Any) -> Any:
-    """One spelling per value across drivers: numbers as floats, dates as ISO text."""
+    """One spelling per value across drivers: numbers as floats, dates as ISO text (a
+    timestamp as SQLite writes it, with a space)."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float, decimal.Decimal)):
         number = float(value)
         return 0.0 if number == 0 else number  # -0.0 is 0
-    if isinstance(value, (datetime.date, datetime.datetime)):
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:  # PostgreSQL's timestamptz: the UTC wall time
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
         return value.isoformat()
     return value
 
@@ -146,9 +151,20 @@ def same(a: list[Any], b: list[Any]) -> bool:
                 continue
             if not math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12):
                 return False
-        elif x != y:
+        elif x != y and not _same_instant(x, y):
             return False
     return True
+
+
+def _same_instant(x: Any, y: Any) -> bool:
+    """A DATE and a TIMESTAMP at its midnight, or ISO text and a typed value, are the same
+    instant: the data differ compares them so (tools/diff/normalise.py)."""
+    if not (isinstance(x, str) and isinstance(y, str)):
+        return False
+    try:
+        return datetime.datetime.fromisoformat(x) == datetime.datetime.fromisoformat(y)
+    except ValueError:
+        return False
 
 
 # --- translating and running -----------------------------------------------------------

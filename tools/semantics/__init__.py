@@ -16,9 +16,12 @@ from tools.semantics.aggregate_filter import AggregateFilter
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
 from tools.semantics.boolean_numbers import BooleanNumbers
 from tools.semantics.date_arithmetic import DateArithmetic
+from tools.semantics.date_builders import DateBuilders
+from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.decimal_scale import DecimalScale
 from tools.semantics.empty_aggregates import EmptyAggregates
+from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.grouped_columns import GroupedColumns
@@ -29,9 +32,13 @@ from tools.semantics.like_escape import LikeEscape
 from tools.semantics.modulo import Modulo
 from tools.semantics.percentiles import Percentiles
 from tools.semantics.rounding import FloatRounding
+from tools.semantics.sqlite_dates import SqliteDates
+from tools.semantics.sqlite_strftime import SqliteStrftime
 from tools.semantics.substring import Substring
 from tools.semantics.text_arithmetic import TextArithmetic
 from tools.semantics.text_length import TextLength
+from tools.semantics.timestamp_diff import TimestampDiff
+from tools.semantics.week_numbers import WeekNumbers
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
@@ -39,6 +46,8 @@ FAMILIES: tuple[Family, ...] = (
     # numeric and aggregate families
     TextArithmetic(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
+    WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
+    DateBuilders(), SqliteStrftime(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
