@@ -61,14 +61,26 @@ class GridCase:
     targets: tuple[str, ...]
     columns: dict[str, str]
     rows: list[list[Any]] = field(hash=False)
+    collate: tuple[tuple[str, str], ...] = ()
+    """(engine, collation) the grid's text columns are declared with on that engine"""
 
     @property
     def id(self) -> str:
-        return f"{self.family}:{self.source}:{self.expr}"
+        collate = dict(self.collate).get(self.source)
+        return f"{self.family}:{self.source}:{self.expr}" + (f":{collate}" if collate else "")
 
     def schema(self) -> dict[str, dict[str, str]]:
         """The grid table as the source catalog would describe it to the translator."""
         return {"grid": {name: _CANONICAL.get(kind, kind) for name, kind in self.columns.items()}}
+
+    def collations(self) -> dict[str, dict[str, str]]:
+        """How the source catalog would say the grid's text columns compare."""
+        from tools.semantics.collations import labels
+
+        declared = dict(self.collate).get(self.source)
+        return labels(self.source, [{"name": "grid", "columns": [
+            {"name": n, "type": _DDL[self.source][k], "collation": declared}
+            for n, k in self.columns.items() if k.startswith(("text", "char"))]}])
 
     def query(self) -> str:
         return f"SELECT id, {self.expr} AS v FROM grid ORDER BY id"
@@ -81,7 +93,8 @@ def load_cases() -> list[GridCase]:
         for case in spec["cases"]:
             targets = tuple(case.get("targets") or [e for e in ALL if e != case["source"]])
             cases.append(GridCase(spec["family"], case["source"], case["expr"], targets,
-                                  spec["columns"], spec["rows"]))
+                                  spec["columns"], spec["rows"],
+                                  tuple(sorted((spec.get("collate") or {}).items()))))
     return cases
 
 
@@ -104,7 +117,10 @@ def _literal(value: Any, kind: str, engine: str) -> str:
 
 
 def setup_sql(case: GridCase, engine: str) -> list[str]:
-    ddl = ", ".join(f"{name} {_DDL[engine][kind]}" for name, kind in case.columns.items())
+    collate = dict(case.collate).get(engine)
+    ddl = ", ".join(f"{name} {_DDL[engine][kind]}"
+                    + (f" COLLATE {collate}" if collate and kind == "text" else "")
+                    for name, kind in case.columns.items())
     id_type = "Int64" if engine == "clickhouse" else "INTEGER"
     engine_clause = " ENGINE = Memory" if engine == "clickhouse" else ""
     rows = ", ".join(
@@ -151,7 +167,8 @@ def translated(case: GridCase, target: str) -> str | None:
     from tools.sql import transpile
 
     try:
-        return transpile(case.query(), case.source, target, case.id, case.schema())
+        return transpile(case.query(), case.source, target, case.id, case.schema(),
+                         collations=case.collations())
     except Unsupported as exc:
         # "unsupported" is a valid outcome, but only as the library's own verdict
         assert "cannot be carried" in str(exc), str(exc)

@@ -22,12 +22,15 @@ from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
+from tools.semantics.text_collation import TextCollation
 from tools.semantics.text_length import TextLength
 
 FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
 )
+# text families (appended here, one line each, to keep parallel work apart)
+FAMILIES += (TextCollation(),)
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
 
