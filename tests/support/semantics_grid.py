@@ -36,21 +36,24 @@ SERVERS = ("postgres", "mysql")
 ALL = EMBEDDED + SERVERS
 
 _DDL = {
-    "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
+    "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT", "char6": "TEXT",
                "date": "DATE", "timestamp": "TEXT"},
     "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
+               "char6": "VARCHAR",
                "date": "DATE", "timestamp": "TIMESTAMP"},
     "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
-                 "text": "TEXT", "date": "DATE", "timestamp": "TIMESTAMP"},
+                 "text": "TEXT", "char6": "CHAR(6)", "date": "DATE", "timestamp": "TIMESTAMP"},
     "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
+              "char6": "VARCHAR(6)",
               "date": "DATE", "timestamp": "DATETIME"},
     "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
                    "float": "Nullable(Float64)", "text": "Nullable(String)",
+                   "char6": "Nullable(String)",
                    "date": "Nullable(Date)", "timestamp": "Nullable(DateTime)"},
 }
 #: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
 #: substr() takes no bigint)
-_CANONICAL = {"int4": "int"}
+_CANONICAL = {"int4": "int", "char6": "text"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def load_cases() -> list[GridCase]:
 def _literal(value: Any, kind: str, engine: str) -> str:
     if value is None:
         return "NULL"
+    if kind == "char6":  # PostgreSQL pads it; the loader copies the padded value elsewhere
+        value, kind = str(value).ljust(6), "text"
     if kind == "text":
         text = str(value).replace("'", "''")
         return "'" + (text.replace("\\", "\\\\") if engine in ("mysql", "clickhouse")

@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
+from tools.semantics.char_padding import CharPadding
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
@@ -30,7 +31,7 @@ FAMILIES: tuple[Family, ...] = (
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
 )
 # text families (appended here, one line each, to keep parallel work apart)
-FAMILIES += (TextCollation(),)
+FAMILIES += (TextCollation(), CharPadding())
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
 

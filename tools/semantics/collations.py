@@ -50,8 +50,8 @@ def label(dialect: str, column: dict[str, Any]) -> str | None:
         if collation.endswith("_bin"):
             return PAD
         return OTHER + collation
-    if dialect == "postgres" and (declared.startswith(("character(", "bpchar"))
-                                  or declared == "character"):
+    if dialect == "postgres" and (declared.startswith(("character(", "char(", "bpchar"))
+                                  or declared in ("character", "char")):
         return BPCHAR
     return None
 
