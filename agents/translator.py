@@ -14,8 +14,8 @@ from graph.context import Context
 from graph.state import ObjectState
 from tools import sql as sqltools
 from tools.errors import CutoverError, Unsupported
-from tools.semantics.collations import labels as text_labels
 from tools.records import Verdict
+from tools.semantics.collations import labels as text_labels
 
 
 def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:

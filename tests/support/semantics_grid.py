@@ -36,7 +36,8 @@ SERVERS = ("postgres", "mysql")
 ALL = EMBEDDED + SERVERS
 
 _DDL = {
-    "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT", "char6": "TEXT",
+    "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
+               "char6": "TEXT",
                "date": "DATE", "timestamp": "TEXT"},
     "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
                "char6": "VARCHAR",

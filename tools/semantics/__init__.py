@@ -23,6 +23,7 @@ from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
+from tools.semantics.text_case import TextCase
 from tools.semantics.text_collation import TextCollation
 from tools.semantics.text_length import TextLength
 
@@ -31,7 +32,7 @@ FAMILIES: tuple[Family, ...] = (
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
 )
 # text families (appended here, one line each, to keep parallel work apart)
-FAMILIES += (TextCollation(), CharPadding())
+FAMILIES += (TextCollation(), CharPadding(), TextCase())
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
 
