@@ -21,6 +21,7 @@ from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
+from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
 from tools.semantics.text_case import TextCase
@@ -32,7 +33,7 @@ FAMILIES: tuple[Family, ...] = (
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
 )
 # text families (appended here, one line each, to keep parallel work apart)
-FAMILIES += (TextCollation(), CharPadding(), TextCase())
+FAMILIES += (TextCollation(), CharPadding(), TextCase(), Regex())
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
 
