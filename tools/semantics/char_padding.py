@@ -2,12 +2,12 @@
 
 A char(6) column holds 'AB    ' (the loader copies it so), but PostgreSQL strips the padding
 wherever the value is used as text: length(code) is 2, code || '-' is 'AB-', code = 'AB '
-and code = 'AB' are both true, but LIKE sees the blanks (code LIKE '%B' is false). No other
-engine pads on read and strips on use (DuckDB and ClickHouse have no padded type, MySQL
-strips CHAR on read, and the copied values are VARCHARs everywhere), so every use of such a
-column other than showing it, grouping or ordering by it or matching it with LIKE is wrapped
-in RTRIM on the target, and a string literal it is compared with loses its trailing blanks.
-Labels come from the source catalog's declared type.
+and code = 'AB' are both true; LIKE, ~, concat() and octet_length() see the blanks (code
+LIKE '%B' is false). No other engine pads on read and strips on use (DuckDB and ClickHouse
+have no padded type, MySQL strips CHAR on read, and the copied values are VARCHARs
+everywhere), so every other use of such a column than showing, grouping or ordering by it is
+wrapped in RTRIM on the target, and a string literal it is compared with loses its trailing
+blanks. Labels come from the source catalog's declared type.
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ def _shown(node: exp.Expr) -> bool:
         node, parent = parent, parent.parent
     if isinstance(parent, exp.Select) and node.arg_key == "expressions":
         return True
-    # LIKE matches the padded value in PostgreSQL: 'AB    '::char(6) LIKE '%B' is false
-    return isinstance(parent, (exp.Group, exp.Ordered, exp.Distinct, exp.Like))
+    # the padded value is what LIKE, ~, concat() and octet_length() see in PostgreSQL:
+    # 'AB    '::char(6) LIKE '%B' is false, concat(code, '|') is 'AB    |'
+    if isinstance(parent, exp.Anonymous) and parent.name.lower() == "octet_length":
+        return True
+    return isinstance(parent, (exp.Group, exp.Ordered, exp.Distinct, exp.Like, exp.ILike,
+                               exp.RegexpLike, exp.RegexpILike, exp.Concat))
 
 
 class CharPadding(Family):

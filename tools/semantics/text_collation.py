@@ -169,6 +169,10 @@ class TextCollation(Family):
             key.replace(group_key)
             for item in list(select.expressions):
                 bare = item.unalias()
-                if bare == key and not bare.find_ancestor(exp.AggFunc):
-                    alias = item.alias_or_name
-                    item.replace(exp.alias_(exp.Min(this=bare.copy()), alias))
+                if bare == key:
+                    item.replace(exp.alias_(exp.Min(this=bare.copy()), item.alias_or_name))
+                    continue
+                # UPPER(name) under GROUP BY name: a function of the group's spelling
+                for column in list(item.find_all(exp.Column)):
+                    if column == key and not column.find_ancestor(exp.AggFunc):
+                        column.replace(exp.Min(this=column.copy()))
