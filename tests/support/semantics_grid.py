@@ -122,9 +122,16 @@ def _literal(value: Any, kind: str, engine: str) -> str:
     return repr(value)
 
 
+def _quoted(name: str, engine: str) -> str:
+    if name == name.lower():
+        return name
+    return f"`{name}`" if engine == "mysql" else f'"{name}"'
+
+
 def setup_sql(case: GridCase, engine: str) -> list[str]:
     collate = dict(case.collate).get(engine)
-    ddl = ", ".join(f"{name} {_DDL[engine][kind]}"
+    # a mixed-case column is created quoted, in the catalog's spelling, as the loader does
+    ddl = ", ".join(f"{_quoted(name, engine)} {_DDL[engine][kind]}"
                     + (f" COLLATE {collate}" if collate and kind == "text" else "")
                     for name, kind in case.columns.items())
     id_type = "Int64" if engine == "clickhouse" else "INTEGER"

@@ -18,6 +18,7 @@ from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
+from tools.semantics.identifier_case import IdentifierCase
 from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
@@ -33,7 +34,7 @@ FAMILIES: tuple[Family, ...] = (
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
 )
 # text families (appended here, one line each, to keep parallel work apart)
-FAMILIES += (TextCollation(), CharPadding(), TextCase(), Regex())
+FAMILIES += (TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase())
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
 

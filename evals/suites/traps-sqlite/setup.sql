@@ -31,3 +31,17 @@ INSERT INTO orders VALUES
   (5, 4, 2,  100.0, NULL, 'EXPRESS'),
   (6, 2, 5,  3.1,   0.2,  'été'),
   (7, 6, 1,  0.3,   7.5,  'gift');
+
+-- Codes whose column collations carry the meaning: RTRIM ignores trailing spaces, NOCASE
+-- folds ASCII case but keeps them.
+CREATE TABLE codes (
+  id     INTEGER PRIMARY KEY,
+  code   TEXT COLLATE RTRIM,
+  label  TEXT COLLATE NOCASE
+);
+INSERT INTO codes VALUES
+  (1, 'A1  ', 'Alpha'),
+  (2, 'A1',   'ALPHA'),
+  (3, 'b2 ',  'beta'),
+  (4, 'B2',   'Beta '),
+  (5, NULL,   'gamma');
