@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
+from tools.semantics.bool_text import BoolText
 from tools.semantics.char_padding import CharPadding
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.day_of_week import DayOfWeek
@@ -34,7 +35,8 @@ FAMILIES: tuple[Family, ...] = (
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
 )
 # text families (appended here, one line each, to keep parallel work apart)
-FAMILIES += (TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase())
+FAMILIES += (TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(),
+              BoolText())
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
 
