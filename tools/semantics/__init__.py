@@ -23,6 +23,7 @@ from tools.semantics.identifier_case import IdentifierCase
 from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
+from tools.semantics.real_text import RealText
 from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.substring import Substring
@@ -36,7 +37,7 @@ FAMILIES: tuple[Family, ...] = (
 )
 # text families (appended here, one line each, to keep parallel work apart)
 FAMILIES += (TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(),
-              BoolText())
+              BoolText(), RealText())
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
 
