@@ -8,6 +8,8 @@ Labels (one per text column whose comparison is not plain bytes):
             ignored ('Ada' = 'ADA ' = 'Àda'); ordered by weights, i.e. by upper case
     pad     MySQL/MariaDB *_bin (PAD SPACE): bytes, trailing spaces ignored
     bpchar  PostgreSQL char(n): trailing blanks are insignificant (the char_padding family)
+    bytes   a byte-wise source's text column, towards MySQL (whose columns compare by
+            their collation, mostly _ci): compared as BINARY there
     other: <name>   a collation the library cannot reproduce (utf8mb4_unicode_ci, ...)
 """
 
@@ -19,6 +21,8 @@ from typing import Any
 from sqlglot import exp
 
 NOCASE, RTRIM, CI, PAD, BPCHAR, OTHER = "nocase", "rtrim", "ci", "pad", "bpchar", "other: "
+#: a text column of a byte-wise source (PostgreSQL, DuckDB), compared on a MySQL target
+BYTES = "bytes"
 
 # The letters utf8mb4_general_ci weighs as an ASCII letter, and that letter: read from
 # MariaDB 10.11's WEIGHT_STRING over U+00C0..U+024F (a letter whose weight equals the weight
@@ -123,6 +127,9 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
             return exp.Literal.string(folded)
     click = target == "clickhouse"
     value = node.copy()
+    if target == "mysql":
+        # MySQL compares by the target column's collation: bytes only as BINARY
+        return exp.Cast(this=_mysql_fold(node, how), to=exp.DataType.build("BINARY"))
     if how in (RTRIM, PAD, BPCHAR) or (how == CI and padded):
         value = _call("trimRight", value) if click else exp.Trim(this=value, position="TRAILING")
     if how == NOCASE:
@@ -132,6 +139,18 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
         value = _call("translateUTF8" if click else "translate", value,
                       exp.Literal.string(GENERAL_CI_FROM), exp.Literal.string(GENERAL_CI_TO))
         return _call("upperUTF8", value) if click else exp.Upper(this=value)
+    return value
+
+
+def _mysql_fold(node: exp.Expr, how: str) -> exp.Expr:
+    value = node.copy()
+    if how in (RTRIM, PAD, BPCHAR):
+        value = exp.Trim(this=value, position="TRAILING")
+    if how == NOCASE:
+        # MySQL has no TRANSLATE, and LOWER would fold 'É' too; REPLACE is case-sensitive
+        for upper, lower in zip(string.ascii_uppercase, string.ascii_lowercase, strict=True):
+            value = _call("REPLACE", value, exp.Literal.string(upper),
+                          exp.Literal.string(lower))
     return value
 
 

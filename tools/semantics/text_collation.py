@@ -9,6 +9,12 @@ labelled column is compared (=, <>, <, IN, BETWEEN), ordered (ORDER BY, MIN/MAX)
 and orders the folded values by bytes. A group's spelling is one of the values the source
 treats as equal, which the source itself picks arbitrarily; the target shows the smallest.
 Labels come from the source catalog (tools.semantics.collations.labels).
+
+Towards MySQL/MariaDB, whose columns compare by their own (mostly _ci) collation, the text
+columns of a byte-wise source (PostgreSQL, DuckDB) and the folded SQLite ones are compared
+as BINARY. Known limit: MariaDB's subquery cache keys a correlated subquery by the outer
+value under the column's collation, so a correlated comparison of outer values that differ
+only in case or trailing spaces can still reuse a neighbour's result.
 """
 
 from __future__ import annotations
@@ -19,11 +25,11 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
-from tools.semantics.base import OPEN, Family, SemanticsContext
+from tools.semantics.base import Family, SemanticsContext
 
 _COLUMN = "the column's collation decides"
 _BYTES = "bytes"
-_FOLDS = (coll.NOCASE, coll.RTRIM, coll.CI, coll.PAD)
+_FOLDS = (coll.NOCASE, coll.RTRIM, coll.CI, coll.PAD, coll.BYTES)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ)
 
 
@@ -41,15 +47,17 @@ class TextCollation(Family):
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
         ("mysql", "sqlite"): "unsupported: SQLite cannot fold accents the way *_general_ci "
                              "does",
-        ("sqlite", "mysql"): OPEN + "the MySQL target compares by its own column collation",
+        ("sqlite", "mysql"): "fold_like_source",
+        # the SQLite target's tables are plain BINARY text
+        ("postgres", "sqlite"): "same", ("duckdb", "sqlite"): "same",
     }
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         (_COLUMN, _BYTES): "fold_like_source",
-        (_BYTES, _COLUMN): OPEN + "the MySQL target compares by its own column collation",
+        (_BYTES, _COLUMN): "fold_like_source",
     }
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        if not ctx.collations:
+        if not ctx.collations and not (ctx.target == "mysql" and ctx.schema):
             return []
         return list(ctx.find(tree, exp.Select))
 
@@ -60,7 +68,12 @@ class TextCollation(Family):
         root = tree.root()
         cached = getattr(ctx, "_text_labels", None)
         if cached is None or cached[0] is not root:
-            cached = (root, coll.column_labels(root, ctx.collations))
+            labels = ctx.collations
+            if ctx.target == "mysql" and self.BEHAVIOUR[ctx.source] == _BYTES:
+                # every text column of a byte-wise source compares as bytes
+                labels = {t: {c: coll.BYTES for c, kind in cols.items() if kind == "text"}
+                          for t, cols in ctx.schema.items()}
+            cached = (root, coll.column_labels(root, labels))
             ctx._text_labels = cached  # type: ignore[attr-defined]
         return cached[1]
 
@@ -148,6 +161,14 @@ class TextCollation(Family):
         """MIN/MAX under the source's order: the value whose folded form is smallest/largest."""
         value, key = node.this.copy(), coll.fold(node.this, how, target)
         smallest = isinstance(node, exp.Min)
+        if target == "mysql":
+            if how != coll.BYTES:
+                raise Unsupported(f"MIN/MAX under {how} collation cannot be carried to mysql: "
+                                  f"MySQL has no arg_min to return the value with the "
+                                  f"smallest folded form")
+            # the smallest bytes, shown as text again
+            return exp.Anonymous(this="CONVERT", expressions=[exp.Var(
+                this=f"{type(node)(this=key).sql('mysql')} USING utf8mb4")])
         if target == "postgres":
             ordered = exp.Ordered(this=coll.bytewise(key, target), desc=not smallest,
                                   nulls_first=False)
