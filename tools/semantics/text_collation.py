@@ -69,9 +69,10 @@ class TextCollation(Family):
         cached = getattr(ctx, "_text_labels", None)
         if cached is None or cached[0] is not root:
             labels = ctx.collations
-            if ctx.target == "mysql" and self.BEHAVIOUR[ctx.source] == _BYTES:
-                # every text column of a byte-wise source compares as bytes
-                labels = {t: {c: coll.BYTES for c, kind in cols.items() if kind == "text"}
+            if ctx.target == "mysql":
+                # a text column without a folding collation compares as bytes on the source
+                labels = {t: {c: ctx.collations.get(t, {}).get(c) or coll.BYTES
+                              for c, kind in cols.items() if kind == "text"}
                           for t, cols in ctx.schema.items()}
             cached = (root, coll.column_labels(root, labels))
             ctx._text_labels = cached  # type: ignore[attr-defined]
