@@ -129,7 +129,7 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
     value = node.copy()
     if target == "mysql":
         # MySQL compares by the target column's collation: bytes only as BINARY
-        return exp.Cast(this=_mysql_fold(node, how), to=exp.DataType.build("BINARY"))
+        return exp.Cast(this=_mysql_fold(node, how), to=_BINARY.copy())
     if how in (RTRIM, PAD, BPCHAR) or (how == CI and padded):
         value = _call("trimRight", value) if click else exp.Trim(this=value, position="TRAILING")
     if how == NOCASE:
@@ -140,6 +140,9 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
                       exp.Literal.string(GENERAL_CI_FROM), exp.Literal.string(GENERAL_CI_TO))
         return _call("upperUTF8", value) if click else exp.Upper(this=value)
     return value
+
+
+_BINARY = exp.DataType.build("BINARY")  # built once: DataType.build tokenizes its argument
 
 
 def _mysql_fold(node: exp.Expr, how: str) -> exp.Expr:

@@ -43,6 +43,16 @@ class IdentifierCase(Family):
 
     def _spellings(self, tree: exp.Expr, ctx: SemanticsContext
                    ) -> tuple[dict[str, str], dict[str, str]]:
+        # one context serves one statement: read its spellings once
+        cached = getattr(ctx, "_spellings", None)
+        if cached is None:
+            cached = self._read_spellings(tree.root(), ctx)
+            ctx._spellings = cached  # type: ignore[attr-defined]
+        return cached
+
+    @staticmethod
+    def _read_spellings(tree: exp.Expr, ctx: SemanticsContext
+                        ) -> tuple[dict[str, str], dict[str, str]]:
         tables = {name.lower(): name for name in ctx.schema}
         read = {t.name.lower() for t in tree.root().find_all(exp.Table)}
         columns = {c.lower(): c for name, cols in ctx.schema.items() if name.lower() in read

@@ -79,7 +79,10 @@ class LikeCase(Family):
 
     @staticmethod
     def _subject_label(node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> str | None:
-        columns = coll.column_labels(tree.root(), ctx.collations)
+        columns = getattr(ctx, "_like_labels", None)
+        if columns is None:
+            columns = ctx._like_labels = coll.column_labels(  # type: ignore[attr-defined]
+                tree.root(), ctx.collations)
         return coll.of_column(node.this, columns) or coll.of_column(node.expression, columns)
 
     def fold_by_collation(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:

@@ -33,10 +33,6 @@ _FOLDS = (coll.NOCASE, coll.RTRIM, coll.CI, coll.PAD, coll.BYTES)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ)
 
 
-def _scope_of(node: exp.Expr) -> exp.Expr | None:
-    return node.find_ancestor(exp.Select)
-
-
 class TextCollation(Family):
     name = "text_collation"
     why = "Text comparison, grouping and ordering under a column's collation"
@@ -65,9 +61,10 @@ class TextCollation(Family):
         return bool(self._work(node, tree, ctx))
 
     def _labels(self, tree: exp.Expr, ctx: SemanticsContext) -> dict[str, dict[str, str]]:
+        # one context serves one statement: its labels are read once
         root = tree.root()
         cached = getattr(ctx, "_text_labels", None)
-        if cached is None or cached[0] is not root:
+        if cached is None:
             labels = ctx.collations
             if ctx.target == "mysql":
                 # a text column without a folding collation compares as bytes on the source
@@ -93,10 +90,9 @@ class TextCollation(Family):
                                   f"library reproduces *_general_ci and *_bin only")
             return got if got in _FOLDS else None
 
-        for node in select.walk():
+        # one pass over this SELECT's own nodes: a nested SELECT is its own node
+        for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
             if node is not select and isinstance(node, exp.Select):
-                continue
-            if _scope_of(node) is not select and node is not select:
                 continue
             how = None
             if isinstance(node, _COMPARISONS):
@@ -185,16 +181,19 @@ class TextCollation(Family):
         """GROUP BY the folded key; a grouped labelled column shows its smallest spelling."""
         for key in list(group.expressions):
             how = label(key)
-            if how is None:
+            if how is None or not isinstance(key, exp.Column):
                 continue
-            group_key = coll.fold(key, how, target)
-            key.replace(group_key)
+            # columns compared by name, not by sqlglot's tree equality (a hash walk each)
+            named = (key.table.lower(), key.name.lower())
+            key.replace(coll.fold(key, how, target))
             for item in list(select.expressions):
                 bare = item.unalias()
-                if bare == key:
+                if isinstance(bare, exp.Column) and (bare.table.lower(),
+                                                     bare.name.lower()) == named:
                     item.replace(exp.alias_(exp.Min(this=bare.copy()), item.alias_or_name))
                     continue
                 # UPPER(name) under GROUP BY name: a function of the group's spelling
                 for column in list(item.find_all(exp.Column)):
-                    if column == key and not column.find_ancestor(exp.AggFunc):
+                    if (column.table.lower(), column.name.lower()) == named and \
+                            not column.find_ancestor(exp.AggFunc):
                         column.replace(exp.Min(this=column.copy()))
