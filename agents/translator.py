@@ -15,6 +15,7 @@ from graph.state import ObjectState
 from tools import sql as sqltools
 from tools.errors import CutoverError, Unsupported
 from tools.records import Verdict
+from tools.semantics.collations import labels as text_labels
 
 
 def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -33,7 +34,9 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
                  for t in state.get("tables") or []}
         sql = sqltools.transpile(spec["select_sql"], ctx.source_dialect, ctx.target_dialect,
                                  f"{spec['file']}:{spec['line']} ({name})", types,
-                                 semantics=ctx.semantics)
+                                 semantics=ctx.semantics,
+                                 collations=text_labels(ctx.source_dialect,
+                                                        state.get("tables") or []))
         origin, reason = "translate", "sqlglot transpile"
     except Unsupported as exc:
         if not ctx.llm_enabled:

@@ -31,10 +31,14 @@ def introspect(url: str, adapter: Adapter) -> tuple[list[dict[str, Any]], list[s
     try:
         insp = inspect(engine)
         tables = []
+        reader = getattr(adapter, "collations", None)
+        collations = reader() if callable(reader) else {}
         for name in sorted(insp.get_table_names()):
+            declared = collations.get(name, {})
             columns = [{"name": c["name"], "type": str(c["type"]),
                         "canonical": adapter.canonical_type(str(c["type"])),
-                        "nullable": bool(c.get("nullable", True))}
+                        "nullable": bool(c.get("nullable", True)),
+                        "collation": declared.get(c["name"].lower())}
                        for c in insp.get_columns(name)]
             pk = list(insp.get_pk_constraint(name).get("constrained_columns") or [])
             count = adapter.read_arrow(f"SELECT COUNT(*) AS n FROM {adapter.quote(name)}")

@@ -362,7 +362,8 @@ class MySQLAdapter(Adapter):
     # ---------------------------------------------------------------- catalog
     _COLUMNS_SQL: ClassVar[str] = (
         "SELECT c.table_name, c.column_name, c.data_type, c.column_type, c.is_nullable, "
-        "c.numeric_precision, c.numeric_scale, c.character_maximum_length, c.column_key "
+        "c.numeric_precision, c.numeric_scale, c.character_maximum_length, c.column_key, "
+        "c.collation_name "
         "FROM information_schema.columns c JOIN information_schema.tables t "
         "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
         "WHERE t.table_type = 'BASE TABLE' AND c.table_schema = DATABASE() "
@@ -386,12 +387,13 @@ class MySQLAdapter(Adapter):
             pk_map.setdefault(table, []).append(column)
         tables: dict[str, dict[str, Any]] = {}
         for row in self._catalog(self._COLUMNS_SQL):
-            table, column, dtype, ctype, nullable, prec, scale, length, _key = row
+            table, column, dtype, ctype, nullable, prec, scale, length, _key, collation = row
             entry = tables.setdefault(table, {"name": table, "columns": [],
                                               "primary_key": pk_map.get(table, []), "row_count": 0})
             entry["columns"].append({"name": column, "type": ctype,
                                      "canonical": self._canonical(dtype, ctype, prec, scale),
-                                     "nullable": nullable == "YES", "length": length})
+                                     "nullable": nullable == "YES", "length": length,
+                                     "collation": collation})
         for entry in tables.values():
             entry["row_count"] = int(self._catalog(
                 f"SELECT COUNT(*) FROM {self.quote(entry['name'])}")[0][0])

@@ -147,15 +147,26 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
         names = getattr(self, "_last_names", [])
         return pa.table({n: pa.array([], type=pa.null()) for n in names})
 
+    def collations(self) -> dict[str, dict[str, str]]:
+        """table -> column -> collation declared in its DDL (SQLite keeps them nowhere else;
+        NOCASE and RTRIM columns compare differently from every other engine)."""
+        rows = self._con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL "
+            "AND sql LIKE '%COLLATE%'").fetchall()
+        return {str(name): found for name, ddl in rows if (found := declared_collations(ddl))}
+
     def tables(self) -> list[dict[str, Any]]:
+        collations = self.collations()
         out = []
         names = [r[0] for r in self._con.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "ORDER BY name")]
         for name in names:
             info = self._con.execute(f"PRAGMA table_info({self.quote(name)})").fetchall()
+            declared = collations.get(name, {})
             columns = [{"name": c[1], "type": c[2] or "", "canonical": self.canonical_type(c[2]),
-                        "nullable": not c[3]} for c in info]
+                        "nullable": not c[3], "collation": declared.get(c[1].lower())}
+                       for c in info]
             pk = [c[1] for c in sorted((c for c in info if c[5]), key=lambda c: c[5])]
             count = self._con.execute(f"SELECT COUNT(*) FROM {self.quote(name)}").fetchone()[0]
             out.append({"name": name, "columns": columns, "primary_key": pk, "row_count": count})
@@ -175,6 +186,23 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
 
     def close(self) -> None:
         self._con.close()
+
+
+def declared_collations(ddl: str) -> dict[str, str]:
+    """lower-case column name -> collation (upper case) of a CREATE TABLE statement."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(ddl, read="sqlite")
+    except Exception:  # an exotic DDL costs the collation, not the run
+        return {}
+    found: dict[str, str] = {}
+    for column in tree.find_all(exp.ColumnDef):
+        for constraint in column.constraints:
+            if isinstance(constraint.kind, exp.CollateColumnConstraint):
+                found[column.name.lower()] = constraint.kind.this.name.upper()
+    return found
 
 
 # ---------------------------------------------------------------- checksum hashing (differ)

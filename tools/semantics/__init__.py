@@ -14,7 +14,9 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics.aggregate_filter import AggregateFilter
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
+from tools.semantics.bool_text import BoolText
 from tools.semantics.boolean_numbers import BooleanNumbers
+from tools.semantics.char_padding import CharPadding
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.date_builders import DateBuilders
 from tools.semantics.date_trunc import DateTrunc
@@ -25,17 +27,22 @@ from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.grouped_columns import GroupedColumns
+from tools.semantics.identifier_case import IdentifierCase
 from tools.semantics.integer_cast import IntegerCast
 from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.modulo import Modulo
 from tools.semantics.percentiles import Percentiles
+from tools.semantics.real_text import RealText
+from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.sqlite_dates import SqliteDates
 from tools.semantics.sqlite_strftime import SqliteStrftime
 from tools.semantics.substring import Substring
 from tools.semantics.text_arithmetic import TextArithmetic
+from tools.semantics.text_case import TextCase
+from tools.semantics.text_collation import TextCollation
 from tools.semantics.text_length import TextLength
 from tools.semantics.timestamp_diff import TimestampDiff
 from tools.semantics.week_numbers import WeekNumbers
@@ -46,8 +53,12 @@ FAMILIES: tuple[Family, ...] = (
     # numeric and aggregate families
     TextArithmetic(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
+    # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
     DateBuilders(), SqliteStrftime(),
+    # text families
+    TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
+    RealText(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

@@ -34,6 +34,9 @@ class SemanticsContext:
     target: str
     schema: dict[str, dict[str, str]] = field(default_factory=dict)
     """source table -> column -> canonical type (int, float, text, decimal(p,s), date, ...)"""
+    collations: dict[str, dict[str, str]] = field(default_factory=dict)
+    """source table -> text column -> how it compares (tools.semantics.collations labels:
+    'nocase', 'rtrim', 'ci', 'pad', 'bpchar', or 'other: <name>')"""
     _columns: dict[str, dict[str, str]] | None = None
     _buckets: dict[type, list[exp.Expr]] | None = None
 

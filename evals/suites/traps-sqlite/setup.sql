@@ -48,3 +48,16 @@ INSERT INTO readings VALUES
   (5, 'east',  NULL,     0.5,  3),
   (6, 'east',  '1e2',    7.25, 3),
   (7, 'west',  '-3.5x',  9.99, 4);
+-- Codes whose column collations carry the meaning: RTRIM ignores trailing spaces, NOCASE
+-- folds ASCII case but keeps them.
+CREATE TABLE codes (
+  id     INTEGER PRIMARY KEY,
+  code   TEXT COLLATE RTRIM,
+  label  TEXT COLLATE NOCASE
+);
+INSERT INTO codes VALUES
+  (1, 'A1  ', 'Alpha'),
+  (2, 'A1',   'ALPHA'),
+  (3, 'b2 ',  'beta'),
+  (4, 'B2',   'Beta '),
+  (5, NULL,   'gamma');

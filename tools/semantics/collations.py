@@ -1,0 +1,164 @@
+"""How a source text column compares, from the source catalog, and the target expressions
+that fold a value so that a byte-wise comparison on the target agrees with it.
+
+Labels (one per text column whose comparison is not plain bytes):
+    nocase  SQLite COLLATE NOCASE: the 26 ASCII capitals fold to lower case ('É' <> 'é')
+    rtrim   SQLite COLLATE RTRIM: trailing spaces are ignored
+    ci      MySQL/MariaDB *_general_ci (PAD SPACE): case and accents ignored, trailing spaces
+            ignored ('Ada' = 'ADA ' = 'Àda'); ordered by weights, i.e. by upper case
+    pad     MySQL/MariaDB *_bin (PAD SPACE): bytes, trailing spaces ignored
+    bpchar  PostgreSQL char(n): trailing blanks are insignificant (the char_padding family)
+    bytes   a byte-wise source's text column, towards MySQL (whose columns compare by
+            their collation, mostly _ci): compared as BINARY there
+    other: <name>   a collation the library cannot reproduce (utf8mb4_unicode_ci, ...)
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from sqlglot import exp
+
+NOCASE, RTRIM, CI, PAD, BPCHAR, OTHER = "nocase", "rtrim", "ci", "pad", "bpchar", "other: "
+#: a text column of a byte-wise source (PostgreSQL, DuckDB), compared on a MySQL target
+BYTES = "bytes"
+
+# The letters utf8mb4_general_ci weighs as an ASCII letter, and that letter: read from
+# MariaDB 10.11's WEIGHT_STRING over U+00C0..U+024F (a letter whose weight equals the weight
+# of 'A'..'Z'). Everything else folds by upper case.
+GENERAL_CI_FROM = ("ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝßàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎď"
+                   "ĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİıĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤť"
+                   "ŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅ"
+                   "ȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳ")
+GENERAL_CI_TO = ("AAAAAACEEEEIIIINOOOOOUUUUYSAAAAAACEEEEIIIINOOOOOUUUUYYAAAAAACCCCCCCCDD"
+                 "EEEEEEEEEEGGGGGGGGHHIIIIIIIIIIJJKKLLLLLLNNNNNNOOOOOORRRRRRSSSSSSSSTTTT"
+                 "UUUUUUUUUUUUWWYYYZZZZZZSOOUUAAIIOOUUUUUUUUUUAAAAGGKKOOOOJGGNNAAAAAAEE"
+                 "EEIIIIOOOORRRRUUUUSSTTHHAAEEOOOOOOOOYY")
+assert len(GENERAL_CI_FROM) == len(GENERAL_CI_TO)
+_GENERAL_CI = str.maketrans(GENERAL_CI_FROM, GENERAL_CI_TO)
+_LOWER_ASCII = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def label(dialect: str, column: dict[str, Any]) -> str | None:
+    """The comparison label of one catalog column, None for plain bytes (or not text)."""
+    collation = str(column.get("collation") or "").lower()
+    declared = str(column.get("type") or "").lower()
+    if dialect == "sqlite":
+        return {"nocase": NOCASE, "rtrim": RTRIM}.get(collation)
+    if dialect == "mysql" and collation:
+        if "nopad" in collation or "_0900_" in collation:
+            return None if collation.endswith("_bin") else OTHER + collation
+        if collation.endswith("_general_ci"):
+            return CI
+        if collation.endswith("_bin"):
+            return PAD
+        return OTHER + collation
+    if dialect == "postgres" and (declared.startswith(("character(", "char(", "bpchar"))
+                                  or declared in ("character", "char")):
+        return BPCHAR
+    return None
+
+
+def labels(dialect: str, tables: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """source table -> column -> label, for the catalog tables (planner's introspection)."""
+    out: dict[str, dict[str, str]] = {}
+    for table in tables:
+        for column in table.get("columns") or []:
+            found = label(dialect, column)
+            if found:
+                out.setdefault(table["name"], {})[column["name"]] = found
+    return out
+
+
+def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]]
+                  ) -> dict[str, dict[str, str]]:
+    """alias or table name (lower case) -> column (lower case) -> label, for the tables the
+    statement reads."""
+    lowered = {t.lower(): {c.lower(): v for c, v in cols.items()}
+               for t, cols in collations.items()}
+    out: dict[str, dict[str, str]] = {}
+    for table in tree.find_all(exp.Table):
+        columns = lowered.get(table.name.lower())
+        if columns is not None:
+            out[table.alias_or_name.lower()] = columns
+    return out
+
+
+def of_column(node: exp.Expr, columns: dict[str, dict[str, str]],
+              readable: set[str] | None = None) -> str | None:
+    """The label of `node` when it is a column of a labelled table; None when unknown or
+    ambiguous. `readable`: the aliases in scope of the node's SELECT."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if not isinstance(node, exp.Column):
+        return None
+    qualifier, name = node.table.lower(), node.name.lower()
+    found = {cols.get(name) for alias, cols in columns.items()
+             if (not qualifier or alias == qualifier) and name in cols
+             and (readable is None or alias in readable)}
+    return found.pop() if len(found) == 1 else None
+
+
+def fold_literal(text: str, how: str, *, padded: bool = True) -> str | None:
+    """The folded value of a string literal in Python, when it is exactly what the target's
+    SQL would compute (ASCII after folding); None otherwise."""
+    if how == NOCASE:
+        return text.translate(_LOWER_ASCII)
+    if how in (RTRIM, PAD, BPCHAR):
+        return text.rstrip(" ")
+    if how == CI:
+        folded = (text.rstrip(" ") if padded else text).translate(_GENERAL_CI)
+        return folded.upper() if folded.isascii() else None
+    return None
+
+
+def _call(name: str, *args: exp.Expr) -> exp.Expr:
+    # an Anonymous call keeps the spelling: ClickHouse function names are case-sensitive
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.Expr:
+    """`node` folded so that the target's byte comparison agrees with the source's `how`;
+    `padded=False` keeps trailing spaces (LIKE is not PAD SPACE in MySQL)."""
+    if isinstance(node, exp.Literal) and node.is_string:
+        folded = fold_literal(node.name, how, padded=padded)
+        if folded is not None:
+            return exp.Literal.string(folded)
+    click = target == "clickhouse"
+    value = node.copy()
+    if target == "mysql":
+        # MySQL compares by the target column's collation: bytes only as BINARY
+        return exp.Cast(this=_mysql_fold(node, how), to=_BINARY.copy())
+    if how in (RTRIM, PAD, BPCHAR) or (how == CI and padded):
+        value = _call("trimRight", value) if click else exp.Trim(this=value, position="TRAILING")
+    if how == NOCASE:
+        return _call("translate", value, exp.Literal.string(string.ascii_uppercase),
+                     exp.Literal.string(string.ascii_lowercase))
+    if how == CI:
+        value = _call("translateUTF8" if click else "translate", value,
+                      exp.Literal.string(GENERAL_CI_FROM), exp.Literal.string(GENERAL_CI_TO))
+        return _call("upperUTF8", value) if click else exp.Upper(this=value)
+    return value
+
+
+_BINARY = exp.DataType.build("BINARY")  # built once: DataType.build tokenizes its argument
+
+
+def _mysql_fold(node: exp.Expr, how: str) -> exp.Expr:
+    value = node.copy()
+    if how in (RTRIM, PAD, BPCHAR):
+        value = exp.Trim(this=value, position="TRAILING")
+    if how == NOCASE:
+        # MySQL has no TRANSLATE, and LOWER would fold 'É' too; REPLACE is case-sensitive
+        for upper, lower in zip(string.ascii_uppercase, string.ascii_lowercase, strict=True):
+            value = _call("REPLACE", value, exp.Literal.string(upper),
+                          exp.Literal.string(lower))
+    return value
+
+
+def bytewise(node: exp.Expr, target: str) -> exp.Expr:
+    """Order `node` by bytes on the target: PostgreSQL orders text by its locale otherwise."""
+    if target == "postgres":
+        return exp.Collate(this=node, expression=exp.Identifier(this="C", quoted=True))
+    return node
