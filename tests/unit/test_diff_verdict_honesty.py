@@ -59,3 +59,31 @@ def test_a_source_date_text_still_equals_a_target_date():
     source = pa.table({"d": ["2024-01-01", "2024-02-29"]})
     target = pa.table({"d": pa.array([dt.date(2024, 1, 1), dt.date(2024, 2, 29)])})
     assert compare(source, target).verdict == "parity"
+
+
+def _float32_sum(values: list[float]) -> float:
+    """A sum accumulated in single precision, rounding at every row (PostgreSQL's sum(real))."""
+    import struct
+
+    total = 0.0
+    for v in values:
+        total = struct.unpack("f", struct.pack("f", total + v))[0]
+    return total
+
+
+def test_a_single_precision_source_is_compared_at_single_precision():
+    weights = [0.1, 0.2, 1.3, 2.7]
+    single = [_float32_sum([w]) for w in weights]  # the stored real values
+    source = pa.table({"total": pa.array([_float32_sum(single)], pa.float32())})
+    target = pa.table({"total": pa.array([sum(single)], pa.float64())})  # summed in double
+    assert source.column(0)[0].as_py() != target.column(0)[0].as_py()
+    assert compare(source, target).verdict in ("parity", "parity_with_tolerance")
+    # the same deviation from a double-precision source is a real difference
+    as_double = pa.table({"total": pa.array([source.column(0)[0].as_py()], pa.float64())})
+    assert compare(as_double, target).verdict == "mismatch"
+    # and a single-precision source still sees a change in its own digits
+    changed = pa.table({"total": pa.array([4.301], pa.float64())})
+    assert compare(source, changed).verdict == "mismatch"
+    # a tolerance the user set for the column wins
+    strict = compare(source, target, tolerances={"total": Tolerance(0, 1e-12)})
+    assert strict.verdict == "mismatch"

@@ -7,7 +7,8 @@ DuckDB expression that renders its values canonically for that kind:
           equals 1.5 and True equals 1; normalised decimal text ('1.50' -> '1.5') when the
           digits do not fit 38. Never DOUBLE: ints beyond 2^53 must stay exact.
 - float:  a float on either side -> DOUBLE (+0.0 folds -0.0 into 0.0), compared with tolerance.
-          int vs float compares by value (3 == 3.0).
+          int vs float compares by value (3 == 3.0). A single-precision source column
+          (PostgreSQL real, DuckDB FLOAT, ClickHouse Float32) is compared at single precision.
 - date / timestamp: typed DATE / TIMESTAMP (UTC, microseconds) when both sides are typed (fast
           to join); ISO text in UTC at microsecond precision when one side is text (SQLite
           keeps dates as text): that side is parsed, and kept raw when it does not parse.
@@ -42,6 +43,12 @@ _TEMPORAL_SIDES = {"date", "timestamp", "timestamptz"}
 #: finer than any difference a user cares about. A straddled rounding boundary can only cost a
 #: worse pairing, never a false match: paired rows are still checked with the real tolerance.
 ORDER_SIG_DIGITS = 9
+
+#: Relative tolerance for a single-precision source column (unless the user set one): 2^-20 is
+#: 8 units in the last place of a 24-bit significand. The source computed and returned the value
+#: in single precision (PostgreSQL sums real in real, rounding at every row, in scan order), so
+#: digits beyond that are its own rounding noise, not data a target could be asked to match.
+SINGLE_PRECISION_REL = 2.0**-20
 
 # Macros keep the generated SQL readable; they live on the private connection only.
 _MACROS = (
@@ -227,6 +234,8 @@ def plan_columns(
         tol = tol_lower.get(low)
         if kind == FLOAT and tol is None:
             tol = default_float
+            if pa.types.is_float32(f.type) and tol.rel_tol < SINGLE_PRECISION_REL:
+                tol = Tolerance(tol.abs_tol, SINGLE_PRECISION_REL)
         plans.append(
             ColumnPlan(
                 len(plans),
