@@ -57,8 +57,10 @@ def test_plain_sqlglot_when_the_library_is_off() -> None:
 
 def test_no_faithful_rewrite_gives_a_verdict_with_the_reason() -> None:
     with pytest.raises(Unsupported, match=r"q: .*cannot be carried from postgres to sqlite: "
-                                          r"SQLite has no case-sensitive LIKE"):
-        transpile("SELECT s LIKE 'Ab%' FROM t", "postgres", "sqlite", "q")
+                                          r"SQLite's only case-sensitive match is GLOB"):
+        transpile("SELECT s LIKE s || 'Ab%' FROM t", "postgres", "sqlite", "q")
+    # a literal pattern with letters becomes a case-sensitive GLOB there
+    assert "GLOB 'Ab*'" in transpile("SELECT s LIKE 'Ab%' FROM t", "postgres", "sqlite", "q")
     # the same pair without a letter in the pattern means the same on SQLite
     assert "LIKE '%5'" in transpile("SELECT s LIKE '%5' FROM t", "postgres", "sqlite", "q")
 

@@ -3,8 +3,10 @@
 SQLite's LIKE ignores the case of ASCII letters only ('a_b' LIKE 'A_B' is true, 'é' LIKE 'É'
 is not); PostgreSQL, DuckDB and ClickHouse compare case-sensitively. Towards a case-sensitive
 engine both sides are folded with TRANSLATE over A-Z, which folds exactly SQLite's letters
-(LOWER or ILIKE would also fold 'É'). SQLite has no case-sensitive LIKE, so a pattern with a
-letter cannot go there. MySQL/MariaDB fold by the column's collation: a utf8mb4_general_ci
+(LOWER or ILIKE would also fold 'É'). SQLite has no case-sensitive LIKE, but its GLOB is
+case-sensitive: a literal pattern with a letter is read with the source's escape rules and
+written as a GLOB pattern (% as *, _ as ?, a literal *, ? or [ in brackets); a computed
+pattern cannot go there. MySQL/MariaDB fold by the column's collation: a utf8mb4_general_ci
 column (from the source catalog) matches case- and accent-insensitively, but LIKE does not
 ignore trailing spaces; it is folded with the collation's own fold (tools.semantics.
 collations). Towards MySQL the target's column collation would fold, so the match is made
@@ -23,6 +25,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
+from tools.semantics.like_escape import LikeEscape, read_pattern
 
 _ASCII = "ASCII letters fold"
 _EXACT = "case-sensitive"
@@ -30,6 +33,21 @@ _COLLATION = "the collation decides"
 
 
 _LOWER_ASCII = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_GLOB_WILDCARD = {"%": "*", "_": "?"}
+#: GLOB's own wildcards, matched literally inside a bracket expression
+_GLOB_LITERAL = {"*": "[*]", "?": "[?]", "[": "[[]"}
+
+
+def _read_with_escape(text: str, escape: str) -> list[tuple[bool, str]]:
+    """A LIKE pattern with an explicit ESCAPE character as (is_wildcard, character) pairs."""
+    out: list[tuple[bool, str]] = []
+    chars = iter(text)
+    for char in chars:
+        if char == escape:
+            out.append((False, next(chars, escape)))
+        else:
+            out.append((char in _GLOB_WILDCARD, char))
+    return out
 
 
 def _fold(node: exp.Expr) -> exp.Expr:
@@ -50,8 +68,7 @@ class LikeCase(Family):
     }
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         (_ASCII, _EXACT): "fold_ascii",
-        (_EXACT, _ASCII): "unsupported: SQLite has no case-sensitive LIKE for a pattern "
-                          "with letters",
+        (_EXACT, _ASCII): "glob_on_sqlite",
         (_ASCII, _COLLATION): "ascii_fold_on_mysql",
         (_EXACT, _COLLATION): "exact_on_mysql",
         (_COLLATION, _EXACT): "fold_by_collation",
@@ -70,6 +87,29 @@ class LikeCase(Family):
             # a pattern without letters matches the same with or without folding
             return any(c.isalpha() for c in pattern.name)
         return True
+
+    def glob_on_sqlite(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        pattern, escape = node.expression, node.parent
+        explicit = escape.expression if isinstance(escape, exp.Escape) else None
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string) or (
+                explicit is not None and not (isinstance(explicit, exp.Literal)
+                                              and len(explicit.name) == 1)):
+            raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
+                              f"SQLite's only case-sensitive match is GLOB, and only a literal "
+                              f"LIKE pattern can be rewritten as one")
+        if explicit is None:
+            tokens = read_pattern(pattern.name, LikeEscape.BEHAVIOUR[ctx.source])
+        else:
+            tokens = _read_with_escape(pattern.name, explicit.name)
+        glob = exp.Glob(this=node.this.copy(), expression=exp.Literal.string(
+            "".join(_GLOB_WILDCARD[c] if wildcard else _GLOB_LITERAL.get(c, c)
+                    for wildcard, c in tokens)))
+        if node.args.get("negate"):
+            glob = exp.Not(this=glob)
+        if explicit is not None:
+            escape.replace(glob)  # the ESCAPE clause belongs to the LIKE it replaces
+            return node
+        return glob
 
     def fold_ascii(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         # in place, so a later family (like_escape) still finds this LIKE
