@@ -17,6 +17,7 @@ from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsConte
 from tools.semantics.bool_text import BoolText
 from tools.semantics.boolean_numbers import BooleanNumbers
 from tools.semantics.char_padding import CharPadding
+from tools.semantics.concat_functions import ConcatFunctions
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.date_builders import DateBuilders
 from tools.semantics.date_trunc import DateTrunc
@@ -59,6 +60,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
+    ConcatFunctions(),  # source postgres (parity-pg): concat()/concat_ws() on SQLite < 3.44
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
