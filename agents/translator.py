@@ -16,6 +16,7 @@ from tools import sql as sqltools
 from tools.errors import CutoverError, Unsupported
 from tools.records import Verdict
 from tools.semantics.collations import labels as text_labels
+from tools.semantics.kinds import catalog_type
 
 
 def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     start = time.perf_counter()
     calls = tokens = 0
     try:
-        types = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
+        types = {t["name"]: {c["name"]: catalog_type(ctx.source_dialect, c) for c in t["columns"]}
                  for t in state.get("tables") or []}
         sql = sqltools.transpile(spec["select_sql"], ctx.source_dialect, ctx.target_dialect,
                                  f"{spec['file']}:{spec['line']} ({name})", types,

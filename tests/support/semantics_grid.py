@@ -24,6 +24,7 @@ import decimal
 import json
 import math
 import sqlite3
+import struct
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -39,24 +40,28 @@ ALL = EMBEDDED + SERVERS
 
 _DDL = {
     "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
-               "char6": "TEXT", "date": "DATE", "timestamp": "TEXT", "dec": "NUMERIC(12,2)"},
+               "char6": "TEXT", "date": "DATE", "timestamp": "TEXT", "dec": "NUMERIC(12,2)",
+               "float4": "REAL"},
     "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
                "char6": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP",
-               "dec": "DECIMAL(12,2)"},
+               "dec": "DECIMAL(12,2)", "float4": "DOUBLE"},
     "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
                  "text": "TEXT", "char6": "CHAR(6)", "date": "DATE", "timestamp": "TIMESTAMP",
-                 "dec": "NUMERIC(12,2)"},
+                 "dec": "NUMERIC(12,2)", "float4": "REAL"},
     "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
               "char6": "VARCHAR(6)", "date": "DATE", "timestamp": "DATETIME",
-              "dec": "DECIMAL(12,2)"},
+              "dec": "DECIMAL(12,2)", "float4": "DOUBLE"},
     "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
                    "float": "Nullable(Float64)", "text": "Nullable(String)",
                    "char6": "Nullable(String)", "date": "Nullable(Date)",
-                   "timestamp": "Nullable(DateTime)", "dec": "Nullable(Decimal(12, 2))"},
+                   "timestamp": "Nullable(DateTime)", "dec": "Nullable(Decimal(12, 2))",
+                   "float4": "Nullable(Float64)"},
 }
+#: float4 is PostgreSQL's real; elsewhere the loader copies its single-precision value into a
+#: double (tools.semantics.kinds.SINGLE)
 #: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
 #: substr() takes no bigint)
-_CANONICAL = {"int4": "int", "char6": "text", "dec": "decimal(12,2)"}
+_CANONICAL = {"float4": "float4", "int4": "int", "char6": "text", "dec": "decimal(12,2)"}
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,13 @@ def _literal(value: Any, kind: str, engine: str) -> str:
             return f"'{value}'"
         spelled = {"mysql": "DATETIME", "clickhouse": "DateTime"}.get(engine, "TIMESTAMP")
         return f"CAST('{value}' AS {'DATE' if kind == 'date' else spelled})"
+    if kind == "float4":
+        if isinstance(value, str):  # 'Infinity' / '-Infinity'
+            sign = "-" if value.startswith("-") else ""
+            return f"{sign}9e999" if engine == "sqlite" else f"CAST('{value}' AS DOUBLE PRECISION)"
+        # the single-precision value itself, as PostgreSQL stores it and the loader copies it
+        return repr(value) if engine == "postgres" else repr(
+            struct.unpack("f", struct.pack("f", value))[0])
     if kind == "float" and isinstance(value, str):  # inf / nan spelled per engine
         return {"sqlite": "9e999"}.get(engine, f"CAST('{value}' AS DOUBLE PRECISION)")
     return repr(value)

@@ -38,6 +38,7 @@ from tools.semantics.percentiles import Percentiles
 from tools.semantics.real_text import RealText
 from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
+from tools.semantics.single_precision_text import SinglePrecisionText
 from tools.semantics.sqlite_dates import SqliteDates
 from tools.semantics.sqlite_strftime import SqliteStrftime
 from tools.semantics.substring import Substring
@@ -60,7 +61,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    ConcatFunctions(),  # source postgres (parity-pg): concat()/concat_ws() on SQLite < 3.44
+    ConcatFunctions(), SinglePrecisionText(),  # source postgres (parity-pg)
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

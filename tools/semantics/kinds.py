@@ -14,6 +14,19 @@ from sqlglot import exp
 from tools.db.types import parse_decimal
 
 INT, FLOAT, DECIMAL, DATE, OTHER = "int", "float", "decimal", "date", "other"
+#: the schema's type for a float the source keeps in single precision (PostgreSQL real): still
+#: a FLOAT kind, but its text and its sums are single precision's
+SINGLE = "float4"
+_SINGLE_DECLARED = {"postgres": ("real", "float4")}
+
+
+def catalog_type(dialect: str, column: dict) -> str:
+    """The type the library reads for one source catalog column (planner introspection):
+    its canonical type, or SINGLE for a single-precision float."""
+    declared = str(column.get("type") or "").strip().lower()
+    if column.get("canonical") == "float" and declared in _SINGLE_DECLARED.get(dialect, ()):
+        return SINGLE
+    return column["canonical"]
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
 
 
@@ -32,7 +45,7 @@ def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]]) -> dict[str,
 def _kind_of(canonical: str) -> str:
     if canonical == "int" or (canonical == "bool"):
         return INT if canonical == "int" else OTHER
-    if canonical == "float":
+    if canonical in ("float", SINGLE):
         return FLOAT
     if canonical == "date":
         return DATE

@@ -1,0 +1,112 @@
+"""A single-precision float (PostgreSQL real) cast to text.
+
+PostgreSQL writes a real with the fewest digits that read back as the same single-precision
+value ('0.1', '1.3'), in fixed notation for a decimal exponent from -4 to 5 and as
+'1.6777216e+07' beyond. The loader copies a real into the target's double (no engine but
+ClickHouse and DuckDB has a 4-byte float, and none writes it PostgreSQL's way), whose text has a
+double's digits: '0.10000000149011612'.
+
+The rewrite finds the digits itself: the fewest significant digits (1 to 9) whose printf('%.Ne')
+reads back as the same single-precision value — through a cast to FLOAT on DuckDB and
+toFloat32 on ClickHouse; on SQLite, which has no 4-byte float, by the distance to the value
+being under half a unit in the last place of a 24-bit significand (ties to even) — then writes
+them in fixed or exponential notation by PostgreSQL's rule. NaN and ±Infinity are spelled as
+PostgreSQL does. MariaDB has no printf: no faithful rewrite there.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlglot import exp
+
+from tools.semantics.base import UNSUPPORTED, Family, SemanticsContext, template
+from tools.semantics.kinds import SINGLE
+
+_SHORTEST_SINGLE = "shortest digits of the single-precision value"
+_DOUBLE_COPY = "a real is copied as a double: its text has a double's digits"
+_TEXT = (exp.DType.TEXT, exp.DType.VARCHAR, exp.DType.CHAR)
+_MOST_DIGITS = 9  # any single-precision value reads back from 9 significant digits
+
+# per target: the printf of V with q digits after the point; its decimal exponent; whether
+# that text reads back as V in single precision; a number as text; the special values
+_SCI = "printf('%.{q}e', V)"
+_SPELLING = {
+    "duckdb": {
+        "exponent": "CAST(substr({s}, -3) AS INTEGER)",
+        "same": "CAST({s} AS FLOAT) = CAST(V AS FLOAT)",
+        "text": "CAST({n} AS VARCHAR)", "greatest": "greatest",
+        "special": "WHEN isnan(V) THEN 'NaN' ",
+    },
+    "clickhouse": {
+        "exponent": "toInt32(substring({s}, -3))",
+        "same": "toFloat32({s}) = toFloat32(V)",
+        "text": "toString({n})", "greatest": "greatest",
+        "special": "WHEN isNaN(V) THEN 'NaN' ",
+    },
+    "sqlite": {
+        "exponent": "CAST(substr({s}, -3) AS INTEGER)",
+        # half a unit in the last place of V's 24-bit significand (subnormals below 2^-126)
+        "same": "(abs(CAST({s} AS REAL) - V) < H OR (abs(CAST({s} AS REAL) - V) = H "
+                "AND CAST(V / (2 * H) AS INTEGER) % 2 = 0))",
+        "half_ulp": "pow(2, max(floor(log2(abs(V))), -126) - 24)",
+        "text": "CAST({n} AS TEXT)", "greatest": "max",
+        "special": "",
+    },
+}
+
+
+def _spelled(target: str) -> str:
+    """The whole CASE expression, in the target's dialect, over the placeholder V."""
+    words = _SPELLING[target]
+    branches = []
+    for q in range(_MOST_DIGITS):
+        sci = _SCI.format(q=q)
+        exponent = words["exponent"].format(s=sci)
+        decimals = words["text"].format(n=f"{words['greatest']}({q} - {exponent}, 0)")
+        fixed = f"printf('%.' || {decimals} || 'f', V)"
+        written = f"CASE WHEN {exponent} BETWEEN -4 AND 5 THEN {fixed} ELSE {sci} END"
+        same = words["same"].format(s=sci).replace("H", f"({words.get('half_ulp', '')})")
+        branches.append(written if q == _MOST_DIGITS - 1 else f"WHEN {same} THEN {written}")
+    return ("CASE WHEN V IS NULL THEN NULL " + words["special"]
+            + "WHEN V > 3.5e38 THEN 'Infinity' WHEN V < -3.5e38 THEN '-Infinity' "
+            + f"WHEN V = 0 THEN CASE WHEN {_SCI.format(q=0)} LIKE '-%' THEN '-0' ELSE '0' END "
+            + " ".join(branches[:-1]) + f" ELSE {branches[-1]} END")
+
+
+class SinglePrecisionText(Family):
+    name = "single_precision_text"
+    why = "A single-precision float (real) cast to text"
+    BEHAVIOUR: ClassVar[dict[str, str]] = {
+        "postgres": _SHORTEST_SINGLE, "duckdb": _DOUBLE_COPY, "clickhouse": _DOUBLE_COPY,
+        "sqlite": _DOUBLE_COPY, "mysql": _DOUBLE_COPY,
+    }
+    SOURCES = ("postgres",)
+    REWRITES: ClassVar[dict[tuple[str, str], str]] = {
+        (_SHORTEST_SINGLE, _DOUBLE_COPY): "shortest_single_digits"}
+    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
+        ("postgres", "mysql"): UNSUPPORTED + "MariaDB has no printf to find and write a "
+                                             "single-precision value's shortest digits"}
+
+    def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
+        return [n for n in ctx.find(tree, exp.Cast) if n.to.is_type(*_TEXT)]
+
+    def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
+        value = node.this
+        while isinstance(value, (exp.Paren, exp.Min, exp.Max)):
+            value = value.this  # MIN/MAX of a real is one of its values
+        return isinstance(value, exp.Column) and _declared(value, tree, ctx) == SINGLE
+
+    def shortest_single_digits(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return template(_spelled(ctx.target), ctx.target, V=node.this)
+
+
+def _declared(column: exp.Column, tree: exp.Expr, ctx: SemanticsContext) -> str | None:
+    """The schema type of a column of a table the statement reads; None if unknown or
+    ambiguous."""
+    tables = {t.alias_or_name.lower(): t.name.lower() for t in tree.find_all(exp.Table)}
+    schema = {t.lower(): {c.lower(): k for c, k in cols.items()} for t, cols in ctx.schema.items()}
+    qualifier = column.table.lower()
+    found = {schema.get(table, {}).get(column.name.lower()) for alias, table in tables.items()
+             if not qualifier or alias == qualifier} - {None}
+    return found.pop() if len(found) == 1 else None
