@@ -34,6 +34,7 @@ from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.modulo import Modulo
+from tools.semantics.ordered_string_agg import OrderedStringAgg
 from tools.semantics.percentiles import Percentiles
 from tools.semantics.real_text import RealText
 from tools.semantics.regex import Regex
@@ -61,7 +62,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    ConcatFunctions(), SinglePrecisionText(),  # source postgres (parity-pg)
+    ConcatFunctions(), SinglePrecisionText(), OrderedStringAgg(),  # source postgres (parity-pg)
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
