@@ -60,6 +60,30 @@ def _replacement(node: exp.Expr, source: str, target: str) -> exp.Expr:
     return exp.Literal.string("".join(out))
 
 
+def _shifted_references(text: str, source: str) -> str | None:
+    """A first-match replacement for MariaDB's leading-lazy-group form, where group 1 is the
+    text before the match and group 2 the match: PostgreSQL's \\& (the whole match) becomes
+    \\2 and its \\n becomes \\(n+2). None when a reference cannot be carried (beyond \\9, a
+    $ or an escaped backslash, which the two engines read differently)."""
+    if "$" in text:
+        return None
+    out, i = [], 0
+    while i < len(text):
+        if text[i] != "\\":
+            out.append(text[i])
+            i += 1
+            continue
+        ref = text[i + 1:i + 2]
+        if source == "postgres" and ref == "&":
+            out.append("\\2")
+        elif ref.isdigit() and ref != "0" and int(ref) + 2 <= 9:
+            out.append(f"\\{int(ref) + 2}")
+        else:
+            return None
+        i += 2
+    return "".join(out)
+
+
 class Regex(Family):
     name = "regex"
     why = "Regular expressions: first or every match replaced, and letter case"
@@ -127,13 +151,16 @@ class Regex(Family):
                 return exp.Anonymous(this="REGEXP_REPLACE", expressions=[
                     subject, _prefixed(pattern, case), replacement])
             text, with_ = _literal(pattern), _literal(replacement)
-            if text is None or with_ is None or "\\" in with_ or "$" in with_:
+            shifted = _shifted_references(with_, ctx.source) if with_ is not None else None
+            if text is None or shifted is None:
                 raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to "
                                   f"{target}: MariaDB replaces every match; the first one "
-                                  f"alone needs a literal pattern and replacement")
+                                  f"alone needs a literal pattern and a replacement whose "
+                                  f"references fit \\1..\\9 there")
+            # group 1 is the text before the first match, group 2 the match itself
             return exp.Anonymous(this="REGEXP_REPLACE", expressions=[
-                subject, exp.Literal.string(f"{case}(?s)^(.*?)(?:{text})"),
-                exp.Literal.string("\\1" + with_)])
+                subject, exp.Literal.string(f"{case}(?s)^(.*?)((?:{text}))"),
+                exp.Literal.string("\\1" + shifted)])
         if target == "postgres":
             return (exp.RegexpILike if ignore else exp.RegexpLike)(
                 this=subject, expression=pattern.copy())
