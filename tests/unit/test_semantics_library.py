@@ -74,3 +74,15 @@ def test_a_run_gets_integer_division_right_on_the_first_attempt(tmp_path, run_pr
     basket = next(o for o in outcome.report["objects"] if o["name"] == "basket")
     assert basket["verdict"] == "parity"
     assert basket["attempts"] == 1 and not basket["needed_fixer"]
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT a.g, string_agg(s, ',' ORDER BY k) FROM t AS a JOIN u ON a.k = u.k GROUP BY a.g",
+    "SELECT g, string_agg(s, ',' ORDER BY k) FROM t GROUP BY ROLLUP (g)",
+    "SELECT g AS h, string_agg(s, ',' ORDER BY k) FROM t GROUP BY h",
+])
+def test_an_ordered_string_agg_sqlite_cannot_window_is_unsupported_with_the_reason(
+        sql: str) -> None:
+    # SQLite < 3.44 orders group_concat only as a window over one table's plain groups
+    with pytest.raises(Unsupported, match="cannot be carried from postgres to sqlite"):
+        transpile(sql, "postgres", "sqlite", "q")

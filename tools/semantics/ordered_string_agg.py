@@ -103,7 +103,8 @@ class OrderedStringAgg(Family):
         if partition is None:
             raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to "
                               f"{ctx.target}: the GROUP BY names an output by alias or "
-                              f"position, which the window's PARTITION BY cannot repeat")
+                              f"position, or makes several groupings, which one window's "
+                              f"PARTITION BY cannot repeat")
         # a second ordered aggregate of the same SELECT: the derived table is already there
         inner = table.this if isinstance(table, exp.Subquery) and any(
             e.alias.startswith(_COLUMN) for e in table.this.expressions) else None
@@ -139,10 +140,14 @@ def _single_table(select: exp.Select | None) -> exp.Expr | None:
 
 
 def _group_expressions(select: exp.Select) -> list[exp.Expr] | None:
-    """The GROUP BY expressions to partition by; None when one is an alias or a position."""
+    """The GROUP BY expressions to partition by; None when one is an alias or a position, or
+    the GROUP BY has several groupings (ROLLUP, CUBE, GROUPING SETS)."""
     group = select.args.get("group")
     if group is None:
         return []
+    if any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets", "all")) or any(
+            isinstance(k, (exp.Rollup, exp.Cube, exp.GroupingSets)) for k in group.expressions):
+        return None  # several groupings: no one PARTITION BY
     aliases = {e.alias for e in select.expressions if e.alias}
     keys = list(group.expressions)
     if any(isinstance(k, exp.Literal) or (isinstance(k, exp.Column) and not k.table
