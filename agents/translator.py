@@ -32,12 +32,17 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     try:
         types = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
                  for t in state.get("tables") or []}
+        applied: list[str] = []
         sql = sqltools.transpile(spec["select_sql"], ctx.source_dialect, ctx.target_dialect,
                                  f"{spec['file']}:{spec['line']} ({name})", types,
                                  semantics=ctx.semantics,
                                  collations=text_labels(ctx.source_dialect,
-                                                        state.get("tables") or []))
+                                                        state.get("tables") or []),
+                                 applied=applied)
         origin, reason = "translate", "sqlglot transpile"
+        if applied:
+            # the report says which meanings were carried over up front (docs/semantics.md)
+            reason += " + semantics library: " + ", ".join(dict.fromkeys(applied))
     except Unsupported as exc:
         if not ctx.llm_enabled:
             return finished(state, Verdict.UNSUPPORTED, f"{exc} (no LLM configured to "
