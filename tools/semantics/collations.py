@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from tools.semantics.kinds import by_alias
+
 NOCASE, RTRIM, CI, PAD, BPCHAR, OTHER = "nocase", "rtrim", "ci", "pad", "bpchar", "other: "
 #: a text column of a byte-wise source (PostgreSQL, DuckDB), compared on a MySQL target
 BYTES = "bytes"
@@ -75,14 +77,8 @@ def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]]
                   ) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> column (lower case) -> label, for the tables the
     statement reads."""
-    lowered = {t.lower(): {c.lower(): v for c, v in cols.items()}
-               for t, cols in collations.items()}
-    out: dict[str, dict[str, str]] = {}
-    for table in tree.find_all(exp.Table):
-        columns = lowered.get(table.name.lower())
-        if columns is not None:
-            out[table.alias_or_name.lower()] = columns
-    return out
+    return by_alias(tree, {t.lower(): {c.lower(): v for c, v in cols.items()}
+                           for t, cols in collations.items()})
 
 
 def of_column(node: exp.Expr, columns: dict[str, dict[str, str]],
