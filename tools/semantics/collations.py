@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from tools.semantics import general_ci
+
 NOCASE, RTRIM, CI, PAD, BPCHAR, OTHER = "nocase", "rtrim", "ci", "pad", "bpchar", "other: "
 #: a text column of a byte-wise source (PostgreSQL, DuckDB), compared on a MySQL target
 BYTES = "bytes"
@@ -121,6 +123,13 @@ def _call(name: str, *args: exp.Expr) -> exp.Expr:
 def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.Expr:
     """`node` folded so that the target's byte comparison agrees with the source's `how`;
     `padded=False` keeps trailing spaces (LIKE is not PAD SPACE in MySQL)."""
+    if target == "sqlite" and how == CI:
+        # SQLite's upper() maps ASCII only: the collation's own weights, character by character
+        if isinstance(node, exp.Literal) and node.is_string:
+            text = node.name.rstrip(" ") if padded else node.name
+            return exp.Literal.string(general_ci.fold_text(text))
+        trimmed = exp.Trim(this=node.copy(), position="TRAILING") if padded else node
+        return general_ci.sqlite_fold(trimmed)
     if isinstance(node, exp.Literal) and node.is_string:
         folded = fold_literal(node.name, how, padded=padded)
         if folded is not None:

@@ -8,7 +8,9 @@ labelled column is compared (=, <>, <, IN, BETWEEN), ordered (ORDER BY, MIN/MAX)
 (GROUP BY, DISTINCT) or counted (COUNT(DISTINCT)), with the fold of tools.semantics.collations,
 and orders the folded values by bytes. A group's spelling is one of the values the source
 treats as equal, which the source itself picks arbitrarily; the target shows the smallest.
-Labels come from the source catalog (tools.semantics.collations.labels).
+Labels come from the source catalog (tools.semantics.collations.labels). Towards SQLite,
+whose upper() maps ASCII only, a *_general_ci value is folded by the collation's own weight
+table (tools.semantics.general_ci), and MIN/MAX take the extreme of key and value joined.
 
 Towards MySQL/MariaDB, whose columns compare by their own (mostly _ci) collation, the text
 columns of a byte-wise source (PostgreSQL, DuckDB) and the folded SQLite ones are compared
@@ -41,8 +43,8 @@ class TextCollation(Family):
         "clickhouse": _BYTES,
     }
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
-        ("mysql", "sqlite"): "unsupported: SQLite cannot fold accents the way *_general_ci "
-                             "does",
+        # SQLite's tables are BINARY text; the fold is the collation's own weight table
+        ("mysql", "sqlite"): "fold_like_source",
         ("sqlite", "mysql"): "fold_like_source",
         # the SQLite target's tables are plain BINARY text
         ("postgres", "sqlite"): "same", ("duckdb", "sqlite"): "same",
@@ -172,6 +174,16 @@ class TextCollation(Family):
             agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[ordered]))
             return exp.Bracket(this=exp.paren(agg, copy=False),
                                expressions=[exp.Literal.number(1)], offset=1)
+        if target == "sqlite":
+            # no arg_min: the extreme of key || U+0001 || value, cut after the separator
+            # (U+0001 sorts below any character a key holds, so a shorter key still wins)
+            tagged = exp.DPipe(this=exp.DPipe(this=key, expression=exp.Literal.string("\x01")),
+                               expression=value)
+            extreme = type(node)(this=tagged)
+            cut = exp.Add(this=exp.StrPosition(this=extreme.copy(),
+                                               substr=exp.Literal.string("\x01")),
+                          expression=exp.Literal.number(1))
+            return exp.Substring(this=extreme, start=cut)
         name = {"clickhouse": "argMin" if smallest else "argMax"}.get(
             target, "arg_min" if smallest else "arg_max")
         return exp.Anonymous(this=name, expressions=[value, key])
