@@ -16,11 +16,11 @@ weighs itself), so one pass over a string folds it.
 
 from __future__ import annotations
 
-import functools
 import string
 
-import sqlglot
 from sqlglot import exp
+
+from tools.semantics.sqlite_char_map import sqlite_char_map
 
 #: characters (U+0080..U+FFFF) utf8mb4_general_ci weighs as another character ...
 FROM = (
@@ -215,39 +215,10 @@ assert len(FROM) == len(TO)
 BEYOND_BMP = "\ufffd"
 
 
-@functools.cache
-def _sqlite_template() -> exp.Expr:
-    # Written in SQLite: its upper() maps ASCII only and it has no translate(), and a chain
-    # of replace() calls overflows its parser at ~35 levels; a recursive CTE walks the
-    # characters instead. A string of printable ASCII skips the walk (one GLOB).
-    return sqlglot.parse_one(
-        "UPPER(CASE WHEN VALUE GLOB '*[^ -~]*' THEN (WITH RECURSIVE "
-        "cutover_ci(cutover_pos, cutover_folded, cutover_text) AS ("
-        "SELECT 1, '', VALUE UNION ALL "
-        "SELECT cutover_pos + 1, cutover_folded || CASE "
-        "WHEN UNICODE(SUBSTR(cutover_text, cutover_pos, 1)) < 128 "
-        "THEN SUBSTR(cutover_text, cutover_pos, 1) "
-        "WHEN UNICODE(SUBSTR(cutover_text, cutover_pos, 1)) > 65535 THEN BEYOND "
-        "ELSE COALESCE(SUBSTR(WEIGHTS, NULLIF(INSTR(LETTERS, "
-        "SUBSTR(cutover_text, cutover_pos, 1)), 0), 1), "
-        "SUBSTR(cutover_text, cutover_pos, 1)) END, cutover_text "
-        "FROM cutover_ci WHERE cutover_pos <= LENGTH(cutover_text)) "
-        "SELECT cutover_folded FROM cutover_ci WHERE cutover_pos > LENGTH(cutover_text)) "
-        "ELSE VALUE END)", read="sqlite")
-
-
 def sqlite_fold(value: exp.Expr) -> exp.Expr:
     """`value` folded to its utf8mb4_general_ci weights in SQLite (trailing spaces kept: the
     caller trims them where the collation pads)."""
-    tree = _sqlite_template().copy()
-    constants = {"LETTERS": exp.Literal.string(FROM), "WEIGHTS": exp.Literal.string(TO),
-                 "BEYOND": exp.Literal.string(BEYOND_BMP)}
-    for column in list(tree.find_all(exp.Column)):
-        if column.name == "VALUE":
-            column.replace(value.copy())
-        elif column.name in constants:
-            column.replace(constants[column.name].copy())
-    return tree
+    return exp.Upper(this=sqlite_char_map(value, FROM, TO, BEYOND_BMP))
 
 
 _WEIGHTS = str.maketrans(FROM + string.ascii_lowercase, TO + string.ascii_uppercase)
