@@ -16,6 +16,7 @@ from tools import sql as sqltools
 from tools.errors import CutoverError, Unsupported
 from tools.records import Verdict
 from tools.semantics.collations import labels as text_labels
+from tools.semantics.enum_order import enum_values
 
 
 def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -36,7 +37,9 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
                                  f"{spec['file']}:{spec['line']} ({name})", types,
                                  semantics=ctx.semantics,
                                  collations=text_labels(ctx.source_dialect,
-                                                        state.get("tables") or []))
+                                                        state.get("tables") or []),
+                                 enums=enum_values(ctx.source_dialect,
+                                                   state.get("tables") or []))
         origin, reason = "translate", "sqlglot transpile"
     except Unsupported as exc:
         if not ctx.llm_enabled:
