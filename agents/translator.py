@@ -31,15 +31,15 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     start = time.perf_counter()
     calls = tokens = 0
     try:
-        types = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
-                 for t in state.get("tables") or []}
+        tables = state.get("tables") or []
+        types = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]} for t in tables}
         sql = sqltools.transpile(spec["select_sql"], ctx.source_dialect, ctx.target_dialect,
                                  f"{spec['file']}:{spec['line']} ({name})", types,
                                  semantics=ctx.semantics,
-                                 collations=text_labels(ctx.source_dialect,
-                                                        state.get("tables") or []),
-                                 enums=enum_values(ctx.source_dialect,
-                                                   state.get("tables") or []))
+                                 collations=text_labels(ctx.source_dialect, tables),
+                                 enums=enum_values(ctx.source_dialect, tables),
+                                 keys={t["name"]: tuple(t.get("primary_key") or ())
+                                       for t in tables})
         origin, reason = "translate", "sqlglot transpile"
     except Unsupported as exc:
         if not ctx.llm_enabled:

@@ -235,14 +235,16 @@ def order_columns(select: exp.Expr) -> list[str]:
 def transpile(sql: str, read: str, write: str, where: str = "",
               schema: dict[str, dict[str, str]] | None = None, semantics: bool = True,
               collations: dict[str, dict[str, str]] | None = None,
-              enums: dict[str, dict[str, tuple[str, ...]]] | None = None) -> str:
+              enums: dict[str, dict[str, tuple[str, ...]]] | None = None,
+              keys: dict[str, tuple[str, ...]] | None = None) -> str:
     """Translate one statement; raise Unsupported naming each construct sqlglot cannot carry.
 
     Before sqlglot writes the target dialect, the semantics library rewrites the constructs
     whose meaning differs between the two engines (tools/semantics), typed by `schema`
     (source table -> column -> canonical type) where the meaning depends on a type.
     `collations` (table -> column -> tools.semantics.collations label) says how the source's
-    text columns compare; `enums` (table -> column -> members) names MySQL ENUM columns.
+    text columns compare; `enums` (table -> column -> members) names MySQL ENUM columns,
+    `keys` (table -> primary key columns) the source's primary keys.
     `semantics=False` is plain sqlglot (the eval baseline)."""
     prefix = f"{where}{': ' if where else ''}"
     try:
@@ -253,7 +255,8 @@ def transpile(sql: str, read: str, write: str, where: str = "",
         tree = trees[0]
         if semantics:
             library.apply(tree, library.SemanticsContext(read, write, schema or {},
-                                                         collations or {}, enums or {}))
+                                                         collations or {}, enums or {},
+                                                         keys or {}))
         out = tree.sql(dialect=write, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as exc:
         raise Unsupported(f"{prefix}cannot translate from {read} to {write}: {exc}") from exc

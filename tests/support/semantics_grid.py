@@ -82,7 +82,8 @@ class GridCase:
 
     def schema(self) -> dict[str, dict[str, str]]:
         """The grid table as the source catalog would describe it to the translator."""
-        return {"grid": {name: _CANONICAL.get(kind, kind) for name, kind in self.columns.items()}}
+        return {"grid": {"id": "int"} | {name: _CANONICAL.get(kind, kind)
+                                         for name, kind in self.columns.items()}}
 
     def collations(self) -> dict[str, dict[str, str]]:
         """How the source catalog would say the grid's text columns compare."""
@@ -219,7 +220,8 @@ def translated(case: GridCase, target: str) -> str | None:
 
     try:
         return transpile(case.query(), case.source, target, case.id, case.schema(),
-                         collations=case.collations(), enums=case.enums())
+                         collations=case.collations(), enums=case.enums(),
+                         keys={"grid": ("id",)})
     except Unsupported as exc:
         # "unsupported" is a valid outcome, but only as the library's own verdict
         assert "cannot be carried" in str(exc), str(exc)
