@@ -212,10 +212,19 @@ class TextCollation(Family):
                                             item.alias_or_name))
                     continue
                 # UPPER(name) under GROUP BY name: a function of the group's spelling
-                for column in list(item.find_all(exp.Column)):
-                    if (column.table.lower(), column.name.lower()) == named and \
-                            not column.find_ancestor(exp.AggFunc):
-                        column.replace(cls._shown(column, spelling, target))
+                grouped = [c for c in item.find_all(exp.Column)
+                           if (c.table.lower(), c.name.lower()) == named
+                           and not c.find_ancestor(exp.AggFunc)]
+                if grouped and spelling is not key and spelling.name != named[1] \
+                        and not bare.find(exp.AggFunc):
+                    # the whole expression on the group's first row, as MySQL evaluates it
+                    # (and SQLite cannot take an aggregate into the subquery of a rewrite)
+                    shown = cls._shown(bare, spelling, target)
+                    item.replace(exp.alias_(shown, item.alias) if isinstance(item, exp.Alias)
+                                 else shown)
+                    continue
+                for column in grouped:
+                    column.replace(cls._shown(column, spelling, target))
 
     @staticmethod
     def _spelling(column: exp.Column, select: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
@@ -247,8 +256,8 @@ class TextCollation(Family):
         """The group's spelling: the value at the smallest `order`, or MIN(column) when the
         order is the column itself."""
         value = column.copy()
-        if isinstance(order, exp.Column) and order.name.lower() == column.name.lower() or \
-                target == "mysql":
+        if isinstance(order, exp.Column) and isinstance(column, exp.Column) and \
+                order.name.lower() == column.name.lower() or target == "mysql":
             return exp.Min(this=value)
         if target == "postgres":
             agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[
