@@ -221,9 +221,18 @@ def sqlite_fold(value: exp.Expr) -> exp.Expr:
     return exp.Upper(this=sqlite_char_map(value, FROM, TO, BEYOND_BMP))
 
 
-_WEIGHTS = str.maketrans(FROM + string.ascii_lowercase, TO + string.ascii_uppercase)
+#: the whole fold as one translate() on engines that have it (no upper() after it: a newer
+#: Unicode's upper() maps letters utf8mb4_general_ci leaves alone, Georgian 'ა' for one)
+FOLD_FROM = FROM + string.ascii_lowercase
+FOLD_TO = TO + string.ascii_uppercase
+_WEIGHTS = str.maketrans(FOLD_FROM, FOLD_TO)
+
+
+def fold_bmp(text: str) -> str:
+    """What translate(text, FOLD_FROM, FOLD_TO) computes (characters beyond the BMP kept)."""
+    return text.translate(_WEIGHTS)
 
 
 def fold_text(text: str) -> str:
     """What sqlite_fold computes, in Python (a literal is folded before it is written)."""
-    return "".join(BEYOND_BMP if ord(c) > 0xFFFF else c for c in text.translate(_WEIGHTS))
+    return "".join(BEYOND_BMP if ord(c) > 0xFFFF else c for c in fold_bmp(text))
