@@ -7,7 +7,8 @@ engine both sides are folded with TRANSLATE over A-Z, which folds exactly SQLite
 letter cannot go there. MySQL/MariaDB fold by the column's collation: a utf8mb4_general_ci
 column (from the source catalog) matches case- and accent-insensitively, but LIKE does not
 ignore trailing spaces; it is folded with the collation's own fold (tools.semantics.
-collations; towards SQLite its weight table, after which SQLite's ASCII folding adds nothing). Towards MySQL the target's column collation would fold, so the match is made
+collations; towards SQLite its weight table, after which SQLite's ASCII folding adds
+nothing). Towards MySQL the target's column collation would fold, so the match is made
 under utf8mb4_bin (characters, not bytes: '_' still matches 'é'); SQLite's ASCII folding is
 LOWER on both sides when the pattern is an ASCII literal (a non-ASCII subject character can
 then only meet a wildcard, which matches it in any case).
