@@ -131,3 +131,63 @@ def test_the_dbt_output_builds_with_dbt_postgres_on_a_postgresql_target(pg_db, t
     output = profile["outputs"]["cutover"]
     assert output["type"] == "postgres"
     assert output["password"] == "{{ env_var('CUTOVER_DBT_PASSWORD', '') }}"
+
+
+HALVING = """
+CREATE TABLE stock (id integer PRIMARY KEY, qty integer NOT NULL);
+CREATE TABLE halves (id integer, half integer);
+INSERT INTO stock VALUES (1, 7), (2, 8), (3, -5), (4, 1);
+"""
+HALVING_FILES = {"sql/procs.sql": """
+    CREATE PROCEDURE halve_stock(p_min integer) LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO halves (id, half) SELECT id, qty / 2 FROM stock WHERE qty >= p_min;
+    END $$;
+    CALL halve_stock(-10);
+    """}
+
+
+def test_the_dbt_fixer_mends_a_procedure_model_and_no_dbt_schema_outlives_the_run(
+        pg_db, tmp_path, run_project):
+    """PostgreSQL's int / int truncates, DuckDB's `/` does not: the translated model differs
+    from what the procedure left on the scratch copy, and the fixer's integer-division rule
+    (chosen from the diff) makes it match. keep_sandbox = false: neither the run's sandbox nor
+    the `<sandbox>_dbt` schema dbt built in is left on the target."""
+    import duckdb
+
+    with _con(pg_db) as con:
+        con.execute(HALVING)
+    project = tmp_path / "p"
+    write_files(project, HALVING_FILES)
+    (project / "cutover.toml").write_text(textwrap.dedent(f"""
+        [project]
+        name = "depot"
+        codebase = ["sql/**/*.sql"]
+        [source]
+        url = "{pg_db}"
+        allow_privileged = true
+        [target]
+        url = "duckdb:///data/target.duckdb"
+        [run]
+        keep_sandbox = false
+        [output]
+        format = "dbt"
+        """), encoding="utf-8")
+
+    outcome = run_project(project)
+    dbt = outcome.report["dbt"]
+    models = {m["name"]: m for m in dbt["models"]}
+    assert models["halve_stock__halves"]["verdict"] == "parity", models
+    body = (project / "dbt/models/marts/halve_stock__halves.sql").read_text()
+    assert "//" in body, body  # the fixer's rewrite is what dbt built
+    doc = yaml.safe_load((project / "dbt/models/marts/halve_stock__halves.yml").read_text())
+    assert "Fixed by rules: typed_source_duckdb.integer_division" in doc["models"][0][
+        "description"]
+    # (not read_only: dbt-duckdb's in-process instance of the file may still be cached)
+    con = duckdb.connect(str(project / "data/target.duckdb"))
+    try:
+        schemas = {s for (s,) in con.execute(
+            "SELECT schema_name FROM information_schema.schemata").fetchall()}
+    finally:
+        con.close()
+    assert not {s for s in schemas if s.startswith("cutover_")}, schemas
