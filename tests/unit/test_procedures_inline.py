@@ -149,3 +149,24 @@ def test_each_procedures_parameters_are_their_own_dbt_vars():
     a = rewrite(parse_routines(PROCEDURE)[0], COLUMNS)
     sql = with_params(a.tables["accounts"], a.params, None, "settle")
     assert "{{ var('settle__acct') }}" in sql and "{{ var('acct') }}" not in sql
+
+
+def test_a_returned_query_of_variables_keeps_their_names_as_columns():
+    """`OPEN c FOR SELECT m1, m2; RETURN c;` gives columns m1 and m2 in PostgreSQL: the
+    expressions put in the variables' place keep those names (two `max(amount)` subqueries
+    would otherwise both be called `max`, and the diff could not tell them apart)."""
+    from tools.procedures.inline import inline_query
+
+    routine = parse_routines("""
+CREATE FUNCTION tops(acct int) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c1 refcursor := 'c'; m1 decimal(10,2); m2 decimal(10,2);
+BEGIN
+  m1 := (SELECT max(amount) FROM payments WHERE account_id = acct);
+  m2 := (SELECT max(amount) FROM payments WHERE account_id = acct + 1);
+  OPEN c1 FOR SELECT m1, m2, acct AS who;
+  RETURN c1;
+END $$;""")[0]
+    query = inline_query(routine).sql(dialect="duckdb").replace("__cutover_arg_acct__", "1")
+    cursor = _con().execute(query)
+    assert [d[0] for d in cursor.description] == ["m1", "m2", "who"]
+    assert [tuple(float(v) for v in row) for row in cursor.fetchall()] == [(20.0, 30.25, 1.0)]

@@ -80,6 +80,12 @@ class Env:
         refuses a name that is both a column and a variable, so a match is the variable)."""
         if isinstance(tree, exp.Column) and not tree.table and tree.name.lower() in self.values:
             return exp.paren(self.values[tree.name.lower()].copy(), copy=False)
+        for select in list(tree.find_all(exp.Select)):  # the tree itself included
+            # a bare variable as a select item names its output column (`SELECT month1`
+            # gives a column month1 in PostgreSQL): the expression put in its place keeps it
+            select.set("expressions", [
+                exp.alias_(item, item.name) if isinstance(item, exp.Column) and not item.table
+                and item.name.lower() in self.values else item for item in select.expressions])
         for column in list(tree.find_all(exp.Column)):
             if not column.table and column.name.lower() in self.values:
                 column.replace(exp.paren(self.values[column.name.lower()].copy(), copy=False))
