@@ -68,11 +68,13 @@ def load_tpcds(url: str, sf: float) -> None:
 
 def _int_keys(con: Any, table: str) -> str:
     """The table's columns, BIGINT ones as INTEGER: the corpus's routines take `int`
-    parameters, and PostgreSQL finds no f(int) for a bigint argument (its README says so)."""
+    parameters, and PostgreSQL finds no f(int) for a bigint argument (its README says so).
+    Only the generated table's columns: once `store_sales` is written to PostgreSQL, the
+    attached catalog lists a second `store_sales`, and its columns would be selected twice."""
     return ", ".join(f"CAST({c} AS INTEGER) AS {c}" if t == "BIGINT" else c for c, t in
                      con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                 "WHERE table_name = ? ORDER BY ordinal_position",
-                                 [table]).fetchall())
+                                 "WHERE table_name = ? AND table_catalog = 'memory' "
+                                 "ORDER BY ordinal_position", [table]).fetchall())
 
 
 # Invocation values for routines the corpus ships without one (a proof needs the routine run
