@@ -170,3 +170,35 @@ END $$;""")[0]
     cursor = _con().execute(query)
     assert [d[0] for d in cursor.description] == ["m1", "m2", "who"]
     assert [tuple(float(v) for v in row) for row in cursor.fetchall()] == [(20.0, 30.25, 1.0)]
+
+
+TOP_PAYER = """
+CREATE FUNCTION top_payer() RETURNS char(8) LANGUAGE plpgsql AS $$
+DECLARE who char(8); big decimal(10,2);
+BEGIN
+  SELECT account_id, amount INTO who, big FROM payments ORDER BY amount DESC NULLS LAST LIMIT 1;
+  RETURN who;
+END $$;
+CREATE FUNCTION scaled(x int, k int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RETURN x * k; END $$;
+"""
+
+
+def test_a_function_no_query_calls_is_invoked_with_given_values_and_shows_its_padding():
+    """No query of the codebase calls these: `SELECT f(...)` is the invocation, from the
+    values given in [output.procedures.<f>] (none needed for top_payer). top_payer returns a
+    char(8) variable, which PostgreSQL shows padded to 8 ('2       '): the model pads it too.
+    scaled has no value for k: left out, saying where to give one."""
+    routines = parse_routines(TOP_PAYER)
+    work = plan_functions(routines, {}, SCHEMA, "postgres", "duckdb",
+                          given={"scaled": {"x": "6"}})
+    by_name = {m.routine.name: m for m in work.models}
+    assert set(by_name) == {"top_payer"}
+    assert by_name["top_payer"].invocation == "SELECT top_payer() AS top_payer"
+    assert _con().execute(by_name["top_payer"].expanded_target).fetchall() == [("2       ",)]
+    reason = {x["object"]: x["reason"] for x in work.left_out}["scaled"]
+    assert "[output.procedures.scaled]" in reason and "(x, k)" in reason
+    work = plan_functions(routines, {}, SCHEMA, "postgres", "duckdb",
+                          given={"scaled": {"x": "6", "k": "7"}})
+    scaled = {m.routine.name: m for m in work.models}["scaled"]
+    assert _con().execute(scaled.expanded_target).fetchall() == [(42,)]

@@ -90,7 +90,9 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
             schema = {n: {c["name"].lower(): c["canonical"] for c in t["columns"]}
                       for n, t in catalog.items()}
             functions = plan_functions(routines, req.objects, schema, req.source_dialect,
-                                       req.target_dialect)
+                                       req.target_dialect, given={
+                                           k: {p.lower(): str(v) for p, v in vals.items()}
+                                           for k, vals in req.procedure_args.items()})
             work = prepare([r for r in routines if r.name not in functions.handled],
                            catalog, req.source_dialect,
                            extra=[t for f in functions.models for t in f.tables])

@@ -22,7 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from tools.procedures.parse import Routine
-from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
+from tools.procedures.plpgsql import Block, If, Loop, Node, NotStructured, Simple, read_body
 
 PARAM = "__cutover_arg_{}__"
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_][A-Za-z_0-9]*)\s*(?::=|=)\s*(.+)$")
@@ -181,6 +181,38 @@ def inline_function(routine: Routine, dialect: str = "postgres") -> exp.Expr:
     return exp.Case(ifs=ifs)
 
 
+_CHAR = re.compile(r"(?i)^\s*(?:char|character|bpchar)\s*\(\s*(\d+)\s*\)\s*$")
+
+
+def returned_padding(routine: Routine) -> int | None:
+    """n when every RETURN hands back a variable declared char(n): PostgreSQL shows that value
+    padded with blanks to n (the function's result keeps the variable's padding), which no
+    other engine's string type does. None when any return is something else."""
+    try:
+        body = read_body(routine.body)
+    except NotStructured:
+        return None
+    widths = {d.name.lower(): _CHAR.match(d.type or "") for d in body.declared
+              if d.cursor_query is None}
+    found: set[int | None] = set()
+
+    def visit(nodes: list[Node]) -> None:
+        for node in nodes:
+            if isinstance(node, Simple) and node.head == "RETURN":
+                name = node.text.rstrip(";").strip()[len("return"):].strip().strip("()")
+                match = widths.get(name.lower())
+                found.add(int(match.group(1)) if match else None)
+            elif isinstance(node, If):
+                for _, branch in node.branches:
+                    visit(branch)
+                visit(node.otherwise)
+            elif isinstance(node, Loop | Block):
+                visit(node.body)
+
+    visit(body.statements)
+    return found.pop() if len(found) == 1 and None not in found else None
+
+
 def _walk(nodes: list[Node], env: Env, guard: list[exp.Expr],
           returns: list[tuple[exp.Expr | None, exp.Expr]]) -> bool:
     """Run `nodes` under `guard`; True when they always return (the rest is dead code)."""
@@ -236,6 +268,8 @@ class Inlined:
 
     routine: Routine
     expression: exp.Expr
+    padding: int | None = None
+    """returned_padding(routine): the width PostgreSQL pads a shown result to."""
 
 
 def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 0) -> int:
