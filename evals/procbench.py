@@ -90,6 +90,8 @@ INVOCATIONS = {
     "maxsaleelectronicsmonth": {"yr": "2000"},
     "maxsalejewelrymonth": {"yr": "2000"},
     "maxprofitstates": {"givenyear": "2001"},
+    "getstorebymanager": {"manager": "'William Ward'"},
+    "getshipmode": {"item": "1", "ordr": "8", "channel": "NULL"},  # a web order, not a catalog one
     "new_promotion": {"item_sk": "1", "start_date": "2451000", "end_date": "2451100",
                       "cst": "100.50"},
     # scalar functions no query of the corpus calls: proven as `SELECT f(...)` (`rand` is the

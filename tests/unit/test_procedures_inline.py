@@ -202,3 +202,39 @@ def test_a_function_no_query_calls_is_invoked_with_given_values_and_shows_its_pa
                           given={"scaled": {"x": "6", "k": "7"}})
     scaled = {m.routine.name: m for m in work.models}["scaled"]
     assert _con().execute(scaled.expanded_target).fetchall() == [(42,)]
+
+
+PICK = """
+CREATE FUNCTION pick(acct int, mode char(1)) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c1 refcursor := 'c';
+BEGIN
+  IF mode = 'p' THEN
+    IF NOT EXISTS (SELECT * FROM payments WHERE account_id = acct) THEN
+      RAISE EXCEPTION 'no payments';
+    ELSE
+      OPEN c1 FOR SELECT id AS v FROM payments WHERE account_id = acct;
+    END IF;
+  ELSIF mode = 'a' THEN
+    OPEN c1 FOR SELECT id AS v FROM accounts WHERE id >= acct;
+  END IF;
+  RETURN c1;
+END $$;
+"""
+
+
+def test_an_if_chain_around_the_returned_query_keeps_each_branch_where_it_holds():
+    """Each branch's query where its condition holds, glued by UNION ALL: the rows equal what
+    PostgreSQL's cursor gives for each invocation; a raising branch gives no rows."""
+    from tools.procedures.inline import inline_query
+
+    query = inline_query(parse_routines(PICK)[0]).sql(dialect="duckdb")
+
+    def rows(acct: str, mode: str) -> list[int]:
+        bound = query.replace("__cutover_arg_acct__", acct).replace("__cutover_arg_mode__",
+                                                                    mode)
+        return sorted(v for (v,) in _con().execute(bound).fetchall())
+
+    assert rows("2", "'p'") == [3, 5]
+    assert rows("3", "'a'") == [3, 4]
+    assert rows("9", "'p'") == []  # PostgreSQL raises 'no payments' here
+    assert rows("1", "NULL") == []  # no branch opens the cursor

@@ -23,6 +23,7 @@ from tools.dbt.procedures import (
     find_routines,
     invocations,
     prepare,
+    prove_queries,
 )
 from tools.dbt.profiles import adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
@@ -110,6 +111,9 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         add_functions(plan, work, args, target, req.source_dialect,
                       req.target_dialect)
         expected: dict[str, pa.Table] = {}
+        if source is not None:
+            expected |= prove_queries(plan, work, routines, source=source,
+                                      source_url=req.source_url)
         if source is not None and functions.models:
             expected.update(add_function_models(
                 plan, functions, work, routines, source=source, source_url=req.source_url,

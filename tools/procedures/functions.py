@@ -166,6 +166,24 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
     return out
 
 
+def returned_columns(routine: Routine) -> list[str] | None:
+    """The column names of `RETURNS TABLE(a int, b text)`, in order; None for other returns."""
+    returns = (routine.returns or "").strip()
+    if not returns.upper().startswith("TABLE") or "(" not in returns:
+        return None
+    inner = returns[returns.index("(") + 1:returns.rindex(")")]
+    names, depth, current = [], 0, ""
+    for char in inner + ",":
+        if char == "," and depth == 0:
+            names.append(current.split()[0].strip('"').lower() if current.split() else "")
+            current = ""
+            continue
+        depth += char == "("
+        depth -= char == ")"
+        current += char
+    return names if all(names) else None
+
+
 def _pg_names(tree: exp.Expr) -> exp.Expr:
     """An unnamed arithmetic projection is `?column?` on PostgreSQL; the target would name
     it after its text, and the diff matches columns by name."""
@@ -184,6 +202,12 @@ def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dial
     try:
         query = _mark_params(_pg_names(sqlglot.parse_one(text, read=source_dialect)), routine,
                              source_dialect)
+        names = returned_columns(routine)
+        if names and isinstance(query, exp.Query) and len(query.selects) == len(names):
+            # RETURNS TABLE(a, b) names the result's columns, whatever the query calls them
+            query = exp.select(*names).from_(exp.Subquery(this=query, alias=exp.TableAlias(
+                this=exp.to_identifier("cutover_result"),
+                columns=[exp.to_identifier(n) for n in names])))
         out.query_source = query.sql(dialect=source_dialect)
         out.query_target = query.sql(dialect=target_dialect)
         out.target_sql = out.bind(out.query_target, routine, None)

@@ -305,7 +305,13 @@ _OPEN_FOR = re.compile(r"(?is)^open\s+([A-Za-z_]\w*)\s+for\s+(.+)$")
 
 def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
     """The query a routine hands back (`OPEN c FOR q; RETURN c;` or `RETURN QUERY q`), its
-    variables replaced by the expressions they hold: one query over the parameters."""
+    variables replaced by the expressions they hold: one query over the parameters.
+
+    Under an IF chain each branch's query is kept where its branch's condition holds, and the
+    branches are glued with UNION ALL (the conditions exclude each other, so at most one
+    contributes rows). A branch that raises an exception contributes no rows: PostgreSQL
+    fails the call there, which a query cannot do; the proof runs the original, so such an
+    invocation is reported unproven, never at parity."""
     if routine.language != "plpgsql":
         raise Unsupported(f"language {routine.language}")
     try:
@@ -313,24 +319,75 @@ def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
         env = new_env(routine, dialect)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
-    opened: dict[str, exp.Expr] = {}
-    for node in body.statements:
-        if not isinstance(node, Simple):
-            raise Unsupported("control flow around the returned query (IF / a loop)")
+    walk = _QueryWalk(env)
+    walk.run(body.statements, [])
+    if walk.result is None:
+        raise Unsupported("no query is returned")
+    parts = walk.result
+    if len(parts) == 1 and parts[0][0] is None:
+        return parts[0][1]
+    branches = [exp.select("*").from_(exp.Subquery(
+        this=query, alias=exp.TableAlias(this=exp.to_identifier(f"cutover_branch_{at}"))))
+        .where(condition if condition is not None else exp.true())
+        for at, (condition, query) in enumerate(parts)]
+    out: exp.Expr = branches[0]
+    for branch in branches[1:]:
+        out = exp.union(out, branch, distinct=False)
+    return out
+
+
+class _QueryWalk:
+    """inline_query's walk: the queries opened or returned, each with the condition of the
+    branch it is in (None: always)."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.opened: dict[str, list[tuple[exp.Expr | None, exp.Expr]]] = {}
+        self.returned: list[tuple[exp.Expr | None, exp.Expr]] = []
+        self.result: list[tuple[exp.Expr | None, exp.Expr]] | None = None
+
+    def run(self, nodes: list[Node], guard: list[exp.Expr]) -> None:
+        for node in nodes:
+            if self.result is not None:
+                return  # after the final RETURN: dead code
+            if isinstance(node, If):
+                conditions = [is_true(self.env.expr(c)) for c, _ in node.branches]
+                for at, (_, branch) in enumerate(node.branches):
+                    self.run(branch, [*guard, *[exp.not_(c.copy()) for c in conditions[:at]],
+                                      conditions[at]])
+                self.run(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
+            elif isinstance(node, Simple):
+                self.simple(node, guard)
+            else:
+                raise Unsupported("a loop around the returned query runs row by row")
+
+    def simple(self, node: Simple, guard: list[exp.Expr]) -> None:
         text = node.text.rstrip(";").strip()
         match = _OPEN_FOR.match(text)
         if match:
-            opened[match.group(1).lower()] = _query(env, match.group(2))
+            self.opened.setdefault(match.group(1).lower(), []).append(
+                (guarded(guard), _query(self.env, match.group(2))))
+        elif node.head == "RAISE":
+            words = text.split()
+            if len(words) > 1 and words[1].upper() not in ("EXCEPTION", "SQLSTATE") and \
+                    not words[1].startswith("'"):
+                return  # NOTICE / INFO / ...: a message, no rows
+            # an exception: the call fails under `guard`, no rows come from this branch
         elif node.head == "RETURN":
             rest = text[len("return"):].strip()
             if rest.upper().startswith("QUERY"):
-                return _query(env, rest[len("query"):])
-            if rest.lower() in opened:
-                return opened[rest.lower()]
-            raise Unsupported(f"returns {rest[:40]!r}, not an opened query")
-        elif not _simple(node, env, [], []):
-            continue
-    raise Unsupported("no query is returned")
+                self.returned.append((guarded(guard), _query(self.env, rest[len("query"):])))
+                return
+            if guard:
+                raise Unsupported(f"a RETURN under a condition ({text[:40]!r})")
+            if not rest:
+                self.result = self.returned
+            elif rest.lower() in self.opened:
+                self.result = self.opened[rest.lower()]
+            else:
+                raise Unsupported(f"returns {rest[:40]!r}, not an opened query")
+        elif not _simple(node, self.env, guard, []):
+            return
 
 
 def _query(env: Env, text: str) -> exp.Expr:
