@@ -31,6 +31,26 @@ CREATE FUNCTION rich_accounts(p_min numeric) RETURNS SETOF accounts LANGUAGE plp
 BEGIN
   RETURN QUERY SELECT id, balance FROM accounts WHERE balance >= p_min;
 END $$;
+CREATE FUNCTION accounts_from(p_min numeric) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c1 refcursor := 'from_cursor';
+BEGIN
+  IF NOT EXISTS (SELECT * FROM accounts WHERE balance >= p_min) THEN
+    RAISE EXCEPTION 'no account holds %', p_min;
+  ELSE
+    OPEN c1 FOR SELECT id AS account, balance FROM accounts WHERE balance >= p_min;
+  END IF;
+  RETURN c1;
+END $$;
+CREATE FUNCTION accounts_over(p_min numeric) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c1 refcursor := 'over_cursor';
+BEGIN
+  IF NOT EXISTS (SELECT * FROM accounts WHERE balance >= p_min) THEN
+    RAISE EXCEPTION 'no account holds %', p_min;
+  ELSE
+    OPEN c1 FOR SELECT id AS account, balance FROM accounts WHERE balance >= p_min;
+  END IF;
+  RETURN c1;
+END $$;
 CREATE FUNCTION fee_of(amount numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT amount * 2 $$;
 CREATE PROCEDURE noisy() LANGUAGE plpgsql AS $$
 BEGIN
@@ -79,6 +99,10 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         p_fee = "2.5"
         [output.procedures.rich_accounts]
         p_min = 50
+        [output.procedures.accounts_from]
+        p_min = 100
+        [output.procedures.accounts_over]
+        p_min = 1000
         """), encoding="utf-8")
     with _con(pg_db) as con:
         before = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
@@ -95,7 +119,13 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         assert models[name]["verdict"] == "parity", models[name]
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     assert "writes no table" in reasons["noisy"]  # RAISE NOTICE only: nothing to build
-    assert dbt["ok"] is True, dbt
+    # an IF chain around a refcursor, proven by fetching the original's cursor on the copy
+    assert models["accounts_from"]["verdict"] == "parity", models["accounts_from"]
+    # the same where the original raises: the model (no rows) is built, never at parity
+    assert models["accounts_over"]["verdict"] == "skipped", models["accounts_over"]
+    assert "no account holds 1000" in reasons["accounts_over"]
+    assert all(m["build_status"] == "success" for m in dbt["models"]), dbt["build_log"]
+    assert dbt["ok"] is False  # accounts_over is built but unproven: not every model proven
     project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
     # one var per routine's parameter: two routines with a `p` would not collide
     assert project_yml["vars"] == {"archive_small__p_max": "10", "charge_fee__p_fee": "2.5",
