@@ -238,3 +238,19 @@ def test_an_if_chain_around_the_returned_query_keeps_each_branch_where_it_holds(
     assert rows("3", "'a'") == [3, 4]
     assert rows("9", "'p'") == []  # PostgreSQL raises 'no payments' here
     assert rows("1", "NULL") == []  # no branch opens the cursor
+
+
+def test_a_function_whose_body_is_another_functions_call_expands_through_it():
+    """`RETURN doubled(x)`: the body is a call itself, expanded in turn (it used to stay a
+    call, and the function was left out as 'calls doubled after expansion')."""
+    routines = parse_routines("""
+CREATE FUNCTION doubled(x int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN x * 2; END $$;
+CREATE FUNCTION quadrupled(y int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN RETURN doubled(doubled(y)); END $$;
+""")
+    objects = {"q": {"source_sql": "SELECT id, quadrupled(id) AS q FROM accounts"}}
+    work = plan_functions(routines, objects, SCHEMA, "postgres", "duckdb")
+    model = {m.routine.name: m for m in work.models}["quadrupled"]
+    assert "doubled(" not in model.expanded_target.lower()
+    assert sorted(_con().execute(model.expanded_target).fetchall()) == [
+        (1, 4), (2, 8), (3, 12), (4, 16)]

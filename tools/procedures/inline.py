@@ -289,13 +289,15 @@ def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 
         values = {p.name: (args[i] if i < len(args) else
                            exp.maybe_parse(p.default or "NULL", dialect="postgres"))
                   for i, p in enumerate(params)}
-        body = found.expression.copy()
+        # in parentheses: a body that is itself a call (`RETURN other(x)`) is then a child,
+        # which replace() can swap (a root node has no parent to be replaced in)
+        body = exp.paren(found.expression.copy(), copy=False)
         count += expand_calls(body, functions, depth + 1)
         for column in list(body.find_all(exp.Column)):
             for name, value in values.items():
                 if not column.table and column.name == PARAM.format(name):
                     column.replace(exp.paren(value.copy(), copy=False))
-        call.replace(exp.paren(body, copy=False))
+        call.replace(body)
         count += 1
     return count
 
