@@ -278,7 +278,9 @@ def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 
     if depth > 8:
         raise Unsupported("functions call each other more than 8 deep")
     count = 0
-    for call in list(tree.find_all(exp.Anonymous)):
+    # deepest first: a call among another call's arguments is expanded before that call copies
+    # its arguments into its body (the copy would keep the inner call unexpanded)
+    for call in reversed(list(tree.find_all(exp.Anonymous))):
         found = functions.get(str(call.this).lower())
         if found is None:
             continue
