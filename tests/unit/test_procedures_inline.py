@@ -254,3 +254,20 @@ BEGIN RETURN doubled(doubled(y)); END $$;
     assert "doubled(" not in model.expanded_target.lower()
     assert sorted(_con().execute(model.expanded_target).fetchall()) == [
         (1, 4), (2, 8), (3, 12), (4, 16)]
+
+
+def test_unnamed_calls_in_a_returned_query_are_named_as_postgresql_names_them():
+    """PostgreSQL calls `count(*)` `count` (DuckDB: `count_star()`); the diff matches columns
+    by name, so the model names them PostgreSQL's way."""
+    from tools.procedures.functions import translate_function
+
+    routine = parse_routines("""
+CREATE FUNCTION per_account() RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c1 refcursor := 'c';
+BEGIN
+  OPEN c1 FOR SELECT account_id, count(*), max(amount) FROM payments GROUP BY account_id;
+  RETURN c1;
+END $$;""")[0]
+    done = translate_function(routine, "postgres", "duckdb")
+    cursor = _con().execute(done.query_target)
+    assert [d[0] for d in cursor.description] == ["account_id", "count", "max"]

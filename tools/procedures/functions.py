@@ -191,6 +191,17 @@ def _pg_names(tree: exp.Expr) -> exp.Expr:
         unnamed = [p for p in tree.expressions if isinstance(p, exp.Binary)]
         if len(unnamed) == 1:  # two `?column?` would be one name twice: left as they are
             unnamed[0].replace(exp.alias_(unnamed[0].copy(), "?column?", quoted=True))
+        # an unnamed call is named after its function (`count(*)` is `count`; DuckDB would
+        # say `count_star()`), unless that name is taken twice
+        calls = {id(p): (p.name if isinstance(p, exp.Anonymous) else p.sql_name()).lower()
+                 for p in tree.expressions
+                 if isinstance(p, exp.Func) and not isinstance(p, exp.Cast | exp.Alias)}
+        taken = [p.alias_or_name.lower() for p in tree.expressions if id(p) not in calls]
+        names = list(calls.values())
+        for projection in list(tree.expressions):
+            name = calls.get(id(projection))
+            if name and names.count(name) == 1 and name not in taken:
+                projection.replace(exp.alias_(projection.copy(), name))
     return tree
 
 
