@@ -20,6 +20,7 @@ from tools.dbt.procedures import (
     add_function_models,
     add_functions,
     add_procedure_models,
+    column_defaults,
     find_routines,
     invocations,
     prepare,
@@ -96,7 +97,8 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                                            for k, vals in req.procedure_args.items()})
             work = prepare([r for r in routines if r.name not in functions.handled],
                            catalog, req.source_dialect,
-                           extra=[t for f in functions.models for t in f.tables])
+                           extra=[t for f in functions.models for t in f.tables],
+                           defaults=column_defaults(source))
             loaded = {t["name"].lower() for t in req.base_tables}
             for table in work.tables:
                 if table["name"].lower() not in loaded:

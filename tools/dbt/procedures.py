@@ -108,10 +108,26 @@ def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
     return out
 
 
+def column_defaults(source: Adapter) -> dict[str, set[str]] | None:
+    """The columns that declare a default, per table, on a PostgreSQL source (None elsewhere:
+    not known, so a procedure's `VALUES (DEFAULT)` stays unsupported)."""
+    if source.ENGINE != "postgres":
+        return None
+    found = source.read_arrow(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND column_default IS NOT NULL")
+    out: dict[str, set[str]] = {}
+    for table, column in zip(found.column(0).to_pylist(), found.column(1).to_pylist(),
+                             strict=True):
+        out.setdefault(table.lower(), set()).add(column.lower())
+    return out
+
+
 def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
-            dialect: str, extra: Sequence[str] = ()) -> ProcedureWork:
+            dialect: str, extra: Sequence[str] = (),
+            defaults: Mapping[str, set[str]] | None = None) -> ProcedureWork:
     """Rewrite the procedures; collect the source tables they (and `extra`: what the
-    functions' invocation queries read) need staged."""
+    functions' invocation queries read) need staged. `defaults`: column_defaults()."""
     work = ProcedureWork()
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
     needed: list[str] = [t for t in dict.fromkeys(extra) if t in catalog]
@@ -123,7 +139,7 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
                 needed += [t for t in sqltools.tables_read(sqltools.parse(query, dialect, ""))
                            if t in catalog and t not in needed]
             continue
-        plan = rewrite(routine, columns, dialect)
+        plan = rewrite(routine, columns, dialect, defaults)
         missing = [t for t in plan.reads if t not in catalog]
         if plan.unsupported or missing:
             reason = plan.unsupported or f"reads {', '.join(missing)}, not source tables"
