@@ -129,7 +129,8 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
     project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
     # one var per routine's parameter: two routines with a `p` would not collide
     assert project_yml["vars"] == {"archive_small__p_max": "10", "charge_fee__p_fee": "2.5",
-                                   "rich_accounts__p_min": "50"}
+                                   "rich_accounts__p_min": "50", "accounts_from__p_min": "100",
+                                   "accounts_over__p_min": "1000"}
     assert "{% macro fee_of(amount) %}" in (project / "dbt/macros/fee_of.sql").read_text()
     body = (project / "dbt/models/marts/charge_fee__accounts.sql").read_text()
     assert "{{ var('charge_fee__p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
