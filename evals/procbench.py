@@ -92,6 +92,7 @@ INVOCATIONS = {
     "maxprofitstates": {"givenyear": "2001"},
     "getstorebymanager": {"manager": "'William Ward'"},
     "getshipmode": {"item": "1", "ordr": "8", "channel": "NULL"},  # a web order, not a catalog one
+    "channelwiselatedeliverystatistics": {"channel": "'c'", "year": "1999"},
     "newstore": {"store_sk": "1", "manager": "'Jane Doe'"},
     "new_promotion": {"item_sk": "1", "start_date": "2451000", "end_date": "2451100",
                       "cst": "100.50"},

@@ -271,3 +271,32 @@ END $$;""")[0]
     done = translate_function(routine, "postgres", "duckdb")
     cursor = _con().execute(done.query_target)
     assert [d[0] for d in cursor.description] == ["account_id", "count", "max"]
+
+
+def test_a_setof_composite_function_returns_its_branches_query_under_the_types_names():
+    """RETURN QUERY in IF branches and no final RETURN: the body's end returns the rows; the
+    columns are named by the CREATE TYPE the function returns a SETOF (as PostgreSQL's
+    `SELECT * FROM f(...)` names them)."""
+    from tools.procedures.functions import composite_types, translate_function
+
+    types = composite_types(["CREATE TYPE paid_row AS (who int, total decimal(12,2))"])
+    routine = parse_routines("""
+CREATE FUNCTION paid_by(mode char(1)) RETURNS SETOF paid_row AS $$
+BEGIN
+  IF mode = 'a' THEN
+    RETURN QUERY (SELECT account_id, sum(amount) FROM payments GROUP BY account_id);
+  ELSIF mode = 'p' THEN
+    RETURN QUERY (SELECT id, amount FROM payments WHERE amount > 10);
+  END IF;
+END $$ LANGUAGE plpgsql;""")[0]
+    done = translate_function(routine, "postgres", "duckdb", types)
+    assert done.unsupported is None, done.unsupported
+
+    def run(mode: str) -> tuple[list[str], list[tuple]]:
+        cursor = _con().execute(done.bind(done.query_target, routine, {"mode": mode}))
+        return [d[0] for d in cursor.description], sorted(
+            (w, float(t) if t is not None else None) for w, t in cursor.fetchall())
+
+    assert run("'p'") == (["who", "total"], [(2, 20.0), (3, 30.25)])
+    assert run("'a'")[1] == [(1, 25.0), (2, 37.75), (3, None)]
+    assert run("'x'")[1] == []

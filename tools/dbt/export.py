@@ -25,6 +25,7 @@ from tools.dbt.procedures import (
     invocations,
     prepare,
     prove_queries,
+    type_definitions,
 )
 from tools.dbt.profiles import adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
@@ -99,6 +100,7 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                            catalog, req.source_dialect,
                            extra=[t for f in functions.models for t in f.tables],
                            defaults=column_defaults(source))
+            work.types = type_definitions(req.objects)
             loaded = {t["name"].lower() for t in req.base_tables}
             for table in work.tables:
                 if table["name"].lower() not in loaded:

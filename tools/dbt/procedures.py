@@ -9,6 +9,7 @@ built models are diffed against. A scalar SQL function becomes a dbt macro.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
-from tools.procedures.functions import translate_function
+from tools.procedures.functions import composite_types, translate_function
 from tools.procedures.parse import Routine, parse_routines
 from tools.procedures.scratch import queries_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
@@ -44,6 +45,14 @@ class ProcedureWork:
     """Source tables the procedures read or write (staged and loaded like base tables)."""
     queries: dict[str, str] = field(default_factory=dict)
     """Model of a routine returning a query -> the call of the original that proves it."""
+    types: list[str] = field(default_factory=list)
+    """The codebase's CREATE TYPE statements (a SETOF result's columns; made on the copy)."""
+
+
+def type_definitions(objects: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The codebase's `CREATE TYPE` statements, as written."""
+    return [o["source_sql"] for o in objects.values()
+            if re.match(r"(?is)^\s*create\s+type\b", o["source_sql"])]
 
 
 def find_routines(objects: Mapping[str, Mapping[str, Any]], definitions: list[str],
@@ -155,8 +164,9 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
                   target: Adapter, source_dialect: str, target_dialect: str) -> None:
     """Scalar functions -> dbt macros; a routine that only returns a query -> a model of that
     query (vars for its parameters), proven against the query on the source."""
+    types = composite_types(work.types, source_dialect)
     for routine in work.functions:
-        done = translate_function(routine, source_dialect, target_dialect)
+        done = translate_function(routine, source_dialect, target_dialect, types)
         if done.dbt_macro:
             plan.macros[routine.name] = done.dbt_macro
         elif done.kind == "query" and done.query_target and done.query_source:
@@ -274,7 +284,7 @@ def prove_queries(plan: ProjectPlan, work: ProcedureWork, routines: list[Routine
     would only prove the translation of the rewrite, not the rewrite itself."""
     if not work.queries:
         return {}
-    definitions = [r.source_sql for r in routines if r.kind == "function"]
+    definitions = [*work.types, *(r.source_sql for r in routines if r.kind == "function")]
     cursors = {name for name, call in work.queries.items() if not call.startswith(
         "SELECT * FROM")}
     try:

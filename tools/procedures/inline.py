@@ -325,6 +325,8 @@ def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
         raise Unsupported(str(exc)) from exc
     walk = _QueryWalk(env)
     walk.run(body.statements, [])
+    if walk.result is None and walk.returned:
+        walk.result = walk.returned  # the body's end returns what RETURN QUERY gave
     if walk.result is None:
         raise Unsupported("no query is returned")
     parts = walk.result
