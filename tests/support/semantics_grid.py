@@ -41,27 +41,30 @@ ALL = EMBEDDED + SERVERS
 _DDL = {
     "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
                "char6": "TEXT", "date": "DATE", "timestamp": "TEXT", "dec": "NUMERIC(12,2)",
-               "float4": "REAL"},
+               "tier": "TEXT", "float4": "REAL"},
     "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
                "char6": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP",
-               "dec": "DECIMAL(12,2)", "float4": "DOUBLE"},
+               "dec": "DECIMAL(12,2)", "tier": "VARCHAR", "float4": "DOUBLE"},
     "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
                  "text": "TEXT", "char6": "CHAR(6)", "date": "DATE", "timestamp": "TIMESTAMP",
-                 "dec": "NUMERIC(12,2)", "float4": "REAL"},
+                 "dec": "NUMERIC(12,2)", "tier": "TEXT", "float4": "REAL"},
     "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
               "char6": "VARCHAR(6)", "date": "DATE", "timestamp": "DATETIME",
-              "dec": "DECIMAL(12,2)", "float4": "DOUBLE"},
+              "dec": "DECIMAL(12,2)", "tier": "ENUM('gold', 'silver', 'bronze', 'it''s')",
+              "float4": "DOUBLE"},
     "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
                    "float": "Nullable(Float64)", "text": "Nullable(String)",
                    "char6": "Nullable(String)", "date": "Nullable(Date)",
                    "timestamp": "Nullable(DateTime)", "dec": "Nullable(Decimal(12, 2))",
-                   "float4": "Nullable(Float64)"},
+                   "tier": "Nullable(String)", "float4": "Nullable(Float64)"},
 }
 #: float4 is PostgreSQL's real; elsewhere the loader copies its single-precision value into a
 #: double (tools.semantics.kinds.SINGLE)
 #: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
 #: substr() takes no bigint)
-_CANONICAL = {"float4": "float4", "int4": "int", "char6": "text", "dec": "decimal(12,2)"}
+#: tier is an ENUM on MySQL (sorted by declaration), text elsewhere as the loader copies it
+_CANONICAL = {"int4": "int", "char6": "text", "dec": "decimal(12,2)", "tier": "text",
+              "float4": "float4"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ class GridCase:
 
     def schema(self) -> dict[str, dict[str, str]]:
         """The grid table as the source catalog would describe it to the translator."""
-        return {"grid": {name: _CANONICAL.get(kind, kind) for name, kind in self.columns.items()}}
+        return {"grid": {"id": "int"} | {name: _CANONICAL.get(kind, kind)
+                                         for name, kind in self.columns.items()}}
 
     def collations(self) -> dict[str, dict[str, str]]:
         """How the source catalog would say the grid's text columns compare."""
@@ -94,6 +98,13 @@ class GridCase:
         return labels(self.source, [{"name": "grid", "columns": [
             {"name": n, "type": _DDL[self.source][k], "collation": declared}
             for n, k in self.columns.items() if k.startswith(("text", "char"))]}])
+
+    def enums(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """The source catalog's ENUM columns, as the translator reads them."""
+        from tools.semantics.enum_order import enum_values
+
+        return enum_values(self.source, [{"name": "grid", "columns": [
+            {"name": n, "type": _DDL[self.source][k]} for n, k in self.columns.items()]}])
 
     def query(self) -> str:
         if self.sql:
@@ -118,7 +129,7 @@ def _literal(value: Any, kind: str, engine: str) -> str:
         return "NULL"
     if kind == "char6":  # PostgreSQL pads it; the loader copies the padded value elsewhere
         value, kind = str(value).ljust(6), "text"
-    if kind == "text":
+    if kind in ("text", "tier"):
         text = str(value).replace("'", "''")
         return "'" + (text.replace("\\", "\\\\") if engine in ("mysql", "clickhouse")
                       else text) + "'"
@@ -221,7 +232,8 @@ def translated(case: GridCase, target: str) -> str | None:
 
     try:
         return transpile(case.query(), case.source, target, case.id, case.schema(),
-                         collations=case.collations())
+                         collations=case.collations(), enums=case.enums(),
+                         keys={"grid": ("id",)})
     except Unsupported as exc:
         # "unsupported" is a valid outcome, but only as the library's own verdict
         assert "cannot be carried" in str(exc), str(exc)
