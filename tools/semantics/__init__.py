@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics.aggregate_filter import AggregateFilter
+from tools.semantics.alias_shadowing import AliasShadowing
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
 from tools.semantics.bool_text import BoolText
 from tools.semantics.boolean_numbers import BooleanNumbers
@@ -59,6 +60,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
+    AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

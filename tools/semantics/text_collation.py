@@ -104,6 +104,8 @@ class TextCollation(Family):
                 how = label(node.this)
             elif isinstance(node, exp.Ordered) or isinstance(node, (exp.Min, exp.Max)):
                 how = label(node.this)
+            elif _or_null_extreme(node):
+                how = label(node.expressions[0])
             elif isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
                 how = next((h for e in node.this.expressions if (h := label(e))), None)
             elif isinstance(node, exp.Group):
@@ -140,7 +142,7 @@ class TextCollation(Family):
                 node.this.set("expressions", [coll.fold(e, label(e) or "", target)
                                               if label(e) else e
                                               for e in node.this.expressions])
-            elif isinstance(node, (exp.Min, exp.Max)):
+            elif isinstance(node, (exp.Min, exp.Max)) or _or_null_extreme(node):
                 node.replace(self._extreme(node, how, target))
             elif isinstance(node, exp.Ordered):
                 node.set("this", coll.bytewise(coll.fold(node.this, how, target), target))
@@ -156,8 +158,9 @@ class TextCollation(Family):
     @staticmethod
     def _extreme(node: exp.Expr, how: str, target: str) -> exp.Expr:
         """MIN/MAX under the source's order: the value whose folded form is smallest/largest."""
-        value, key = node.this.copy(), coll.fold(node.this, how, target)
-        smallest = isinstance(node, exp.Min)
+        argument = node.expressions[0] if _or_null_extreme(node) else node.this
+        value, key = argument.copy(), coll.fold(argument, how, target)
+        smallest = isinstance(node, exp.Min) or _or_null_extreme(node) == "minOrNull"
         if target == "mysql":
             if how != coll.BYTES:
                 raise Unsupported(f"MIN/MAX under {how} collation cannot be carried to mysql: "
@@ -174,6 +177,8 @@ class TextCollation(Family):
                                expressions=[exp.Literal.number(1)], offset=1)
         name = {"clickhouse": "argMin" if smallest else "argMax"}.get(
             target, "arg_min" if smallest else "arg_max")
+        if _or_null_extreme(node):
+            name += "OrNull"  # keeps empty_aggregates' NULL over no rows
         return exp.Anonymous(this=name, expressions=[value, key])
 
     @staticmethod
@@ -197,3 +202,11 @@ class TextCollation(Family):
                     if (column.table.lower(), column.name.lower()) == named and \
                             not column.find_ancestor(exp.AggFunc):
                         column.replace(exp.Min(this=column.copy()))
+
+
+def _or_null_extreme(node: exp.Expr) -> str | None:
+    """ClickHouse's minOrNull/maxOrNull, as empty_aggregates writes a whole-set MIN/MAX
+    (it runs first, on the deeper node): still a MIN/MAX under the column's collation."""
+    if isinstance(node, exp.Anonymous) and node.name in ("minOrNull", "maxOrNull"):
+        return node.name
+    return None
