@@ -28,6 +28,7 @@ from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.grouped_columns import GroupedColumns
+from tools.semantics.hex_text import HexText
 from tools.semantics.identifier_case import IdentifierCase
 from tools.semantics.integer_cast import IntegerCast
 from tools.semantics.integer_division import IntegerDivision
@@ -60,7 +61,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
+    HexText(), AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
