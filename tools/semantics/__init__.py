@@ -42,6 +42,7 @@ from tools.semantics.rounding import FloatRounding
 from tools.semantics.sqlite_dates import SqliteDates
 from tools.semantics.sqlite_strftime import SqliteStrftime
 from tools.semantics.substring import Substring
+from tools.semantics.text_affinity import TextAffinity
 from tools.semantics.text_arithmetic import TextArithmetic
 from tools.semantics.text_case import TextCase
 from tools.semantics.text_collation import TextCollation
@@ -61,7 +62,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    HexText(), AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
+    HexText(), TextAffinity(), AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
