@@ -90,18 +90,28 @@ class TextCollation(Family):
                                   f"library reproduces *_general_ci and *_bin only")
             return got if got in _FOLDS else None
 
+        def computed(*operands: exp.Expr) -> str | None:
+            # a computed text (lower(col), a || b, a literal) has no collation on a byte-wise
+            # source, but MySQL compares it under the column's or connection's _ci one
+            if ctx.target != "mysql" or not any(_computed_text(o) for o in operands):
+                return None
+            return coll.BYTES if all(_computed_text(o) or label(o) for o in operands) else None
+
         # one pass over this SELECT's own nodes: a nested SELECT is its own node
         for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
             if node is not select and isinstance(node, exp.Select):
                 continue
             how = None
             if isinstance(node, _COMPARISONS):
-                how = label(node.this) or label(node.expression)
+                how = label(node.this) or label(node.expression) or computed(
+                    node.this, node.expression)
             elif isinstance(node, exp.In) and not node.args.get("query"):
                 how = label(node.this) or next(
-                    (h for e in node.expressions if (h := label(e))), None)
+                    (h for e in node.expressions if (h := label(e))), None) or computed(
+                    node.this, *node.expressions)
             elif isinstance(node, exp.Between):
-                how = label(node.this)
+                how = label(node.this) or computed(node.this, node.args["low"],
+                                                   node.args["high"])
             elif isinstance(node, exp.Ordered) or isinstance(node, (exp.Min, exp.Max)):
                 how = label(node.this)
             elif _or_null_extreme(node):
@@ -210,3 +220,21 @@ def _or_null_extreme(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Anonymous) and node.name in ("minOrNull", "maxOrNull"):
         return node.name
     return None
+
+
+#: functions whose value is a text computed from their arguments (text_case writes lower()
+#: towards MySQL as nested REPLACE calls)
+_TEXT_FUNCTIONS = (exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.DPipe, exp.Concat,
+                   exp.Left, exp.Right, exp.Initcap)
+_TEXT_CALLS = {"replace", "concat", "lower", "upper", "lcase", "ucase", "trim", "substr"}
+
+
+def _computed_text(node: exp.Expr) -> bool:
+    """A string literal or a text function's value (not a column: its label decides)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Literal):
+        return node.is_string
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower() in _TEXT_CALLS
+    return isinstance(node, _TEXT_FUNCTIONS)
