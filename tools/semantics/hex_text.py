@@ -5,9 +5,9 @@ SQLite's hex(x) reads its argument as a blob: a number is first written as text,
 NULL gives '' rather than NULL. DuckDB, MySQL and ClickHouse write a number's own value in
 base 16 (hex(7) = '7', ClickHouse '07') and return NULL for NULL; PostgreSQL has no hex().
 The rewrite writes the argument as text, takes the hex of its UTF-8 bytes in upper case and
-turns NULL into ''. An integer or a text argument is carried; a REAL's text has SQLite's own
-15 digits (real_text), which this rewrite does not compose, so a float argument is
-unsupported with that reason.
+turns NULL into ''. A REAL argument is first written with SQLite's 15 digits (real_text's
+spelling); a NUMERIC one is unsupported (SQLite stores 2.00 as the integer 2); an
+argument of a type the catalog does not tell is left alone.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics import kinds
 from tools.semantics.base import Family, SemanticsContext, template
+from tools.semantics.real_text import RealText
 
 _TEXT_BYTES = "hex of the value's text, NULL is ''"
 _VALUE = "a number in base 16, NULL is NULL"
@@ -55,8 +56,11 @@ class HexText(Family):
 
     def hex_of_text(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         argument = node.this
-        if ctx.source_kind(node.root(), argument) not in (kinds.INT, kinds.OTHER, kinds.DATE):
+        kind = ctx.source_kind(node.root(), argument)
+        if kind == kinds.DECIMAL:
             raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
-                              f"SQLite writes a REAL or NUMERIC argument with its own 15 digits "
-                              f"before taking its hex; cast it to INTEGER or TEXT first")
+                              f"SQLite keeps a NUMERIC value as an integer or a REAL by its "
+                              f"value (2.00 is '2', 2.50 is '2.5'); cast it to TEXT first")
+        if kind == kinds.FLOAT:
+            argument = RealText().fifteen_digits(exp.cast(argument.copy(), exp.DType.TEXT), ctx)
         return template(_OF_TEXT[ctx.target], ctx.target, X=argument)

@@ -6,8 +6,8 @@ is converted to text and the two compare as text: code = 7 matches '7' but not '
 code < 10 compares '10' with '9' as strings. DuckDB casts the text to a number (007 = 7),
 MySQL/MariaDB compare both as doubles, PostgreSQL and ClickHouse refuse text = integer. The
 rewrite writes the number as SQLite would write it as text: an integer literal or expression
-as its digits, a REAL literal as SQLite itself spells it ('1.0e+20'). A REAL expression needs
-SQLite's 15 digits (real_text): written with them on DuckDB, unsupported on the others.
+as its digits, a REAL literal as SQLite itself spells it ('1.0e+20'), a REAL expression with
+SQLite's 15 digits (real_text's spelling).
 A column or a CAST on the other side has an affinity of its own (numeric: the text is read as
 a number), which this family leaves alone.
 """
@@ -19,7 +19,6 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from tools.errors import Unsupported
 from tools.semantics import kinds
 from tools.semantics.base import Family, SemanticsContext
 from tools.semantics.numeric import is_text
@@ -93,8 +92,4 @@ class TextAffinity(Family):
         as_text = exp.cast(bare.copy(), exp.DType.TEXT)
         if ctx.source_kind(node.root(), bare) == kinds.INT:
             return as_text
-        if ctx.target == "duckdb":
-            return RealText().fifteen_digits(as_text, ctx)
-        raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
-                          f"SQLite compares the REAL {bare.sql('sqlite')} as its 15-digit "
-                          f"text, which {ctx.target} cannot write")
+        return RealText().fifteen_digits(as_text, ctx)
