@@ -40,6 +40,7 @@ from tools.semantics.real_text import RealText
 from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.sqlite_dates import SqliteDates
+from tools.semantics.sqlite_printf import SqlitePrintf
 from tools.semantics.sqlite_strftime import SqliteStrftime
 from tools.semantics.substring import Substring
 from tools.semantics.text_affinity import TextAffinity
@@ -62,7 +63,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    HexText(), TextAffinity(), AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
+    HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
