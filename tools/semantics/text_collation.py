@@ -27,6 +27,8 @@ from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
 
+_BINARY_TYPE = exp.DataType.build("BINARY")  # built once: build() tokenizes its argument
+
 _COLUMN = "the column's collation decides"
 _BYTES = "bytes"
 _FOLDS = (coll.NOCASE, coll.RTRIM, coll.CI, coll.PAD, coll.BYTES)
@@ -171,11 +173,17 @@ class TextCollation(Family):
         argument = node.expressions[0] if _or_null_extreme(node) else node.this
         value, key = argument.copy(), coll.fold(argument, how, target)
         smallest = isinstance(node, exp.Min) or _or_null_extreme(node) == "minOrNull"
+        if target == "mysql" and how != coll.BYTES:
+            # MySQL has no arg_min: the extreme of key || 0x00 || value (a key that is a
+            # prefix of another sorts first, as alone), and the value after the first 0x00
+            tagged = type(node)(this=exp.func("CONCAT", key, exp.Unhex(
+                this=exp.Literal.string("00")), exp.Cast(this=value, to=_BINARY_TYPE.copy())))
+            picked = exp.Substring(this=tagged, start=exp.Add(
+                this=exp.func("LOCATE", exp.Unhex(this=exp.Literal.string("00")), tagged.copy()),
+                expression=exp.Literal.number(1)))
+            return exp.Anonymous(this="CONVERT", expressions=[exp.Var(
+                this=f"{picked.sql('mysql')} USING utf8mb4")])
         if target == "mysql":
-            if how != coll.BYTES:
-                raise Unsupported(f"MIN/MAX under {how} collation cannot be carried to mysql: "
-                                  f"MySQL has no arg_min to return the value with the "
-                                  f"smallest folded form")
             # the smallest bytes, shown as text again
             return exp.Anonymous(this="CONVERT", expressions=[exp.Var(
                 this=f"{type(node)(this=key).sql('mysql')} USING utf8mb4")])
