@@ -63,7 +63,8 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),  # sqlite source (parity-sqlite): keep last, it reads other families' aliases
+    # sqlite source (parity-sqlite); AliasShadowing last: it reads the aliases others make
+    HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

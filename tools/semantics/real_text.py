@@ -40,7 +40,8 @@ _POSTGRES = ("CASE WHEN ABS(CAST(X AS NUMERIC)) >= 1e15 OR (ABS(CAST(X AS NUMERI
 _FLOOR_LOG = {
     "mysql": "FLOOR(LOG10(ABS(IF(X = 0, 1, X)))) - (ABS(IF(X = 0, 1, X)) < "
              "POW(10, FLOOR(LOG10(ABS(IF(X = 0, 1, X))))))",
-    "clickhouse": "toInt32(floor(log10(abs(if(ifNull(X, 0) = 0, 1, X))))) - toInt32(abs(if(ifNull(X, 0) = 0, 1, X)) "
+    "clickhouse": "toInt32(floor(log10(abs(if(ifNull(X, 0) = 0, 1, X))))) - "
+                  "toInt32(abs(if(ifNull(X, 0) = 0, 1, X)) "
                   "< pow(10, floor(log10(abs(if(ifNull(X, 0) = 0, 1, X))))))",
 }
 #: the decimal exponent F of X, once X is rounded to 15 digits (9.999999999999999 -> 10)
@@ -48,28 +49,29 @@ _EXPONENT = {
     "mysql": "F + (ABS(ROUND(X / POW(10, F), 14)) >= 10)",
     "clickhouse": "F + toInt32(abs(round(X / pow(10, F), 14)) >= 10)",
 }
-#: X with 15 significant digits (exponent E), trailing zeros dropped, '.0' kept, SQLite's
-#: exponent form outside [1e-4, 1e15)
+#: the digits of a decimal: X / 10^E rounded to 14 places (the mantissa), X rounded to
+#: 15 significant digits (plain), trailing zeros dropped
+_MANTISSA = {
+    "mysql": "TRIM(TRAILING '0' FROM CAST(ROUND(CAST(X / POW(10, E) AS DECIMAL(65, 30)), 14) "
+             "AS CHAR))",
+    "clickhouse": "toString(round(toDecimal256(X / pow(10, E), 40), 14))",
+}
+_PLAIN = {
+    "mysql": "TRIM(TRAILING '0' FROM CAST(ROUND(CAST(X AS DECIMAL(65, 30)), 14 - E) AS CHAR))",
+    "clickhouse": "toString(round(toDecimal256(X, 40), 14 - E))",
+}
+#: digits T with SQLite's '.0' where they have no fraction ('100.' or '100' -> '100.0')
+_POINT = {
+    "mysql": "CASE WHEN RIGHT(T, 1) = '.' THEN CONCAT(T, '0') WHEN LOCATE('.', T) = 0 "
+             "THEN CONCAT(T, '.0') ELSE T END",
+    "clickhouse": "if(position(T, '.') = 0, concat(T, '.0'), T)",
+}
+#: SQLite's exponent form outside [1e-4, 1e15): mantissa M, 'e', sign, two digits at least
 _FIFTEEN_DIGITS = {
-    "mysql": "CASE WHEN E < -4 OR E >= 15 THEN CONCAT(IF(LOCATE('.', TRIM(TRAILING '0' FROM "
-             "CAST(ROUND(CAST(X / POW(10, E) AS DECIMAL(65, 30)), 14) AS CHAR))) = 0, "
-             "CONCAT(TRIM(TRAILING '0' FROM CAST(ROUND(CAST(X / POW(10, E) AS DECIMAL(65, 30)), "
-             "14) AS CHAR)), '.0'), IF(RIGHT(TRIM(TRAILING '0' FROM CAST(ROUND(CAST(X / POW(10, "
-             "E) AS DECIMAL(65, 30)), 14) AS CHAR)), 1) = '.', CONCAT(TRIM(TRAILING '0' FROM "
-             "CAST(ROUND(CAST(X / POW(10, E) AS DECIMAL(65, 30)), 14) AS CHAR)), '0'), "
-             "TRIM(TRAILING '0' FROM CAST(ROUND(CAST(X / POW(10, E) AS DECIMAL(65, 30)), 14) AS "
-             "CHAR)))), 'e', IF(E < 0, '-', '+'), IF(ABS(E) < 10, CONCAT('0', ABS(E)), CAST(ABS(E) AS CHAR))) "
-             "WHEN RIGHT(TRIM(TRAILING '0' FROM CAST(ROUND(CAST(X AS DECIMAL(65, 30)), 14 - E) "
-             "AS CHAR)), 1) = '.' THEN CONCAT(TRIM(TRAILING '0' FROM CAST(ROUND(CAST(X AS "
-             "DECIMAL(65, 30)), 14 - E) AS CHAR)), '0') ELSE TRIM(TRAILING '0' FROM "
-             "CAST(ROUND(CAST(X AS DECIMAL(65, 30)), 14 - E) AS CHAR)) END",
-    "clickhouse": "if(E < -4 OR E >= 15, concat(if(position(toString(round(toDecimal256(X / "
-                  "pow(10, E), 40), 14)), '.') = 0, concat(toString(round(toDecimal256(X / "
-                  "pow(10, E), 40), 14)), '.0'), toString(round(toDecimal256(X / pow(10, E), "
-                  "40), 14))), 'e', if(E < 0, '-', '+'), if(abs(E) < 10, concat('0', toString(abs(E))), toString(abs(E)))), "
-                  "if(position(toString(round(toDecimal256(X, 40), 14 - E)), '.') = 0, "
-                  "concat(toString(round(toDecimal256(X, 40), 14 - E)), '.0'), "
-                  "toString(round(toDecimal256(X, 40), 14 - E))))",
+    "mysql": "CASE WHEN E < -4 OR E >= 15 THEN CONCAT(M, 'e', IF(E < 0, '-', '+'), "
+             "IF(ABS(E) < 10, '0', ''), ABS(E)) ELSE P END",
+    "clickhouse": "if(E < -4 OR E >= 15, concat(M, 'e', if(E < 0, '-', '+'), "
+                  "if(abs(E) < 10, '0', ''), toString(abs(E))), P)",
 }
 
 
@@ -93,7 +95,12 @@ class RealText(Family):
         if ctx.target in _EXPONENT:
             floor_log = template(_FLOOR_LOG[ctx.target], ctx.target, X=node.this)
             exponent = template(_EXPONENT[ctx.target], ctx.target, X=node.this, F=floor_log)
-            return template(_FIFTEEN_DIGITS[ctx.target], ctx.target, X=node.this, E=exponent)
+            target, value = ctx.target, node.this
+            mantissa = template(_MANTISSA[target], target, X=value, E=exponent)
+            plain = template(_PLAIN[target], target, X=value, E=exponent)
+            return template(_FIFTEEN_DIGITS[target], target, E=exponent,
+                            M=template(_POINT[target], target, T=mantissa),
+                            P=template(_POINT[target], target, T=plain))
         if ctx.target == "postgres":
             return template(_POSTGRES, ctx.target, X=node.this)
         formatted = exp.Anonymous(this="printf", expressions=[

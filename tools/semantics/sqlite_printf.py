@@ -99,6 +99,7 @@ class SqlitePrintf(Family):
                    ctx: SemanticsContext) -> exp.Expr:
         source_kind = ctx.source_kind(node.root(), argument)
         is_null = isinstance(argument, exp.Null)
+        text: exp.Expr
         if kind == "s":
             if source_kind == kinds.FLOAT:
                 text = RealText().fifteen_digits(exp.cast(argument.copy(), exp.DType.TEXT), ctx)
@@ -117,7 +118,7 @@ class SqlitePrintf(Family):
                 return exp.cast(value, exp.DType.TEXT)
             return template(_TRUNCATED[ctx.target], ctx.target, X=value)
         digits = int(precision) if precision is not None else 6
-        args = {"X": value}
+        args: dict[str, exp.Expr] = {"X": value}
         if ctx.target in _EXPONENT:
             floor_log = template(_FLOOR_LOG[ctx.target], ctx.target, X=value)
             args["E"] = template(_EXPONENT[ctx.target], ctx.target, X=value, F=floor_log)
