@@ -232,16 +232,19 @@ def test_prompt_set_plumbing_records_the_prompt_hashes_the_model_saw(tmp_path):
     from agents.llm import ScriptedChatModel, tool_call_message
     from prompts.loader import prompt_set_hashes
 
+    # typeof() names SQLite's storage class ('integer'), DuckDB's the column type ('BIGINT'):
+    # no family or rule rewrites it, so the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
-        - id: hex_text
-          sql: SELECT id, hex(qty) AS h FROM orders
+        - id: storage_class
+          sql: SELECT id, typeof(qty) AS t FROM orders
         """)
-    fixed = "SELECT id, hex(CAST(qty AS VARCHAR)) AS h FROM orders"
+    fixed = ("SELECT id, CASE WHEN qty IS NULL THEN 'null' ELSE 'integer' END AS t "
+             "FROM orders")
     models: list[ScriptedChatModel] = []
 
     def factory() -> ScriptedChatModel:
         models.append(ScriptedChatModel(script=[tool_call_message(
-            "submit_sql", sql=fixed, explanation="SQLite hex() encodes the text")]))
+            "submit_sql", sql=fixed, explanation="SQLite typeof() names the storage class")]))
         return models[-1]
 
     log = run_eval(EvalSpec(suite=str(suite), source="sqlite", target="duckdb",
@@ -323,11 +326,14 @@ def test_llm_cost_per_case_and_per_suite_in_log_tables_and_page(tmp_path):
     from cutover.cli import app
     from cutover.eval_cli import print_log
 
+    # typeof() names SQLite's storage class ('integer'), DuckDB's the column type ('BIGINT'):
+    # no family or rule rewrites it, so the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
-        - id: hex_text
-          sql: SELECT id, hex(qty) AS h FROM orders
+        - id: storage_class
+          sql: SELECT id, typeof(qty) AS t FROM orders
         """)
-    fixed = "SELECT id, hex(CAST(qty AS VARCHAR)) AS h FROM orders"
+    fixed = ("SELECT id, CASE WHEN qty IS NULL THEN 'null' ELSE 'integer' END AS t "
+             "FROM orders")
 
     def factory() -> ScriptedChatModel:
         answer = tool_call_message("submit_sql", sql=fixed, explanation="hex of the text")
