@@ -77,7 +77,7 @@ _FIFTEEN_DIGITS = {
 
 class RealText(Family):
     name = "real_text"
-    why = "A floating-point number cast to text"
+    why = "A floating-point number cast to text or concatenated with ||"
     BEHAVIOUR: ClassVar[dict[str, str]] = {
         "sqlite": _FIFTEEN, "duckdb": _SHORTEST, "postgres": _SHORTEST, "mysql": _SHORTEST,
         "clickhouse": _SHORTEST,
@@ -86,12 +86,19 @@ class RealText(Family):
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {(_FIFTEEN, _SHORTEST): "fifteen_digits"}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        return [n for n in ctx.find(tree, exp.Cast) if n.to.is_type(*_TEXT)]
+        casts = [n for n in ctx.find(tree, exp.Cast) if n.to.is_type(*_TEXT)]
+        # `price || ' EUR'` writes the REAL as text the same way as a cast
+        operands = [o for n in ctx.find(tree, exp.DPipe) for o in (n.this, n.expression)]
+        return casts + operands
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
-        return ctx.source_kind(tree, node.this) == kinds.FLOAT
+        if isinstance(node, exp.Cast) and node.to.is_type(*_TEXT):
+            return ctx.source_kind(tree, node.this) == kinds.FLOAT
+        return isinstance(node.parent, exp.DPipe) and ctx.source_kind(tree, node) == kinds.FLOAT
 
     def fifteen_digits(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        if not (isinstance(node, exp.Cast) and node.to.is_type(*_TEXT)):
+            node = exp.cast(node.copy(), exp.DType.TEXT)  # an operand of ||
         if ctx.target in _EXPONENT:
             floor_log = template(_FLOOR_LOG[ctx.target], ctx.target, X=node.this)
             exponent = template(_EXPONENT[ctx.target], ctx.target, X=node.this, F=floor_log)
