@@ -232,19 +232,18 @@ def test_prompt_set_plumbing_records_the_prompt_hashes_the_model_saw(tmp_path):
     from agents.llm import ScriptedChatModel, tool_call_message
     from prompts.loader import prompt_set_hashes
 
-    # typeof() names SQLite's storage class ('integer'), DuckDB's the column type ('BIGINT'):
-    # no family or rule rewrites it, so the fixer (the model) is asked
+    # SQLite's hex() encodes a number's text; hex_text rewrites it where the catalog types the
+    # argument, which a derived table's column is not: the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
-        - id: storage_class
-          sql: SELECT id, typeof(qty) AS t FROM orders
+        - id: hex_text
+          sql: SELECT id, hex(q) AS h FROM (SELECT id, qty AS q FROM orders) AS o
         """)
-    fixed = ("SELECT id, CASE WHEN qty IS NULL THEN 'null' ELSE 'integer' END AS t "
-             "FROM orders")
+    fixed = "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM (SELECT id, qty AS q FROM orders) AS o"
     models: list[ScriptedChatModel] = []
 
     def factory() -> ScriptedChatModel:
         models.append(ScriptedChatModel(script=[tool_call_message(
-            "submit_sql", sql=fixed, explanation="SQLite typeof() names the storage class")]))
+            "submit_sql", sql=fixed, explanation="SQLite hex() encodes the text")]))
         return models[-1]
 
     log = run_eval(EvalSpec(suite=str(suite), source="sqlite", target="duckdb",
@@ -326,14 +325,13 @@ def test_llm_cost_per_case_and_per_suite_in_log_tables_and_page(tmp_path):
     from cutover.cli import app
     from cutover.eval_cli import print_log
 
-    # typeof() names SQLite's storage class ('integer'), DuckDB's the column type ('BIGINT'):
-    # no family or rule rewrites it, so the fixer (the model) is asked
+    # SQLite's hex() encodes a number's text; hex_text rewrites it where the catalog types the
+    # argument, which a derived table's column is not: the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
-        - id: storage_class
-          sql: SELECT id, typeof(qty) AS t FROM orders
+        - id: hex_text
+          sql: SELECT id, hex(q) AS h FROM (SELECT id, qty AS q FROM orders) AS o
         """)
-    fixed = ("SELECT id, CASE WHEN qty IS NULL THEN 'null' ELSE 'integer' END AS t "
-             "FROM orders")
+    fixed = "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM (SELECT id, qty AS q FROM orders) AS o"
 
     def factory() -> ScriptedChatModel:
         answer = tool_call_message("submit_sql", sql=fixed, explanation="hex of the text")
