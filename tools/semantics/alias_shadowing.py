@@ -46,12 +46,20 @@ class AliasShadowing(Family):
         if not shadowing:
             return select
         only, owners = _column_owners(select, ctx)
+        group = select.args.get("group")
+        grouped = {c.name.lower() for c in (group.expressions if group else [])
+                   if isinstance(c, exp.Column)}
         for column in _own_columns(select):
             name = column.name.lower()
             if column.table or name not in shadowing or isinstance(column.parent, exp.Ordered):
                 continue
             if isinstance(column.parent, exp.Alias) and column.parent.parent is select:
                 continue  # `name AS n` in the SELECT list is the column itself
+            if column.find_ancestor(exp.Having) is not None \
+                    and column.find_ancestor(exp.AggFunc) is None and name not in grouped:
+                # a bare column in HAVING: SQLite takes an arbitrary row's value, ClickHouse
+                # refuses a column that is neither grouped nor aggregated; left to the alias
+                continue
             owner = only or owners.get(name)
             if owner is not None:
                 column.set("table", exp.to_identifier(owner))
