@@ -42,7 +42,6 @@ from tools.semantics.rounding import FloatRounding
 from tools.semantics.sqlite_dates import SqliteDates
 from tools.semantics.sqlite_printf import SqlitePrintf
 from tools.semantics.sqlite_strftime import SqliteStrftime
-from tools.semantics.sqlite_typeof import SqliteTypeof
 from tools.semantics.substring import Substring
 from tools.semantics.text_affinity import TextAffinity
 from tools.semantics.text_arithmetic import TextArithmetic
@@ -65,7 +64,7 @@ FAMILIES: tuple[Family, ...] = (
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
     # sqlite source (parity-sqlite); AliasShadowing last: it reads the aliases others make
-    HexText(), TextAffinity(), SqlitePrintf(), SqliteTypeof(), AliasShadowing(),
+    HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
