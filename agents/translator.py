@@ -16,6 +16,7 @@ from tools import sql as sqltools
 from tools.errors import CutoverError, Unsupported
 from tools.records import Verdict
 from tools.semantics.collations import labels as text_labels
+from tools.semantics.enum_order import enum_values
 
 
 def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -30,14 +31,21 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     start = time.perf_counter()
     calls = tokens = 0
     try:
-        types = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]}
-                 for t in state.get("tables") or []}
+        tables = state.get("tables") or []
+        types = {t["name"]: {c["name"]: c["canonical"] for c in t["columns"]} for t in tables}
+        applied: list[str] = []
         sql = sqltools.transpile(spec["select_sql"], ctx.source_dialect, ctx.target_dialect,
                                  f"{spec['file']}:{spec['line']} ({name})", types,
                                  semantics=ctx.semantics,
-                                 collations=text_labels(ctx.source_dialect,
-                                                        state.get("tables") or []))
+                                 collations=text_labels(ctx.source_dialect, tables),
+                                 enums=enum_values(ctx.source_dialect, tables),
+                                 keys={t["name"]: tuple(t.get("primary_key") or ())
+                                       for t in tables},
+                                 applied=applied)
         origin, reason = "translate", "sqlglot transpile"
+        if applied:
+            # the report says which meanings were carried over up front (docs/semantics.md)
+            reason += " + semantics library: " + ", ".join(dict.fromkeys(applied))
     except Unsupported as exc:
         if not ctx.llm_enabled:
             return finished(state, Verdict.UNSUPPORTED, f"{exc} (no LLM configured to "

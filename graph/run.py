@@ -216,13 +216,16 @@ def _post_run(ctx: Context, state: MigrationState) -> None:
     if ctx.apply:
         _apply(ctx, state, target)
     if not ctx.keep_sandbox:
-        target.drop_sandbox(ctx.sandbox)
-        ctx.tracer.event("sandbox_dropped", sandbox=ctx.sandbox)
+        schemas = [ctx.sandbox]
         if ctx.dbt_dir is not None:  # where dbt built the models: a sibling of the sandbox
             from tools.dbt.export import dbt_schema
 
-            target.drop_sandbox(dbt_schema(ctx.sandbox))
-            ctx.tracer.event("sandbox_dropped", sandbox=dbt_schema(ctx.sandbox))
+            schemas.insert(0, dbt_schema(ctx.sandbox))
+        for schema in schemas:
+            # the guard lets a target drop only the schema it is in: enter each one first
+            target.create_sandbox(schema)
+            target.drop_sandbox(schema)
+            ctx.tracer.event("sandbox_dropped", sandbox=schema)
 
 
 def _dbt_output(ctx: Context, state: MigrationState) -> None:

@@ -31,6 +31,26 @@ CREATE FUNCTION rich_accounts(p_min numeric) RETURNS SETOF accounts LANGUAGE plp
 BEGIN
   RETURN QUERY SELECT id, balance FROM accounts WHERE balance >= p_min;
 END $$;
+CREATE FUNCTION accounts_from(p_min numeric) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c1 refcursor := 'from_cursor';
+BEGIN
+  IF NOT EXISTS (SELECT * FROM accounts WHERE balance >= p_min) THEN
+    RAISE EXCEPTION 'no account holds %', p_min;
+  ELSE
+    OPEN c1 FOR SELECT id AS account, balance FROM accounts WHERE balance >= p_min;
+  END IF;
+  RETURN c1;
+END $$;
+CREATE FUNCTION accounts_over(p_min numeric) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c1 refcursor := 'over_cursor';
+BEGIN
+  IF NOT EXISTS (SELECT * FROM accounts WHERE balance >= p_min) THEN
+    RAISE EXCEPTION 'no account holds %', p_min;
+  ELSE
+    OPEN c1 FOR SELECT id AS account, balance FROM accounts WHERE balance >= p_min;
+  END IF;
+  RETURN c1;
+END $$;
 CREATE FUNCTION fee_of(amount numeric) RETURNS numeric LANGUAGE sql AS $$ SELECT amount * 2 $$;
 CREATE PROCEDURE noisy() LANGUAGE plpgsql AS $$
 BEGIN
@@ -79,6 +99,10 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         p_fee = "2.5"
         [output.procedures.rich_accounts]
         p_min = 50
+        [output.procedures.accounts_from]
+        p_min = 100
+        [output.procedures.accounts_over]
+        p_min = 1000
         """), encoding="utf-8")
     with _con(pg_db) as con:
         before = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
@@ -95,11 +119,18 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         assert models[name]["verdict"] == "parity", models[name]
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     assert "writes no table" in reasons["noisy"]  # RAISE NOTICE only: nothing to build
-    assert dbt["ok"] is True, dbt
+    # an IF chain around a refcursor, proven by fetching the original's cursor on the copy
+    assert models["accounts_from"]["verdict"] == "parity", models["accounts_from"]
+    # the same where the original raises: the model (no rows) is built, never at parity
+    assert models["accounts_over"]["verdict"] == "skipped", models["accounts_over"]
+    assert "no account holds 1000" in reasons["accounts_over"]
+    assert all(m["build_status"] == "success" for m in dbt["models"]), dbt["build_log"]
+    assert dbt["ok"] is False  # accounts_over is built but unproven: not every model proven
     project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
     # one var per routine's parameter: two routines with a `p` would not collide
     assert project_yml["vars"] == {"archive_small__p_max": "10", "charge_fee__p_fee": "2.5",
-                                   "rich_accounts__p_min": "50"}
+                                   "rich_accounts__p_min": "50", "accounts_from__p_min": "100",
+                                   "accounts_over__p_min": "1000"}
     assert "{% macro fee_of(amount) %}" in (project / "dbt/macros/fee_of.sql").read_text()
     body = (project / "dbt/models/marts/charge_fee__accounts.sql").read_text()
     assert "{{ var('charge_fee__p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
@@ -131,3 +162,63 @@ def test_the_dbt_output_builds_with_dbt_postgres_on_a_postgresql_target(pg_db, t
     output = profile["outputs"]["cutover"]
     assert output["type"] == "postgres"
     assert output["password"] == "{{ env_var('CUTOVER_DBT_PASSWORD', '') }}"
+
+
+HALVING = """
+CREATE TABLE stock (id integer PRIMARY KEY, qty integer NOT NULL);
+CREATE TABLE halves (id integer, half integer);
+INSERT INTO stock VALUES (1, 7), (2, 8), (3, -5), (4, 1);
+"""
+HALVING_FILES = {"sql/procs.sql": """
+    CREATE PROCEDURE halve_stock(p_min integer) LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO halves (id, half) SELECT id, qty / 2 FROM stock WHERE qty >= p_min;
+    END $$;
+    CALL halve_stock(-10);
+    """}
+
+
+def test_the_dbt_fixer_mends_a_procedure_model_and_no_dbt_schema_outlives_the_run(
+        pg_db, tmp_path, run_project):
+    """PostgreSQL's int / int truncates, DuckDB's `/` does not: the translated model differs
+    from what the procedure left on the scratch copy, and the fixer's integer-division rule
+    (chosen from the diff) makes it match. keep_sandbox = false: neither the run's sandbox nor
+    the `<sandbox>_dbt` schema dbt built in is left on the target."""
+    import duckdb
+
+    with _con(pg_db) as con:
+        con.execute(HALVING)
+    project = tmp_path / "p"
+    write_files(project, HALVING_FILES)
+    (project / "cutover.toml").write_text(textwrap.dedent(f"""
+        [project]
+        name = "depot"
+        codebase = ["sql/**/*.sql"]
+        [source]
+        url = "{pg_db}"
+        allow_privileged = true
+        [target]
+        url = "duckdb:///data/target.duckdb"
+        [run]
+        keep_sandbox = false
+        [output]
+        format = "dbt"
+        """), encoding="utf-8")
+
+    outcome = run_project(project)
+    dbt = outcome.report["dbt"]
+    models = {m["name"]: m for m in dbt["models"]}
+    assert models["halve_stock__halves"]["verdict"] == "parity", models
+    body = (project / "dbt/models/marts/halve_stock__halves.sql").read_text()
+    assert "//" in body, body  # the fixer's rewrite is what dbt built
+    doc = yaml.safe_load((project / "dbt/models/marts/halve_stock__halves.yml").read_text())
+    assert "Fixed by rules: typed_source_duckdb.integer_division" in doc["models"][0][
+        "description"]
+    # (not read_only: dbt-duckdb's in-process instance of the file may still be cached)
+    con = duckdb.connect(str(project / "data/target.duckdb"))
+    try:
+        schemas = {s for (s,) in con.execute(
+            "SELECT schema_name FROM information_schema.schemata").fetchall()}
+    finally:
+        con.close()
+    assert not {s for s in schemas if s.startswith("cutover_")}, schemas

@@ -39,24 +39,27 @@ ALL = EMBEDDED + SERVERS
 
 _DDL = {
     "sqlite": {"int": "INTEGER", "int4": "INTEGER", "float": "REAL", "text": "TEXT",
-               "char6": "TEXT", "date": "DATE", "timestamp": "TEXT", "dec": "NUMERIC(12,2)"},
+               "char6": "TEXT", "date": "DATE", "timestamp": "TEXT", "dec": "NUMERIC(12,2)",
+               "tier": "TEXT"},
     "duckdb": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE", "text": "VARCHAR",
                "char6": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP",
-               "dec": "DECIMAL(12,2)"},
+               "dec": "DECIMAL(12,2)", "tier": "VARCHAR"},
     "postgres": {"int": "BIGINT", "int4": "INTEGER", "float": "DOUBLE PRECISION",
                  "text": "TEXT", "char6": "CHAR(6)", "date": "DATE", "timestamp": "TIMESTAMP",
-                 "dec": "NUMERIC(12,2)"},
+                 "dec": "NUMERIC(12,2)", "tier": "TEXT"},
     "mysql": {"int": "BIGINT", "int4": "INT", "float": "DOUBLE", "text": "VARCHAR(200)",
               "char6": "VARCHAR(6)", "date": "DATE", "timestamp": "DATETIME",
-              "dec": "DECIMAL(12,2)"},
+              "dec": "DECIMAL(12,2)", "tier": "ENUM('gold', 'silver', 'bronze', 'it''s')"},
     "clickhouse": {"int": "Nullable(Int64)", "int4": "Nullable(Int32)",
                    "float": "Nullable(Float64)", "text": "Nullable(String)",
                    "char6": "Nullable(String)", "date": "Nullable(Date)",
-                   "timestamp": "Nullable(DateTime)", "dec": "Nullable(Decimal(12, 2))"},
+                   "timestamp": "Nullable(DateTime)", "dec": "Nullable(Decimal(12, 2))",
+                   "tier": "Nullable(String)"},
 }
 #: grid column kinds -> the catalog's canonical types (int4 is a 4-byte int: PostgreSQL's
 #: substr() takes no bigint)
-_CANONICAL = {"int4": "int", "char6": "text", "dec": "decimal(12,2)"}
+#: tier is an ENUM on MySQL (sorted by declaration), text elsewhere as the loader copies it
+_CANONICAL = {"int4": "int", "char6": "text", "dec": "decimal(12,2)", "tier": "text"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class GridCase:
 
     def schema(self) -> dict[str, dict[str, str]]:
         """The grid table as the source catalog would describe it to the translator."""
-        return {"grid": {name: _CANONICAL.get(kind, kind) for name, kind in self.columns.items()}}
+        return {"grid": {"id": "int"} | {name: _CANONICAL.get(kind, kind)
+                                         for name, kind in self.columns.items()}}
 
     def collations(self) -> dict[str, dict[str, str]]:
         """How the source catalog would say the grid's text columns compare."""
@@ -89,6 +93,13 @@ class GridCase:
         return labels(self.source, [{"name": "grid", "columns": [
             {"name": n, "type": _DDL[self.source][k], "collation": declared}
             for n, k in self.columns.items() if k.startswith(("text", "char"))]}])
+
+    def enums(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """The source catalog's ENUM columns, as the translator reads them."""
+        from tools.semantics.enum_order import enum_values
+
+        return enum_values(self.source, [{"name": "grid", "columns": [
+            {"name": n, "type": _DDL[self.source][k]} for n, k in self.columns.items()]}])
 
     def query(self) -> str:
         if self.sql:
@@ -113,7 +124,7 @@ def _literal(value: Any, kind: str, engine: str) -> str:
         return "NULL"
     if kind == "char6":  # PostgreSQL pads it; the loader copies the padded value elsewhere
         value, kind = str(value).ljust(6), "text"
-    if kind == "text":
+    if kind in ("text", "tier"):
         text = str(value).replace("'", "''")
         return "'" + (text.replace("\\", "\\\\") if engine in ("mysql", "clickhouse")
                       else text) + "'"
@@ -209,7 +220,8 @@ def translated(case: GridCase, target: str) -> str | None:
 
     try:
         return transpile(case.query(), case.source, target, case.id, case.schema(),
-                         collations=case.collations())
+                         collations=case.collations(), enums=case.enums(),
+                         keys={"grid": ("id",)})
     except Unsupported as exc:
         # "unsupported" is a valid outcome, but only as the library's own verdict
         assert "cannot be carried" in str(exc), str(exc)

@@ -103,3 +103,30 @@ def test_what_has_no_set_based_form_is_unsupported_with_the_reason(statement, re
 def test_a_procedure_in_another_language_is_unsupported():
     routine = parse_routines("CREATE PROCEDURE p() LANGUAGE plpython3u AS $$ pass $$;")[0]
     assert "not SQL" in (rewrite(routine, COLUMNS).unsupported or "")
+
+
+def test_values_default_is_null_only_for_a_column_the_source_gives_no_default():
+    """`VALUES (..., DEFAULT, ...)`: NULL where the source declares no default (what
+    PostgreSQL inserts there); a column with one (a sequence, now()) stays unsupported."""
+    routine = parse_routines("""
+CREATE PROCEDURE add_archive(p_id int) LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT EXISTS (SELECT * FROM archive WHERE id = p_id) THEN
+    INSERT INTO archive (id, amount, note) VALUES (p_id, DEFAULT, 'new');
+  ELSE
+    UPDATE archive SET note = 'seen' WHERE id = p_id;
+  END IF;
+END $$;""")[0]
+    plan = rewrite(routine, COLUMNS, defaults={"payments": {"id"}})
+    assert plan.unsupported is None
+    con = duckdb.connect()
+    con.execute(SEED)
+    sql = sqlglot.transpile(with_params(plan.tables["archive"], plan.params, {"p_id": "7"}),
+                            read="postgres", write="duckdb")[0]
+    assert _rows(con, sql) == [(7, None, "new"), (99, 1, "old")]
+    sql = sqlglot.transpile(with_params(plan.tables["archive"], plan.params, {"p_id": "99"}),
+                            read="postgres", write="duckdb")[0]
+    assert _rows(con, sql) == [(99, 1, "seen")]
+    assert "DEFAULT for archive.amount" in rewrite(
+        routine, COLUMNS, defaults={"archive": {"amount"}}).unsupported
+    assert "DEFAULT for archive.amount" in rewrite(routine, COLUMNS).unsupported  # not known

@@ -20,9 +20,12 @@ from tools.dbt.procedures import (
     add_function_models,
     add_functions,
     add_procedure_models,
+    column_defaults,
     find_routines,
     invocations,
     prepare,
+    prove_queries,
+    type_definitions,
 )
 from tools.dbt.profiles import adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
@@ -90,10 +93,14 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
             schema = {n: {c["name"].lower(): c["canonical"] for c in t["columns"]}
                       for n, t in catalog.items()}
             functions = plan_functions(routines, req.objects, schema, req.source_dialect,
-                                       req.target_dialect)
+                                       req.target_dialect, given={
+                                           k: {p.lower(): str(v) for p, v in vals.items()}
+                                           for k, vals in req.procedure_args.items()})
             work = prepare([r for r in routines if r.name not in functions.handled],
                            catalog, req.source_dialect,
-                           extra=[t for f in functions.models for t in f.tables])
+                           extra=[t for f in functions.models for t in f.tables],
+                           defaults=column_defaults(source))
+            work.types = type_definitions(req.objects)
             loaded = {t["name"].lower() for t in req.base_tables}
             for table in work.tables:
                 if table["name"].lower() not in loaded:
@@ -108,6 +115,9 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         add_functions(plan, work, args, target, req.source_dialect,
                       req.target_dialect)
         expected: dict[str, pa.Table] = {}
+        if source is not None:
+            expected |= prove_queries(plan, work, routines, source=source,
+                                      source_url=req.source_url)
         if source is not None and functions.models:
             expected.update(add_function_models(
                 plan, functions, work, routines, source=source, source_url=req.source_url,

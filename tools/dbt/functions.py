@@ -21,7 +21,14 @@ from sqlglot.optimizer.qualify import qualify
 
 from tools import sql as sqltools
 from tools.errors import CutoverError
-from tools.procedures.inline import PARAM, Inlined, Unsupported, expand_calls, inline_function
+from tools.procedures.inline import (
+    PARAM,
+    Inlined,
+    Unsupported,
+    expand_calls,
+    inline_function,
+    returned_padding,
+)
 from tools.procedures.parse import Routine
 
 
@@ -81,12 +88,22 @@ def _fresh_aliases(tree: exp.Expr) -> None:
 
 def _name_calls(tree: exp.Expr, inlined: Mapping[str, Inlined]) -> None:
     """A projection that is a bare call is named as PostgreSQL names it (the function's
-    name): once expanded, the target would name it after the expression's text."""
+    name): once expanded, the target would name it after the expression's text. A shown
+    result PostgreSQL pads (a char(n) variable returned) is padded the same way."""
     if not isinstance(tree, exp.Select):
         return
     for projection in tree.expressions:
-        if isinstance(projection, exp.Anonymous) and str(projection.this).lower() in inlined:
-            projection.replace(exp.alias_(projection.copy(), str(projection.this).lower()))
+        call = projection.this if isinstance(projection, exp.Alias) else projection
+        found = inlined.get(str(call.this).lower()) if isinstance(call, exp.Anonymous) else None
+        if found is None:
+            continue
+        shown = call.copy()
+        if found.padding:
+            shown = exp.func("RPAD", exp.cast(shown, exp.DataType.build("text")),
+                             exp.Literal.number(found.padding), exp.Literal.string(" "))
+        projection.replace(exp.alias_(shown, projection.alias_or_name
+                                      if isinstance(projection, exp.Alias)
+                                      else str(call.this).lower()))
 
 
 def _macro(name: str, inlined: Inlined, target_dialect: str) -> str:
@@ -102,9 +119,12 @@ def _macro(name: str, inlined: Inlined, target_dialect: str) -> str:
 
 def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, Any]],
                    schema: dict[str, dict[str, str]], source_dialect: str,
-                   target_dialect: str) -> FunctionWork:
+                   target_dialect: str,
+                   given: Mapping[str, Mapping[str, str]] | None = None) -> FunctionWork:
     """Inline each scalar function; pick the first codebase query calling it; expand it.
-    `schema`: source table -> column -> canonical type (qualifies the calling query)."""
+    `schema`: source table -> column -> canonical type (qualifies the calling query).
+    A function no query calls is invoked as `SELECT f(...)` with the values `given` for its
+    parameters ([output.procedures.<f>]) or their defaults, when every one has a value."""
     work = FunctionWork()
     inlined: dict[str, Inlined] = {}
     scalar = [r for r in routines if is_scalar(r) and r.language == "plpgsql"]
@@ -120,23 +140,36 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
                 "function: calls random(): a nondeterministic result cannot be proven "
                 "equal; translated only")})
             continue
-        inlined[routine.name] = Inlined(routine, expression)
+        inlined[routine.name] = Inlined(routine, expression, returned_padding(routine))
     known = {r.name for r in routines}
     for name, found in inlined.items():
         work.macros[name] = _macro(name, found, target_dialect)
         try:
             model = _invocation_model(found, objects, inlined, known, schema, source_dialect,
                                       target_dialect)
+            call = _given_call(found.routine, (given or {}).get(name) or {})
+            if model is None and call is not None:
+                model = _invocation_model(found, {name: {"source_sql": call}}, inlined, known,
+                                          schema, source_dialect, target_dialect)
         except (Unsupported, SqlglotError, CutoverError) as exc:
             work.left_out.append({"object": name, "reason": f"function: {exc}"})
             continue
         if model is None:
+            params = ", ".join(p.name for p in found.routine.params)
             work.left_out.append({"object": name, "reason": (
-                "function: inlined (macros/) but not proven: no query in the codebase calls "
-                "it")})
+                f"function: inlined (macros/) but not proven: no query in the codebase calls "
+                f"it; give values for ({params}) in [output.procedures.{name}] to prove it")})
         else:
             work.models.append(model)
     return work
+
+
+def _given_call(routine: Routine, given: Mapping[str, str]) -> str | None:
+    """`SELECT f(v1, v2) AS f` from the given values and defaults; None when one is missing."""
+    values = [str(given.get(p.name, p.default or "")) for p in routine.params]
+    if not all(values):
+        return None
+    return f"SELECT {routine.name}({', '.join(values)}) AS {routine.name}"
 
 
 def _invocation_model(found: Inlined, objects: Mapping[str, Mapping[str, Any]],

@@ -9,6 +9,7 @@ built models are diffed against. A scalar SQL function becomes a dbt macro.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
-from tools.procedures.functions import translate_function
+from tools.procedures.functions import composite_types, translate_function
 from tools.procedures.parse import Routine, parse_routines
 from tools.procedures.scratch import queries_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
@@ -42,6 +43,16 @@ class ProcedureWork:
     left_out: list[dict[str, str]] = field(default_factory=list)
     tables: list[Mapping[str, Any]] = field(default_factory=list)
     """Source tables the procedures read or write (staged and loaded like base tables)."""
+    queries: dict[str, str] = field(default_factory=dict)
+    """Model of a routine returning a query -> the call of the original that proves it."""
+    types: list[str] = field(default_factory=list)
+    """The codebase's CREATE TYPE statements (a SETOF result's columns; made on the copy)."""
+
+
+def type_definitions(objects: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The codebase's `CREATE TYPE` statements, as written."""
+    return [o["source_sql"] for o in objects.values()
+            if re.match(r"(?is)^\s*create\s+type\b", o["source_sql"])]
 
 
 def find_routines(objects: Mapping[str, Mapping[str, Any]], definitions: list[str],
@@ -77,7 +88,7 @@ def invocations(objects: Mapping[str, Mapping[str, Any]], routines: list[Routine
         for call in tree.find_all(exp.Anonymous):
             routine = by_name.get(str(call.this).lower())
             if routine is None or routine.name in found or len(call.expressions) > len(
-                    routine.params) or not all(isinstance(a, exp.Literal | exp.Neg)
+                    routine.params) or not all(isinstance(a, exp.Literal | exp.Neg | exp.Null)
                                                for a in call.expressions):
                 continue
             found[routine.name] = {p.name: a.sql(dialect=dialect)
@@ -106,10 +117,26 @@ def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
     return out
 
 
+def column_defaults(source: Adapter) -> dict[str, set[str]] | None:
+    """The columns that declare a default, per table, on a PostgreSQL source (None elsewhere:
+    not known, so a procedure's `VALUES (DEFAULT)` stays unsupported)."""
+    if source.ENGINE != "postgres":
+        return None
+    found = source.read_arrow(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND column_default IS NOT NULL")
+    out: dict[str, set[str]] = {}
+    for table, column in zip(found.column(0).to_pylist(), found.column(1).to_pylist(),
+                             strict=True):
+        out.setdefault(table.lower(), set()).add(column.lower())
+    return out
+
+
 def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
-            dialect: str, extra: Sequence[str] = ()) -> ProcedureWork:
+            dialect: str, extra: Sequence[str] = (),
+            defaults: Mapping[str, set[str]] | None = None) -> ProcedureWork:
     """Rewrite the procedures; collect the source tables they (and `extra`: what the
-    functions' invocation queries read) need staged."""
+    functions' invocation queries read) need staged. `defaults`: column_defaults()."""
     work = ProcedureWork()
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
     needed: list[str] = [t for t in dict.fromkeys(extra) if t in catalog]
@@ -121,7 +148,7 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
                 needed += [t for t in sqltools.tables_read(sqltools.parse(query, dialect, ""))
                            if t in catalog and t not in needed]
             continue
-        plan = rewrite(routine, columns, dialect)
+        plan = rewrite(routine, columns, dialect, defaults)
         missing = [t for t in plan.reads if t not in catalog]
         if plan.unsupported or missing:
             reason = plan.unsupported or f"reads {', '.join(missing)}, not source tables"
@@ -137,14 +164,17 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
                   target: Adapter, source_dialect: str, target_dialect: str) -> None:
     """Scalar functions -> dbt macros; a routine that only returns a query -> a model of that
     query (vars for its parameters), proven against the query on the source."""
+    types = composite_types(work.types, source_dialect)
     for routine in work.functions:
-        done = translate_function(routine, source_dialect, target_dialect)
+        done = translate_function(routine, source_dialect, target_dialect, types)
         if done.dbt_macro:
             plan.macros[routine.name] = done.dbt_macro
         elif done.kind == "query" and done.query_target and done.query_source:
             try:
-                _query_model(plan, routine, done, args.get(routine.name) or {}, target,
-                             target_dialect)
+                call = _query_model(plan, routine, done, args.get(routine.name) or {}, target,
+                                    target_dialect)
+                if call is not None:
+                    work.queries[dbt_name(routine.name)] = call
             except CutoverError as exc:  # this routine's model fails on the target, not all
                 plan.left_out.append({"object": routine.name, "reason": (
                     f"query routine: its model does not run on the target: "
@@ -214,20 +244,22 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
 
 
 def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[str, Any],
-                 target: Adapter, target_dialect: str) -> None:
+                 target: Adapter, target_dialect: str) -> str | None:
+    """The model of a routine returning a query; returns the call of the original routine
+    (source dialect) whose rows prove it, None when no model was made."""
     values = {p.name: str(given.get(p.name, p.default or "")) for p in routine.params}
     missing = [p for p, v in values.items() if not v]
     if missing:
         plan.left_out.append({"object": routine.name, "reason": (
             f"returns a query with parameters {', '.join(missing)}: give their values in "
             f"[output.procedures.{routine.name}] to make it a model")})
-        return
+        return None
     try:
         body, depends = refs.model_body(done.query_target, target_dialect, plan.references,
                                         "{{ config(materialized='table') }}")
     except CutoverError as exc:
         plan.left_out.append({"object": routine.name, "reason": f"query routine: {exc}"})
-        return
+        return None
     plan.vars.update({var_name(routine.name, p): v for p, v in values.items()})
     bound = done.bind(done.query_target, routine, values)
     typed = _columns(target, bound)
@@ -238,8 +270,39 @@ def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[
         name=dbt_name(routine.name), layer="marts", materialized="table", columns=columns,
         sql=done.bind(body, routine, None, namespaced=True), depends_on=depends,
         source_object=routine.name,
-        source_query=done.bind(done.query_source, routine, values),
         description=f"The query {routine.kind} {routine.name} returns."))
+    args = ", ".join(values[p.name] for p in routine.params)
+    if (routine.returns or "").strip().upper().startswith("REFCURSOR"):
+        return f"SELECT {routine.name}({args})"
+    return f"SELECT * FROM {routine.name}({args})"
+
+
+def prove_queries(plan: ProjectPlan, work: ProcedureWork, routines: list[Routine], *,
+                  source: Adapter, source_url: str) -> dict[str, pa.Table]:
+    """The expected rows of each query routine's model: the original routine called on a
+    scratch copy (every codebase function created there). Its rewrite run on the source
+    would only prove the translation of the rewrite, not the rewrite itself."""
+    if not work.queries:
+        return {}
+    definitions = [*work.types, *(r.source_sql for r in routines if r.kind == "function")]
+    cursors = {name for name, call in work.queries.items() if not call.startswith(
+        "SELECT * FROM")}
+    try:
+        results = queries_on_scratch(source, source_url, work.tables, definitions,
+                                     work.queries, cursors=cursors)
+    except CutoverError as exc:
+        results = dict.fromkeys(work.queries, exc)
+    expected: dict[str, pa.Table] = {}
+    for model in plan.models:
+        if model.name not in work.queries:
+            continue
+        result = results.get(model.name)
+        if isinstance(result, pa.Table):
+            expected[model.name] = result
+        else:
+            plan.left_out.append({"object": model.source_object or model.name, "reason": (
+                f"translated but not proven: {work.queries[model.name]}: {result}")})
+    return expected
 
 
 def _planned(sql: str, rewritten: SetBased, values: dict[str, str], unproven: list[str],

@@ -4,6 +4,7 @@ table macro. A procedural body beyond `BEGIN RETURN expr; END` is unsupported, w
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import sqlglot
@@ -115,15 +116,16 @@ def _returned_query(routine: Routine, dialect: str) -> str | None:
     return routine.body[body[first].start:body[ends[0] - 1].end + 1]
 
 
-def translate_function(routine: Routine, source_dialect: str, target_dialect: str) -> \
-        FunctionTranslation:
+def translate_function(routine: Routine, source_dialect: str, target_dialect: str,
+                       types: Mapping[str, list[str]] | None = None) -> FunctionTranslation:
+    """`types`: composite types by name (composite_types), naming a SETOF result's columns."""
     returns = (routine.returns or "").upper()
     kind = "table" if returns.startswith(("TABLE", "SETOF")) else "scalar"
     out = FunctionTranslation(routine.name, kind)
     query_text = _returned_query(routine, source_dialect)
     if query_text is not None:  # PostgreSQL reads `@x` as abs(x), not a variable
         query_text = AT_VARIABLE.sub(r"abs(\1)", query_text)
-        return _as_query(out, routine, query_text, source_dialect, target_dialect)
+        return _as_query(out, routine, query_text, source_dialect, target_dialect, types)
     if returns.startswith(("REFCURSOR", "TABLE", "SETOF")) and routine.language == "plpgsql":
         try:  # variables set before the query is opened: replaced by what they hold
             query = inline_query(routine, source_dialect)
@@ -131,7 +133,7 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
             out.unsupported = f"function {routine.name}: {exc}"
             return out
         return _as_query(out, routine, query.sql(dialect=source_dialect), source_dialect,
-                         target_dialect)
+                         target_dialect, types)
     try:
         query = _mark_params(_body_query(routine, source_dialect), routine,
                              source_dialect)
@@ -166,6 +168,64 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
     return out
 
 
+def _width(query: exp.Expr) -> int | None:
+    """How many columns a query gives: through UNION branches and `SELECT * FROM (q)`."""
+    while True:
+        if isinstance(query, exp.SetOperation):
+            query = query.this
+        elif isinstance(query, exp.Select) and len(query.expressions) == 1 and isinstance(
+                query.expressions[0], exp.Star) and isinstance(
+                query.args.get("from_") and query.args["from_"].this, exp.Subquery):
+            query = query.args["from_"].this.this
+        elif isinstance(query, exp.Subquery):
+            query = query.this
+        elif isinstance(query, exp.Select):
+            if any(isinstance(e, exp.Star) for e in query.expressions):
+                return None
+            return len(query.expressions)
+        else:
+            return None
+
+
+def composite_types(texts: Iterable[str], dialect: str = "postgres") -> dict[str, list[str]]:
+    """`CREATE TYPE t AS (a int, b text)` statements -> {t: [a, b]} (what `RETURNS SETOF t`
+    names its columns)."""
+    out: dict[str, list[str]] = {}
+    for text in texts:
+        try:
+            tree = sqlglot.parse_one(text, read=dialect)
+        except SqlglotError:
+            continue
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "TYPE" \
+                and isinstance(tree.expression, exp.Schema):
+            out[tree.this.name.lower()] = [c.name.lower() for c in tree.expression.expressions
+                                           if isinstance(c, exp.ColumnDef)]
+    return out
+
+
+def returned_columns(routine: Routine, types: Mapping[str, list[str]] | None = None
+                     ) -> list[str] | None:
+    """The column names of `RETURNS TABLE(a int, b text)`, or of `RETURNS SETOF t` for a
+    composite type in `types`, in order; None for other returns."""
+    returns = (routine.returns or "").strip()
+    words = returns.split()
+    if len(words) == 2 and words[0].upper() == "SETOF":
+        return list((types or {}).get(words[1].strip('"').lower(), [])) or None
+    if not returns.upper().startswith("TABLE") or "(" not in returns:
+        return None
+    inner = returns[returns.index("(") + 1:returns.rindex(")")]
+    names, depth, current = [], 0, ""
+    for char in inner + ",":
+        if char == "," and depth == 0:
+            names.append(current.split()[0].strip('"').lower() if current.split() else "")
+            current = ""
+            continue
+        depth += char == "("
+        depth -= char == ")"
+        current += char
+    return names if all(names) else None
+
+
 def _pg_names(tree: exp.Expr) -> exp.Expr:
     """An unnamed arithmetic projection is `?column?` on PostgreSQL; the target would name
     it after its text, and the diff matches columns by name."""
@@ -173,17 +233,35 @@ def _pg_names(tree: exp.Expr) -> exp.Expr:
         unnamed = [p for p in tree.expressions if isinstance(p, exp.Binary)]
         if len(unnamed) == 1:  # two `?column?` would be one name twice: left as they are
             unnamed[0].replace(exp.alias_(unnamed[0].copy(), "?column?", quoted=True))
+        # an unnamed call is named after its function (`count(*)` is `count`; DuckDB would
+        # say `count_star()`), unless that name is taken twice
+        calls = {id(p): (p.name if isinstance(p, exp.Anonymous) else p.sql_name()).lower()
+                 for p in tree.expressions
+                 if isinstance(p, exp.Func) and not isinstance(p, exp.Cast | exp.Alias)}
+        taken = [p.alias_or_name.lower() for p in tree.expressions if id(p) not in calls]
+        names = list(calls.values())
+        for projection in list(tree.expressions):
+            name = calls.get(id(projection))
+            if name and names.count(name) == 1 and name not in taken:
+                projection.replace(exp.alias_(projection.copy(), name))
     return tree
 
 
 def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dialect: str,
-              target_dialect: str) -> FunctionTranslation:
+              target_dialect: str, types: Mapping[str, list[str]] | None = None
+              ) -> FunctionTranslation:
     """A routine that only returns one query: that query, parameters as `{{ var('p') }}`
     (a dbt model or analysis, not a UDF)."""
     out.kind = "query"
     try:
         query = _mark_params(_pg_names(sqlglot.parse_one(text, read=source_dialect)), routine,
                              source_dialect)
+        names = returned_columns(routine, types)
+        if names and isinstance(query, exp.Query) and _width(query) == len(names):
+            # RETURNS TABLE(a, b) names the result's columns, whatever the query calls them
+            query = exp.select(*names).from_(exp.Subquery(this=query, alias=exp.TableAlias(
+                this=exp.to_identifier("cutover_result"),
+                columns=[exp.to_identifier(n) for n in names])))
         out.query_source = query.sql(dialect=source_dialect)
         out.query_target = query.sql(dialect=target_dialect)
         out.target_sql = out.bind(out.query_target, routine, None)

@@ -22,7 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from tools.procedures.parse import Routine
-from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
+from tools.procedures.plpgsql import Block, If, Loop, Node, NotStructured, Simple, read_body
 
 PARAM = "__cutover_arg_{}__"
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_][A-Za-z_0-9]*)\s*(?::=|=)\s*(.+)$")
@@ -80,6 +80,12 @@ class Env:
         refuses a name that is both a column and a variable, so a match is the variable)."""
         if isinstance(tree, exp.Column) and not tree.table and tree.name.lower() in self.values:
             return exp.paren(self.values[tree.name.lower()].copy(), copy=False)
+        for select in list(tree.find_all(exp.Select)):  # the tree itself included
+            # a bare variable as a select item names its output column (`SELECT month1`
+            # gives a column month1 in PostgreSQL): the expression put in its place keeps it
+            select.set("expressions", [
+                exp.alias_(item, item.name) if isinstance(item, exp.Column) and not item.table
+                and item.name.lower() in self.values else item for item in select.expressions])
         for column in list(tree.find_all(exp.Column)):
             if not column.table and column.name.lower() in self.values:
                 column.replace(exp.paren(self.values[column.name.lower()].copy(), copy=False))
@@ -175,6 +181,38 @@ def inline_function(routine: Routine, dialect: str = "postgres") -> exp.Expr:
     return exp.Case(ifs=ifs)
 
 
+_CHAR = re.compile(r"(?i)^\s*(?:char|character|bpchar)\s*\(\s*(\d+)\s*\)\s*$")
+
+
+def returned_padding(routine: Routine) -> int | None:
+    """n when every RETURN hands back a variable declared char(n): PostgreSQL shows that value
+    padded with blanks to n (the function's result keeps the variable's padding), which no
+    other engine's string type does. None when any return is something else."""
+    try:
+        body = read_body(routine.body)
+    except NotStructured:
+        return None
+    widths = {d.name.lower(): _CHAR.match(d.type or "") for d in body.declared
+              if d.cursor_query is None}
+    found: set[int | None] = set()
+
+    def visit(nodes: list[Node]) -> None:
+        for node in nodes:
+            if isinstance(node, Simple) and node.head == "RETURN":
+                name = node.text.rstrip(";").strip()[len("return"):].strip().strip("()")
+                match = widths.get(name.lower())
+                found.add(int(match.group(1)) if match else None)
+            elif isinstance(node, If):
+                for _, branch in node.branches:
+                    visit(branch)
+                visit(node.otherwise)
+            elif isinstance(node, Loop | Block):
+                visit(node.body)
+
+    visit(body.statements)
+    return found.pop() if len(found) == 1 and None not in found else None
+
+
 def _walk(nodes: list[Node], env: Env, guard: list[exp.Expr],
           returns: list[tuple[exp.Expr | None, exp.Expr]]) -> bool:
     """Run `nodes` under `guard`; True when they always return (the rest is dead code)."""
@@ -230,6 +268,8 @@ class Inlined:
 
     routine: Routine
     expression: exp.Expr
+    padding: int | None = None
+    """returned_padding(routine): the width PostgreSQL pads a shown result to."""
 
 
 def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 0) -> int:
@@ -238,7 +278,9 @@ def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 
     if depth > 8:
         raise Unsupported("functions call each other more than 8 deep")
     count = 0
-    for call in list(tree.find_all(exp.Anonymous)):
+    # deepest first: a call among another call's arguments is expanded before that call copies
+    # its arguments into its body (the copy would keep the inner call unexpanded)
+    for call in reversed(list(tree.find_all(exp.Anonymous))):
         found = functions.get(str(call.this).lower())
         if found is None:
             continue
@@ -249,13 +291,15 @@ def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 
         values = {p.name: (args[i] if i < len(args) else
                            exp.maybe_parse(p.default or "NULL", dialect="postgres"))
                   for i, p in enumerate(params)}
-        body = found.expression.copy()
+        # in parentheses: a body that is itself a call (`RETURN other(x)`) is then a child,
+        # which replace() can swap (a root node has no parent to be replaced in)
+        body = exp.paren(found.expression.copy(), copy=False)
         count += expand_calls(body, functions, depth + 1)
         for column in list(body.find_all(exp.Column)):
             for name, value in values.items():
                 if not column.table and column.name == PARAM.format(name):
                     column.replace(exp.paren(value.copy(), copy=False))
-        call.replace(exp.paren(body, copy=False))
+        call.replace(body)
         count += 1
     return count
 
@@ -265,7 +309,13 @@ _OPEN_FOR = re.compile(r"(?is)^open\s+([A-Za-z_]\w*)\s+for\s+(.+)$")
 
 def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
     """The query a routine hands back (`OPEN c FOR q; RETURN c;` or `RETURN QUERY q`), its
-    variables replaced by the expressions they hold: one query over the parameters."""
+    variables replaced by the expressions they hold: one query over the parameters.
+
+    Under an IF chain each branch's query is kept where its branch's condition holds, and the
+    branches are glued with UNION ALL (the conditions exclude each other, so at most one
+    contributes rows). A branch that raises an exception contributes no rows: PostgreSQL
+    fails the call there, which a query cannot do; the proof runs the original, so such an
+    invocation is reported unproven, never at parity."""
     if routine.language != "plpgsql":
         raise Unsupported(f"language {routine.language}")
     try:
@@ -273,24 +323,77 @@ def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
         env = new_env(routine, dialect)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
-    opened: dict[str, exp.Expr] = {}
-    for node in body.statements:
-        if not isinstance(node, Simple):
-            raise Unsupported("control flow around the returned query (IF / a loop)")
+    walk = _QueryWalk(env)
+    walk.run(body.statements, [])
+    if walk.result is None and walk.returned:
+        walk.result = walk.returned  # the body's end returns what RETURN QUERY gave
+    if walk.result is None:
+        raise Unsupported("no query is returned")
+    parts = walk.result
+    if len(parts) == 1 and parts[0][0] is None:
+        return parts[0][1]
+    branches = [exp.select("*").from_(exp.Subquery(
+        this=query, alias=exp.TableAlias(this=exp.to_identifier(f"cutover_branch_{at}"))))
+        .where(condition if condition is not None else exp.true())
+        for at, (condition, query) in enumerate(parts)]
+    out: exp.Expr = branches[0]
+    for branch in branches[1:]:
+        out = exp.union(out, branch, distinct=False)
+    return out
+
+
+class _QueryWalk:
+    """inline_query's walk: the queries opened or returned, each with the condition of the
+    branch it is in (None: always)."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.opened: dict[str, list[tuple[exp.Expr | None, exp.Expr]]] = {}
+        self.returned: list[tuple[exp.Expr | None, exp.Expr]] = []
+        self.result: list[tuple[exp.Expr | None, exp.Expr]] | None = None
+
+    def run(self, nodes: list[Node], guard: list[exp.Expr]) -> None:
+        for node in nodes:
+            if self.result is not None:
+                return  # after the final RETURN: dead code
+            if isinstance(node, If):
+                conditions = [is_true(self.env.expr(c)) for c, _ in node.branches]
+                for at, (_, branch) in enumerate(node.branches):
+                    self.run(branch, [*guard, *[exp.not_(c.copy()) for c in conditions[:at]],
+                                      conditions[at]])
+                self.run(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
+            elif isinstance(node, Simple):
+                self.simple(node, guard)
+            else:
+                raise Unsupported("a loop around the returned query runs row by row")
+
+    def simple(self, node: Simple, guard: list[exp.Expr]) -> None:
         text = node.text.rstrip(";").strip()
         match = _OPEN_FOR.match(text)
         if match:
-            opened[match.group(1).lower()] = _query(env, match.group(2))
+            self.opened.setdefault(match.group(1).lower(), []).append(
+                (guarded(guard), _query(self.env, match.group(2))))
+        elif node.head == "RAISE":
+            words = text.split()
+            if len(words) > 1 and words[1].upper() not in ("EXCEPTION", "SQLSTATE") and \
+                    not words[1].startswith("'"):
+                return  # NOTICE / INFO / ...: a message, no rows
+            # an exception: the call fails under `guard`, no rows come from this branch
         elif node.head == "RETURN":
             rest = text[len("return"):].strip()
             if rest.upper().startswith("QUERY"):
-                return _query(env, rest[len("query"):])
-            if rest.lower() in opened:
-                return opened[rest.lower()]
-            raise Unsupported(f"returns {rest[:40]!r}, not an opened query")
-        elif not _simple(node, env, [], []):
-            continue
-    raise Unsupported("no query is returned")
+                self.returned.append((guarded(guard), _query(self.env, rest[len("query"):])))
+                return
+            if guard:
+                raise Unsupported(f"a RETURN under a condition ({text[:40]!r})")
+            if not rest:
+                self.result = self.returned
+            elif rest.lower() in self.opened:
+                self.result = self.opened[rest.lower()]
+            else:
+                raise Unsupported(f"returns {rest[:40]!r}, not an opened query")
+        elif not _simple(node, self.env, guard, []):
+            return
 
 
 def _query(env: Env, text: str) -> exp.Expr:

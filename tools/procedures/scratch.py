@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -127,11 +127,14 @@ def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[st
 
 def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
                        definitions: Sequence[str], queries: Mapping[str, str],
-                       timeout_s: float = 60.0) -> dict[str, pa.Table | CutoverError]:
+                       timeout_s: float = 60.0, cursors: Collection[str] = ()
+                       ) -> dict[str, pa.Table | CutoverError]:
     """Each of `queries`' result (or why it failed) on one scratch copy of `tables` where the
     `definitions` (the codebase's functions: a query calling one needs it created, and it may
     call others) exist. A definition that does not create is skipped: a query needing it then
-    fails and says why. One copy serves every query: they only read."""
+    fails and says why. One copy serves every query: they only read (a function that writes
+    anyway writes the copy). The queries named in `cursors` return a refcursor: they run in a
+    transaction and their result is what FETCH ALL reads from the cursor."""
     out: dict[str, pa.Table | CutoverError] = {}
     with scratch_database(source_url) as url:
         scratch = open_adapter(url, "target", source.tracer)
@@ -151,13 +154,24 @@ def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mappin
                     continue
             for name, query in queries.items():
                 try:
+                    if name in cursors:
+                        con.execute("BEGIN")  # a refcursor lives until the transaction ends
                     cursor = con.execute(query)
+                    if name in cursors:
+                        (portal,) = cursor.fetchone() or (None,)
+                        if portal is None:
+                            raise CutoverError("the function returned no cursor")
+                        quoted = portal.replace('"', '""')
+                        cursor = con.execute(f'FETCH ALL FROM "{quoted}"')
                     names = [d.name for d in cursor.description or []]
                     rows = cursor.fetchall()
                 except Exception as exc:  # psycopg's classes: the source query failed
                     out[name] = CutoverError(f"the query failed on the scratch copy: "
                                              f"{str(exc).strip().splitlines()[0]}")
                     continue
+                finally:
+                    if name in cursors:
+                        con.execute("ROLLBACK")
                 out[name] = (pa.Table.from_pylist([dict(zip(_unique(names), row, strict=True))
                                                    for row in rows])
                              if rows else _empty(names))

@@ -14,6 +14,7 @@ row-by-row side effects, transaction control, error handlers) makes the whole pr
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -106,10 +107,12 @@ def _reason(tokens: list[Token]) -> str | None:
 class _Chain:
     """The CTE chain: each step a named CTE; `current[t]` is t's latest state's name."""
 
-    def __init__(self, params: list[str], columns: dict[str, list[str]], dialect: str) -> None:
+    def __init__(self, params: list[str], columns: dict[str, list[str]], dialect: str,
+                 defaults: Mapping[str, Collection[str]] | None = None) -> None:
         self.steps: list[tuple[str, exp.Expr]] = []
         self.current: dict[str, str] = {}
         self.params, self.columns, self.dialect = params, columns, dialect
+        self.defaults = defaults
         self.reads: list[str] = []
 
     def _bind(self, tree: exp.Expr) -> exp.Expr:
@@ -130,6 +133,28 @@ class _Chain:
         for column in list(tree.find_all(exp.Column)):
             if not column.table and column.name.lower() in self.params:
                 column.replace(exp.to_identifier(_var(column.name.lower())))
+        return tree
+
+    def freeze(self, tree: exp.Expr) -> exp.Expr:
+        """_bind, and a table nothing wrote yet -> a snapshot of it (`t__0`): a condition or
+        a variable evaluated now keeps reading this state after later writes to the table
+        (`IF NOT EXISTS (SELECT ... FROM t) THEN INSERT INTO t ... ELSE UPDATE t ...`: the
+        ELSE's guard must not see the row the INSERT added)."""
+        tree = self._bind(tree)
+        steps = {name for name, _ in self.steps}
+        ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+        for table in list(tree.find_all(exp.Table)):
+            name = table.name.lower()
+            if name in steps or name in ctes:
+                continue
+            snapshot = f"{name}__0"
+            if snapshot not in steps:
+                self.steps.insert(0, (snapshot, exp.select("*").from_(exp.to_identifier(name))))
+                steps.add(snapshot)
+            alias = table.alias or table.name
+            table.set("this", exp.to_identifier(snapshot))
+            table.set("db", None)
+            table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         return tree
 
     def step(self, table: str, query: exp.Expr) -> None:
@@ -172,7 +197,7 @@ def _insert(chain: _Chain, tree: exp.Insert, guard: exp.Expr | None = None) -> N
         cols_given = [c.name.lower() for c in target.expressions]
         target = target.this
     table = target.name.lower()
-    query = chain._bind(tree.expression.copy())
+    query = chain._bind(_defaults_as_null(chain, table, cols_given, tree.expression.copy()))
     if guard is not None:
         query = exp.select("*").from_(exp.Subquery(
             this=query, alias=exp.TableAlias(this=exp.to_identifier("cutover_guarded")))
@@ -185,6 +210,25 @@ def _insert(chain: _Chain, tree: exp.Insert, guard: exp.Expr | None = None) -> N
             this=exp.to_identifier("ins"), columns=[exp.to_identifier(c) for c in given])))
     prior = exp.select(*[exp.column(c) for c in all_cols]).from_(chain.prior(table))
     chain.step(table, exp.union(prior, inserted, distinct=False))
+
+
+def _defaults_as_null(chain: _Chain, table: str, given: list[str] | None,
+                      rows: exp.Expr) -> exp.Expr:
+    """`VALUES (1, DEFAULT)`: DEFAULT is the column's default, NULL for a column the source
+    declares none for; a real default (a sequence, now()) is not rewritten."""
+    if not isinstance(rows, exp.Values):
+        return rows
+    names = given or chain.cols(table)
+    for row in rows.expressions:
+        for at, value in enumerate(row.expressions):
+            if not (isinstance(value, exp.Var) and value.name.upper() == "DEFAULT"):
+                continue
+            column = names[at] if at < len(names) else "?"
+            if chain.defaults is None or column in chain.defaults.get(table, ()):
+                raise _Unsupported(f"DEFAULT for {table}.{column}: its default value is not "
+                                   f"rewritten (only a column without one, as NULL)")
+            value.replace(exp.null())
+    return rows
 
 
 def _update(chain: _Chain, tree: exp.Update, guard: exp.Expr | None = None) -> None:
@@ -227,16 +271,17 @@ def _delete(chain: _Chain, tree: exp.Delete, guard: exp.Expr | None = None) -> N
     chain.step(table, query.where(keep))
 
 
-def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "postgres") -> \
-        SetBased:
-    """The set-based form of a procedure. `columns`: each source table's columns, in order."""
+def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "postgres",
+            defaults: Mapping[str, Collection[str]] | None = None) -> SetBased:
+    """The set-based form of a procedure. `columns`: each source table's columns, in order;
+    `defaults`: the columns that have a default, per table (None: not known)."""
     params = [p.name for p in routine.params]
     out = SetBased(routine.name, params=params)
     if routine.language not in ("plpgsql", "sql"):
         out.unsupported = f"language {routine.language} is not SQL"
         return out
     chain = _Chain(params, {k.lower(): [c.lower() for c in v] for k, v in columns.items()},
-                   dialect)
+                   dialect, defaults)
     walker = _Walker(chain, dialect)
     try:
         if routine.language == "sql":
@@ -300,8 +345,8 @@ class _Walker:
         self.opened: dict[str, exp.Expr] = {}
 
     def bound(self, tree: exp.Expr) -> exp.Expr:
-        """Tables -> their state now; parameters -> placeholders."""
-        return self.chain._bind(tree)
+        """Tables -> their state now, frozen; parameters -> placeholders."""
+        return self.chain.freeze(tree)
 
     def condition(self, text: str) -> exp.Expr:
         return is_true(self.bound(self.env.expr(text)))

@@ -24,9 +24,11 @@ from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.decimal_scale import DecimalScale
 from tools.semantics.empty_aggregates import EmptyAggregates
+from tools.semantics.enum_order import EnumOrder
 from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
+from tools.semantics.greatest_least_types import GreatestLeastTypes
 from tools.semantics.grouped_columns import GroupedColumns
 from tools.semantics.hex_text import HexText
 from tools.semantics.identifier_case import IdentifierCase
@@ -63,6 +65,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
+    EnumOrder(), GreatestLeastTypes(),  # from a MySQL source (parity-mysql)
     # sqlite source (parity-sqlite); AliasShadowing last: it reads the aliases others make
     HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),
 )

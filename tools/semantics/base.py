@@ -37,6 +37,10 @@ class SemanticsContext:
     collations: dict[str, dict[str, str]] = field(default_factory=dict)
     """source table -> text column -> how it compares (tools.semantics.collations labels:
     'nocase', 'rtrim', 'ci', 'pad', 'bpchar', or 'other: <name>')"""
+    enums: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    """source table -> ENUM column -> its members in declaration order (MySQL sources)"""
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """source table -> its primary key's columns (which row MySQL reads first in a group)"""
     _columns: dict[str, dict[str, str]] | None = None
     _buckets: dict[type, list[exp.Expr]] | None = None
 

@@ -5,7 +5,8 @@ Labels (one per text column whose comparison is not plain bytes):
     nocase  SQLite COLLATE NOCASE: the 26 ASCII capitals fold to lower case ('É' <> 'é')
     rtrim   SQLite COLLATE RTRIM: trailing spaces are ignored
     ci      MySQL/MariaDB *_general_ci (PAD SPACE): case and accents ignored, trailing spaces
-            ignored ('Ada' = 'ADA ' = 'Àda'); ordered by weights, i.e. by upper case
+            ignored ('Ada' = 'ADA ' = 'Àda'); ordered by weights, i.e. by upper case; folded
+            by the collation's own weight table (tools.semantics.general_ci)
     pad     MySQL/MariaDB *_bin (PAD SPACE): bytes, trailing spaces ignored
     bpchar  PostgreSQL char(n): trailing blanks are insignificant (the char_padding family)
     bytes   a byte-wise source's text column, towards MySQL (whose columns compare by
@@ -20,23 +21,13 @@ from typing import Any
 
 from sqlglot import exp
 
+from tools.semantics import general_ci
+from tools.semantics.kinds import by_alias
+
 NOCASE, RTRIM, CI, PAD, BPCHAR, OTHER = "nocase", "rtrim", "ci", "pad", "bpchar", "other: "
 #: a text column of a byte-wise source (PostgreSQL, DuckDB), compared on a MySQL target
 BYTES = "bytes"
 
-# The letters utf8mb4_general_ci weighs as an ASCII letter, and that letter: read from
-# MariaDB 10.11's WEIGHT_STRING over U+00C0..U+024F (a letter whose weight equals the weight
-# of 'A'..'Z'). Everything else folds by upper case.
-GENERAL_CI_FROM = ("ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝßàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎď"
-                   "ĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİıĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤť"
-                   "ŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſƠơƯưǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǦǧǨǩǪǫǬǭǰǴǵǸǹǺǻȀȁȂȃȄȅ"
-                   "ȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȞȟȦȧȨȩȪȫȬȭȮȯȰȱȲȳ")
-GENERAL_CI_TO = ("AAAAAACEEEEIIIINOOOOOUUUUYSAAAAAACEEEEIIIINOOOOOUUUUYYAAAAAACCCCCCCCDD"
-                 "EEEEEEEEEEGGGGGGGGHHIIIIIIIIIIJJKKLLLLLLNNNNNNOOOOOORRRRRRSSSSSSSSTTTT"
-                 "UUUUUUUUUUUUWWYYYZZZZZZSOOUUAAIIOOUUUUUUUUUUAAAAGGKKOOOOJGGNNAAAAAAEE"
-                 "EEIIIIOOOORRRRUUUUSSTTHHAAEEOOOOOOOOYY")
-assert len(GENERAL_CI_FROM) == len(GENERAL_CI_TO)
-_GENERAL_CI = str.maketrans(GENERAL_CI_FROM, GENERAL_CI_TO)
 _LOWER_ASCII = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
@@ -75,14 +66,8 @@ def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]]
                   ) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> column (lower case) -> label, for the tables the
     statement reads."""
-    lowered = {t.lower(): {c.lower(): v for c, v in cols.items()}
-               for t, cols in collations.items()}
-    out: dict[str, dict[str, str]] = {}
-    for table in tree.find_all(exp.Table):
-        columns = lowered.get(table.name.lower())
-        if columns is not None:
-            out[table.alias_or_name.lower()] = columns
-    return out
+    return by_alias(tree, {t.lower(): {c.lower(): v for c, v in cols.items()}
+                           for t, cols in collations.items()})
 
 
 def of_column(node: exp.Expr, columns: dict[str, dict[str, str]],
@@ -108,8 +93,7 @@ def fold_literal(text: str, how: str, *, padded: bool = True) -> str | None:
     if how in (RTRIM, PAD, BPCHAR):
         return text.rstrip(" ")
     if how == CI:
-        folded = (text.rstrip(" ") if padded else text).translate(_GENERAL_CI)
-        return folded.upper() if folded.isascii() else None
+        return general_ci.fold_bmp(text.rstrip(" ") if padded else text)
     return None
 
 
@@ -121,6 +105,13 @@ def _call(name: str, *args: exp.Expr) -> exp.Expr:
 def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.Expr:
     """`node` folded so that the target's byte comparison agrees with the source's `how`;
     `padded=False` keeps trailing spaces (LIKE is not PAD SPACE in MySQL)."""
+    if target == "sqlite" and how == CI:
+        # SQLite's upper() maps ASCII only: the collation's own weights, character by character
+        if isinstance(node, exp.Literal) and node.is_string:
+            text = node.name.rstrip(" ") if padded else node.name
+            return exp.Literal.string(general_ci.fold_text(text))
+        trimmed = exp.Trim(this=node.copy(), position="TRAILING") if padded else node
+        return general_ci.sqlite_fold(trimmed)
     if isinstance(node, exp.Literal) and node.is_string:
         folded = fold_literal(node.name, how, padded=padded)
         if folded is not None:
@@ -136,9 +127,10 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
         return _call("translate", value, exp.Literal.string(string.ascii_uppercase),
                      exp.Literal.string(string.ascii_lowercase))
     if how == CI:
-        value = _call("translateUTF8" if click else "translate", value,
-                      exp.Literal.string(GENERAL_CI_FROM), exp.Literal.string(GENERAL_CI_TO))
-        return _call("upperUTF8", value) if click else exp.Upper(this=value)
+        # the collation's weight of every BMP character, ASCII letters included, in one pass
+        return _call("translateUTF8" if click else "translate", value,
+                     exp.Literal.string(general_ci.FOLD_FROM),
+                     exp.Literal.string(general_ci.FOLD_TO))
     return value
 
 

@@ -10,6 +10,13 @@ any on ClickHouse, MIN on PostgreSQL 15, which has no ANY_VALUE). From PostgreSQ
 is dependent on the key, so every row of the group holds the same value and the result is
 the source's; from SQLite/MySQL the source's own choice is an arbitrary row's value, which
 the rewrite makes a fixed one.
+
+SQLite documents one exception: with exactly one min() or max() aggregate in the query, a bare
+column comes from the row holding that min/max (`SELECT customer_id, MAX(total), order_id`
+is the id of the largest order). That becomes the target's arg-max: DuckDB's arg_max_null
+(plain arg_max skips rows whose column is NULL, SQLite does not), ClickHouse's argMax over a
+one-element tuple (the tuple keeps a NULL column), PostgreSQL's first element of an ordered
+array_agg; MariaDB has no such aggregate, so that pair is refused with a reason.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.errors import Unsupported
 from tools.semantics.base import Family, SemanticsContext
 
 _BARE = "any column beside GROUP BY"
@@ -61,6 +69,25 @@ def _bare_columns(select: exp.Select) -> list[exp.Column]:
     return found
 
 
+# Aggregates sqlglot reads as plain function calls: a column inside one is not bare.
+_ANONYMOUS_AGGREGATES = {"TOTAL", "ARG_MAX_NULL", "ARG_MIN_NULL", "ARG_MAX", "ARG_MIN",
+                         "ARGMAX", "ARGMIN", "JSON_GROUP_ARRAY", "JSON_GROUP_OBJECT",
+                         "BIT_AND", "BIT_OR", "BIT_XOR", "ANY"}
+
+
+def _is_aggregate(node: exp.Expr) -> bool:
+    return isinstance(node, (exp.AggFunc, exp.Filter, exp.WithinGroup)) or (
+        isinstance(node, exp.Anonymous) and str(node.this).upper() in _ANONYMOUS_AGGREGATES)
+
+
+def _one_min_max(select: exp.Select) -> exp.Max | exp.Min | None:
+    """The query's only min()/max() aggregate, the one SQLite takes bare columns' row from."""
+    found = [node for projection in select.expressions for node in projection.find_all(
+        exp.Max, exp.Min) if node.find_ancestor(exp.Select) is select
+        and not node.find_ancestor(exp.Window) and not node.args.get("expressions")]
+    return found[0] if len(found) == 1 else None
+
+
 def _covered(column: exp.Column, root: exp.Expr, texts: set[str],
              columns: set[tuple[str, str]]) -> bool:
     table, name = column.table.lower(), column.name.lower()
@@ -69,7 +96,7 @@ def _covered(column: exp.Column, root: exp.Expr, texts: set[str],
         return True
     node: exp.Expr | None = column
     while node is not None:
-        if isinstance(node, (exp.AggFunc, exp.Filter, exp.WithinGroup, exp.Window, exp.Subquery)):
+        if _is_aggregate(node) or isinstance(node, (exp.Window, exp.Subquery)):
             return True
         if node.sql().lower() in texts:
             return True
@@ -100,6 +127,37 @@ class GroupedColumns(Family):
         return found
 
     def any_value(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        if ctx.target == "postgres":
-            return exp.Min(this=node.copy())
-        return exp.AnyValue(this=node.copy())
+        select = node.find_ancestor(exp.Select)
+        extreme = _one_min_max(select) if ctx.source == "sqlite" and select else None
+        picked: exp.Expr
+        if extreme is not None:
+            picked = _row_of_extreme(node.copy(), extreme, ctx.target)
+        elif ctx.target == "postgres":
+            picked = exp.Min(this=node.copy())
+        else:
+            picked = exp.AnyValue(this=node.copy())
+        if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+            # a bare output column keeps its name: later views select it by that name
+            return exp.alias_(picked, exp.to_identifier(node.name, quoted=node.this.quoted))
+        return picked
+
+
+def _row_of_extreme(column: exp.Expr, extreme: exp.Max | exp.Min, target: str) -> exp.Expr:
+    """`column` on the row holding the group's max (min) of the aggregate's argument."""
+    by, is_max = extreme.this.copy(), isinstance(extreme, exp.Max)
+    if target == "duckdb":
+        return exp.Anonymous(this="ARG_MAX_NULL" if is_max else "ARG_MIN_NULL",
+                             expressions=[column, by])
+    if target == "clickhouse":
+        pick = exp.Anonymous(this="argMax" if is_max else "argMin",
+                             expressions=[exp.Anonymous(this="tuple", expressions=[column]), by])
+        return exp.Anonymous(this="tupleElement", expressions=[pick, exp.Literal.number(1)])
+    if target == "postgres":
+        ordered = exp.Ordered(this=by, desc=is_max, nulls_first=False)
+        agg = exp.ArrayAgg(this=exp.Order(this=column, expressions=[ordered]))
+        kept = exp.Filter(this=agg, expression=exp.Where(this=exp.Not(this=exp.Is(
+            this=by.copy(), expression=exp.Null()))))
+        # sqlglot holds subscripts 0-based and writes them in the dialect's base: [1] on PostgreSQL
+        return exp.Bracket(this=exp.Paren(this=kept), expressions=[exp.Literal.number(0)])
+    raise Unsupported(f"SQLite takes a bare column from the row of the query's one "
+                      f"{'max' if is_max else 'min'}(); {target} has no arg-max aggregate")

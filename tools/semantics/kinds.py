@@ -19,11 +19,17 @@ _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
 
 def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """alias or table name -> column -> kind, for the catalog tables the statement reads."""
-    lowered = {t.lower(): {c.lower(): _kind_of(k) for c, k in cols.items()}
-               for t, cols in schema.items()}
+    return by_alias(tree, {t.lower(): {c.lower(): _kind_of(k) for c, k in cols.items()}
+                           for t, cols in schema.items()})
+
+
+def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]]
+             ) -> dict[str, dict[str, str]]:
+    """alias or table name (lower case) -> its table's entry in `per_table` (keyed by lower
+    case table name), for the tables the statement reads."""
     out: dict[str, dict[str, str]] = {}
     for table in tree.find_all(exp.Table):
-        columns = lowered.get(table.name.lower())
+        columns = per_table.get(table.name.lower())
         if columns is not None:
             out[table.alias_or_name.lower()] = columns
     return out

@@ -7,7 +7,8 @@ engine both sides are folded with TRANSLATE over A-Z, which folds exactly SQLite
 letter cannot go there. MySQL/MariaDB fold by the column's collation: a utf8mb4_general_ci
 column (from the source catalog) matches case- and accent-insensitively, but LIKE does not
 ignore trailing spaces; it is folded with the collation's own fold (tools.semantics.
-collations). Towards MySQL the target's column collation would fold, so the match is made
+collations; towards SQLite its weight table, after which SQLite's ASCII folding adds
+nothing). Towards MySQL the target's column collation would fold, so the match is made
 under utf8mb4_bin (characters, not bytes: '_' still matches 'é'); SQLite's ASCII folding is
 LOWER on both sides when the pattern is an ASCII literal (a non-ASCII subject character can
 then only meet a wildcard, which matches it in any case).
@@ -55,8 +56,7 @@ class LikeCase(Family):
         (_ASCII, _COLLATION): "ascii_fold_on_mysql",
         (_EXACT, _COLLATION): "exact_on_mysql",
         (_COLLATION, _EXACT): "fold_by_collation",
-        (_COLLATION, _ASCII): "unsupported: SQLite's LIKE folds ASCII letters only, the "
-                              "MySQL column's collation also folds accents (or nothing)",
+        (_COLLATION, _ASCII): "fold_by_collation_on_sqlite",
     }
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
@@ -90,6 +90,14 @@ class LikeCase(Family):
         node.set("this", coll.fold(node.this, coll.CI, ctx.target, padded=False))
         node.set("expression", coll.fold(node.expression, coll.CI, ctx.target, padded=False))
         return node
+
+    def fold_by_collation_on_sqlite(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        # both sides folded to upper-case weights: SQLite's ASCII-only folding then adds nothing
+        if self._subject_label(node, node.root(), ctx) != coll.CI:
+            raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
+                              f"SQLite has no case-sensitive LIKE for a column that is not "
+                              f"*_general_ci (its LIKE folds ASCII letters)")
+        return self.fold_by_collation(node, ctx)
 
     def exact_on_mysql(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         node.set("expression", exp.Collate(this=node.expression.copy(),

@@ -4,7 +4,9 @@ SQLite's upper()/lower() change the 26 ASCII letters only (upper('été') = 'éT
 ClickHouse's upper()/lower() (upperUTF8 maps every letter); PostgreSQL, DuckDB and MySQL map
 Unicode letters. From SQLite the call becomes a TRANSLATE over the ASCII letters (nested
 REPLACEs on MySQL, which has no TRANSLATE; its REPLACE is case-sensitive); towards ClickHouse
-it becomes upperUTF8/lowerUTF8; towards SQLite there is no Unicode mapping to write.
+it becomes upperUTF8/lowerUTF8; towards SQLite only MySQL's maps are written (its tables,
+read from MariaDB, walked character by character: tools.semantics.sqlite_char_map), the
+Unicode versions of PostgreSQL and DuckDB are not.
 
 The Unicode engines also disagree on two special cases (read on the real engines):
 upper('ß') is 'ß' in PostgreSQL and MySQL, 'ẞ' in DuckDB, 'SS' in ClickHouse's upperUTF8;
@@ -20,7 +22,9 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.semantics import mysql_letter_case as letters
 from tools.semantics.base import Family, SemanticsContext
+from tools.semantics.sqlite_char_map import sqlite_char_map
 
 _ASCII = "ASCII letters only"
 _UNICODE = "every letter"
@@ -76,7 +80,7 @@ class TextCase(Family):
     }
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
         (source, "sqlite"): "unsupported: SQLite's upper()/lower() map ASCII letters only"
-        for source in ("postgres", "duckdb", "mysql")}
+        for source in ("postgres", "duckdb")} | {("mysql", "sqlite"): "mysql_tables_on_sqlite"}
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         (_ASCII, _UNICODE): "ascii_only",
         (_UNICODE, _ASCII): "every_letter",
@@ -101,6 +105,13 @@ class TextCase(Family):
         name = "upperUTF8" if isinstance(node, exp.Upper) else "lowerUTF8"
         return _special_cases(node, ctx.source, ctx.target,
                               lambda arg: exp.Anonymous(this=name, expressions=[arg]))
+
+    def mysql_tables_on_sqlite(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        # MariaDB's own maps, character by character (tools.semantics.mysql_letter_case)
+        upper = isinstance(node, exp.Upper)
+        mapped = sqlite_char_map(node.this, *((letters.UPPER_FROM, letters.UPPER_TO) if upper
+                                              else (letters.LOWER_FROM, letters.LOWER_TO)))
+        return type(node)(this=mapped)
 
     def special_letters(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         return _special_cases(node, ctx.source, ctx.target,

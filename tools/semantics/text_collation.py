@@ -8,7 +8,9 @@ labelled column is compared (=, <>, <, IN, BETWEEN), ordered (ORDER BY, MIN/MAX)
 (GROUP BY, DISTINCT) or counted (COUNT(DISTINCT)), with the fold of tools.semantics.collations,
 and orders the folded values by bytes. A group's spelling is one of the values the source
 treats as equal, which the source itself picks arbitrarily; the target shows the smallest.
-Labels come from the source catalog (tools.semantics.collations.labels).
+Labels come from the source catalog (tools.semantics.collations.labels). Towards SQLite,
+whose upper() maps ASCII only, a *_general_ci value is folded by the collation's own weight
+table (tools.semantics.general_ci), and MIN/MAX take the extreme of key and value joined.
 
 Towards MySQL/MariaDB, whose columns compare by their own (mostly _ci) collation, the text
 columns of a byte-wise source (PostgreSQL, DuckDB) and the folded SQLite ones are compared
@@ -43,8 +45,8 @@ class TextCollation(Family):
         "clickhouse": _BYTES,
     }
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
-        ("mysql", "sqlite"): "unsupported: SQLite cannot fold accents the way *_general_ci "
-                             "does",
+        # SQLite's tables are BINARY text; the fold is the collation's own weight table
+        ("mysql", "sqlite"): "fold_like_source",
         ("sqlite", "mysql"): "fold_like_source",
         # the SQLite target's tables are plain BINARY text
         ("postgres", "sqlite"): "same", ("duckdb", "sqlite"): "same",
@@ -159,12 +161,12 @@ class TextCollation(Family):
             elif isinstance(node, exp.Ordered):
                 node.set("this", coll.bytewise(coll.fold(node.this, how, target), target))
             elif isinstance(node, exp.Group):
-                self._group(select, node, label, target)
+                self._group(select, node, label, ctx)
             elif node is select:
                 group = exp.Group(expressions=[e.unalias().copy() for e in select.expressions])
                 select.set("distinct", None)
                 select.set("group", group)
-                self._group(select, group, label, target)
+                self._group(select, group, label, ctx)
         return select
 
     @staticmethod
@@ -193,33 +195,112 @@ class TextCollation(Family):
             agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[ordered]))
             return exp.Bracket(this=exp.paren(agg, copy=False),
                                expressions=[exp.Literal.number(1)], offset=1)
+        if target == "sqlite":
+            # no arg_min: the extreme of key || U+0001 || value, cut after the separator
+            # (U+0001 sorts below any character a key holds, so a shorter key still wins)
+            tagged = exp.DPipe(this=exp.DPipe(this=key, expression=exp.Literal.string("\x01")),
+                               expression=value)
+            extreme = type(node)(this=tagged)
+            cut = exp.Add(this=exp.StrPosition(this=extreme.copy(),
+                                               substr=exp.Literal.string("\x01")),
+                          expression=exp.Literal.number(1))
+            return exp.Substring(this=extreme, start=cut)
         name = {"clickhouse": "argMin" if smallest else "argMax"}.get(
             target, "arg_min" if smallest else "arg_max")
         if _or_null_extreme(node):
             name += "OrNull"  # keeps empty_aggregates' NULL over no rows
         return exp.Anonymous(this=name, expressions=[value, key])
 
-    @staticmethod
-    def _group(select: exp.Expr, group: exp.Expr, label, target: str) -> None:
-        """GROUP BY the folded key; a grouped labelled column shows its smallest spelling."""
+    @classmethod
+    def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext) -> None:
+        """GROUP BY the folded key; a grouped labelled column shows one spelling of its group
+        (tools.semantics.text_collation._spelling)."""
+        target = ctx.target
         for key in list(group.expressions):
             how = label(key)
             if how is None or not isinstance(key, exp.Column):
                 continue
             # columns compared by name, not by sqlglot's tree equality (a hash walk each)
             named = (key.table.lower(), key.name.lower())
+            spelling = cls._spelling(key, select, ctx)
+            if target == "clickhouse" and not key.table and spelling.args.get("table"):
+                # ClickHouse would read a bare name in GROUP BY as the output alias
+                key = key.replace(exp.column(key.name, table=spelling.args["table"]))
             key.replace(coll.fold(key, how, target))
             for item in list(select.expressions):
                 bare = item.unalias()
                 if isinstance(bare, exp.Column) and (bare.table.lower(),
                                                      bare.name.lower()) == named:
-                    item.replace(exp.alias_(exp.Min(this=bare.copy()), item.alias_or_name))
+                    item.replace(exp.alias_(cls._shown(bare, spelling, target),
+                                            item.alias_or_name))
                     continue
                 # UPPER(name) under GROUP BY name: a function of the group's spelling
-                for column in list(item.find_all(exp.Column)):
-                    if (column.table.lower(), column.name.lower()) == named and \
-                            not column.find_ancestor(exp.AggFunc):
-                        column.replace(exp.Min(this=column.copy()))
+                grouped = [c for c in item.find_all(exp.Column)
+                           if (c.table.lower(), c.name.lower()) == named
+                           and not c.find_ancestor(exp.AggFunc)]
+                if grouped and spelling is not key and spelling.name != named[1] \
+                        and not bare.find(exp.AggFunc):
+                    # the whole expression on the group's first row, as MySQL evaluates it
+                    # (and SQLite cannot take an aggregate into the subquery of a rewrite)
+                    shown = cls._shown(bare, spelling, target)
+                    item.replace(exp.alias_(shown, item.alias) if isinstance(item, exp.Alias)
+                                 else shown)
+                    continue
+                for column in grouped:
+                    column.replace(cls._shown(column, spelling, target))
+
+    @staticmethod
+    def _spelling(column: exp.Column, select: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        """The primary key column that orders a MySQL group's spellings (a Column, table set to
+        the alias), or the column itself when unknown. MariaDB shows the spelling of the
+        first row it reads: in a table scan, or through an index on the column, that is the
+        primary key's order ('Bob ' id 3 before 'BOB' id 6). Other sources keep the smallest
+        spelling (their choice is arbitrary)."""
+        tables = [t for t in select.find_all(exp.Table)
+                  if t.find_ancestor(exp.Select) is select]
+        schema = {t.lower(): {c.lower(): k for c, k in cols.items()}
+                  for t, cols in ctx.schema.items()}
+        holders = [t for t in tables
+                   if (column.table.lower() == t.alias_or_name.lower() if column.table
+                       else column.name.lower() in schema.get(t.name.lower(), {}))]
+        if len(holders) != 1:
+            return column
+        table = holders[0]
+        keys = {t.lower(): k for t, k in ctx.keys.items()}.get(table.name.lower()) or ()
+        # SQLite's spelling sorts the key as fixed-width text: integer keys only
+        if ctx.source != "mysql" or len(keys) != 1 or (ctx.target == "sqlite" and schema.get(
+                table.name.lower(), {}).get(keys[0].lower()) != "int"):
+            return exp.column(column.name, table=table.alias_or_name) \
+                if ctx.target == "clickhouse" else column
+        return exp.column(keys[0], table=table.alias_or_name)
+
+    @staticmethod
+    def _shown(column: exp.Expr, order: exp.Expr, target: str) -> exp.Expr:
+        """The group's spelling: the value at the smallest `order`, or MIN(column) when the
+        order is the column itself."""
+        value = column.copy()
+        if isinstance(order, exp.Column) and isinstance(column, exp.Column) and \
+                order.name.lower() == column.name.lower() or target == "mysql":
+            return exp.Min(this=value)
+        if target == "postgres":
+            agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[
+                exp.Ordered(this=order.copy(), nulls_first=False)]))
+            return exp.Bracket(this=exp.paren(agg, copy=False),
+                               expressions=[exp.Literal.number(1)], offset=1)
+        if target == "sqlite":
+            # no arg_min: MIN over a fixed-width sortable key (negatives first) + the value
+            sortable = exp.Case(ifs=[exp.If(
+                this=exp.LT(this=order.copy(), expression=exp.Literal.number(0)),
+                true=exp.Anonymous(this="printf", expressions=[
+                    exp.Literal.string("-%020d"),
+                    exp.Add(this=order.copy(),
+                            expression=exp.Literal.number(9223372036854775807))]))],
+                default=exp.Anonymous(this="printf", expressions=[
+                    exp.Literal.string("%021d"), order.copy()]))
+            return exp.Substring(this=exp.Min(this=exp.DPipe(this=sortable, expression=value)),
+                                 start=exp.Literal.number(22))
+        name = "argMin" if target == "clickhouse" else "arg_min"
+        return exp.Anonymous(this=name, expressions=[value, order.copy()])
 
 
 def _or_null_extreme(node: exp.Expr) -> str | None:
