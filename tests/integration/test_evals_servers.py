@@ -41,6 +41,31 @@ _MYSQL_DATES = {"week_default_mode", "week_monday_mode", "week_sunday_one_based"
 NOT_COMPILING[("traps-mysql", "postgres")] |= _MYSQL_DATES
 NOT_COMPILING[("traps-mysql", "duckdb")] |= {"week_monday_mode", "week_sunday_one_based",
                                              "yearweek_iso"}
+# SQLite source: PostgreSQL truncates int / int like SQLite; MariaDB's default _ci collation
+# folds case like NOCASE (and ignores trailing spaces like RTRIM) and reads a text's numeric
+# prefix like SQLite
+HANDLED[("traps-sqlite", "postgres")] = {
+    "avg_of_int_division", "int_division_bucket", "int_division_in_filter",
+    "int_division_percent", "scaled_integer_division"}
+HANDLED[("traps-sqlite", "mysql")] = {
+    "avg_of_comparison", "bare_column_beside_group_by", "like_express_upper",
+    "like_is_case_insensitive", "nocase_between", "nocase_case_when", "nocase_count_distinct",
+    "nocase_distinct", "nocase_equality", "nocase_group_by", "nocase_group_count",
+    "nocase_in_list", "nocase_in_subquery", "nocase_label_order", "nocase_less_than",
+    "nocase_max", "nocase_not_equal", "nocase_order_by", "nocase_order_desc",
+    "nocase_self_join", "rtrim_equality", "rtrim_in_list", "text_numeric_prefix",
+    "text_prefix_to_integer"}
+# SQLite's date modifiers, printf and hex, and text in arithmetic have no plain transpile
+_SQLITE_DATES = {"customer_span_days", "day_end_timestamp", "epoch_day_number",
+                 "following_sunday", "month_end_by_modifiers", "month_later_overflows",
+                 "next_day_modifier", "recent_visits_filter", "started_plus_90_minutes",
+                 "visit_hours_rounded", "visit_length_days", "visits_per_year_start",
+                 "week_start_monday", "year_before_leap_day"}
+NOT_COMPILING[("traps-sqlite", "mysql")] = _SQLITE_DATES | {"printf_null_argument"}
+NOT_COMPILING[("traps-sqlite", "postgres")] = _SQLITE_DATES | {
+    "printf_null_argument", "avg_of_comparison", "bare_column_beside_group_by",
+    "hex_of_integer", "level_modulo_sign", "modulo_of_sum", "real_modulo_truncates",
+    "text_code_vs_number", "text_numeric_prefix", "text_prefix_to_integer"}
 
 
 def _databases(url: str) -> set[str]:
@@ -57,10 +82,11 @@ def _databases(url: str) -> set[str]:
 
 @pytest.mark.parametrize(("suite", "source", "target"), [
     ("traps-postgres", "pg", "duckdb"), ("traps-mysql", "mysql", "pg"),
-    ("traps-mysql", "mysql", "duckdb")])
+    ("traps-mysql", "mysql", "duckdb"), ("traps-sqlite", "sqlite", "pg"),
+    ("traps-sqlite", "sqlite", "mysql")])
 def test_every_trap_differs_under_plain_sqlglot(suite, source, target, pg_url, mysql_url,
                                                 tmp_path):
-    urls = {"pg": pg_url, "mysql": mysql_url, "duckdb": "duckdb"}
+    urls = {"pg": pg_url, "mysql": mysql_url, "duckdb": "duckdb", "sqlite": "sqlite"}
     before = {u: _databases(u) for u in (pg_url, mysql_url)}
     log = run_eval(EvalSpec(suite=suite, source=urls[source], target=urls[target],
                             baseline="sqlglot", workdir=tmp_path))

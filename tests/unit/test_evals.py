@@ -232,11 +232,13 @@ def test_prompt_set_plumbing_records_the_prompt_hashes_the_model_saw(tmp_path):
     from agents.llm import ScriptedChatModel, tool_call_message
     from prompts.loader import prompt_set_hashes
 
+    # SQLite's hex() encodes a number's text; hex_text rewrites it where the catalog types the
+    # argument, which a derived table's column is not: the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
         - id: hex_text
-          sql: SELECT id, hex(qty) AS h FROM orders
+          sql: SELECT id, hex(q) AS h FROM (SELECT id, qty AS q FROM orders) AS o
         """)
-    fixed = "SELECT id, hex(CAST(qty AS VARCHAR)) AS h FROM orders"
+    fixed = "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM (SELECT id, qty AS q FROM orders) AS o"
     models: list[ScriptedChatModel] = []
 
     def factory() -> ScriptedChatModel:
@@ -323,11 +325,13 @@ def test_llm_cost_per_case_and_per_suite_in_log_tables_and_page(tmp_path):
     from cutover.cli import app
     from cutover.eval_cli import print_log
 
+    # SQLite's hex() encodes a number's text; hex_text rewrites it where the catalog types the
+    # argument, which a derived table's column is not: the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
         - id: hex_text
-          sql: SELECT id, hex(qty) AS h FROM orders
+          sql: SELECT id, hex(q) AS h FROM (SELECT id, qty AS q FROM orders) AS o
         """)
-    fixed = "SELECT id, hex(CAST(qty AS VARCHAR)) AS h FROM orders"
+    fixed = "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM (SELECT id, qty AS q FROM orders) AS o"
 
     def factory() -> ScriptedChatModel:
         answer = tool_call_message("submit_sql", sql=fixed, explanation="hex of the text")

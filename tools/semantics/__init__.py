@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics.aggregate_filter import AggregateFilter
+from tools.semantics.alias_shadowing import AliasShadowing
 from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsContext
 from tools.semantics.bool_text import BoolText
 from tools.semantics.boolean_numbers import BooleanNumbers
@@ -30,6 +31,7 @@ from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.greatest_least_types import GreatestLeastTypes
 from tools.semantics.grouped_columns import GroupedColumns
+from tools.semantics.hex_text import HexText
 from tools.semantics.identifier_case import IdentifierCase
 from tools.semantics.integer_cast import IntegerCast
 from tools.semantics.integer_division import IntegerDivision
@@ -43,8 +45,10 @@ from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.single_precision_text import SinglePrecisionText
 from tools.semantics.sqlite_dates import SqliteDates
+from tools.semantics.sqlite_printf import SqlitePrintf
 from tools.semantics.sqlite_strftime import SqliteStrftime
 from tools.semantics.substring import Substring
+from tools.semantics.text_affinity import TextAffinity
 from tools.semantics.text_arithmetic import TextArithmetic
 from tools.semantics.text_case import TextCase
 from tools.semantics.text_collation import TextCollation
@@ -66,6 +70,8 @@ FAMILIES: tuple[Family, ...] = (
     RealText(),
     EnumOrder(), GreatestLeastTypes(),  # from a MySQL source (parity-mysql)
     ConcatFunctions(), SinglePrecisionText(), OrderedStringAgg(),  # source postgres (parity-pg)
+    # sqlite source (parity-sqlite); AliasShadowing last: it reads the aliases others make
+    HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

@@ -29,6 +29,8 @@ from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
 
+_BINARY_TYPE = exp.DataType.build("BINARY")  # built once: build() tokenizes its argument
+
 _COLUMN = "the column's collation decides"
 _BYTES = "bytes"
 _FOLDS = (coll.NOCASE, coll.RTRIM, coll.CI, coll.PAD, coll.BYTES)
@@ -92,20 +94,32 @@ class TextCollation(Family):
                                   f"library reproduces *_general_ci and *_bin only")
             return got if got in _FOLDS else None
 
+        def computed(*operands: exp.Expr) -> str | None:
+            # a computed text (lower(col), a || b, a literal) has no collation on a byte-wise
+            # source, but MySQL compares it under the column's or connection's _ci one
+            if ctx.target != "mysql" or not any(_computed_text(o) for o in operands):
+                return None
+            return coll.BYTES if all(_computed_text(o) or label(o) for o in operands) else None
+
         # one pass over this SELECT's own nodes: a nested SELECT is its own node
         for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
             if node is not select and isinstance(node, exp.Select):
                 continue
             how = None
             if isinstance(node, _COMPARISONS):
-                how = label(node.this) or label(node.expression)
+                how = label(node.this) or label(node.expression) or computed(
+                    node.this, node.expression)
             elif isinstance(node, exp.In) and not node.args.get("query"):
                 how = label(node.this) or next(
-                    (h for e in node.expressions if (h := label(e))), None)
+                    (h for e in node.expressions if (h := label(e))), None) or computed(
+                    node.this, *node.expressions)
             elif isinstance(node, exp.Between):
-                how = label(node.this)
+                how = label(node.this) or computed(node.this, node.args["low"],
+                                                   node.args["high"])
             elif isinstance(node, exp.Ordered) or isinstance(node, (exp.Min, exp.Max)):
                 how = label(node.this)
+            elif _or_null_extreme(node):
+                how = label(node.expressions[0])
             elif isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
                 how = next((h for e in node.this.expressions if (h := label(e))), None)
             elif isinstance(node, exp.Group):
@@ -142,7 +156,7 @@ class TextCollation(Family):
                 node.this.set("expressions", [coll.fold(e, label(e) or "", target)
                                               if label(e) else e
                                               for e in node.this.expressions])
-            elif isinstance(node, (exp.Min, exp.Max)):
+            elif isinstance(node, (exp.Min, exp.Max)) or _or_null_extreme(node):
                 node.replace(self._extreme(node, how, target))
             elif isinstance(node, exp.Ordered):
                 node.set("this", coll.bytewise(coll.fold(node.this, how, target), target))
@@ -158,13 +172,20 @@ class TextCollation(Family):
     @staticmethod
     def _extreme(node: exp.Expr, how: str, target: str) -> exp.Expr:
         """MIN/MAX under the source's order: the value whose folded form is smallest/largest."""
-        value, key = node.this.copy(), coll.fold(node.this, how, target)
-        smallest = isinstance(node, exp.Min)
+        argument = node.expressions[0] if _or_null_extreme(node) else node.this
+        value, key = argument.copy(), coll.fold(argument, how, target)
+        smallest = isinstance(node, exp.Min) or _or_null_extreme(node) == "minOrNull"
+        if target == "mysql" and how != coll.BYTES:
+            # MySQL has no arg_min: the extreme of key || 0x00 || value (a key that is a
+            # prefix of another sorts first, as alone), and the value after the first 0x00
+            tagged = type(node)(this=exp.func("CONCAT", key, exp.Unhex(
+                this=exp.Literal.string("00")), exp.Cast(this=value, to=_BINARY_TYPE.copy())))
+            picked = exp.Substring(this=tagged, start=exp.Add(
+                this=exp.func("LOCATE", exp.Unhex(this=exp.Literal.string("00")), tagged.copy()),
+                expression=exp.Literal.number(1)))
+            return exp.Anonymous(this="CONVERT", expressions=[exp.Var(
+                this=f"{picked.sql('mysql')} USING utf8mb4")])
         if target == "mysql":
-            if how != coll.BYTES:
-                raise Unsupported(f"MIN/MAX under {how} collation cannot be carried to mysql: "
-                                  f"MySQL has no arg_min to return the value with the "
-                                  f"smallest folded form")
             # the smallest bytes, shown as text again
             return exp.Anonymous(this="CONVERT", expressions=[exp.Var(
                 this=f"{type(node)(this=key).sql('mysql')} USING utf8mb4")])
@@ -186,6 +207,8 @@ class TextCollation(Family):
             return exp.Substring(this=extreme, start=cut)
         name = {"clickhouse": "argMin" if smallest else "argMax"}.get(
             target, "arg_min" if smallest else "arg_max")
+        if _or_null_extreme(node):
+            name += "OrNull"  # keeps empty_aggregates' NULL over no rows
         return exp.Anonymous(this=name, expressions=[value, key])
 
     @classmethod
@@ -278,3 +301,29 @@ class TextCollation(Family):
                                  start=exp.Literal.number(22))
         name = "argMin" if target == "clickhouse" else "arg_min"
         return exp.Anonymous(this=name, expressions=[value, order.copy()])
+
+
+def _or_null_extreme(node: exp.Expr) -> str | None:
+    """ClickHouse's minOrNull/maxOrNull, as empty_aggregates writes a whole-set MIN/MAX
+    (it runs first, on the deeper node): still a MIN/MAX under the column's collation."""
+    if isinstance(node, exp.Anonymous) and node.name in ("minOrNull", "maxOrNull"):
+        return node.name
+    return None
+
+
+#: functions whose value is a text computed from their arguments (text_case writes lower()
+#: towards MySQL as nested REPLACE calls)
+_TEXT_FUNCTIONS = (exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.DPipe, exp.Concat,
+                   exp.Left, exp.Right, exp.Initcap)
+_TEXT_CALLS = {"replace", "concat", "lower", "upper", "lcase", "ucase", "trim", "substr"}
+
+
+def _computed_text(node: exp.Expr) -> bool:
+    """A string literal or a text function's value (not a column: its label decides)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Literal):
+        return node.is_string
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower() in _TEXT_CALLS
+    return isinstance(node, _TEXT_FUNCTIONS)
