@@ -22,6 +22,7 @@ from tools.semantics.date_builders import DateBuilders
 from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.decimal_scale import DecimalScale
+from tools.semantics.derived_columns import DerivedColumns
 from tools.semantics.empty_aggregates import EmptyAggregates
 from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
@@ -59,6 +60,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
+    DerivedColumns(),  # tpch
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

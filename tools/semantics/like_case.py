@@ -3,8 +3,8 @@
 SQLite's LIKE ignores the case of ASCII letters only ('a_b' LIKE 'A_B' is true, 'é' LIKE 'É'
 is not); PostgreSQL, DuckDB and ClickHouse compare case-sensitively. Towards a case-sensitive
 engine both sides are folded with TRANSLATE over A-Z, which folds exactly SQLite's letters
-(LOWER or ILIKE would also fold 'É'). SQLite has no case-sensitive LIKE, so a pattern with a
-letter cannot go there. MySQL/MariaDB fold by the column's collation: a utf8mb4_general_ci
+(LOWER or ILIKE would also fold 'É'). SQLite has no case-sensitive LIKE: there it becomes
+GLOB (tools.semantics.like_glob). MySQL/MariaDB fold by the column's collation: a utf8mb4_general_ci
 column (from the source catalog) matches case- and accent-insensitively, but LIKE does not
 ignore trailing spaces; it is folded with the collation's own fold (tools.semantics.
 collations). Towards MySQL the target's column collation would fold, so the match is made
@@ -23,6 +23,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
+from tools.semantics.like_glob import like_as_glob
 
 _ASCII = "ASCII letters fold"
 _EXACT = "case-sensitive"
@@ -50,8 +51,7 @@ class LikeCase(Family):
     }
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         (_ASCII, _EXACT): "fold_ascii",
-        (_EXACT, _ASCII): "unsupported: SQLite has no case-sensitive LIKE for a pattern "
-                          "with letters",
+        (_EXACT, _ASCII): "glob_on_sqlite",
         (_ASCII, _COLLATION): "ascii_fold_on_mysql",
         (_EXACT, _COLLATION): "exact_on_mysql",
         (_COLLATION, _EXACT): "fold_by_collation",
@@ -76,6 +76,9 @@ class LikeCase(Family):
         node.set("this", _fold(node.this))
         node.set("expression", _fold(node.expression))
         return node
+
+    def glob_on_sqlite(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return like_as_glob(node, ctx.source, ctx.target, self.why)  # type: ignore[arg-type]
 
     @staticmethod
     def _subject_label(node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> str | None:
