@@ -20,6 +20,7 @@ from evals.scripts import is_database_switch, read_script, split_script, stateme
 from graph.config import ProjectConfig, to_toml
 from tools.db.registry import open_adapter
 from tools.errors import CutoverError
+from tools.sql import transpile
 
 
 @dataclass
@@ -67,7 +68,9 @@ def case_sql(suite: Suite, case: Case, source_dialect: str) -> str:
         raise ManifestError(f"suite {suite.name!r} is written in {suite.source_dialect} but the "
                             f"source engine speaks {source_dialect}: run it with a "
                             f"{suite.source_dialect} source, or mark the manifest portable: true")
-    return sqlglot.transpile(case.sql, read=suite.source_dialect, write=source_dialect)[0]
+    # the semantics library, not plain sqlglot: the source's copy of a case must mean what the
+    # suite's text means, and run there (SQLite has no EXTRACT nor derived-table column list)
+    return transpile(case.sql, suite.source_dialect, source_dialect, case.id)
 
 
 def prepare_cases(suite: Suite, source: Endpoint, timeout_s: float) -> Prepared:
@@ -82,7 +85,7 @@ def prepare_cases(suite: Suite, source: Endpoint, timeout_s: float) -> Prepared:
         for case in suite.cases:
             try:
                 sql = case_sql(suite, case, source.dialect)
-            except SqlglotError as exc:
+            except (SqlglotError, CutoverError) as exc:
                 prepared.reference_errors[case.id] = f"cannot transpile to {source.dialect}: " \
                                                      f"{str(exc).splitlines()[0]}"
                 continue

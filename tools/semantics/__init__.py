@@ -26,6 +26,7 @@ from tools.semantics.derived_columns import DerivedColumns
 from tools.semantics.empty_aggregates import EmptyAggregates
 from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
+from tools.semantics.glob import Glob
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.grouped_columns import GroupedColumns
 from tools.semantics.identifier_case import IdentifierCase
@@ -60,7 +61,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    DerivedColumns(),  # tpch
+    DerivedColumns(), Glob(),  # tpch
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]
