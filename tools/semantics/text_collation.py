@@ -197,3 +197,13 @@ class TextCollation(Family):
                     if (column.table.lower(), column.name.lower()) == named and \
                             not column.find_ancestor(exp.AggFunc):
                         column.replace(exp.Min(this=column.copy()))
+            # ORDER BY CASE WHEN name IS NULL ... (how MySQL sorts NULLs last): the same; a
+            # bare `ORDER BY name` is folded like the key by the Ordered rewrite instead
+            order = select.args.get("order")
+            for ordered in order.expressions if order else []:
+                if isinstance(ordered.this, exp.Column):
+                    continue
+                for column in list(ordered.this.find_all(exp.Column)):
+                    if (column.table.lower(), column.name.lower()) == named and \
+                            not column.find_ancestor(exp.AggFunc):
+                        column.replace(exp.Min(this=column.copy()))
