@@ -24,6 +24,7 @@ from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.decimal_scale import DecimalScale
 from tools.semantics.derived_columns import DerivedColumns
 from tools.semantics.empty_aggregates import EmptyAggregates
+from tools.semantics.explicit_collate import ExplicitCollate
 from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
 from tools.semantics.glob import Glob
@@ -61,7 +62,7 @@ FAMILIES: tuple[Family, ...] = (
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
-    DerivedColumns(), Glob(),  # tpch
+    DerivedColumns(), Glob(), ExplicitCollate(),  # tpch
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

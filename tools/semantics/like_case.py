@@ -23,6 +23,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
+from tools.semantics.explicit_collate import is_binary_collation
 from tools.semantics.like_glob import like_as_glob
 
 _ASCII = "ASCII letters fold"
@@ -65,6 +66,9 @@ class LikeCase(Family):
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         pattern = node.expression
         if ctx.source == "mysql" and ctx.target != "sqlite":
+            # an explicit `COLLATE utf8mb4_bin` already compares exactly (explicit_collate)
+            if is_binary_collation(node.this) or is_binary_collation(pattern):
+                return False
             return self._subject_label(node, tree, ctx) == coll.CI
         if ctx.target == "sqlite" and isinstance(pattern, exp.Literal):
             # a pattern without letters matches the same with or without folding

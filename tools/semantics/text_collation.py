@@ -26,6 +26,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
+from tools.semantics.explicit_collate import binary_collation
 
 _COLUMN = "the column's collation decides"
 _BYTES = "bytes"
@@ -94,8 +95,12 @@ class TextCollation(Family):
         for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
             if node is not select and isinstance(node, exp.Select):
                 continue
-            how = None
-            if isinstance(node, _COMPARISONS):
+            how = _explicit(node)
+            if how == coll.BYTES:
+                continue  # `= 'a' COLLATE binary`: bytes, as the target compares
+            if how is not None:
+                pass  # `= 'a' COLLATE utf8mb4_bin` wins over the column's collation
+            elif isinstance(node, _COMPARISONS):
                 how = label(node.this) or label(node.expression)
             elif isinstance(node, exp.In) and not node.args.get("query"):
                 how = label(node.this) or next(
@@ -207,3 +212,13 @@ class TextCollation(Family):
                     if (column.table.lower(), column.name.lower()) == named and \
                             not column.find_ancestor(exp.AggFunc):
                         column.replace(exp.Min(this=column.copy()))
+
+
+def _explicit(node: exp.Expr) -> str | None:
+    """The label of a binary collation one side of a comparison (or an ORDER BY key) names:
+    in MySQL it wins over the column's (tools.semantics.explicit_collate)."""
+    if not isinstance(node, (*_COMPARISONS, exp.In, exp.Between, exp.Ordered)):
+        return None
+    sides = [node.args.get(k) for k in ("this", "expression", "low", "high")]
+    sides += node.args.get("expressions") or [] if isinstance(node, exp.In) else []
+    return next((how for side in sides if (how := binary_collation(side))), None)
