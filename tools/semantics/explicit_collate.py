@@ -35,8 +35,9 @@ def binary_collation(node: exp.Expr | None) -> str | None:
     ignore trailing spaces in MariaDB; BYTES for binary and *_nopad_bin), else None."""
     if node is None:
         return None
-    if MARK in node.meta:
-        return node.meta[MARK]
+    marks = getattr(node, "_meta", None)  # not .meta: that allocates a dict on every node
+    if marks and MARK in marks:
+        return marks[MARK]
     if not isinstance(node, exp.Collate):
         return None
     name = node.expression.name.lower().strip("`'\"")
