@@ -22,6 +22,7 @@ import duckdb
 from evals.engines import Session
 from evals.manifest import Case, Suite
 from tools.db.duckdb_extensions import extension_path
+from tools.db.tpch import PRIMARY_KEYS as TPCH_PRIMARY_KEYS
 from tools.errors import ConfigError
 
 GENERATORS = {"tpch": ("dbgen", "tpch_queries"), "tpcds": ("dsdgen", "tpcds_queries")}
@@ -32,6 +33,10 @@ DESCRIPTIONS = {
 # Key columns get an index on the file engines: without one SQLite's correlated subqueries
 # (TPC-H q21) take minutes even at sf 0.01.
 _KEY_SUFFIXES = ("key", "_sk")
+# The specification's primary keys (dbgen declares none). A real source has them, the catalog
+# reads them and the loader declares them on the target: without them MariaDB (no hash join)
+# and SQLite run TPC-H's joins and correlated subqueries by full scans, past the timeout.
+PRIMARY_KEYS: dict[str, dict[str, list[str]]] = {"tpch": TPCH_PRIMARY_KEYS}
 
 
 def offline_connection(path: str = ":memory:",
@@ -83,8 +88,9 @@ def load_source(kind: str, scale: float, session: Session, cache_dir: Path) -> d
     """Copy the generated tables into the fresh source database; returns what was loaded."""
     start = time.perf_counter()
     data = generate(kind, scale, cache_dir)
+    keys = PRIMARY_KEYS.get(kind, {}) if session.adapter.DECLARE_PRIMARY_KEY else {}
     if session.endpoint.engine == "duckdb":
-        return {"tables": _attach_copy(session, data),
+        return {"tables": _attach_copy(session, data, keys),
                 "seconds": round(time.perf_counter() - start, 3)}
     # read-only: evals started together read one cached file, and DuckDB lets any number of
     # processes hold it read-only (a read-write open locks the others out)
@@ -93,13 +99,14 @@ def load_source(kind: str, scale: float, session: Session, cache_dir: Path) -> d
         con.execute("SET TimeZone = 'UTC'")
         tables = [r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
-        counts = {t: _copy_table(con, session, t) for t in tables}
+        counts = {t: _copy_table(con, session, t, keys.get(t)) for t in tables}
     finally:
         con.close()
     return {"tables": counts, "seconds": round(time.perf_counter() - start, 3)}
 
 
-def _attach_copy(session: Session, data: Path) -> dict[str, int]:
+def _attach_copy(session: Session, data: Path,
+                 keys: dict[str, list[str]]) -> dict[str, int]:
     """DuckDB to DuckDB: copy inside the engine (row-wise inserts into DuckDB are slow)."""
     session.execute(f"ATTACH '{data}' AS tpc_generated (READ_ONLY)")
     try:
@@ -108,16 +115,21 @@ def _attach_copy(session: Session, data: Path) -> dict[str, int]:
             "WHERE table_catalog = 'tpc_generated' ORDER BY 1")]
         for table in tables:
             session.execute(f'CREATE TABLE "{table}" AS SELECT * FROM tpc_generated."{table}"')
+            if keys.get(table):
+                session.execute(f'ALTER TABLE "{table}" ADD {_key_clause(session, keys[table])}')
         return {t: int(session.query(f'SELECT COUNT(*) FROM "{t}"')[0][0]) for t in tables}
     finally:
         session.execute("DETACH tpc_generated")
 
 
-def _copy_table(con: duckdb.DuckDBPyConnection, session: Session, table: str) -> int:
+def _copy_table(con: duckdb.DuckDBPyConnection, session: Session, table: str,
+                primary_key: list[str] | None) -> int:
     cols = con.execute("SELECT column_name, data_type FROM information_schema.columns "
                        "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
     engine = session.endpoint.engine
     ddl = ", ".join(f"{session.quote(c)} {_ddl_type(engine, t)}" for c, t in cols)
+    if primary_key:
+        ddl += ", " + _key_clause(session, primary_key)
     session.execute(f"CREATE TABLE {session.quote(table)} ({ddl})")
     if engine == "mysql":
         return _bulk_to_mysql(con, session, table, cols)
@@ -129,6 +141,10 @@ def _copy_table(con: duckdb.DuckDBPyConnection, session: Session, table: str) ->
             if column.lower().endswith(_KEY_SUFFIXES):
                 session.execute(f'CREATE INDEX "ix_{table}_{column}" ON "{table}" ("{column}")')
     return len(rows)
+
+
+def _key_clause(session: Session, columns: list[str]) -> str:
+    return f"PRIMARY KEY ({', '.join(session.quote(c) for c in columns)})"
 
 
 def _bulk_to_mysql(con: duckdb.DuckDBPyConnection, session: Session, table: str,

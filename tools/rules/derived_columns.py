@@ -18,18 +18,31 @@ def alias_list_into_select(tree: exp.Expr, ctx: RuleContext) -> exp.Expr | None:
     """Move each derived table's column list onto its SELECT's projections (by position)."""
     changed = False
     for subquery in list(tree.find_all(exp.Subquery)):
-        alias = subquery.args.get("alias")
-        names = list(alias.args.get("columns") or []) if alias else []
-        inner = subquery.this
-        if alias is None or not names or not isinstance(inner, exp.Select) or \
-                len(names) != len(inner.expressions) or any(p.is_star for p in
-                                                            inner.expressions):
-            continue
-        inner.set("expressions", [exp.alias_(p.unalias().copy(), name.name, quoted=True)
-                                  for p, name in zip(inner.expressions, names, strict=True)])
-        alias.set("columns", None)
-        changed = True
+        changed = move_alias_list(subquery) or changed
     return tree if changed else None
+
+
+def movable_alias_list(subquery: exp.Subquery) -> bool:
+    """Whether the subquery has a column list that its own SELECT can carry instead: one
+    name per projection, no star (whose columns are unknown here)."""
+    alias = subquery.args.get("alias")
+    names = list(alias.args.get("columns") or []) if alias else []
+    inner = subquery.this
+    return bool(names) and isinstance(inner, exp.Select) and \
+        len(names) == len(inner.expressions) and not any(p.is_star for p in inner.expressions)
+
+
+def move_alias_list(subquery: exp.Subquery) -> bool:
+    """Rename the subquery's projections after its alias's column list and drop the list;
+    False (nothing changed) when the list cannot move."""
+    if not movable_alias_list(subquery):
+        return False
+    alias, inner = subquery.args["alias"], subquery.this
+    inner.set("expressions", [exp.alias_(p.unalias().copy(), name.name, quoted=True)
+                              for p, name in zip(inner.expressions, alias.args["columns"],
+                                                 strict=True)])
+    alias.set("columns", None)
+    return True
 
 
 ALIAS_LIST = Rule(

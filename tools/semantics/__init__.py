@@ -24,10 +24,13 @@ from tools.semantics.date_builders import DateBuilders
 from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.decimal_scale import DecimalScale
+from tools.semantics.derived_columns import DerivedColumns
 from tools.semantics.empty_aggregates import EmptyAggregates
 from tools.semantics.enum_order import EnumOrder
+from tools.semantics.explicit_collate import ExplicitCollate
 from tools.semantics.extract_fields import ExtractFields
 from tools.semantics.format_codes import FormatCodes, PostgresKeepingTemplates
+from tools.semantics.glob import Glob
 from tools.semantics.greatest_least import GreatestLeast
 from tools.semantics.greatest_least_types import GreatestLeastTypes
 from tools.semantics.grouped_columns import GroupedColumns
@@ -70,6 +73,7 @@ FAMILIES: tuple[Family, ...] = (
     RealText(),
     EnumOrder(), GreatestLeastTypes(),  # from a MySQL source (parity-mysql)
     ConcatFunctions(), SinglePrecisionText(), OrderedStringAgg(),  # source postgres (parity-pg)
+    DerivedColumns(), Glob(), ExplicitCollate(),  # met in TPC-H's sources
     # sqlite source (parity-sqlite); AliasShadowing last: it reads the aliases others make
     HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),
 )

@@ -4,9 +4,8 @@ SQLite's LIKE ignores the case of ASCII letters only ('a_b' LIKE 'A_B' is true, 
 is not); PostgreSQL, DuckDB and ClickHouse compare case-sensitively. Towards a case-sensitive
 engine both sides are folded with TRANSLATE over A-Z, which folds exactly SQLite's letters
 (LOWER or ILIKE would also fold 'É'). SQLite has no case-sensitive LIKE, but its GLOB is
-case-sensitive: a literal pattern with a letter is read with the source's escape rules and
-written as a GLOB pattern (% as *, _ as ?, a literal *, ? or [ in brackets); a computed
-pattern cannot go there. MySQL/MariaDB fold by the column's collation: a utf8mb4_general_ci
+case-sensitive: there a LIKE becomes GLOB (tools.semantics.like_glob). MySQL/MariaDB fold
+by the column's collation: a utf8mb4_general_ci
 column (from the source catalog) matches case- and accent-insensitively, but LIKE does not
 ignore trailing spaces; it is folded with the collation's own fold (tools.semantics.
 collations; towards SQLite its weight table, after which SQLite's ASCII folding adds
@@ -26,7 +25,8 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
-from tools.semantics.like_escape import LikeEscape, read_pattern
+from tools.semantics.explicit_collate import is_binary_collation
+from tools.semantics.like_glob import like_as_glob
 
 _ASCII = "ASCII letters fold"
 _EXACT = "case-sensitive"
@@ -34,23 +34,6 @@ _COLLATION = "the collation decides"
 
 
 _LOWER_ASCII = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_GLOB_WILDCARD = {"%": "*", "_": "?"}
-#: GLOB's own wildcards, matched literally inside a bracket expression
-_GLOB_LITERAL = {"*": "[*]", "?": "[?]", "[": "[[]"}
-
-
-def _read_with_escape(text: str, escape: str) -> list[tuple[bool, str]]:
-    """A LIKE pattern with an explicit ESCAPE character as (is_wildcard, character) pairs."""
-    out: list[tuple[bool, str]] = []
-    chars = iter(text)
-    for char in chars:
-        if char == escape:
-            out.append((False, next(chars, escape)))
-        else:
-            out.append((char in _GLOB_WILDCARD, char))
-    return out
-
-
 def _fold(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Literal) and node.is_string:
         return exp.Literal.string(node.name.translate(_LOWER_ASCII))
@@ -82,6 +65,9 @@ class LikeCase(Family):
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         pattern = node.expression
         if ctx.source == "mysql" and ctx.target != "sqlite":
+            # an explicit `COLLATE utf8mb4_bin` already compares exactly (explicit_collate)
+            if is_binary_collation(node.this) or is_binary_collation(pattern):
+                return False
             return self._subject_label(node, tree, ctx) == coll.CI
         if ctx.target == "sqlite" and isinstance(pattern, exp.Literal):
             # a pattern without letters matches the same with or without folding
@@ -89,27 +75,7 @@ class LikeCase(Family):
         return True
 
     def glob_on_sqlite(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        pattern, escape = node.expression, node.parent
-        explicit = escape.expression if isinstance(escape, exp.Escape) else None
-        if not (isinstance(pattern, exp.Literal) and pattern.is_string) or (
-                explicit is not None and not (isinstance(explicit, exp.Literal)
-                                              and len(explicit.name) == 1)):
-            raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
-                              f"SQLite's only case-sensitive match is GLOB, and only a literal "
-                              f"LIKE pattern can be rewritten as one")
-        if explicit is None:
-            tokens = read_pattern(pattern.name, LikeEscape.BEHAVIOUR[ctx.source])
-        else:
-            tokens = _read_with_escape(pattern.name, explicit.name)
-        glob = exp.Glob(this=node.this.copy(), expression=exp.Literal.string(
-            "".join(_GLOB_WILDCARD[c] if wildcard else _GLOB_LITERAL.get(c, c)
-                    for wildcard, c in tokens)))
-        if node.args.get("negate"):
-            glob = exp.Not(this=glob)
-        if explicit is not None:
-            escape.replace(glob)  # the ESCAPE clause belongs to the LIKE it replaces
-            return node
-        return glob
+        return like_as_glob(node, ctx.source, ctx.target, self.why)  # type: ignore[arg-type]
 
     def fold_ascii(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         # in place, so a later family (like_escape) still finds this LIKE

@@ -28,6 +28,7 @@ from sqlglot import exp
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
 from tools.semantics.base import Family, SemanticsContext
+from tools.semantics.explicit_collate import binary_collation
 
 _BINARY_TYPE = exp.DataType.build("BINARY")  # built once: build() tokenizes its argument
 
@@ -105,8 +106,12 @@ class TextCollation(Family):
         for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
             if node is not select and isinstance(node, exp.Select):
                 continue
-            how = None
-            if isinstance(node, _COMPARISONS):
+            how = _explicit(node)
+            if how == coll.BYTES:
+                continue  # `= 'a' COLLATE binary`: bytes, as the target compares
+            if how is not None:
+                pass  # `= 'a' COLLATE utf8mb4_bin` wins over the column's collation
+            elif isinstance(node, _COMPARISONS):
                 how = label(node.this) or label(node.expression) or computed(
                     node.this, node.expression)
             elif isinstance(node, exp.In) and not node.args.get("query"):
@@ -248,6 +253,16 @@ class TextCollation(Family):
                     continue
                 for column in grouped:
                     column.replace(cls._shown(column, spelling, target))
+            # ORDER BY CASE WHEN name IS NULL ... (how MySQL sorts NULLs last): the same; a
+            # bare `ORDER BY name` is folded like the key by the Ordered rewrite instead
+            order = select.args.get("order")
+            for ordered in order.expressions if order else []:
+                if isinstance(ordered.this, exp.Column):
+                    continue
+                for column in list(ordered.this.find_all(exp.Column)):
+                    if (column.table.lower(), column.name.lower()) == named and \
+                            not column.find_ancestor(exp.AggFunc):
+                        column.replace(cls._shown(column, spelling, target))
 
     @staticmethod
     def _spelling(column: exp.Column, select: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
@@ -327,3 +342,13 @@ def _computed_text(node: exp.Expr) -> bool:
     if isinstance(node, exp.Anonymous):
         return node.name.lower() in _TEXT_CALLS
     return isinstance(node, _TEXT_FUNCTIONS)
+
+
+def _explicit(node: exp.Expr) -> str | None:
+    """The label of a binary collation one side of a comparison (or an ORDER BY key) names:
+    in MySQL it wins over the column's (tools.semantics.explicit_collate)."""
+    if not isinstance(node, (*_COMPARISONS, exp.In, exp.Between, exp.Ordered)):
+        return None
+    sides = [node.args.get(k) for k in ("this", "expression", "low", "high")]
+    sides += node.args.get("expressions") or [] if isinstance(node, exp.In) else []
+    return next((how for side in sides if (how := binary_collation(side))), None)
