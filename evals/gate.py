@@ -44,16 +44,19 @@ class Entry:
 
 def entries(environ: dict[str, str]) -> list[Entry]:
     """The gate's matrix; server pairs only when the server URLs are exported."""
-    out = [Entry("traps-sqlite", "sqlite", "duckdb"), Entry("tpch", "sqlite", "duckdb"),
-           Entry("tpch", "duckdb", "duckdb")]
+    out = [Entry("traps-sqlite", "sqlite", "duckdb"), Entry("traps-sqlite", "sqlite", "clickhouse"),
+           Entry("tpch", "sqlite", "duckdb"), Entry("tpch", "duckdb", "duckdb"),
+           Entry("tpch", "duckdb", "sqlite")]
     if environ.get(PG_ENV):
         pg = environ[PG_ENV]
-        out += [Entry("traps-postgres", pg, "duckdb"), Entry("tpch", "duckdb", pg)]
+        out += [Entry("traps-postgres", pg, "duckdb"), Entry("traps-sqlite", "sqlite", pg),
+                Entry("tpch", "duckdb", pg)]
     if environ.get(MYSQL_ENV):
         my = environ[MYSQL_ENV]
-        out += [Entry("traps-mysql", my, "duckdb")]
+        out += [Entry("traps-mysql", my, "duckdb"), Entry("traps-sqlite", "sqlite", my)]
         if environ.get(PG_ENV):
-            out += [Entry("traps-mysql", my, environ[PG_ENV])]
+            out += [Entry("traps-mysql", my, environ[PG_ENV]),
+                    Entry("traps-postgres", environ[PG_ENV], my)]
     return out
 
 
