@@ -36,8 +36,10 @@ INSERT INTO customers VALUES (1, '{NAME_CANARIES[0]}', '{EMAIL_CANARIES[0]}', {N
 FILES = {
     # DuckDB's typeof names differ from SQLite's: a mismatch no rule fixes, keyed by name/email
     "sql/kinds.sql": "SELECT name, email, balance, typeof(id) AS t FROM customers;",
-    # DuckDB refuses the cast and its error quotes the email
-    "sql/numbers.sql": "SELECT id, CAST(email AS INTEGER) AS n FROM customers;",
+    # SQLite's date() of a non-date is NULL; DuckDB refuses the cast and its error quotes the
+    # email. (CAST(email AS INTEGER) used to do this, until the semantics library learned
+    # SQLite's numeric-prefix casts: if date() is ever carried over too, pick another error.)
+    "sql/numbers.sql": "SELECT id, date(email) AS n FROM customers;",
 }
 
 
@@ -69,6 +71,7 @@ def _run(tmp_path: Path, llm_extra: str) -> str:
     assert done.returncode in (0, 1), done.stdout + done.stderr
     # the model really was asked, with tool results: otherwise "no canary" proves nothing
     assert sent.count('"role": "tool"') >= 4, sent[:2000]
+    assert "Conversion Error" in sent  # the object whose error quotes a value was asked about
     return sent
 
 

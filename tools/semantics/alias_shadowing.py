@@ -91,14 +91,16 @@ def _own_columns(select: exp.Expr) -> list[exp.Column]:
 
 def _column_owners(select: exp.Expr, ctx: SemanticsContext
                    ) -> tuple[str | None, dict[str, str]]:
-    """(the FROM's one table, when it reads one table and joins none: every column is its
-    own even where the catalog does not list it; else column name -> the one table of the
-    FROM the catalog says holds it, a name two tables hold being left out)."""
+    """(the FROM's one table, when it reads one table the catalog does not know and joins none:
+    every column is its own; else column name -> the one table of the FROM the catalog says
+    holds it, a name two tables hold being left out). A name no table holds is the alias
+    itself (`SELECT l_suppkey AS supplier_no ... GROUP BY supplier_no`): left bare."""
     sources = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
-    if len(sources) == 1 and not select.args.get("joins") \
-            and isinstance(select.args["from_"].this, exp.Table):
-        return sources[0].alias_or_name, {}
     schema = {t.lower(): {c.lower() for c in cols} for t, cols in ctx.schema.items()}
+    if len(sources) == 1 and not select.args.get("joins") \
+            and isinstance(select.args["from_"].this, exp.Table) \
+            and sources[0].name.lower() not in schema:
+        return sources[0].alias_or_name, {}
     owners: dict[str, list[str]] = {}
     for table in sources:
         for column in schema.get(table.name.lower(), ()):

@@ -70,4 +70,9 @@ class CharPadding(Family):
             for other in comparison.args.get("expressions") or []:
                 if isinstance(other, exp.Literal) and other.is_string:
                     other.replace(exp.Literal.string(other.name.rstrip(" ")))
-        return coll.fold(node, coll.BPCHAR, ctx.target)
+            # compared: as bytes where the target compares by a collation (MySQL's BINARY)
+            return coll.fold(node, coll.BPCHAR, ctx.target)
+        # used as a value (length, ||, upper, replace): only the blanks go, the type stays text
+        if ctx.target == "clickhouse":
+            return exp.Anonymous(this="trimRight", expressions=[node.copy()])
+        return exp.Trim(this=node.copy(), position="TRAILING")
