@@ -98,6 +98,9 @@ class LikeCase(Family):
         return node
 
     def fold_by_collation_on_sqlite(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        # an explicit `COLLATE utf8mb4_bin` compares exactly: SQLite's exact LIKE is GLOB
+        if is_binary_collation(node.this) or is_binary_collation(node.expression):
+            return self.glob_on_sqlite(node, ctx)
         # both sides folded to upper-case weights: SQLite's ASCII-only folding then adds nothing
         if self._subject_label(node, node.root(), ctx) != coll.CI:
             raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
