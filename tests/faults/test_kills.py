@@ -62,11 +62,11 @@ KILL_POINTS: dict[str, list[Point]] = {
 }
 # The README's test command (and so CI) runs the fast part: four instants per pair, one from
 # each stretch of a run (spec written, loading, inside the object loop, near the end).
-# CUTOVER_FAULTS=full runs every instant.
+# CUTOVER_TESTS=full runs every instant.
 FAST_POINTS = {"sqlite": (0, 3, 6, 11), "postgres": (0, 3, 7, 11)}
 CASES = [(pair, point) for pair, points in KILL_POINTS.items()
          for index, point in enumerate(points)
-         if os.environ.get("CUTOVER_FAULTS") == "full" or index in FAST_POINTS[pair]]
+         if os.environ.get("CUTOVER_TESTS") == "full" or index in FAST_POINTS[pair]]
 
 
 @pytest.fixture(scope="module")
