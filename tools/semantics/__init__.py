@@ -56,6 +56,7 @@ from tools.semantics.text_arithmetic import TextArithmetic
 from tools.semantics.text_case import TextCase
 from tools.semantics.text_collation import TextCollation
 from tools.semantics.text_length import TextLength
+from tools.semantics.text_number_cast import TextNumberCast
 from tools.semantics.timestamp_diff import TimestampDiff
 from tools.semantics.week_numbers import WeekNumbers
 
@@ -63,7 +64,7 @@ FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
     # numeric and aggregate families
-    TextArithmetic(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
+    TextArithmetic(), TextNumberCast(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
     # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
