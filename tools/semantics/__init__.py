@@ -47,6 +47,7 @@ from tools.semantics.real_text import RealText
 from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.single_precision_text import SinglePrecisionText
+from tools.semantics.sqlite_date_text import SqliteDateText
 from tools.semantics.sqlite_dates import SqliteDates
 from tools.semantics.sqlite_printf import SqlitePrintf
 from tools.semantics.sqlite_strftime import SqliteStrftime
@@ -68,7 +69,7 @@ FAMILIES: tuple[Family, ...] = (
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
     # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
-    DateBuilders(), SqliteStrftime(),
+    DateBuilders(), SqliteStrftime(), SqliteDateText(),
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
