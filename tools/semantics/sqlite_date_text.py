@@ -1,6 +1,6 @@
 """Text that is not a date, read by SQLite's date functions: NULL there, an error elsewhere.
 
-SQLite's date(), datetime(), julianday() and strftime() read a time value from text in a few
+SQLite's date(), datetime(), julianday(), time(), unixepoch() and strftime() read a time value from text in a few
 shapes only: 'YYYY-MM-DD', optionally followed (after blanks or a 'T') by 'HH:MM',
 'HH:MM:SS' or 'HH:MM:SS.fff'; 'HH:MM[:SS]' alone (on 2000-01-01); trailing blanks allowed,
 a leading blank not. Anything else ('ada@example.com', '', '2024-03-05x', '2024-13-01',
@@ -46,7 +46,8 @@ _OTHER = (f"^(-?{_DAY}(T|{_BLANK})*{_TIME}{_BLANK}*{_ZONE}|{_TIME}{_BLANK}*{_ZON
 _CLICKHOUSE_FULL = ("formatDateTime(parseDateTime64BestEffortOrNull(X, 3), "
                     "'%Y-%m-%d %H:%i:%S.%f')")
 #: SQLite functions whose time value is this argument (strftime's format comes first)
-_ARGUMENT = {"DATE": 0, "DATETIME": 0, "JULIANDAY": 0, "STRFTIME": 1}
+_ARGUMENT = {"DATE": 0, "DATETIME": 0, "JULIANDAY": 0, "TIME": 0, "UNIXEPOCH": 0,
+             "STRFTIME": 1}
 
 
 def _matches(target: str, value: exp.Expr, pattern: str) -> exp.Expr:
@@ -58,7 +59,8 @@ def _matches(target: str, value: exp.Expr, pattern: str) -> exp.Expr:
 
 class SqliteDateText(Family):
     name = "sqlite_date_text"
-    why = "Text that is not a date read by SQLite's date(), datetime(), julianday(), strftime()"
+    why = ("Text that is not a date read by SQLite's date(), datetime(), julianday(), "
+           "time(), unixepoch(), strftime()")
     BEHAVIOUR: ClassVar[dict[str, str]] = {
         "sqlite": _SQLITE, "mysql": _MYSQL,
         "duckdb": _STRICT, "postgres": _STRICT, "clickhouse": _STRICT,
