@@ -1,20 +1,21 @@
 """Text that is not a date, read by SQLite's date functions: NULL there, an error elsewhere.
 
-SQLite's date(), datetime(), julianday(), time(), unixepoch() and strftime() read a time value from text in a few
-shapes only: 'YYYY-MM-DD', optionally followed (after blanks or a 'T') by 'HH:MM',
-'HH:MM:SS' or 'HH:MM:SS.fff'; 'HH:MM[:SS]' alone (on 2000-01-01); trailing blanks allowed,
-a leading blank not. Anything else ('ada@example.com', '', '2024-03-05x', '2024-13-01',
-'2024-3-5', '25:00') is NULL, silently. DuckDB and PostgreSQL raise a conversion error that
-quotes the text; MySQL/MariaDB read more shapes ('2024-03-05x' is 2024-03-05 with a
-warning); ClickHouse's best-effort parser reads yet others. The rewrite gives the function
-the text only when SQLite reads it, NULL otherwise: the clean shapes in a form every target
-casts ('HH:MM' on 2000-01-01, trailing blanks dropped), and the shapes SQLite reads that the
-rewrite does not spell (a Julian day number, a time-zone suffix, 'now', a negative year)
-unchanged, to the target's own reading. Not covered: SQLite's day 29-31 of any month
-('2024-02-30' is kept as written by date(), an error or NULL elsewhere).
+SQLite's date(), datetime(), julianday(), time(), unixepoch() and strftime() read a time
+value from text in a few shapes only: 'YYYY-MM-DD', optionally followed (after blanks or a
+'T') by 'HH:MM', 'HH:MM:SS' or 'HH:MM:SS.fff'; 'HH:MM[:SS]' alone (on 2000-01-01); trailing
+blanks allowed, a leading blank not. Anything else ('ada@example.com', '', '2024-03-05x',
+'2024-13-01', '2024-3-5', '25:00') is NULL, silently. DuckDB and PostgreSQL raise a
+conversion error that quotes the text; MySQL/MariaDB read more shapes ('2024-03-05x' is
+2024-03-05 with a warning); ClickHouse's best-effort parser reads yet others. The rewrite
+gives the function the text only when SQLite reads it, NULL otherwise: the clean shapes in a
+form every target casts ('HH:MM' on 2000-01-01, trailing blanks dropped), and the shapes
+SQLite reads that the rewrite does not spell (a Julian day number, a time-zone suffix,
+'now', a negative year) unchanged, to the target's own reading. Not covered: SQLite's day
+29-31 of any month ('2024-02-30' is kept as written by date(), an error or NULL elsewhere).
 
-MySQL's own lenient date reading (CAST('2020-13-45' AS DATE) is NULL, '24-3-5' a date) is
-open: its parser accepts far more shapes than a pattern can state.
+MySQL's own lenient date reading (CAST('2020-13-45' AS DATE) is NULL, '24-3-5' a date,
+STR_TO_DATE('2024-03-05x', '%Y-%m-%d') too) is open: its parser accepts far more shapes than a
+pattern can state.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _BLANK = "[[:space:]]"
 _DAY = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME = "([01][0-9]|2[0-4]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?"
 _ZONE = "([-+][0-9]{2}:[0-9]{2}|[zZ])"
+_MYSQL_OPEN = ("open: MySQL's CAST(s AS DATE), DATE(s) and STR_TO_DATE read many more shapes "
+               "('24-3-5', '20240305', '2024-03-05x' with a warning) than a pattern can state")
 #: shapes the rewrite hands over in a form every target reads
 _DATE_TIME = f"^{_DAY}((T|{_BLANK})+{_TIME})?{_BLANK}*$"
 _TIME_ONLY = f"^{_TIME}{_BLANK}*$"
@@ -67,10 +70,7 @@ class SqliteDateText(Family):
     }
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         (_SQLITE, _STRICT): "sqlite_shapes_or_null", (_SQLITE, _MYSQL): "sqlite_shapes_or_null",
-        (_MYSQL, _STRICT): "open: MySQL reads many more date shapes ('24-3-5', '20240305', "
-                           "'2024-03-05x' with a warning) than a pattern can state",
-        (_MYSQL, _SQLITE): "open: MySQL reads many more date shapes ('24-3-5', '20240305', "
-                           "'2024-03-05x' with a warning) than a pattern can state",
+        (_MYSQL, _STRICT): _MYSQL_OPEN, (_MYSQL, _SQLITE): _MYSQL_OPEN,
     }
     SOURCES = ("sqlite", "mysql")
 

@@ -47,16 +47,18 @@ class TextNumberCast(Family):
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         return [cast for cast in ctx.find(tree, exp.Cast)
-                if cast.to.is_type(*_FRACTIONAL) and is_text(tree, cast.this, ctx)]
+                if isinstance(cast, exp.Cast) and cast.to.is_type(*_FRACTIONAL)
+                and is_text(tree, cast.this, ctx)]
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         # SQLite's CAST AS REAL and MySQL's CAST AS DOUBLE read the same prefix: only the
         # decimal types differ between them
         lenient = {"sqlite", "mysql"}
-        return not ({ctx.source, ctx.target} <= lenient and node.to.is_type(
-            *exp.DataType.FLOAT_TYPES))
+        return not (isinstance(node, exp.Cast) and {ctx.source, ctx.target} <= lenient
+                    and node.to.is_type(*exp.DataType.FLOAT_TYPES))
 
     def numeric_prefix(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        assert isinstance(node, exp.Cast)  # nodes() finds casts only
         target, value = ctx.target, node.this
         pattern = NUMBER_PATTERN.replace("'", "''")
         if node.to.is_type(exp.DType.DECIMAL) and ctx.source == "mysql":
