@@ -30,3 +30,14 @@ def run_project(tmp_path):
         return run_migration(ctx, project=cfg.project.name)
 
     return _run
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fault-injection tally (tests/support/fault_tally.py), when any test added to it."""
+    from tests.support.fault_tally import summary_lines
+
+    lines = summary_lines()
+    if lines:
+        terminalreporter.section("fault-injection tally")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,29 +1,18 @@
-"""The fault-injection suite (issue 9): every test here adds to one tally, and the session ends
-with the table the issue asks for — each "lost" column must read 0.
+"""The fault-injection suite (issue 9): every test here adds to one tally
+(tests/support/fault_tally.py), and the session ends with the table the issue asks for (printed
+by tests/conftest.py) — each "lost" column must read 0.
 
 Run alone: `.venv/bin/pytest -q tests/faults` (the README's test command runs it too).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
 
 from tests import servers
-
-# row -> column -> count; the rows and columns the summary prints, in order.
-TALLY: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-COLUMNS = {
-    "kills": ("tried", "resumed equal", "lost"),
-    "database faults": ("tried", "survived", "lost"),
-    "hostile statements": ("tried", "held", "executed"),
-    "canaries": ("planted", "found in files", "leaked"),
-    "mutations": ("planted", "found", "missed"),
-    "identical data": ("compared", "equal", "false differences"),
-    "bad input files": ("tried", "verdict with position", "crashed"),
-}
+from tests.support.fault_tally import TALLY
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +38,3 @@ def maria() -> Iterator[servers.Server]:
 @pytest.fixture
 def tally() -> Iterator[dict[str, dict[str, int]]]:
     yield TALLY
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not TALLY:
-        return
-    terminalreporter.section("fault-injection tally")
-    for row, (a, b, lost) in COLUMNS.items():
-        if row not in TALLY:
-            continue
-        counts = TALLY[row]
-        terminalreporter.write_line(f"{row:<20} {a} {counts[a]:>5}   {b} {counts[b]:>5}   "
-                                    f"{lost} {counts[lost]:>3}")

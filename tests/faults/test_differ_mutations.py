@@ -5,7 +5,7 @@ gives zero differences; undecodable bytes are compared as bytes, never a crash.
 
 Tables are written with each engine's own driver; the diff runs as a user runs it
 (`cutover diff`, in process). PostgreSQL and MariaDB pairs run the same hazards in
-tests/integration/test_diff_matrix.py.
+tests/integration/test_diff_matrix.py, and count in the same tally (tests/support/fault_tally.py).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cutover.cli import app
+from tests.support.fault_tally import count_identical, count_mutation
 
 UTC = dt.UTC
 COLUMNS = [("id", "int"), ("n", "bigint"), ("amount", "dec"), ("x", "double"), ("t", "text"),
@@ -139,33 +140,29 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
-def test_identical_data_gives_zero_differences(databases, tmp_path: Path, a: str, b: str,
-                                               tally) -> None:
+def test_identical_data_gives_zero_differences(databases, tmp_path: Path, a: str, b: str) -> None:
     code, report = _diff(a, databases[a], b, databases[b], "same", (), tmp_path / "r.json")
-    tally["identical data"]["compared"] += 1
+    count_identical(code, report)
     false = report["changed_count"] + report["only_in_source_count"] \
         + report["only_in_target_count"]
-    tally["identical data"]["false differences"] += false
-    tally["identical data"]["equal"] += int(code == 0 and false == 0)
     assert code == 0 and false == 0, report["diagnosis"]
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS, ids=[f"{a}-{b}" for a, b in PAIRS])
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
 def test_every_single_cell_change_is_found(databases, tmp_path: Path, a: str, b: str,
-                                           mutation: Mutation, tally) -> None:
+                                           mutation: Mutation) -> None:
     code, report = _diff(a, databases[a], b, databases[b], mutation.name, mutation.options,
                          tmp_path / "r.json")
     found = (report["changed_count"], report["only_in_source_count"],
              report["only_in_target_count"])
     expected = (mutation.changed, mutation.only_source, mutation.only_target)
-    tally["mutations"]["planted"] += 1
     hit = code == 1 and found == expected
-    tally["mutations"]["found" if hit else "missed"] += 1
+    count_mutation(hit)
     assert hit, (found, expected, report["diagnosis"])
 
 
-def test_undecodable_bytes_are_compared_as_bytes(tmp_path: Path, tally) -> None:
+def test_undecodable_bytes_are_compared_as_bytes(tmp_path: Path) -> None:
     """SQLite stores any bytes in a TEXT column; the differ must not crash on them and must
     still tell two different byte strings apart."""
     left, right = tmp_path / "l.sqlite", tmp_path / "r.sqlite"
@@ -175,13 +172,12 @@ def test_undecodable_bytes_are_compared_as_bytes(tmp_path: Path, tally) -> None:
         con.execute("INSERT INTO t VALUES (1, CAST(? AS TEXT)), (2, 'ok')", (b"ab" + tail,))
         con.commit()
         con.close()
-    tally["mutations"]["planted"] += 1
     result = CliRunner().invoke(app, ["diff", f"sqlite:///{left}", "t", f"sqlite:///{right}",
                                       "t", "--key", "id", "--json", str(tmp_path / "r.json")])
     assert result.exit_code in (0, 1), result.output
     report = json.loads((tmp_path / "r.json").read_text())
     hit = result.exit_code == 1 and report["changed_count"] == 1
-    tally["mutations"]["found" if hit else "missed"] += 1
+    count_mutation(hit)
     assert hit, report
     same = CliRunner().invoke(app, ["diff", f"sqlite:///{left}", "t", f"sqlite:///{left}", "t",
                                     "--key", "id"])

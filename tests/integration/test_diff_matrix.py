@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 
 from cutover.cli import app
 from tests.integration.conftest import drop_database, new_database
+from tests.support.fault_tally import count_identical, count_mutation
 from tools.trace import NullTracer
 
 pytestmark = pytest.mark.integration
@@ -308,20 +309,31 @@ Outcome = tuple[int, dict[str, Any], str]
 
 
 def check_both_ways(case: Case, equal: Outcome, planted: Outcome) -> None:
+    _tally(case, equal, planted)
     code, report, output = equal
     assert code == 0, output
     assert report["verdict"] in ("parity", "parity_with_tolerance")
     assert report["vacuous"] == (not case.rows)
     code, report, output = planted
     assert code == 1, output
-    found = {"changed": report["changed_count"], "only_source": report["only_in_source_count"],
-             "only_target": report["only_in_target_count"],
-             "columns": [c["name"] for c in report["columns"] if c["mismatched"]]}
-    assert found == case.expect, output
+    assert _found(report) == case.expect, output
     if case.cause:
         assert case.cause in {d["cause"] for d in report["diagnosis"]}, report["diagnosis"]
     if case.name == "json_key_order":
         assert any("equal as JSON" in d["detail"] for d in report["diagnosis"])
+
+
+def _found(report: dict[str, Any]) -> dict[str, Any]:
+    return {"changed": report.get("changed_count"),
+            "only_source": report.get("only_in_source_count"),
+            "only_target": report.get("only_in_target_count"),
+            "columns": [c["name"] for c in report.get("columns", []) if c["mismatched"]]}
+
+
+def _tally(case: Case, equal: Outcome, planted: Outcome) -> None:
+    """The fault suite's table counts the server pairs' hazards too (issue 9 item 7)."""
+    count_identical(equal[0], equal[1])
+    count_mutation(planted[0] == 1 and _found(planted[1]) == case.expect)
 
 
 # ---------------------------------------------------------------- ordering and ties
@@ -395,6 +407,8 @@ def test_checksum_segments_agree_across_engines(engines: dict[str, str], tmp_pat
 
 
 def check_checksum_segments(equal: Outcome, planted: Outcome) -> None:
+    count_identical(equal[0], equal[1])
+    count_mutation(planted[0] == 1 and planted[1].get("changed_count") == 1)
     for (code, report, output), changed in ((equal, 0), (planted, 1)):
         assert code == changed, output
         assert report["changed_count"] == changed
