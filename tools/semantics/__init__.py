@@ -47,6 +47,7 @@ from tools.semantics.real_text import RealText
 from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
 from tools.semantics.single_precision_text import SinglePrecisionText
+from tools.semantics.sqlite_date_text import SqliteDateText
 from tools.semantics.sqlite_dates import SqliteDates
 from tools.semantics.sqlite_printf import SqlitePrintf
 from tools.semantics.sqlite_strftime import SqliteStrftime
@@ -56,6 +57,7 @@ from tools.semantics.text_arithmetic import TextArithmetic
 from tools.semantics.text_case import TextCase
 from tools.semantics.text_collation import TextCollation
 from tools.semantics.text_length import TextLength
+from tools.semantics.text_number_cast import TextNumberCast
 from tools.semantics.timestamp_diff import TimestampDiff
 from tools.semantics.week_numbers import WeekNumbers
 
@@ -63,11 +65,11 @@ FAMILIES: tuple[Family, ...] = (
     IntegerDivision(), FloatRounding(), Substring(), GreatestLeast(), LikeCase(), LikeEscape(),
     DayOfWeek(), TextLength(), FormatCodes(), DateArithmetic(),
     # numeric and aggregate families
-    TextArithmetic(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
+    TextArithmetic(), TextNumberCast(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
     # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
-    DateBuilders(), SqliteStrftime(),
+    DateBuilders(), SqliteStrftime(), SqliteDateText(),
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),

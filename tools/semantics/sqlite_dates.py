@@ -1,4 +1,5 @@
-"""SQLite's date(x, modifier...), datetime(x, modifier...) and julianday(x, modifier...).
+"""SQLite's date(x, modifier...), datetime(x, modifier...), julianday(x, modifier...), and
+time() and unixepoch() (no other engine has those two names).
 
 SQLite keeps dates as text and moves them with modifier strings: '+1 day', '-3 months',
 'start of month', 'weekday 0'. No other engine reads them: sqlglot writes DATE(x, '+1 day')
@@ -39,7 +40,9 @@ _SPELL = {
                   "+ ({v} - DATE_TRUNC('month', {v})))",
         "trunc": "DATE_TRUNC('{unit}', {v})", "dow": "DAYOFWEEK({v})",
         "date": "CAST({v} AS DATE)", "datetime": "DATE_TRUNC('second', {v})",
-        "julianday": "((EPOCH_MS({v}) + 210866760000000) / 86400000.0)"},
+        "julianday": "((EPOCH_MS({v}) + 210866760000000) / 86400000.0)",
+        "time": "STRFTIME({v}, '%H:%M:%S')",
+        "unixepoch": "CAST(FLOOR(EPOCH_MS({v}) / 1000) AS BIGINT)"},
     "postgres": {
         "instant": "{v}",
         "start": "CAST({x} AS TIMESTAMP)", "step": "({v} + ({n}) * INTERVAL '1 {unit}')",
@@ -48,7 +51,9 @@ _SPELL = {
         "trunc": "DATE_TRUNC('{unit}', {v})", "dow": "CAST(EXTRACT(DOW FROM {v}) AS INT)",
         "date": "CAST({v} AS DATE)", "datetime": "DATE_TRUNC('second', {v})",
         "julianday": "(CAST(ROUND(EXTRACT(EPOCH FROM {v}) * 1000) + 210866760000000 "
-                     "AS DOUBLE PRECISION) / 86400000)"},
+                     "AS DOUBLE PRECISION) / 86400000)",
+        "time": "TO_CHAR({v}, 'HH24:MI:SS')",
+        "unixepoch": "CAST(FLOOR(EXTRACT(EPOCH FROM {v})) AS BIGINT)"},
     "mysql": {
         "instant": "{v}",
         "start": "CAST({x} AS DATETIME(6))", "step": "DATE_ADD({v}, INTERVAL ({n}) {unit})",
@@ -61,7 +66,10 @@ _SPELL = {
         "dow": "(DAYOFWEEK({v}) - 1)", "date": "CAST({v} AS DATE)",
         "datetime": "CAST({v} AS DATETIME)",
         "julianday": "(CAST(ROUND(TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01' AS DATETIME(6)), "
-                     "{v}) / 1000) + 210866760000000 AS DOUBLE) / 86400000)"},
+                     "{v}) / 1000) + 210866760000000 AS DOUBLE) / 86400000)",
+        "time": "DATE_FORMAT({v}, '%H:%i:%S')",
+        "unixepoch": "FLOOR(TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01' AS DATETIME(6)), "
+                     "{v}) / 1000000)"},
     "clickhouse": {
         "instant": "{v}",
         # SQLite's text dates: a NULL or unreadable text is NULL, as date() makes it
@@ -76,9 +84,12 @@ _SPELL = {
         # Date32 and text: ClickHouse's Date and DateTime start in 1970
         "dow": "(toDayOfWeek({v}) % 7)", "date": "toDate32({v})",
         "datetime": "formatDateTime({v}, '%Y-%m-%d %H:%i:%S')",
-        "julianday": "((toUnixTimestamp64Milli({v}) + 210866760000000) / 86400000)"},
+        "julianday": "((toUnixTimestamp64Milli({v}) + 210866760000000) / 86400000)",
+        "time": "formatDateTime({v}, '%H:%i:%S')",
+        "unixepoch": "intDiv(toUnixTimestamp64Milli({v}), 1000)"},
 }
-_FUNCTIONS = {"DATE": "date", "DATETIME": "datetime", "JULIANDAY": "julianday"}
+_FUNCTIONS = {"DATE": "date", "DATETIME": "datetime", "JULIANDAY": "julianday",
+              "TIME": "time", "UNIXEPOCH": "unixepoch"}
 
 
 def _spell(target: str, what: str, unit: str = "") -> str:
@@ -117,7 +128,8 @@ def date_sql(target: str, function: str, modifiers: list[str]) -> str:
 
 class SqliteDates(Family):
     name = "sqlite_date_modifiers"
-    why = "SQLite date()/datetime()/julianday() with modifiers ('+1 month', 'start of month')"
+    why = ("SQLite date()/datetime()/julianday() with modifiers ('+1 month', 'start of "
+           "month'), time(), unixepoch()")
     BEHAVIOUR: ClassVar[dict[str, str]] = {d: "no modifiers" for d in DIALECTS} | {
         "sqlite": "text dates moved by modifiers"}
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {

@@ -22,14 +22,22 @@ _PREFIX = "text reads as its numeric prefix"
 _PREFIX_COMPARES = "text reads as its numeric prefix, also compared with a number"
 _STRICT = "text in arithmetic fails or is cast whole"
 # non-capturing groups: PostgreSQL's SUBSTRING(x FROM re) returns the first captured group
-_PATTERN = r"^\s*[-+]?(?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:[eE][-+]?[0-9]+)?"
+NUMBER_PATTERN = r"^\s*[-+]?(?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:[eE][-+]?[0-9]+)?"
+#: the numeric prefix as text on each target ('' or no match -> '0'), for a cast to read
+PREFIX_TEXT = {
+    "postgres": "COALESCE(NULLIF(SUBSTRING(X FROM '{p}'), ''), '0')",
+    "duckdb": "COALESCE(NULLIF(REGEXP_EXTRACT(X, '{p}'), ''), '0')",
+    "clickhouse": "if(extract(X, '{p}') = '', '0', trimLeft(extract(X, '{p}')))",
+}
 #: the numeric prefix as a double on each target ('' or no match -> 0, NULL stays NULL)
-_PARSE = {
-    "postgres": "CAST(COALESCE(NULLIF(SUBSTRING(X FROM '{p}'), ''), '0') AS DOUBLE PRECISION)",
-    "duckdb": "CAST(COALESCE(NULLIF(REGEXP_EXTRACT(X, '{p}'), ''), '0') AS DOUBLE)",
-    "clickhouse": "toFloat64OrNull(if(extract(X, '{p}') = '', '0', trimLeft(extract(X, '{p}'))))",
+PARSE = {
+    "postgres": f"CAST({PREFIX_TEXT['postgres']} AS DOUBLE PRECISION)",
+    "duckdb": f"CAST({PREFIX_TEXT['duckdb']} AS DOUBLE)",
+    "clickhouse": f"toFloat64OrNull({PREFIX_TEXT['clickhouse']})",
     # SQLite's CAST AS REAL is the same prefix parse (it is what its arithmetic does)
     "sqlite": "CAST(X AS REAL)",
+    # so is MariaDB's and MySQL's CAST AS DOUBLE (leading blanks too)
+    "mysql": "CAST(X AS DOUBLE)",
 }
 #: a string cast to an integer: its integer prefix ('12.5kg' -> 12, '1e2' -> 1, 'abc' -> 0)
 _INTEGER_PATTERN = r"^\s*[-+]?[0-9]+"
@@ -74,12 +82,12 @@ class TextArithmetic(Family):
         if isinstance(node, exp.Cast):
             if ctx.target == "sqlite":
                 return node
-            parse = _PARSE[ctx.target].replace("{p}", _INTEGER_PATTERN)
+            parse = PARSE[ctx.target].replace("{p}", _INTEGER_PATTERN)
             value = template(f"CASE WHEN X IS NULL THEN NULL ELSE {parse} END", ctx.target,
                              X=node.this)
             out = node.copy()
             out.set("this", value)
             return out
-        parse = _PARSE[ctx.target].replace("{p}", _PATTERN.replace("'", "''"))
+        parse = PARSE[ctx.target].replace("{p}", NUMBER_PATTERN.replace("'", "''"))
         # no match means 0, but NULL stays NULL
         return template(f"CASE WHEN X IS NULL THEN NULL ELSE {parse} END", ctx.target, X=node)
