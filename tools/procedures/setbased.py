@@ -22,6 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
+from tools.procedures.aggify import after_loop_read, cursor_loops, fold_loop
 from tools.procedures.inline import Env, Unsupported, guarded, is_true
 from tools.procedures.parse import Routine
 from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
@@ -297,7 +298,7 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
                     walker.env.values[decl.name] = exp.null()
                     if decl.default is not None:
                         walker.env.assign(decl.name, walker.env.expr(decl.default), [])
-            nodes = body.statements
+            nodes = cursor_loops(body.statements, walker.env.cursors)
         try:
             walker.walk(nodes, [])
         except _Stop:
@@ -321,6 +322,12 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
         query = exp.select("*").from_(last)
         for name, step in chain.steps:
             query = query.with_(name, as_=step)
+        unknown = after_loop_read(query)
+        if unknown is not None:
+            out.unsupported = (f"reads {unknown} after the loop that set it per row (the last "
+                               f"row's value has no aggregate form)")
+            out.tables.clear()
+            return out
         out.tables[table] = query.sql(dialect=dialect)
         if table not in out.reads:
             out.reads.append(table)
@@ -360,8 +367,9 @@ class _Walker:
                                      conditions[at]])
                 self.walk(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
             elif isinstance(node, Loop):
-                raise _Unsupported(f"a {node.kind.upper()} loop that is not a cursor walk "
-                                   f"over a set runs row by row")
+                # a loop folding rows into variables is aggregates (Aggify); any other raises
+                self.env.bind = self.bound
+                fold_loop(node, self.env, [*guard, *self.alive])
             elif isinstance(node, Simple):
                 self.simple(node, guard)
             else:
