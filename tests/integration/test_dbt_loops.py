@@ -2,7 +2,7 @@
 on a real PostgreSQL source and DuckDB target: each function's invocation query and the
 procedure's table are built by dbt and diffed against the originals run on a scratch copy —
 sums with a NULL row, a count under IF over a cursor walk with a per-row local, an argmax
-cursor, a loop feeding a procedure's INSERT. A procedure whose result is random (it calls
+cursor, a loop feeding a procedure's INSERT, loops that UPDATE or INSERT once per row. A procedure whose result is random (it calls
 one that calls random()) says so instead of being diffed. Loops whose result depends on the row order or
 on per-step rounding stay unsupported with the reason."""
 
@@ -115,6 +115,33 @@ BEGIN
   INSERT INTO totals (label, total) VALUES (p_label || ':' || n, t);
 END $$;
 
+CREATE PROCEDURE flag_payers(p_min numeric) LANGUAGE plpgsql AS $$
+DECLARE
+  acct int;
+  paid numeric;
+  c1 CURSOR FOR (SELECT account_id, sum(amount) FROM payments GROUP BY account_id);
+BEGIN
+  OPEN c1;
+  FETCH c1 INTO acct, paid;
+  WHILE found LOOP
+    UPDATE accounts SET owner = 'vip' WHERE id = acct AND paid >= p_min;
+    FETCH c1 INTO acct, paid;
+  END LOOP;
+  CLOSE c1;
+END $$;
+
+CREATE PROCEDURE log_payments() LANGUAGE plpgsql AS $$
+DECLARE
+  pid int;
+  amt numeric(10,2);
+  doubled numeric;
+BEGIN
+  FOR pid, amt IN (SELECT id, amount FROM payments WHERE account_id <> 2) LOOP
+    doubled := amt * 2;
+    INSERT INTO totals (label, total) VALUES ('p' || pid, doubled);
+  END LOOP;
+END $$;
+
 CREATE PROCEDURE new_token(tok INOUT text) LANGUAGE plpgsql AS $$
 BEGIN
   tok := md5(random()::text);
@@ -132,6 +159,8 @@ CALLS = """
 SELECT id, paid_total(id) AS paid, big_count(id) AS big FROM accounts;
 CALL record_total('all');
 CALL add_labelled();
+CALL flag_payers(20);
+CALL log_payments();
 """
 
 
@@ -163,7 +192,7 @@ def test_loops_that_fold_rows_become_aggregates_at_parity(pg_db, tmp_path, run_p
     models = {m["name"]: m for m in dbt["models"]}
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     for name in ("paid_total__invocation", "big_count__invocation", "top_account__invocation",
-                 "record_total__totals"):
+                 "record_total__totals", "flag_payers__accounts", "log_payments__totals"):
         assert name in models, (sorted(models), reasons)
         assert models[name]["build_status"] == "success", models[name]
         assert models[name]["verdict"] == "parity", (models[name], reasons)
@@ -176,6 +205,9 @@ def test_loops_that_fold_rows_become_aggregates_at_parity(pg_db, tmp_path, run_p
     # an int accumulator rounds each numeric(10,2) step; one SUM would round once
     assert "rounds at each step" in reasons["whole_total"], reasons
 
+    # the per-row writes became one statement over the loop's query
+    flag = (project / "dbt/models/marts/flag_payers__accounts.sql").read_text().lower()
+    assert "exists" in flag and "fetch" not in flag
     # a random result cannot be compared by value: said so, through the call chain, and
     # no model of it is built
     assert "random" in reasons["add_labelled"] and "new_token" in reasons["add_labelled"]

@@ -24,6 +24,7 @@ from sqlglot.tokens import Token, TokenType
 
 from tools.procedures.aggify import after_loop_read, cursor_loops, fold_loop
 from tools.procedures.inline import Env, Unsupported, guarded, is_true
+from tools.procedures.loopwrites import set_based_write, writes_per_row
 from tools.procedures.parse import Routine
 from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
 
@@ -366,6 +367,10 @@ class _Walker:
                     self.walk(body, [*guard, *[exp.not_(c.copy()) for c in conditions[:at]],
                                      conditions[at]])
                 self.walk(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
+            elif isinstance(node, Loop) and writes_per_row(node):
+                # a loop writing once per row: the one statement over its query it amounts to
+                self.write(set_based_write(node, self.env, self.dialect, self.chain.params),
+                           guarded([*guard, *self.alive]), str(node.header)[:60])
             elif isinstance(node, Loop):
                 # a loop folding rows into variables is aggregates (Aggify); any other raises
                 self.env.bind = self.bound
@@ -414,8 +419,10 @@ class _Walker:
             tree = sqlglot.parse_one(text, read=self.dialect)
         except SqlglotError as exc:
             raise _Unsupported(f"cannot parse {text[:80]!r}: {exc}") from exc
-        tree = self.env.substitute(tree)
-        condition = guarded(effective)
+        self.write(self.env.substitute(tree), guarded(effective), text)
+
+    def write(self, tree: exp.Expr, condition: exp.Expr | None, text: str) -> None:
+        """One statement as a step of the chain (under `condition`)."""
         if isinstance(tree, exp.Insert):
             _insert(self.chain, tree, condition)
         elif isinstance(tree, exp.Update):
