@@ -2,7 +2,9 @@
 on a real PostgreSQL source and DuckDB target: each function's invocation query and the
 procedure's table are built by dbt and diffed against the originals run on a scratch copy —
 sums with a NULL row, a count under IF over a cursor walk with a per-row local, an argmax
-cursor, a loop feeding a procedure's INSERT, loops that UPDATE or INSERT once per row. A procedure whose result is random (it calls
+cursor, a loop feeding a procedure's INSERT, loops that UPDATE or INSERT once per row, and
+table functions whose loops return rows per row (RETURN QUERY under IF, RETURN NEXT of a row
+built before the next FETCH). A procedure whose result is random (it calls
 one that calls random()) says so instead of being diffed. Loops whose result depends on the row order or
 on per-step rounding stay unsupported with the reason."""
 
@@ -142,6 +144,42 @@ BEGIN
   END LOOP;
 END $$;
 
+CREATE FUNCTION payment_sizes(acct int) RETURNS TABLE (pid int, size text) LANGUAGE plpgsql
+AS $$
+DECLARE
+  p int;
+  amt numeric(10,2);
+BEGIN
+  FOR p, amt IN (SELECT id, amount FROM payments WHERE account_id <> acct) LOOP
+    IF amt < 10 THEN
+      RETURN QUERY (SELECT p, 'small');
+    ELSIF amt >= 10 THEN
+      RETURN QUERY (SELECT p, 'big');
+    END IF;
+  END LOOP;
+  RETURN;
+END $$;
+
+CREATE TYPE owner_paid AS (owner text, paid numeric);
+CREATE FUNCTION owners_paid() RETURNS SETOF owner_paid LANGUAGE plpgsql AS $$
+DECLARE
+  o text;
+  paid numeric;
+  r owner_paid;
+  c1 CURSOR FOR (SELECT owner FROM accounts);
+BEGIN
+  OPEN c1;
+  FETCH c1 INTO o;
+  WHILE found LOOP
+    paid := (SELECT sum(amount) FROM payments, accounts WHERE account_id = accounts.id
+             AND accounts.owner = o);
+    r := (o, paid)::owner_paid;
+    FETCH c1 INTO o;
+    RETURN NEXT r;
+  END LOOP;
+  RETURN;
+END $$;
+
 CREATE PROCEDURE new_token(tok INOUT text) LANGUAGE plpgsql AS $$
 BEGIN
   tok := md5(random()::text);
@@ -161,6 +199,8 @@ CALL record_total('all');
 CALL add_labelled();
 CALL flag_payers(20);
 CALL log_payments();
+SELECT * FROM payment_sizes(2);
+SELECT * FROM owners_paid();
 """
 
 
@@ -192,7 +232,8 @@ def test_loops_that_fold_rows_become_aggregates_at_parity(pg_db, tmp_path, run_p
     models = {m["name"]: m for m in dbt["models"]}
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     for name in ("paid_total__invocation", "big_count__invocation", "top_account__invocation",
-                 "record_total__totals", "flag_payers__accounts", "log_payments__totals"):
+                 "record_total__totals", "flag_payers__accounts", "log_payments__totals",
+                 "payment_sizes", "owners_paid"):
         assert name in models, (sorted(models), reasons)
         assert models[name]["build_status"] == "success", models[name]
         assert models[name]["verdict"] == "parity", (models[name], reasons)

@@ -79,15 +79,38 @@ def _cursor_walk(nodes: list[Node], at: int, cursors: dict[str, str]) -> tuple[L
     if len(opened.text.split()) != 2 or name not in cursors or first[0] != name:
         return None
     if not (isinstance(loop, Loop) and loop.kind == "while"
-            and loop.header.strip().lower() == "found" and loop.body
-            and _fetch(loop.body[-1]) == first):
+            and loop.header.strip().lower() == "found"):
         return None
+    fetches = [i for i, node in enumerate(loop.body) if _fetch(node) == first]
+    if len(fetches) != 1:
+        return None
+    # the next row's FETCH, where it is: what follows it must not read what it fetched
+    # (`r := f(row); FETCH c INTO row; RETURN NEXT r;` hands back the row fetched before)
+    after = loop.body[fetches[0] + 1:]
+    if any(_mentions(node, first[1].split(",")) for node in after):
+        return None
+    body = [*loop.body[:fetches[0]], *after]
     end = at + 3
     if end < len(nodes) and isinstance(nodes[end], Simple) and nodes[end].head == "CLOSE" \
             and nodes[end].text.rstrip(";").split()[-1].lower() == name:
         end += 1
     header = f"{first[1]} IN {cursors[name]}"
-    return Loop("cursor", header, cursor_loops(loop.body[:-1], cursors)), end
+    return Loop("cursor", header, cursor_loops(body, cursors)), end
+
+
+def _mentions(node: Node, names: list[str]) -> bool:
+    """Whether the statement (or any inside it) names one of `names`, word for word."""
+    if isinstance(node, Simple):
+        text = node.text
+    elif isinstance(node, If):
+        return any(re.search(rf"(?i)\b{n}\b", c) for c, _ in node.branches for n in names) \
+            or any(_mentions(x, names) for _, b in node.branches for x in b) \
+            or any(_mentions(x, names) for x in node.otherwise)
+    else:
+        text = node.header
+        if any(_mentions(x, names) for x in node.body):
+            return True
+    return any(re.search(rf"(?i)\b{n}\b", text) for n in names)
 
 
 def after_loop_read(tree: exp.Expr) -> str | None:

@@ -396,9 +396,18 @@ class _QueryWalk:
             elif isinstance(node, Simple):
                 self.simple(node, guard)
             elif isinstance(node, Loop):
-                _fold(node, self.env, guard)
+                self.loop(node, guard)
             else:
                 raise Unsupported("a nested block")
+
+    def loop(self, node: Loop, guard: list[exp.Expr]) -> None:
+        """A loop returning rows per row is one query (loopwrites); any other, a fold."""
+        from tools.procedures.loopwrites import emits_per_row, emitted_rows  # builds on Env
+
+        if not emits_per_row(node):
+            _fold(node, self.env, guard)
+            return
+        self.returned.append((guarded(guard), emitted_rows(node, self.env, self.env.dialect)))
 
     def simple(self, node: Simple, guard: list[exp.Expr]) -> None:
         text = node.text.rstrip(";").strip()

@@ -1,4 +1,5 @@
-"""A loop that writes once per row of its query, as the one set-based statement it amounts to
+"""A loop that writes or returns rows once per row of its query, as the one set-based statement
+it amounts to
 (the Aggify paper's other half: a cursor loop of DML is a DML over the cursor's query):
 
     FOR a, b IN (q) LOOP [x := e(row); ...] INSERT INTO t (c) VALUES (f(row)); END LOOP
@@ -12,7 +13,9 @@ Exact only where the order of the rows cannot matter, which is checked, not assu
 write in the body; the UPDATE sets values that read neither the row nor the table (setting
 them twice is setting them once); nothing the body computes reads the table it writes (a
 later row would see an earlier row's write); the loop's query is read once, before the loop
-(PostgreSQL's cursor keeps the snapshot it was opened on).
+(PostgreSQL's cursor keeps the snapshot it was opened on). A table function's loop that
+returns rows per row (RETURN NEXT / RETURN QUERY) is likewise one query over the loop's
+(`emitted_rows`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from tools.procedures.aggify import AFTER_LOOP
-from tools.procedures.inline import Env, Unsupported, cast_to, parse_query
-from tools.procedures.plpgsql import Loop, Simple
+from tools.procedures.inline import Env, Unsupported, cast_to, is_true, parse_query
+from tools.procedures.plpgsql import If, Loop, Node, Simple
 
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_]\w*)\s*:=\s*(.+)$")
 _FOR = re.compile(r"(?is)^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+in\s+(.+)$")
@@ -45,14 +48,15 @@ def _tables(tree: exp.Expr) -> set[str]:
     return {t.name.lower() for t in tree.find_all(exp.Table)}
 
 
-def set_based_write(loop: Loop, env: Env, dialect: str, params: Collection[str]) -> exp.Expr:
-    """The loop as one INSERT / UPDATE / DELETE over its query (variables substituted; the
-    caller binds the tables and parameters, and applies its guard)."""
+def _loop_rows(loop: Loop, env: Env, dialect: str, does: str
+               ) -> tuple[exp.Subquery, dict[str, exp.Expr]]:
+    """The loop's query as a relation `cutover_rows_n(c0, c1, ...)`, and each loop variable
+    as the column (cast to its declared type) it holds per row."""
     if loop.kind not in ("for", "cursor"):
-        raise Unsupported(f"a {loop.kind.upper()} loop that writes runs row by row")
+        raise Unsupported(f"a {loop.kind.upper()} loop that {does} runs row by row")
     match = _FOR.match(loop.header)
     if match is None or re.match(r"(?s)^\s*-?\d", match.group(2)):
-        raise Unsupported(f"a FOR loop over {loop.header[:40]!r} writes row by row")
+        raise Unsupported(f"a FOR loop over {loop.header[:40]!r} {does} row by row")
     variables = [v.strip().lower() for v in match.group(1).split(",")]
     query_text = match.group(2).strip()
     while query_text.startswith("(") and query_text.endswith(")"):
@@ -60,19 +64,120 @@ def set_based_write(loop: Loop, env: Env, dialect: str, params: Collection[str])
     query = parse_query(env, query_text)
     if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)
            for s in query.selects) or len(query.selects) != len(variables):
-        raise Unsupported("a loop that writes per row over a record (SELECT *) or a query "
-                          "whose columns do not match its variables runs row by row")
+        raise Unsupported(f"a loop that {does} per row over a record (SELECT *) or a query "
+                          f"whose columns do not match its variables runs row by row")
     alias = f"cutover_rows_{next(_aliases)}"
     columns = [f"c{i}" for i in range(len(variables))]
     row = {v: cast_to(env.types.get(v), exp.column(c, alias), dialect)
            for v, c in zip(variables, columns, strict=True)}
+    relation = exp.Subquery(this=query, alias=exp.TableAlias(
+        this=exp.to_identifier(alias), columns=[exp.to_identifier(c) for c in columns]))
+    return relation, row
+
+
+def _forget(env: Env, row: dict[str, exp.Expr]) -> None:
+    """After the loop its variables hold the last row's values: no set-based form."""
+    for name in row:
+        if name in env.values:
+            env.values[name] = exp.Anonymous(this=AFTER_LOOP,
+                                             expressions=[exp.Literal.string(name)])
+
+
+def _message(node: Simple) -> bool:
+    words = node.text.rstrip(";").split()
+    return node.head == "NULL" or (node.head == "RAISE" and len(words) > 1 and words[1].upper()
+                                   in ("NOTICE", "INFO", "DEBUG", "LOG"))
+
+
+def emits_per_row(loop: Loop) -> bool:
+    """Whether the loop hands back rows (RETURN NEXT / RETURN QUERY inside it)."""
+    def walk(nodes: list[Node]) -> bool:
+        return any((isinstance(n, Simple) and n.head == "RETURN" and n.text.split()[1:2] and
+                    n.text.split()[1].upper() in ("NEXT", "QUERY"))
+                   or (isinstance(n, If) and (any(walk(b) for _, b in n.branches)
+                                              or walk(n.otherwise))) for n in nodes)
+    return walk(loop.body)
+
+
+def emitted_rows(loop: Loop, env: Env, dialect: str) -> exp.Query:
+    """A loop that hands back rows per row of its query (`RETURN QUERY SELECT f(row)` or
+    `r := (f(row), ...)::type; RETURN NEXT r`, under IFs): one query giving all of them,
+    each IF a condition on the rows. The rows come back in no order, as a set compares."""
+    relation, row = _loop_rows(loop, env, dialect, "returns rows")
+    emitted: list[exp.Select] = []
+
+    def run(nodes: list[Node], where: list[exp.Expr]) -> None:
+        for node in nodes:
+            scope = replace(env, values={**env.values, **row})
+            if isinstance(node, If):
+                conditions = [is_true(scope.expr(c)) for c, _ in node.branches]
+                for at, (_, body) in enumerate(node.branches):
+                    run(body, [*where, *[exp.not_(c.copy()) for c in conditions[:at]],
+                               conditions[at]])
+                run(node.otherwise, [*where, *[exp.not_(c.copy()) for c in conditions]])
+                continue
+            if not isinstance(node, Simple):
+                raise Unsupported("a nested loop or block inside a loop that returns rows")
+            text = node.text.rstrip(";").strip()
+            if _message(node):
+                continue
+            if node.head == "RETURN":
+                emitted.append(_emitted(text, scope, relation, where))
+                continue
+            assigned = _ASSIGN.match(text)
+            if assigned is None or where:
+                raise Unsupported(f"the loop's statement {text[:50]!r} runs row by row")
+            name = assigned.group(1).lower()
+            if name not in env.values:
+                raise Unsupported(f"the loop assigns {name}, which is not a declared variable")
+            row[name] = cast_to(env.types.get(name), scope.expr(assigned.group(2)), dialect)
+
+    run(loop.body, [])
+    _forget(env, row)
+    if not emitted:
+        raise Unsupported("the loop returns no row")
+    out: exp.Query = emitted[0]
+    for more in emitted[1:]:
+        out = exp.union(out, more, distinct=False)
+    return out
+
+
+def _emitted(text: str, scope: Env, relation: exp.Subquery, where: list[exp.Expr]
+             ) -> exp.Select:
+    rest = text[len("return"):].strip()
+    kind, _, what = rest.partition(" ")
+    what = what.strip()
+    while what.startswith("(") and what.endswith(")"):
+        what = what[1:-1].strip()
+    if kind.upper() == "QUERY":
+        query = parse_query(scope, what)
+        if not isinstance(query, exp.Select) or query.args.get("from") or \
+                query.args.get("from_"):
+            raise Unsupported("a RETURN QUERY reading tables inside a loop runs row by row")
+        items = [item.copy() for item in query.expressions]
+    elif kind.upper() == "NEXT":
+        value = scope.expr(what)
+        while isinstance(value, exp.Paren | exp.Cast):
+            value = value.this
+        if not isinstance(value, exp.Tuple):
+            raise Unsupported(f"RETURN NEXT {what[:30]}: not a row built in the loop")
+        items = [item.copy() for item in value.expressions]
+    else:
+        raise Unsupported(f"a RETURN ({text[:40]!r}) inside a loop that returns rows")
+    select = exp.select(*items).from_(relation.copy())
+    return select.where(exp.and_(*[w.copy() for w in where])) if where else select
+
+
+def set_based_write(loop: Loop, env: Env, dialect: str, params: Collection[str]) -> exp.Expr:
+    """The loop as one INSERT / UPDATE / DELETE over its query (variables substituted; the
+    caller binds the tables and parameters, and applies its guard)."""
+    relation, row = _loop_rows(loop, env, dialect, "writes")
     write: exp.Expr | None = None
     for node in loop.body:
         if not isinstance(node, Simple):
             raise Unsupported("a loop that writes under IF or in a nested loop runs row by row")
         text = node.text.rstrip(";").strip()
-        if node.head == "NULL" or (node.head == "RAISE" and text.split()[1].upper() in (
-                "NOTICE", "INFO", "DEBUG", "LOG")):
+        if _message(node):
             continue
         if node.head in _WRITES:
             if write is not None:
@@ -93,12 +198,7 @@ def set_based_write(loop: Loop, env: Env, dialect: str, params: Collection[str])
         row[name] = cast_to(env.types.get(name), value, dialect)
     if write is None:
         raise Unsupported("the loop writes nothing")
-    for name in row:  # after the loop they hold the last row's values: no set-based form
-        if name in env.values:
-            env.values[name] = exp.Anonymous(this=AFTER_LOOP,
-                                             expressions=[exp.Literal.string(name)])
-    relation = exp.Subquery(this=query, alias=exp.TableAlias(
-        this=exp.to_identifier(alias), columns=[exp.to_identifier(c) for c in columns]))
+    _forget(env, row)
     target = write.this.this if isinstance(write.this, exp.Schema) else write.this
     table = target.name.lower()
     computed = [*row.values()]
