@@ -93,3 +93,16 @@ def test_a_null_term_makes_the_sum_null_as_plpgsql_does():
 def test_loops_with_no_order_free_aggregate_are_unsupported_with_the_reason(body, reason):
     with pytest.raises(Unsupported, match=reason):
         _value(body)
+
+
+def test_a_variable_read_before_the_fold_that_changes_it_is_state_not_an_aggregate():
+    body = """DECLARE t numeric := 0; seen numeric := 0; a numeric;
+    BEGIN
+      FOR a IN (SELECT amount FROM payments) LOOP
+        seen := t * 2;
+        t := t + a;
+      END LOOP;
+      RETURN t;
+    END"""
+    with pytest.raises(Unsupported, match="carries from one row to the next"):
+        _value(body)

@@ -155,6 +155,9 @@ class _Fold:
         self.locals: list[str] = list(variables)
         self.sums: list[_Sum] = []
         self.bests: list[_ArgBest] = []
+        self.state: set[str] = set()
+        """Variables the body reads before it sets them in the same row: carried over."""
+
 
     def row_env(self, target: str | None = None) -> Env:
         values = {**self.env.values, **self.row}
@@ -167,12 +170,13 @@ class _Fold:
             name for b in self.bests for name in b.carried}
 
     def read(self, text: str, target: str | None = None) -> exp.Expr:
-        tree = self.row_env(target).expr(text)
-        for column in tree.find_all(exp.Column):
-            if not column.table and column.name.lower() in self.folded() - {target}:
-                raise Unsupported(f"the loop body reads {column.name} while it folds into it: "
-                                  f"not an aggregate")
-        return tree
+        """An expression of the body; it may read the state the loop carries from row to row
+        only where it folds it (`acc := acc + ...`, the IF of an argmax)."""
+        carried = (_words(text) & self.state) - {target}
+        if carried:
+            raise Unsupported(f"the loop body reads {sorted(carried)[0]}, which it carries "
+                              f"from one row to the next, outside a fold: not an aggregate")
+        return self.row_env(target).expr(text)
 
     def body(self, nodes: list[Node], where: list[exp.Expr]) -> None:
         for node in nodes:
@@ -231,6 +235,9 @@ class _Fold:
             best = _marked(sides[best_at])
             if best is None or best in self.row:
                 continue
+            if (_words(condition) & self.state) - {best}:
+                raise Unsupported("the loop's IF compares with state it carries other than "
+                                  "the value it keeps: not an aggregate")
             op = type(tree) if best_at == 1 else flips[type(tree)]
             key = self.unmark(sides[1 - best_at])
             assigned: dict[str, exp.Expr] = {}
@@ -302,6 +309,40 @@ class _Fold:
                                                  true=bind(exp.Subquery(this=row)))],
                                      default=exp.paren(self.env.values[name].copy()))
         return out
+
+
+def carried_state(body: list[Node]) -> set[str]:
+    """Variables a loop body reads before it sets them in the same row: the state it carries
+    from one row to the next (an assignment's own target is not a read of it)."""
+    targets = {m.group(1).lower() for text in _texts(body)
+               if (m := _ASSIGN.match(text.rstrip(";").strip()))}
+    state: set[str] = set()
+    set_here: set[str] = set()
+    for node in body:
+        m = _ASSIGN.match(node.text.rstrip(";").strip()) if isinstance(node, Simple) else None
+        state |= (_words(m.group(2) if m else " ".join(_texts([node]))) & targets) - set_here
+        if m:
+            set_here.add(m.group(1).lower())
+    return state
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z_]\w*", re.sub(r"'[^']*'", "", text))}
+
+
+def _texts(nodes: list[Node]) -> list[str]:
+    """Every statement's and condition's text, inside IFs and loops too."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Simple):
+            out.append(node.text)
+        elif isinstance(node, If):
+            for condition, branch in node.branches:
+                out += [condition, *_texts(branch)]
+            out += _texts(node.otherwise)
+        else:
+            out += [node.header, *_texts(node.body)]
+    return out
 
 
 def _marked(tree: exp.Expr) -> str | None:
@@ -394,6 +435,7 @@ def fold_loop(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
         raise Unsupported(f"the loop's query gives {len(query.selects)} columns for "
                           f"{len(variables)} variables")
     fold = _Fold(env, variables, query)
+    fold.state = carried_state(loop.body)
     fold.body(loop.body, [])
     results = fold.results()
     exists = env.bind(exp.Exists(this=query.copy()))

@@ -29,7 +29,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from tools.procedures.aggify import AFTER_LOOP
+from tools.procedures.aggify import AFTER_LOOP, carried_state
 from tools.procedures.inline import Env, Unsupported, cast_to, is_true, parse_query
 from tools.procedures.plpgsql import If, Loop, Node, Simple
 
@@ -75,6 +75,13 @@ def _loop_rows(loop: Loop, env: Env, dialect: str, does: str
     return relation, row
 
 
+def _no_state(loop: Loop) -> None:
+    state = carried_state(loop.body)
+    if state:
+        raise Unsupported(f"the loop carries {sorted(state)[0]} from one row to the next: "
+                          f"its rows are not independent")
+
+
 def _forget(env: Env, row: dict[str, exp.Expr]) -> None:
     """After the loop its variables hold the last row's values: no set-based form."""
     for name in row:
@@ -104,6 +111,7 @@ def emitted_rows(loop: Loop, env: Env, dialect: str) -> exp.Query:
     `r := (f(row), ...)::type; RETURN NEXT r`, under IFs): one query giving all of them,
     each IF a condition on the rows. The rows come back in no order, as a set compares."""
     relation, row = _loop_rows(loop, env, dialect, "returns rows")
+    _no_state(loop)
     emitted: list[exp.Select] = []
 
     def run(nodes: list[Node], where: list[exp.Expr]) -> None:
@@ -172,6 +180,7 @@ def set_based_write(loop: Loop, env: Env, dialect: str, params: Collection[str])
     """The loop as one INSERT / UPDATE / DELETE over its query (variables substituted; the
     caller binds the tables and parameters, and applies its guard)."""
     relation, row = _loop_rows(loop, env, dialect, "writes")
+    _no_state(loop)
     write: exp.Expr | None = None
     for node in loop.body:
         if not isinstance(node, Simple):
