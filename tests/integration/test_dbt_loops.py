@@ -160,7 +160,7 @@ BEGIN
   RETURN;
 END $$;
 
-CREATE TYPE owner_paid AS (owner text, paid numeric);
+CREATE TYPE owner_paid AS (owner char(8), paid numeric);  -- shown padded to 8
 CREATE FUNCTION owners_paid() RETURNS SETOF owner_paid LANGUAGE plpgsql AS $$
 DECLARE
   o text;
