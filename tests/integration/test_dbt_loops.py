@@ -4,9 +4,10 @@ procedure's table are built by dbt and diffed against the originals run on a scr
 sums with a NULL row, a count under IF over a cursor walk with a per-row local, an argmax
 cursor, a loop feeding a procedure's INSERT, loops that UPDATE or INSERT once per row, and
 table functions whose loops return rows per row (RETURN QUERY under IF, RETURN NEXT of a row
-built before the next FETCH). A procedure whose result is random (it calls
-one that calls random()) says so instead of being diffed. Loops whose result depends on the row order or
-on per-step rounding stay unsupported with the reason."""
+built before the next FETCH; a char(n) field padded as PostgreSQL shows it). A procedure
+whose result is random (it calls one that calls random()) says so instead of being diffed.
+Loops whose result depends on the row order or on per-step rounding stay unsupported with the
+reason."""
 
 from __future__ import annotations
 

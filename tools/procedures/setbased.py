@@ -123,8 +123,9 @@ class _Chain:
         ctes |= {name for name, _ in self.steps}  # bound already (a variable's value)
         for table in tree.find_all(exp.Table):
             if isinstance(table.this, exp.Func):
-                raise _Unsupported(f"reads the table function {table.this.name or table.this.sql()[:60]}(), which "
-                                   f"the rewrite does not expand")
+                called = table.this.name or table.this.sql()[:60]
+                raise _Unsupported(f"reads the table function {called}(), which the rewrite "
+                                   f"does not expand")
             name = table.name.lower()
             if name in ctes:
                 continue
