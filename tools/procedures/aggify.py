@@ -91,8 +91,9 @@ def _cursor_walk(nodes: list[Node], at: int, cursors: dict[str, str]) -> tuple[L
         return None
     body = [*loop.body[:fetches[0]], *after]
     end = at + 3
-    if end < len(nodes) and isinstance(nodes[end], Simple) and nodes[end].head == "CLOSE" \
-            and nodes[end].text.rstrip(";").split()[-1].lower() == name:
+    closing = nodes[end] if end < len(nodes) else None
+    if isinstance(closing, Simple) and closing.head == "CLOSE" \
+            and closing.text.rstrip(";").split()[-1].lower() == name:
         end += 1
     header = f"{first[1]} IN {cursors[name]}"
     return Loop("cursor", header, cursor_loops(body, cursors)), end
@@ -106,10 +107,12 @@ def _mentions(node: Node, names: list[str]) -> bool:
         return any(re.search(rf"(?i)\b{n}\b", c) for c, _ in node.branches for n in names) \
             or any(_mentions(x, names) for _, b in node.branches for x in b) \
             or any(_mentions(x, names) for x in node.otherwise)
-    else:
+    elif isinstance(node, Loop):
         text = node.header
         if any(_mentions(x, names) for x in node.body):
             return True
+    else:
+        return any(_mentions(x, names) for x in node.body)
     return any(re.search(rf"(?i)\b{n}\b", text) for n in names)
 
 
@@ -227,7 +230,8 @@ class _Fold:
         tree = replace(self.env, values={**marked, **self.row}).expr(condition)
         while isinstance(tree, exp.Paren):
             tree = tree.this
-        flips = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
+        flips: dict[type[exp.Expr], type[exp.Expr]] = {
+            exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
         if type(tree) not in flips:
             return False
         sides = [tree.this, tree.expression]
@@ -291,18 +295,18 @@ class _Fold:
                                           exp.Literal.number(0)))]))
             out[fold.name] = exp.Add(this=exp.paren(self.env.values[fold.name].copy()),
                                      expression=bind(exp.Subquery(this=total)))
-        for fold in self.bests:
-            pick = exp.func("MAX" if fold.greatest else "MIN", fold.key.copy())
-            best = bind(exp.Subquery(this=self.rows(fold.where).select(pick)))
-            before = exp.paren(self.env.values[fold.best].copy())
+        for fold_best in self.bests:
+            pick = exp.func("MAX" if fold_best.greatest else "MIN", fold_best.key.copy())
+            best = bind(exp.Subquery(this=self.rows(fold_best.where).select(pick)))
+            before = exp.paren(self.env.values[fold_best.best].copy())
             compare = {(True, False): exp.GT, (True, True): exp.GTE, (False, False): exp.LT,
-                       (False, True): exp.LTE}[(fold.greatest, fold.ties_take_last)]
+                       (False, True): exp.LTE}[(fold_best.greatest, fold_best.ties_take_last)]
             taken = exp.func("COALESCE", compare(this=best.copy(), expression=before.copy()),
                              exp.false())
-            out[fold.best] = exp.Case(ifs=[exp.If(this=taken.copy(), true=best.copy())],
+            out[fold_best.best] = exp.Case(ifs=[exp.If(this=taken.copy(), true=best.copy())],
                                       default=before.copy())
-            for name, value in fold.carried.items():
-                row = self.rows([*fold.where, exp.EQ(this=fold.key.copy(),
+            for name, value in fold_best.carried.items():
+                row = self.rows([*fold_best.where, exp.EQ(this=fold_best.key.copy(),
                                                      expression=best.copy())]).select(
                     value.copy()).limit(1)
                 out[name] = exp.Case(ifs=[exp.If(this=taken.copy(),
@@ -340,8 +344,10 @@ def _texts(nodes: list[Node]) -> list[str]:
             for condition, branch in node.branches:
                 out += [condition, *_texts(branch)]
             out += _texts(node.otherwise)
-        else:
+        elif isinstance(node, Loop):
             out += [node.header, *_texts(node.body)]
+        else:
+            out += _texts(node.body)
     return out
 
 
@@ -430,6 +436,8 @@ def fold_loop(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
     while query_text.startswith("(") and query_text.endswith(")"):
         query_text = query_text[1:-1].strip()
     query = parse_query(env, query_text)
+    if not isinstance(query, exp.Query):  # parse_query gives one; said for the type checker
+        raise Unsupported(f"the loop walks no query: {query_text[:40]!r}")
     if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)
            for s in query.selects) or len(query.selects) != len(variables):
         raise Unsupported(f"the loop's query gives {len(query.selects)} columns for "

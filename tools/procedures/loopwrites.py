@@ -62,6 +62,8 @@ def _loop_rows(loop: Loop, env: Env, dialect: str, does: str
     while query_text.startswith("(") and query_text.endswith(")"):
         query_text = query_text[1:-1].strip()
     query = parse_query(env, query_text)
+    if not isinstance(query, exp.Select):
+        raise Unsupported(f"a loop that {does} over a set operation runs row by row")
     if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)
            for s in query.selects) or len(query.selects) != len(variables):
         raise Unsupported(f"a loop that {does} per row over a record (SELECT *) or a query "
