@@ -53,5 +53,5 @@ def random_routines(routines: list[Routine]) -> dict[str, str]:
 
 
 def random_reason(why: str) -> str:
-    return (f"its result is random ({why}): a random result cannot be compared by value "
+    return (f"its result may be random ({why}): a random result cannot be compared by value "
             f"with the original's, so it is not proven and no model claims parity")
