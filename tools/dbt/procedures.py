@@ -28,8 +28,9 @@ from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
-from tools.procedures.functions import composite_types, translate_function
+from tools.procedures.functions import composite_types, composite_widths, translate_function
 from tools.procedures.parse import Routine, parse_routines
+from tools.procedures.randomness import random_reason, random_routines
 from tools.procedures.scratch import queries_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
 
@@ -140,7 +141,12 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
     work = ProcedureWork()
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
     needed: list[str] = [t for t in dict.fromkeys(extra) if t in catalog]
+    random = random_routines(routines)
     for routine in routines:
+        if routine.kind == "procedure" and routine.name.lower() in random:
+            work.left_out.append({"object": routine.name, "reason": (
+                f"procedure: {random_reason(random[routine.name.lower()])}")})
+            continue
         if routine.kind == "function":
             work.functions.append(routine)
             query = translate_function(routine, dialect, dialect).query_source
@@ -165,8 +171,9 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
     """Scalar functions -> dbt macros; a routine that only returns a query -> a model of that
     query (vars for its parameters), proven against the query on the source."""
     types = composite_types(work.types, source_dialect)
+    widths = composite_widths(work.types, source_dialect)
     for routine in work.functions:
-        done = translate_function(routine, source_dialect, target_dialect, types)
+        done = translate_function(routine, source_dialect, target_dialect, types, widths)
         if done.dbt_macro:
             plan.macros[routine.name] = done.dbt_macro
         elif done.kind == "query" and done.query_target and done.query_source:

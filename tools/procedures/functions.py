@@ -4,6 +4,7 @@ table macro. A procedural body beyond `BEGIN RETURN expr; END` is unsupported, w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -117,15 +118,19 @@ def _returned_query(routine: Routine, dialect: str) -> str | None:
 
 
 def translate_function(routine: Routine, source_dialect: str, target_dialect: str,
-                       types: Mapping[str, list[str]] | None = None) -> FunctionTranslation:
-    """`types`: composite types by name (composite_types), naming a SETOF result's columns."""
+                       types: Mapping[str, list[str]] | None = None,
+                       widths: Mapping[str, dict[str, int]] | None = None
+                       ) -> FunctionTranslation:
+    """`types`: composite types by name (composite_types), naming a SETOF result's columns;
+    `widths`: their char(n) fields (composite_widths)."""
     returns = (routine.returns or "").upper()
     kind = "table" if returns.startswith(("TABLE", "SETOF")) else "scalar"
     out = FunctionTranslation(routine.name, kind)
     query_text = _returned_query(routine, source_dialect)
     if query_text is not None:  # PostgreSQL reads `@x` as abs(x), not a variable
         query_text = AT_VARIABLE.sub(r"abs(\1)", query_text)
-        return _as_query(out, routine, query_text, source_dialect, target_dialect, types)
+        return _as_query(out, routine, query_text, source_dialect, target_dialect, types,
+                         widths)
     if returns.startswith(("REFCURSOR", "TABLE", "SETOF")) and routine.language == "plpgsql":
         try:  # variables set before the query is opened: replaced by what they hold
             query = inline_query(routine, source_dialect)
@@ -133,7 +138,7 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
             out.unsupported = f"function {routine.name}: {exc}"
             return out
         return _as_query(out, routine, query.sql(dialect=source_dialect), source_dialect,
-                         target_dialect, types)
+                         target_dialect, types, widths)
     try:
         query = _mark_params(_body_query(routine, source_dialect), routine,
                              source_dialect)
@@ -203,6 +208,48 @@ def composite_types(texts: Iterable[str], dialect: str = "postgres") -> dict[str
     return out
 
 
+_CHAR_TYPE = re.compile(r"(?i)^\s*(?:char|character|bpchar)\s*\(\s*(\d+)\s*\)\s*$")
+
+
+def composite_widths(texts: Iterable[str], dialect: str = "postgres"
+                     ) -> dict[str, dict[str, int]]:
+    """`CREATE TYPE t AS (a char(50), b int)` -> {t: {a: 50}}: the char(n) fields, which
+    PostgreSQL shows padded with blanks to n."""
+    out: dict[str, dict[str, int]] = {}
+    for text in texts:
+        try:
+            tree = sqlglot.parse_one(text, read=dialect)
+        except SqlglotError:
+            continue
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "TYPE" \
+                and isinstance(tree.expression, exp.Schema):
+            out[tree.this.name.lower()] = {
+                c.name.lower(): int(m.group(1)) for c in tree.expression.expressions
+                if isinstance(c, exp.ColumnDef) and c.args.get("kind") is not None
+                and (m := _CHAR_TYPE.match(c.args["kind"].sql(dialect="postgres")))}
+    return out
+
+
+def returned_widths(routine: Routine, widths: Mapping[str, dict[str, int]] | None = None
+                    ) -> dict[str, int]:
+    """The char(n) columns of the routine's result (RETURNS TABLE or SETOF a composite type)
+    and their n."""
+    returns = (routine.returns or "").strip()
+    words = returns.split()
+    if len(words) == 2 and words[0].upper() == "SETOF":
+        return dict((widths or {}).get(words[1].strip('"').lower(), {}))
+    if not returns.upper().startswith("TABLE") or "(" not in returns:
+        return {}
+    inner = returns[returns.index("(") + 1:returns.rindex(")")]
+    out = {}
+    for part in re.split(r",(?![^(]*\))", inner):
+        name, _, type_ = part.strip().partition(" ")
+        match = _CHAR_TYPE.match(type_)
+        if match:
+            out[name.strip('"').lower()] = int(match.group(1))
+    return out
+
+
 def returned_columns(routine: Routine, types: Mapping[str, list[str]] | None = None
                      ) -> list[str] | None:
     """The column names of `RETURNS TABLE(a int, b text)`, or of `RETURNS SETOF t` for a
@@ -248,8 +295,8 @@ def _pg_names(tree: exp.Expr) -> exp.Expr:
 
 
 def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dialect: str,
-              target_dialect: str, types: Mapping[str, list[str]] | None = None
-              ) -> FunctionTranslation:
+              target_dialect: str, types: Mapping[str, list[str]] | None = None,
+              widths: Mapping[str, dict[str, int]] | None = None) -> FunctionTranslation:
     """A routine that only returns one query: that query, parameters as `{{ var('p') }}`
     (a dbt model or analysis, not a UDF)."""
     out.kind = "query"
@@ -259,7 +306,13 @@ def _as_query(out: FunctionTranslation, routine: Routine, text: str, source_dial
         names = returned_columns(routine, types)
         if names and isinstance(query, exp.Query) and _width(query) == len(names):
             # RETURNS TABLE(a, b) names the result's columns, whatever the query calls them
-            query = exp.select(*names).from_(exp.Subquery(this=query, alias=exp.TableAlias(
+            # a char(n) result column is shown padded to n by PostgreSQL; no other engine
+            # pads, so the padding is written out
+            padded = returned_widths(routine, widths)
+            query = exp.select(*[exp.alias_(exp.func(
+                "RPAD", exp.column(n), exp.Literal.number(padded[n]), exp.Literal.string(" ")), n)
+                if n in padded else exp.column(n) for n in names]).from_(exp.Subquery(
+                    this=query, alias=exp.TableAlias(
                 this=exp.to_identifier("cutover_result"),
                 columns=[exp.to_identifier(n) for n in names])))
         out.query_source = query.sql(dialect=source_dialect)

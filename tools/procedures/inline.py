@@ -34,6 +34,11 @@ class Unsupported(Exception):
     pass
 
 
+def rounds(declared: str | None) -> bool:
+    """Whether a variable of this type rounds what is assigned to it (integer, fixed-point)."""
+    return bool(declared and _CASTS.match(declared))
+
+
 def cast_to(declared: str | None, value: exp.Expr, dialect: str) -> exp.Expr:
     """The value as a variable of `declared` type holds it: integer and fixed-point types
     round, as PL/pgSQL's assignment does; other types keep the value's own (an unbounded
@@ -167,9 +172,11 @@ def inline_function(routine: Routine, dialect: str = "postgres") -> exp.Expr:
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
     returns: list[tuple[exp.Expr | None, exp.Expr]] = []
-    _walk(body.statements, env, [], returns)
+    _walk(_with_cursor_loops(body.statements, env), env, [], returns)
     if not returns:
         return exp.null()
+    for _, value in returns:
+        _no_after_loop_read(value)
     ifs = []
     for condition, value in returns:
         value = cast_to(routine.returns, value, dialect)
@@ -221,13 +228,35 @@ def _walk(nodes: list[Node], env: Env, guard: list[exp.Expr],
             if _if(node, env, guard, returns):
                 return True
         elif isinstance(node, Loop):
-            raise Unsupported(f"a {node.kind.upper()} loop runs row by row")
+            _fold(node, env, guard)
         elif isinstance(node, Simple):
             if _simple(node, env, guard, returns):
                 return True
         else:
             raise Unsupported("a nested block")
     return False
+
+
+def _with_cursor_loops(nodes: list[Node], env: Env) -> list[Node]:
+    from tools.procedures.aggify import cursor_loops  # aggify builds on this module's Env
+
+    return cursor_loops(nodes, env.cursors)
+
+
+def _fold(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
+    """A loop that folds its query's rows into variables (tools/procedures/aggify)."""
+    from tools.procedures.aggify import fold_loop  # aggify builds on this module's Env
+
+    fold_loop(loop, env, guard)
+
+
+def _no_after_loop_read(tree: exp.Expr) -> None:
+    from tools.procedures.aggify import after_loop_read
+
+    name = after_loop_read(tree)
+    if name is not None:
+        raise Unsupported(f"reads {name} after the loop that set it per row (the last row's "
+                          f"value has no aggregate form)")
 
 
 def _if(node: If, env: Env, guard: list[exp.Expr],
@@ -324,12 +353,14 @@ def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
     walk = _QueryWalk(env)
-    walk.run(body.statements, [])
+    walk.run(_with_cursor_loops(body.statements, env), [])
     if walk.result is None and walk.returned:
         walk.result = walk.returned  # the body's end returns what RETURN QUERY gave
     if walk.result is None:
         raise Unsupported("no query is returned")
     parts = walk.result
+    for _, query in parts:
+        _no_after_loop_read(query)
     if len(parts) == 1 and parts[0][0] is None:
         return parts[0][1]
     branches = [exp.select("*").from_(exp.Subquery(
@@ -364,15 +395,26 @@ class _QueryWalk:
                 self.run(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
             elif isinstance(node, Simple):
                 self.simple(node, guard)
+            elif isinstance(node, Loop):
+                self.loop(node, guard)
             else:
-                raise Unsupported("a loop around the returned query runs row by row")
+                raise Unsupported("a nested block")
+
+    def loop(self, node: Loop, guard: list[exp.Expr]) -> None:
+        """A loop returning rows per row is one query (loopwrites); any other, a fold."""
+        from tools.procedures.loopwrites import emits_per_row, emitted_rows  # builds on Env
+
+        if not emits_per_row(node):
+            _fold(node, self.env, guard)
+            return
+        self.returned.append((guarded(guard), emitted_rows(node, self.env, self.env.dialect)))
 
     def simple(self, node: Simple, guard: list[exp.Expr]) -> None:
         text = node.text.rstrip(";").strip()
         match = _OPEN_FOR.match(text)
         if match:
             self.opened.setdefault(match.group(1).lower(), []).append(
-                (guarded(guard), _query(self.env, match.group(2))))
+                (guarded(guard), parse_query(self.env, match.group(2))))
         elif node.head == "RAISE":
             words = text.split()
             if len(words) > 1 and words[1].upper() not in ("EXCEPTION", "SQLSTATE") and \
@@ -382,7 +424,7 @@ class _QueryWalk:
         elif node.head == "RETURN":
             rest = text[len("return"):].strip()
             if rest.upper().startswith("QUERY"):
-                self.returned.append((guarded(guard), _query(self.env, rest[len("query"):])))
+                self.returned.append((guarded(guard), parse_query(self.env, rest[len("query"):])))
                 return
             if guard:
                 raise Unsupported(f"a RETURN under a condition ({text[:40]!r})")
@@ -396,7 +438,7 @@ class _QueryWalk:
             return
 
 
-def _query(env: Env, text: str) -> exp.Expr:
+def parse_query(env: Env, text: str) -> exp.Expr:
     text = re.sub(r"(?is)\binto\s+[A-Za-z_]\w*\s*(?=;?\s*$)", "", text.strip().rstrip(";"))
     try:
         tree = sqlglot.parse_one(text, read=env.dialect)

@@ -22,7 +22,9 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
+from tools.procedures.aggify import after_loop_read, cursor_loops, fold_loop
 from tools.procedures.inline import Env, Unsupported, guarded, is_true
+from tools.procedures.loopwrites import set_based_write, writes_per_row
 from tools.procedures.parse import Routine
 from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
 
@@ -120,6 +122,10 @@ class _Chain:
         ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
         ctes |= {name for name, _ in self.steps}  # bound already (a variable's value)
         for table in tree.find_all(exp.Table):
+            if isinstance(table.this, exp.Func):
+                called = table.this.name or table.this.sql()[:60]
+                raise _Unsupported(f"reads the table function {called}(), which the rewrite "
+                                   f"does not expand")
             name = table.name.lower()
             if name in ctes:
                 continue
@@ -297,7 +303,7 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
                     walker.env.values[decl.name] = exp.null()
                     if decl.default is not None:
                         walker.env.assign(decl.name, walker.env.expr(decl.default), [])
-            nodes = body.statements
+            nodes = cursor_loops(body.statements, walker.env.cursors)
         try:
             walker.walk(nodes, [])
         except _Stop:
@@ -321,6 +327,12 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
         query = exp.select("*").from_(last)
         for name, step in chain.steps:
             query = query.with_(name, as_=step)
+        unknown = after_loop_read(query)
+        if unknown is not None:
+            out.unsupported = (f"reads {unknown} after the loop that set it per row (the last "
+                               f"row's value has no aggregate form)")
+            out.tables.clear()
+            return out
         out.tables[table] = query.sql(dialect=dialect)
         if table not in out.reads:
             out.reads.append(table)
@@ -359,9 +371,14 @@ class _Walker:
                     self.walk(body, [*guard, *[exp.not_(c.copy()) for c in conditions[:at]],
                                      conditions[at]])
                 self.walk(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
+            elif isinstance(node, Loop) and writes_per_row(node):
+                # a loop writing once per row: the one statement over its query it amounts to
+                self.write(set_based_write(node, self.env, self.dialect, self.chain.params),
+                           guarded([*guard, *self.alive]), str(node.header)[:60])
             elif isinstance(node, Loop):
-                raise _Unsupported(f"a {node.kind.upper()} loop that is not a cursor walk "
-                                   f"over a set runs row by row")
+                # a loop folding rows into variables is aggregates (Aggify); any other raises
+                self.env.bind = self.bound
+                fold_loop(node, self.env, [*guard, *self.alive])
             elif isinstance(node, Simple):
                 self.simple(node, guard)
             else:
@@ -406,8 +423,10 @@ class _Walker:
             tree = sqlglot.parse_one(text, read=self.dialect)
         except SqlglotError as exc:
             raise _Unsupported(f"cannot parse {text[:80]!r}: {exc}") from exc
-        tree = self.env.substitute(tree)
-        condition = guarded(effective)
+        self.write(self.env.substitute(tree), guarded(effective), text)
+
+    def write(self, tree: exp.Expr, condition: exp.Expr | None, text: str) -> None:
+        """One statement as a step of the chain (under `condition`)."""
         if isinstance(tree, exp.Insert):
             _insert(self.chain, tree, condition)
         elif isinstance(tree, exp.Update):
