@@ -116,11 +116,11 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
         folded = fold_literal(node.name, how, padded=padded)
         if folded is not None:
             return exp.Literal.string(folded)
-    click = target == "clickhouse"
-    value = node.copy()
     if target == "mysql":
         # MySQL compares by the target column's collation: bytes only as BINARY
         return exp.Cast(this=_mysql_fold(node, how), to=_BINARY.copy())
+    click = target == "clickhouse"
+    value = node.copy()
     if how in (RTRIM, PAD, BPCHAR) or (how == CI and padded):
         value = _call("trimRight", value) if click else exp.Trim(this=value, position="TRAILING")
     if how == NOCASE:

@@ -221,13 +221,16 @@ class TextCollation(Family):
         """GROUP BY the folded key; a grouped labelled column shows one spelling of its group
         (tools.semantics.text_collation._spelling)."""
         target = ctx.target
+        # the tables this SELECT reads itself, found once for all its keys
+        tables = [t for t in select.find_all(exp.Table)
+                  if t.find_ancestor(exp.Select) is select]
         for key in list(group.expressions):
             how = label(key)
             if how is None or not isinstance(key, exp.Column):
                 continue
             # columns compared by name, not by sqlglot's tree equality (a hash walk each)
             named = (key.table.lower(), key.name.lower())
-            spelling = cls._spelling(key, select, ctx)
+            spelling = cls._spelling(key, tables, ctx)
             if target == "clickhouse" and not key.table and spelling.args.get("table"):
                 # ClickHouse would read a bare name in GROUP BY as the output alias
                 key = key.replace(exp.column(key.name, table=spelling.args["table"]))
@@ -265,16 +268,18 @@ class TextCollation(Family):
                         column.replace(cls._shown(column, spelling, target))
 
     @staticmethod
-    def _spelling(column: exp.Column, select: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+    def _spelling(column: exp.Column, tables: list[exp.Table], ctx: SemanticsContext
+                  ) -> exp.Expr:
         """The primary key column that orders a MySQL group's spellings (a Column, table set to
         the alias), or the column itself when unknown. MariaDB shows the spelling of the
         first row it reads: in a table scan, or through an index on the column, that is the
         primary key's order ('Bob ' id 3 before 'BOB' id 6). Other sources keep the smallest
         spelling (their choice is arbitrary)."""
-        tables = [t for t in select.find_all(exp.Table)
-                  if t.find_ancestor(exp.Select) is select]
-        schema = {t.lower(): {c.lower(): k for c, k in cols.items()}
-                  for t, cols in ctx.schema.items()}
+        schema = getattr(ctx, "_lower_schema", None)
+        if schema is None:  # one context serves one statement: lower-cased once
+            schema = ctx._lower_schema = {  # type: ignore[attr-defined]
+                t.lower(): {c.lower(): k for c, k in cols.items()}
+                for t, cols in ctx.schema.items()}
         holders = [t for t in tables
                    if (column.table.lower() == t.alias_or_name.lower() if column.table
                        else column.name.lower() in schema.get(t.name.lower(), {}))]
