@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -260,15 +260,37 @@ def inline(select_sql: str | exp.Expr, dialect: str,
         tree = (sqlglot.parse_one(select_sql, read=dialect) if isinstance(select_sql, str)
                 else select_sql)
         # Definitions are the SELECTs of views / CTAS objects: Query nodes.
-        sources: dict[str, exp.Query | Callable[[], exp.Query]] = {
+        sources: dict[str, exp.Query] = {
             name: cast(exp.Query, sqlglot.parse_one(sql, read=dialect)
                        if isinstance(sql, str) else sql)
             for name, sql in definitions.items()}
-        expanded = exp.expand(tree, sources, dialect=dialect)
+        expanded = _expand(tree, sources, dialect)
         return expanded.sql(dialect=dialect)
     except RecursionError as exc:
         raise ParseFailed("the statement and the views it reads nest deeper than the parser "
                           "can follow (Python's recursion limit)") from exc
+
+
+def _expand(tree: exp.Expr, sources: dict[str, exp.Query], dialect: str) -> exp.Expr:
+    """sqlglot's exp.expand (each table read that names a source becomes that source as a
+    subquery, expanded in turn), except for how the sources' names are normalised: exp.expand
+    parses every name of the dict as SQL on each call, which for a view deep in a chain is the
+    whole chain, for every object reading it. The names here are single table names (as
+    `tables_read` gives them), so they are built as such, not parsed."""
+    by_name = {exp.normalize_table_name(exp.table_(name), dialect=dialect): query
+               for name, query in sources.items()}
+
+    def swap(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Table):
+            name = exp.normalize_table_name(node, dialect=dialect)
+            source = by_name.get(name)
+            if source is not None:
+                subquery = source.subquery(node.alias or name)  # a copy: sources stay whole
+                subquery.comments = [f"source: {name}"]
+                return subquery.transform(swap, copy=False)
+        return node
+
+    return tree.transform(swap, copy=True)
 
 
 def has_order_by(select: exp.Expr) -> bool:
