@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
+from sqlglot import exp
 
 from graph.context import Context
 from graph.state import MigrationState
@@ -121,7 +122,8 @@ def _spec(obj: FoundObject, produced: dict[str, FoundObject], on_source: set[str
         # Codebase objects missing on the source are inlined so the source stays untouched.
         inline = _inline_definitions(obj, produced, on_source)
         try:
-            source_query = sqltools.inline(obj.select_sql, dialect, inline)
+            if inline:  # otherwise the query runs on the source as written
+                source_query = sqltools.inline(_tree_or_text(obj), dialect, inline)
         except (CutoverError, ValueError) as exc:
             obj.problem = f"{obj.file}:{obj.line}: {exc}"
             obj.problem_verdict = Verdict.BLOCKED.value
@@ -134,15 +136,21 @@ def _spec(obj: FoundObject, produced: dict[str, FoundObject], on_source: set[str
     )
 
 
+def _tree_or_text(obj: FoundObject) -> exp.Query | str:
+    """The query as parsed when the codebase was read (parsed once per statement), or its text
+    when there is no tree (then `inline` parses it)."""
+    return obj.select_tree if obj.select_tree is not None else obj.select_sql
+
+
 def _inline_definitions(obj: FoundObject, produced: dict[str, FoundObject],
-                        on_source: set[str]) -> dict[str, str]:
-    definitions: dict[str, str] = {}
+                        on_source: set[str]) -> dict[str, exp.Query | str]:
+    definitions: dict[str, exp.Query | str] = {}
     stack = [t for t in obj.reads if t in produced and t not in on_source]
     while stack:
         name = stack.pop()
         if name in definitions or name == obj.name:
             continue
-        definitions[name] = produced[name].select_sql
+        definitions[name] = _tree_or_text(produced[name])
         stack.extend(t for t in produced[name].reads if t in produced and t not in on_source)
     return definitions
 

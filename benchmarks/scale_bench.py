@@ -182,8 +182,11 @@ def measure(python: str, root: Path, run_id: str, code: Path | None = None,
     report = json.loads(report_path.read_text())
     events = [json.loads(line) for line in (run_dir / "events.jsonl").open()]
     kinds = Counter(e["kind"] for e in events)
-    render = sum(e.get("seconds") or 0 for e in events
-                 if e["kind"] == "node_end" and e.get("node") == "reporter")
+    def node_seconds(node: str) -> float:
+        return sum(e.get("seconds") or 0 for e in events
+                   if e["kind"] == "node_end" and e.get("node") == node)
+
+    render = node_seconds("reporter")
     checkpoint_bytes = (run_dir / "checkpoints.sqlite").stat().st_size
     return {
         "objects": report["total"], "seconds": round(seconds, 2),
@@ -193,6 +196,7 @@ def measure(python: str, root: Path, run_id: str, code: Path | None = None,
         "checkpoint_bytes_per_object": round(checkpoint_bytes / max(1, report["total"])),
         "run_folder_bytes": _folder_bytes(run_dir),
         "render_s": round(render, 3),
+        "plan_s": round(node_seconds("planner"), 2),
         "source_reads": kinds.get("source_read") or kinds.get("diff", 0),
         "counts": {k: v for k, v in report["counts"].items() if v},
         "resumed": kinds.get("outcome_kept", 0) if killed else None,
@@ -310,9 +314,9 @@ def main() -> None:
     base = args.keep or Path(tempfile.mkdtemp(prefix="scale_bench_"))
     print(f"# scale_bench {args.label} python={args.python} source={args.source} "
           f"rows={args.rows}")
-    print("| objects | workers | objects/s | seconds | peak RSS MB | checkpoint bytes | "
+    print("| objects | workers | objects/s | seconds | planning s | peak RSS MB | checkpoint bytes | "
           "checkpoint bytes/object | run folder bytes | report s | source reads | verdicts |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         root = base / f"p{size}"
         if not (root / "sql").exists():
@@ -324,7 +328,7 @@ def main() -> None:
             m = measure(args.python, root, f"w{w}-{int(time.time())}", args.code,
                         args.kill_after)
             print(f"| {size} | {w or 'n/a'} | {m['objects_per_s']} | {m['seconds']} | "
-                  f"{m['peak_rss_mb']} | {m['checkpoint_bytes']:,} | "
+                  f"{m['plan_s']} | {m['peak_rss_mb']} | {m['checkpoint_bytes']:,} | "
                   f"{m['checkpoint_bytes_per_object']:,} | {m['run_folder_bytes']:,} | "
                   f"{m['render_s']} | {m['source_reads']} | {m['counts']} |", flush=True)
             if m["resumed"] is not None:

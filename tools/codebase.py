@@ -14,6 +14,7 @@ from tools.source_text import read_sql_text
 
 if TYPE_CHECKING:
     from sqlglot import exp
+    from sqlglot.tokens import Token
 
 
 @dataclass
@@ -33,6 +34,10 @@ class FoundObject:
     comment: str = ""
     problem: str | None = None
     problem_verdict: str | None = None
+    select_tree: exp.Query | None = field(default=None, compare=False, repr=False)
+    """The query's tree from the one parse of its statement: the planner inlines these
+    instead of parsing every view again for each object that reads it. Never checkpointed
+    (ObjectSpec carries text)."""
 
 
 def find_files(project_dir: Path, patterns: list[str], exclude: list[str]) -> list[Path]:
@@ -96,7 +101,7 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
         return FoundObject(name, "query", rel, stmt.line, stmt.sql[:2000], problem=stmt.problem,
                            problem_verdict=Verdict.UNSUPPORTED.value)
     try:
-        tree = sqltools.parse(stmt.sql, dialect, where)
+        tree = sqltools.parse(stmt.sql, dialect, where, stmt.tokens)
         shape = sqltools.classify(tree, where)
     except CutoverError as exc:
         name = _unique(stem if index == 1 else f"{stem}_{index}", taken)
@@ -106,10 +111,12 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
         base = shape.name or (f"insert_{shape.insert_into}" if shape.insert_into else stem)
         return FoundObject(
             name=_unique(base.lower(), taken), kind=shape.kind, file=rel, line=stmt.line,
-            source_sql=stmt.sql, select_sql=_as_written(stmt.sql, shape.select, dialect),
+            source_sql=stmt.sql,
+            select_sql=_as_written(stmt.sql, shape.select, dialect, stmt.tokens),
             insert_into=shape.insert_into, reads=sqltools.tables_read(shape.select),
             ordered=sqltools.has_order_by(shape.select),
             order_by=sqltools.order_columns(shape.select), comment=stmt.comment,
+            select_tree=shape.select,
         )
     except RecursionError:  # rendering a tree that parsed can still nest too deeply
         name = _unique((stem if index == 1 else f"{stem}_{index}").lower(), taken)
@@ -119,13 +126,20 @@ def _object(stmt: sqltools.Statement, rel: str, stem: str, index: int, dialect: 
             problem_verdict=Verdict.UNSUPPORTED.value)
 
 
-def _as_written(statement: str, select: exp.Expr, dialect: str) -> str:
+def _as_written(statement: str, select: exp.Expr, dialect: str,
+                tokens: list[Token] | None = None) -> str:
     """The query as the author wrote it when it can be cut out of the statement and re-parses
-    to the same tree; otherwise sqlglot's rendering of it."""
-    text = sqltools.query_text(statement, dialect)
-    if text:
+    to the same tree; otherwise sqlglot's rendering of it. `tokens` are the statement's own:
+    the query part is then parsed from them, not tokenized again."""
+    found = sqltools.query_start(statement, dialect, tokens)
+    if found:
+        all_tokens, start = found
+        text = statement[start.start:].strip()
+        if start is all_tokens[0] and select.parent is None:
+            return text  # the statement is the query itself: the same tree by construction
+        rest = all_tokens[all_tokens.index(start):]
         try:
-            if sqltools.parse(text, dialect, "") == select:
+            if sqltools.parse(text, dialect, "", sqltools.copy_tokens(rest)) == select:
                 return text
         except CutoverError:
             pass

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import cast
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError, UnsupportedError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from tools import semantics as library
 from tools import sql_split
@@ -32,6 +32,9 @@ class Statement:
     problem: str | None = None
     """Why this statement cannot even be read (too large, cannot be tokenized); the rest of
     the file is unaffected."""
+    tokens: list[Token] | None = field(default=None, compare=False, repr=False)
+    """The statement's tokens from the split, handed to `parse` and `query_text` so a
+    statement is tokenized once (planning 10,000 objects tokenized each one three times)."""
 
 
 #: Statements above this size are refused, not parsed: sqlglot holds every token of a statement
@@ -69,30 +72,64 @@ def split_statements(text: str, dialect: str, where: str) -> list[Statement]:
             first = tokens[0]
             comment = " ".join(c.strip() for c in first.comments).strip()
             statements.append(Statement(sql=chunk[first.start:].strip(),
-                                        line=piece.line + first.line - 1, comment=comment))
+                                        line=piece.line + first.line - 1, comment=comment,
+                                        tokens=_as_statement_tokens(tokens)))
     return statements
+
+
+def _as_statement_tokens(tokens: list[Token]) -> list[Token]:
+    """The chunk's tokens as if read from the statement alone (the text from its first token
+    on): offsets moved to the statement's start, and the leading comment, kept apart in
+    Statement.comment, no longer on the first token. Lines and columns stay the chunk's; they
+    only place syntax errors, and `parse` reports those from the text."""
+    shift = tokens[0].start
+    if shift:
+        for tok in tokens:
+            tok.start -= shift
+            tok.end -= shift
+    tokens[0].comments = []
+    return tokens
 
 
 _QUERY_START = (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN, TokenType.VALUES)
 
 
-def query_text(statement: str, dialect: str) -> str | None:
+def copy_tokens(tokens: list[Token]) -> list[Token]:
+    """Tokens to parse a second time, as if read from the text that starts at the first of
+    them: offsets moved there, and fresh comment lists (the parser hands a token's comment
+    list to the tree it builds and may extend it later, so two parses must not share them)."""
+    shift = tokens[0].start if tokens else 0
+    return [Token(t.token_type, t.text, t.line, t.col, t.start - shift, t.end - shift,
+                  list(t.comments)) for t in tokens]
+
+
+def query_text(statement: str, dialect: str,
+               tokens: list[Token] | None = None) -> str | None:
     """The query part of a statement exactly as written (CREATE VIEW v AS <this>, INSERT INTO
     t (cols) <this>), so the source runs its own SQL, not sqlglot's regeneration of it
-    (MySQL's REGEXP would come back as REGEXP_LIKE, which MariaDB does not have)."""
-    tokens = Dialect.get_or_raise(dialect).tokenize(statement)
+    (MySQL's REGEXP would come back as REGEXP_LIKE, which MariaDB does not have). `tokens`
+    are the statement's own (Statement.tokens), when the caller has them."""
+    found = query_start(statement, dialect, tokens)
+    return None if found is None else statement[found[1].start:].strip()
+
+
+def query_start(statement: str, dialect: str,
+                tokens: list[Token] | None = None) -> tuple[list[Token], Token] | None:
+    """(the statement's tokens, the token its query part starts at), or None."""
+    if tokens is None:
+        tokens = Dialect.get_or_raise(dialect).tokenize(statement)
     if not tokens:
         return None
     first = tokens[0].token_type
     if first in (TokenType.SELECT, TokenType.WITH):
-        return statement
+        return tokens, tokens[0]
     # CREATE … AS (SELECT …) may wrap its query in parentheses; INSERT's first parenthesis is
     # its column list.
     creating = first == TokenType.CREATE
     depth, after_as = 0, not creating
     for tok in tokens:
         if tok.token_type == TokenType.L_PAREN and depth == 0 and after_as and creating:
-            return statement[tok.start:].strip()
+            return tokens, tok
         if tok.token_type == TokenType.L_PAREN:
             depth += 1
         elif tok.token_type == TokenType.R_PAREN:
@@ -100,7 +137,7 @@ def query_text(statement: str, dialect: str) -> str | None:
         elif depth == 0 and tok.token_type == TokenType.ALIAS:
             after_as = True
         elif depth == 0 and after_as and tok.token_type in _QUERY_START:
-            return statement[tok.start:].strip()
+            return tokens, tok
     return None
 
 
@@ -118,10 +155,20 @@ def strip_view_options(sql: str) -> str:
     return _VIEW_OPTIONS.sub(r"\1", sql, count=1)
 
 
-def parse(sql: str, dialect: str, where: str) -> exp.Expr:
-    sql = strip_view_options(sql)
+def parse(sql: str, dialect: str, where: str, tokens: list[Token] | None = None) -> exp.Expr:
+    """One statement's tree; `tokens` (the statement's, from split_statements) spare a second
+    tokenization, unless view options had to be cut out of the text first."""
+    stripped = strip_view_options(sql)
+    if stripped != sql:
+        sql, tokens = stripped, None
     try:
-        tree = sqlglot.parse_one(sql, read=dialect)
+        try:
+            tree = _parse_one(sql, dialect, tokens)
+        except (ParseError, TokenError):
+            if tokens is None:
+                raise
+            # the error's line and column are counted from the statement's own text
+            tree = _parse_one(sql, dialect, None)
     except (ParseError, TokenError) as exc:
         at, detail = _position(where, exc)
         raise ParseFailed(f"{at}: cannot parse as {dialect} SQL: {detail}. Fix the statement "
@@ -133,6 +180,16 @@ def parse(sql: str, dialect: str, where: str) -> exp.Expr:
     if tree is None:
         raise ParseFailed(f"{where}: empty statement")
     return tree
+
+
+def _parse_one(sql: str, dialect: str, tokens: list[Token] | None) -> exp.Expr:
+    """sqlglot.parse_one, from tokens already read when there are some."""
+    if tokens is None:
+        return sqlglot.parse_one(sql, read=dialect)
+    result = Dialect.get_or_raise(dialect).parser().parse(tokens, sql)
+    if not result or result[0] is None:
+        raise ParseError(f"No expression was parsed from '{sql}'")
+    return exp.Block(expressions=result) if len(result) > 1 else result[0]
 
 
 _TOKEN_REPR = re.compile(r"<Token token_type: [\w.]+, text: (.*?), line: \d+.*?>")
@@ -190,22 +247,50 @@ def tables_read(select: exp.Expr) -> list[str]:
     return seen
 
 
-def inline(select_sql: str, dialect: str, definitions: dict[str, str]) -> str:
+def inline(select_sql: str | exp.Expr, dialect: str,
+           definitions: Mapping[str, str | exp.Query]) -> str:
     """Replace references to codebase objects (absent from the source) by their definitions,
-    so the object can run on the source without creating anything there."""
+    so the object can run on the source without creating anything there. The query and the
+    definitions may come as trees already parsed (the planner's, parsed once per statement:
+    re-parsing every view of a chain for each object reading it was quadratic in the chain);
+    they are copied, never changed."""
     if not definitions:
-        return select_sql
+        return select_sql if isinstance(select_sql, str) else select_sql.sql(dialect=dialect)
     try:
-        tree = sqlglot.parse_one(select_sql, read=dialect)
+        tree = (sqlglot.parse_one(select_sql, read=dialect) if isinstance(select_sql, str)
+                else select_sql)
         # Definitions are the SELECTs of views / CTAS objects: Query nodes.
-        sources: dict[str, exp.Query | Callable[[], exp.Query]] = {
-            name: cast(exp.Query, sqlglot.parse_one(sql, read=dialect))
+        sources: dict[str, exp.Query] = {
+            name: cast(exp.Query, sqlglot.parse_one(sql, read=dialect)
+                       if isinstance(sql, str) else sql)
             for name, sql in definitions.items()}
-        expanded = exp.expand(tree, sources, dialect=dialect)
+        expanded = _expand(tree, sources, dialect)
         return expanded.sql(dialect=dialect)
     except RecursionError as exc:
         raise ParseFailed("the statement and the views it reads nest deeper than the parser "
                           "can follow (Python's recursion limit)") from exc
+
+
+def _expand(tree: exp.Expr, sources: dict[str, exp.Query], dialect: str) -> exp.Expr:
+    """sqlglot's exp.expand (each table read that names a source becomes that source as a
+    subquery, expanded in turn), except for how the sources' names are normalised: exp.expand
+    parses every name of the dict as SQL on each call, which for a view deep in a chain is the
+    whole chain, for every object reading it. The names here are single table names (as
+    `tables_read` gives them), so they are built as such, not parsed."""
+    by_name = {exp.normalize_table_name(exp.table_(name), dialect=dialect): query
+               for name, query in sources.items()}
+
+    def swap(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Table):
+            name = exp.normalize_table_name(node, dialect=dialect)
+            source = by_name.get(name)
+            if source is not None:
+                subquery = source.subquery(node.alias or name)  # a copy: sources stay whole
+                subquery.comments = [f"source: {name}"]
+                return subquery.transform(swap, copy=False)
+        return node
+
+    return tree.transform(swap, copy=True)
 
 
 def has_order_by(select: exp.Expr) -> bool:
