@@ -314,8 +314,9 @@ def main() -> None:
     base = args.keep or Path(tempfile.mkdtemp(prefix="scale_bench_"))
     print(f"# scale_bench {args.label} python={args.python} source={args.source} "
           f"rows={args.rows}")
-    print("| objects | workers | objects/s | seconds | planning s | peak RSS MB | checkpoint bytes | "
-          "checkpoint bytes/object | run folder bytes | report s | source reads | verdicts |")
+    print("| objects | workers | objects/s | seconds | planning s | peak RSS MB | "
+          "checkpoint bytes | checkpoint bytes/object | run folder bytes | report s | "
+          "source reads | verdicts |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         root = base / f"p{size}"

@@ -51,7 +51,9 @@ def mysql_url() -> Iterator[str]:
                            "mariadb-server")
 
 
-def _pg_admin(url: str) -> Any:
+def pg_connect(url: str) -> Any:
+    """An autocommit psycopg connection to `url`: tests seed and inspect PostgreSQL with it,
+    never through the adapters under test."""
     import psycopg
 
     u = make_url(url)
@@ -71,7 +73,7 @@ def new_database(server_url: str) -> str:
     """Create an empty database next to `server_url`'s and return its URL."""
     name = f"t_{uuid.uuid4().hex[:10]}"
     if server_url.startswith("postgres"):
-        with _pg_admin(server_url) as con:
+        with pg_connect(server_url) as con:
             con.execute(f'CREATE DATABASE "{name}"')
     else:
         con = _mysql_admin(server_url)
@@ -86,7 +88,7 @@ def drop_database(server_url: str, url: str) -> None:
     """Drop a database made by new_database (and, on MySQL, its sandbox database)."""
     name = make_url(url).database
     if server_url.startswith("postgres"):
-        with _pg_admin(server_url) as con:
+        with pg_connect(server_url) as con:
             # FORCE: a test that failed half-way may have left an adapter connected.
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import textwrap
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
+from tests.integration.conftest import pg_connect
 from tests.support.projects import write_files
 
 pytest.importorskip("dbt.cli.main")
@@ -205,14 +204,8 @@ SELECT * FROM owners_paid();
 """
 
 
-def _con(url: str):
-    u = make_url(url)
-    return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
-                           dbname=u.database, autocommit=True)
-
-
 def test_loops_that_fold_rows_become_aggregates_at_parity(pg_db, tmp_path, run_project):
-    with _con(pg_db) as con:
+    with pg_connect(pg_db) as con:
         con.execute(SEED)
     project = tmp_path / "p"
     write_files(project, {"sql/routines.sql": ROUTINES + CALLS})
@@ -257,7 +250,7 @@ def test_loops_that_fold_rows_become_aggregates_at_parity(pg_db, tmp_path, run_p
     assert not [m for m in models if m.startswith(("add_labelled", "new_token"))]
 
     # the run made the routines only on its scratch copy: the source has none of them
-    with _con(pg_db) as con:
+    with pg_connect(pg_db) as con:
         assert con.execute("SELECT count(*) FROM pg_proc WHERE proname = 'paid_total'"
                            ).fetchone() == (0,)
         con.execute(ROUTINES)  # now, by hand, what the originals give (the differ's peer)

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import textwrap
 
-import psycopg
 import pytest
 import yaml
-from sqlalchemy.engine import make_url
 
+from tests.integration.conftest import pg_connect
 from tests.support.projects import write_files
 
 pytest.importorskip("dbt.cli.main")
@@ -70,14 +69,8 @@ FILES = {
 }
 
 
-def _con(url: str):
-    u = make_url(url)
-    return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
-                           dbname=u.database, autocommit=True)
-
-
 def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, run_project):
-    with _con(pg_db) as con:
+    with pg_connect(pg_db) as con:
         con.execute(SEED)
     project = tmp_path / "p"
     write_files(project, FILES)
@@ -104,7 +97,7 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
         [output.procedures.accounts_over]
         p_min = 1000
         """), encoding="utf-8")
-    with _con(pg_db) as con:
+    with pg_connect(pg_db) as con:
         before = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
             "SELECT * FROM accounts ORDER BY id").fetchall()
 
@@ -135,7 +128,7 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
     body = (project / "dbt/models/marts/charge_fee__accounts.sql").read_text()
     assert "{{ var('charge_fee__p_fee') }}" in body and "{{ ref('stg_bank__accounts') }}" in body
     assert "password" not in (project / "dbt" / "profiles.yml").read_text()
-    with _con(pg_db) as con:  # the source is as it was; no scratch database is left
+    with pg_connect(pg_db) as con:  # the source is as it was; no scratch database is left
         after = con.execute("SELECT * FROM payments ORDER BY id").fetchall(), con.execute(
             "SELECT * FROM accounts ORDER BY id").fetchall()
         left = con.execute("SELECT count(*) FROM pg_database "
@@ -186,7 +179,7 @@ def test_the_dbt_fixer_mends_a_procedure_model_and_no_dbt_schema_outlives_the_ru
     the `<sandbox>_dbt` schema dbt built in is left on the target."""
     import duckdb
 
-    with _con(pg_db) as con:
+    with pg_connect(pg_db) as con:
         con.execute(HALVING)
     project = tmp_path / "p"
     write_files(project, HALVING_FILES)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from cutover.cli import app
-from tests.integration.conftest import _mysql_admin, _pg_admin, drop_database, new_database
+from tests.integration.conftest import _mysql_admin, drop_database, new_database, pg_connect
 from tests.servers import READER_PASSWORD, READER_USER
 from tools.db.registry import open_adapter
 
@@ -29,7 +29,7 @@ def seeded(request: pytest.FixtureRequest):
     url = new_database(server)
     name = make_url(url).database
     if request.param == "postgres":
-        with _pg_admin(url) as con:
+        with pg_connect(url) as con:
             con.execute("CREATE TABLE orders (id integer PRIMARY KEY, total numeric(10,2))")
             con.execute("INSERT INTO orders VALUES (1, 10.50), (2, 3.25)")
             con.execute(f"GRANT SELECT ON orders TO {READER_USER}")

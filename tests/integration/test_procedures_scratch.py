@@ -4,10 +4,9 @@ procedure's writes land only in the copy; the copy is dropped afterwards."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
+from tests.integration.conftest import pg_connect
 from tools import guard
 from tools.db.registry import open_adapter
 from tools.errors import CutoverError, SandboxViolation
@@ -52,21 +51,15 @@ END $$;
 """
 
 
-def _con(url: str):
-    u = make_url(url)
-    return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
-                           dbname=u.database, autocommit=True)
-
-
 @pytest.fixture
 def seeded(pg_db):
-    with _con(pg_db) as con:
+    with pg_connect(pg_db) as con:
         con.execute(SEED)
     return pg_db
 
 
 def _snapshot(url: str) -> tuple:
-    with _con(url) as con:
+    with pg_connect(url) as con:
         return (con.execute("SELECT * FROM payments ORDER BY id").fetchall(),
                 con.execute("SELECT * FROM accounts ORDER BY id").fetchall(),
                 con.execute("SELECT * FROM archive ORDER BY id").fetchall(),
@@ -74,7 +67,7 @@ def _snapshot(url: str) -> tuple:
 
 
 def _scratch_databases(url: str) -> list[str]:
-    with _con(url) as con:
+    with pg_connect(url) as con:
         return [r[0] for r in con.execute(
             "SELECT datname FROM pg_database WHERE datname LIKE 'cutover_scratch_%'")]
 
@@ -170,7 +163,7 @@ def test_functions_from_the_catalog_become_duckdb_macros_proven_by_the_differ(se
     from tools.diff.compare import compare
     from tools.procedures.functions import translate_function
 
-    with _con(seeded) as con:
+    with pg_connect(seeded) as con:
         con.execute(FUNCTIONS)
     source = open_adapter(seeded, "source")
     try:

@@ -5,7 +5,7 @@ table macro. A procedural body beyond `BEGIN RETURN expr; END` is unsupported, w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import sqlglot
@@ -192,10 +192,9 @@ def _width(query: exp.Expr) -> int | None:
             return None
 
 
-def composite_types(texts: Iterable[str], dialect: str = "postgres") -> dict[str, list[str]]:
-    """`CREATE TYPE t AS (a int, b text)` statements -> {t: [a, b]} (what `RETURNS SETOF t`
-    names its columns)."""
-    out: dict[str, list[str]] = {}
+def _type_definitions(texts: Iterable[str], dialect: str
+                      ) -> Iterator[tuple[str, list[exp.ColumnDef]]]:
+    """(type name, its fields) of each `CREATE TYPE t AS (...)` among `texts`."""
     for text in texts:
         try:
             tree = sqlglot.parse_one(text, read=dialect)
@@ -203,9 +202,15 @@ def composite_types(texts: Iterable[str], dialect: str = "postgres") -> dict[str
             continue
         if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "TYPE" \
                 and isinstance(tree.expression, exp.Schema):
-            out[tree.this.name.lower()] = [c.name.lower() for c in tree.expression.expressions
+            yield tree.this.name.lower(), [c for c in tree.expression.expressions
                                            if isinstance(c, exp.ColumnDef)]
-    return out
+
+
+def composite_types(texts: Iterable[str], dialect: str = "postgres") -> dict[str, list[str]]:
+    """`CREATE TYPE t AS (a int, b text)` statements -> {t: [a, b]} (what `RETURNS SETOF t`
+    names its columns)."""
+    return {name: [c.name.lower() for c in fields]
+            for name, fields in _type_definitions(texts, dialect)}
 
 
 _CHAR_TYPE = re.compile(r"(?i)^\s*(?:char|character|bpchar)\s*\(\s*(\d+)\s*\)\s*$")
@@ -215,19 +220,10 @@ def composite_widths(texts: Iterable[str], dialect: str = "postgres"
                      ) -> dict[str, dict[str, int]]:
     """`CREATE TYPE t AS (a char(50), b int)` -> {t: {a: 50}}: the char(n) fields, which
     PostgreSQL shows padded with blanks to n."""
-    out: dict[str, dict[str, int]] = {}
-    for text in texts:
-        try:
-            tree = sqlglot.parse_one(text, read=dialect)
-        except SqlglotError:
-            continue
-        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "TYPE" \
-                and isinstance(tree.expression, exp.Schema):
-            out[tree.this.name.lower()] = {
-                c.name.lower(): int(m.group(1)) for c in tree.expression.expressions
-                if isinstance(c, exp.ColumnDef) and c.args.get("kind") is not None
-                and (m := _CHAR_TYPE.match(c.args["kind"].sql(dialect="postgres")))}
-    return out
+    return {name: {c.name.lower(): int(m.group(1)) for c in fields
+                   if c.args.get("kind") is not None
+                   and (m := _CHAR_TYPE.match(c.args["kind"].sql(dialect="postgres")))}
+            for name, fields in _type_definitions(texts, dialect)}
 
 
 def returned_widths(routine: Routine, widths: Mapping[str, dict[str, int]] | None = None
