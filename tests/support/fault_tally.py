@@ -23,13 +23,15 @@ COLUMNS = {
 }
 
 
-def count_identical(code: int, report: dict[str, Any]) -> None:
-    """One comparison of equal data: any row the differ reports is a false difference."""
+def count_identical(code: int, report: dict[str, Any]) -> int:
+    """One comparison of equal data: any row the differ reports is a false difference (the
+    number returned)."""
     false = sum(report.get(k) or 0 for k in ("changed_count", "only_in_source_count",
                                                "only_in_target_count"))
     TALLY["identical data"]["compared"] += 1
     TALLY["identical data"]["false differences"] += false
     TALLY["identical data"]["equal"] += int(code == 0 and false == 0)
+    return false
 
 
 def count_mutation(found: bool) -> None:

@@ -423,19 +423,30 @@ def _sum_term(value: exp.Expr) -> exp.Expr | None:
     return term
 
 
-def fold_loop(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
-    """Apply the loop to `env`: each folded variable holds its aggregate, each variable set per
-    row is marked unreadable (its last-row value has no aggregate form)."""
+def walked_query(loop: Loop, env: Env, does: str | None = None
+                 ) -> tuple[list[str], exp.Expr, str]:
+    """(the loop's variables, the query it walks, that query's text) for a FOR or cursor loop;
+    Unsupported for any other loop. `does` says what the caller's loop does, for the reason."""
     if loop.kind not in ("for", "cursor"):
-        raise Unsupported(f"a {loop.kind.upper()} loop runs row by row (it walks no query)")
+        raise Unsupported(f"a {loop.kind.upper()} loop runs row by row (it walks no query)"
+                          if does is None else
+                          f"a {loop.kind.upper()} loop that {does} runs row by row")
     match = _FOR.match(loop.header)
     if match is None or re.match(r"(?s)^\s*-?\d", match.group(2)):
-        raise Unsupported(f"a FOR loop over {loop.header[:40]!r} is not a walk over a query")
+        raise Unsupported(f"a FOR loop over {loop.header[:40]!r} "
+                          + ("is not a walk over a query" if does is None
+                             else f"{does} row by row"))
     variables = [v.strip().lower() for v in match.group(1).split(",")]
     query_text = match.group(2).strip()
     while query_text.startswith("(") and query_text.endswith(")"):
         query_text = query_text[1:-1].strip()
-    query = parse_query(env, query_text)
+    return variables, parse_query(env, query_text), query_text
+
+
+def fold_loop(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
+    """Apply the loop to `env`: each folded variable holds its aggregate, each variable set per
+    row is marked unreadable (its last-row value has no aggregate form)."""
+    variables, query, query_text = walked_query(loop, env)
     if not isinstance(query, exp.Query):  # parse_query gives one; said for the type checker
         raise Unsupported(f"the loop walks no query: {query_text[:40]!r}")
     if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)

@@ -29,12 +29,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from tools.procedures.aggify import AFTER_LOOP, carried_state
+from tools.procedures.aggify import AFTER_LOOP, carried_state, walked_query
 from tools.procedures.inline import Env, Unsupported, cast_to, is_true, parse_query
 from tools.procedures.plpgsql import If, Loop, Node, Simple
 
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_]\w*)\s*:=\s*(.+)$")
-_FOR = re.compile(r"(?is)^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s+in\s+(.+)$")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 _aliases = itertools.count(1)
 
@@ -52,16 +51,7 @@ def _loop_rows(loop: Loop, env: Env, dialect: str, does: str
                ) -> tuple[exp.Subquery, dict[str, exp.Expr]]:
     """The loop's query as a relation `cutover_rows_n(c0, c1, ...)`, and each loop variable
     as the column (cast to its declared type) it holds per row."""
-    if loop.kind not in ("for", "cursor"):
-        raise Unsupported(f"a {loop.kind.upper()} loop that {does} runs row by row")
-    match = _FOR.match(loop.header)
-    if match is None or re.match(r"(?s)^\s*-?\d", match.group(2)):
-        raise Unsupported(f"a FOR loop over {loop.header[:40]!r} {does} row by row")
-    variables = [v.strip().lower() for v in match.group(1).split(",")]
-    query_text = match.group(2).strip()
-    while query_text.startswith("(") and query_text.endswith(")"):
-        query_text = query_text[1:-1].strip()
-    query = parse_query(env, query_text)
+    variables, query, _ = walked_query(loop, env, does)
     if not isinstance(query, exp.Select):
         raise Unsupported(f"a loop that {does} over a set operation runs row by row")
     if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)
