@@ -61,7 +61,9 @@ def pg_connect(url: str) -> Any:
                            dbname=u.database, autocommit=True, connect_timeout=10)
 
 
-def _mysql_admin(url: str) -> Any:
+def mysql_connect(url: str) -> Any:
+    """An autocommit pymysql connection to `url`'s server (no database selected): tests seed
+    and inspect MariaDB with it, never through the adapters under test."""
     import pymysql
 
     u = make_url(url)
@@ -76,7 +78,7 @@ def new_database(server_url: str) -> str:
         with pg_connect(server_url) as con:
             con.execute(f'CREATE DATABASE "{name}"')
     else:
-        con = _mysql_admin(server_url)
+        con = mysql_connect(server_url)
         try:
             con.cursor().execute(f"CREATE DATABASE `{name}`")
         finally:
@@ -92,7 +94,7 @@ def drop_database(server_url: str, url: str) -> None:
             # FORCE: a test that failed half-way may have left an adapter connected.
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
-    con = _mysql_admin(server_url)
+    con = mysql_connect(server_url)
     try:
         con.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
         # Sandboxes are databases of their own on MySQL: tests name theirs sandbox_for(url).

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from cutover.cli import app
-from tests.integration.conftest import _mysql_admin, _pg_admin, drop_database, new_database
+from tests.integration.conftest import drop_database, mysql_connect, new_database, pg_connect
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +73,7 @@ def figures(report: dict[str, Any]) -> tuple:
 @pytest.fixture
 def pg_schemas(pg_db: str) -> str:
     """One database, schemas a (source), b (planted) and c (identical copy)."""
-    with _pg_admin(pg_db) as con:
+    with pg_connect(pg_db) as con:
         for schema, rows in (("a", SOURCE), ("b", _target(SOURCE)), ("c", SOURCE)):
             con.execute(f"CREATE SCHEMA {schema}")
             amt = "numeric(12,4)" if schema == "b" else "numeric(10,2)"
@@ -112,7 +112,7 @@ def mysql_pair(mysql_url: str) -> Iterator[tuple[str, str, str]]:
     PAD SPACE collation on text (MariaDB's default)."""
     urls = [new_database(mysql_url) for _ in range(2)]
     try:
-        con = _mysql_admin(mysql_url)
+        con = mysql_connect(mysql_url)
         try:
             cur = con.cursor()
             for url, tables in ((urls[0], {"t": SOURCE, "k": None}),
@@ -192,13 +192,13 @@ def test_key_range_checksum_agrees_with_stream(engine: str, pg_db: str, mysql_db
     source = SOURCE + DUPLICATES
     planted = _target(SOURCE) + DUPLICATES[:1] + DUPLICATES  # id 7 three times, not once
     if engine == "postgres":
-        with _pg_admin(url) as con:
+        with pg_connect(url) as con:
             con.execute("CREATE TABLE t (id integer, name text, x double precision, "
                         "amt numeric(10,2), note text)")
             with con.cursor() as cur:
                 cur.executemany("INSERT INTO t VALUES (%s, %s, %s, %s, %s)", source)
     else:
-        con = _mysql_admin(url)
+        con = mysql_connect(url)
         try:
             db = make_url(url).database
             con.cursor().execute(f"CREATE TABLE `{db}`.t (id int, name varchar(40) COLLATE "

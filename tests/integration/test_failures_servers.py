@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import _mysql_admin, _pg_admin, drop_database, new_database
+from tests.integration.conftest import drop_database, mysql_connect, new_database, pg_connect
 from tools.db.connections import Connections
 from tools.db.registry import open_adapter
 from tools.errors import CompileFailed, StatementTimeout, Transient
@@ -31,12 +31,12 @@ def _kill(engine: str, server: str, adapter) -> None:
     """Terminate the adapter's own backend from an admin connection, as a DBA or a crash would."""
     if engine == "postgres":
         pid = adapter._con.info.backend_pid
-        with _pg_admin(server) as con:
+        with pg_connect(server) as con:
             # The test role may end its own sessions (pg_signal_backend is not needed for them).
             con.execute("SELECT pg_terminate_backend(%s)", (pid,))
     else:
         thread = adapter._con.thread_id()
-        con = _mysql_admin(server)
+        con = mysql_connect(server)
         try:
             con.cursor().execute(f"KILL {thread}")
         finally:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from cutover.config import build_context
 from graph.run import run_migration
-from tests.integration.conftest import _mysql_admin, _pg_admin
+from tests.integration.conftest import mysql_connect, pg_connect
 from tools.db.connections import Connections
 
 WORKERS = 3
@@ -21,14 +21,14 @@ VIEWS = 6
 def _write(url: str, *statements: str) -> None:
     """Another session writes to the source and commits (what a live system does)."""
     if url.startswith("postgres"):
-        con = _pg_admin(url)  # connects to the URL's own database
+        con = pg_connect(url)  # connects to the URL's own database
         try:
             for sql in statements:
                 con.execute(sql)
         finally:
             con.close()
         return
-    con = _mysql_admin(url)
+    con = mysql_connect(url)
     try:
         con.select_db(make_url(url).database)
         for sql in statements:

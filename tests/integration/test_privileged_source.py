@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from cutover.cli import app
-from tests.integration.conftest import _mysql_admin, drop_database, new_database, pg_connect
+from tests.integration.conftest import drop_database, mysql_connect, new_database, pg_connect
 from tests.servers import READER_PASSWORD, READER_USER
 from tools.db.registry import open_adapter
 
@@ -34,7 +34,7 @@ def seeded(request: pytest.FixtureRequest):
             con.execute("INSERT INTO orders VALUES (1, 10.50), (2, 3.25)")
             con.execute(f"GRANT SELECT ON orders TO {READER_USER}")
     else:
-        con = _mysql_admin(url)
+        con = mysql_connect(url)
         try:
             with con.cursor() as cur:
                 cur.execute(f"CREATE TABLE `{name}`.orders (id INT PRIMARY KEY, "
