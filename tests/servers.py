@@ -330,16 +330,16 @@ def _load_state(path: Path) -> list[Server]:
     return [Server(**entry) for entry in json.loads(path.read_text())]
 
 
-def cmd_start(path: Path) -> int:
+def cmd_start(path: Path, pg_port: int = PG_PORT, mariadb_port: int = MARIADB_PORT) -> int:
     if _load_state(path):
         print(f"servers already recorded in {path}; run `python -m tests.servers stop` first",
               file=sys.stderr)
         return 1
     started: list[Server] = []
     try:
-        for start in (start_postgres, start_mariadb):
+        for start, port in ((start_postgres, pg_port), (start_mariadb, mariadb_port)):
             t0 = time.perf_counter()
-            server = start()
+            server = start(port)
             started.append(server)
             print(f"{server.engine} ready in {time.perf_counter() - t0:.1f}s (pid {server.pid}, "
                   f"{server.url})", file=sys.stderr)
@@ -368,9 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("start", "stop", "env"))
     parser.add_argument("--state", type=Path, default=STATE_FILE,
                         help=f"state file with URLs and pids (default {STATE_FILE})")
+    # A second pair (other ports, other state file) lets work go on while `.ci/run` holds these.
+    parser.add_argument("--pg-port", type=int, default=PG_PORT)
+    parser.add_argument("--mariadb-port", type=int, default=MARIADB_PORT)
     args = parser.parse_args(argv)
     if args.command == "start":
-        return cmd_start(args.state)
+        return cmd_start(args.state, args.pg_port, args.mariadb_port)
     if args.command == "stop":
         return cmd_stop(args.state)
     print(_exports(_load_state(args.state)))
