@@ -369,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=STATE_FILE,
                         help=f"state file with URLs and pids (default {STATE_FILE})")
     # A second pair (other ports, other state file) lets work go on while `.ci/run` holds these.
+    # 56432/54306 are taken: tests/faults starts its own private pair there.
     parser.add_argument("--pg-port", type=int, default=PG_PORT)
     parser.add_argument("--mariadb-port", type=int, default=MARIADB_PORT)
     args = parser.parse_args(argv)
