@@ -28,6 +28,9 @@ def _plain(sql: str, target: str) -> str:
     "SELECT CAST('2024-03-05' AS DATE) AS d FROM events",
     "SELECT CAST('2024-03-05 10:20:30' AS DATETIME) AS d FROM events",
     "SELECT CAST(raw AS DATETIME(6)) AS d FROM events",
+    # month names and 12-hour clocks are not stated: sqlglot's own translation
+    "SELECT STR_TO_DATE(raw, '%b %d %Y') AS d FROM events",
+    "SELECT STR_TO_DATE(raw, '%Y-%m-%d %h:%i %p') AS d FROM events",
 ])
 def test_dates_iso_literals_and_fractional_datetimes_stay_as_sqlglot_writes_them(sql: str) -> None:
     assert transpile(sql, "mysql", "duckdb", "q", SCHEMA) == _plain(sql, "duckdb")
@@ -39,6 +42,20 @@ def test_a_text_column_read_as_a_date_is_rewritten(target: str) -> None:
     out = transpile(sql, "mysql", target, "q", SCHEMA)
     assert out != _plain(sql, target)
     assert out.count("[[:punct:]]") >= 4  # both calls carry the delimited shape
+
+
+def test_str_to_date_reads_its_format_as_mariadb_did() -> None:
+    # text -> STR_TO_DATE(text, '%d/%m/%Y') on MariaDB 10.11
+    measured = {"05/03/2024": "2024-03-05", "5 / 3 / 24": "2024-03-05",
+                "05/13/2024": None, "05-03-2024": None, "05/03/2024 10:20": "2024-03-05"}
+    sql = transpile("SELECT id, STR_TO_DATE(raw, '%d/%m/%Y') AS d FROM events ORDER BY id",
+                    "mysql", "duckdb", "q", SCHEMA)
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE events (id INT, raw VARCHAR, day DATE)")
+        con.executemany("INSERT INTO events VALUES (?, ?, NULL)", list(enumerate(measured)))
+        rows = con.execute(sql).fetchall()
+    assert {text: d and d.isoformat() for text, (_, d) in zip(measured, rows, strict=True)} \
+        == measured
 
 
 def test_sqlite_target_is_unsupported_with_its_reason() -> None:
