@@ -59,8 +59,8 @@ def source(mysql_url: str):
     drop_database(mysql_url, url)
 
 
-def _project(root: Path, source_url: str) -> Path:
-    for path, sql in VIEWS.items():
+def _project(root: Path, source_url: str, views: dict[str, str] = VIEWS) -> Path:
+    for path, sql in views.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(sql + "\n", encoding="utf-8")
     (root / "cutover.toml").write_text(textwrap.dedent(f"""
@@ -97,3 +97,20 @@ def test_dirty_date_text_reaches_parity_on_duckdb_without_llm(source: str, tmp_p
     before = run_project(project, semantics=False)
     verdicts = {o["name"]: o["verdict"] for o in before.report["objects"]}
     assert set(verdicts.values()) == {"compile_error"}, verdicts
+
+
+def test_a_zero_date_no_target_holds_is_a_mismatch_never_parity(source: str, tmp_path: Path,
+                                                               mysql_url: str) -> None:
+    # MariaDB reads '2024-00-05' as a zero date; the rewrite gives NULL, and the differ must
+    # say so (the source column comes back as text: pymysql cannot make a date of it)
+    views = {"sql/zero_days.sql": "SELECT id, CAST(signed_up AS DATE) AS day, "
+                                  "CAST('2024-00-05' AS DATE) AS zero FROM signups;"}
+    project = _project(tmp_path / "z", source, views)
+    result = CliRunner().invoke(app, ["run", str(project), "--run-id", "z1",
+                                      "--runs-dir", str(tmp_path / "runs")])
+    assert result.exit_code == 1, result.output
+    report = Report.model_validate_json(
+        (tmp_path / "runs" / "z1" / "report.json").read_text(encoding="utf-8"))
+    assert [(o.name, o.verdict) for o in report.objects] == [("zero_days", "mismatch")]
+    columns = {c["name"]: c for c in report.objects[0].diff["columns"]}
+    assert columns["day"]["mismatched"] == 0 and columns["zero"]["null_mismatches"] == len(ROWS)
