@@ -91,11 +91,11 @@ def test_duckdb_reads_the_shapes_as_mariadb_did() -> None:
 
 
 def test_a_shape_left_out_reaches_the_targets_own_cast_and_fails_loudly() -> None:
-    # '24035' is 2024-03-05 to MariaDB (a 5-digit run): not stated, so DuckDB's own cast
-    # refuses it quoting the value, never a silent wrong date or NULL
+    # '20240305T101112' is a datetime to MariaDB (a 'T' inside the digits): not stated, so
+    # DuckDB's own cast refuses it quoting the value, never a silent wrong date or NULL
     sql = transpile("SELECT CAST(raw AS DATE) FROM events", "mysql", "duckdb", "q", SCHEMA)
     with duckdb.connect() as con:
         con.execute("CREATE TABLE events (id INT, raw VARCHAR, day DATE)")
-        con.execute("INSERT INTO events VALUES (1, '24035', NULL)")
-        with pytest.raises(duckdb.ConversionException, match="24035"):
+        con.execute("INSERT INTO events VALUES (1, '20240305T101112', NULL)")
+        with pytest.raises(duckdb.ConversionException, match="20240305T101112"):
             con.execute(sql).fetchall()

@@ -4,7 +4,8 @@ STR_TO_DATE(s, format).
 MariaDB reads many shapes (sql-common/my_time.c, measured on 10.11): leading blanks and a '+'
 are skipped, a '-' makes it NULL, and trailing garbage that is neither a digit nor punctuation
 is dropped with a warning. What is left is either all digits, read at fixed widths (6 or 12
-digits: YYMMDD[hhmmss], 8 or 14: YYYYMMDD[hhmmss], a '.fraction' after 12 or more), or fields
+digits: YYMMDD[hhmmss], 8 or 14: YYYYMMDD[hhmmss], a '.fraction' after 12 or more; 5, 7,
+9-11 and 13 digits are cut the same way: '24035' is 2024-03-05), or fields
 of digits each ended by ONE punctuation character ('2024/3/5', '24.3.5'; '2024--03--05' and
 '2024 -03-05' are NULL), the time after a 'T', one punctuation character or blanks
 ('2024-03-05T10:20', '2024-03-05.5' is 05:00), where reading stops quietly at the first
@@ -20,9 +21,8 @@ The rewrite states that reading on the target with its regular expressions: the 
 extracted once per row, checked as MariaDB checks them, and the date built from numbers
 (tools/semantics/mysql_date_fields.py; a DATETIME's fraction is dropped, as MariaDB truncates
 it to whole seconds). Left out of the CAST/DATE shapes, each reaching the target's own cast (a
-conversion error that quotes the value, never a silent wrong date): digit runs of other
-lengths (5, 7, 9-11, 13 digits), a 'T' inside a digit run, a first field of 12 or more digits
-followed by a '.'. A STR_TO_DATE format holding other elements than the stated ones stays as
+conversion error that quotes the value, never a silent wrong date): a 'T' inside a digit
+run ('20240305T101112'), a first field of 12 or more digits followed by a '.' and more. A STR_TO_DATE format holding other elements than the stated ones stays as
 sqlglot writes it. What MariaDB reads as a date no target can hold becomes NULL: its zero
 dates ('0000-00-00', '2024-00-05', '2024-03-00', STR_TO_DATE('05/03', '%d/%m/%Y')), year 0,
 STR_TO_DATE's invalid days ('2024-02-30' is kept there), and on ClickHouse a DATETIME outside
@@ -61,11 +61,21 @@ _P = "[[:punct:]]"
 #: year P month P day, then optionally (T | P | blanks) hour [P minute [P second [.fraction]]]
 _DELIMITED = (f"{_LEAD}{_FIELD}{_P}{_FIELD}{_P}{_FIELD}"
               f"(?:(?:T|{_P}|[[:space:]]+){_FIELD}(?:{_P}{_FIELD}(?:{_P}{_FIELD})?)?)?")
-#: 6/12 digits (two-digit year) or 8/14 (four), a fraction after 12/14, only garbage after
-#: (MariaDB drops it)
-_COMPACT = (f"{_LEAD}([0-9]{{2}}|[0-9]{{4}})([0-9]{{2}})([0-9]{{2}})"
-            f"(?:([0-9]{{2}})([0-9]{{2}})([0-9]{{2}})(?:[.][0-9]*)?)?"
-            f"(?:[^0-9[:punct:]T][^0-9[:punct:]]*)?$")
+#: all digits: MariaDB slices them at fixed widths, the year 4 digits wide when there are 8
+#: or 14 and more, else 2; a '.fraction' only after 12 or more; then a 'T' and garbage
+#: without digits or punctuation, which it drops
+_DROPPED = "T?(?:[^0-9[:punct:]T][^0-9[:punct:]]*)?$"
+_COMPACT = (
+    # 8, or 14 and more digits: YYYYMMDD[hhmmss...]
+    f"{_LEAD}([0-9]{{4}})([0-9]{{2}})([0-9]{{2}})"
+    f"(?:([0-9]{{2}})([0-9]{{2}})([0-9]{{2}})[0-9]*(?:[.][0-9]*)?)?{_DROPPED}",
+    # 12 or 13 digits: YYMMDDhhmmss, a fraction allowed
+    f"{_LEAD}([0-9]{{2}})([0-9]{{2}})([0-9]{{2}})([0-9]{{2}})([0-9]{{2}})([0-9]{{2}})[0-9]?"
+    f"(?:[.][0-9]*)?{_DROPPED}",
+    # 5 to 11 digits: YYMMD, YYMMDD[h[h[m[m[s]]]]]
+    f"{_LEAD}([0-9]{{2}})([0-9]{{2}})([0-9]{{1,2}})([0-9]{{0,2}})([0-9]{{0,2}})([0-9]?)"
+    f"{_DROPPED}",
+)
 #: NULL whatever the digits: no digit first (or a '-'), at most 4 digits and garbage, fewer
 #: than three delimited fields, a first field not ended by punctuation
 _NULL = ("^[[:space:]]*(?:-.*|[+]?[[:space:]]*(?:[^0-9].*)?)$"
@@ -150,8 +160,9 @@ class MysqlDateText(Family):
         sql = (f"CASE WHEN X IS NULL THEN NULL "
                f"WHEN {matches(target, _DELIMITED)} THEN "
                f"{read(target, _DELIMITED, _GROUPS, 'two_digits', with_time)} "
-               f"WHEN {matches(target, _COMPACT)} THEN "
-               f"{read(target, _COMPACT, _GROUPS, 'two_digits', with_time)} "
+               + "".join(f"WHEN {matches(target, compact)} THEN "
+                         f"{read(target, compact, _GROUPS, 'two_digits', with_time)} "
+                         for compact in _COMPACT) +
                f"WHEN {matches(target, _NULL)} THEN NULL "
                # the target's own reading for the shapes not stated here
                f"ELSE OWN END")
