@@ -23,9 +23,10 @@ extracted once per row, checked as MariaDB checks them, and the date built from 
 it to whole seconds). Left out of the CAST/DATE shapes, each reaching the target's own cast (a
 conversion error that quotes the value, never a silent wrong date): a 'T' inside a digit
 run ('20240305T101112'), a first field of 12 or more digits followed by a '.' and more. A
-STR_TO_DATE format holding other elements than the stated ones stays as sqlglot writes it. What MariaDB reads as a date no target can hold becomes NULL: its zero
-dates ('0000-00-00', '2024-00-05', '2024-03-00', STR_TO_DATE('05/03', '%d/%m/%Y')), year 0,
-STR_TO_DATE's invalid days ('2024-02-30' is kept there), and on ClickHouse a DATETIME outside
+STR_TO_DATE format holding other elements than the stated ones stays as sqlglot writes it.
+What MariaDB reads as a date no target can hold becomes NULL: its zero dates ('0000-00-00',
+'2024-00-05', '2024-03-00', STR_TO_DATE('05/03', '%d/%m/%Y')), year 0, STR_TO_DATE's invalid
+days ('2024-02-30' is kept there), and on ClickHouse a DATETIME outside
 DateTime64's years 1900-2299. pymysql cannot read such values as dates, so the source column
 comes back as text and the data differ reports those rows: the object is a mismatch, never
 parity. A field of 10 or more significant digits (MySQL wraps it modulo 2^32) is read as out
