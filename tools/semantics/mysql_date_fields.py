@@ -52,10 +52,11 @@ def read(target: str, pattern: str, groups: dict[str, int], short_year: str,
         number = [f"if(length(trimLeft({text(n)}, '0')) > 9, 1000000000, "
                   f"toInt64OrZero({text(n)}))" for n in NAMES]
         year = _year(SHORT_YEAR[short_year][1].format(y=text("y")), f"({number[0]})")
-        fields = (year, *number[1:])
+        month, day, hour, minute, second = number[1:]
+        fields = (year, month, day, hour, minute, second)
         built = (f"makeDateTime64({', '.join(fields)}, 0, 0)" if with_time
-                 else f"makeDate32({', '.join(fields[:3])})")
-        body = _checked(*fields, built)
+                 else f"makeDate32({year}, {month}, {day})")
+        body = _checked(year, month, day, hour, minute, second, built)
         if with_time:  # DateTime64 holds 1900-2299 and clamps the rest: NULL, never clamped
             body = f"if({year} BETWEEN 1900 AND 2299, {body}, NULL)"
         return f"arrayMap(g -> {body}, [extractGroups(ifNull(X, ''), '{pattern}')])[1]"
@@ -71,7 +72,7 @@ def read(target: str, pattern: str, groups: dict[str, int], short_year: str,
         f"ELSE CAST(COALESCE(NULLIF({n}t, ''), '0') AS INT) END AS {n}" for n in NAMES)
     built = "MAKE_TIMESTAMP(y, m, d, h, i, s)" if with_time else "MAKE_DATE(y, m, d)"
     short = SHORT_YEAR[short_year][0].format(y="yt")
-    return (f"(SELECT {_checked(*NAMES, built)} FROM ("
+    return (f"(SELECT {_checked('y', 'm', 'd', 'h', 'i', 's', built)} FROM ("
             f"SELECT {_year('short', 'y')} AS y, m, d, h, i, s FROM ("
             f"SELECT {short} AS short, {numbers} FROM (SELECT {texts}) AS texts"
             f") AS numbers) AS fields)")
