@@ -41,6 +41,7 @@ from tools.semantics.integer_division import IntegerDivision
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.modulo import Modulo
+from tools.semantics.mysql_date_text import MysqlDateText
 from tools.semantics.ordered_string_agg import OrderedStringAgg
 from tools.semantics.percentiles import Percentiles
 from tools.semantics.real_text import RealText
@@ -69,7 +70,7 @@ FAMILIES: tuple[Family, ...] = (
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
     # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
-    DateBuilders(), SqliteStrftime(), SqliteDateText(),
+    DateBuilders(), SqliteStrftime(), SqliteDateText(), MysqlDateText(),
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),

@@ -13,9 +13,8 @@ SQLite reads that the rewrite does not spell (a Julian day number, a time-zone s
 'now', a negative year) unchanged, to the target's own reading. Not covered: SQLite's day
 29-31 of any month ('2024-02-30' is kept as written by date(), an error or NULL elsewhere).
 
-MySQL's own lenient date reading (CAST('2020-13-45' AS DATE) is NULL, '24-3-5' a date,
-STR_TO_DATE('2024-03-05x', '%Y-%m-%d') too) is open: its parser accepts far more shapes than a
-pattern can state.
+MySQL's own lenient date reading (CAST('2020-13-45' AS DATE) is NULL, '24-3-5' a date) is
+mysql_date_text's.
 """
 
 from __future__ import annotations
@@ -36,8 +35,6 @@ _BLANK = "[[:space:]]"
 _DAY = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME = "([01][0-9]|2[0-4]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?"
 _ZONE = "([-+][0-9]{2}:[0-9]{2}|[zZ])"
-_MYSQL_OPEN = ("open: MySQL's CAST(s AS DATE), DATE(s) and STR_TO_DATE read many more shapes "
-               "('24-3-5', '20240305', '2024-03-05x' with a warning) than a pattern can state")
 #: shapes the rewrite hands over in a form every target reads
 _DATE_TIME = f"^{_DAY}((T|{_BLANK})+{_TIME})?{_BLANK}*$"
 _TIME_ONLY = f"^{_TIME}{_BLANK}*$"
@@ -70,9 +67,8 @@ class SqliteDateText(Family):
     }
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         (_SQLITE, _STRICT): "sqlite_shapes_or_null", (_SQLITE, _MYSQL): "sqlite_shapes_or_null",
-        (_MYSQL, _STRICT): _MYSQL_OPEN, (_MYSQL, _SQLITE): _MYSQL_OPEN,
     }
-    SOURCES = ("sqlite", "mysql")
+    SOURCES = ("sqlite",)
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         found: list[exp.Expr] = []

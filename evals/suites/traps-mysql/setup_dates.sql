@@ -20,3 +20,22 @@ INSERT INTO bookings VALUES
   (7, 'gus', '2004-02-29', '2024-01-06', '2024-01-07', '2024-01-05 18:00:00', '2024-01-05 18:59:59'),
   (8, 'hal', '1970-01-01', '2020-12-31', '2021-01-01', '2020-12-01 00:00:00', '2021-02-28 23:00:00'),
   (9, 'ivy', '1995-05-31', '2024-05-31', '2024-06-30', '2024-05-31 12:00:00', '2024-06-30 11:00:00');
+
+-- Dates typed into a web form and kept as text: ISO, two-digit years, slashes, compact
+-- digits, a time after 'T', trailing notes, impossible days and plain junk.
+CREATE TABLE guest_forms (
+  id        INT PRIMARY KEY,
+  arrival   VARCHAR(30),
+  birthday  VARCHAR(30)
+);
+INSERT INTO guest_forms VALUES
+  (1, '2024-03-05',          '05/03/1990'),
+  (2, '24-3-5',              '5/3/90'),
+  (3, '2024/03/05 14:30',    '31/12/1999'),
+  (4, '20240306',            '29/02/2000'),
+  (5, '2024-03-06T09:15',    ' 1 / 1 / 01'),
+  (6, '2024-03-06 (late)',   'unknown'),
+  (7, '2023-02-29',          '12/13/1990'),
+  (8, 'tbd',                 'n/a'),
+  (9, NULL,                  NULL),
+  (10, '99-12-31',           '01.01.2000');

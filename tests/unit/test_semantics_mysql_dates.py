@@ -1,0 +1,101 @@
+"""mysql_date_text through the translator (tools.sql.transpile): which casts it takes (text
+only, never a DATE column or a plain ISO literal), and SQLite's unsupported verdict. That each
+shape reads as MariaDB reads it is the grid's proof against the real MariaDB
+(tests/fixtures/semantics/mysql_date_text*.yaml, tests/integration/test_semantics_grid_servers.py);
+here DuckDB runs the translation on a few of the values measured on MariaDB 10.11."""
+
+from __future__ import annotations
+
+import datetime
+
+import duckdb
+import pytest
+import sqlglot
+
+from tools.errors import Unsupported
+from tools.sql import transpile
+
+SCHEMA = {"events": {"id": "int", "raw": "text", "day": "date"}}
+
+
+def _plain(sql: str, target: str) -> str:
+    return sqlglot.transpile(sql, read="mysql", write=target)[0]
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT CAST(day AS DATE) AS d FROM events",
+    "SELECT DATE(day) AS d FROM events",
+    "SELECT CAST('2024-03-05' AS DATE) AS d FROM events",
+    "SELECT CAST('2024-03-05 10:20:30' AS DATETIME) AS d FROM events",
+    "SELECT CAST(raw AS DATETIME(6)) AS d FROM events",
+    # month names and 12-hour clocks are not stated: sqlglot's own translation
+    "SELECT STR_TO_DATE(raw, '%b %d %Y') AS d FROM events",
+    "SELECT STR_TO_DATE(raw, '%Y-%m-%d %h:%i %p') AS d FROM events",
+])
+def test_dates_iso_literals_and_fractional_datetimes_stay_as_sqlglot_writes_them(sql: str) -> None:
+    assert transpile(sql, "mysql", "duckdb", "q", SCHEMA) == _plain(sql, "duckdb")
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres", "clickhouse"])
+def test_a_text_column_read_as_a_date_is_rewritten(target: str) -> None:
+    sql = "SELECT CAST(raw AS DATE) AS d, DATE(raw) AS e FROM events"
+    out = transpile(sql, "mysql", target, "q", SCHEMA)
+    assert out != _plain(sql, target)
+    assert out.count("[[:punct:]]") >= 4  # both calls carry the delimited shape
+
+
+def test_str_to_date_reads_its_format_as_mariadb_did() -> None:
+    # text -> STR_TO_DATE(text, '%d/%m/%Y') on MariaDB 10.11
+    measured = {"05/03/2024": "2024-03-05", "5 / 3 / 24": "2024-03-05",
+                "05/13/2024": None, "05-03-2024": None, "05/03/2024 10:20": "2024-03-05"}
+    sql = transpile("SELECT id, STR_TO_DATE(raw, '%d/%m/%Y') AS d FROM events ORDER BY id",
+                    "mysql", "duckdb", "q", SCHEMA)
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE events (id INT, raw VARCHAR, day DATE)")
+        con.executemany("INSERT INTO events VALUES (?, ?, NULL)", list(enumerate(measured)))
+        rows = con.execute(sql).fetchall()
+    assert {text: d and d.isoformat() for text, (_, d) in zip(measured, rows, strict=True)} \
+        == measured
+
+
+def test_sqlite_target_is_unsupported_with_its_reason() -> None:
+    with pytest.raises(Unsupported, match="no regular expressions"):
+        transpile("SELECT CAST(raw AS DATE) FROM events", "mysql", "sqlite", "q", SCHEMA)
+
+
+#: text -> (CAST AS DATE, CAST AS DATETIME) as MariaDB 10.11 returned them
+MEASURED = {
+    "24-3-5": ("2024-03-05", "2024-03-05 00:00:00"),
+    "2024-03-05T10:20": ("2024-03-05", "2024-03-05 10:20:00"),
+    "20240305101112": ("2024-03-05", "2024-03-05 10:11:12"),
+    "2024-03-05x": ("2024-03-05", "2024-03-05 00:00:00"),
+    "69-12-31": ("2069-12-31", "2069-12-31 00:00:00"),
+    "2023-02-29": (None, None),
+    "2024-03-05 25:00:00": (None, None),
+    "2024--03--05": (None, None),
+    "abc": (None, None),
+}
+
+
+def test_duckdb_reads_the_shapes_as_mariadb_did() -> None:
+    sql = transpile("SELECT id, CAST(raw AS DATE) AS d, CAST(raw AS DATETIME) AS t "
+                    "FROM events ORDER BY id", "mysql", "duckdb", "q", SCHEMA)
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE events (id INT, raw VARCHAR, day DATE)")
+        con.executemany("INSERT INTO events VALUES (?, ?, NULL)", list(enumerate(MEASURED)))
+        rows = con.execute(sql).fetchall()
+    got = {text: (d and d.isoformat(), t and t.isoformat(sep=" "))
+           for text, (_, d, t) in zip(MEASURED, rows, strict=True)}
+    assert got == MEASURED
+    assert all(isinstance(d, datetime.date) for _, d, _t in rows if d is not None)
+
+
+def test_a_shape_left_out_reaches_the_targets_own_cast_and_fails_loudly() -> None:
+    # '20240305T101112' is a datetime to MariaDB (a 'T' inside the digits): not stated, so
+    # DuckDB's own cast refuses it quoting the value, never a silent wrong date or NULL
+    sql = transpile("SELECT CAST(raw AS DATE) FROM events", "mysql", "duckdb", "q", SCHEMA)
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE events (id INT, raw VARCHAR, day DATE)")
+        con.execute("INSERT INTO events VALUES (1, '20240305T101112', NULL)")
+        with pytest.raises(duckdb.ConversionException, match="20240305T101112"):
+            con.execute(sql).fetchall()
