@@ -18,6 +18,8 @@ from types import FrameType
 
 from tools import stop
 from tools.errors import Interrupted
+from tools.outcomes import kept_outcomes
+from tools.runlog import planned_objects
 
 EXIT_INTERRUPTED = 130
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -54,6 +56,15 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def stopped_line(run_dir: Path, reason: str, hint: str) -> str:
+    """The one line a stopped run ends with: what is kept, and the command that goes on."""
+    done = kept_outcomes(run_dir)
+    total = planned_objects(run_dir)
+    of = f" of {total}" if total is not None else ""
+    return (f"interrupted by {reason}: {done}{of} objects done and kept in {run_dir}; "
+            f"resume with: {hint}")
 
 
 def resume_hint(run_id: str, runs_dir: Path) -> str:
