@@ -34,9 +34,9 @@ from tools.trace import Tracer
 
 Progress = Callable[[str, dict[str, Any]], None]
 STOP_WAIT_S = 5.0
-"""How long a stop waits for the objects in flight to end once their statements were cancelled
-(they end at the next safe point, normally within milliseconds); past that the run exits and
-they are redone on --resume."""
+"""How long a stopped run waits for the objects in flight to end once their statements were
+cancelled (they end at their next safe point, normally within milliseconds) before it closes
+their connections; they are redone on --resume."""
 PACKAGES = ("langgraph", "langchain-openai", "sqlglot", "sqlalchemy", "datacompy", "duckdb",
             "pyarrow", "pydantic")
 
@@ -139,10 +139,10 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
     connections = ctx.connections
 
     def stop_objects() -> None:
-        # Ctrl-C reaches the main thread only: queued objects never start, the statements of
-        # those in flight are cancelled, and they get a moment to end before the graph unwinds.
+        # Ctrl-C reaches the main thread only: queued objects never start, and the statements
+        # of those in flight are cancelled (they end before the connections close, below).
+        dropped = pool.stop()
         connections.interrupt_all()
-        dropped = pool.stop(STOP_WAIT_S)
         ctx.tracer.event("stop_objects", dropped=dropped)
 
     forget_interrupt = stop.on_request(stop_objects)
@@ -169,7 +169,7 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
         ctx.tracer.event("run_end")
     finally:
         forget_interrupt()
-        pool.close()
+        pool.close(STOP_WAIT_S)
         ctx.connections.close()
         conn.close()
     report_path = ctx.run_dir / "report.json"

@@ -7,11 +7,11 @@ interrupted, and had its error saved to the checkpoint (one SQLite commit per ob
 stopping a 10,000-object wave took minutes and wrote an error record per object.
 
 The run hands LangGraph this pool instead (the runner takes its `submit` from the run's
-config, `runner_config`). On a stop, `stop` drops the queued objects — their futures are
-never resolved, because the graph is unwinding from the signal and nothing waits for them; the
-objects simply stay "not done" — and gives the objects in flight a bounded moment to end once
-their statements were cancelled. From then on no result is delivered: a late object must not
-reach a graph that has gone (its work is redone on --resume, its outcome file kept if made).
+config, `runner_config`). On a stop, `stop` drops the queued objects — their futures are never
+resolved: the graph is unwinding from the signal and nothing waits for them; the objects stay
+"not done" — and from then on delivers no result, so a late object cannot reach a graph that
+has gone (its outcome file is kept if it was made, else --resume redoes it). `close` then
+waits, bounded, for the objects in flight, whose statements were cancelled, to end.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from typing import Any
 from langgraph._internal._constants import CONFIG_KEY_RUNNER_SUBMIT
 
 Call = Callable[[], Any]
+DELIVERY_WAIT_S = 0.5
+"""A stop waits this long at most for a result being handed to the graph (milliseconds)."""
 
 
 class WavePool:
@@ -43,10 +45,12 @@ class WavePool:
         # Reentrant: stop() runs in a signal handler, which may interrupt the main thread
         # while it holds this lock inside submit().
         self._cond = threading.Condition(threading.RLock())
-        self._deliver = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self._running = 0
+        self._calling = 0
+        """Tasks at work (an object in flight holds connections while it is)."""
+        self._delivering = 0
         self._closed = False
+        """Set by a stop or at the end of the run: nothing more starts or is delivered."""
 
     def runner_config(self) -> dict[str, Any]:
         """The `configurable` entry that makes LangGraph's runner submit here."""
@@ -62,7 +66,8 @@ class WavePool:
         call = partial(copy_context().run, fn, *args, **kwargs)
         if threading.current_thread() in self._threads:
             # A graph nested in an object (its subgraph) never waits on its own worker.
-            self._run(future, call)
+            if (outcome := self._call(future, call)) is not None:
+                self._resolve(*outcome)
             return future
         with self._cond:
             if self._closed:
@@ -87,53 +92,62 @@ class WavePool:
                 if self._stopped():  # queued when the stop came: never started
                     self._queue.clear()
                     continue
-                self._running += 1
+                self._calling += 1
             try:
-                self._run(future, call)
+                outcome = self._call(future, call)
             finally:
                 with self._cond:
-                    self._running -= 1
+                    self._calling -= 1
                     self._cond.notify_all()
+            if outcome is not None:
+                self._resolve(*outcome)
 
-    def _run(self, future: Future[Any], call: Call) -> None:
+    @staticmethod
+    def _call(future: Future[Any], call: Call) -> tuple[Callable[[Any], None], Any] | None:
+        """Run the task; return the future's setter and its value (None: cancelled)."""
         if not future.set_running_or_notify_cancel():
-            return
+            return None
         try:
-            result = call()
+            return future.set_result, call()
         except BaseException as exc:  # noqa: BLE001 - handed to the graph as LangGraph does
-            self._resolve(future.set_exception, exc)
-        else:
-            self._resolve(future.set_result, result)
+            return future.set_exception, exc
 
     def _resolve(self, setter: Callable[[Any], None], value: Any) -> None:
-        # The future's callbacks are LangGraph's runner committing the task: they run under
-        # this lock, so `stop` can close delivery between two of them, never during one.
-        with self._deliver:
-            if not self._closed:
-                setter(value)
+        # The future's callbacks are LangGraph's runner committing the task to the graph. After
+        # a stop the graph is unwinding, so a late result is not delivered: the object's outcome
+        # file is kept if it was made, and --resume redoes it otherwise.
+        with self._cond:
+            if self._closed:
+                return
+            self._delivering += 1
+        try:
+            setter(value)
+        finally:
+            with self._cond:
+                self._delivering -= 1
+                self._cond.notify_all()
 
-    def stop(self, wait_s: float) -> int:
-        """Drop the queued tasks, wait up to `wait_s` for those running, then deliver nothing
-        more. Safe in a signal handler. Returns how many tasks were dropped."""
+    def stop(self, wait_s: float = DELIVERY_WAIT_S) -> int:
+        """A stop was asked for (in the signal handler, in the main thread): drop the queued
+        tasks and deliver nothing more. Waits up to `wait_s` for a delivery under way, which
+        must reach the graph before it unwinds (bounded: that delivery may need a lock the
+        interrupted main thread holds, e.g. a future's, inside concurrent.futures.wait).
+        Returns how many tasks were dropped."""
         with self._cond:
             dropped = len(self._queue)
             self._queue.clear()
-            self._cond.wait_for(lambda: self._running == 0, timeout=wait_s)
-        # A bounded wait too: a worker may be inside a delivery that needs a lock the
-        # interrupted main thread holds.
-        delivering = self._deliver.acquire(timeout=wait_s)
-        try:
             self._closed = True
-        finally:
-            if delivering:
-                self._deliver.release()
-        with self._cond:
             self._cond.notify_all()
+            self._cond.wait_for(lambda: self._delivering == 0, timeout=wait_s)
         return dropped
 
-    def close(self) -> None:
-        """The run is over: idle threads exit (a task still running ends on its own)."""
-        with self._deliver, self._cond:
+    def close(self, wait_s: float) -> None:
+        """The graph is done (or has unwound from a stop): idle threads exit, and the run waits
+        up to `wait_s` for the tasks still at work (interrupted, they end at their next safe
+        point) before it closes the connections they use. A delivery stuck on a lock the
+        unwound main thread left is not waited for: it holds no connection."""
+        with self._cond:
             self._closed = True
             self._queue.clear()
             self._cond.notify_all()
+            self._cond.wait_for(lambda: self._calling == 0, timeout=wait_s)
