@@ -423,7 +423,7 @@ def _model_name(model: Any) -> str:
                or type(model).__name__)
 
 
-def _raise_if_infrastructure(exc: Exception, base_url: str | None, redactor: Redactor) -> None:
+def _raise_if_infrastructure(exc: BaseException, base_url: str | None, redactor: Redactor) -> None:
     """Raise ConnectionLost / ConfigError for endpoint problems; return for everything else."""
     try:
         import openai

@@ -171,7 +171,7 @@ def schema_notes(ctx: Context, spec: ObjectSpec, schema: list[dict[str, Any]]) -
     return notes
 
 
-def _compared_with_numbers(tree: exp.Expression) -> set[str]:
+def _compared_with_numbers(tree: exp.Expr) -> set[str]:
     """Columns compared (=, <, IN, ...) with a numeric literal in the query."""
     found: set[str] = set()
     for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.In):

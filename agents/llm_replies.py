@@ -117,7 +117,7 @@ def _calls_in(value: Any, tool_names: set[str], submit_tool: str) -> list[TextCa
         return _calls_in(value["tool_calls"], tool_names, submit_tool)
     name = next((value[k] for k in _NAME_KEYS if isinstance(value.get(k), str)), None)
     if name is not None and name in tool_names:
-        raw = next((value[k] for k in _ARG_KEYS if k in value), {})
+        raw: Any = next((value[k] for k in _ARG_KEYS if k in value), {})
         args = _loads(raw) if isinstance(raw, str) else raw
         return [TextCall(name, args if isinstance(args, dict) else {})]
     if name is None and isinstance(value.get("sql"), str) and set(value) <= {

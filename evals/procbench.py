@@ -119,9 +119,13 @@ def add_primary_keys(url: str) -> None:
     with psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
                          dbname=u.database, autocommit=True) as con:
         for table in DIMENSIONS:
-            (first,) = con.execute(
+            row = con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
                 "AND ordinal_position = 1", (table,)).fetchone()
+            if row is None:
+                raise RuntimeError(f"ProcBench table {table} is missing on {u.database}: "
+                                   f"load the benchmark first")
+            (first,) = row
             con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({first})")
 
 

@@ -162,7 +162,7 @@ def _bulk_to_mysql(con: duckdb.DuckDBPyConnection, session: Session, table: str,
         con.execute(f"COPY (SELECT {escaped} FROM \"{table}\") TO '{path}' "
                     f"(FORMAT csv, DELIMITER '\t', HEADER false, QUOTE '', ESCAPE '', "
                     f"NULLSTR '\\N')")
-        rows = int(con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+        (rows,) = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchall()[0]
         session.load_data_file(table, columns, path, rows)
     return rows
 

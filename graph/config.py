@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from graph.context import Context, Tolerance
+from graph.context import Context, Tolerance, default_workers
 from tools.db.registry import dialect_for, is_embedded
 from tools.errors import ConfigError
 
@@ -224,7 +224,7 @@ def context_from_config(cfg: ProjectConfig, project_dir: Path, run_id: str, runs
         source_include=list(cfg.source.include),
         procedure_args={p: {k: str(v) for k, v in a.items()}
                         for p, a in cfg.output.procedures.items()},
-        **({"workers": cfg.run.workers} if cfg.run.workers else {}),
+        workers=cfg.run.workers or default_workers(),
     )
 
 

@@ -47,7 +47,7 @@ class RunSpend:
             self.tokens += tokens
 
 
-def _default_workers() -> int:
+def default_workers() -> int:
     # One worker per core, at most 4: each holds its own source and target connections.
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -85,7 +85,7 @@ class Context:
     """Rows per Arrow batch when copying base tables."""
     max_attempts: int = 5
     """Candidates tried per object (the translation counts as the first); bounds the fix loop."""
-    workers: int = field(default_factory=_default_workers)
+    workers: int = field(default_factory=default_workers)
     """Objects of one dependency level migrated at once, each worker on its own connections."""
     semantics: bool = True
     """Apply the semantics library's proven rewrites while translating (off: plain sqlglot)."""

@@ -32,6 +32,31 @@ def run_project(tmp_path):
     return _run
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads -n
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`pytest tests/unit` (or any files under it) spreads over the cores with pytest-xdist:
+    the unit suite is CPU-bound and its tests share nothing but read-only fixtures. Anything
+    wider (integration, faults) stays in one process: those share servers on fixed ports and
+    print one fault tally. `-n N` or CUTOVER_TEST_WORKERS=N (0 = one process) decide instead."""
+    option = config.option
+    if not config.pluginmanager.hasplugin("xdist") or os.environ.get("PYTEST_XDIST_WORKER") \
+            or getattr(option, "numprocesses", None) is not None or option.dist != "no" \
+            or option.usepdb or option.collectonly:
+        return
+    workers = os.environ.get("CUTOVER_TEST_WORKERS")
+    if workers is not None:
+        option.numprocesses = int(workers)
+        return
+    unit = ROOT / "tests" / "unit"
+    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+             for arg in config.args]
+    if paths and all(path.is_relative_to(unit) for path in paths):
+        option.numprocesses = "auto"
+        # whole files to a worker: a module's fixtures (the grid's one chdb child, the rule
+        # catalog's runs) are built once, not once per worker
+        option.dist = "loadfile"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `full` run only with CUTOVER_TESTS=full: the README's test command (and so
     CI) stays under its time budget, and says how many it left out."""

@@ -33,6 +33,13 @@ VIEWS = {
                           "FROM moves_in GROUP BY account_id",
         "moves_in_report": "SELECT account_id, q FROM moves_in_total ORDER BY account_id",
     },
+    "mysql": {
+        "big_orders": "CREATE VIEW big_orders AS SELECT id, customer_id, qty FROM orders "
+                      "WHERE qty > 3",
+        "big_orders_total": "CREATE VIEW big_orders_total AS SELECT customer_id, "
+                            "SUM(qty) AS q FROM big_orders GROUP BY customer_id",
+        "big_orders_report": "SELECT customer_id, q FROM big_orders_total ORDER BY customer_id",
+    },
 }
 
 

@@ -1,5 +1,6 @@
 """kill -9 of `cutover run` at node boundaries and inside nodes, then `--resume` (issue 9 item 1),
-on SQLite → DuckDB (the shop) and PostgreSQL → DuckDB (the traps suite on a private server).
+on SQLite → DuckDB (the shop), PostgreSQL → DuckDB and MariaDB → DuckDB (the traps suites on
+private servers).
 
 Every resume must finish with the verdicts of an uninterrupted run, no duplicated rows in the
 loaded tables, no objects in the sandbox that an uninterrupted run does not leave, and a
@@ -59,11 +60,18 @@ KILL_POINTS: dict[str, list[Point]] = {
         _nth("compile", 1), _nth("diff", 3), _nth("sql_version", 8), _nth("compile", 11),
         _nth("diff", 14), _nth("object_end", 20), _nth("diff", 22),
     ],
+    # MariaDB's own failure modes: a killed client leaves its server session (and any
+    # snapshot it held) behind, and the loader reads through another driver.
+    "mysql": [
+        _spec_written, _nth("plan", 1), _nth("load", 1), _nth("load", 3), _nth("sql", 8),
+        _nth("compile", 1), _nth("diff", 3), _nth("sql_version", 8), _nth("compile", 11),
+        _nth("diff", 14), _nth("object_end", 20), _nth("diff", 22),
+    ],
 }
 # The README's test command (and so CI) runs the fast part: four instants per pair, one from
-# each stretch of a run (spec written, loading, inside the object loop, near the end).
-# CUTOVER_TESTS=full runs every instant.
-FAST_POINTS = {"sqlite": (0, 3, 6, 11), "postgres": (0, 3, 7, 11)}
+# each stretch of a run (spec written, loading, inside the object loop, near the end), and two
+# on MariaDB (loading, inside the loop). CUTOVER_TESTS=full runs every instant.
+FAST_POINTS = {"sqlite": (0, 3, 6, 11), "postgres": (0, 3, 7, 11), "mysql": (3, 7)}
 CASES = [(pair, point) for pair, points in KILL_POINTS.items()
          for index, point in enumerate(points)
          if os.environ.get("CUTOVER_TESTS") == "full" or index in FAST_POINTS[pair]]
@@ -74,8 +82,8 @@ def make_project(request: pytest.FixtureRequest) -> Callable[[str, Path], Path]:
     def make(pair: str, base: Path) -> Path:
         if pair == "sqlite":
             return shop_project(base)
-        server = request.getfixturevalue("pg")
-        return server_project(base, "traps-postgres", server.url)
+        server = request.getfixturevalue("pg" if pair == "postgres" else "maria")
+        return server_project(base, f"traps-{pair}", server.url)
     return make
 
 

@@ -75,6 +75,12 @@ class Adapter:
         raise errors.ConfigError(f"no setup connection for {cls.ENGINE or cls.__name__} "
                                  f"databases")
 
+    def _connect_args(self, url: str) -> dict[str, Any]:
+        """The driver's connect() keywords for `url` (server engines; setup connections read
+        them too, so URL options mean the same everywhere)."""
+        raise errors.ConfigError(f"{self.ENGINE or type(self).__name__} takes no driver "
+                                 f"connection arguments")
+
     @classmethod
     def _unconnected(cls, url: str) -> Self:
         """An instance that holds `url` but opened nothing: setup_connection reads the URL with
@@ -397,7 +403,7 @@ class Adapter:
         ("could not convert", Failure.RUNTIME), ("invalid input", Failure.RUNTIME),
     )
 
-    def _classify(self, exc: Exception, sql: str) -> Exception:
+    def _classify(self, exc: Exception, sql: str) -> BaseException:
         """Map a driver error to the typed error its failure class names (failures.py)."""
         if isinstance(exc, CutoverError):  # already ours (guard, sandbox, schema drift)
             return exc

@@ -125,7 +125,7 @@ class SQLiteTargetMixin(_Base):
         # executescript: CREATE_OBJECT templates are two statements (the guard checked both).
         self._con.executescript(sql)
 
-    def _classify(self, exc: Exception, sql: str) -> Exception:
+    def _classify(self, exc: Exception, sql: str) -> BaseException:
         text = str(exc)
         if "cannot reference objects in database" in text:
             return CompileFailed(f"{text}: a view in the SQLite sandbox file can only read "

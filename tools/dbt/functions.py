@@ -194,7 +194,7 @@ def _invocation_model(found: Inlined, objects: Mapping[str, Mapping[str, Any]],
             raise Unsupported(f"its invocation reads {', '.join(tables)}, not source tables")
         named = tree.copy()
         _name_calls(named, inlined)  # before qualify names a bare call `_col_0`
-        qualified = qualify(named, schema=schema, dialect=source_dialect,
+        qualified = qualify(named, schema=dict(schema), dialect=source_dialect,
                             validate_qualify_columns=False, quote_identifiers=False,
                             identify=False)
         _fresh_aliases(qualified)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -376,9 +377,8 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
         for model, table, (translated, *_rest) in zip(models, rewritten.tables, planned,
                                                        strict=True):
             expected[model.name] = left[table]
-            fixed = fix_query(translated, lambda sql, r=rewritten, v=values: with_params(
-                sql, r.params, v),
-                              left[table], target, source_dialect=source_dialect,
+            bind = partial(with_params, params=rewritten.params, values=values)
+            fixed = fix_query(translated, bind, left[table], target, source_dialect=source_dialect,
                               target_dialect=target_dialect, source_sql=rewritten.tables[table],
                               schema=schema)
             if fixed.rules:

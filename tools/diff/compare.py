@@ -110,7 +110,8 @@ def compare_loaded(
     big = max(src.rows, tgt.rows) > datacompy_max_rows
     # Large keyed diffs: one hashing pass keeps only the rows that can differ (and proves the
     # key unique); the ordered check needs every row, datacompy's summary too.
-    narrowed = bool(kp and plans and big and not ordered) and narrow(con, plans, kp, src, tgt)
+    narrowed = narrow(con, plans, kp, src, tgt) if kp and plans and big and not ordered \
+        else None
     if kp:
         pairing = keyed(con, plans, kp, known_unique=inferred or bool(narrowed))
     elif one_row:

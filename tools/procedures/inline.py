@@ -123,6 +123,7 @@ class Env:
         if not isinstance(query, exp.Select) or len(query.expressions) != len(names):
             raise Unsupported(f"SELECT INTO {', '.join(names)}: the columns do not match")
         query = self.substitute(query)
+        assert isinstance(query, exp.Select)  # substitution replaces names, never the SELECT
         values = []
         for select in query.expressions:
             one = query.copy()
@@ -177,7 +178,7 @@ def inline_function(routine: Routine, dialect: str = "postgres") -> exp.Expr:
         return exp.null()
     for _, value in returns:
         _no_after_loop_read(value)
-    ifs = []
+    ifs: list[exp.If] = []
     for condition, value in returns:
         value = cast_to(routine.returns, value, dialect)
         if condition is None:

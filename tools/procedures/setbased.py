@@ -391,9 +391,10 @@ class _Walker:
         if head == "RETURN":
             if text.upper() != "RETURN":
                 raise _Unsupported(f"RETURN of a value from a procedure: {text[:60]}")
-            if not effective:
+            condition = guarded(effective)
+            if condition is None:  # an unconditional RETURN: nothing after it runs
                 raise _Stop
-            self.alive.append(exp.not_(guarded(effective)))
+            self.alive.append(exp.not_(condition))
             return
         if head == "NULL":
             return

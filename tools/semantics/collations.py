@@ -17,6 +17,7 @@ Labels (one per text column whose comparison is not plain bytes):
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -51,7 +52,7 @@ def label(dialect: str, column: dict[str, Any]) -> str | None:
     return None
 
 
-def labels(dialect: str, tables: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+def labels(dialect: str, tables: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
     """source table -> column -> label, for the catalog tables (planner's introspection)."""
     out: dict[str, dict[str, str]] = {}
     for table in tables:

@@ -12,6 +12,7 @@ keeps its place. The declarations come from the source catalog (`enum_values`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from sqlglot import exp
@@ -24,7 +25,7 @@ _DECLARED = re.compile(r"^\s*enum\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 _MEMBER = re.compile(r"'((?:[^']|'')*)'")
 
 
-def enum_values(dialect: str, tables: list[dict[str, Any]]
+def enum_values(dialect: str, tables: Sequence[Mapping[str, Any]]
                 ) -> dict[str, dict[str, tuple[str, ...]]]:
     """source table -> ENUM column -> its members in declaration order (catalog types such
     as "enum('gold','silver','bronze')"); MySQL sources only."""
