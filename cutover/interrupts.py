@@ -1,10 +1,11 @@
 """Ctrl-C and SIGTERM during a run: stop at the next safe point, then say how to resume.
 
-The first signal sets tools.stop's flag and raises tools.errors.Interrupted in the main
-thread, so a statement in flight is cancelled by its driver (DuckDB interrupts the query,
-psycopg sends a cancel). The graph treats whatever the driver raises as an interrupt: the
-object in flight stays "not done" and the last checkpoint is intact. A second signal exits at
-once with code 130.
+The first signal sets tools.stop's flag, whose callbacks (graph/run.py) drop the objects
+queued in the wave's pool and cancel the statements in flight (DuckDB interrupts the query,
+psycopg sends a cancel), then raises tools.errors.Interrupted in the main thread. The graph
+treats whatever the driver raises as an interrupt: the objects in flight stay "not done" and
+the last checkpoint is intact. The run ends with one line (`stopped_line`): objects done, and
+the command that resumes. A second signal exits at once with code 130.
 """
 
 from __future__ import annotations
