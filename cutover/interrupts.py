@@ -1,10 +1,11 @@
 """Ctrl-C and SIGTERM during a run: stop at the next safe point, then say how to resume.
 
-The first signal sets tools.stop's flag and raises tools.errors.Interrupted in the main
-thread, so a statement in flight is cancelled by its driver (DuckDB interrupts the query,
-psycopg sends a cancel). The graph treats whatever the driver raises as an interrupt: the
-object in flight stays "not done" and the last checkpoint is intact. A second signal exits at
-once with code 130.
+The first signal sets tools.stop's flag, whose callbacks (graph/run.py) drop the objects
+queued in the wave's pool and cancel the statements in flight (DuckDB interrupts the query,
+psycopg sends a cancel), then raises tools.errors.Interrupted in the main thread. The graph
+treats whatever the driver raises as an interrupt: the objects in flight stay "not done" and
+the last checkpoint is intact. The run ends with one line (`stopped_line`): objects done, and
+the command that resumes. A second signal exits at once with code 130.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from types import FrameType
 
 from tools import stop
 from tools.errors import Interrupted
+from tools.outcomes import kept_outcomes
+from tools.runlog import planned_objects
 
 EXIT_INTERRUPTED = 130
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -54,6 +57,15 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def stopped_line(run_dir: Path, reason: str, hint: str) -> str:
+    """The one line a stopped run ends with: what is kept, and the command that goes on."""
+    done = kept_outcomes(run_dir)
+    total = planned_objects(run_dir)
+    of = f" of {total}" if total is not None else ""
+    return (f"interrupted by {reason}: {done}{of} objects done and kept in {run_dir}; "
+            f"resume with: {hint}")
 
 
 def resume_hint(run_id: str, runs_dir: Path) -> str:

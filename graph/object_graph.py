@@ -24,6 +24,7 @@ from graph import routing
 from graph.context import Context
 from graph.state import ObjectState
 from graph.tracing import NO_RETRY, traced
+from tools import stop
 from tools.outcomes import read_outcome, write_outcome
 from tools.records import ObjectOutcome, Verdict, as_json, fixed_by, plain_attempt
 
@@ -78,6 +79,8 @@ def migrate(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Run one object through its subgraph; return only its outcome and LLM spend."""
     ctx = runtime.context
     name = state["spec"]["name"]
+    # An object never starts after a stop (graph/wave_pool.py drops the queued ones).
+    stop.raise_if_requested(f"migrate {name}")
     kept = read_outcome(ctx.run_dir, name)
     # Finished before a kill: a resumed run does not redo it, unless its verdict was not final.
     if kept is not None and not kept.get("retry"):

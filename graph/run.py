@@ -20,6 +20,7 @@ from agents.llm import chat_model_from_context
 from graph.builder import build_graph
 from graph.context import Context
 from graph.state import MigrationState
+from graph.wave_pool import WavePool
 from prompts.loader import prompt_set_hashes
 from tools import stop  # interrupt (issue 14)
 from tools.db.connections import Connections
@@ -32,6 +33,10 @@ from tools.secrets import Redactor
 from tools.trace import Tracer
 
 Progress = Callable[[str, dict[str, Any]], None]
+STOP_WAIT_S = 5.0
+"""How long a stopped run waits for the objects in flight to end once their statements were
+cancelled (they end at their next safe point, normally within milliseconds) before it closes
+their connections; they are redone on --resume."""
 PACKAGES = ("langgraph", "langchain-openai", "sqlglot", "sqlalchemy", "datacompy", "duckdb",
             "pyarrow", "pydantic")
 
@@ -129,13 +134,22 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
                                   allow_privileged_source=ctx.allow_privileged_source)
     ctx.tracer.event("resume" if resume else "run_start", engine=engine_label(ctx))
     conn = sqlite3.connect(ctx.run_dir / CHECKPOINTS, check_same_thread=False)
-    # Ctrl-C reaches the main thread only: the workers' statements are stopped through this.
-    forget_interrupt = stop.on_request(ctx.connections.interrupt_all)
+    # The wave's objects run in this pool (Context.workers at once), which a stop empties.
+    pool = WavePool(_workers(ctx), stopped=stop.requested)
+    connections = ctx.connections
+
+    def stop_objects() -> None:
+        # Ctrl-C reaches the main thread only: queued objects never start, and the statements
+        # of those in flight are cancelled (they end before the connections close, below).
+        dropped = pool.stop()
+        connections.interrupt_all()
+        ctx.tracer.event("stop_objects", dropped=dropped)
+
+    forget_interrupt = stop.on_request(stop_objects)
     try:
         graph = build_graph(checkpointer=SqliteSaver(conn))
-        # max_concurrency bounds the wave of objects migrated at once (Context.workers).
-        config = {"configurable": {"thread_id": ctx.run_id}, "recursion_limit": 1_000_000,
-                  "max_concurrency": _workers(ctx)}
+        config = {"configurable": {"thread_id": ctx.run_id, **pool.runner_config()},
+                  "recursion_limit": 1_000_000, "max_concurrency": _workers(ctx)}
         # A run killed before its first checkpoint (right after spec.json) has nothing to
         # continue from: resuming it starts it, rather than failing on an empty thread.
         started = resume and graph.get_state(config).created_at is not None
@@ -155,6 +169,7 @@ def _run_locked(ctx: Context, *, project: str, resume: bool,
         ctx.tracer.event("run_end")
     finally:
         forget_interrupt()
+        pool.close(STOP_WAIT_S)
         ctx.connections.close()
         conn.close()
     report_path = ctx.run_dir / "report.json"

@@ -33,6 +33,11 @@ def read_outcome(run_dir: Path, name: str) -> ObjectOutcome | None:
     return cast(ObjectOutcome, json.loads(path.read_text(encoding="utf-8")))
 
 
+def kept_outcomes(run_dir: Path) -> int:
+    """How many objects of the run are done (an outcome kept), whatever the checkpoint says."""
+    return sum(1 for _ in (run_dir / "artifacts").glob(f"*/{OUTCOME_FILE}"))
+
+
 def forget_outcome(run_dir: Path, name: str) -> None:
     """Drop a kept outcome whose verdict a resumed run redoes."""
     (artifact_folder(run_dir, name) / OUTCOME_FILE).unlink(missing_ok=True)

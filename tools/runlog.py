@@ -65,6 +65,23 @@ def read_events(path: Path) -> list[dict[str, Any]]:
     return events
 
 
+def planned_objects(run_dir: Path) -> int | None:
+    """The number of objects the run planned (its `plan` event, near the top of the log), or
+    None before the plan. Only that line is parsed: a stopped 10,000-object run says it at once."""
+    path = run_dir / EVENTS
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if '"kind": "plan"' in line:
+                try:
+                    objects = json.loads(line).get("objects")
+                except json.JSONDecodeError:
+                    return None
+                return int(objects) if objects is not None else None
+    return None
+
+
 def list_runs(runs_dir: Path) -> list[RunLog]:
     if not runs_dir.is_dir():
         return []

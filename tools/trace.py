@@ -39,7 +39,9 @@ class Tracer:
     def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
         self.path = path
         self.redactor = redactor or Redactor()
-        self._lock = threading.Lock()
+        # Reentrant: the stop handler (a signal handler, in the main thread) writes events too,
+        # and may interrupt the main thread while it holds this lock.
+        self._lock = threading.RLock()
         self._seq = self._last_seq()
         # node/object tag the events of the thread that runs the node: objects run in parallel.
         self._where = threading.local()
