@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
+from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext
 from tools.semantics.explicit_collate import binary_collation
 
@@ -36,6 +37,9 @@ _COLUMN = "the column's collation decides"
 _BYTES = "bytes"
 _FOLDS = (coll.NOCASE, coll.RTRIM, coll.CI, coll.PAD, coll.BYTES)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ)
+#: every node kind _work reads besides the SELECT itself (minOrNull/maxOrNull are Anonymous)
+_CANDIDATES = (*_COMPARISONS, exp.In, exp.Between, exp.Ordered, exp.Min, exp.Max,
+               exp.Anonymous, exp.Count, exp.Group)
 
 
 class TextCollation(Family):
@@ -102,9 +106,10 @@ class TextCollation(Family):
                 return None
             return coll.BYTES if all(_computed_text(o) or label(o) for o in operands) else None
 
-        # one pass over this SELECT's own nodes: a nested SELECT is its own node
-        for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
-            if node is not select and isinstance(node, exp.Select):
+        # one pass over this SELECT's own nodes: a nested SELECT is its own node; only the
+        # node kinds below can compare text (the rest is skipped before any other test)
+        for node in tree_walk.own_nodes(select):
+            if node is not select and not isinstance(node, _CANDIDATES):
                 continue
             how = _explicit(node)
             if how == coll.BYTES:
@@ -222,8 +227,7 @@ class TextCollation(Family):
         (tools.semantics.text_collation._spelling)."""
         target = ctx.target
         # the tables this SELECT reads itself, found once for all its keys
-        tables = [t for t in select.find_all(exp.Table)
-                  if t.find_ancestor(exp.Select) is select]
+        tables = [t for t in tree_walk.own_nodes(select) if isinstance(t, exp.Table)]
         for key in list(group.expressions):
             how = label(key)
             if how is None or not isinstance(key, exp.Column):
@@ -243,7 +247,7 @@ class TextCollation(Family):
                                             item.alias_or_name))
                     continue
                 # UPPER(name) under GROUP BY name: a function of the group's spelling
-                grouped = [c for c in item.find_all(exp.Column)
+                grouped = [c for c in tree_walk.find_all(item, exp.Column)
                            if (c.table.lower(), c.name.lower()) == named
                            and not c.find_ancestor(exp.AggFunc)]
                 if grouped and spelling is not key and spelling.name != named[1] \
@@ -262,7 +266,7 @@ class TextCollation(Family):
             for ordered in order.expressions if order else []:
                 if isinstance(ordered.this, exp.Column):
                     continue
-                for column in list(ordered.this.find_all(exp.Column)):
+                for column in tree_walk.find_all(ordered.this, exp.Column):
                     if (column.table.lower(), column.name.lower()) == named and \
                             not column.find_ancestor(exp.AggFunc):
                         column.replace(cls._shown(column, spelling, target))
