@@ -149,27 +149,32 @@ class TextCollation(Family):
             got = coll.of_column(node, columns)
             return got if got in _FOLDS else None
 
+        def replaced(node: exp.Expr, how: str) -> exp.Expr:
+            # the fold takes the place of `node`: a column or a literal goes into it as is;
+            # anything larger is copied, as a node of this list inside it must stay behind
+            return coll.fold(node, how, target,
+                             owned=isinstance(node, (exp.Column, exp.Literal)))
+
         for node, how in self._work(select, select, ctx):
             if isinstance(node, _COMPARISONS):
-                node.set("this", coll.fold(node.this, how, target))
-                node.set("expression", coll.fold(node.expression, how, target))
+                node.set("this", replaced(node.this, how))
+                node.set("expression", replaced(node.expression, how))
                 if not isinstance(node, (exp.EQ, exp.NEQ, exp.NullSafeEQ)):
                     node.set("this", coll.bytewise(node.this, target))
             elif isinstance(node, exp.In):
-                node.set("this", coll.fold(node.this, how, target))
-                node.set("expressions", [coll.fold(e, how, target) for e in node.expressions])
+                node.set("this", replaced(node.this, how))
+                node.set("expressions", [replaced(e, how) for e in node.expressions])
             elif isinstance(node, exp.Between):
-                node.set("this", coll.bytewise(coll.fold(node.this, how, target), target))
-                node.set("low", coll.fold(node.args["low"], how, target))
-                node.set("high", coll.fold(node.args["high"], how, target))
+                node.set("this", coll.bytewise(replaced(node.this, how), target))
+                node.set("low", replaced(node.args["low"], how))
+                node.set("high", replaced(node.args["high"], how))
             elif isinstance(node, exp.Count):
-                node.this.set("expressions", [coll.fold(e, label(e) or "", target)
-                                              if label(e) else e
+                node.this.set("expressions", [replaced(e, label(e) or "") if label(e) else e
                                               for e in node.this.expressions])
             elif isinstance(node, (exp.Min, exp.Max)) or _or_null_extreme(node):
                 node.replace(self._extreme(node, how, target))
             elif isinstance(node, exp.Ordered):
-                node.set("this", coll.bytewise(coll.fold(node.this, how, target), target))
+                node.set("this", coll.bytewise(replaced(node.this, how), target))
             elif isinstance(node, exp.Group):
                 self._group(select, node, label, ctx)
             elif node is select:
