@@ -16,7 +16,7 @@ from typing import ClassVar
 import sqlglot
 from sqlglot import exp
 
-from tools.semantics import kinds
+from tools.semantics import kinds, tree_walk
 
 #: engines the library knows, in sqlglot's names (MariaDB speaks "mysql")
 DIALECTS = ("sqlite", "duckdb", "postgres", "mysql", "clickhouse")
@@ -43,16 +43,22 @@ class SemanticsContext:
     """source table -> its primary key's columns (which row MySQL reads first in a group)"""
     _columns: dict[str, dict[str, str]] | None = None
     _buckets: dict[type, list[exp.Expr]] | None = None
+    _found: dict[tuple[type, ...], list[exp.Expr]] = field(default_factory=dict)
 
     def find(self, tree: exp.Expr, *types: type) -> list[exp.Expr]:
         """The nodes of `tree` of these types: one walk of the tree serves every family
         (ten find_all walks per statement cost half of sqlglot's own time on TPC-DS)."""
         if self._buckets is None:
             self._buckets = {}
-            for node in tree.walk():
+            for node in tree_walk.nodes(tree):
                 self._buckets.setdefault(type(node), []).append(node)
-        return [n for kind, nodes in self._buckets.items() if issubclass(kind, types)
-                for n in nodes]
+            self._found = {}
+        # the families ask for the same few type sets: each is gathered once per statement
+        found = self._found.get(types)
+        if found is None:
+            found = self._found[types] = [n for kind, nodes in self._buckets.items()
+                                          if issubclass(kind, types) for n in nodes]
+        return list(found)
 
     def source_kind(self, tree: exp.Expr, node: exp.Expr) -> str | None:
         """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""

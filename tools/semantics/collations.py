@@ -66,8 +66,7 @@ def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]]
                   ) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> column (lower case) -> label, for the tables the
     statement reads."""
-    return by_alias(tree, {t.lower(): {c.lower(): v for c, v in cols.items()}
-                           for t, cols in collations.items()})
+    return by_alias(tree, collations)
 
 
 def of_column(node: exp.Expr, columns: dict[str, dict[str, str]],

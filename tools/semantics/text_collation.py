@@ -77,9 +77,11 @@ class TextCollation(Family):
             labels = ctx.collations
             if ctx.target == "mysql":
                 # a text column without a folding collation compares as bytes on the source
+                # (labelled here for the tables the statement reads, not the whole catalog)
+                read = {t.name.lower() for t in ctx.find(root, exp.Table)}
                 labels = {t: {c: ctx.collations.get(t, {}).get(c) or coll.BYTES
                               for c, kind in cols.items() if kind == "text"}
-                          for t, cols in ctx.schema.items()}
+                          for t, cols in ctx.schema.items() if t.lower() in read}
             cached = (root, coll.column_labels(root, labels))
             ctx._text_labels = cached  # type: ignore[attr-defined]
         return cached[1]
