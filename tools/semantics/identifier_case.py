@@ -15,7 +15,6 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext
 
 _FOLDS = "names resolve regardless of case"
@@ -55,7 +54,8 @@ class IdentifierCase(Family):
     def _read_spellings(tree: exp.Expr, ctx: SemanticsContext
                         ) -> tuple[dict[str, str], dict[str, str]]:
         tables = {name.lower(): name for name in ctx.schema}
-        read = {t.name.lower() for t in tree_walk.find_all(tree.root(), exp.Table)}
+        # the statement's tables as the families found them (the tree before any rewrite)
+        read = {t.name.lower() for t in ctx.find(tree.root(), exp.Table)}
         columns = {c.lower(): c for name, cols in ctx.schema.items() if name.lower() in read
                    for c in cols}
         return tables, columns
