@@ -62,11 +62,11 @@ def labels(dialect: str, tables: list[dict[str, Any]]) -> dict[str, dict[str, st
     return out
 
 
-def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]]
-                  ) -> dict[str, dict[str, str]]:
+def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]],
+                  tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> column (lower case) -> label, for the tables the
-    statement reads."""
-    return by_alias(tree, collations)
+    statement reads (`tables`: its Table nodes in walk order, when the caller has them)."""
+    return by_alias(tree, collations, tables=tables)
 
 
 def of_column(node: exp.Expr, columns: dict[str, dict[str, str]],

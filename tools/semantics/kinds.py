@@ -40,11 +40,14 @@ def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]]) -> dict[str,
 
 
 def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]],
-             value: Callable[[str], str] | None = None) -> dict[str, dict[str, str]]:
+             value: Callable[[str], str] | None = None,
+             tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> its table's entry in `per_table` with names in
     lower case (and each entry's value passed through `value`), for the tables the statement
-    reads. Only those tables' entries are lower-cased: a catalog holds many more."""
-    tables = tree_walk.find_all(tree, exp.Table)
+    reads (`tables`, its Table nodes in walk order, when the caller has them). Only those
+    tables' entries are lower-cased: a catalog holds many more."""
+    if tables is None:
+        tables = tree_walk.find_all(tree, exp.Table)
     read = {table.name.lower() for table in tables}
     lowered: dict[str, dict[str, str]] = {}
     for name, cols in per_table.items():

@@ -75,14 +75,17 @@ class TextCollation(Family):
         cached = getattr(ctx, "_text_labels", None)
         if cached is None:
             labels = ctx.collations
+            # the statement's tables as the families found them (first asked by applies(),
+            # on the tree before any rewrite)
+            tables = ctx.find(root, exp.Table)
             if ctx.target == "mysql":
                 # a text column without a folding collation compares as bytes on the source
                 # (labelled here for the tables the statement reads, not the whole catalog)
-                read = {t.name.lower() for t in ctx.find(root, exp.Table)}
+                read = {t.name.lower() for t in tables}
                 labels = {t: {c: ctx.collations.get(t, {}).get(c) or coll.BYTES
                               for c, kind in cols.items() if kind == "text"}
                           for t, cols in ctx.schema.items() if t.lower() in read}
-            cached = (root, coll.column_labels(root, labels))
+            cached = (root, coll.column_labels(root, labels, tables))
             ctx._text_labels = cached  # type: ignore[attr-defined]
         return cached[1]
 
@@ -235,6 +238,22 @@ class TextCollation(Family):
         target = ctx.target
         # the tables this SELECT reads itself, found once for all its keys
         tables = [t for t in tree_walk.own_nodes(select) if isinstance(t, exp.Table)]
+        # each output's columns (name, outside an aggregate?) and whether it aggregates,
+        # read once and again only after this loop changed the output (every key reads them)
+        outputs: dict[int, tuple[exp.Expr, list[tuple[exp.Expr, tuple[str, str], bool]],
+                                 bool]] = {}
+
+        def read(item: exp.Expr) -> tuple[list[tuple[exp.Expr, tuple[str, str], bool]], bool]:
+            known = outputs.get(id(item))
+            if known is None or known[0] is not item:  # the entry holds the item: no id reuse
+                columns = [(c, (c.table.lower(), c.name.lower()),
+                            c.find_ancestor(exp.AggFunc) is None)
+                           for c in tree_walk.find_all(item, exp.Column)]
+                aggregates = any(isinstance(n, exp.AggFunc)
+                                 for n in tree_walk.nodes(item.unalias()))
+                known = outputs[id(item)] = (item, columns, aggregates)
+            return known[1], known[2]
+
         for key in list(group.expressions):
             how = label(key)
             if how is None or not isinstance(key, exp.Column):
@@ -245,28 +264,32 @@ class TextCollation(Family):
             if target == "clickhouse" and not key.table and spelling.args.get("table"):
                 # ClickHouse would read a bare name in GROUP BY as the output alias
                 key = key.replace(exp.column(key.name, table=spelling.args["table"]))
-            key.replace(coll.fold(key, how, target))
+            # the key goes into its fold as is (Expr.replace would detach it from the fold)
+            arg, index = key.arg_key, key.index
+            group.set(arg, coll.fold(key, how, target, owned=True), index)
             for item in list(select.expressions):
                 bare = item.unalias()
                 if isinstance(bare, exp.Column) and (bare.table.lower(),
                                                      bare.name.lower()) == named:
+                    # the shown value is new: alias_ need not copy it
                     item.replace(exp.alias_(cls._shown(bare, spelling, target),
-                                            item.alias_or_name))
+                                            item.alias_or_name, copy=False))
                     continue
                 # UPPER(name) under GROUP BY name: a function of the group's spelling
-                grouped = [c for c in tree_walk.find_all(item, exp.Column)
-                           if (c.table.lower(), c.name.lower()) == named
-                           and not c.find_ancestor(exp.AggFunc)]
+                columns, aggregates = read(item)
+                grouped = [c for c, name, outside in columns if name == named and outside]
                 if grouped and spelling is not key and spelling.name != named[1] \
-                        and not bare.find(exp.AggFunc):
+                        and not aggregates:
                     # the whole expression on the group's first row, as MySQL evaluates it
                     # (and SQLite cannot take an aggregate into the subquery of a rewrite)
                     shown = cls._shown(bare, spelling, target)
-                    item.replace(exp.alias_(shown, item.alias) if isinstance(item, exp.Alias)
-                                 else shown)
+                    item.replace(exp.alias_(shown, item.alias, copy=False)
+                                 if isinstance(item, exp.Alias) else shown)
                     continue
                 for column in grouped:
                     column.replace(cls._shown(column, spelling, target))
+                if grouped:
+                    del outputs[id(item)]  # its columns changed
             # ORDER BY CASE WHEN name IS NULL ... (how MySQL sorts NULLs last): the same; a
             # bare `ORDER BY name` is folded like the key by the Ordered rewrite instead
             order = select.args.get("order")
@@ -286,11 +309,7 @@ class TextCollation(Family):
         first row it reads: in a table scan, or through an index on the column, that is the
         primary key's order ('Bob ' id 3 before 'BOB' id 6). Other sources keep the smallest
         spelling (their choice is arbitrary)."""
-        schema = getattr(ctx, "_lower_schema", None)
-        if schema is None:  # one context serves one statement: lower-cased once
-            schema = ctx._lower_schema = {  # type: ignore[attr-defined]
-                t.lower(): {c.lower(): k for c, k in cols.items()}
-                for t, cols in ctx.schema.items()}
+        schema = _LowerSchema.of(ctx)
         holders = [t for t in tables
                    if (column.table.lower() == t.alias_or_name.lower() if column.table
                        else column.name.lower() in schema.get(t.name.lower(), {}))]
@@ -332,6 +351,33 @@ class TextCollation(Family):
                                  start=exp.Literal.number(22))
         name = "argMin" if target == "clickhouse" else "arg_min"
         return exp.Anonymous(this=name, expressions=[value, order.copy()])
+
+
+class _LowerSchema:
+    """The source catalog with table and column names in lower case, each table lower-cased
+    when first asked for (a statement reads a few of the catalog's tables)."""
+
+    def __init__(self, schema: dict[str, dict[str, str]]) -> None:
+        # a later spelling of one name wins, as in a dict built from the catalog
+        self._tables = {name.lower(): columns for name, columns in schema.items()}
+        self._lowered: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    def of(cls, ctx: SemanticsContext) -> _LowerSchema:
+        made = getattr(ctx, "_lower_schema", None)
+        if made is None:  # one context serves one statement: made once
+            made = ctx._lower_schema = cls(ctx.schema)  # type: ignore[attr-defined]
+        return made
+
+    def get(self, table: str, default: dict[str, str]) -> dict[str, str]:
+        """column -> type of `table` (lower case), or `default` if the catalog lacks it."""
+        lowered = self._lowered.get(table)
+        if lowered is None:
+            columns = self._tables.get(table)
+            if columns is None:
+                return default
+            lowered = self._lowered[table] = {c.lower(): k for c, k in columns.items()}
+        return lowered
 
 
 def _or_null_extreme(node: exp.Expr) -> str | None:
