@@ -67,7 +67,33 @@ class TextCollation(Family):
         return list(ctx.find(tree, exp.Select))
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
-        return bool(self._work(node, tree, ctx))
+        columns = self._labels(tree, ctx)
+        if any(label.startswith(coll.OTHER) for cols in columns.values()
+               for label in cols.values()):
+            # a collation the library refuses: _work raises at the first one it meets, in
+            # its own order
+            return bool(self._work(node, tree, ctx))
+        # nothing can raise, so the order does not matter: this SELECT's candidates from
+        # the families' one walk, up to the first that compares text (no walk per SELECT)
+        return self._how(node, node, columns, ctx) is not None or any(
+            self._how(candidate, node, columns, ctx) is not None
+            for candidate in self._candidates(tree, ctx).get(id(node), ()))
+
+    @staticmethod
+    def _candidates(tree: exp.Expr, ctx: SemanticsContext) -> dict[int, list[exp.Expr]]:
+        """id of a SELECT -> its own nodes of the kinds that can compare text (those whose
+        nearest SELECT ancestor it is), as _work meets them, for the tree before rewrites."""
+        cached = getattr(ctx, "_text_candidates", None)
+        if cached is None:
+            cached = {}
+            for node in ctx.find(tree, *_CANDIDATES):
+                owner = node.parent
+                while owner is not None and not isinstance(owner, exp.Select):
+                    owner = owner.parent
+                if owner is not None:
+                    cached.setdefault(id(owner), []).append(node)
+            ctx._text_candidates = cached  # type: ignore[attr-defined]
+        return cached
 
     def _labels(self, tree: exp.Expr, ctx: SemanticsContext) -> dict[str, dict[str, str]]:
         # one context serves one statement: its labels are read once
@@ -95,6 +121,21 @@ class TextCollation(Family):
         column."""
         columns = self._labels(tree, ctx)
         found: list[tuple[exp.Expr, str]] = []
+        # one pass over this SELECT's own nodes: a nested SELECT is its own node; only the
+        # node kinds below can compare text (the rest is skipped before any other test)
+        for node in tree_walk.own_nodes(select):
+            if node is not select and not isinstance(node, _CANDIDATES):
+                continue
+            how = self._how(node, select, columns, ctx)
+            if how is not None:
+                found.append((node, how))
+        return found
+
+    @staticmethod
+    def _how(node: exp.Expr, select: exp.Expr, columns: dict[str, dict[str, str]],
+             ctx: SemanticsContext) -> str | None:
+        """The label under which `node`, one of `select`'s own nodes, compares text, or None
+        if it compares no labelled text."""
 
         def label(node: exp.Expr | None) -> str | None:
             got = coll.of_column(node, columns) if node is not None else None
@@ -111,40 +152,33 @@ class TextCollation(Family):
                 return None
             return coll.BYTES if all(_computed_text(o) or label(o) for o in operands) else None
 
-        # one pass over this SELECT's own nodes: a nested SELECT is its own node; only the
-        # node kinds below can compare text (the rest is skipped before any other test)
-        for node in tree_walk.own_nodes(select):
-            if node is not select and not isinstance(node, _CANDIDATES):
-                continue
-            how = _explicit(node)
-            if how == coll.BYTES:
-                continue  # `= 'a' COLLATE binary`: bytes, as the target compares
-            if how is not None:
-                pass  # `= 'a' COLLATE utf8mb4_bin` wins over the column's collation
-            elif isinstance(node, _COMPARISONS):
-                how = label(node.this) or label(node.expression) or computed(
-                    node.this, node.expression)
-            elif isinstance(node, exp.In) and not node.args.get("query"):
-                how = label(node.this) or next(
-                    (h for e in node.expressions if (h := label(e))), None) or computed(
-                    node.this, *node.expressions)
-            elif isinstance(node, exp.Between):
-                how = label(node.this) or computed(node.this, node.args["low"],
-                                                   node.args["high"])
-            elif isinstance(node, exp.Ordered) or isinstance(node, (exp.Min, exp.Max)):
-                how = label(node.this)
-            elif _or_null_extreme(node):
-                how = label(node.expressions[0])
-            elif isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
-                how = next((h for e in node.this.expressions if (h := label(e))), None)
-            elif isinstance(node, exp.Group):
-                how = next((h for e in node.expressions if (h := label(e))), None)
-            elif node is select and select.args.get("distinct") and not select.args.get(
-                    "group"):
-                how = next((h for e in select.expressions if (h := label(e.unalias()))), None)
-            if how is not None:
-                found.append((node, how))
-        return found
+        how = _explicit(node)
+        if how == coll.BYTES:
+            return None  # `= 'a' COLLATE binary`: bytes, as the target compares
+        if how is not None:
+            pass  # `= 'a' COLLATE utf8mb4_bin` wins over the column's collation
+        elif isinstance(node, _COMPARISONS):
+            how = label(node.this) or label(node.expression) or computed(
+                node.this, node.expression)
+        elif isinstance(node, exp.In) and not node.args.get("query"):
+            how = label(node.this) or next(
+                (h for e in node.expressions if (h := label(e))), None) or computed(
+                node.this, *node.expressions)
+        elif isinstance(node, exp.Between):
+            how = label(node.this) or computed(node.this, node.args["low"],
+                                               node.args["high"])
+        elif isinstance(node, exp.Ordered) or isinstance(node, (exp.Min, exp.Max)):
+            how = label(node.this)
+        elif _or_null_extreme(node):
+            how = label(node.expressions[0])
+        elif isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
+            how = next((h for e in node.this.expressions if (h := label(e))), None)
+        elif isinstance(node, exp.Group):
+            how = next((h for e in node.expressions if (h := label(e))), None)
+        elif node is select and select.args.get("distinct") and not select.args.get(
+                "group"):
+            how = next((h for e in select.expressions if (h := label(e.unalias()))), None)
+        return how
 
     def fold_like_source(self, select: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         columns = self._labels(select, ctx)
