@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext
 
 _COLUMN_FIRST = "a bare name is the table's column before a SELECT alias"
@@ -81,12 +82,9 @@ def _shadowing_aliases(select: exp.Expr) -> set[str]:
 
 def _own_columns(select: exp.Expr) -> list[exp.Column]:
     """The column references of this SELECT itself, not of its subqueries, ORDER BY aside."""
-    found = []
-    for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
-        if isinstance(node, exp.Column) and node.find_ancestor(exp.Select) is select \
-                and node.find_ancestor(exp.Order) is None:
-            found.append(node)
-    return found
+    # own nodes: their nearest SELECT is this one
+    return [node for node in tree_walk.own_nodes(select)
+            if isinstance(node, exp.Column) and node.find_ancestor(exp.Order) is None]
 
 
 def _column_owners(select: exp.Expr, ctx: SemanticsContext
@@ -95,14 +93,14 @@ def _column_owners(select: exp.Expr, ctx: SemanticsContext
     every column is its own; else column name -> the one table of the FROM the catalog says
     holds it, a name two tables hold being left out). A name no table holds is the alias
     itself (`SELECT l_suppkey AS supplier_no ... GROUP BY supplier_no`): left bare."""
-    sources = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
-    schema = {t.lower(): {c.lower() for c in cols} for t, cols in ctx.schema.items()}
+    # the SELECT's own tables (not its subqueries'), in walk order
+    sources = [t for t in tree_walk.own_nodes(select) if isinstance(t, exp.Table)]
     if len(sources) == 1 and not select.args.get("joins") \
             and isinstance(select.args["from_"].this, exp.Table) \
-            and sources[0].name.lower() not in schema:
+            and ctx.lower_columns(sources[0].name.lower()) is None:
         return sources[0].alias_or_name, {}
     owners: dict[str, list[str]] = {}
     for table in sources:
-        for column in schema.get(table.name.lower(), ()):
+        for column in ctx.lower_columns(table.name.lower()) or ():
             owners.setdefault(column, []).append(table.alias_or_name)
     return None, {column: names[0] for column, names in owners.items() if len(names) == 1}

@@ -44,6 +44,8 @@ class SemanticsContext:
     _columns: dict[str, dict[str, str]] | None = None
     _buckets: dict[type, list[exp.Expr]] | None = None
     _found: dict[tuple[type, ...], list[exp.Expr]] = field(default_factory=dict)
+    _lowered: dict[str, dict[str, str]] | None = None
+    _lower_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def find(self, tree: exp.Expr, *types: type) -> list[exp.Expr]:
         """The nodes of `tree` of these types: one walk of the tree serves every family
@@ -59,6 +61,22 @@ class SemanticsContext:
             found = self._found[types] = [n for kind, nodes in self._buckets.items()
                                           if issubclass(kind, types) for n in nodes]
         return list(found)
+
+    def lower_columns(self, table: str) -> dict[str, str] | None:
+        """column (lower case) -> type, of the catalog table named `table` (lower case), or
+        None if the catalog lacks it. Each table is lower-cased when first asked for: a
+        statement reads a few of the catalog's tables."""
+        if self._lowered is None:
+            # a later spelling of one name wins, as in a dict built from the catalog
+            self._lower_names = {name.lower(): cols for name, cols in self.schema.items()}
+            self._lowered = {}
+        lowered = self._lowered.get(table)
+        if lowered is None:
+            columns = self._lower_names.get(table)
+            if columns is None:
+                return None
+            lowered = self._lowered[table] = {c.lower(): k for c, k in columns.items()}
+        return lowered
 
     def source_kind(self, tree: exp.Expr, node: exp.Expr) -> str | None:
         """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""

@@ -343,17 +343,16 @@ class TextCollation(Family):
         first row it reads: in a table scan, or through an index on the column, that is the
         primary key's order ('Bob ' id 3 before 'BOB' id 6). Other sources keep the smallest
         spelling (their choice is arbitrary)."""
-        schema = _LowerSchema.of(ctx)
         holders = [t for t in tables
                    if (column.table.lower() == t.alias_or_name.lower() if column.table
-                       else column.name.lower() in schema.get(t.name.lower(), {}))]
+                       else column.name.lower() in (ctx.lower_columns(t.name.lower()) or {}))]
         if len(holders) != 1:
             return column
         table = holders[0]
         keys = {t.lower(): k for t, k in ctx.keys.items()}.get(table.name.lower()) or ()
         # SQLite's spelling sorts the key as fixed-width text: integer keys only
-        if ctx.source != "mysql" or len(keys) != 1 or (ctx.target == "sqlite" and schema.get(
-                table.name.lower(), {}).get(keys[0].lower()) != "int"):
+        if ctx.source != "mysql" or len(keys) != 1 or (ctx.target == "sqlite" and (
+                ctx.lower_columns(table.name.lower()) or {}).get(keys[0].lower()) != "int"):
             return exp.column(column.name, table=table.alias_or_name) \
                 if ctx.target == "clickhouse" else column
         return exp.column(keys[0], table=table.alias_or_name)
@@ -385,33 +384,6 @@ class TextCollation(Family):
                                  start=exp.Literal.number(22))
         name = "argMin" if target == "clickhouse" else "arg_min"
         return exp.Anonymous(this=name, expressions=[value, order.copy()])
-
-
-class _LowerSchema:
-    """The source catalog with table and column names in lower case, each table lower-cased
-    when first asked for (a statement reads a few of the catalog's tables)."""
-
-    def __init__(self, schema: dict[str, dict[str, str]]) -> None:
-        # a later spelling of one name wins, as in a dict built from the catalog
-        self._tables = {name.lower(): columns for name, columns in schema.items()}
-        self._lowered: dict[str, dict[str, str]] = {}
-
-    @classmethod
-    def of(cls, ctx: SemanticsContext) -> _LowerSchema:
-        made = getattr(ctx, "_lower_schema", None)
-        if made is None:  # one context serves one statement: made once
-            made = ctx._lower_schema = cls(ctx.schema)  # type: ignore[attr-defined]
-        return made
-
-    def get(self, table: str, default: dict[str, str]) -> dict[str, str]:
-        """column -> type of `table` (lower case), or `default` if the catalog lacks it."""
-        lowered = self._lowered.get(table)
-        if lowered is None:
-            columns = self._tables.get(table)
-            if columns is None:
-                return default
-            lowered = self._lowered[table] = {c.lower(): k for c, k in columns.items()}
-        return lowered
 
 
 def _or_null_extreme(node: exp.Expr) -> str | None:
