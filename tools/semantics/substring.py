@@ -29,9 +29,10 @@ _BYTES = "0 is empty, negative counts from the end, positions are bytes"
 
 
 #: sqlglot's simplify of a tree met before, by the tree's structure (its repr): simplify
-#: costs milliseconds a call, and the start and length trees repeat across statements
-_SIMPLIFIED: dict[str, exp.Expr] = {}
-_SIMPLIFIED_KEPT = 256
+#: costs milliseconds a call, and a literal length's tree recurs across statements
+#: (benchmarks/semantics_speed.py empties it before each pass: repeats would all hit it)
+SIMPLIFIED: dict[str, exp.Expr] = {}
+SIMPLIFIED_KEPT = 256
 
 
 def _simplified(node: exp.Expr) -> exp.Expr:
@@ -39,13 +40,13 @@ def _simplified(node: exp.Expr) -> exp.Expr:
     if any(n.comments for n in tree_walk.nodes(node)):
         return simplify(node)  # comments are not in the repr: not cached
     key = repr(node)
-    known = _SIMPLIFIED.get(key)
+    known = SIMPLIFIED.get(key)
     if known is not None:
         return known.copy()
     done = simplify(node)
-    if len(_SIMPLIFIED) >= _SIMPLIFIED_KEPT:
-        _SIMPLIFIED.clear()
-    _SIMPLIFIED[key] = done.copy()
+    if len(SIMPLIFIED) >= SIMPLIFIED_KEPT:
+        SIMPLIFIED.clear()
+    SIMPLIFIED[key] = done.copy()
     return done
 
 
