@@ -51,9 +51,14 @@ class SemanticsContext:
         """The nodes of `tree` of these types: one walk of the tree serves every family
         (ten find_all walks per statement cost half of sqlglot's own time on TPC-DS)."""
         if self._buckets is None:
-            self._buckets = {}
+            buckets: dict[type, list[exp.Expr]] = {}
             for node in tree_walk.nodes(tree):
-                self._buckets.setdefault(type(node), []).append(node)
+                kind = type(node)
+                bucket = buckets.get(kind)
+                if bucket is None:
+                    bucket = buckets[kind] = []
+                bucket.append(node)
+            self._buckets = buckets
             self._found = {}
         # the families ask for the same few type sets: each is gathered once per statement
         found = self._found.get(types)

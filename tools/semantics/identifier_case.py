@@ -71,7 +71,10 @@ class IdentifierCase(Family):
             if spelled and node.name.lower() not in ctes and self._differs(node, spelled, ctx):
                 out.append(node)
         for node in ctx.find(tree, exp.Column):
-            spelled = columns.get(node.name.lower())
+            ident = node.this
+            if not isinstance(ident, exp.Identifier):
+                continue  # _differs says no (a star, ...): the name is not looked up
+            spelled = columns.get(ident.this.lower())  # node.name, without its lookups
             if spelled and self._differs(node, spelled, ctx):
                 out.append(node)
         return out
