@@ -115,15 +115,15 @@ class TextCollation(Family):
             ctx._text_labels = cached  # type: ignore[attr-defined]
         return cached[1]
 
-    def _work(self, select: exp.Expr, tree: exp.Expr, ctx: SemanticsContext
-              ) -> list[tuple[exp.Expr, str]]:
+    def _work(self, select: exp.Expr, tree: exp.Expr, ctx: SemanticsContext,
+              own: list[exp.Expr] | None = None) -> list[tuple[exp.Expr, str]]:
         """(construct, label) in this SELECT (not its subqueries) that compare a labelled
-        column."""
+        column; `own`: its own nodes (tree_walk.own_nodes), when the caller has them."""
         columns = self._labels(tree, ctx)
         found: list[tuple[exp.Expr, str]] = []
         # one pass over this SELECT's own nodes: a nested SELECT is its own node; only the
         # node kinds below can compare text (the rest is skipped before any other test)
-        for node in tree_walk.own_nodes(select):
+        for node in tree_walk.own_nodes(select) if own is None else own:
             if node is not select and not isinstance(node, _CANDIDATES):
                 continue
             how = self._how(node, select, columns, ctx)
@@ -194,7 +194,11 @@ class TextCollation(Family):
             return coll.fold(node, how, target,
                              owned=isinstance(node, (exp.Column, exp.Literal)))
 
-        for node, how in self._work(select, select, ctx):
+        own = tree_walk.own_nodes(select)
+        # the SELECT's own tables, for _group: the folds below add none and remove none (a
+        # fold's own subquery, SQLite's character map, reads its tables in a nested SELECT)
+        tables = [t for t in own if isinstance(t, exp.Table)]
+        for node, how in self._work(select, select, ctx, own):
             if isinstance(node, _COMPARISONS):
                 node.set("this", replaced(node.this, how))
                 node.set("expression", replaced(node.expression, how))
@@ -215,12 +219,12 @@ class TextCollation(Family):
             elif isinstance(node, exp.Ordered):
                 node.set("this", coll.bytewise(replaced(node.this, how), target))
             elif isinstance(node, exp.Group):
-                self._group(select, node, label, ctx)
+                self._group(select, node, label, ctx, tables)
             elif node is select:
                 group = exp.Group(expressions=[e.unalias().copy() for e in select.expressions])
                 select.set("distinct", None)
                 select.set("group", group)
-                self._group(select, group, label, ctx)
+                self._group(select, group, label, ctx, tables)
         return select
 
     @staticmethod
@@ -266,12 +270,12 @@ class TextCollation(Family):
         return exp.Anonymous(this=name, expressions=[value, key])
 
     @classmethod
-    def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext) -> None:
+    def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext,
+               tables: list[exp.Expr]) -> None:
         """GROUP BY the folded key; a grouped labelled column shows one spelling of its group
-        (tools.semantics.text_collation._spelling)."""
+        (tools.semantics.text_collation._spelling). `tables`: the ones this SELECT reads
+        itself (not its subqueries), in walk order."""
         target = ctx.target
-        # the tables this SELECT reads itself, found once for all its keys
-        tables = [t for t in tree_walk.own_nodes(select) if isinstance(t, exp.Table)]
         # each output's columns (name, outside an aggregate?) and whether it aggregates,
         # read once and again only after this loop changed the output (every key reads them)
         outputs: dict[int, tuple[exp.Expr, list[tuple[exp.Expr, tuple[str, str], bool]],
