@@ -45,6 +45,11 @@ class SemanticsContext:
     _buckets: dict[type, list[exp.Expr]] | None = None
     _found: dict[tuple[type, ...], list[exp.Expr]] = field(default_factory=dict)
     _lowered: dict[str, dict[str, str]] | None = None
+    _walked: exp.Expr | None = None
+    """the tree ctx.find walked (its buckets describe it until a rewrite changes it)"""
+    pristine: bool = False
+    """set by apply() while the families look at the tree, before any rewrite: the
+    walk's buckets then describe the tree as it is"""
     _lower_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def find(self, tree: exp.Expr, *types: type) -> list[exp.Expr]:
@@ -58,7 +63,7 @@ class SemanticsContext:
                 if bucket is None:
                     bucket = buckets[kind] = []
                 bucket.append(node)
-            self._buckets = buckets
+            self._buckets, self._walked = buckets, tree
             self._found = {}
         # the families ask for the same few type sets: each is gathered once per statement
         found = self._found.get(types)
@@ -86,7 +91,10 @@ class SemanticsContext:
     def source_kind(self, tree: exp.Expr, node: exp.Expr) -> str | None:
         """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""
         if self._columns is None:
-            self._columns = kinds.column_kinds(tree, self.schema)
+            # before any rewrite, the statement's tables are the walk's (no walk of its own)
+            tables = self.find(tree, exp.Table) if self.pristine and tree is self._walked \
+                else None
+            self._columns = kinds.column_kinds(tree, self.schema, tables)
         return kinds.kind(node, self.source, self._columns)
 
 

@@ -34,9 +34,11 @@ def catalog_type(dialect: str, column: dict) -> str:
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
 
 
-def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    """alias or table name -> column -> kind, for the catalog tables the statement reads."""
-    return by_alias(tree, schema, _kind_of)
+def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]],
+                 tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
+    """alias or table name -> column -> kind, for the catalog tables the statement reads
+    (`tables`: its Table nodes in walk order, when the caller has them)."""
+    return by_alias(tree, schema, _kind_of, tables)
 
 
 def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]],
@@ -103,9 +105,9 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
             return INT
         return FLOAT if source == "sqlite" else DECIMAL
     if isinstance(node, exp.Column):
-        qualifier = node.table.lower()
-        found = {cols[node.name.lower()] for name, cols in columns.items()
-                 if (not qualifier or name == qualifier) and node.name.lower() in cols}
+        qualifier, column = node.table.lower(), node.name.lower()
+        found = {cols[column] for name, cols in columns.items()
+                 if (not qualifier or name == qualifier) and column in cols}
         return found.pop() if len(found) == 1 else None
     if isinstance(node, exp.Cast):
         return _cast_kind(node.to)
