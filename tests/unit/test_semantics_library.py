@@ -87,3 +87,21 @@ def test_an_ordered_string_agg_sqlite_cannot_window_is_unsupported_with_the_reas
     # SQLite < 3.44 orders group_concat only as a window over one table's plain groups
     with pytest.raises(Unsupported, match="cannot be carried from postgres to sqlite"):
         transpile(sql, "postgres", "sqlite", "q")
+
+
+def test_a_remembered_simplify_writes_the_same_sql() -> None:
+    # substring keeps sqlglot's simplify of a start/length tree it met (milliseconds a call):
+    # a hit must write what the first, computed, translation wrote, however often it is used
+    from tools.semantics import substring
+
+    sql = "SELECT substr(s, 0, 2) AS a, substr(s, -3, 2) AS b, substr(s, 0, 2) AS c FROM t"
+    substring.SIMPLIFIED.clear()
+    first = transpile(sql, "duckdb", "mysql", "q")
+    assert substring.SIMPLIFIED, "the literal starts were simplified and remembered"
+    kept = dict(substring.SIMPLIFIED)
+    again = [transpile(sql, "duckdb", "mysql", "q") for _ in range(2)]
+    assert again == [first, first]
+    assert {k: v.sql() for k, v in substring.SIMPLIFIED.items()} == \
+        {k: v.sql() for k, v in kept.items()}, "a hit must not change the remembered tree"
+    substring.SIMPLIFIED.clear()
+    assert transpile(sql, "duckdb", "mysql", "q") == first

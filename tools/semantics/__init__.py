@@ -107,13 +107,17 @@ def apply(tree: exp.Expr, ctx: SemanticsContext) -> list[str]:
     if ctx.source == ctx.target:
         return []
     found: list[tuple[Family, str, exp.Expr]] = []
-    for family in FAMILIES:
-        how = family.pairs().get((ctx.source, ctx.target))
-        if how is None or how == SAME or how.startswith(OPEN):
-            continue
-        for node in family.nodes(tree, ctx):
-            if family.applies(node, tree, ctx):
-                found.append((family, how, node))
+    ctx.pristine = True  # the families look at the tree as parsed, until the rewrites below
+    try:
+        for family in FAMILIES:
+            how = family.pairs().get((ctx.source, ctx.target))
+            if how is None or how == SAME or how.startswith(OPEN):
+                continue
+            for node in family.nodes(tree, ctx):
+                if family.applies(node, tree, ctx):
+                    found.append((family, how, node))
+    finally:
+        ctx.pristine = False
     for family, how, _node in found:
         if how.startswith(UNSUPPORTED):
             raise Unsupported(f"{family.why} cannot be carried from {ctx.source} to "

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext
 
 _COLUMN_FIRST = "a bare name is the table's column before a SELECT alias"
@@ -45,11 +46,12 @@ class AliasShadowing(Family):
         shadowing = _shadowing_aliases(select)
         if not shadowing:
             return select
-        only, owners = _column_owners(select, ctx)
+        own = tree_walk.own_nodes(select)
+        found: tuple[str | None, dict[str, str]] | None = None  # the owners, once needed
         group = select.args.get("group")
         grouped = {c.name.lower() for c in (group.expressions if group else [])
                    if isinstance(c, exp.Column)}
-        for column in _own_columns(select):
+        for column in _own_columns(own):
             name = column.name.lower()
             if column.table or name not in shadowing or isinstance(column.parent, exp.Ordered):
                 continue
@@ -60,6 +62,9 @@ class AliasShadowing(Family):
                 # a bare column in HAVING: SQLite takes an arbitrary row's value, ClickHouse
                 # refuses a column that is neither grouped nor aggregated; left to the alias
                 continue
+            if found is None:
+                found = _column_owners(select, own, ctx)
+            only, owners = found
             owner = only or owners.get(name)
             if owner is not None:
                 column.set("table", exp.to_identifier(owner))
@@ -79,30 +84,28 @@ def _shadowing_aliases(select: exp.Expr) -> set[str]:
     return names
 
 
-def _own_columns(select: exp.Expr) -> list[exp.Column]:
-    """The column references of this SELECT itself, not of its subqueries, ORDER BY aside."""
-    found = []
-    for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
-        if isinstance(node, exp.Column) and node.find_ancestor(exp.Select) is select \
-                and node.find_ancestor(exp.Order) is None:
-            found.append(node)
-    return found
+def _own_columns(own: list[exp.Expr]) -> list[exp.Column]:
+    """The column references of a SELECT itself (`own`: its own nodes, tree_walk.own_nodes),
+    not of its subqueries, ORDER BY aside."""
+    return [node for node in own
+            if isinstance(node, exp.Column) and node.find_ancestor(exp.Order) is None]
 
 
-def _column_owners(select: exp.Expr, ctx: SemanticsContext
+def _column_owners(select: exp.Expr, own: list[exp.Expr], ctx: SemanticsContext
                    ) -> tuple[str | None, dict[str, str]]:
     """(the FROM's one table, when it reads one table the catalog does not know and joins none:
     every column is its own; else column name -> the one table of the FROM the catalog says
     holds it, a name two tables hold being left out). A name no table holds is the alias
     itself (`SELECT l_suppkey AS supplier_no ... GROUP BY supplier_no`): left bare."""
-    sources = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
-    schema = {t.lower(): {c.lower() for c in cols} for t, cols in ctx.schema.items()}
+    # the SELECT's own tables (not its subqueries'), in walk order
+    sources = [t for t in own if isinstance(t, exp.Table)]
     if len(sources) == 1 and not select.args.get("joins") \
             and isinstance(select.args["from_"].this, exp.Table) \
-            and sources[0].name.lower() not in schema:
+            and ctx.lower_columns(sources[0].name.lower()) is None:
         return sources[0].alias_or_name, {}
     owners: dict[str, list[str]] = {}
     for table in sources:
-        for column in schema.get(table.name.lower(), ()):
-            owners.setdefault(column, []).append(table.alias_or_name)
+        name = table.alias_or_name
+        for column in ctx.lower_columns(table.name.lower()) or ():
+            owners.setdefault(column, []).append(name)
     return None, {column: names[0] for column, names in owners.items() if len(names) == 1}

@@ -16,7 +16,7 @@ from typing import ClassVar
 import sqlglot
 from sqlglot import exp
 
-from tools.semantics import kinds
+from tools.semantics import kinds, tree_walk
 
 #: engines the library knows, in sqlglot's names (MariaDB speaks "mysql")
 DIALECTS = ("sqlite", "duckdb", "postgres", "mysql", "clickhouse")
@@ -43,21 +43,58 @@ class SemanticsContext:
     """source table -> its primary key's columns (which row MySQL reads first in a group)"""
     _columns: dict[str, dict[str, str]] | None = None
     _buckets: dict[type, list[exp.Expr]] | None = None
+    _found: dict[tuple[type, ...], list[exp.Expr]] = field(default_factory=dict)
+    _lowered: dict[str, dict[str, str]] | None = None
+    _walked: exp.Expr | None = None
+    """the tree ctx.find walked (its buckets describe it until a rewrite changes it)"""
+    pristine: bool = False
+    """set by apply() while the families look at the tree, before any rewrite: the
+    walk's buckets then describe the tree as it is"""
+    _lower_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def find(self, tree: exp.Expr, *types: type) -> list[exp.Expr]:
         """The nodes of `tree` of these types: one walk of the tree serves every family
         (ten find_all walks per statement cost half of sqlglot's own time on TPC-DS)."""
         if self._buckets is None:
-            self._buckets = {}
-            for node in tree.walk():
-                self._buckets.setdefault(type(node), []).append(node)
-        return [n for kind, nodes in self._buckets.items() if issubclass(kind, types)
-                for n in nodes]
+            buckets: dict[type, list[exp.Expr]] = {}
+            for node in tree_walk.nodes(tree):
+                kind = type(node)
+                bucket = buckets.get(kind)
+                if bucket is None:
+                    bucket = buckets[kind] = []
+                bucket.append(node)
+            self._buckets, self._walked = buckets, tree
+            self._found = {}
+        # the families ask for the same few type sets: each is gathered once per statement
+        found = self._found.get(types)
+        if found is None:
+            found = self._found[types] = [n for kind, nodes in self._buckets.items()
+                                          if issubclass(kind, types) for n in nodes]
+        return list(found)
+
+    def lower_columns(self, table: str) -> dict[str, str] | None:
+        """column (lower case) -> type, of the catalog table named `table` (lower case), or
+        None if the catalog lacks it. Each table is lower-cased when first asked for: a
+        statement reads a few of the catalog's tables."""
+        if self._lowered is None:
+            # a later spelling of one name wins, as in a dict built from the catalog
+            self._lower_names = {name.lower(): cols for name, cols in self.schema.items()}
+            self._lowered = {}
+        lowered = self._lowered.get(table)
+        if lowered is None:
+            columns = self._lower_names.get(table)
+            if columns is None:
+                return None
+            lowered = self._lowered[table] = {c.lower(): k for c, k in columns.items()}
+        return lowered
 
     def source_kind(self, tree: exp.Expr, node: exp.Expr) -> str | None:
         """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""
         if self._columns is None:
-            self._columns = kinds.column_kinds(tree, self.schema)
+            # before any rewrite, the statement's tables are the walk's (no walk of its own)
+            tables = self.find(tree, exp.Table) if self.pristine and tree is self._walked \
+                else None
+            self._columns = kinds.column_kinds(tree, self.schema, tables)
         return kinds.kind(node, self.source, self._columns)
 
 

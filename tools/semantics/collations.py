@@ -63,12 +63,11 @@ def labels(dialect: str, tables: Sequence[Mapping[str, Any]]) -> dict[str, dict[
     return out
 
 
-def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]]
-                  ) -> dict[str, dict[str, str]]:
+def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]],
+                  tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> column (lower case) -> label, for the tables the
-    statement reads."""
-    return by_alias(tree, {t.lower(): {c.lower(): v for c, v in cols.items()}
-                           for t, cols in collations.items()})
+    statement reads (`tables`: its Table nodes in walk order, when the caller has them)."""
+    return by_alias(tree, collations, tables=tables)
 
 
 def of_column(node: exp.Expr, columns: dict[str, dict[str, str]],
@@ -103,15 +102,19 @@ def _call(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.Expr:
+def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True,
+         owned: bool = False) -> exp.Expr:
     """`node` folded so that the target's byte comparison agrees with the source's `how`;
-    `padded=False` keeps trailing spaces (LIKE is not PAD SPACE in MySQL)."""
+    `padded=False` keeps trailing spaces (LIKE is not PAD SPACE in MySQL). `owned`: the
+    caller puts the result in `node`'s place, so `node` itself goes into it, not a copy
+    (a copy costs more than the rest of the fold)."""
     if target == "sqlite" and how == CI:
         # SQLite's upper() maps ASCII only: the collation's own weights, character by character
         if isinstance(node, exp.Literal) and node.is_string:
             text = node.name.rstrip(" ") if padded else node.name
             return exp.Literal.string(general_ci.fold_text(text))
-        trimmed = exp.Trim(this=node.copy(), position="TRAILING") if padded else node
+        trimmed = exp.Trim(this=node if owned else node.copy(),
+                           position="TRAILING") if padded else node
         return general_ci.sqlite_fold(trimmed)
     if isinstance(node, exp.Literal) and node.is_string:
         folded = fold_literal(node.name, how, padded=padded)
@@ -119,9 +122,10 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
             return exp.Literal.string(folded)
     if target == "mysql":
         # MySQL compares by the target column's collation: bytes only as BINARY
-        return exp.Cast(this=_mysql_fold(node, how), to=_BINARY.copy())
+        # BINARY's args hold no node: a new DataType from them is the copy, without deepcopy
+        return exp.Cast(this=_mysql_fold(node, how, owned), to=exp.DataType(**_BINARY.args))
     click = target == "clickhouse"
-    value = node.copy()
+    value = node if owned else node.copy()
     if how in (RTRIM, PAD, BPCHAR) or (how == CI and padded):
         value = _call("trimRight", value) if click else exp.Trim(this=value, position="TRAILING")
     if how == NOCASE:
@@ -138,8 +142,8 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True) -> exp.E
 _BINARY = exp.DataType.build("BINARY")  # built once: DataType.build tokenizes its argument
 
 
-def _mysql_fold(node: exp.Expr, how: str) -> exp.Expr:
-    value = node.copy()
+def _mysql_fold(node: exp.Expr, how: str, owned: bool) -> exp.Expr:
+    value = node if owned else node.copy()
     if how in (RTRIM, PAD, BPCHAR):
         value = exp.Trim(this=value, position="TRAILING")
     if how == NOCASE:

@@ -54,7 +54,8 @@ class IdentifierCase(Family):
     def _read_spellings(tree: exp.Expr, ctx: SemanticsContext
                         ) -> tuple[dict[str, str], dict[str, str]]:
         tables = {name.lower(): name for name in ctx.schema}
-        read = {t.name.lower() for t in tree.root().find_all(exp.Table)}
+        # the statement's tables as the families found them (the tree before any rewrite)
+        read = {t.name.lower() for t in ctx.find(tree.root(), exp.Table)}
         columns = {c.lower(): c for name, cols in ctx.schema.items() if name.lower() in read
                    for c in cols}
         return tables, columns
@@ -70,7 +71,10 @@ class IdentifierCase(Family):
             if spelled and node.name.lower() not in ctes and self._differs(node, spelled, ctx):
                 out.append(node)
         for node in ctx.find(tree, exp.Column):
-            spelled = columns.get(node.name.lower())
+            ident = node.this
+            if not isinstance(ident, exp.Identifier):
+                continue  # _differs says no (a star, ...): the name is not looked up
+            spelled = columns.get(ident.this.lower())  # node.name, without its lookups
             if spelled and self._differs(node, spelled, ctx):
                 out.append(node)
         return out

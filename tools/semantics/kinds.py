@@ -9,9 +9,13 @@ the kind then leaves the construct alone.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from sqlglot import exp
 
 from tools.db.types import parse_decimal
+from tools.semantics import tree_walk
 
 INT, FLOAT, DECIMAL, DATE, OTHER = "int", "float", "decimal", "date", "other"
 #: the schema's type for a float the source keeps in single precision (PostgreSQL real): still
@@ -30,24 +34,37 @@ def catalog_type(dialect: str, column: dict) -> str:
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
 
 
-def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-    """alias or table name -> column -> kind, for the catalog tables the statement reads."""
-    return by_alias(tree, {t.lower(): {c.lower(): _kind_of(k) for c, k in cols.items()}
-                           for t, cols in schema.items()})
+def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]],
+                 tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
+    """alias or table name -> column -> kind, for the catalog tables the statement reads
+    (`tables`: its Table nodes in walk order, when the caller has them)."""
+    return by_alias(tree, schema, _kind_of, tables)
 
 
-def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]]
-             ) -> dict[str, dict[str, str]]:
-    """alias or table name (lower case) -> its table's entry in `per_table` (keyed by lower
-    case table name), for the tables the statement reads."""
+def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]],
+             value: Callable[[str], str] | None = None,
+             tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
+    """alias or table name (lower case) -> its table's entry in `per_table` with names in
+    lower case (and each entry's value passed through `value`), for the tables the statement
+    reads (`tables`, its Table nodes in walk order, when the caller has them). Only those
+    tables' entries are lower-cased: a catalog holds many more."""
+    if tables is None:
+        tables = tree_walk.find_all(tree, exp.Table)
+    read = {table.name.lower() for table in tables}
+    lowered: dict[str, dict[str, str]] = {}
+    for name, cols in per_table.items():
+        if name.lower() in read:  # a later spelling of the same name wins, as in a dict
+            lowered[name.lower()] = {c.lower(): value(v) if value else v
+                                     for c, v in cols.items()}
     out: dict[str, dict[str, str]] = {}
-    for table in tree.find_all(exp.Table):
-        columns = per_table.get(table.name.lower())
+    for table in tables:
+        columns = lowered.get(table.name.lower())
         if columns is not None:
             out[table.alias_or_name.lower()] = columns
     return out
 
 
+@functools.cache
 def _kind_of(canonical: str) -> str:
     if canonical == "int" or (canonical == "bool"):
         return INT if canonical == "int" else OTHER
@@ -88,9 +105,9 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
             return INT
         return FLOAT if source == "sqlite" else DECIMAL
     if isinstance(node, exp.Column):
-        qualifier = node.table.lower()
-        found = {cols[node.name.lower()] for name, cols in columns.items()
-                 if (not qualifier or name == qualifier) and node.name.lower() in cols}
+        qualifier, column = node.table.lower(), node.name.lower()
+        found = {cols[column] for name, cols in columns.items()
+                 if (not qualifier or name == qualifier) and column in cols}
         return found.pop() if len(found) == 1 else None
     if isinstance(node, exp.Cast):
         return _cast_kind(node.to)

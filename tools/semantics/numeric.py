@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from tools.db.types import parse_decimal
+from tools.semantics import tree_walk
 from tools.semantics.base import SemanticsContext
 
 #: nodes whose value is a truth value (a comparison, a connective, a test)
@@ -29,14 +30,14 @@ def number_kind(tree: exp.Expr, node: exp.Expr, ctx: SemanticsContext) -> str | 
 
 
 def _column_scale(node: exp.Column, ctx: SemanticsContext, tree: exp.Expr) -> int | None:
-    tables = {t.alias_or_name.lower(): t.name.lower() for t in tree.find_all(exp.Table)}
-    schema = {t.lower(): {c.lower(): k for c, k in cols.items()} for t, cols in ctx.schema.items()}
+    tables = {t.alias_or_name.lower(): t.name.lower()
+              for t in tree_walk.find_all(tree, exp.Table)}
     qualifier = node.table.lower()
     found = set()
     for alias, table in tables.items():
         if qualifier and alias != qualifier:
             continue
-        canonical = schema.get(table, {}).get(node.name.lower())
+        canonical = (ctx.lower_columns(table) or {}).get(node.name.lower())
         if canonical is not None:
             found.add(canonical)
     if len(found) != 1:
@@ -100,9 +101,9 @@ def is_text(tree: exp.Expr, node: exp.Expr, ctx: SemanticsContext) -> bool:
         return node.is_string
     if not isinstance(node, exp.Column):
         return False
-    tables = {t.alias_or_name.lower(): t.name.lower() for t in tree.find_all(exp.Table)}
-    schema = {t.lower(): {c.lower(): k for c, k in cols.items()} for t, cols in ctx.schema.items()}
+    tables = {t.alias_or_name.lower(): t.name.lower()
+              for t in tree_walk.find_all(tree, exp.Table)}
     qualifier = node.table.lower()
-    found = {schema.get(table, {}).get(node.name.lower()) for alias, table in tables.items()
-             if not qualifier or alias == qualifier} - {None}
+    found = {(ctx.lower_columns(table) or {}).get(node.name.lower())
+             for alias, table in tables.items() if not qualifier or alias == qualifier} - {None}
     return found == {"text"}

@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext, template
 from tools.semantics.kinds import SINGLE
 
@@ -139,9 +140,9 @@ class SinglePrecisionText(Family):
 def _declared(column: exp.Column, tree: exp.Expr, ctx: SemanticsContext) -> str | None:
     """The schema type of a column of a table the statement reads; None if unknown or
     ambiguous."""
-    tables = {t.alias_or_name.lower(): t.name.lower() for t in tree.find_all(exp.Table)}
-    schema = {t.lower(): {c.lower(): k for c, k in cols.items()} for t, cols in ctx.schema.items()}
+    tables = {t.alias_or_name.lower(): t.name.lower()
+              for t in tree_walk.find_all(tree, exp.Table)}
     qualifier = column.table.lower()
-    found = {schema.get(table, {}).get(column.name.lower()) for alias, table in tables.items()
-             if not qualifier or alias == qualifier} - {None}
+    found = {(ctx.lower_columns(table) or {}).get(column.name.lower())
+             for alias, table in tables.items() if not qualifier or alias == qualifier} - {None}
     return found.pop() if len(found) == 1 else None

@@ -18,6 +18,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.optimizer.simplify import simplify
 
+from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext, int_literal
 
 # behaviour: how a start of 0 / a negative start are read
@@ -25,6 +26,28 @@ _SHRINK = "before-start positions shrink the length"
 _ZERO_SHRINK = "0 shrinks, negative counts from the end"
 _ZERO_EMPTY = "0 is empty, negative counts from the end"
 _BYTES = "0 is empty, negative counts from the end, positions are bytes"
+
+
+#: sqlglot's simplify of a tree met before, by the tree's structure (its repr): simplify
+#: costs milliseconds a call, and a literal length's tree recurs across statements
+#: (benchmarks/semantics_speed.py empties it before each pass: repeats would all hit it)
+SIMPLIFIED: dict[str, exp.Expr] = {}
+SIMPLIFIED_KEPT = 256
+
+
+def _simplified(node: exp.Expr) -> exp.Expr:
+    """simplify(node) (`node` is a new tree of this module's, shared with nothing)."""
+    if any(n.comments for n in tree_walk.nodes(node)):
+        return simplify(node)  # comments are not in the repr: not cached
+    key = repr(node)
+    known = SIMPLIFIED.get(key)
+    if known is not None:
+        return known.copy()
+    done = simplify(node)
+    if len(SIMPLIFIED) >= SIMPLIFIED_KEPT:
+        SIMPLIFIED.clear()
+    SIMPLIFIED[key] = done.copy()
+    return done
 
 
 def _case(cond: exp.Expr, then: exp.Expr, other: exp.Expr) -> exp.Expr:
@@ -89,8 +112,8 @@ class Substring(Family):
                                is not None else exp.Length(this=text.copy()))
         if int_literal(start) is not None:
             # a literal start folds to plain numbers: SUBSTR(s, 0, 3) becomes SUBSTRING(s, 1, 2)
-            new_start = simplify(new_start)
-            new_length = simplify(new_length) if new_length is not None else None
+            new_start = _simplified(new_start)
+            new_length = _simplified(new_length) if new_length is not None else None
         if ctx.target == "clickhouse":
             args = [text.copy(), new_start] + ([new_length] if new_length is not None else [])
             return exp.Anonymous(this="substringUTF8", expressions=args)

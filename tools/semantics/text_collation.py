@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from tools.errors import Unsupported
 from tools.semantics import collations as coll
+from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext
 from tools.semantics.explicit_collate import binary_collation
 
@@ -36,6 +37,9 @@ _COLUMN = "the column's collation decides"
 _BYTES = "bytes"
 _FOLDS = (coll.NOCASE, coll.RTRIM, coll.CI, coll.PAD, coll.BYTES)
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ)
+#: every node kind _work reads besides the SELECT itself (minOrNull/maxOrNull are Anonymous)
+_CANDIDATES = (*_COMPARISONS, exp.In, exp.Between, exp.Ordered, exp.Min, exp.Max,
+               exp.Anonymous, exp.Count, exp.Group)
 
 
 class TextCollation(Family):
@@ -63,7 +67,33 @@ class TextCollation(Family):
         return list(ctx.find(tree, exp.Select))
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
-        return bool(self._work(node, tree, ctx))
+        columns = self._labels(tree, ctx)
+        if any(label.startswith(coll.OTHER) for cols in columns.values()
+               for label in cols.values()):
+            # a collation the library refuses: _work raises at the first one it meets, in
+            # its own order
+            return bool(self._work(node, tree, ctx))
+        # nothing can raise, so the order does not matter: this SELECT's candidates from
+        # the families' one walk, up to the first that compares text (no walk per SELECT)
+        return self._how(node, node, columns, ctx) is not None or any(
+            self._how(candidate, node, columns, ctx) is not None
+            for candidate in self._candidates(tree, ctx).get(id(node), ()))
+
+    @staticmethod
+    def _candidates(tree: exp.Expr, ctx: SemanticsContext) -> dict[int, list[exp.Expr]]:
+        """id of a SELECT -> its own nodes of the kinds that can compare text (those whose
+        nearest SELECT ancestor it is), as _work meets them, for the tree before rewrites."""
+        cached = getattr(ctx, "_text_candidates", None)
+        if cached is None:
+            cached = {}
+            for node in ctx.find(tree, *_CANDIDATES):
+                owner = node.parent
+                while owner is not None and not isinstance(owner, exp.Select):
+                    owner = owner.parent
+                if owner is not None:
+                    cached.setdefault(id(owner), []).append(node)
+            ctx._text_candidates = cached  # type: ignore[attr-defined]
+        return cached
 
     def _labels(self, tree: exp.Expr, ctx: SemanticsContext) -> dict[str, dict[str, str]]:
         # one context serves one statement: its labels are read once
@@ -71,21 +101,41 @@ class TextCollation(Family):
         cached = getattr(ctx, "_text_labels", None)
         if cached is None:
             labels = ctx.collations
+            # the statement's tables as the families found them (first asked by applies(),
+            # on the tree before any rewrite)
+            tables = ctx.find(root, exp.Table)
             if ctx.target == "mysql":
                 # a text column without a folding collation compares as bytes on the source
+                # (labelled here for the tables the statement reads, not the whole catalog)
+                read = {t.name.lower() for t in tables}
                 labels = {t: {c: ctx.collations.get(t, {}).get(c) or coll.BYTES
                               for c, kind in cols.items() if kind == "text"}
-                          for t, cols in ctx.schema.items()}
-            cached = (root, coll.column_labels(root, labels))
+                          for t, cols in ctx.schema.items() if t.lower() in read}
+            cached = (root, coll.column_labels(root, labels, tables))
             ctx._text_labels = cached  # type: ignore[attr-defined]
         return cached[1]
 
-    def _work(self, select: exp.Expr, tree: exp.Expr, ctx: SemanticsContext
-              ) -> list[tuple[exp.Expr, str]]:
+    def _work(self, select: exp.Expr, tree: exp.Expr, ctx: SemanticsContext,
+              own: list[exp.Expr] | None = None) -> list[tuple[exp.Expr, str]]:
         """(construct, label) in this SELECT (not its subqueries) that compare a labelled
-        column."""
+        column; `own`: its own nodes (tree_walk.own_nodes), when the caller has them."""
         columns = self._labels(tree, ctx)
         found: list[tuple[exp.Expr, str]] = []
+        # one pass over this SELECT's own nodes: a nested SELECT is its own node; only the
+        # node kinds below can compare text (the rest is skipped before any other test)
+        for node in tree_walk.own_nodes(select) if own is None else own:
+            if node is not select and not isinstance(node, _CANDIDATES):
+                continue
+            how = self._how(node, select, columns, ctx)
+            if how is not None:
+                found.append((node, how))
+        return found
+
+    @staticmethod
+    def _how(node: exp.Expr, select: exp.Expr, columns: dict[str, dict[str, str]],
+             ctx: SemanticsContext) -> str | None:
+        """The label under which `node`, one of `select`'s own nodes, compares text, or None
+        if it compares no labelled text."""
 
         def label(node: exp.Expr | None) -> str | None:
             got = coll.of_column(node, columns) if node is not None else None
@@ -102,39 +152,33 @@ class TextCollation(Family):
                 return None
             return coll.BYTES if all(_computed_text(o) or label(o) for o in operands) else None
 
-        # one pass over this SELECT's own nodes: a nested SELECT is its own node
-        for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Select)):
-            if node is not select and isinstance(node, exp.Select):
-                continue
-            how = _explicit(node)
-            if how == coll.BYTES:
-                continue  # `= 'a' COLLATE binary`: bytes, as the target compares
-            if how is not None:
-                pass  # `= 'a' COLLATE utf8mb4_bin` wins over the column's collation
-            elif isinstance(node, _COMPARISONS):
-                how = label(node.this) or label(node.expression) or computed(
-                    node.this, node.expression)
-            elif isinstance(node, exp.In) and not node.args.get("query"):
-                how = label(node.this) or next(
-                    (h for e in node.expressions if (h := label(e))), None) or computed(
-                    node.this, *node.expressions)
-            elif isinstance(node, exp.Between):
-                how = label(node.this) or computed(node.this, node.args["low"],
-                                                   node.args["high"])
-            elif isinstance(node, exp.Ordered) or isinstance(node, (exp.Min, exp.Max)):
-                how = label(node.this)
-            elif _or_null_extreme(node):
-                how = label(node.expressions[0])
-            elif isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
-                how = next((h for e in node.this.expressions if (h := label(e))), None)
-            elif isinstance(node, exp.Group):
-                how = next((h for e in node.expressions if (h := label(e))), None)
-            elif node is select and select.args.get("distinct") and not select.args.get(
-                    "group"):
-                how = next((h for e in select.expressions if (h := label(e.unalias()))), None)
-            if how is not None:
-                found.append((node, how))
-        return found
+        how = _explicit(node)
+        if how == coll.BYTES:
+            return None  # `= 'a' COLLATE binary`: bytes, as the target compares
+        if how is not None:
+            pass  # `= 'a' COLLATE utf8mb4_bin` wins over the column's collation
+        elif isinstance(node, _COMPARISONS):
+            how = label(node.this) or label(node.expression) or computed(
+                node.this, node.expression)
+        elif isinstance(node, exp.In) and not node.args.get("query"):
+            how = label(node.this) or next(
+                (h for e in node.expressions if (h := label(e))), None) or computed(
+                node.this, *node.expressions)
+        elif isinstance(node, exp.Between):
+            how = label(node.this) or computed(node.this, node.args["low"],
+                                               node.args["high"])
+        elif isinstance(node, exp.Ordered) or isinstance(node, (exp.Min, exp.Max)):
+            how = label(node.this)
+        elif _or_null_extreme(node):
+            how = label(node.expressions[0])
+        elif isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
+            how = next((h for e in node.this.expressions if (h := label(e))), None)
+        elif isinstance(node, exp.Group):
+            how = next((h for e in node.expressions if (h := label(e))), None)
+        elif node is select and select.args.get("distinct") and not select.args.get(
+                "group"):
+            how = next((h for e in select.expressions if (h := label(e.unalias()))), None)
+        return how
 
     def fold_like_source(self, select: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         columns = self._labels(select, ctx)
@@ -144,34 +188,43 @@ class TextCollation(Family):
             got = coll.of_column(node, columns)
             return got if got in _FOLDS else None
 
-        for node, how in self._work(select, select, ctx):
+        def replaced(node: exp.Expr, how: str) -> exp.Expr:
+            # the fold takes the place of `node`: a column or a literal goes into it as is;
+            # anything larger is copied, as a node of this list inside it must stay behind
+            return coll.fold(node, how, target,
+                             owned=isinstance(node, (exp.Column, exp.Literal)))
+
+        own = tree_walk.own_nodes(select)
+        # the SELECT's own tables, for _group: the folds below add none and remove none (a
+        # fold's own subquery, SQLite's character map, reads its tables in a nested SELECT)
+        tables = [t for t in own if isinstance(t, exp.Table)]
+        for node, how in self._work(select, select, ctx, own):
             if isinstance(node, _COMPARISONS):
-                node.set("this", coll.fold(node.this, how, target))
-                node.set("expression", coll.fold(node.expression, how, target))
+                node.set("this", replaced(node.this, how))
+                node.set("expression", replaced(node.expression, how))
                 if not isinstance(node, (exp.EQ, exp.NEQ, exp.NullSafeEQ)):
                     node.set("this", coll.bytewise(node.this, target))
             elif isinstance(node, exp.In):
-                node.set("this", coll.fold(node.this, how, target))
-                node.set("expressions", [coll.fold(e, how, target) for e in node.expressions])
+                node.set("this", replaced(node.this, how))
+                node.set("expressions", [replaced(e, how) for e in node.expressions])
             elif isinstance(node, exp.Between):
-                node.set("this", coll.bytewise(coll.fold(node.this, how, target), target))
-                node.set("low", coll.fold(node.args["low"], how, target))
-                node.set("high", coll.fold(node.args["high"], how, target))
+                node.set("this", coll.bytewise(replaced(node.this, how), target))
+                node.set("low", replaced(node.args["low"], how))
+                node.set("high", replaced(node.args["high"], how))
             elif isinstance(node, exp.Count):
-                node.this.set("expressions", [coll.fold(e, label(e) or "", target)
-                                              if label(e) else e
+                node.this.set("expressions", [replaced(e, label(e) or "") if label(e) else e
                                               for e in node.this.expressions])
             elif isinstance(node, (exp.Min, exp.Max)) or _or_null_extreme(node):
                 node.replace(self._extreme(node, how, target))
             elif isinstance(node, exp.Ordered):
-                node.set("this", coll.bytewise(coll.fold(node.this, how, target), target))
+                node.set("this", coll.bytewise(replaced(node.this, how), target))
             elif isinstance(node, exp.Group):
-                self._group(select, node, label, ctx)
+                self._group(select, node, label, ctx, tables)
             elif node is select:
                 group = exp.Group(expressions=[e.unalias().copy() for e in select.expressions])
                 select.set("distinct", None)
                 select.set("group", group)
-                self._group(select, group, label, ctx)
+                self._group(select, group, label, ctx, tables)
         return select
 
     @staticmethod
@@ -217,13 +270,28 @@ class TextCollation(Family):
         return exp.Anonymous(this=name, expressions=[value, key])
 
     @classmethod
-    def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext) -> None:
+    def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext,
+               tables: list[exp.Expr]) -> None:
         """GROUP BY the folded key; a grouped labelled column shows one spelling of its group
-        (tools.semantics.text_collation._spelling)."""
+        (tools.semantics.text_collation._spelling). `tables`: the ones this SELECT reads
+        itself (not its subqueries), in walk order."""
         target = ctx.target
-        # the tables this SELECT reads itself, found once for all its keys
-        tables = [t for t in select.find_all(exp.Table)
-                  if t.find_ancestor(exp.Select) is select]
+        # each output's columns (name, outside an aggregate?) and whether it aggregates,
+        # read once and again only after this loop changed the output (every key reads them)
+        outputs: dict[int, tuple[exp.Expr, list[tuple[exp.Expr, tuple[str, str], bool]],
+                                 bool]] = {}
+
+        def read(item: exp.Expr) -> tuple[list[tuple[exp.Expr, tuple[str, str], bool]], bool]:
+            known = outputs.get(id(item))
+            if known is None or known[0] is not item:  # the entry holds the item: no id reuse
+                columns = [(c, (c.table.lower(), c.name.lower()),
+                            c.find_ancestor(exp.AggFunc) is None)
+                           for c in tree_walk.find_all(item, exp.Column)]
+                aggregates = any(isinstance(n, exp.AggFunc)
+                                 for n in tree_walk.nodes(item.unalias()))
+                known = outputs[id(item)] = (item, columns, aggregates)
+            return known[1], known[2]
+
         for key in list(group.expressions):
             how = label(key)
             if how is None or not isinstance(key, exp.Column):
@@ -234,35 +302,39 @@ class TextCollation(Family):
             if target == "clickhouse" and not key.table and spelling.args.get("table"):
                 # ClickHouse would read a bare name in GROUP BY as the output alias
                 key = key.replace(exp.column(key.name, table=spelling.args["table"]))
-            key.replace(coll.fold(key, how, target))
+            # the key goes into its fold as is (Expr.replace would detach it from the fold)
+            arg, index = key.arg_key, key.index
+            group.set(arg, coll.fold(key, how, target, owned=True), index)
             for item in list(select.expressions):
                 bare = item.unalias()
                 if isinstance(bare, exp.Column) and (bare.table.lower(),
                                                      bare.name.lower()) == named:
+                    # the shown value is new: alias_ need not copy it
                     item.replace(exp.alias_(cls._shown(bare, spelling, target),
-                                            item.alias_or_name))
+                                            item.alias_or_name, copy=False))
                     continue
                 # UPPER(name) under GROUP BY name: a function of the group's spelling
-                grouped = [c for c in item.find_all(exp.Column)
-                           if (c.table.lower(), c.name.lower()) == named
-                           and not c.find_ancestor(exp.AggFunc)]
+                columns, aggregates = read(item)
+                grouped = [c for c, name, outside in columns if name == named and outside]
                 if grouped and spelling is not key and spelling.name != named[1] \
-                        and not bare.find(exp.AggFunc):
+                        and not aggregates:
                     # the whole expression on the group's first row, as MySQL evaluates it
                     # (and SQLite cannot take an aggregate into the subquery of a rewrite)
                     shown = cls._shown(bare, spelling, target)
-                    item.replace(exp.alias_(shown, item.alias) if isinstance(item, exp.Alias)
-                                 else shown)
+                    item.replace(exp.alias_(shown, item.alias, copy=False)
+                                 if isinstance(item, exp.Alias) else shown)
                     continue
                 for column in grouped:
                     column.replace(cls._shown(column, spelling, target))
+                if grouped:
+                    del outputs[id(item)]  # its columns changed
             # ORDER BY CASE WHEN name IS NULL ... (how MySQL sorts NULLs last): the same; a
             # bare `ORDER BY name` is folded like the key by the Ordered rewrite instead
             order = select.args.get("order")
             for ordered in order.expressions if order else []:
                 if isinstance(ordered.this, exp.Column):
                     continue
-                for column in list(ordered.this.find_all(exp.Column)):
+                for column in tree_walk.find_all(ordered.this, exp.Column):
                     if (column.table.lower(), column.name.lower()) == named and \
                             not column.find_ancestor(exp.AggFunc):
                         column.replace(cls._shown(column, spelling, target))
@@ -275,21 +347,16 @@ class TextCollation(Family):
         first row it reads: in a table scan, or through an index on the column, that is the
         primary key's order ('Bob ' id 3 before 'BOB' id 6). Other sources keep the smallest
         spelling (their choice is arbitrary)."""
-        schema = getattr(ctx, "_lower_schema", None)
-        if schema is None:  # one context serves one statement: lower-cased once
-            schema = ctx._lower_schema = {  # type: ignore[attr-defined]
-                t.lower(): {c.lower(): k for c, k in cols.items()}
-                for t, cols in ctx.schema.items()}
         holders = [t for t in tables
                    if (column.table.lower() == t.alias_or_name.lower() if column.table
-                       else column.name.lower() in schema.get(t.name.lower(), {}))]
+                       else column.name.lower() in (ctx.lower_columns(t.name.lower()) or {}))]
         if len(holders) != 1:
             return column
         table = holders[0]
         keys = {t.lower(): k for t, k in ctx.keys.items()}.get(table.name.lower()) or ()
         # SQLite's spelling sorts the key as fixed-width text: integer keys only
-        if ctx.source != "mysql" or len(keys) != 1 or (ctx.target == "sqlite" and schema.get(
-                table.name.lower(), {}).get(keys[0].lower()) != "int"):
+        if ctx.source != "mysql" or len(keys) != 1 or (ctx.target == "sqlite" and (
+                ctx.lower_columns(table.name.lower()) or {}).get(keys[0].lower()) != "int"):
             return exp.column(column.name, table=table.alias_or_name) \
                 if ctx.target == "clickhouse" else column
         return exp.column(keys[0], table=table.alias_or_name)
