@@ -11,12 +11,14 @@ table every reader sees (docs/semantics.md, the translator) is derived from thos
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar, overload
 
 import sqlglot
 from sqlglot import exp
 
 from tools.semantics import kinds, tree_walk
+
+E = TypeVar("E", bound=exp.Expr)
 
 #: engines the library knows, in sqlglot's names (MariaDB speaks "mysql")
 DIALECTS = ("sqlite", "duckdb", "postgres", "mysql", "clickhouse")
@@ -52,7 +54,13 @@ class SemanticsContext:
     walk's buckets then describe the tree as it is"""
     _lower_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def find(self, tree: exp.Expr, *types: type) -> list[exp.Expr]:
+    @overload
+    def find(self, tree: exp.Expr, kind: type[E], /) -> list[E]: ...
+
+    @overload
+    def find(self, tree: exp.Expr, *types: type[exp.Expr]) -> list[exp.Expr]: ...
+
+    def find(self, tree: exp.Expr, *types: type[exp.Expr]) -> list[Any]:
         """The nodes of `tree` of these types: one walk of the tree serves every family
         (ten find_all walks per statement cost half of sqlglot's own time on TPC-DS)."""
         if self._buckets is None:

@@ -58,4 +58,4 @@ class BoolText(Family):
 
     def spell_digits(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         as_int = exp.Cast(this=node.this.copy(), to=exp.DataType.build("INT"))
-        return exp.Cast(this=as_int, to=node.to.copy())
+        return exp.Cast(this=as_int, to=node.args["to"].copy())

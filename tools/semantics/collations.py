@@ -64,7 +64,7 @@ def labels(dialect: str, tables: Sequence[Mapping[str, Any]]) -> dict[str, dict[
 
 
 def column_labels(tree: exp.Expr, collations: dict[str, dict[str, str]],
-                  tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
+                  tables: Sequence[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> column (lower case) -> label, for the tables the
     statement reads (`tables`: its Table nodes in walk order, when the caller has them)."""
     return by_alias(tree, collations, tables=tables)

@@ -56,7 +56,7 @@ class DateTrunc(Family):
         return list(ctx.find(tree, exp.TimestampTrunc, exp.DateTrunc))
 
     def calendar_functions(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        unit = node.unit.name.upper() if node.args.get("unit") else ""
+        unit = node.args["unit"].name.upper() if node.args.get("unit") else ""
         sql = _SPELL[ctx.target].get(unit)
         if sql is None:
             raise Unsupported(f"DATE_TRUNC('{unit.lower()}', ...) cannot be carried from "

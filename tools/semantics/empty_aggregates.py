@@ -18,8 +18,8 @@ from tools.semantics.base import Family, SemanticsContext
 
 _NULL = "NULL over no rows"
 _DEFAULT = "the type's default over no rows (non-Nullable columns)"
-_OR_NULL = {exp.Sum: "sumOrNull", exp.Avg: "avgOrNull", exp.Min: "minOrNull",
-            exp.Max: "maxOrNull"}
+_OR_NULL: dict[type[exp.Expr], str] = {
+    exp.Sum: "sumOrNull", exp.Avg: "avgOrNull", exp.Min: "minOrNull", exp.Max: "maxOrNull"}
 
 
 class EmptyAggregates(Family):

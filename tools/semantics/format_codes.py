@@ -173,23 +173,26 @@ _SQLITE_CODES = {"A": ("Day", 0), "B": ("Month", 0), "a": ("SUBSTR(Day, 1, 3)", 
     f"-{code}": (f"CAST(STRFTIME('%{code}', XV) AS INTEGER)", 0) for code in "dmHMS"}
 
 
+def _clickhouse_code(code: re.Match[str]) -> str:
+    """One strftime %-code in ClickHouse's formatDateTime spelling (the same where unlisted)."""
+    return "%" + _CLICKHOUSE_CODES.get(code.group(1), code.group(1))
+
+
 def strftime_pieces(value: exp.Expr, text: str, target: str) -> list[exp.Expr]:
     """`value` formatted by the strftime text `text`, in pieces the target can write."""
+    out: list[exp.Expr] = []
     if target == "clickhouse":
-        out = []
         for run in re.split(r"(%-[dmHIMS])", text):
             if run in _CLICKHOUSE_UNPADDED:
                 out.append(exp.Cast(this=template(_CLICKHOUSE_UNPADDED[run], target, XV=value),
                                     to=exp.DataType.build("text")))
             elif run:
-                spelled = re.sub(r"%(.)", lambda m: "%" + _CLICKHOUSE_CODES.get(m.group(1),
-                                                                                m.group(1)), run)
+                spelled = re.sub(r"%(.)", _clickhouse_code, run)
                 out.append(exp.Anonymous(this="formatDateTime",
                                          expressions=[value.copy(), exp.Literal.string(spelled)]))
         return out
     if target != "sqlite":
         return [exp.TimeToStr(this=value.copy(), format=exp.Literal.string(text))]
-    out: list[exp.Expr] = []
     for run in re.split(r"(%-?[ABabIpydmHMS])", text):
         if run[1:] in _SQLITE_CODES and run.startswith("%"):
             sql, width = _SQLITE_CODES[run[1:]]
@@ -214,8 +217,8 @@ def pad_text(text: exp.Expr, width: int, fill: str, target: str, left: bool = Tr
                    fill_pattern=exp.Literal.string(fill), is_left=left)
 
 
-def _keeping_template(builder):  # type: ignore[no-untyped-def]
-    def build(args: list, dialect=None):  # type: ignore[no-untyped-def]
+def _keeping_template(builder):
+    def build(args: list, dialect=None):
         node = builder(args, dialect or Postgres())
         template = args[1] if len(args) > 1 else None
         if isinstance(node, exp.TimeToStr) and isinstance(template, exp.Literal):
@@ -227,6 +230,6 @@ def _keeping_template(builder):  # type: ignore[no-untyped-def]
 class PostgresKeepingTemplates(Postgres):
     """PostgreSQL, except that TO_CHAR remembers its template as written (node.meta)."""
 
-    class Parser(Postgres.Parser):
+    class Parser(Postgres.Parser):  # type: ignore[valid-type,misc]  # sqlglot makes it at runtime
         FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
                      "TO_CHAR": _keeping_template(Postgres.Parser.FUNCTIONS["TO_CHAR"])}

@@ -70,13 +70,13 @@ class IdentifierCase(Family):
             spelled = tables.get(node.name.lower())
             if spelled and node.name.lower() not in ctes and self._differs(node, spelled, ctx):
                 out.append(node)
-        for node in ctx.find(tree, exp.Column):
-            ident = node.this
+        for column in ctx.find(tree, exp.Column):
+            ident = column.this
             if not isinstance(ident, exp.Identifier):
                 continue  # _differs says no (a star, ...): the name is not looked up
-            spelled = columns.get(ident.this.lower())  # node.name, without its lookups
-            if spelled and self._differs(node, spelled, ctx):
-                out.append(node)
+            spelled = columns.get(ident.this.lower())  # column.name, without its lookups
+            if spelled and self._differs(column, spelled, ctx):
+                out.append(column)
         return out
 
     @staticmethod

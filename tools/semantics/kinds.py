@@ -10,7 +10,7 @@ the kind then leaves the construct alone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
@@ -35,7 +35,7 @@ _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
 
 
 def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]],
-                 tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
+                 tables: Sequence[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
     """alias or table name -> column -> kind, for the catalog tables the statement reads
     (`tables`: its Table nodes in walk order, when the caller has them)."""
     return by_alias(tree, schema, _kind_of, tables)
@@ -43,7 +43,7 @@ def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]],
 
 def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]],
              value: Callable[[str], str] | None = None,
-             tables: list[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
+             tables: Sequence[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
     """alias or table name (lower case) -> its table's entry in `per_table` with names in
     lower case (and each entry's value passed through `value`), for the tables the statement
     reads (`tables`, its Table nodes in walk order, when the caller has them). Only those

@@ -93,7 +93,7 @@ class OrderedStringAgg(Family):
         order: exp.Order = node.this
         select = node.find_ancestor(exp.Select)
         table = _single_table(select)
-        if (table is None or isinstance(order.this, exp.Distinct)
+        if (select is None or table is None or isinstance(order.this, exp.Distinct)
                 or any(isinstance(e, exp.Star) for e in select.expressions)):
             raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to "
                               f"{ctx.target}: SQLite before 3.44 orders group_concat only as a "

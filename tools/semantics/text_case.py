@@ -66,8 +66,8 @@ def _special_cases(node: exp.Expr, source: str, target: str, call) -> exp.Expr:
             arg = _replace(arg, letter, _SET_ASIDE[letter])
             restore.append((_SET_ASIDE[letter], made[source]))
     out = call(arg)
-    for aside, made in restore:
-        out = _replace(out, aside, made)
+    for aside, spelled in restore:
+        out = _replace(out, aside, spelled)
     return out
 
 

@@ -21,6 +21,7 @@ only in case or trailing spaces can still reuse a neighbour's result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from sqlglot import exp
@@ -271,17 +272,18 @@ class TextCollation(Family):
 
     @classmethod
     def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext,
-               tables: list[exp.Expr]) -> None:
+               tables: Sequence[exp.Table]) -> None:
         """GROUP BY the folded key; a grouped labelled column shows one spelling of its group
         (tools.semantics.text_collation._spelling). `tables`: the ones this SELECT reads
         itself (not its subqueries), in walk order."""
         target = ctx.target
         # each output's columns (name, outside an aggregate?) and whether it aggregates,
         # read once and again only after this loop changed the output (every key reads them)
-        outputs: dict[int, tuple[exp.Expr, list[tuple[exp.Expr, tuple[str, str], bool]],
+        outputs: dict[int, tuple[exp.Expr, list[tuple[exp.Column, tuple[str, str], bool]],
                                  bool]] = {}
 
-        def read(item: exp.Expr) -> tuple[list[tuple[exp.Expr, tuple[str, str], bool]], bool]:
+        def read(item: exp.Expr) -> tuple[list[tuple[exp.Column, tuple[str, str], bool]],
+                                          bool]:
             known = outputs.get(id(item))
             if known is None or known[0] is not item:  # the entry holds the item: no id reuse
                 columns = [(c, (c.table.lower(), c.name.lower()),
@@ -303,8 +305,8 @@ class TextCollation(Family):
                 # ClickHouse would read a bare name in GROUP BY as the output alias
                 key = key.replace(exp.column(key.name, table=spelling.args["table"]))
             # the key goes into its fold as is (Expr.replace would detach it from the fold)
-            arg, index = key.arg_key, key.index
-            group.set(arg, coll.fold(key, how, target, owned=True), index)
+            index = key.index  # read before the fold takes the key as its own child
+            group.set("expressions", coll.fold(key, how, target, owned=True), index)
             for item in list(select.expressions):
                 bare = item.unalias()
                 if isinstance(bare, exp.Column) and (bare.table.lower(),
@@ -340,7 +342,7 @@ class TextCollation(Family):
                         column.replace(cls._shown(column, spelling, target))
 
     @staticmethod
-    def _spelling(column: exp.Column, tables: list[exp.Table], ctx: SemanticsContext
+    def _spelling(column: exp.Column, tables: Sequence[exp.Table], ctx: SemanticsContext
                   ) -> exp.Expr:
         """The primary key column that orders a MySQL group's spellings (a Column, table set to
         the alias), or the column itself when unknown. MariaDB shows the spelling of the

@@ -89,7 +89,7 @@ class TimestampDiff(Family):
         if isinstance(node, exp.DateDiff):
             sql = _DATEDIFF[ctx.target]
         else:
-            unit = node.unit.name.upper() if node.unit else ""
+            unit = node.args["unit"].name.upper() if node.args.get("unit") else ""
             if unit not in _MICROS and unit not in _MONTHS:
                 raise Unsupported(f"TIMESTAMPDIFF({unit}, ...) cannot be carried from mysql to "
                                   f"{ctx.target}: the unit is not written")

@@ -8,7 +8,11 @@ family that rewrites nodes in walk order writes the same SQL either way.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, overload
+
 from sqlglot import exp
+
+E = TypeVar("E", bound=exp.Expr)
 
 _Expr = exp.Expr
 _Select = exp.Select
@@ -54,6 +58,14 @@ def own_nodes(select: exp.Expr) -> list[exp.Expr]:
     return own
 
 
-def find_all(root: exp.Expr, *types: type) -> list[exp.Expr]:
+@overload
+def find_all(root: exp.Expr, kind: type[E], /) -> list[E]: ...
+
+
+@overload
+def find_all(root: exp.Expr, *types: type[exp.Expr]) -> list[exp.Expr]: ...
+
+
+def find_all(root: exp.Expr, *types: type[exp.Expr]) -> list[Any]:
     """The nodes under `root` of these types, in root.find_all(*types) order."""
     return [node for node in nodes(root) if isinstance(node, types)]
