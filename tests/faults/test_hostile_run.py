@@ -18,13 +18,14 @@ import pytest
 from tests import servers
 from tests.faults.projects import cutover, finish
 from tests.integration.test_source_safety import HostileDb, fingerprint, load_corpus
+from tests.support.fault_tally import count_hostile
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mysql"])
 def test_the_hostile_corpus_changes_nothing_without_the_role_layer(
-        tmp_path: Path, engine: str, request: pytest.FixtureRequest, tally) -> None:
+        tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> None:
     server: servers.Server = request.getfixturevalue("pg" if engine == "postgres" else "maria")
     db = HostileDb(engine, server.url)
     db.create()
@@ -57,9 +58,8 @@ def test_the_hostile_corpus_changes_nothing_without_the_role_layer(
     finally:
         db.drop()
     changed = sorted(k for k in set(after) | set(db.baseline) if after.get(k) != db.baseline.get(k))
-    tally["hostile statements"]["tried"] += len(corpus)
-    tally["hostile statements"]["held" if not changed else "executed"] += \
-        len(corpus) if not changed else 1
+    # one fingerprint for the whole run: a change counts the run's statements as executed
+    count_hostile("role off", bool(changed), statements=len(corpus))
     assert code in (0, 1), out
     assert "privileged" not in out.lower() or "refus" not in out.lower(), out
     assert not changed, f"{engine}: the run changed {changed}"

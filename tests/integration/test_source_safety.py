@@ -12,6 +12,7 @@ catalog (tables, views, columns, routines, grants, roles/users) and no file writ
 
 from __future__ import annotations
 
+import functools
 import glob
 import re
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.integration.conftest import drop_database, new_database, sandbox_for
+from tests.support.fault_tally import count_hostile
 from tools import guard
 from tools.db.base import Adapter
 from tools.db.registry import adapter_class, open_adapter
@@ -361,12 +363,23 @@ CONFIGS: dict[str, Callable[[str, str, str], str]] = {
 def _check(db: HostileDb, config: str, sql: str) -> None:
     outcome = CONFIGS[config](db.engine, db.url, sql)
     after = fingerprint(db.engine, db.url)
+    count_hostile(config, after != db.baseline, known_gap=config in _gaps(db.engine, sql))
     if after != db.baseline:
         changed = sorted(k for k in set(after) | set(db.baseline)
                          if after.get(k) != db.baseline.get(k))
         db.reset()
         pytest.fail(f"{db.engine} [{config}] hostile statement changed {changed} "
                     f"(outcome: {outcome}):\n{sql}")
+
+
+@functools.cache
+def _corpus_gaps(engine: str) -> dict[str, dict[str, str]]:
+    return {entry.sql: entry.gaps for entry in load_corpus(engine)}
+
+
+def _gaps(engine: str, sql: str) -> dict[str, str]:
+    """layer -> the known gap the corpus names for this statement."""
+    return _corpus_gaps(engine).get(sql, {})
 
 
 def _cases(engine: str) -> list[Any]:

@@ -10,12 +10,22 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-# row -> column -> count; the rows and columns the summary prints, in order.
+# row -> column -> count; the rows and columns the summary prints, in order. The last column
+# of each row is what was lost: it must read 0.
 TALLY: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-COLUMNS = {
+#: the safety layers' configurations the hostile corpus runs under (DESIGN §7): all three,
+#: the role layer off (a privileged source URL, through `cutover run`), and each of the AST
+#: guard and the read-only session alone. A layer alone has known gaps, each named in the
+#: corpus (`-- known-gap(layer): why`); only an execution outside them is lost.
+HOSTILE_ROWS = {"all": "hostile, all layers", "role off": "hostile, role off",
+                "guard": "hostile, guard alone", "session": "hostile, session alone"}
+COLUMNS: dict[str, tuple[str, ...]] = {
     "kills": ("tried", "resumed equal", "lost"),
     "database faults": ("tried", "survived", "lost"),
-    "hostile statements": ("tried", "held", "executed"),
+    HOSTILE_ROWS["all"]: ("tried", "held", "executed"),
+    HOSTILE_ROWS["role off"]: ("tried", "held", "executed"),
+    HOSTILE_ROWS["guard"]: ("tried", "held", "known gap", "executed"),
+    HOSTILE_ROWS["session"]: ("tried", "held", "known gap", "executed"),
     "canaries": ("planted", "found in files", "leaked"),
     "mutations": ("planted", "found", "missed"),
     "identical data": ("compared", "equal", "false differences"),
@@ -34,6 +44,16 @@ def count_identical(code: int, report: dict[str, Any]) -> int:
     return false
 
 
+def count_hostile(config: str, changed: bool, known_gap: bool = False, statements: int = 1
+                  ) -> None:
+    """`statements` hostile statements tried under one layer configuration (HOSTILE_ROWS):
+    held when the source did not change, else executed (a known gap when the corpus names
+    this layer's gap for it)."""
+    counts = TALLY[HOSTILE_ROWS[config]]
+    counts["tried"] += statements
+    counts["held" if not changed else "known gap" if known_gap else "executed"] += statements
+
+
 def count_mutation(found: bool) -> None:
     TALLY["mutations"]["planted"] += 1
     TALLY["mutations"]["found" if found else "missed"] += 1
@@ -41,10 +61,11 @@ def count_mutation(found: bool) -> None:
 
 def summary_lines() -> list[str]:
     lines = []
-    for row, (a, b, lost) in COLUMNS.items():
+    for row, columns in COLUMNS.items():
         if row not in TALLY:
             continue
         counts = TALLY[row]
-        lines.append(f"{row:<20} {a} {counts[a]:>5}   {b} {counts[b]:>5}   "
-                     f"{lost} {counts[lost]:>3}")
+        *shown, lost = columns
+        lines.append(f"{row:<24} " + "   ".join(f"{c} {counts[c]:>5}" for c in shown)
+                     + f"   {lost} {counts[lost]:>3}")
     return lines
