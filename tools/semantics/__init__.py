@@ -18,6 +18,7 @@ from tools.semantics.base import OPEN, SAME, UNSUPPORTED, Family, SemanticsConte
 from tools.semantics.bool_text import BoolText
 from tools.semantics.boolean_numbers import BooleanNumbers
 from tools.semantics.char_padding import CharPadding
+from tools.semantics.clickhouse_format import ClickhouseFormat
 from tools.semantics.concat_functions import ConcatFunctions
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.date_builders import DateBuilders
@@ -70,7 +71,7 @@ FAMILIES: tuple[Family, ...] = (
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
     # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
-    DateBuilders(), SqliteStrftime(), SqliteDateText(), MysqlDateText(),
+    DateBuilders(), SqliteStrftime(), SqliteDateText(), MysqlDateText(), ClickhouseFormat(),
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
