@@ -1,5 +1,6 @@
 """Text read as a date by MySQL/MariaDB: CAST(s AS DATE), CAST(s AS DATETIME), DATE(s) and
-STR_TO_DATE(s, format).
+STR_TO_DATE(s, format), and by its date functions called on text (WEEKDAY(s), DATEDIFF(s, t),
+DATE_FORMAT(s, fmt), ...: tools/semantics/mysql_date_implicit.py says which).
 
 MariaDB reads many shapes (sql-common/my_time.c, measured on 10.11): leading blanks and a '+'
 are skipped, a '-' makes it NULL, and trailing garbage that is neither a digit nor punctuation
@@ -120,8 +121,8 @@ def _plain_literal(node: exp.Expr) -> bool:
 
 class MysqlDateText(Family):
     name = "mysql_date_text"
-    why = ("Text read as a date by MySQL's CAST(s AS DATE), CAST(s AS DATETIME), DATE(s) and "
-           "STR_TO_DATE(s, format)")
+    why = ("Text read as a date by MySQL's CAST(s AS DATE), CAST(s AS DATETIME), DATE(s), "
+           "STR_TO_DATE(s, format) and its date functions called on text")
     BEHAVIOUR: ClassVar[dict[str, str]] = {
         "mysql": _MYSQL, "sqlite": _SQLITE,
         "duckdb": _STRICT, "postgres": _STRICT, "clickhouse": _STRICT,
