@@ -42,7 +42,8 @@ NOT_COMPILING[("traps-mysql", "postgres")] |= _MYSQL_DATES
 NOT_COMPILING[("traps-mysql", "duckdb")] |= {"week_monday_mode", "week_sunday_one_based",
                                              "yearweek_iso"}
 # text read as a date: both targets refuse the cast of the first value MariaDB reads leniently
-_MYSQL_DATE_TEXT = {"text_cast_to_date", "arrivals_per_day", "str_to_date_day_first"}
+_MYSQL_DATE_TEXT = {"text_cast_to_date", "arrivals_per_day", "str_to_date_day_first",
+                    "weekday_of_text", "days_since_text"}
 NOT_COMPILING[("traps-mysql", "postgres")] |= _MYSQL_DATE_TEXT
 NOT_COMPILING[("traps-mysql", "duckdb")] |= _MYSQL_DATE_TEXT
 # SQLite source: PostgreSQL truncates int / int like SQLite; MariaDB's default _ci collation

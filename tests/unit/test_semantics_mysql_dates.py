@@ -31,6 +31,12 @@ def _plain(sql: str, target: str) -> str:
     # month names and 12-hour clocks are not stated: sqlglot's own translation
     "SELECT STR_TO_DATE(raw, '%b %d %Y') AS d FROM events",
     "SELECT STR_TO_DATE(raw, '%Y-%m-%d %h:%i %p') AS d FROM events",
+    # date functions of a DATE column or a plain literal; DATE_FORMAT's %f (the fraction
+    # the reading drops) and DATE_ADD (a string in MariaDB) stay as sqlglot writes them
+    "SELECT QUARTER(day) AS q, LAST_DAY(day) AS l FROM events",
+    "SELECT DATEDIFF(day, '2024-01-01') AS n FROM events",
+    "SELECT DATE_FORMAT(raw, '%Y-%m-%d %f') AS f FROM events",
+    "SELECT DATE_ADD(raw, INTERVAL 1 DAY) AS a FROM events",
 ])
 def test_dates_iso_literals_and_fractional_datetimes_stay_as_sqlglot_writes_them(sql: str) -> None:
     assert transpile(sql, "mysql", "duckdb", "q", SCHEMA) == _plain(sql, "duckdb")
@@ -99,3 +105,22 @@ def test_a_shape_left_out_reaches_the_targets_own_cast_and_fails_loudly() -> Non
         con.execute("INSERT INTO events VALUES (1, '20240305T101112', NULL)")
         with pytest.raises(duckdb.ConversionException, match="20240305T101112"):
             con.execute(sql).fetchall()
+
+
+def test_date_functions_called_on_text_read_it_as_mariadb_did() -> None:
+    # values and answers measured on MariaDB 10.11 (WEEKDAY, DATEDIFF from 2024-01-01,
+    # LAST_DAY, DATE_FORMAT with the time); the grid proves the rest on the real servers
+    measured = {"24-3-5": (1, 64, "2024-03-31", "2024-03-05 00:00"),
+                "2024/3/5 10:20:30": (1, 64, "2024-03-31", "2024-03-05 10:20"),
+                "20240305": (1, 64, "2024-03-31", "2024-03-05 00:00"),
+                "2024-02-30": (None, None, None, None), "abc": (None, None, None, None)}
+    sql = transpile("SELECT WEEKDAY(raw), DATEDIFF(raw, '2024-01-01'), LAST_DAY(raw), "
+                    "DATE_FORMAT(raw, '%Y-%m-%d %H:%i') FROM events ORDER BY id",
+                    "mysql", "duckdb", "q", SCHEMA)
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE events (id INT, raw VARCHAR, day DATE)")
+        con.executemany("INSERT INTO events VALUES (?, ?, NULL)", list(enumerate(measured)))
+        rows = con.execute(sql).fetchall()
+    got = {text: (w, n, last and last.isoformat(), f)
+           for text, (w, n, last, f) in zip(measured, rows, strict=True)}
+    assert got == measured

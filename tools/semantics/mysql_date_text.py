@@ -1,5 +1,6 @@
 """Text read as a date by MySQL/MariaDB: CAST(s AS DATE), CAST(s AS DATETIME), DATE(s) and
-STR_TO_DATE(s, format).
+STR_TO_DATE(s, format), and by its date functions called on text (WEEKDAY(s), DATEDIFF(s, t),
+DATE_FORMAT(s, fmt), ...: tools/semantics/mysql_date_implicit.py says which).
 
 MariaDB reads many shapes (sql-common/my_time.c, measured on 10.11): leading blanks and a '+'
 are skipped, a '-' makes it NULL, and trailing garbage that is neither a digit nor punctuation
@@ -46,6 +47,11 @@ from sqlglot import exp
 from tools.semantics.base import Family, SemanticsContext, template
 from tools.semantics.mysql_date_fields import NAMES, matches, read
 from tools.semantics.mysql_date_formats import format_pattern
+from tools.semantics.mysql_date_implicit import (
+    IMPLICIT_DATE,
+    implicit_arguments,
+    keeps_no_fraction,
+)
 from tools.semantics.numeric import is_text
 
 _MYSQL = "MySQL's lenient date shapes, unreadable ones NULL"
@@ -115,8 +121,8 @@ def _plain_literal(node: exp.Expr) -> bool:
 
 class MysqlDateText(Family):
     name = "mysql_date_text"
-    why = ("Text read as a date by MySQL's CAST(s AS DATE), CAST(s AS DATETIME), DATE(s) and "
-           "STR_TO_DATE(s, format)")
+    why = ("Text read as a date by MySQL's CAST(s AS DATE), CAST(s AS DATETIME), DATE(s), "
+           "STR_TO_DATE(s, format) and its date functions called on text")
     BEHAVIOUR: ClassVar[dict[str, str]] = {
         "mysql": _MYSQL, "sqlite": _SQLITE,
         "duckdb": _STRICT, "postgres": _STRICT, "clickhouse": _STRICT,
@@ -128,8 +134,18 @@ class MysqlDateText(Family):
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         found: list[exp.Expr] = []
-        for node in ctx.find(tree, exp.Cast, exp.TsOrDsToDate, exp.StrToDate, exp.StrToTime):
-            if isinstance(node, exp.Cast):
+        for node in ctx.find(tree, exp.Cast, exp.TsOrDsToDate, exp.StrToDate, exp.StrToTime,
+                             exp.TsOrDsToTimestamp, *IMPLICIT_DATE):
+            if isinstance(node, IMPLICIT_DATE):
+                # the text argument itself is the node: read as a date, the date function
+                # (and the families that rewrite it) then see a date
+                found.extend(a for a in implicit_arguments(node) if is_text(tree, a, ctx))
+                continue
+            if isinstance(node, exp.TsOrDsToTimestamp):
+                # DATE_FORMAT(s, fmt)'s reading; a fraction (%f) is not built: left as is
+                if not keeps_no_fraction(node):
+                    continue
+            elif isinstance(node, exp.Cast):
                 # DATETIME(n) keeps a fraction the rewrite does not build
                 if not (node.to.is_type(exp.DType.DATE)
                         or (node.to.is_type(exp.DType.DATETIME) and not node.to.expressions)):
@@ -141,6 +157,9 @@ class MysqlDateText(Family):
         return found
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
+        if not isinstance(node, (exp.Cast, exp.TsOrDsToDate, exp.TsOrDsToTimestamp,
+                                 exp.StrToDate, exp.StrToTime)):
+            return not _plain_literal(node)  # an implicit date function's text argument
         if isinstance(node, (exp.StrToDate, exp.StrToTime)):
             # a format this library cannot state stays as sqlglot writes it (the docstring
             # of mysql_date_formats lists the elements it states)
@@ -157,7 +176,11 @@ class MysqlDateText(Family):
                    f"{read(target, pattern, groups, short_year, isinstance(node, exp.StrToTime))}"
                    f" END")
             return template(sql, target, X=node.this)
-        with_time = isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DATETIME)
+        if not isinstance(node, (exp.Cast, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)):
+            # an implicit date function's text argument: read as CAST(s AS DATE) reads it
+            node = exp.Cast(this=node.copy(), to=exp.DataType.build("DATE"))
+        with_time = ((isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DATETIME))
+                     or isinstance(node, exp.TsOrDsToTimestamp))
         sql = (f"CASE WHEN X IS NULL THEN NULL "
                f"WHEN {matches(target, _DELIMITED)} THEN "
                f"{read(target, _DELIMITED, _GROUPS, 'two_digits', with_time)} "
