@@ -50,7 +50,9 @@ class OtlpExporter:
         self.started = time.time()
         self.spans: list[dict[str, Any]] = []
         self._objects: dict[str, dict[str, Any]] = {}
-        self._open_node: dict[str, Any] | None = None
+        # the node each object (None: the run's own nodes) is in: objects run in parallel
+        # workers, and their events interleave
+        self._open: dict[str | None, dict[str, Any]] = {}
         self.error: str | None = None
 
     def _span(self, name: str, parent: str, start: float, end: float,
@@ -71,11 +73,11 @@ class OtlpExporter:
         kind, ts, obj = event.get("kind"), float(event.get("ts") or time.time()), event.get(
             "object")
         if kind == "node_start":
-            self._open_node = {"node": event.get("node"), "object": obj, "start": ts}
+            self._open[obj] = {"node": event.get("node"), "object": obj, "start": ts}
             if obj:
                 self._object(obj, ts)
-        elif kind == "node_end" and self._open_node:
-            node, self._open_node = self._open_node, None
+        elif kind == "node_end" and obj in self._open:
+            node = self._open.pop(obj)
             parent = self._objects[node["object"]]["id"] if node["object"] else self.root_id
             self._span(str(node["node"]), parent, node["start"], ts,
                        {"cutover.node": node["node"], "cutover.object": node["object"]},

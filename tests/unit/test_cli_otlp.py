@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cutover.cli import app
+from cutover.otlp import OtlpExporter
 from tests.support.otlp_receiver import otlp_receiver
 from tests.support.projects import make_project
 
@@ -53,3 +54,18 @@ def test_dead_collector_is_a_warning_not_a_failure(tmp_path: Path) -> None:
     done = runner.invoke(app, ["run", str(project), "--runs-dir", str(tmp_path / "runs")])
     assert done.exit_code == 0, done.output
     assert "warning: could not export the trace to http://127.0.0.1:9/v1/traces" in done.stderr
+
+
+def test_interleaved_objects_keep_their_own_node_spans() -> None:
+    """Two workers' events interleave: each node span belongs to its own object."""
+    exporter = OtlpExporter("http://127.0.0.1:9", "o2")
+    for kind, obj, ts in [("node_start", "a", 1), ("node_start", "b", 2), ("node_end", "a", 3),
+                          ("node_end", "b", 4), ("object_end", "a", 5), ("object_end", "b", 6)]:
+        exporter({"kind": kind, "object": obj, "node": "data_differ", "ts": ts,
+                  "verdict": "parity", "attempts": 1})
+    objects = {_attr(s, "cutover.object"): s for s in exporter.spans
+               if s["name"].startswith("object ")}
+    differ = {_attr(s, "cutover.object"): s for s in exporter.spans if s["name"] == "data_differ"}
+    assert set(differ) == {"a", "b"}
+    assert all(differ[o]["parentSpanId"] == objects[o]["spanId"] for o in ("a", "b"))
+    assert differ["a"]["endTimeUnixNano"] == str(3 * 10**9)
