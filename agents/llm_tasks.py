@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agents import llm_context
+from agents import llm_context, llm_functions
 from agents.llm import LoopLimits, ToolLoopResult, run_tool_loop
 from graph.context import Context
 from graph.state import ObjectState
@@ -164,6 +164,7 @@ def fix_with_llm(ctx: Context, state: ObjectState, best: Attempt,
         "history": llm_context.history(ctx, state, best),
         "schema": schema,
         "notes": llm_context.schema_notes(ctx, spec, schema),
+        "functions": llm_functions.function_notes(ctx, state["attempts"]),
     }
     calls_left = ctx.max_llm_calls_per_object - (state.get("llm_calls") or 0)
     return _run(ctx, "fixer", variables, spec["name"], calls_left, tokens_left,

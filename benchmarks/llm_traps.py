@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from evals.runner import EvalSpec, run_eval  # noqa: E402
 
 SOURCES = {"traps-sqlite": "sqlite", "traps-postgres": "CUTOVER_TEST_PG_URL",
-           "traps-mysql": "CUTOVER_TEST_MYSQL_URL"}
+           "traps-mysql": "CUTOVER_TEST_MYSQL_URL", "functions-mysql": "CUTOVER_TEST_MYSQL_URL"}
 
 
 def _source(suite: str) -> str:

@@ -165,3 +165,15 @@ def test_mariadb_bulk_load_keeps_every_value_exactly(mysql_url, tmp_path):
     finally:
         session.close()
         dispose(endpoint)
+
+
+def test_functions_suite_holds_only_cases_the_rules_leave_failing(mysql_url, tmp_path):
+    """functions-mysql measures what the LLM fixer adds (benchmarks/llm_traps.py): with sqlglot
+    and the whole semantics library but no model, not one of its cases may reach parity. When a
+    rule comes to cover a case, this fails: move the case to traps-mysql."""
+    log = run_eval(EvalSpec(suite="functions-mysql", source=mysql_url, target="duckdb",
+                            workdir=tmp_path))
+    assert len(log["cases"]) >= 30
+    assert not [c["id"] for c in log["cases"] if c["parity"]]
+    assert not [c["id"] for c in log["cases"] if c["verdict"] == "harness_error"]
+    assert all(c["llm_calls"] == 0 for c in log["cases"])
