@@ -67,12 +67,20 @@ def read(target: str, pattern: str, groups: dict[str, int], short_year: str,
         texts = (", ".join(f"TRIM(f[{groups[n]}]) AS {n}t" if n in groups else f"'' AS {n}t"
                            for n in NAMES)
                  + f" FROM (SELECT REGEXP_MATCH(X, '{pattern}') AS f) AS matched")
+    built = "MAKE_TIMESTAMP(y, m, d, h, i, s)" if with_time else "MAKE_DATE(y, m, d)"
+    return from_texts(f"(SELECT {texts})", short_year, built)
+
+
+def from_texts(texts: str, short_year: str, built: str) -> str:
+    """The date `built` (SQL over the integers y, m, d, h, i, s) from `texts`, a FROM item
+    whose columns yt, mt, dt, ht, it, st hold the fields' text ('' or NULL when absent),
+    NULL where MariaDB's checks fail: a scalar subquery in the SQL DuckDB, PostgreSQL and
+    SQLite share."""
     numbers = ", ".join(
         f"CASE WHEN LENGTH(LTRIM({n}t, '0')) > 9 THEN 1000000000 "
         f"ELSE CAST(COALESCE(NULLIF({n}t, ''), '0') AS INT) END AS {n}" for n in NAMES)
-    built = "MAKE_TIMESTAMP(y, m, d, h, i, s)" if with_time else "MAKE_DATE(y, m, d)"
     short = SHORT_YEAR[short_year][0].format(y="yt")
     return (f"(SELECT {_checked('y', 'm', 'd', 'h', 'i', 's', built)} FROM ("
             f"SELECT {_year('short', 'y')} AS y, m, d, h, i, s FROM ("
-            f"SELECT {short} AS short, {numbers} FROM (SELECT {texts}) AS texts"
+            f"SELECT {short} AS short, {numbers} FROM {texts} AS texts"
             f") AS numbers) AS fields)")
