@@ -1,5 +1,5 @@
 """MySQL's lenient reading of text as a date, stated in SQLite's SQL, which has no regular
-expressions: the text is scanned left to right instead, one step per derived table.
+expressions: the text is scanned left to right instead, one step per table of a WITH chain.
 
 A step takes a run of digits off the front with LTRIM(t, '0123456789') (the run is what the
 trim removed), tests one character with GLOB ('[!-/:-@[-`{-~]' is ASCII punctuation, the
@@ -7,7 +7,8 @@ trim removed), tests one character with GLOB ('[!-/:-@[-`{-~]' is ASCII punctuat
 [[:space:]] characters. Each step mirrors a piece of the patterns mysql_date_text (CAST and
 DATE shapes) and mysql_date_formats (STR_TO_DATE) state for the other targets, so SQLite
 reads the same fields, and the checks and the short year are the same SQL
-(mysql_date_fields.from_texts); the date is built as ISO text, SQLite's own date form. No
+(mysql_date_fields.number_columns, FULL_YEAR, checked); the date is built as ISO text,
+SQLite's own date form, so the date functions over it (WEEKDAY, DATEDIFF, ...) read it. No
 backtracking is needed: every piece is followed by a character its digits or blanks cannot
 take, so the longest run is the only one that can match.
 
@@ -18,13 +19,18 @@ error naming the reason, never a silent wrong date.
 
 from __future__ import annotations
 
-from tools.semantics.mysql_date_fields import NAMES, from_texts
+import re
+
+from tools.semantics.mysql_date_fields import FULL_YEAR, NAMES, checked, number_columns
 from tools.semantics.mysql_date_formats import Token, last_date_token
 
 _DIGITS = "'0123456789'"
 #: [[:space:]]: blank, tab, newline, vertical tab, form feed, carriage return
 _BLANKS = "CHAR(32, 9, 10, 11, 12, 13)"
 _PUNCT = "'[!-/:-@[-`{-~]'"
+#: a step's column names, as the steps' SQL names them (string literals hold no such word
+#: that is also a column: at worst a column is carried one step too far)
+_NAME = re.compile(r"\b[a-z][a-z0-9]*\b")
 #: a failure for the shapes no other target reads either: SQLite raises 'JSON path error
 #: near ...' quoting this text (never the value); the empty SUBSTR keeps it per row, so that
 #: SQLite does not evaluate it once for the whole statement
@@ -72,36 +78,47 @@ def _fraction_dropped(text: str) -> str:
 
 def _steps(first: str, steps: list[list[str]], final: str) -> str:
     """`final` over a chain of steps, the first `first`, each step's columns over the one
-    before it; every column is carried onwards, a step's own column replacing one of the
-    same name. The steps are a WITH chain, not nested derived tables: SQLite's parser stack
-    holds about a dozen nested SELECTs with their expressions."""
+    before it; a column is carried on while a later step or `final` names it, and a step's
+    own column replaces one of the same name. The steps are a WITH chain, not nested
+    derived tables: SQLite's parser stack holds about a dozen nested SELECTs."""
+    chain = [[first], *steps]
+    # what each step must hand on: the names used after it (every row copies them)
+    used_after: list[set[str]] = [set()] * len(chain)
+    used = set(_NAME.findall(final))
+    for k in range(len(chain) - 1, -1, -1):
+        used_after[k] = set(used)
+        for column in chain[k]:
+            used |= set(_NAME.findall(column.rsplit(" AS ", 1)[0]))
     ctes, carried = [f"scan0 AS (SELECT {first})"], [first.rsplit(" AS ", 1)[1]]
     for k, columns in enumerate(steps, 1):
         names = [c.rsplit(" AS ", 1)[1] for c in columns]
-        kept = [name for name in carried if name not in names]
-        # MATERIALIZED: flattened, each step would repeat the whole text of the one before
-        # wherever it names a column, and the row's SQL would grow exponentially
-        ctes.append(f"scan{k} AS MATERIALIZED "
-                    f"(SELECT {', '.join(kept + columns)} FROM scan{k - 1})")
+        kept = [name for name in carried if name not in names and name in used_after[k]]
+        # OFFSET keeps SQLite from flattening a step into the next (its flattener's rule
+        # 14): flattened, each step would repeat the whole text of the one before wherever
+        # it names a column, and a row's work would grow exponentially (MATERIALIZED does
+        # the same at half the speed: a table per step and row)
+        ctes.append(f"scan{k} AS "
+                    f"(SELECT {', '.join(kept + columns)} FROM scan{k - 1} LIMIT 1 OFFSET 0)")
         carried = kept + names
     return f"(WITH {', '.join(ctes)} SELECT {final} FROM scan{len(steps)})"
 
 
 #: how the all-digit shapes slice the first run f1: (year, month, day, hour, minute,
 #: second) as (start, length); kind 2: 8 digits, 3: 14 and more, 4: 12 or 13, 5: 5 to 11
-_SLICES = {2: ((1, 4), (5, 2), (7, 2), None, None, None),
-           3: ((1, 4), (5, 2), (7, 2), (9, 2), (11, 2), (13, 2)),
-           4: ((1, 2), (3, 2), (5, 2), (7, 2), (9, 2), (11, 2)),
-           5: ((1, 2), (3, 2), (5, 2), (7, 2), (9, 2), (11, 1))}
+_SLICES: dict[int, tuple[tuple[int, int] | None, ...]] = {
+    2: ((1, 4), (5, 2), (7, 2), None, None, None),
+    3: ((1, 4), (5, 2), (7, 2), (9, 2), (11, 2), (13, 2)),
+    4: ((1, 2), (3, 2), (5, 2), (7, 2), (9, 2), (11, 2)),
+    5: ((1, 2), (3, 2), (5, 2), (7, 2), (9, 2), (11, 1))}
 #: kind 1: delimited fields f1 P f2 P f3 [(T | P | blanks) fh [P fi [P fs]]]
 _DELIMITED = ("f1", "f2", "f3", "fh", "fi", "fs")
 
 
 def _field(index: int) -> str:
-    cases = " ".join(
-        f"WHEN {kind} THEN "
-        + (f"SUBSTR(f1, {cut[index][0]}, {cut[index][1]})" if cut[index] else "''")
-        for kind, cut in _SLICES.items())
+    def sliced(cut: tuple[int, int] | None) -> str:
+        return f"SUBSTR(f1, {cut[0]}, {cut[1]})" if cut else "''"
+    cases = " ".join(f"WHEN {kind} THEN {sliced(cuts[index])}"
+                     for kind, cuts in _SLICES.items())
     # the year is read first for every row: the one field that carries the failure
     unread = f" WHEN 9 THEN {_UNREAD}" if index == 0 else ""
     return (f"CASE kind WHEN 1 THEN {_DELIMITED[index]} {cases}{unread} "
@@ -110,8 +127,7 @@ def _field(index: int) -> str:
 
 def shapes(with_time: bool) -> str:
     """CAST(X AS DATE) (a DATETIME when `with_time`) as MariaDB reads X, in SQLite's SQL."""
-    fields = ", ".join(_field(k) for k in range(6))
-    texts = _steps("X AS t0", [
+    return _steps("X AS t0", [
         [f"LTRIM(t0, {_BLANKS}) AS a"],
         [f"CASE WHEN SUBSTR(a, 1, 1) = '+' THEN LTRIM(SUBSTR(a, 2), {_BLANKS}) ELSE a END AS b"],
         [f"{_digits('b')} AS f1", f"{_past_digits('b')} AS r1"],
@@ -141,8 +157,16 @@ def shapes(with_time: bool) -> str:
          f"WHEN n BETWEEN 1 AND 11 AND r1 <> '' AND NOT {_punct_first('r1')} "
          f"AND SUBSTR(r1, 1, 1) <> 'T' AND NOT {_no_digit_or_punct('SUBSTR(r1, 2)')} THEN 0 "
          f"ELSE 9 END AS kind"],
-    ], fields)
-    return from_texts(texts, "two_digits", _built(with_time))
+        [_field(k) for k in range(6)],
+        *_date_steps("two_digits"),
+    ], checked(_built(with_time)))
+
+
+def _date_steps(short_year: str) -> list[list[str]]:
+    """From the fields' text yt .. st to the integers `checked` builds the date from: the
+    steps of mysql_date_fields.from_texts, as steps of the scan (nested, SQLite would
+    repeat each field's reading wherever the checks name it)."""
+    return [number_columns(short_year), [FULL_YEAR]]
 
 
 def _built(with_time: bool) -> str:
@@ -182,9 +206,9 @@ def formatted(tokens: list[Token], short_year: str, with_time: bool) -> str:
         steps.append([f"CASE WHEN {live} THEN taken > 0 ELSE ok END AS ok",
                       f"CASE WHEN {live} THEN SUBSTR(r, 1, taken) END AS {field}t",
                       f"CASE WHEN {live} THEN SUBSTR(r, taken + 1) ELSE r END AS r"])
-    texts = _steps("X AS r", [["1 AS ok", "0 AS done"], *steps],
-                   ", ".join(_text(n, tokens) for n in NAMES))
-    return from_texts(texts, short_year, _built(with_time))
+    return _steps("X AS r", [["1 AS ok", "0 AS done"], *steps,
+                             [_text(n, tokens) for n in NAMES], *_date_steps(short_year)],
+                  checked(_built(with_time)))
 
 
 def _text(name: str, tokens: list[Token]) -> str:

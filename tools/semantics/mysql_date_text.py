@@ -32,8 +32,10 @@ DateTime64's years 1900-2299. pymysql cannot read such values as dates, so the s
 comes back as text and the data differ reports those rows: the object is a mismatch, never
 parity. A field of 10 or more significant digits (MySQL wraps it modulo 2^32) is read as out
 of range; a sign inside a STR_TO_DATE field ('2024-+3-05') is not read. CAST(s AS
-DATETIME(n)), which keeps a fraction, is not rewritten. SQLite has no regular expressions to
-state these shapes with: unsupported there.
+DATETIME(n)), which keeps a fraction, is not rewritten. SQLite, which has no regular
+expressions, reads the same shapes by a scan of the text (tools/semantics/mysql_date_sqlite.py)
+into ISO text; the shapes left out fail there with a JSON path error (SQLite's date() never
+fails), and the same dates become NULL.
 """
 
 from __future__ import annotations
@@ -44,9 +46,9 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.semantics import mysql_date_sqlite
 from tools.semantics.base import Family, SemanticsContext, template
 from tools.semantics.mysql_date_fields import NAMES, matches, read
-from tools.semantics import mysql_date_sqlite
 from tools.semantics.mysql_date_formats import format_pattern, stated_tokens
 from tools.semantics.mysql_date_implicit import (
     IMPLICIT_DATE,
