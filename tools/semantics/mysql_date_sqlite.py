@@ -63,17 +63,15 @@ def _no_digit_or_punct(text: str) -> str:
     return f"(NOT {text} GLOB '*[0-9!-/:-@[-`{{-~]*')"
 
 
-def _dropped(text: str) -> str:
-    """What MariaDB drops after an all-digit date: a 'T', then text with no digit or
-    punctuation that does not start with a 'T' (mysql_date_text's _DROPPED)."""
-    rest = f"(CASE WHEN SUBSTR({text}, 1, 1) = 'T' THEN SUBSTR({text}, 2) ELSE {text} END)"
+def _without_t(text: str) -> str:
+    return f"CASE WHEN SUBSTR({text}, 1, 1) = 'T' THEN SUBSTR({text}, 2) ELSE {text} END"
+
+
+def _dropped(rest: str) -> str:
+    """Whether MariaDB drops `rest`, what follows an all-digit date with its first 'T' taken
+    off: text with no digit or punctuation that does not start with another 'T'
+    (mysql_date_text's _DROPPED)."""
     return f"({rest} = '' OR (SUBSTR({rest}, 1, 1) <> 'T' AND {_no_digit_or_punct(rest)}))"
-
-
-def _fraction_dropped(text: str) -> str:
-    """A '.fraction', then what _dropped drops."""
-    return _dropped(f"(CASE WHEN SUBSTR({text}, 1, 1) = '.' "
-                    f"THEN {_past_digits(f'SUBSTR({text}, 2)')} ELSE {text} END)")
 
 
 def _steps(first: str, steps: list[list[str]], final: str) -> str:
@@ -141,14 +139,18 @@ def shapes(with_time: bool) -> str:
          f"ELSE '' END AS fi", f"{_past_digits('SUBSTR(r4, 2)')} AS r5"],
         [f"CASE WHEN fi <> '' AND {_punct_first('r5')} THEN {_digits('SUBSTR(r5, 2)')} "
          f"ELSE '' END AS fs"],
-        ["LENGTH(f1) AS n"],
+        # after an all-digit date: what MariaDB drops, with or without a '.fraction' first
+        ["LENGTH(f1) AS n", f"{_without_t('r1')} AS dr",
+         f"CASE WHEN SUBSTR(r1, 1, 1) = '.' THEN {_past_digits('SUBSTR(r1, 2)')} "
+         f"ELSE r1 END AS fr"],
+        [f"{_without_t('fr')} AS fdr"],
         [f"CASE WHEN t0 IS NULL THEN 0 "
          f"WHEN f1 <> '' AND {_punct_first('r1')} AND f2 <> '' AND {_punct_first('r2')} "
          f"AND f3 <> '' THEN 1 "
-         f"WHEN n = 8 AND {_dropped('r1')} THEN 2 "
-         f"WHEN n >= 14 AND {_fraction_dropped('r1')} THEN 3 "
-         f"WHEN n IN (12, 13) AND {_fraction_dropped('r1')} THEN 4 "
-         f"WHEN n BETWEEN 5 AND 11 AND {_dropped('r1')} THEN 5 "
+         f"WHEN n = 8 AND {_dropped('dr')} THEN 2 "
+         f"WHEN n >= 14 AND {_dropped('fdr')} THEN 3 "
+         f"WHEN n IN (12, 13) AND {_dropped('fdr')} THEN 4 "
+         f"WHEN n BETWEEN 5 AND 11 AND {_dropped('dr')} THEN 5 "
          # NULL whatever the digits (mysql_date_text's _NULL, alternative by alternative)
          f"WHEN NOT {_digit_first('a')} THEN 0 "
          f"WHEN n BETWEEN 1 AND 4 AND {_no_digit_or_punct('r1')} THEN 0 "
