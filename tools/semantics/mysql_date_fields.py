@@ -67,12 +67,33 @@ def read(target: str, pattern: str, groups: dict[str, int], short_year: str,
         texts = (", ".join(f"TRIM(f[{groups[n]}]) AS {n}t" if n in groups else f"'' AS {n}t"
                            for n in NAMES)
                  + f" FROM (SELECT REGEXP_MATCH(X, '{pattern}') AS f) AS matched")
-    numbers = ", ".join(
-        f"CASE WHEN LENGTH(LTRIM({n}t, '0')) > 9 THEN 1000000000 "
-        f"ELSE CAST(COALESCE(NULLIF({n}t, ''), '0') AS INT) END AS {n}" for n in NAMES)
     built = "MAKE_TIMESTAMP(y, m, d, h, i, s)" if with_time else "MAKE_DATE(y, m, d)"
+    return from_texts(f"(SELECT {texts})", short_year, built)
+
+
+def number_columns(short_year: str) -> list[str]:
+    """The select list reading columns yt, mt, dt, ht, it, st (each field's text, '' or NULL
+    when absent) as integers y, m, d, h, i, s, with `short`: whether the year is a short one."""
     short = SHORT_YEAR[short_year][0].format(y="yt")
-    return (f"(SELECT {_checked('y', 'm', 'd', 'h', 'i', 's', built)} FROM ("
-            f"SELECT {_year('short', 'y')} AS y, m, d, h, i, s FROM ("
-            f"SELECT {short} AS short, {numbers} FROM (SELECT {texts}) AS texts"
+    return [f"{short} AS short"] + [
+        f"CASE WHEN LENGTH(LTRIM({n}t, '0')) > 9 THEN 1000000000 "
+        f"ELSE CAST(COALESCE(NULLIF({n}t, ''), '0') AS INT) END AS {n}" for n in NAMES]
+
+
+#: the select list over number_columns' that moves a short year into 1970-2069
+FULL_YEAR = f"{_year('short', 'y')} AS y"
+
+
+def checked(built: str) -> str:
+    """`built` (SQL over the integers y, m, d, h, i, s) where MariaDB's checks pass."""
+    return _checked("y", "m", "d", "h", "i", "s", built)
+
+
+def from_texts(texts: str, short_year: str, built: str) -> str:
+    """The date `built` from `texts`, a FROM item whose columns yt, mt, dt, ht, it, st hold
+    the fields' text, NULL where MariaDB's checks fail: a scalar subquery in the SQL DuckDB
+    and PostgreSQL share."""
+    return (f"(SELECT {checked(built)} FROM ("
+            f"SELECT {FULL_YEAR}, m, d, h, i, s FROM ("
+            f"SELECT {', '.join(number_columns(short_year))} FROM {texts} AS texts"
             f") AS numbers) AS fields)")

@@ -32,8 +32,10 @@ DateTime64's years 1900-2299. pymysql cannot read such values as dates, so the s
 comes back as text and the data differ reports those rows: the object is a mismatch, never
 parity. A field of 10 or more significant digits (MySQL wraps it modulo 2^32) is read as out
 of range; a sign inside a STR_TO_DATE field ('2024-+3-05') is not read. CAST(s AS
-DATETIME(n)), which keeps a fraction, is not rewritten. SQLite has no regular expressions to
-state these shapes with: unsupported there.
+DATETIME(n)), which keeps a fraction, is not rewritten. SQLite, which has no regular
+expressions, reads the same shapes by a scan of the text (tools/semantics/mysql_date_sqlite.py)
+into ISO text; the shapes left out fail there with a JSON path error (SQLite's date() never
+fails), and the same dates become NULL.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.semantics import mysql_date_sqlite
 from tools.semantics.base import Family, SemanticsContext, template
 from tools.semantics.mysql_date_fields import NAMES, matches, read
-from tools.semantics.mysql_date_formats import format_pattern
+from tools.semantics.mysql_date_formats import format_pattern, stated_tokens
 from tools.semantics.mysql_date_implicit import (
     IMPLICIT_DATE,
     implicit_arguments,
@@ -57,8 +60,6 @@ from tools.semantics.numeric import is_text
 _MYSQL = "MySQL's lenient date shapes, unreadable ones NULL"
 _SQLITE = "SQLite's DATE(): its own few shapes"
 _STRICT = "their own date shapes, a conversion error or a best-effort parse"
-_NO_REGEX = ("unsupported: SQLite has no regular expressions to state MySQL's date shapes "
-             "('24-3-5', '20240305', '2024-03-05x') with")
 
 # POSIX classes only: ClickHouse's string literals would eat a backslash; the six fields
 # are the only capturing groups (DuckDB counts at most nine)
@@ -128,7 +129,7 @@ class MysqlDateText(Family):
         "duckdb": _STRICT, "postgres": _STRICT, "clickhouse": _STRICT,
     }
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
-        (_MYSQL, _STRICT): "mysql_reading", (_MYSQL, _SQLITE): _NO_REGEX,
+        (_MYSQL, _STRICT): "mysql_reading", (_MYSQL, _SQLITE): "mysql_reading",
     }
     SOURCES = ("mysql",)
 
@@ -169,6 +170,8 @@ class MysqlDateText(Family):
 
     def mysql_reading(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         target = ctx.target
+        if target == "sqlite":
+            return self._sqlite_reading(node)
         stated = _stated_format(node)
         if stated is not None:
             pattern, groups, short_year = stated
@@ -191,3 +194,17 @@ class MysqlDateText(Family):
                # the target's own reading for the shapes not stated here
                f"ELSE OWN END")
         return template(sql, target, X=node.this, OWN=node.copy())
+
+    def _sqlite_reading(self, node: exp.Expr) -> exp.Expr:
+        """The same reading scanned without regular expressions (mysql_date_sqlite)."""
+        if isinstance(node, (exp.StrToDate, exp.StrToTime)):
+            fmt = node.args["format"]
+            stated = stated_tokens(fmt.name)
+            assert stated is not None  # applies() took only stated formats
+            sql = mysql_date_sqlite.formatted(*stated, isinstance(node, exp.StrToTime))
+            return template(sql, "sqlite", X=node.this)
+        with_time = ((isinstance(node, exp.Cast) and node.to.is_type(exp.DType.DATETIME))
+                     or isinstance(node, exp.TsOrDsToTimestamp))
+        text = node.this if isinstance(node, (exp.Cast, exp.TsOrDsToDate,
+                                              exp.TsOrDsToTimestamp)) else node
+        return template(mysql_date_sqlite.shapes(with_time), "sqlite", X=text)
