@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents import llm_tasks
+from agents import llm_tasks, translator
 from agents.object_progress import best_attempt, finished, with_new_attempt
 from graph.context import Context
 from graph.state import ObjectState
@@ -53,6 +53,9 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
             ctx.tracer.event("sql_version", attempt=len(update["attempts"]),
                              origin="llm-translate", sql=outcome.sql)
             return update | rounds | spent
+    reread = _reread_llm_candidate(ctx, state, rules_tried, tried_sql)
+    if reread is not None:
+        return reread | rounds | spent
     rule_ctx = _rule_context(ctx, state, best)
     for rule in candidates(rule_ctx, set(rules_tried)):
         rules_tried.append(rule.id)
@@ -89,6 +92,35 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         else None
     why = f"LLM gave no new candidate ({ending or outcome.stopped_reason})"
     return _finalise(ctx, state, why) | rounds | spent
+
+
+def _reread_llm_candidate(ctx: Context, state: ObjectState, rules_tried: list[str],
+                          tried_sql: set[str]) -> dict[str, Any] | None:
+    """The model's last candidate, read as source-dialect SQL and translated, when the target
+    refused it as written.
+
+    Small models asked for target SQL often write the source's dialect
+    (`DATE_ADD(d, INTERVAL n DAY)` for DuckDB): the idea is right, the spelling is not. The
+    translator (sqlglot + the semantics library) respells it without another LLM call; the
+    data still decides, like for any candidate. Tried once per model candidate."""
+    last = state["attempts"][-1]
+    mark = f"llm-reread:{last['number']}"
+    if last["origin"] not in ("llm", "llm-translate") or mark in rules_tried \
+            or last["compile"] is None or last["compile"]["ok"]:
+        return None
+    rules_tried.append(mark)
+    try:
+        sql = translator.translate_sql(ctx, state, last["sql"], f"{state['spec']['name']} "
+                                       f"(LLM candidate {last['number']})", [])
+    except Exception:  # an unreadable candidate is the model's failure, already recorded
+        return None
+    if sql in tried_sql:
+        return None
+    update = with_new_attempt(state, "llm-reread", f"the model's candidate {last['number']} "
+                              f"read as {ctx.source_dialect} SQL and translated", sql)
+    ctx.tracer.event("sql_version", attempt=len(update["attempts"]), origin="llm-reread",
+                     sql=sql)
+    return update
 
 
 ALWAYS_MARK = "llm:always-translate"

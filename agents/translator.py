@@ -32,18 +32,9 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     start = time.perf_counter()
     calls = tokens = 0
     try:
-        tables = state.get("tables") or []
-        types = {t["name"]: {c["name"]: catalog_type(ctx.source_dialect, c)
-                             for c in t["columns"]} for t in tables}
         applied: list[str] = []
-        sql = sqltools.transpile(spec["select_sql"], ctx.source_dialect, ctx.target_dialect,
-                                 f"{spec['file']}:{spec['line']} ({name})", types,
-                                 semantics=ctx.semantics,
-                                 collations=text_labels(ctx.source_dialect, tables),
-                                 enums=enum_values(ctx.source_dialect, tables),
-                                 keys={t["name"]: tuple(t.get("primary_key") or ())
-                                       for t in tables},
-                                 applied=applied)
+        sql = translate_sql(ctx, state, spec["select_sql"],
+                            f"{spec['file']}:{spec['line']} ({name})", applied)
         origin, reason = "translate", "sqlglot transpile"
         if applied:
             # the report says which meanings were carried over up front (docs/semantics.md)
@@ -72,6 +63,22 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
                         f"machine: translated only, not compiled or diffed",
                         attempts=update.pop("attempts"), **update)
     return update
+
+
+def translate_sql(ctx: Context, state: ObjectState, sql: str, where: str,
+                  applied: list[str]) -> str:
+    """`sql`, written in the source dialect, translated for the target: sqlglot and the
+    semantics library, typed by the source catalog (raises Unsupported / CutoverError)."""
+    tables = state.get("tables") or []
+    types = {t["name"]: {c["name"]: catalog_type(ctx.source_dialect, c)
+                         for c in t["columns"]} for t in tables}
+    return sqltools.transpile(sql, ctx.source_dialect, ctx.target_dialect, where, types,
+                              semantics=ctx.semantics,
+                              collations=text_labels(ctx.source_dialect, tables),
+                              enums=enum_values(ctx.source_dialect, tables),
+                              keys={t["name"]: tuple(t.get("primary_key") or ())
+                                    for t in tables},
+                              applied=applied)
 
 
 def _llm_translate(ctx: Context, state: ObjectState, problem: str,
