@@ -10,8 +10,9 @@ every to_char as a date format and writes STRFTIME(number, ...), a compile error
 to_number it cannot write at all. The rewrite lays the template out at translation time: the
 rounded value's text split into its integer and fraction digits, and a CASE over how many
 integer digits it has (each layout is then fixed) writing PostgreSQL's output piece by piece.
-Templates with other patterns (S, PR, MI, L, V, EEEE, RN, TH, text) are unsupported, as are
-targets other than DuckDB (open); a date's to_char is the format_codes family's.
+S (leading or trailing), a trailing MI and PR place the sign as PostgreSQL does. Templates
+with other patterns (a leading MI, L, V, EEEE, RN, TH, text) are unsupported, and targets
+other than DuckDB are open; a date's to_char is the format_codes family's.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tools.semantics.format_codes import META
 _PG = "PostgreSQL numeric template patterns"
 _NONE = "no numeric templates"
 #: the templates carried: FM, digit positions and separators, a decimal point, fraction digits
-_CARRIED = re.compile(r"^(FM)?([90,G]*)(?:([.D])([90]*))?$")
+_CARRIED = re.compile(r"^(FM)?(S)?([90,G]*)(?:([.D])([90]*))?(S|MI|PR)?$")
 #: a template that can only be a number's (digit positions): not a date's
 _NUMERIC_LOOK = re.compile(r"^(FM)?[90,.GDSPRMI]*[90][90,.GDSPRMI]*$")
 
@@ -48,9 +49,21 @@ class _Layout:
 
     def __init__(self, match: re.Match[str]) -> None:
         self.fill_mode = bool(match.group(1))
-        self.integer = match.group(2).replace("G", ",")
-        self.point = match.group(3) is not None
-        self.fraction = match.group(4) or ""
+        self.integer = match.group(3).replace("G", ",")
+        self.point = match.group(4) is not None
+        self.fraction = match.group(5) or ""
+        # what stands before and after the number, negative / not: a sign slot by default,
+        # S a +/- sign, MI a trailing minus, PR angle brackets (FM drops the blanks)
+        blank = "" if self.fill_mode else " "
+        sign = "S" if match.group(2) else match.group(6)
+        #: the sign pattern: None, 'S' (leading), 'S trailing', 'MI' or 'PR'
+        self.sign = "S trailing" if sign == "S" and not match.group(2) else sign
+        self.before, self.after = {
+            None: (("-", blank), ("", "")), "S": (("-", "+"), ("", "")),
+            "MI": (("", ""), ("-", blank)), "PR": (("<", blank), (">", blank)),
+        }[sign]
+        if sign == "S" and not match.group(2):  # a trailing S
+            self.before, self.after = ("", ""), ("-", "+")
         self.width = sum(c in "90" for c in self.integer)
         zeros = [i for i, c in enumerate(c for c in self.integer if c in "90") if c == "0"]
         #: the first digit position (1-based) always printed, past the end when none is
@@ -76,8 +89,19 @@ class _Layout:
         while printed and printed[0] == "' '":
             leading += " "
             printed.pop(0)
-        sign = "CASE WHEN XNEG THEN '-' ELSE " + ("''" if self.fill_mode else "' '") + " END"
-        return " || ".join(([_sql_string(leading)] if leading else []) + [sign] + printed)
+        return " || ".join(([_sql_string(leading)] if leading else [])
+                           + [self._signed(self.before)] + printed)
+
+    @staticmethod
+    def _signed(pair: tuple[str, str]) -> str:
+        negative, otherwise = pair
+        if negative == otherwise:
+            return _sql_string(negative)
+        return f"CASE WHEN XNEG THEN {_sql_string(negative)} ELSE {_sql_string(otherwise)} END"
+
+    def closing(self) -> str:
+        """SQL for what follows the number (a trailing sign or bracket), or ''."""
+        return self._signed(self.after)
 
     def fraction_part(self) -> str:
         if not self.point:
@@ -87,10 +111,10 @@ class _Layout:
         return f"'.' || SUBSTR(XF, 1, {self.kept}) || RTRIM(SUBSTR(XF, {self.kept + 1}), '0')"
 
     def overflow(self) -> str:
-        blank = "''" if self.fill_mode else "' '"
         hashes = "".join("#" if c in "90" else c for c in self.integer)
         tail = ("." + "#" * len(self.fraction)) if self.point else ""
-        return f"CASE WHEN XNEG THEN '-' ELSE {blank} END || {_sql_string(hashes + tail)}"
+        return (f"{self._signed(self.before)} || {_sql_string(hashes + tail)} || "
+                f"{self.closing()}")
 
 
 class NumberText(Family):
@@ -123,9 +147,9 @@ class NumberText(Family):
         if isinstance(text, exp.Expr):
             text = text.name if isinstance(text, exp.Literal) and text.is_string else None
         match = _CARRIED.match(text) if text is not None else None
-        if match is None:
+        if match is None or (match.group(2) and match.group(6)):
             raise self._refuse(ctx, f"the template {text!r} has patterns beyond 9 0 . , D G "
-                                    f"FM (or is not a literal)")
+                                    f"FM S MI PR (or is not a literal)")
         return _Layout(match)
 
     def laid_out(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
@@ -141,9 +165,10 @@ class NumberText(Family):
         branches = []
         for significant in range(layout.width + 1):
             start = min(layout.width - significant + 1, layout.first_zero)
-            body = layout.integer_part(start) + " || " + layout.fraction_part()
+            ending = " || " + layout.fraction_part() + " || " + layout.closing()
+            body = layout.integer_part(start) + ending
             if start > layout.width:  # no integer digit: a lone 0 when no fraction shows
-                shown = layout.integer_part(layout.width) + " || " + layout.fraction_part()
+                shown = layout.integer_part(layout.width) + ending
                 if not layout.point or not digits:
                     body = shown
                 elif layout.fill_mode and not layout.kept:
@@ -162,6 +187,9 @@ class NumberText(Family):
 
     def _parsed(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         layout = self._layout(node.args.get("format"), ctx)
+        if layout.sign not in (None, "S"):
+            raise self._refuse(ctx, f"to_number reads {layout.sign} signs only by a template "
+                                    f"with a leading S or none")
         cleaned = "REPLACE(REPLACE(TRIM(XS), ',', ''), ' ', '')"
         return template(f"CAST({cleaned} AS DECIMAL(38, {len(layout.fraction)}))", "duckdb",
                         XS=node.this)
