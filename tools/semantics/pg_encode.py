@@ -2,10 +2,11 @@
 
 PostgreSQL writes a bytea as lower-case hex (NULL stays NULL). sqlglot reads encode() as a
 character-set conversion and writes DuckDB's ENCODE(x), which turns text into a blob and
-drops 'hex' (sqlglot itself warns "Unsupported"). The rewrite is DuckDB's LOWER(HEX(x)) of the
-argument: a text cast to bytea is its UTF-8 bytes in both engines, and DuckDB's hex of a
-text is of those bytes. 'base64' (PostgreSQL breaks its lines every 76 characters) and
-'escape' are unsupported.
+drops 'hex' (sqlglot itself warns "Unsupported"); MySQL/MariaDB's ENCODE is a cipher and
+SQLite and ClickHouse have none. The rewrite is LOWER(HEX(x)) of the argument on every
+target: a text cast to bytea is its UTF-8 bytes, and each target's hex of a text is of those
+bytes (SQLite's hex(NULL) is '', kept NULL). 'base64' (PostgreSQL breaks its lines every 76
+characters) and 'escape' are unsupported.
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ class Encode(Family):
     name = "pg_encode"
     why = "encode(bytea, 'hex') (PostgreSQL function counterparts)"
     BEHAVIOUR: ClassVar[dict[str, str]] = {d: MISSING for d in DIALECTS} | {"postgres": BUILT_IN}
-    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
-        ("postgres", t): "open: sqlglot's bytea casts differ there; not yet proven"
-        for t in ("mysql", "sqlite", "clickhouse")}
     SOURCES = ("postgres",)
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {(BUILT_IN, MISSING): "lower_hex"}
 
@@ -45,4 +43,9 @@ class Encode(Family):
         elif isinstance(value, exp.Anonymous) and value.name.lower() == "convert_to" and \
                 [a.name.upper() for a in value.expressions[1:]] in (["UTF8"], ["UTF-8"]):
             value = value.expressions[0]  # convert_to(s, 'UTF8'): the same bytes
-        return exp.Lower(this=exp.Hex(this=value.copy()))
+        hexed = exp.Lower(this=exp.Hex(this=value.copy()))
+        if ctx.target == "sqlite":  # SQLite's hex(NULL) is ''
+            return exp.Case(ifs=[exp.If(this=exp.not_(exp.Is(this=value.copy(),
+                                                              expression=exp.Null())),
+                                        true=hexed)])
+        return hexed

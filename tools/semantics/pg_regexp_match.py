@@ -5,7 +5,8 @@ match when the pattern has no group) and NULL when nothing matches; regexp_subst
 returns the first match or NULL. DuckDB has neither (sqlglot writes them as they are) and its
 regexp_extract gives '' for no match. The rewrite is regexp_extract of the group (0 for the
 whole match) under a CASE on regexp_matches, so no match stays NULL; the 'i' flag becomes
-DuckDB's 'i' option. Unsupported: a pattern that is not a literal (its groups are unknown), a
+DuckDB's 'i' option; ClickHouse (RE2 as DuckDB) gets match / regexpExtract, the flag as
+(?i). Unsupported: a pattern that is not a literal (its groups are unknown), a
 group that may not take part (after |, or followed by ?, * or {0,}: PostgreSQL gives NULL,
 DuckDB ''), other flags. regexp_match without a subscript (an array) and the set-returning
 regexp_matches are left to sqlglot.
@@ -37,8 +38,7 @@ class RegexpMatch(Family):
     why = "regexp_match(...)[n] and regexp_substr() (PostgreSQL function counterparts)"
     BEHAVIOUR: ClassVar[dict[str, str]] = {d: MISSING for d in DIALECTS} | {"postgres": BUILT_IN}
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
-        ("postgres", t): "open: its regexp_substr/extract take no capture group, or give '' "
-                         "for no match" for t in ("mysql", "clickhouse")} | {
+        ("postgres", "mysql"): "open: MariaDB's REGEXP_SUBSTR takes no capture group",
         ("postgres", "sqlite"): "open: SQLite has no regular expressions built in"}
     SOURCES = ("postgres",)
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {(BUILT_IN, MISSING): "extract_or_null"}
@@ -82,7 +82,14 @@ class RegexpMatch(Family):
                 wanted = 0
             elif not 1 <= wanted <= groups:
                 return exp.Null()
-        option = [exp.Literal.string("i")] if flags and flags[0].name == "i" else []
+        ignore_case = bool(flags) and flags[0].name == "i"
+        if ctx.target == "clickhouse":
+            spelled = exp.Literal.string(("(?i)" if ignore_case else "") + pattern.name)
+            return exp.Case(ifs=[exp.If(
+                this=exp.Anonymous(this="match", expressions=[subject.copy(), spelled]),
+                true=exp.Anonymous(this="regexpExtract", expressions=[
+                    subject.copy(), spelled.copy(), exp.Literal.number(wanted)]))])
+        option = [exp.Literal.string("i")] if ignore_case else []
         matches = exp.Anonymous(this="REGEXP_MATCHES",
                                 expressions=[subject.copy(), pattern.copy(), *option])
         extract = exp.Anonymous(this="REGEXP_EXTRACT", expressions=[
