@@ -49,7 +49,7 @@ from tools.semantics.pg_chr import Chr
 from tools.semantics.pg_encode import Encode
 from tools.semantics.pg_every import Every
 from tools.semantics.pg_format import PgFormat
-from tools.semantics.pg_justify_days import JustifyDays
+from tools.semantics.pg_justify import Justify
 from tools.semantics.pg_null_counts import NullCounts
 from tools.semantics.pg_number_text import NumberText
 from tools.semantics.pg_overlay import Overlay
@@ -94,7 +94,7 @@ FAMILIES: tuple[Family, ...] = (
     HexText(), TextAffinity(), SqlitePrintf(),
     # PostgreSQL function counterparts: built-ins the targets lack or spell otherwise
     NullCounts(), Every(), NumberText(), Quoting(), PgFormat(), RegexpMatch(), WidthBucket(),
-    Overlay(), Chr(), Encode(), JustifyDays(), SeriesAlias(),
+    Overlay(), Chr(), Encode(), Justify(), SeriesAlias(),
     AliasShadowing(),
 )
 
