@@ -58,3 +58,13 @@ def test_a_date_template_stays_the_date_familys() -> None:
     sql = transpile("SELECT to_char(CAST(s AS DATE), 'YYYY-MM') FROM t", "postgres", "duckdb",
                     "q", SCHEMA)
     assert "STRFTIME" in sql and "DECIMAL(38" not in sql
+
+
+def test_a_floats_to_char_is_carried_to_duckdb_only() -> None:
+    assert "FORMAT('{:.2f}'" in transpile("SELECT to_char(x, '990.99') FROM t", "postgres",
+                                          "duckdb", "q", SCHEMA)
+    with pytest.raises(Unsupported, match="a float is rounded as its binary value"):
+        transpile("SELECT to_char(x, '990.99') FROM t", "postgres", "mysql", "q", SCHEMA)
+    # an integer or a numeric is laid out for MySQL too
+    assert "LPAD" in transpile("SELECT to_char(d, '990.99') FROM t", "postgres", "mysql", "q",
+                               SCHEMA)

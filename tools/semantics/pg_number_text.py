@@ -11,8 +11,10 @@ to_number it cannot write at all. The rewrite lays the template out at translati
 rounded value's text split into its integer and fraction digits, and a CASE over how many
 integer digits it has (each layout is then fixed) writing PostgreSQL's output piece by piece.
 S (leading or trailing), a trailing MI and PR place the sign as PostgreSQL does. Templates
-with other patterns (a leading MI, L, V, EEEE, RN, TH, text) are unsupported, and targets
-other than DuckDB are open; a date's to_char is the format_codes family's.
+with other patterns (a leading MI, L, V, EEEE, RN, TH, text) are unsupported. MySQL/MariaDB
+get the same layout for an integer or a numeric (its decimal cast rounds half away from zero
+too); a float there is unsupported, SQLite and ClickHouse are open. A date's to_char is the
+format_codes family's.
 """
 
 from __future__ import annotations
@@ -122,8 +124,8 @@ class NumberText(Family):
     why = "to_char(number, '9990.00') and to_number() (PostgreSQL function counterparts)"
     BEHAVIOUR: ClassVar[dict[str, str]] = {d: _NONE for d in DIALECTS} | {"postgres": _PG}
     OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
-        ("postgres", t): "open: the template's layout is written for DuckDB only so far"
-        for t in ("mysql", "sqlite", "clickhouse")}
+        ("postgres", t): "open: the template's layout is proven on DuckDB and MySQL only"
+        for t in ("sqlite", "clickhouse")}
     SOURCES = ("postgres",)
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {(_PG, _NONE): "laid_out"}
 
@@ -159,6 +161,9 @@ class NumberText(Family):
         value = node.this
         digits = len(layout.fraction)
         if ctx.source_kind(value.root(), value) == kinds.FLOAT:
+            if ctx.target != "duckdb":
+                raise self._refuse(ctx, "a float is rounded as its binary value (DuckDB's "
+                                        "fmt does so, this target does not); cast it to numeric")
             rounded = f"FORMAT('{{:.{digits}f}}', CAST(XV AS DOUBLE))"
         else:
             rounded = f"CAST(CAST(XV AS DECIMAL(38, {digits})) AS VARCHAR)"
@@ -178,11 +183,16 @@ class NumberText(Family):
                f"ELSE {layout.overflow()} END")
         text = f"({rounded})"
         unsigned = f"LTRIM({text}, '-')"
-        integer = f"SPLIT_PART({unsigned}, '.', 1)"
+        # the rounded text has exactly `digits` fraction digits: cut there (no SPLIT_PART
+        # on MySQL)
+        integer = f"SUBSTR({unsigned}, 1, LENGTH({unsigned}) - {digits + 1})" if digits \
+            else unsigned
+        fraction = f"SUBSTR({unsigned}, LENGTH({unsigned}) - {digits - 1})" if digits else "''"
         sql = (sql.replace("XNEG", f"({text} LIKE '-%')")
                .replace("XN ", f"LENGTH(LTRIM({integer}, '0')) ")
                .replace("XI", f"LPAD({integer}, {layout.width}, '0')")
-               .replace("XF", f"SPLIT_PART({unsigned}, '.', 2)"))
+               .replace("XF", fraction))
+        # written in DuckDB's spelling; sqlglot writes it for MySQL (TRIM(LEADING ...), CONCAT)
         return exp.paren(template(sql, "duckdb", XV=value), copy=False)
 
     def _parsed(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
