@@ -45,6 +45,18 @@ from tools.semantics.modulo import Modulo
 from tools.semantics.mysql_date_text import MysqlDateText
 from tools.semantics.ordered_string_agg import OrderedStringAgg
 from tools.semantics.percentiles import Percentiles
+from tools.semantics.pg_chr import Chr
+from tools.semantics.pg_encode import Encode
+from tools.semantics.pg_every import Every
+from tools.semantics.pg_format import PgFormat
+from tools.semantics.pg_justify import Justify
+from tools.semantics.pg_null_counts import NullCounts
+from tools.semantics.pg_number_text import NumberText
+from tools.semantics.pg_overlay import Overlay
+from tools.semantics.pg_quoting import Quoting
+from tools.semantics.pg_regexp_match import RegexpMatch
+from tools.semantics.pg_series_alias import SeriesAlias
+from tools.semantics.pg_width_bucket import WidthBucket
 from tools.semantics.real_text import RealText
 from tools.semantics.regex import Regex
 from tools.semantics.rounding import FloatRounding
@@ -79,7 +91,11 @@ FAMILIES: tuple[Family, ...] = (
     ConcatFunctions(), SinglePrecisionText(), OrderedStringAgg(),  # source postgres (parity-pg)
     DerivedColumns(), Glob(), ExplicitCollate(),  # met in TPC-H's sources
     # sqlite source (parity-sqlite); AliasShadowing last: it reads the aliases others make
-    HexText(), TextAffinity(), SqlitePrintf(), AliasShadowing(),
+    HexText(), TextAffinity(), SqlitePrintf(),
+    # PostgreSQL function counterparts: built-ins the targets lack or spell otherwise
+    NullCounts(), Every(), NumberText(), Quoting(), PgFormat(), RegexpMatch(), WidthBucket(),
+    Overlay(), Chr(), Encode(), Justify(), SeriesAlias(),
+    AliasShadowing(),
 )
 
 __all__ = ["FAMILIES", "SemanticsContext", "apply", "pair_table", "reading_dialect"]

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
+from sqlglot.helper import seq_get
 
 from tools.semantics.base import DIALECTS, Family, SemanticsContext, template
 from tools.semantics.week_numbers import SQLITE_ISO_WEEK, SQLITE_ISO_YEAR
@@ -135,6 +136,10 @@ class FormatCodes(Family):
         return [n for n in ctx.find(tree, exp.TimeToStr) if META in n.meta]
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
+        from tools.semantics.pg_number_text import NumberText  # it imports META from here
+
+        if NumberText().applies(node, tree, ctx):
+            return False  # a number's template (tools/semantics/pg_number_text.py)
         pieces = _pieces(node.meta[META])
         return pieces is not None
 
@@ -232,4 +237,7 @@ class PostgresKeepingTemplates(Postgres):
 
     class Parser(Postgres.Parser):  # type: ignore[valid-type,misc]  # sqlglot makes it at runtime
         FUNCTIONS = {**Postgres.Parser.FUNCTIONS,
-                     "TO_CHAR": _keeping_template(Postgres.Parser.FUNCTIONS["TO_CHAR"])}
+                     "TO_CHAR": _keeping_template(Postgres.Parser.FUNCTIONS["TO_CHAR"]),
+                     # every() is bool_and() (read as such, the other families see an
+                     # aggregate: tools/semantics/pg_every.py)
+                     "EVERY": lambda args: exp.LogicalAnd(this=seq_get(args, 0))}

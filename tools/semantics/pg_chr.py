@@ -1,0 +1,54 @@
+"""chr(n) of a 64-bit integer (PostgreSQL source).
+
+PostgreSQL's chr takes an integer code point and gives that character. DuckDB's chr takes an
+INTEGER only ("No function matches chr(BIGINT)" for a bigint column or 64 + id); MySQL's
+CHAR(n) and ClickHouse's char(n) give the byte n, not the code point's character (233 is a
+lone 0xE9, not 'é'), and '' for NULL; SQLite's char(n) is the code point's character, but a
+NUL character for NULL. The rewrite casts the argument to INTEGER on DuckDB (code points
+fit), reads the code point as UTF-32 on MySQL/MariaDB (CHAR(n USING utf32), converted to
+utf8mb4), and keeps NULL NULL on both.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlglot import exp
+
+from tools.semantics.base import Family, SemanticsContext, template
+
+_CODE_POINT = "the code point's character"
+_INTEGER_ONLY = "the code point's character, of an INTEGER argument only"
+_BYTE = "the byte n"
+_NUL = "the code point's character, NUL for NULL"
+
+_MYSQL = "CASE WHEN N IS NOT NULL THEN CONVERT(CHAR(N USING utf32) USING utf8mb4) END"
+_SQLITE = "CASE WHEN N IS NOT NULL THEN CHAR(N) END"
+
+
+class Chr(Family):
+    name = "pg_chr"
+    why = "chr() of a code point (PostgreSQL function counterparts)"
+    BEHAVIOUR: ClassVar[dict[str, str]] = {
+        "postgres": _CODE_POINT, "sqlite": _NUL, "duckdb": _INTEGER_ONLY,
+        "mysql": _BYTE, "clickhouse": _BYTE}
+    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
+        ("postgres", "clickhouse"): "open: ClickHouse's char() writes bytes; a code point "
+                                    "above 127 needs its UTF-8 bytes spelled out"}
+    SOURCES = ("postgres",)
+    REWRITES: ClassVar[dict[tuple[str, str], str]] = {
+        (_CODE_POINT, _INTEGER_ONLY): "integer_argument", (_CODE_POINT, _BYTE): "utf32_code",
+        (_CODE_POINT, _NUL): "null_kept"}
+
+    def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
+        return [n for n in ctx.find(tree, exp.Chr)
+                if len(n.expressions) == 1 and not n.args.get("charset")]
+
+    def integer_argument(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return exp.Chr(expressions=[exp.cast(node.expressions[0].copy(), exp.DType.INT)])
+
+    def utf32_code(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return template(_MYSQL, "mysql", N=node.expressions[0])
+
+    def null_kept(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return template(_SQLITE, "sqlite", N=node.expressions[0])

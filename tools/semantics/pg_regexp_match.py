@@ -1,0 +1,98 @@
+"""regexp_match(s, p)[n] and regexp_substr(s, p) (PostgreSQL source).
+
+PostgreSQL's regexp_match returns the first match's capture groups as an array (the whole
+match when the pattern has no group) and NULL when nothing matches; regexp_substr (15+)
+returns the first match or NULL. DuckDB has neither (sqlglot writes them as they are) and its
+regexp_extract gives '' for no match. The rewrite is regexp_extract of the group (0 for the
+whole match) under a CASE on regexp_matches, so no match stays NULL; the 'i' flag becomes
+DuckDB's 'i' option; ClickHouse (RE2 as DuckDB) gets match / regexpExtract, the flag as
+(?i). Unsupported: a pattern that is not a literal (its groups are unknown), a
+group that may not take part (after |, or followed by ?, * or {0,}: PostgreSQL gives NULL,
+DuckDB ''), other flags. regexp_match without a subscript (an array) and the set-returning
+regexp_matches are left to sqlglot.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from sqlglot import exp
+
+from tools.errors import Unsupported
+from tools.semantics.base import DIALECTS, Family, SemanticsContext, int_literal
+from tools.semantics.pg_calls import BUILT_IN, MISSING
+
+#: an opening parenthesis that captures: not escaped, not (?...)
+_GROUP = re.compile(r"(?<!\\)\((?!\?)")
+#: a pattern where a group may match nothing at all (PostgreSQL: NULL, DuckDB: '')
+_OPTIONAL_GROUP = re.compile(r"\||\)[?*]|\)\{0")
+
+
+def _called(node: exp.Expr) -> exp.Expr:
+    return node.this if isinstance(node, exp.Paren) else node
+
+
+class RegexpMatch(Family):
+    name = "pg_regexp_match"
+    why = "regexp_match(...)[n] and regexp_substr() (PostgreSQL function counterparts)"
+    BEHAVIOUR: ClassVar[dict[str, str]] = {d: MISSING for d in DIALECTS} | {"postgres": BUILT_IN}
+    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
+        ("postgres", "mysql"): "open: MariaDB's REGEXP_SUBSTR takes no capture group",
+        ("postgres", "sqlite"): "open: SQLite has no regular expressions built in"}
+    SOURCES = ("postgres",)
+    REWRITES: ClassVar[dict[tuple[str, str], str]] = {(BUILT_IN, MISSING): "extract_or_null"}
+
+    def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
+        subscripted = [n for n in ctx.find(tree, exp.Bracket)
+                       if isinstance(_called(n.this), exp.Anonymous)
+                       and _called(n.this).name.lower() == "regexp_match"
+                       and len(n.expressions) == 1]
+        return subscripted + [n for n in ctx.find(tree, exp.RegexpSubstr)
+                              if not any(n.args.get(k) for k in ("position", "occurrence",
+                                                                 "parameters", "group"))]
+
+    def _refuse(self, ctx: SemanticsContext, reason: str) -> Unsupported:
+        return Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
+                           f"{reason}")
+
+    def extract_or_null(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        if isinstance(node, exp.RegexpSubstr):
+            subject, pattern, flags, wanted = node.this, node.expression, [], 0
+        else:
+            call = _called(node.this)
+            subject, pattern, *flags = call.expressions
+            index = int_literal(node.expressions[0])
+            if index is None:
+                raise self._refuse(ctx, "the subscript is not an integer literal")
+            wanted = index + 1  # sqlglot keeps subscripts 0-based: [1] is read as 0
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+            raise self._refuse(ctx, "the pattern is not a literal, so its groups are unknown")
+        groups = len(_GROUP.findall(pattern.name))
+        if groups and _OPTIONAL_GROUP.search(pattern.name):
+            raise self._refuse(ctx, "a group may not take part in the match (PostgreSQL "
+                                    "gives NULL, the target '')")
+        options = [f for f in flags if not (isinstance(f, exp.Literal) and f.name in ("", "i"))]
+        if options:
+            raise self._refuse(ctx, "only the 'i' flag is carried")
+        if isinstance(node, exp.Bracket):
+            if groups == 0:
+                if wanted != 1:
+                    return exp.Null()  # the array holds the whole match only
+                wanted = 0
+            elif not 1 <= wanted <= groups:
+                return exp.Null()
+        ignore_case = bool(flags) and flags[0].name == "i"
+        if ctx.target == "clickhouse":
+            spelled = exp.Literal.string(("(?i)" if ignore_case else "") + pattern.name)
+            return exp.Case(ifs=[exp.If(
+                this=exp.Anonymous(this="match", expressions=[subject.copy(), spelled]),
+                true=exp.Anonymous(this="regexpExtract", expressions=[
+                    subject.copy(), spelled.copy(), exp.Literal.number(wanted)]))])
+        option = [exp.Literal.string("i")] if ignore_case else []
+        matches = exp.Anonymous(this="REGEXP_MATCHES",
+                                expressions=[subject.copy(), pattern.copy(), *option])
+        extract = exp.Anonymous(this="REGEXP_EXTRACT", expressions=[
+            subject.copy(), pattern.copy(), exp.Literal.number(wanted),
+            *[o.copy() for o in option]])
+        return exp.Case(ifs=[exp.If(this=matches, true=extract)])
