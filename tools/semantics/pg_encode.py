@@ -34,7 +34,8 @@ class Encode(Family):
         how = node.args.get("charset")
         if not (isinstance(how, exp.Literal) and how.is_string and how.name.lower() == "hex"):
             raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
-                              f"only 'hex' is carried, not {how.sql()}; PostgreSQL breaks "
+                              f"only 'hex' is carried, not {how.sql() if how else 'none'}; "
+                              f"PostgreSQL breaks "
                               f"base64 into 76-character lines")
         value = node.this
         if isinstance(value, exp.Cast) and value.to.this in (exp.DType.VARBINARY,

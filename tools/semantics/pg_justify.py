@@ -84,5 +84,5 @@ class Justify(Family):
         return list(ctx.find(tree, *_BUILDERS))
 
     def fields_rebuilt(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        sql = _BUILDERS[type(node)]()
+        sql = _BUILDERS[type(node)]()  # type: ignore[index]  # nodes() found only these
         return exp.paren(template(sql, "duckdb", I=node.this), copy=False)

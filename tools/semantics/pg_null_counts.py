@@ -29,10 +29,12 @@ class NullCounts(Family):
     def case_sum(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         counts_nulls = node.this.lower() == "num_nulls"
         one, zero = exp.Literal.number(1), exp.Literal.number(0)
-        terms = [exp.Case(ifs=[exp.If(this=exp.Is(this=arg.copy(), expression=exp.Null()),
-                                      true=one.copy() if counts_nulls else zero.copy())],
-                          default=zero.copy() if counts_nulls else one.copy())
-                 for arg in node.expressions]
+        terms: list[exp.Expr] = [
+            exp.Case(ifs=[exp.If(this=exp.Is(this=arg.copy(), expression=exp.Null()),
+                                 true=one.copy() if counts_nulls else zero.copy())],
+                     default=zero.copy() if counts_nulls else one.copy())
+            for arg in node.expressions]
         if not terms:
             return zero
-        return exp.paren(reduce(lambda a, b: exp.Add(this=a, expression=b), terms), copy=False)
+        total: exp.Expr = reduce(lambda a, b: exp.Add(this=a, expression=b), terms)
+        return exp.paren(total, copy=False)

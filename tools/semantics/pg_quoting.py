@@ -108,6 +108,9 @@ class Quoting(Family):
 
     def spelled_out(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         text = as_text(node.expressions[0], ctx)
-        build = {"quote_literal": literal_of, "quote_nullable": nullable_literal_of,
-                 "quote_ident": ident_of}[node.this.lower()]
-        return build(text, ctx.target)
+        name = str(node.this).lower()
+        if name == "quote_literal":
+            return literal_of(text, ctx.target)
+        if name == "quote_nullable":
+            return nullable_literal_of(text, ctx.target)
+        return ident_of(text, ctx.target)
