@@ -77,6 +77,28 @@ def test_a_run_gets_integer_division_right_on_the_first_attempt(tmp_path, run_pr
     assert basket["attempts"] == 1 and not basket["needed_fixer"]
 
 
+def test_duckdb_glob_of_one_byte_towards_sqlite_is_unsupported_with_the_reason() -> None:
+    # DuckDB's '?' is one byte of 'é', SQLite's one character: no SQLite spelling says "byte"
+    with pytest.raises(Unsupported, match=r"q: .*cannot be carried from duckdb to sqlite: "
+                                          r"DuckDB's '\?' and '\[\.\.\.\]' match one byte"):
+        transpile("SELECT s GLOB 'a?' FROM t", "duckdb", "sqlite", "q")
+    # literal text and '*' mean the same in bytes and characters (glob.yaml proves it)
+    assert "GLOB 'a[*]b*'" in transpile(r"SELECT s GLOB 'a\*b*' FROM t", "duckdb", "sqlite",
+                                        "q")
+
+
+def test_sqlite_decimal_quotient_of_an_aggregate_is_unsupported_with_the_reason() -> None:
+    # SUM(d) is an INTEGER in SQLite only when every stored d is whole: no per-row test says so
+    schema = {"t": {"d": "decimal(12,2)", "g": "int"}}
+    with pytest.raises(Unsupported, match=r"q: .*cannot be carried from sqlite to postgres: "
+                                          r"SQLite divides as integers .* not of SUM\(d\)"):
+        transpile("SELECT SUM(d) / COUNT(*) FROM t GROUP BY g", "sqlite", "postgres", "q",
+                  schema)
+    # a column's quotient is told row by row (decimal_scale.yaml proves it on both engines)
+    assert "WHEN d = TRUNC(d) THEN" in transpile("SELECT d / 3 FROM t", "sqlite", "duckdb",
+                                                 "q", schema)
+
+
 @pytest.mark.parametrize("sql", [
     "SELECT a.g, string_agg(s, ',' ORDER BY k) FROM t AS a JOIN u ON a.k = u.k GROUP BY a.g",
     "SELECT g, string_agg(s, ',' ORDER BY k) FROM t GROUP BY ROLLUP (g)",

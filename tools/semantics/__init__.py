@@ -22,6 +22,7 @@ from tools.semantics.clickhouse_format import ClickhouseFormat
 from tools.semantics.concat_functions import ConcatFunctions
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.date_builders import DateBuilders
+from tools.semantics.date_parts_sqlite import DatePartsSqlite
 from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
 from tools.semantics.decimal_scale import DecimalScale
@@ -82,7 +83,7 @@ FAMILIES: tuple[Family, ...] = (
     TextArithmetic(), TextNumberCast(), BooleanNumbers(), IntegerCast(), DecimalScale(), Modulo(),
     AggregateFilter(), Percentiles(), EmptyAggregates(), GroupedColumns(),
     # date and time families
-    WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(),
+    WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(), DatePartsSqlite(),
     DateBuilders(), SqliteStrftime(), SqliteDateText(), MysqlDateText(), ClickhouseFormat(),
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
@@ -118,6 +119,23 @@ def _depth(node: exp.Expr) -> int:
     return depth
 
 
+def _mark_touched(node: exp.Expr, replaced: bool, ctx: SemanticsContext) -> None:
+    """Record the SELECT whose own nodes a rewrite of `node` may have changed (the nearest
+    at or above it; when the node is replaced, also the one above a replaced SELECT)."""
+    select = node
+    while select is not None and not isinstance(select, exp.Select):
+        select = select.parent
+    if select is None:
+        return
+    ctx.touched.add(id(select))
+    if replaced and select is node:
+        outer = node.parent
+        while outer is not None and not isinstance(outer, exp.Select):
+            outer = outer.parent
+        if outer is not None:
+            ctx.touched.add(id(outer))
+
+
 def apply(tree: exp.Expr, ctx: SemanticsContext) -> list[str]:
     """Rewrite `tree` (parsed in ctx.source) in place for ctx.target; return the rewrites made
     as 'family.method'. Raise Unsupported when a construct present has no faithful rewrite."""
@@ -144,6 +162,7 @@ def apply(tree: exp.Expr, ctx: SemanticsContext) -> list[str]:
     # stable, so two families on one node run in FAMILIES order)
     for family, how, node in sorted(found, key=lambda f: -_depth(f[2])):
         rewritten = getattr(family, how)(node, ctx)
+        _mark_touched(node, rewritten is not node, ctx)
         if rewritten is not node:
             node.replace(rewritten)
         done.append(f"{family.name}.{how}")

@@ -53,6 +53,9 @@ class SemanticsContext:
     """set by apply() while the families look at the tree, before any rewrite: the
     walk's buckets then describe the tree as it is"""
     _lower_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    touched: set[int] = field(default_factory=set)
+    """ids of the SELECTs whose own nodes a rewrite has changed (set by apply(), innermost
+    first): a family may reuse what it saw of any other SELECT before the rewrites"""
 
     @overload
     def find(self, tree: exp.Expr, kind: type[E], /) -> list[E]: ...

@@ -13,6 +13,14 @@ integer case is integer_division's); to MySQL or ClickHouse from the others, the
 or average computed as a double, as the source's is or within the tolerance of its numeric.
 DuckDB's x / 0 is inf; PostgreSQL's rewrite keeps it, MySQL (no inf) gives NULL there, a row
 the data differ reports if the data hold one.
+
+From SQLite to PostgreSQL or DuckDB the value decides: a NUMERIC column stores a whole value
+as an INTEGER (10.00 -> 10), and integer / integer truncates (10.00 / 3 = 3, 10.01 / 3 =
+3.3366...). The quotient of an operand built from columns, integer literals, + - * and
+parentheses is therefore written as a CASE on the target: every decimal column whole -> the
+truncating integer division, else the double one (x / 0 is NULL in both, as in SQLite). An
+operand SQLite types from the values in another way (an aggregate, a function) cannot be
+told on the target: unsupported. AVG is a double in SQLite whatever it averages.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from tools.errors import Unsupported
 from tools.semantics.base import Family, SemanticsContext, template
 from tools.semantics.numeric import number_kind, scale
 
@@ -44,8 +53,7 @@ class DecimalScale(Family):
         (_PLUS4, _FULL): "plus_four", (_PLUS4, _KEEPS): "plus_four",
         (_FULL, _AFFINITY): "as_double", (_PLUS4, _AFFINITY): "plus_four",
         (_AFFINITY, _PLUS4): "as_double", (_AFFINITY, _KEEPS): "as_double",
-        (_AFFINITY, _FULL): "open: whether SQLite stored a NUMERIC value as an integer is "
-                            "known only from the data",
+        (_AFFINITY, _FULL): "by_stored_value",
     }
 
     #: DuckDB's decimal x / 0 is inf or nan, where PostgreSQL fails
@@ -77,6 +85,29 @@ class DecimalScale(Family):
         return exp.Div(this=exp.cast(node.this.copy(), exp.DType.DOUBLE),
                        expression=node.expression.copy())
 
+    def by_stored_value(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        """SQLite's quotient: integer division exactly when every decimal column is whole."""
+        if isinstance(node, exp.Avg):
+            return self.as_double(node, ctx)
+        tree = node.root()
+        left, right = node.this, _divisor(node)
+        decimals: dict[str, exp.Column] = {}
+        for operand in (left, right):
+            for part in operand.walk():
+                if not isinstance(part, _PLAIN_OPERAND):
+                    raise Unsupported(
+                        f"{self.why} cannot be carried from {ctx.source} to {ctx.target}: "
+                        f"SQLite divides as integers when the stored values are whole, which "
+                        f"the target can only tell of columns, not of "
+                        f"{part.sql(ctx.source)[:40]}")
+                if isinstance(part, exp.Column) and number_kind(tree, part, ctx) == "decimal":
+                    decimals.setdefault(part.sql(), part)
+        whole = " AND ".join(f"W{i} = TRUNC(W{i})" for i in range(len(decimals)))
+        columns = {f"W{i}": column for i, column in enumerate(decimals.values())}
+        return template(f"CASE WHEN {whole} THEN CAST(A AS BIGINT) // NULLIF(CAST(B AS BIGINT), "
+                        f"0) ELSE CAST(A AS DOUBLE) / NULLIF(B, 0) END", "duckdb",
+                        A=left, B=right, **columns)
+
     def plus_four(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         tree = node.root()
         if isinstance(node, exp.Avg):
@@ -102,6 +133,11 @@ class DecimalScale(Family):
         # MySQL's x / 0 is NULL
         return template(f"CAST(ROUND(CAST(A AS {wide}) / NULLIF(B, 0), {keep}) "
                         f"AS DECIMAL(38, {keep}))", "postgres", A=value, B=_divisor(node))
+
+
+#: what an operand may be built from for by_stored_value to tell SQLite's integer-ness
+_PLAIN_OPERAND = (exp.Column, exp.Identifier, exp.Literal, exp.Paren, exp.Neg, exp.Add,
+                  exp.Sub, exp.Mul)
 
 
 def _avg_arg(node: exp.Expr) -> exp.Expr:

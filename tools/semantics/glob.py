@@ -11,6 +11,16 @@ PostgreSQL's `~` (its '.' matches a newline, '$' only the end), MariaDB's REGEXP
 '(?s)' so '.' matches a newline, '(?-i)' so the column's case-insensitive collation does not
 fold, '\\z' for the very end; it has no REGEXP_LIKE) and ClickHouse's match (RE2, '(?s)' and
 '\\z'). A computed pattern has no faithful rewrite.
+
+DuckDB's GLOB as a source (its Glob() in like.cpp, probed on DuckDB 1.x) works on the UTF-8
+bytes: '?' is one byte (so 'é' GLOB '?' is false and GLOB '??' true), '[...]' a set of bytes
+('!' negates, a ']' first is a member, 'x-y' a range of signed chars even when y is ']', a
+backslash inside is a member), a backslash outside takes the next byte literally, and an
+unclosed class or a trailing backslash matches nothing. A regex over characters cannot say
+"one byte", so towards the servers the subject's bytes are matched in hex: each byte is two
+hex digits, '?' is '..', '*' is '(?:..)*' (whole bytes, so no match straddles two of them), a
+class lists its bytes. SQLite has no regex: there a pattern of literal text and '*' (where
+bytes and characters agree) becomes SQLite's GLOB; '?' or a class cannot be carried.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from tools.errors import Unsupported
-from tools.semantics.base import Family, SemanticsContext
+from tools.semantics.base import Family, SemanticsContext, template
 
 _GLOB = "GLOB"
 _DUCK_GLOB = "GLOB over bytes, backslash escapes; regexp_matches (RE2)"
@@ -98,8 +108,8 @@ class Glob(Family):
     }
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         **{(_GLOB, t): "as_regex" for t in (_DUCK_GLOB, _POSIX, _PCRE, _RE2)},
-        **{(_DUCK_GLOB, t): "open: DuckDB's GLOB (bytes, backslash escapes) is not carried "
-                            "yet" for t in (_GLOB, _POSIX, _PCRE, _RE2)},
+        (_DUCK_GLOB, _GLOB): "bytes_as_sqlite_glob",
+        **{(_DUCK_GLOB, t): "bytes_as_hex_regex" for t in (_POSIX, _PCRE, _RE2)},
         # the servers have no GLOB to carry anywhere
         **{(s, t): "same" for s in (_POSIX, _PCRE, _RE2)
            for t in (_GLOB, _DUCK_GLOB, _POSIX, _PCRE, _RE2) if s != t},
@@ -127,3 +137,144 @@ class Glob(Family):
         if behaviour == _DUCK_GLOB:
             return exp.Anonymous(this="regexp_matches", expressions=[subject, literal])
         return exp.RegexpLike(this=subject, expression=literal)
+
+    def bytes_as_hex_regex(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        """DuckDB's byte-wise GLOB as a regex over the subject's bytes in hex."""
+        tokens = duckdb_glob_tokens(self._literal_pattern(node, ctx))
+        if tokens is None:  # an unclosed class or a trailing backslash: no string matches
+            return exp.NEQ(this=node.this.copy(), expression=node.this.copy())
+        upper = ctx.target != "postgres"  # PostgreSQL's encode(…, 'hex') writes lower case
+        regex = "^" + "".join(_hex_token(token, upper) for token in tokens) + "$"
+        return template(_HEX_MATCH[ctx.target].format(regex=regex), ctx.target,
+                        X=node.this)
+
+    def bytes_as_sqlite_glob(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        """DuckDB's GLOB of literal text and '*' as SQLite's GLOB (bytes and characters agree)."""
+        tokens = duckdb_glob_tokens(self._literal_pattern(node, ctx))
+        if tokens is None:
+            return exp.NEQ(this=node.this.copy(), expression=node.this.copy())
+        pattern: list[str] = []
+        run = bytearray()
+        for token in [*tokens, _STAR]:
+            if token is not _STAR and len(token) == 1:
+                run.append(next(iter(token)))
+                continue
+            if token is not _STAR:
+                raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to "
+                                  f"{ctx.target}: DuckDB's '?' and '[...]' match one byte, "
+                                  f"SQLite's one character, and SQLite has no regex to "
+                                  f"match bytes with")
+            try:
+                text = run.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to "
+                                  f"{ctx.target}: the pattern names part of a multi-byte "
+                                  f"character") from exc
+            pattern += [f"[{c}]" if c in "*?[" else c for c in text]
+            run = bytearray()
+            pattern.append("*")
+        # the loop's own closing '*' is not the pattern's
+        return exp.Glob(this=node.this.copy(), expression=exp.Literal.string(
+            "".join(pattern[:-1])))
+    def _literal_pattern(self, node: exp.Expr, ctx: SemanticsContext) -> str:
+        pattern = node.expression
+        if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+            raise Unsupported(f"{self.why} cannot be carried from {ctx.source} to "
+                              f"{ctx.target}: only a literal pattern can be rewritten")
+        return pattern.name
+
+
+#: a '*' token of duckdb_glob_tokens (any run of bytes); every other token is a byte set
+_STAR: frozenset[int] = frozenset({-1})
+_ALL_BYTES = frozenset(range(256))
+#: the match of the subject's bytes in hex, per server target
+_HEX_MATCH = {
+    "postgres": "ENCODE(CONVERT_TO(X, 'UTF8'), 'hex') ~ '{regex}'",
+    # the column's own character set could be other than UTF-8: DuckDB's bytes are UTF-8
+    "mysql": "REGEXP_INSTR(HEX(CONVERT(X USING utf8mb4)), '{regex}') > 0",
+    "clickhouse": "match(hex(X), '{regex}')",
+}
+
+
+def _signed(byte: int) -> int:
+    """A byte as DuckDB's (signed) char compares it in a class range."""
+    return byte - 256 if byte >= 128 else byte
+
+
+def duckdb_glob_tokens(pattern: str) -> list[frozenset[int]] | None:
+    """DuckDB's GLOB pattern as a list of tokens: _STAR, or the set of bytes one subject
+    byte may be; None when the pattern matches no string (unclosed class, trailing '\\')."""
+    data = pattern.encode("utf-8")
+    tokens: list[frozenset[int]] = []
+    i = 0
+    while i < len(data):
+        byte = data[i]
+        if byte == ord("*"):
+            if not tokens or tokens[-1] is not _STAR:
+                tokens.append(_STAR)
+            i += 1
+        elif byte == ord("?"):
+            tokens.append(_ALL_BYTES)
+            i += 1
+        elif byte == ord("\\"):
+            if i + 1 == len(data):
+                return None
+            tokens.append(frozenset({data[i + 1]}))
+            i += 2
+        elif byte == ord("["):
+            found = _duckdb_class(data, i + 1)
+            if found is None:
+                return None
+            if not found[0]:  # a class no byte is in (all bytes negated)
+                return None
+            tokens.append(found[0])
+            i = found[1]
+        else:
+            tokens.append(frozenset({byte}))
+            i += 1
+    return tokens
+
+
+def _duckdb_class(data: bytes, start: int) -> tuple[frozenset[int], int] | None:
+    """The byte set of the class whose members start at data[start], and the index past its
+    ']'; None when it never closes (as DuckDB's parse_bracket reads it)."""
+    i = start
+    invert = i < len(data) and data[i] == ord("!")
+    i += invert
+    first = i
+    members: set[int] = set()
+    while i < len(data):
+        byte = data[i]
+        if byte == ord("]") and i > first:
+            members_set = frozenset(members)
+            return (_ALL_BYTES - members_set if invert else members_set), i + 1
+        if i + 1 == len(data):
+            return None
+        if data[i + 1] == ord("-"):
+            if i + 2 == len(data):
+                return None
+            low, high = _signed(byte), _signed(data[i + 2])
+            members.update(b for b in range(256) if low <= _signed(b) <= high)
+            i += 3
+        else:
+            members.add(byte)
+            i += 1
+    return None
+
+
+def _hex_token(token: frozenset[int], upper: bool) -> str:
+    """One token as a regex over hex digit pairs."""
+    if token is _STAR:
+        return "(?:..)*"
+    if token == _ALL_BYTES:
+        return ".."
+    digits = "0123456789ABCDEF" if upper else "0123456789abcdef"
+    by_high: dict[int, list[int]] = {}
+    for byte in sorted(token):
+        by_high.setdefault(byte >> 4, []).append(byte & 15)
+    branches = []
+    for high, lows in by_high.items():
+        low = digits[lows[0]] if len(lows) == 1 else "." if len(lows) == 16 else \
+            "[" + "".join(digits[n] for n in lows) + "]"
+        branches.append(digits[high] + low)
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"

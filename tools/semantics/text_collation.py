@@ -75,10 +75,23 @@ class TextCollation(Family):
             # its own order
             return bool(self._work(node, tree, ctx))
         # nothing can raise, so the order does not matter: this SELECT's candidates from
-        # the families' one walk, up to the first that compares text (no walk per SELECT)
-        return self._how(node, node, columns, ctx) is not None or any(
-            self._how(candidate, node, columns, ctx) is not None
-            for candidate in self._candidates(tree, ctx).get(id(node), ()))
+        # the families' one walk (no walk per SELECT); what each compares is kept for
+        # fold_like_source, which reuses it if no rewrite changes this SELECT first
+        hows = {id(candidate): how
+                for candidate in (node, *self._candidates(tree, ctx).get(id(node), ()))
+                if (how := self._how(candidate, node, columns, ctx)) is not None}
+        if hows:
+            self._seen(ctx)[id(node)] = hows
+        return bool(hows)
+
+    @staticmethod
+    def _seen(ctx: SemanticsContext) -> dict[int, dict[int, str]]:
+        """id of a SELECT -> id of each of its own nodes that compares text -> its label, as
+        applies() found them on the tree before any rewrite."""
+        seen = getattr(ctx, "_text_work", None)
+        if seen is None:
+            seen = ctx._text_work = {}  # type: ignore[attr-defined]
+        return seen
 
     @staticmethod
     def _candidates(tree: exp.Expr, ctx: SemanticsContext) -> dict[int, list[exp.Expr]]:
@@ -199,7 +212,11 @@ class TextCollation(Family):
         # the SELECT's own tables, for _group: the folds below add none and remove none (a
         # fold's own subquery, SQLite's character map, reads its tables in a nested SELECT)
         tables = [t for t in own if isinstance(t, exp.Table)]
-        for node, how in self._work(select, select, ctx, own):
+        hows = self._seen(ctx).get(id(select)) if id(select) not in ctx.touched else None
+        # an untouched SELECT's own nodes are those applies() saw: its list, in walk order
+        work = self._work(select, select, ctx, own) if hows is None else \
+            [(node, hows[id(node)]) for node in own if id(node) in hows]
+        for node, how in work:
             if isinstance(node, _COMPARISONS):
                 node.set("this", replaced(node.this, how))
                 node.set("expression", replaced(node.expression, how))
