@@ -16,8 +16,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents import llm_tasks, translator
+from agents import llm_tasks
 from agents.object_progress import best_attempt, finished, with_new_attempt
+from agents.source_translation import translate_sql
 from graph.context import Context
 from graph.state import ObjectState
 from tools.db import types
@@ -110,7 +111,7 @@ def _reread_llm_candidate(ctx: Context, state: ObjectState, rules_tried: list[st
         return None
     rules_tried.append(mark)
     try:
-        sql = translator.translate_sql(ctx, state, last["sql"], f"{state['spec']['name']} "
+        sql = translate_sql(ctx, state, last["sql"], f"{state['spec']['name']} "
                                        f"(LLM candidate {last['number']})", [])
     except Exception:  # an unreadable candidate is the model's failure, already recorded
         return None

@@ -10,14 +10,11 @@ from langgraph.runtime import Runtime
 
 from agents import llm_tasks
 from agents.object_progress import add_seconds, finished, with_new_attempt
+from agents.source_translation import translate_sql
 from graph.context import Context
 from graph.state import ObjectState
-from tools import sql as sqltools
 from tools.errors import CutoverError, Unsupported
 from tools.records import Verdict
-from tools.semantics.collations import labels as text_labels
-from tools.semantics.enum_order import enum_values
-from tools.semantics.kinds import catalog_type
 
 
 def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -63,22 +60,6 @@ def translator(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
                         f"machine: translated only, not compiled or diffed",
                         attempts=update.pop("attempts"), **update)
     return update
-
-
-def translate_sql(ctx: Context, state: ObjectState, sql: str, where: str,
-                  applied: list[str]) -> str:
-    """`sql`, written in the source dialect, translated for the target: sqlglot and the
-    semantics library, typed by the source catalog (raises Unsupported / CutoverError)."""
-    tables = state.get("tables") or []
-    types = {t["name"]: {c["name"]: catalog_type(ctx.source_dialect, c)
-                         for c in t["columns"]} for t in tables}
-    return sqltools.transpile(sql, ctx.source_dialect, ctx.target_dialect, where, types,
-                              semantics=ctx.semantics,
-                              collations=text_labels(ctx.source_dialect, tables),
-                              enums=enum_values(ctx.source_dialect, tables),
-                              keys={t["name"]: tuple(t.get("primary_key") or ())
-                                    for t in tables},
-                              applied=applied)
 
 
 def _llm_translate(ctx: Context, state: ObjectState, problem: str,

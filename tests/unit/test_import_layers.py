@@ -4,7 +4,8 @@ From the top: cutover (the CLI) → evals → graph's wiring (builder, run, conf
 the run's typed state and settings (graph/state.py, graph/context.py, and the pure routers in
 graph/routing.py, which read only state) → prompts → tools → tools/records.py at the bottom.
 A module may import its own layer or any layer below it. Agent nodes never import each other
-(they talk through state); agents' helpers (llm, llm_tasks, object_progress) are shared.
+(they talk through state); agents' helpers (llm, llm_tasks, object_progress,
+source_translation) are shared.
 
 Imports inside functions count too: a lazy import is still a dependency.
 """

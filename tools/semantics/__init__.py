@@ -122,7 +122,7 @@ def _depth(node: exp.Expr) -> int:
 def _mark_touched(node: exp.Expr, replaced: bool, ctx: SemanticsContext) -> None:
     """Record the SELECT whose own nodes a rewrite of `node` may have changed (the nearest
     at or above it; when the node is replaced, also the one above a replaced SELECT)."""
-    select = node
+    select: exp.Expr | None = node
     while select is not None and not isinstance(select, exp.Select):
         select = select.parent
     if select is None:

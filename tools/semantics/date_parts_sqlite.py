@@ -57,7 +57,7 @@ class DatePartsSqlite(Family):
         return list(ctx.find(tree, *_SQLITE))
 
     def as_strftime(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        return template(_SQLITE[type(node)], "sqlite", X=node.this)
+        return template(_SQLITE[type(node)], "sqlite", X=node.this)  # type: ignore[index]
 
     def quarter_as_extract(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         if not isinstance(node, exp.Quarter):

@@ -112,8 +112,10 @@ class TextArithmetic(Family):
             return node
         text, number, text_left = sides
         # where the text stays text, it is greater than the number (NULL stays NULL)
-        greater = {exp.EQ: False, exp.NEQ: True, exp.GT: text_left, exp.GTE: text_left,
-                   exp.LT: not text_left, exp.LTE: not text_left}[type(node)]
+        text_greater: dict[type[exp.Expr], bool] = {
+            exp.EQ: False, exp.NEQ: True, exp.GT: text_left, exp.GTE: text_left,
+            exp.LT: not text_left, exp.LTE: not text_left}
+        greater = text_greater[type(node)]
         stays_text = f"WHEN N IS NULL THEN NULL ELSE {int(greater)} = 1"
         if isinstance(_bare(text), exp.Literal):
             literal = _bare(text)
