@@ -50,10 +50,12 @@ def entries(environ: dict[str, str]) -> list[Entry]:
     if environ.get(PG_ENV):
         pg = environ[PG_ENV]
         out += [Entry("traps-postgres", pg, "duckdb"), Entry("traps-sqlite", "sqlite", pg),
-                Entry("tpch", "duckdb", pg)]
+                Entry("tpch", "duckdb", pg), Entry("traps-postgres", pg, "sqlite"),
+                Entry("traps-postgres", pg, "clickhouse")]
     if environ.get(MYSQL_ENV):
         my = environ[MYSQL_ENV]
-        out += [Entry("traps-mysql", my, "duckdb"), Entry("traps-sqlite", "sqlite", my)]
+        out += [Entry("traps-mysql", my, "duckdb"), Entry("traps-sqlite", "sqlite", my),
+                Entry("traps-mysql", my, "sqlite")]
         if environ.get(PG_ENV):
             out += [Entry("traps-mysql", my, environ[PG_ENV]),
                     Entry("traps-postgres", environ[PG_ENV], my)]
