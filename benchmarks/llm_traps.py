@@ -140,6 +140,10 @@ def main() -> None:
         print(f"{suite}: rules alone leave {len(failing)} failing: {failing}", flush=True)
         on_cases = failing if args.only_failing else args.case
         if args.only_failing and not failing:
+            # auto mode never calls the model for an object at parity: the row is the rules'
+            results[suite] = _figures(off, {"cases": [], "runs": [], "seconds": 0.0}) | {
+                "wall_s": round(time.time() - started, 1), "log_off": off["eval_id"],
+                "log_on": None}
             continue
         on = run_eval(EvalSpec(**{**common, "cases": on_cases}, model=args.model,
                                base_url=args.base_url, prompt_set=args.prompt_set, llm=llm))
