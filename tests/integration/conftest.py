@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -90,9 +92,18 @@ def drop_database(server_url: str, url: str) -> None:
     """Drop a database made by new_database (and, on MySQL, its sandbox database)."""
     name = make_url(url).database
     if server_url.startswith("postgres"):
-        with pg_connect(server_url) as con:
-            # FORCE: a test that failed half-way may have left an adapter connected.
-            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for wait in (0.2, 0.5, 1.0, 2.0, None):
+            with pg_connect(server_url) as con:
+                try:
+                    # FORCE: a test that failed half-way may have left an adapter connected.
+                    con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    return
+                except psycopg.errors.InsufficientPrivilege:
+                    # A session of another role (a run's read-only source role) is still
+                    # closing; FORCE may not end it, but it ends by itself in a moment.
+                    if wait is None:
+                        raise
+            time.sleep(wait)
         return
     con = mysql_connect(server_url)
     try:

@@ -48,6 +48,7 @@ from sqlglot import exp
 
 from tools.semantics import mysql_date_sqlite
 from tools.semantics.base import Family, SemanticsContext, template
+from tools.semantics.date_builders import is_to_days
 from tools.semantics.mysql_date_fields import NAMES, matches, read
 from tools.semantics.mysql_date_formats import format_pattern, stated_tokens
 from tools.semantics.mysql_date_implicit import (
@@ -153,6 +154,9 @@ class MysqlDateText(Family):
                     continue
             elif isinstance(node, exp.TsOrDsToDate) and node.args.get("format") is not None:
                 continue
+            if isinstance(node.parent, exp.DateDiff) and node is node.parent.expression \
+                    and is_to_days(node.parent):
+                continue  # TO_DAYS's own epoch, '0000-01-01': date_builders carries it
             if is_text(tree, node.this, ctx):
                 found.append(node)
         return found
