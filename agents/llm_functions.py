@@ -17,6 +17,7 @@ import difflib
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from graph.context import Context
@@ -166,14 +167,13 @@ def _candidates(catalog: tuple[tuple[str, str, str], ...], name: str,
                 if entry_name == mentioned.lower() and mentioned.lower() != name:
                     scores[i] = scores.get(i, 0.0) + 10.0
         wanted = _words(_gist(doc))
-        frequency = Counter(w for entry in catalog for w in set(_words(entry[2])))
+        described, frequency = _description_words(catalog)
         total = len(catalog)
-        for i, entry in enumerate(catalog):
-            shared = wanted & _words(entry[2])
+        for i, words in enumerate(described):
+            shared = wanted & words
             if shared:
                 weight = sum(math.log(total / frequency[w]) for w in shared)
-                scores[i] = scores.get(i, 0.0) + weight / (
-                    1.0 + math.log(1 + len(_words(entry[2]))))
+                scores[i] = scores.get(i, 0.0) + weight / (1.0 + math.log(1 + len(words)))
     picked: list[str] = []
     taken: set[str] = set()
     for i in sorted(scores, key=lambda k: -scores[k]):
@@ -185,6 +185,15 @@ def _candidates(catalog: tuple[tuple[str, str, str], ...], name: str,
         if len(picked) == _CANDIDATES:
             break
     return picked
+
+
+@lru_cache(maxsize=4)
+def _description_words(catalog: tuple[tuple[str, str, str], ...]) \
+        -> tuple[list[set[str]], Counter[str]]:
+    """Each entry's description words, and in how many descriptions each word appears: the
+    catalog does not change in a run, so this is worked out once, not on every fixer round."""
+    described = [_words(entry[2]) for entry in catalog]
+    return described, Counter(w for words in described for w in words)
 
 
 def _gist(doc: str) -> str:
