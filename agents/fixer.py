@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from agents import llm_tasks
+from agents import llm_call_rewrite, llm_tasks
 from agents.object_progress import best_attempt, finished, with_new_attempt
 from agents.source_translation import translate_sql
 from graph.context import Context
@@ -79,6 +79,14 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
     if held is not None:
         ctx.tracer.event("llm_budget", spent=held)
         return _finalise(ctx, state, f"no rule in the catalog applies; {held}") | rounds | spent
+    rewritten = _llm_rewrite_call(ctx, state, spent, tried_sql)
+    if rewritten is not None:
+        candidate, spent = rewritten
+        if candidate is not None:
+            return candidate | rounds | spent
+        held = _llm_held_back(ctx, state, spent)
+        if held is not None:
+            return _finalise(ctx, state, f"LLM gave no new candidate ({held})") | rounds | spent
     allowance = _allowance(ctx, state, spent)
     outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.fix_with_llm(
         ctx, state, best, allowance.tokens))
@@ -93,6 +101,36 @@ def fixer(state: ObjectState, runtime: Runtime[Context]) -> dict[str, Any]:
         else None
     why = f"LLM gave no new candidate ({ending or outcome.stopped_reason})"
     return _finalise(ctx, state, why) | rounds | spent
+
+
+def _llm_rewrite_call(ctx: Context, state: ObjectState, spent: dict[str, Any],
+                      tried_sql: set[str]) \
+        -> tuple[dict[str, Any] | None, dict[str, Any]] | None:
+    """A function call the target refused, asked for alone (agents.llm_call_rewrite): the
+    candidate update (or None when the model gave none) and the spend; None when no attempt
+    failed on a refused call or the prompt set has no such task."""
+    if not llm_tasks.has_prompt(ctx, "function"):
+        return None
+    call = llm_call_rewrite.refused_call(ctx, state)
+    if call is None:
+        return None
+    allowance = _allowance(ctx, state, spent)
+    expression: list[str | None] = [None]
+
+    def ask() -> llm_tasks.LLMOutcome:
+        outcome, expression[0] = llm_tasks.rewrite_call(ctx, state, call, allowance.tokens)
+        return outcome
+
+    outcome, spent = _llm(ctx, state, spent, ask)
+    if outcome.stopped_reason == llm_tasks.UNREACHABLE:
+        return _unreachable(ctx, state, outcome), spent
+    if not outcome.sql or outcome.sql in tried_sql or expression[0] is None:
+        return None, spent
+    update = with_new_attempt(state, llm_call_rewrite.ORIGIN,
+                              llm_call_rewrite.reason(call, expression[0]), outcome.sql)
+    ctx.tracer.event("sql_version", attempt=len(update["attempts"]),
+                     origin=llm_call_rewrite.ORIGIN, sql=outcome.sql)
+    return update, spent
 
 
 def _reread_llm_candidate(ctx: Context, state: ObjectState, rules_tried: list[str],

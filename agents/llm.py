@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -131,8 +131,11 @@ class _Loop:
     last_error: str | None = None
     nudged: bool = False
     duplicates: int = 0
-    """Resubmissions of tried queries: at temperature 0 a model repeats itself, so each one
-    raises the temperature of the next request."""
+    """Resubmissions of tried queries (and answers the vet refused): at temperature 0 a model
+    repeats itself, so each one raises the temperature of the next request."""
+    vet: Callable[[str], tuple[str | None, str | None]] | None = None
+    """The caller's check of a submission before the turn ends: (the SQL to keep, None) or
+    (None, the rejection the model is told)."""
 
 
 def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str, Any],
@@ -140,12 +143,18 @@ def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str
                   tracer: Tracer | None, object_name: str | None,
                   limits: LoopLimits | None = None, dialect: str = "duckdb",
                   already_tried: dict[str, str] | None = None,
-                  output: OutputMode = "tools") -> ToolLoopResult:
+                  output: OutputMode = "tools",
+                  vet: Callable[[str], tuple[str | None, str | None]] | None = None,
+                  warmth: int = 0) -> ToolLoopResult:
     """Converse with tools until the model submits new SQL or a budget runs out.
 
     `already_tried` maps earlier candidates to what they gave: resubmitting one is answered
     with that outcome and the conversation goes on (within budget). `output` chooses how tool
-    calls are asked for (agents.llm_structured).
+    calls are asked for (agents.llm_structured). `vet` checks each submission that passed the
+    submit tool and may replace it (agents.llm_call_rewrite puts an expression into its query)
+    or refuse it with a text the model gets at once. `warmth` counts the model's earlier
+    answers already refuted: asked again at temperature 0 it gives the same one, so each
+    starts the conversation a step warmer.
     """
     limits = limits or LoopLimits(max_calls=max_calls, token_budget=token_budget)
     bound, tool_text = bind_for_output(model, tools, output)
@@ -155,6 +164,7 @@ def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str
                  model_name=_model_name(model), limits=limits, dialect=dialect,
                  already_tried={normalise_sql(k, dialect): v
                                 for k, v in (already_tried or {}).items()},
+                 vet=vet, duplicates=max(0, warmth),
                  messages=[SystemMessage(prompt.render(**system_vars) + tool_text),
                            HumanMessage(user_message)])
     start = time.perf_counter()
@@ -353,6 +363,15 @@ def _accept(loop: _Loop, args: dict[str, Any]) -> str | None:
             return text
     else:
         _trace_tool(loop, SUBMIT_TOOL, args, "accepted (no submit tool bound)")
+    if loop.vet is not None:
+        kept, rejection = loop.vet(sql)
+        if rejection is not None or kept is None:
+            text = rejection or f"{ERROR_PREFIX} the submission was refused"
+            _trace(loop, "llm_vet", ok=False, result_preview=text[:_PREVIEW_CHARS])
+            loop.last_error = text
+            loop.duplicates += 1
+            return text
+        sql = kept
     loop.sql = sql.strip().rstrip(";").strip()
     loop.explanation = str(args.get("explanation") or "")
     return None

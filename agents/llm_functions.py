@@ -37,6 +37,7 @@ _UNKNOWN = [
 ]
 _DOC_CHARS = 700
 _CANDIDATES = 3
+_OVERLOADS = 4
 _WORD = re.compile(r"[a-z]{3,}")
 # Words every function description uses: they say nothing about which function is meant.
 _COMMON = frozenset(
@@ -66,16 +67,16 @@ def function_notes(ctx: Context, attempts: list[Attempt]) -> list[dict[str, Any]
     serve."""
     notes = []
     for name in missing_functions(attempts)[:3]:
-        doc = _source_doc(ctx, name)
-        catalog = _target_catalog(ctx)
-        candidates = _candidates(catalog, name, doc)
-        if doc or candidates:
-            notes.append({"name": name.upper(), "doc": doc or "", "candidates": candidates})
+        doc = source_doc(ctx, name)
+        catalog = target_catalog(ctx)
+        picked = candidates(catalog, name, doc)
+        if doc or picked:
+            notes.append({"name": name.upper(), "doc": doc or "", "candidates": picked})
     return notes
 
 
 # ------------------------------------------------------------------------------ source docs
-def _source_doc(ctx: Context, name: str) -> str | None:
+def source_doc(ctx: Context, name: str) -> str | None:
     if ctx.connections is None:
         return None
     sql = {
@@ -108,12 +109,13 @@ def _trim(doc: str) -> str:
 
 
 # ------------------------------------------------------------------------------ target
-def _target_catalog(ctx: Context) -> tuple[tuple[str, str, str], ...]:
+def target_catalog(ctx: Context) -> tuple[tuple[str, str, str], ...]:
     """(name, parameters, description) of the target's documented functions."""
     if ctx.connections is None:
         return ()
     sql = {
-        "duckdb": "SELECT function_name AS n, CAST(parameters AS VARCHAR) AS p, description "
+        # parameter types, not names: "bin(BIGINT)" tells a model bin takes a number
+        "duckdb": "SELECT function_name AS n, CAST(parameter_types AS VARCHAR) AS p, description "
                   "AS d FROM duckdb_functions() WHERE description IS NOT NULL AND "
                   "function_type IN ('scalar', 'aggregate', 'macro')",
         "postgres": "SELECT p.proname AS n, pg_get_function_identity_arguments(p.oid) AS p, "
@@ -148,7 +150,27 @@ _CATALOGS: dict[str, tuple[tuple[str, str, str], ...]] = {}
 """A target engine's function catalog, read once per process (it does not change in a run)."""
 
 
-def _candidates(catalog: tuple[tuple[str, str, str], ...], name: str,
+def target_function_names(ctx: Context) -> frozenset[str]:
+    """Every function name the target knows, documented or not (lower-case); empty when the
+    engine's catalog cannot be listed, which callers read as "unknown", not "none"."""
+    sql = {"duckdb": "SELECT DISTINCT function_name AS n FROM duckdb_functions()",
+           "postgres": "SELECT DISTINCT proname AS n FROM pg_proc"}.get(ctx.target_dialect)
+    if sql is None or ctx.connections is None:
+        return frozenset()
+    cached = _NAMES.get(ctx.target_dialect)
+    if cached is None:
+        try:
+            rows = ctx.target().read_arrow(sql, limit=50_000).to_pylist()
+        except CutoverError:
+            return frozenset()
+        cached = _NAMES[ctx.target_dialect] = frozenset(str(r["n"]).lower() for r in rows)
+    return cached
+
+
+_NAMES: dict[str, frozenset[str]] = {}
+
+
+def candidates(catalog: tuple[tuple[str, str, str], ...], name: str,
                 doc: str | None) -> list[str]:
     """The target functions whose name is close to `name` or whose description shares the
     most telling words with the source's documentation (words weighted by rarity)."""
@@ -177,11 +199,14 @@ def _candidates(catalog: tuple[tuple[str, str, str], ...], name: str,
     picked: list[str] = []
     taken: set[str] = set()
     for i in sorted(scores, key=lambda k: -scores[k]):
-        entry_name, params, description = catalog[i]
+        entry_name, _, description = catalog[i]
         if entry_name in taken or entry_name.lower() == name:
             continue
         taken.add(entry_name)
-        picked.append(f"{entry_name}({params}): {description[:200]}")
+        # every overload's parameters: bin(VARCHAR) alone would hide bin(BIGINT)
+        overloads = list(dict.fromkeys(p for n, p, _ in catalog if n == entry_name))
+        shown = " | ".join(f"{entry_name}({p})" for p in overloads[:_OVERLOADS])
+        picked.append(f"{shown}: {description[:200]}")
         if len(picked) == _CANDIDATES:
             break
     return picked

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agents import llm_context, llm_functions
+from agents import llm_call_rewrite, llm_context, llm_functions
 from agents.llm import LoopLimits, ToolLoopResult, run_tool_loop
 from graph.context import Context
 from graph.state import ObjectState
-from prompts.loader import load_prompt_for_model
+from prompts.loader import load_prompt_for_model, load_prompt_sets, prompt_set_for_model
 from tools.errors import ConnectionLost
 from tools.llm_tools import fixer_tools
 from tools.records import Attempt, ObjectSpec
@@ -88,7 +88,8 @@ def _limits(ctx: Context, calls_left: int, tokens_left: int) -> LoopLimits:
 
 def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
          calls_left: int, tokens_left: int,
-         already_tried: dict[str, str] | None = None) -> LLMOutcome:
+         already_tried: dict[str, str] | None = None,
+         vet: llm_call_rewrite.Vet | None = None, warmth: int = 0) -> LLMOutcome:
     assert ctx.chat_model is not None, "LLM tasks run only when a chat model is configured"
     prompt = load_prompt_for_model(agent, ctx.prompt_set, ctx.llm_model)
     variables = {"source_dialect": ctx.source_dialect, "target_dialect": ctx.target_dialect,
@@ -100,7 +101,7 @@ def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
                             max_calls=limits.max_calls, token_budget=limits.token_budget,
                             tracer=ctx.tracer, object_name=name, limits=limits,
                             dialect=ctx.target_dialect, already_tried=already_tried,
-                            output=ctx.llm_output)
+                            output=ctx.llm_output, vet=vet, warmth=warmth)
     except ConnectionLost as exc:
         ctx.tracer.event("error", error=str(exc))
         return LLMOutcome(None, str(exc), 0, 0, UNREACHABLE)
@@ -167,5 +168,25 @@ def fix_with_llm(ctx: Context, state: ObjectState, best: Attempt,
         "functions": llm_functions.function_notes(ctx, state["attempts"]),
     }
     calls_left = ctx.max_llm_calls_per_object - (state.get("llm_calls") or 0)
+    earlier = sum(1 for a in state["attempts"] if a["origin"].startswith("llm"))
     return _run(ctx, "fixer", variables, spec["name"], calls_left, tokens_left,
-                already_tried=llm_context.tried(ctx, state))
+                already_tried=llm_context.tried(ctx, state), warmth=earlier)
+
+
+def rewrite_call(ctx: Context, state: ObjectState, call: llm_call_rewrite.RefusedCall,
+                 tokens_left: int) -> tuple[LLMOutcome, str | None]:
+    """Ask for one refused call alone (agents.llm_call_rewrite): the outcome's SQL is the whole
+    query with the answer in place, and the expression the model wrote comes second."""
+    variables = llm_call_rewrite.prompt_variables(ctx, state, call)
+    vet = llm_call_rewrite.CallVet(ctx, state, call, {a["sql"] for a in state["attempts"]})
+    calls_left = ctx.max_llm_calls_per_object - (state.get("llm_calls") or 0)
+    outcome = _run(ctx, "function", variables, state["spec"]["name"], calls_left, tokens_left,
+                   vet=vet, warmth=len(variables["tried"]))
+    return outcome, (vet.accepted if outcome.sql else None)
+
+
+def has_prompt(ctx: Context, agent: str) -> bool:
+    """Whether the run's prompt set (as chosen for its model) has a prompt for `agent`: sets
+    kept to compare against (small-v5) leave newer tasks out."""
+    chosen = prompt_set_for_model(ctx.prompt_set, ctx.llm_model)
+    return agent in load_prompt_sets().get(chosen, {})

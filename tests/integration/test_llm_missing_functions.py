@@ -1,6 +1,7 @@
-"""A function the target lacks: the fixer's prompt carries the source engine's own
-documentation of it (MariaDB's help tables) and the target's matching functions
-(DuckDB's duckdb_functions()), and the model's rewrite reaches parity — through the eval
+"""A function the target lacks, asked of the whole-query fixer (prompt set small-v5, before
+the call was asked for alone: see test_llm_call_rewrite.py): the fixer's prompt carries the
+source engine's own documentation of it (MariaDB's help tables) and the target's matching
+functions (DuckDB's duckdb_functions()), and the model's rewrite reaches parity — through the eval
 runner on a real MariaDB source, with a loopback OpenAI-compatible server."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def test_prompt_shows_the_source_documentation_of_a_missing_function(mysql_url, 
     with ScriptedOpenAIServer(script) as server:
         log = run_eval(EvalSpec(suite="functions-mysql", source=mysql_url, target="duckdb",
                                 cases=["mid_name"], model="qwen2.5-coder-1.5b-instruct",
+                                prompt_set="small-v5",
                                 base_url=server.base_url, workdir=tmp_path))
         requests = server.chat_requests
     case = log["cases"][0]
@@ -43,6 +45,7 @@ def test_a_candidate_in_the_source_dialect_is_reread_and_translated(mysql_url, t
     with ScriptedOpenAIServer(script) as server:
         log = run_eval(EvalSpec(suite="functions-mysql", source=mysql_url, target="duckdb",
                                 cases=["adddate_days"], model="qwen2.5-coder-1.5b-instruct",
+                                prompt_set="small-v5",
                                 base_url=server.base_url, workdir=tmp_path))
     case = log["cases"][0]
     assert case["parity"] and case["llm_calls"] == 1, case["explanations"]

@@ -45,7 +45,7 @@ def _duckdb_catalog() -> tuple[tuple[str, str, str], ...]:
 def test_a_function_the_documentation_names_comes_first():
     doc = ("Syntax\n------\n\nMID(str,pos,len)\n\nDescription\n-----------\n\n"
            "MID(str,pos,len) is a synonym for SUBSTRING(str,pos,len).")
-    picked = llm_functions._candidates(_duckdb_catalog(), "mid", doc)
+    picked = llm_functions.candidates(_duckdb_catalog(), "mid", doc)
     assert picked[0].startswith("substring(")
     assert len(picked) <= 3
 
@@ -53,7 +53,7 @@ def test_a_function_the_documentation_names_comes_first():
 def test_candidates_match_what_the_documentation_says():
     doc = ("Description\n-----------\n\nReturns the index position where the given pattern "
            "occurs in a string list.")
-    names = [c.split("(")[0] for c in llm_functions._candidates(_duckdb_catalog(), "x", doc)]
+    names = [c.split("(")[0] for c in llm_functions.candidates(_duckdb_catalog(), "x", doc)]
     assert {"list_position", "list_indexof", "array_indexof", "bit_position"} & set(names)
 
 

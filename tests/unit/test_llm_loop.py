@@ -253,3 +253,36 @@ def test_build_chat_model_configures_chat_openai():
     # the client never retries behind the loop's back: the loop retries and counts each request
     assert model.max_retries == 0 and model.request_timeout == 7.0  # type: ignore[attr-defined]
     assert model.max_tokens == 256  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------ vet
+def test_a_vet_refuses_or_replaces_a_submission_within_the_conversation(pair, tracer):
+    """The caller's vet sees each submission before the turn ends: a refusal goes back to the
+    model at once (the loop goes on within budget), an acceptance may replace the SQL."""
+    seen: list[str] = []
+
+    def vet(sql: str) -> tuple[str | None, str | None]:
+        seen.append(sql)
+        if "qty / 2" in sql:
+            return None, f"{ERROR_PREFIX} still divides as the target does"
+        return sql.replace("half", "half_qty"), None
+
+    model = ScriptedChatModel(script=[
+        tool_call_message("submit_sql", sql="SELECT id, qty / 2 AS half FROM orders"),
+        tool_call_message("submit_sql", sql=FIXED),
+    ])
+    source, target = pair
+    prompt = load_prompt("fixer")
+    result = run_tool_loop(model, prompt=prompt, system_vars=SYSTEM_VARS,
+                           user_message=prompt.render_user(**SYSTEM_VARS, **CASE),
+                           tools=fixer_tools(source=source, target=target,
+                                             source_dialect="sqlite", target_dialect="duckdb",
+                                             rows_cap=5, privacy="normal"),
+                           max_calls=4, token_budget=100_000, tracer=tracer,
+                           object_name="half_qty", vet=vet)
+    assert result.stopped_reason == "submitted" and result.calls == 2
+    assert result.sql == FIXED.replace("half", "half_qty")
+    assert seen == ["SELECT id, qty / 2 AS half FROM orders", FIXED]
+    [refusal] = tool_messages(model, 1)
+    assert "still divides" in refusal.content
+    assert [e["ok"] for e in events(tracer, "llm_vet")] == [False]
