@@ -39,6 +39,7 @@ ORIGIN = "llm-function"
 """Attempt origin of a candidate made by rewriting one refused call."""
 _REASON_MARK = " rewritten as "
 _MAX_TRIED = 4
+_EXAMPLES = 4
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class RefusedCall:
     """"name type" of each column the call reads."""
     from_sql: str = ""
     """The FROM clause of the SELECT holding the call (for the answer's shape)."""
+    forbidden: tuple[str, ...] = ()
+    """Those of `names` the target has no function of at all (an answer may not call them);
+    a function it has, refused for its argument types (chr(BIGINT)), may be called again."""
 
 
 # ------------------------------------------------------------------------------ finding
@@ -101,7 +105,9 @@ def _locate(ctx: Context, attempt: Attempt, name: str) -> RefusedCall | None:
         parent = parent.parent
     ordinal = next(i for i, c in enumerate(calls) if c is node)
     error = (attempt["compile"]["error"] if attempt["compile"] is not None else None) or ""
-    return RefusedCall(name=refused[0].upper(), names=tuple(dict.fromkeys(refused)),
+    names = tuple(dict.fromkeys(refused))
+    return RefusedCall(name=refused[0].upper(), names=names,
+                       forbidden=tuple(n for n in names if not known or n not in known),
                        attempt=attempt["number"], sql=attempt["sql"], ordinal=ordinal,
                        target_text=node.sql(dialect=ctx.target_dialect), source_text=None,
                        error=error, from_sql=_from_clause(node, ctx.target_dialect))
@@ -119,11 +125,16 @@ def _is_unknown(node: exp.Func, known: frozenset[str]) -> bool:
 
 
 def _from_clause(node: exp.Expr, dialect: str) -> str:
-    select = node.find_ancestor(exp.Select)
-    source = select.args.get("from") or select.args.get("from_") if select is not None else None
-    if not isinstance(source, exp.From):
-        return ""
-    return source.this.sql(dialect=dialect)
+    source = _from_of(node.find_ancestor(exp.Select))
+    return source.this.sql(dialect=dialect) if source is not None else ""
+
+
+def _from_of(select: exp.Select | None) -> exp.From | None:
+    # sqlglot names the key "from_" in recent versions and "from" before
+    if select is None:
+        return None
+    source = select.args.get("from_") or select.args.get("from")
+    return source if isinstance(source, exp.From) else None
 
 
 def _described(ctx: Context, state: ObjectState, call: RefusedCall) -> RefusedCall:
@@ -162,7 +173,45 @@ def prompt_variables(ctx: Context, state: ObjectState, call: RefusedCall) -> dic
         "signatures": signatures,
         "error": llm_context.policy(ctx).scrub(call.error[:300], call.sql),
         "tried": tried_rewrites(ctx, state, call),
+        "examples": source_examples(ctx, state, call),
     }
+
+
+def source_examples(ctx: Context, state: ObjectState, call: RefusedCall) -> list[str]:
+    """What the call gives on the source for a few of the object's own rows ("qty=7 -> '111'"):
+    a small model that sees CONV(7, 10, 2) give '111' knows it is after binary digits. Data
+    values, so only in privacy mode "normal" and never for a withheld column; a query the
+    source refuses costs the examples, not the run."""
+    rules = llm_context.policy(ctx)
+    if rules.mode != "normal" or not call.source_text:
+        return []
+    try:
+        original = sqlglot.parse_one(state["spec"]["select_sql"], read=ctx.source_dialect)
+        node = next(c for c in original.find_all(exp.Func) if _func_name(c) in call.names)
+        select = node.find_ancestor(exp.Select)
+        source = _from_of(select)
+        if select is None or source is None:
+            return []
+        columns = list(dict.fromkeys(c.sql(dialect=ctx.source_dialect)
+                                     for c in node.find_all(exp.Column)))
+        if any(rules.withholds(c.split(".")[-1]) for c in columns):
+            return []
+        probe = exp.select(*columns, exp.alias_(node.copy(), "cutover_value")).distinct()
+        probe.set("from_" if "from_" in select.args else "from", source.copy())
+        if select.args.get("joins"):
+            probe.set("joins", [j.copy() for j in select.args["joins"]])
+        rows = ctx.source().read_arrow(probe.sql(dialect=ctx.source_dialect),
+                                       limit=_EXAMPLES).to_pylist()
+    except (CutoverError, StopIteration):
+        return []
+    except Exception:  # sqlglot could not build the probe: no examples, then
+        return []
+    out = []
+    for row in rows:
+        values = list(row.values())
+        given = ", ".join(f"{c}={v!r}" for c, v in zip(columns, values[:-1], strict=False))
+        out.append(f"{given} -> {values[-1]!r}" if given else repr(values[-1]))
+    return out
 
 
 def tried_rewrites(ctx: Context, state: ObjectState, call: RefusedCall) -> list[dict[str, str]]:
@@ -219,7 +268,7 @@ class CallVet:
         if expr is None:
             return None, (f"{ERROR_PREFIX} submit one SELECT of exactly one expression: "
                           f"SELECT <the {ctx.target_dialect} expression> FROM {call.from_sql}")
-        still = {_func_name(f) for f in expr.find_all(exp.Func)} & set(call.names)
+        still = {_func_name(f) for f in expr.find_all(exp.Func)} & set(call.forbidden)
         if still:
             word = ", ".join(sorted(n.upper() for n in still))
             return None, (f"{ERROR_PREFIX} {ctx.target_dialect} has no {word}: write the "
@@ -270,7 +319,19 @@ def _substituted(ctx: Context, call: RefusedCall, expr: exp.Expr) -> str:
 def _compiled(ctx: Context, call: RefusedCall, expr: exp.Expr) -> tuple[str | None, str | None]:
     """The full query with `expr` in place, and the target's error for it (None: compiles).
     An error naming a function the rest of the query calls (another refused call elsewhere)
-    is not this answer's fault: that call gets its own round."""
+    is not this answer's fault: that call gets its own round. A function refused for its
+    argument types that has one overload of that arity gets its arguments cast to it."""
+    full, error = _explained(ctx, call, expr)
+    if error is not None:
+        cast = _cast_to_overload(ctx, expr, error)
+        if cast is not None:
+            retried, again = _explained(ctx, call, cast)
+            if again is None:
+                return retried, None
+    return full, error
+
+
+def _explained(ctx: Context, call: RefusedCall, expr: exp.Expr) -> tuple[str | None, str | None]:
     try:
         full = _substituted(ctx, call, expr)
         rest = _substituted(ctx, call, exp.Null())
@@ -284,6 +345,38 @@ def _compiled(ctx: Context, call: RefusedCall, expr: exp.Expr) -> tuple[str | No
                      and re.search(rf"\b{re.escape(n)}\s*\(", rest, re.IGNORECASE)]
         return full, (None if named and elsewhere == named else str(exc))
     return full, None
+
+
+_NO_MATCH = re.compile(r"No function matches the given name and argument types '(\w+)\(",
+                       re.IGNORECASE)
+
+
+def _cast_to_overload(ctx: Context, expr: exp.Expr, error: str) -> exp.Expr | None:
+    """`expr` with the refused function's arguments cast to its only overload of that arity
+    (DuckDB's chr takes INTEGER; 64 + qty is BIGINT), or None."""
+    match = _NO_MATCH.search(error)
+    if match is None:
+        return None
+    name = match.group(1).lower()
+    fixed = expr.copy()
+    changed = False
+    for node in fixed.find_all(exp.Func):
+        if _func_name(node) != name and str(node.sql_name()).lower() != name:
+            continue
+        args = [a for a in node.iter_expressions()]
+        overloads = {p for n, p, _ in llm_functions.target_catalog(ctx)
+                     if n.lower() == name and len(_params(p)) == len(args)}
+        if len(overloads) != 1:
+            continue
+        for arg, kind in zip(args, _params(next(iter(overloads))), strict=True):
+            if kind and kind.isidentifier():
+                arg.replace(exp.cast(arg.copy(), kind, dialect=ctx.target_dialect))
+                changed = True
+    return fixed if changed else None
+
+
+def _params(text: str) -> list[str]:
+    return [p.strip().upper() for p in text.split(",") if p.strip()]
 
 
 def _reread(ctx: Context, state: ObjectState, call: RefusedCall, answer: str) -> exp.Expr | None:

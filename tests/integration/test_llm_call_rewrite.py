@@ -43,6 +43,8 @@ def test_the_refused_call_is_asked_alone_and_put_back(mysql_url, tmp_path, monke
     assert "mysql expression: CONV(qty, 10, 2)" in user
     assert "Column types: qty int(11)" in user
     assert "mysql's documentation of CONV:" in user  # MariaDB's help_topic text
+    # what the call gives on the source for some of the object's rows (privacy "normal")
+    assert "What it gives on mysql for some rows:" in user and "qty=7 -> '111'" in user, user
     refused = [m["content"] for m in requests[1]["messages"] if m["role"] == "tool"]
     assert refused and "duckdb has no CONV" in refused[-1], requests[1]["messages"]
 

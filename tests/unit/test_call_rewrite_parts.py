@@ -16,7 +16,8 @@ def _call(sql: str, name: str) -> rewrite.RefusedCall:
     tree = sqlglot.parse_one(sql, read="duckdb")
     calls = list(tree.find_all(exp.Func))
     ordinal = next(i for i, c in enumerate(calls) if rewrite._func_name(c) == name)
-    return rewrite.RefusedCall(name=name.upper(), names=(name,), attempt=1, sql=sql,
+    return rewrite.RefusedCall(name=name.upper(), names=(name,), forbidden=(name,), attempt=1,
+                               sql=sql,
                                ordinal=ordinal, target_text=calls[ordinal].sql("duckdb"),
                                source_text=None, error="")
 
