@@ -75,3 +75,21 @@ def test_a_wrong_rewrite_is_shown_with_its_data_on_the_next_round(mysql_url, tmp
     second = requests[1]["messages"][1]["content"]
     assert "Already tried: CAST(qty AS TEXT) -> compiled, but the data differs" in second, second
     assert "expected" in second  # the differing values, shown in the default privacy mode
+
+
+def test_strict_privacy_shows_no_source_values_for_the_call(mysql_url, tmp_path, monkeypatch):
+    """In strict mode the lone-call prompt carries no source examples, and a wrong rewrite's
+    outcome is counts only: no value of the data reaches the endpoint."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback")
+    with ScriptedOpenAIServer([_answer("SELECT CAST(qty AS VARCHAR) FROM orders"),
+                               _answer("SELECT bin(qty) FROM orders")]) as server:
+        log = run_eval(EvalSpec(suite="functions-mysql", source=mysql_url, target="duckdb",
+                                cases=["conv_binary"], model="qwen2.5-coder-1.5b-instruct",
+                                base_url=server.base_url, workdir=tmp_path,
+                                llm={"privacy": "strict"}))
+        sent = json.dumps(server.chat_requests)
+        second = server.chat_requests[1]["messages"][1]["content"]
+    assert log["cases"][0]["parity"], log["cases"][0]["explanations"]
+    assert "What it gives on mysql" not in sent
+    assert "Already tried: CAST(qty AS TEXT) -> compiled, but the data differs" in second
+    assert "expected" not in second and "'111'" not in sent
