@@ -31,7 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import yaml
+
+from tools.diff.normalise import interval_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "semantics"
 EMBEDDED = ("sqlite", "duckdb", "clickhouse")
@@ -194,6 +197,8 @@ def canonical(value: Any) -> Any:
         return value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, pa.MonthDayNano):  # an interval, its months and days kept apart
+        return interval_text(value)
     return value
 
 
@@ -269,6 +274,10 @@ def run_embedded(engine: str, setup: list[str], query: str) -> list[Any]:
             for stmt in setup[1:]:
                 con.execute(stmt)
             rows = con.execute(query).fetchall()
+            if any(isinstance(r[1], datetime.timedelta) for r in rows):
+                # DuckDB's Python intervals fold a month into 30 days; Arrow keeps it apart
+                values = con.execute(query).to_arrow_table().column(1).to_pylist()
+                return [canonical(v) for v in values]
     else:
         raise ValueError(f"{engine} is not run in this process")
     return [canonical(r[1]) for r in rows]
@@ -286,6 +295,12 @@ def run_chdb_batch(jobs: list[tuple[list[str], str]]) -> list[list[Any] | str]:
 def run_server(engine_url: Any, setup: list[str], query: str) -> list[Any]:
     """Run on a server database through SQLAlchemy (an Engine created by the caller)."""
     with engine_url.begin() as conn:
+        if engine_url.dialect.name == "postgresql":  # intervals with months and days apart
+            from psycopg.adapt import Loader
+
+            from tools.db import postgres_interval
+            conn.connection.driver_connection.adapters.register_loader(
+                "interval", postgres_interval.loader(Loader))
         for stmt in setup:
             conn.exec_driver_sql(stmt.replace("%", "%%"))
         rows = conn.exec_driver_sql(query.replace("%", "%%")).fetchall()

@@ -83,6 +83,16 @@ def _without_null_type(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
+#: ClickHouse interval type -> one unit as (months, days, nanoseconds).
+_INTERVAL_UNITS = {
+    "IntervalYear": (12, 0, 0), "IntervalQuarter": (3, 0, 0), "IntervalMonth": (1, 0, 0),
+    "IntervalWeek": (0, 7, 0), "IntervalDay": (0, 1, 0),
+    "IntervalHour": (0, 0, 3_600_000_000_000), "IntervalMinute": (0, 0, 60_000_000_000),
+    "IntervalSecond": (0, 0, 1_000_000_000), "IntervalMillisecond": (0, 0, 1_000_000),
+    "IntervalMicrosecond": (0, 0, 1_000), "IntervalNanosecond": (0, 0, 1),
+}
+
+
 class ClickHouseAdapter(Adapter):
     SCHEMES: ClassVar[tuple[str, ...]] = ("chdb",)
     DIALECT: ClassVar[str] = "clickhouse"
@@ -243,6 +253,7 @@ class ClickHouseAdapter(Adapter):
         # connection until fully read, and a loader interleaves reads and writes.
         table = self._query(sql.strip().rstrip(";"), "Arrowtable")
         table = self._fix_zones(sql, table)
+        table = self._fix_intervals(sql, table)
         self._last_schema = table.schema
         yield from table.to_batches(max_chunksize=batch_rows)
 
@@ -260,6 +271,34 @@ class ClickHouseAdapter(Adapter):
             unit = table.schema.field(index).type.unit
             column = table.column(index).cast(pa.timestamp(unit))
             table = table.set_column(index, pa.field(name, pa.timestamp(unit)), column)
+        return table
+
+    def _fix_intervals(self, sql: str, table: pa.Table) -> pa.Table:
+        """ClickHouse's Arrow output gives an IntervalDay/Month/... as its bare count (an
+        Int64 whose unit is lost) and an IntervalSecond as a duration: each becomes the
+        month_day_nano interval the other engines' intervals arrive as, so that the differ
+        compares 3 MONTH with PostgreSQL's '3 mons', not with 3. Only a query that spells
+        an interval (INTERVAL n UNIT, toIntervalX) can return one."""
+        if "interval" not in sql.lower() or not any(
+                pa.types.is_integer(f.type) or pa.types.is_duration(f.type)
+                for f in table.schema):
+            return table
+        described = self._plain(f"DESCRIBE ({sql.strip().rstrip(';')})").to_pylist()
+        for row in described:
+            unit = _INTERVAL_UNITS.get(row["type"].removeprefix("Nullable(").rstrip(")"))
+            index = table.schema.get_field_index(row["name"])
+            if unit is None or index < 0:
+                continue
+            column = table.column(index)
+            if pa.types.is_duration(column.type):
+                column = column.cast(pa.duration("ns")).cast(pa.int64())
+                unit = (0, 0, 1)
+            months, days, nanos = unit
+            values = [None if n is None else pa.MonthDayNano([n * months, n * days, n * nanos])
+                      for n in column.to_pylist()]
+            field = pa.field(row["name"], pa.month_day_nano_interval())
+            table = table.set_column(index, field,
+                                     pa.array(values, pa.month_day_nano_interval()))
         return table
 
     def _empty_result(self, sql: str) -> pa.Table:

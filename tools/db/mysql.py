@@ -108,12 +108,15 @@ def _conform(names: list[str], arrays: list[pa.Array],
     return out
 
 
-def _time_of_day(value: Any) -> Any:
-    # PyMySQL reads TIME as a timedelta (MySQL TIME spans -838..838 hours); a time of day
-    # when it is one, else left as is and the column falls back to text.
-    if isinstance(value, dt.timedelta) and dt.timedelta(0) <= value < dt.timedelta(days=1):
-        return (dt.datetime.min + value).time()
-    return value
+def _time_column(values: list[Any]) -> pa.Array:
+    # PyMySQL reads TIME as a timedelta (MySQL TIME spans -838..838 hours): times of day when
+    # every value is one, else a duration (TIMEDIFF's '960:00:00', a negative time), which the
+    # differ compares with the other engines' intervals.
+    if all(v is None or (isinstance(v, dt.timedelta)
+                         and dt.timedelta(0) <= v < dt.timedelta(days=1)) for v in values):
+        return _column([None if v is None else (dt.datetime.min + v).time() for v in values],
+                       pa.time64("us"))
+    return _column(values, pa.duration("us"))
 
 
 def _bit_int(value: Any) -> Any:
@@ -351,8 +354,8 @@ class MySQLAdapter(Adapter):
     @staticmethod
     def _array(values: list[Any], code: int, arrow_type: pa.DataType | None) -> pa.Array:
         if code == 11:
-            values = [_time_of_day(v) for v in values]
-        elif code == 16:
+            return _time_column(values)
+        if code == 16:
             values = [_bit_int(v) for v in values]
         return _column(values, arrow_type)
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 from sqlalchemy.engine import make_url
 
 from tools import guard, stop
-from tools.db import postgres_copy, postgres_scan
+from tools.db import postgres_copy, postgres_interval, postgres_scan
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.db.failures import Failure, FailureTable
@@ -45,7 +45,7 @@ _ARROW = {
     25: pa.string(), 1042: pa.string(), 1043: pa.string(), 19: pa.string(),
     114: pa.string(), 3802: pa.string(), 2950: pa.string(),
     1082: pa.date32(), 1114: pa.timestamp("us"), 1184: pa.timestamp("us", tz="UTC"),
-    1083: pa.time64("us"), 17: pa.binary(), 1186: pa.duration("us"),
+    1083: pa.time64("us"), 17: pa.binary(), 1186: pa.month_day_nano_interval(),
 }
 _NUMERIC_OID = 1700
 # json, jsonb, uuid arrive as their text: the differ compares text, not parsed objects.
@@ -59,6 +59,8 @@ _TEXT_SESSION = (
     "SET DateStyle = 'ISO, YMD'",
     "SET extra_float_digits = 3",
     "SET client_encoding = 'UTF8'",
+    # intervals as 'postgres' text whatever the server's default: postgres_interval parses it
+    "SET IntervalStyle = 'postgres'",
 )
 
 # SQLSTATE class (first two characters) or full code -> error type. Full codes win.
@@ -246,6 +248,7 @@ class PostgresAdapter(Adapter):
     def __init__(self, url: str, role: Role, tracer: Tracer | None = None,
                  timeout_s: float = 60.0) -> None:
         import psycopg  # lazily: only runs that use PostgreSQL pay for the import
+        from psycopg.adapt import Loader
         from psycopg.types.string import TextLoader
 
         super().__init__(url, role, tracer, timeout_s)
@@ -259,6 +262,8 @@ class PostgresAdapter(Adapter):
                                  f"right?") from exc
         for name in _TEXT_LOADED:
             self._con.adapters.register_loader(name, TextLoader)
+        # months and days kept apart ('1 mon' is not '30 days'), not psycopg's timedelta
+        self._con.adapters.register_loader("interval", postgres_interval.loader(Loader))
         ms = int(self.timeout_s * 1000)
         for stmt in self.SOURCE_SESSION if role == "source" else self.TARGET_SESSION:
             self._con.execute(stmt.format(ms=ms))

@@ -12,6 +12,14 @@ DuckDB expression that renders its values canonically for that kind:
 - date / timestamp: typed DATE / TIMESTAMP (UTC, microseconds) when both sides are typed (fast
           to join); ISO text in UTC at microsecond precision when one side is text (SQLite
           keeps dates as text): that side is parsed, and kept raw when it does not parse.
+- interval: an interval on either side (DuckDB/PostgreSQL/ClickHouse intervals, Arrow
+          durations) against an interval, a duration, a time (MariaDB TIME) or text (SQLite):
+          '<months> mons <days> days <microseconds> us', the three parts kept apart as
+          PostgreSQL keeps them ('1 mon' is not '30 days', nor '1 day' '24:00:00'). A side that
+          cannot hold days (a duration or a time: MariaDB TIME, ClickHouse IntervalSecond) has
+          both sides' days folded into 24-hour microseconds; months stay apart. Text is read
+          as DuckDB reads an interval ('1 year 2 mons', '-1 days +02:00:00', '960:00:00') and
+          kept raw when it does not parse.
 - text:   byte-exact.
 - other:  anything else (text vs number, time, blob, nested) rendered with CAST AS VARCHAR.
 
@@ -34,9 +42,13 @@ import pyarrow as pa
 from tools.records import Tolerance
 
 EXACT, FLOAT, TEXT, DATE, TIMESTAMP, OTHER = "exact", "float", "text", "date", "timestamp", "other"
+INTERVAL = "interval"
 NUMERIC_KINDS = (EXACT, FLOAT)
 _EXACT_SIDES = {"int", "bool", "decimal"}
 _TEMPORAL_SIDES = {"date", "timestamp", "timestamptz"}
+_INTERVAL_SIDES = {"interval", "duration"}
+#: Sides an interval compares with; a duration or a time holds no days, a text may hold any.
+_INTERVAL_PEERS = _INTERVAL_SIDES | {"time", "text"}
 
 #: Significant digits floats are rounded to when they only *order* rows inside a keyless group.
 #: 9 is coarser than the default 1e-9 relative noise, so noisy copies of a row sort alike, and
@@ -59,6 +71,19 @@ _MACROS = (
     "CREATE MACRO cv_ts(x) AS rtrim(rtrim(strftime(x, '%Y-%m-%d %H:%M:%S.%f'), '0'), '.')",
     # Text that looks like a date/timestamp, read as an instant (naive text is UTC).
     "CREATE MACRO cv_parse(s) AS CAST(TRY_CAST(s AS TIMESTAMPTZ) AS TIMESTAMP)",
+    # An interval's three parts, and its microseconds (DuckDB splits them into h, min, us).
+    "CREATE MACRO cv_iv_months(i) AS datepart('year', i) * 12 + datepart('month', i)",
+    "CREATE MACRO cv_iv_us(i) AS datepart('hour', i) * 3600000000 "
+    "+ datepart('minute', i) * 60000000 + datepart('microseconds', i)",
+    "CREATE MACRO cv_iv(i) AS CAST(cv_iv_months(i) AS VARCHAR) || ' mons ' "
+    "|| CAST(datepart('day', i) AS VARCHAR) || ' days ' || CAST(cv_iv_us(i) AS VARCHAR) || ' us'",
+    # Days as 24 hours, for a pair one side of which cannot hold days.
+    "CREATE MACRO cv_iv_folded(i) AS CAST(cv_iv_months(i) AS VARCHAR) || ' mons ' "
+    "|| CAST(datepart('day', i) * 86400000000 + cv_iv_us(i) AS VARCHAR) || ' us'",
+    # Interval text: PostgreSQL's '-1 days +02:00:00' and Python's '1 day, 2:00:00' too.
+    "CREATE MACRO cv_iv_parse(s) AS TRY_CAST(replace(replace(s, '+', ''), ',', '') AS INTERVAL)",
+    "CREATE MACRO cv_time_us(t) AS datepart('hour', t) * 3600000000 "
+    "+ datepart('minute', t) * 60000000 + datepart('microseconds', t)",
     "CREATE MACRO round_sig(x, d) AS CASE WHEN x = 0 OR NOT isfinite(x) THEN x "
     "ELSE round(x, d - 1 - CAST(floor(log10(abs(x))) AS INTEGER)) END",
 )
@@ -126,6 +151,12 @@ def side_kind(t: pa.DataType) -> str:
         return "timestamptz" if t.tz else "timestamp"
     if pa.types.is_null(t):
         return "null"
+    if t == pa.month_day_nano_interval():
+        return "interval"
+    if pa.types.is_duration(t):
+        return "duration"
+    if pa.types.is_time(t):
+        return "time"
     return "other"
 
 
@@ -143,7 +174,14 @@ def pair_kind(a: str, b: str) -> str:
         return TEXT
     if {a, b} <= _TEMPORAL_SIDES | {"text"}:
         return DATE if {a, b} <= {"date", "text"} else TIMESTAMP
+    if {a, b} & _INTERVAL_SIDES and {a, b} <= _INTERVAL_PEERS:
+        return INTERVAL
     return OTHER
+
+
+def days_folded(a: str, b: str) -> bool:
+    """An interval pair whose days are compared as 24 hours: a side holds no days."""
+    return bool({a, b} & {"duration", "time"})
 
 
 @dataclass(frozen=True)
@@ -304,6 +342,17 @@ def value_expr(
     return _as_text(col, side)
 
 
+def interval_expr(col: str, side: str, folded: bool) -> str:
+    """Canonical value of one side of an INTERVAL pair: '<m> mons <d> days <us> us', or
+    '<m> mons <us> us' when `folded` (days_folded)."""
+    if side == "time":
+        return f"'0 mons ' || CAST(cv_time_us({col}) AS VARCHAR) || ' us'"
+    render = "cv_iv_folded" if folded else "cv_iv"
+    if side == "text":  # text that is no interval stays as it is, to show as a difference
+        return f"COALESCE({render}(cv_iv_parse({col})), {col})"
+    return f"{render}({col})"
+
+
 def number_expr(col: str, side: str) -> str:
     """DOUBLE view of a numeric side, for deviations (never for exact equality)."""
     if side == "null":
@@ -317,6 +366,8 @@ def canonical_expr(p: ColumnPlan, side: str) -> str:
     name = quote(p.name if side == "source" else p.target_name)
     kind = p.source_kind if side == "source" else p.target_kind
     temporal = p.source_kind in _TEMPORAL_SIDES and p.target_kind in _TEMPORAL_SIDES
+    if p.kind == INTERVAL and kind != "null":
+        return interval_expr(name, kind, days_folded(p.source_kind, p.target_kind))
     if (side == "target" and p.kind == TIMESTAMP and kind == "text"
             and p.source_kind in ("timestamp", "timestamptz")):
         # the source returned instants: a bare date in the target's text is a changed type
@@ -357,12 +408,21 @@ def positions(start: int, n: int) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(values)])
 
 
+def interval_text(value: pa.MonthDayNano) -> str:
+    """An interval as the INTERVAL pair kind renders it (cv_iv): its three parts apart."""
+    return f"{value.months} mons {value.days} days {value.nanoseconds // 1000} us"
+
+
 def jsonable(value: Any) -> Any:
     """A value as JSON can carry it: Decimal -> str (exact), dates -> ISO, bytes -> hex."""
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, pa.MonthDayNano):
+        return interval_text(value)
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, float) and not math.isfinite(value):

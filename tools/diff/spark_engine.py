@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tools.db.base import Adapter
+from tools.diff.normalise import interval_text
 from tools.diff.report import ColumnDiff, Diagnosis, DiffReport
 from tools.errors import ConfigError, QueryFailed
 from tools.records import Tolerance, Verdict
@@ -38,7 +39,8 @@ def _portable(field: pa.Field) -> pa.DataType:
     # DATE and TIMESTAMP: their ISO text compares the same way (equal values, equal text).
     # Instants are written as their UTC wall-clock time (both sides read in UTC).
     if pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_time(t) \
-            or pa.types.is_decimal256(t) or pa.types.is_null(t) or pa.types.is_duration(t):
+            or pa.types.is_decimal256(t) or pa.types.is_null(t) or pa.types.is_duration(t) \
+            or t == pa.month_day_nano_interval():
         return pa.string()
     if pa.types.is_unsigned_integer(t):
         return pa.decimal128(20, 0) if t.bit_width == 64 else pa.int64()
@@ -64,6 +66,9 @@ def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     for name, column, field in zip(batch.schema.names, batch.columns, schema, strict=True):
         if pa.types.is_timestamp(column.type):
             column = _timestamp_text(column)
+        elif column.type == pa.month_day_nano_interval():  # no Arrow cast: its three parts
+            column = pa.array([None if v is None else interval_text(v)
+                               for v in column.to_pylist()], pa.string())
         try:
             columns.append(column.cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:

@@ -132,7 +132,8 @@ def load(
         _append(con, table, empty().empty_table().append_column("__rid", none), False)
         return _side(con, table, 0)
     if any(pa.types.is_null(f.type) for f in first.schema):
-        return _side(con, table, _load_batched(con, table, chain([first], it), None, 0, on_rows))
+        return _side(con, table, _load_batched(con, table, chain([first], it), None, 0, on_rows),
+                     first.schema)
     state: dict[str, Any] = {"rows": 0, "pending": None}
 
     def stream() -> Iterator[pa.RecordBatch]:
@@ -156,7 +157,7 @@ def load(
     if state["pending"] is not None:
         rest = chain([state["pending"]], it)
         rows = _load_batched(con, table, rest, first.schema, rows, on_rows)
-    return _side(con, table, rows)
+    return _side(con, table, rows, first.schema)
 
 
 def load_scanned(
@@ -273,10 +274,18 @@ def _type_drift(con: duckdb.DuckDBPyConnection, query: str, recipe: DuckDBScan) 
     return f"types differ from the Arrow path's ({'; '.join(drift)})" if drift else None
 
 
-def _side(con: duckdb.DuckDBPyConnection, table: str, rows: int) -> Side:
+def _side(con: duckdb.DuckDBPyConnection, table: str, rows: int,
+          read: pa.Schema | None = None) -> Side:
     # The schema as DuckDB holds it (a column widened to VARCHAR shows as text).
     loaded = con.execute(f"SELECT * EXCLUDE (__rid) FROM {table} LIMIT 0").to_arrow_table()
-    return Side(table, loaded.schema, rows)
+    schema = loaded.schema
+    if read is not None:
+        # DuckDB holds an Arrow duration (MariaDB TIME) as an INTERVAL: the side keeps saying
+        # duration, whose lack of days the differ's INTERVAL pair kind must know
+        for i, (held, was) in enumerate(zip(schema, read, strict=False)):
+            if pa.types.is_duration(was.type) and held.type == pa.month_day_nano_interval():
+                schema = schema.set(i, held.with_type(was.type))
+    return Side(table, schema, rows)
 
 
 def _append(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, created: bool) -> None:

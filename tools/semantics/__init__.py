@@ -22,6 +22,7 @@ from tools.semantics.clickhouse_format import ClickhouseFormat
 from tools.semantics.concat_functions import ConcatFunctions
 from tools.semantics.date_arithmetic import DateArithmetic
 from tools.semantics.date_builders import DateBuilders
+from tools.semantics.date_names import DateNames
 from tools.semantics.date_parts_sqlite import DatePartsSqlite
 from tools.semantics.date_trunc import DateTrunc
 from tools.semantics.day_of_week import DayOfWeek
@@ -85,6 +86,7 @@ FAMILIES: tuple[Family, ...] = (
     # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(), DatePartsSqlite(),
     DateBuilders(), SqliteStrftime(), SqliteDateText(), MysqlDateText(), ClickhouseFormat(),
+    DateNames(),
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),
