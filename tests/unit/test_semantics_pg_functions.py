@@ -63,8 +63,13 @@ def test_a_date_template_stays_the_date_familys() -> None:
 def test_a_floats_to_char_is_carried_to_duckdb_only() -> None:
     assert "FORMAT('{:.2f}'" in transpile("SELECT to_char(x, '990.99') FROM t", "postgres",
                                           "duckdb", "q", SCHEMA)
-    with pytest.raises(Unsupported, match="a float is rounded as its binary value"):
-        transpile("SELECT to_char(x, '990.99') FROM t", "postgres", "mysql", "q", SCHEMA)
-    # an integer or a numeric is laid out for MySQL too
+    for target in ("mysql", "sqlite", "clickhouse"):
+        with pytest.raises(Unsupported, match="a float is rounded as its binary value"):
+            transpile("SELECT to_char(x, '990.99') FROM t", "postgres", target, "q", SCHEMA)
+    # an integer or a numeric is laid out for MySQL, SQLite and ClickHouse too
     assert "LPAD" in transpile("SELECT to_char(d, '990.99') FROM t", "postgres", "mysql", "q",
                                SCHEMA)
+    assert "PRINTF('%.2f', d)" in transpile("SELECT to_char(d, '990.99') FROM t", "postgres",
+                                            "sqlite", "q", SCHEMA)
+    assert "toDecimalString(ROUND(d, 2), 2)" in transpile(
+        "SELECT to_char(d, '990.99') FROM t", "postgres", "clickhouse", "q", SCHEMA)
