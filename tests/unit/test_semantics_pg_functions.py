@@ -73,3 +73,20 @@ def test_a_floats_to_char_is_carried_to_duckdb_only() -> None:
                                             "sqlite", "q", SCHEMA)
     assert "toDecimalString(ROUND(d, 2), 2)" in transpile(
         "SELECT to_char(d, '990.99') FROM t", "postgres", "clickhouse", "q", SCHEMA)
+
+
+@pytest.mark.parametrize(("sql", "target", "reason"), [
+    ("SELECT (regexp_match(s, '([A-Z])'))[1] FROM t", "sqlite",
+     "SQLite has no regular expressions built in"),
+    ("SELECT (regexp_match(s, '(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)'))[10] FROM t", "mysql",
+     "groups \\1 to \\9 only"),
+    ("SELECT g FROM generate_series(now(), now(), interval '1 day') AS g", "sqlite",
+     "only a series of integers is carried"),
+    ("SELECT g FROM generate_series(1, 3) WITH ORDINALITY AS g(g, n)", "mysql",
+     "WITH ORDINALITY is not carried"),
+])
+def test_what_a_target_cannot_do_is_a_verdict_with_the_reason(sql: str, target: str,
+                                                              reason: str) -> None:
+    with pytest.raises(Unsupported) as caught:
+        transpile(sql, "postgres", target, "report_view", SCHEMA)
+    assert str(caught.value).startswith("report_view: ") and reason in str(caught.value)
