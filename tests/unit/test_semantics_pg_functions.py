@@ -84,6 +84,14 @@ def test_a_floats_to_char_is_carried_to_duckdb_only() -> None:
      "only a series of integers is carried"),
     ("SELECT g FROM generate_series(1, 3) WITH ORDINALITY AS g(g, n)", "mysql",
      "WITH ORDINALITY is not carried"),
+    ("SELECT justify_days(a * interval '40 days') FROM t", "clickhouse",
+     "only EXTRACT(field FROM justify_*(...)) is carried"),
+    ("SELECT extract(epoch FROM justify_days(interval '40 days')) FROM t", "sqlite",
+     "year, month, day, hour and minute only"),
+    ("SELECT extract(day FROM justify_days(x * interval '1 day')) FROM t", "mysql",
+     "not built from literals, integer multiples"),
+    ("SELECT extract(day FROM justify_days(interval '1.5 days')) FROM t", "mysql",
+     "is not whole numbers of"),
 ])
 def test_what_a_target_cannot_do_is_a_verdict_with_the_reason(sql: str, target: str,
                                                               reason: str) -> None:
