@@ -17,8 +17,13 @@ subject's collation for letter case. The rewrite there is a CASE on REGEXP_INSTR
 stays NULL) over REGEXP_REPLACE of the whole text by the wanted group (\\1..\\9) under a
 pattern that reads the text up to the first match lazily, then the match, then the rest:
 the first match PostgreSQL finds, its groups numbered as written. (?-i) or (?i) states the
-case, (?s) lets . match a newline as PostgreSQL's does. SQLite has no regular expressions
-built in (unsupported).
+case, (?s) lets . match a newline as PostgreSQL's does.
+
+SQLite has no regular expressions built in. A pattern that is one bracket expression of
+plain characters and ASCII ranges ([A-Z], [a-c_0-9]), alone or repeated with +, in a group or
+not, needs none: its first match starts at the least INSTR of its characters, and a run of
+them ends where LTRIM by them stops (the 'i' flag adds each ASCII letter's other case).
+Any other pattern on SQLite is unsupported.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from tools.errors import Unsupported
-from tools.semantics.base import DIALECTS, Family, SemanticsContext, int_literal
+from tools.semantics.base import DIALECTS, Family, SemanticsContext, int_literal, template
 from tools.semantics.pg_calls import BUILT_IN, MISSING
 
 #: an opening parenthesis that captures: not escaped, not (?...)
@@ -40,6 +45,38 @@ _OPTIONAL_GROUP = re.compile(r"\||\)[?*]|\)\{0")
 
 _WHOLE_MATCH = "REGEXP_SUBSTR of the whole match only, letter case by collation"
 _NO_REGEX = "no regular expressions"
+
+
+#: one bracket expression, repeated by + or not, in one group or none
+_ONE_CLASS = re.compile(r"^(\()?\[([^]^\\[][^]\\[]*)\](\+)?(\))?$")
+#: past the end of any text: what a missing character's INSTR (0) is read as
+_NOWHERE = "2147483647"
+
+
+def _class_characters(body: str, ignore_case: bool) -> str | None:
+    """The characters a bracket expression's body stands for, or None when a range is not
+    ASCII or backwards."""
+    chars: list[str] = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            low, high = body[i], body[i + 2]
+            if not (low.isascii() and high.isascii()) or low > high:
+                return None
+            chars += [chr(c) for c in range(ord(low), ord(high) + 1)]
+            i += 3
+        else:
+            chars.append(body[i])
+            i += 1
+    if ignore_case:
+        if not all(c.isascii() for c in chars):
+            return None
+        chars += [c.swapcase() for c in chars]
+    return "".join(dict.fromkeys(chars))
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _called(node: exp.Expr) -> exp.Expr:
@@ -54,7 +91,7 @@ class RegexpMatch(Family):
     SOURCES = ("postgres",)
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
         (BUILT_IN, MISSING): "extract_or_null", (BUILT_IN, _WHOLE_MATCH): "group_replaced",
-        (BUILT_IN, _NO_REGEX): "unsupported: SQLite has no regular expressions built in"}
+        (BUILT_IN, _NO_REGEX): "class_scanned"}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         subscripted = [n for n in ctx.find(tree, exp.Bracket)
@@ -138,3 +175,23 @@ class RegexpMatch(Family):
             subject.copy(), exp.Literal.string(f"{case}(?s)^.*?{inner}.*$"),
             exp.Literal.string(f"\\{group}")])
         return exp.Case(ifs=[exp.If(this=found, true=replaced)])
+
+    def class_scanned(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        wanted_group = self._wanted(node, ctx)
+        if wanted_group is None:
+            return exp.Null()
+        subject, text, _wanted, ignore_case = wanted_group
+        match = _ONE_CLASS.match(text)
+        chars = _class_characters(match.group(2), ignore_case) \
+            if match and bool(match.group(1)) == bool(match.group(4)) else None
+        if chars is None:
+            raise self._refuse(ctx, "SQLite has no regular expressions built in; only one "
+                                    "bracket expression of characters and ASCII ranges "
+                                    "([A-Z], [0-9]+) is carried")
+        found = [f"COALESCE(NULLIF(INSTR(S, {_sql_text(c)}), 0), {_NOWHERE})" for c in chars]
+        first = found[0] if len(found) == 1 else f"MIN({', '.join(found)})"
+        rest = f"SUBSTR(S, {first})"
+        length = f"LENGTH({rest}) - LENGTH(LTRIM({rest}, {_sql_text(chars)}))" \
+            if match and match.group(3) else "1"
+        sql = f"CASE WHEN {first} < {_NOWHERE} THEN SUBSTR(S, {first}, {length}) END"
+        return exp.paren(template(sql, "sqlite", S=subject), copy=False)
