@@ -29,6 +29,7 @@ Any other pattern on SQLite is unsupported.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import ClassVar
 
 from sqlglot import exp
@@ -137,11 +138,25 @@ class RegexpMatch(Family):
                 return None
         return subject, pattern.name, wanted, bool(flags) and flags[0].name == "i"
 
+    def _written(self, node: exp.Expr, ctx: SemanticsContext,
+                 write: Callable[[exp.Expr, str, int, bool, SemanticsContext], exp.Expr],
+                 ) -> exp.Expr:
+        """`write`(subject, pattern, group wanted, ignore case, ctx), or NULL for a subscript
+        past the array."""
+        wanted = self._wanted(node, ctx)
+        return exp.Null() if wanted is None else write(*wanted, ctx)
+
     def extract_or_null(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        wanted_group = self._wanted(node, ctx)
-        if wanted_group is None:
-            return exp.Null()
-        subject, text, wanted, ignore_case = wanted_group
+        return self._written(node, ctx, self._extracted)
+
+    def group_replaced(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return self._written(node, ctx, self._replaced)
+
+    def class_scanned(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        return self._written(node, ctx, self._scanned)
+
+    def _extracted(self, subject: exp.Expr, text: str, wanted: int, ignore_case: bool,
+                   ctx: SemanticsContext) -> exp.Expr:
         # DuckDB's RE2 lets . match a newline only under (s), as PostgreSQL's . always does
         pattern = exp.Literal.string(text if ctx.target == "clickhouse" else f"(?s){text}")
         if ctx.target == "clickhouse":
@@ -158,11 +173,8 @@ class RegexpMatch(Family):
             *[o.copy() for o in option]])
         return exp.Case(ifs=[exp.If(this=matches, true=extract)])
 
-    def group_replaced(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        wanted_group = self._wanted(node, ctx)
-        if wanted_group is None:
-            return exp.Null()
-        subject, text, wanted, ignore_case = wanted_group
+    def _replaced(self, subject: exp.Expr, text: str, wanted: int, ignore_case: bool,
+                  ctx: SemanticsContext) -> exp.Expr:
         if wanted > 9:
             raise self._refuse(ctx, "MariaDB's replacement names groups \\1 to \\9 only")
         case = "(?i)" if ignore_case else "(?-i)"
@@ -176,11 +188,8 @@ class RegexpMatch(Family):
             exp.Literal.string(f"\\{group}")])
         return exp.Case(ifs=[exp.If(this=found, true=replaced)])
 
-    def class_scanned(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        wanted_group = self._wanted(node, ctx)
-        if wanted_group is None:
-            return exp.Null()
-        subject, text, _wanted, ignore_case = wanted_group
+    def _scanned(self, subject: exp.Expr, text: str, _wanted: int, ignore_case: bool,
+                 ctx: SemanticsContext) -> exp.Expr:
         match = _ONE_CLASS.match(text)
         chars = _class_characters(match.group(2), ignore_case) \
             if match and bool(match.group(1)) == bool(match.group(4)) else None
