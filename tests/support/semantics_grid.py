@@ -149,6 +149,11 @@ def _literal(value: Any, kind: str, engine: str) -> str:
         # the single-precision value itself, as PostgreSQL stores it and the loader copies it
         return repr(value) if engine == "postgres" else repr(
             struct.unpack("f", struct.pack("f", value))[0])
+    if kind == "dec" and engine == "clickhouse":
+        # the loader copies the value the source stored at the column's scale (rounded half
+        # away from zero); ClickHouse would truncate the literal's extra digits itself
+        return str(decimal.Decimal(repr(value)).quantize(decimal.Decimal("0.01"),
+                                                         rounding=decimal.ROUND_HALF_UP))
     if kind == "float" and isinstance(value, str):  # inf / nan spelled per engine
         return {"sqlite": "9e999"}.get(engine, f"CAST('{value}' AS DOUBLE PRECISION)")
     return repr(value)

@@ -63,8 +63,38 @@ def test_a_date_template_stays_the_date_familys() -> None:
 def test_a_floats_to_char_is_carried_to_duckdb_only() -> None:
     assert "FORMAT('{:.2f}'" in transpile("SELECT to_char(x, '990.99') FROM t", "postgres",
                                           "duckdb", "q", SCHEMA)
-    with pytest.raises(Unsupported, match="a float is rounded as its binary value"):
-        transpile("SELECT to_char(x, '990.99') FROM t", "postgres", "mysql", "q", SCHEMA)
-    # an integer or a numeric is laid out for MySQL too
+    for target in ("mysql", "sqlite", "clickhouse"):
+        with pytest.raises(Unsupported, match="a float is rounded as its binary value"):
+            transpile("SELECT to_char(x, '990.99') FROM t", "postgres", target, "q", SCHEMA)
+    # an integer or a numeric is laid out for MySQL, SQLite and ClickHouse too
     assert "LPAD" in transpile("SELECT to_char(d, '990.99') FROM t", "postgres", "mysql", "q",
                                SCHEMA)
+    assert "PRINTF('%.2f', d)" in transpile("SELECT to_char(d, '990.99') FROM t", "postgres",
+                                            "sqlite", "q", SCHEMA)
+    assert "toDecimalString(ROUND(d, 2), 2)" in transpile(
+        "SELECT to_char(d, '990.99') FROM t", "postgres", "clickhouse", "q", SCHEMA)
+
+
+@pytest.mark.parametrize(("sql", "target", "reason"), [
+    ("SELECT (regexp_match(s, '([A-Z])x'))[1] FROM t", "sqlite",
+     "SQLite has no regular expressions built in"),
+    ("SELECT (regexp_match(s, '(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)'))[10] FROM t", "mysql",
+     "groups \\1 to \\9 only"),
+    ("SELECT g FROM generate_series(now(), now(), interval '1 day') AS g", "sqlite",
+     "only a series of integers is carried"),
+    ("SELECT g FROM generate_series(1, 3) WITH ORDINALITY AS g(g, n)", "mysql",
+     "WITH ORDINALITY is not carried"),
+    ("SELECT justify_days(a * interval '40 days') FROM t", "clickhouse",
+     "only EXTRACT(field FROM justify_*(...)) is carried"),
+    ("SELECT extract(epoch FROM justify_days(interval '40 days')) FROM t", "sqlite",
+     "year, month, day, hour and minute only"),
+    ("SELECT extract(day FROM justify_days(x * interval '1 day')) FROM t", "mysql",
+     "not built from literals, integer multiples"),
+    ("SELECT extract(day FROM justify_days(interval '1.5 days')) FROM t", "mysql",
+     "is not whole numbers of"),
+])
+def test_what_a_target_cannot_do_is_a_verdict_with_the_reason(sql: str, target: str,
+                                                              reason: str) -> None:
+    with pytest.raises(Unsupported) as caught:
+        transpile(sql, "postgres", target, "report_view", SCHEMA)
+    assert str(caught.value).startswith("report_view: ") and reason in str(caught.value)

@@ -57,6 +57,9 @@ _SPELL = {
 _PG = "PostgreSQL fields"
 
 
+_JUSTIFIED = (exp.JustifyDays, exp.JustifyHours, exp.JustifyInterval)
+
+
 class ExtractFields(Family):
     name = "extract_fields"
     why = "EXTRACT fields: ISO WEEK/ISOYEAR, SECOND with fraction, MILLISECONDS, EPOCH, DOY"
@@ -70,8 +73,10 @@ class ExtractFields(Family):
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
         spell = _SPELL.get(ctx.target, {})
+        # a field of a justify_*() interval is pg_justify's to compute, not a date's
         return [n for n in ctx.find(tree, exp.Extract)
-                if _FIELDS.get(n.name.upper()) in spell]
+                if _FIELDS.get(n.name.upper()) in spell
+                and not isinstance(n.expression.unnest(), _JUSTIFIED)]
 
     def calendar_functions(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         sql = _SPELL[ctx.target][_FIELDS[node.name.upper()]]

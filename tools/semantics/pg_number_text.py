@@ -13,8 +13,13 @@ integer digits it has (each layout is then fixed) writing PostgreSQL's output pi
 S (leading or trailing), a trailing MI and PR place the sign as PostgreSQL does. Templates
 with other patterns (a leading MI, L, V, EEEE, RN, TH, text) are unsupported. MySQL/MariaDB
 get the same layout for an integer or a numeric (its decimal cast rounds half away from zero
-too); a float there is unsupported, SQLite and ClickHouse are open. A date's to_char is the
-format_codes family's.
+too). SQLite and ClickHouse get it too, with the rounded text their own way: SQLite's
+printf('%.Nf') (it rounds the decimal digits of a numeric, which SQLite keeps as a double,
+half away from zero; an integer is printed whole with %d) and ClickHouse's
+toDecimalString(round(x, N), N) (round of an integer or a Decimal is half away from zero).
+Both may write a value rounded to zero as -0.00, so the sign is read from the rounded
+value, not its text; SQLite has no LPAD, so the zero padding is cut from a run of zeros.
+A float is unsupported but on DuckDB. A date's to_char is the format_codes family's.
 """
 
 from __future__ import annotations
@@ -123,9 +128,6 @@ class NumberText(Family):
     name = "pg_number_text"
     why = "to_char(number, '9990.00') and to_number() (PostgreSQL function counterparts)"
     BEHAVIOUR: ClassVar[dict[str, str]] = {d: _NONE for d in DIALECTS} | {"postgres": _PG}
-    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {
-        ("postgres", t): "open: the template's layout is proven on DuckDB and MySQL only"
-        for t in ("sqlite", "clickhouse")}
     SOURCES = ("postgres",)
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {(_PG, _NONE): "laid_out"}
 
@@ -160,13 +162,8 @@ class NumberText(Family):
         layout = self._layout(node.meta[META], ctx)
         value = node.this
         digits = len(layout.fraction)
-        if ctx.source_kind(value.root(), value) == kinds.FLOAT:
-            if ctx.target != "duckdb":
-                raise self._refuse(ctx, "a float is rounded as its binary value (DuckDB's "
-                                        "fmt does so, this target does not); cast it to numeric")
-            rounded = f"FORMAT('{{:.{digits}f}}', CAST(XV AS DOUBLE))"
-        else:
-            rounded = f"CAST(CAST(XV AS DECIMAL(38, {digits})) AS VARCHAR)"
+        kind = ctx.source_kind(value.root(), value)
+        rounded = self._rounded(kind, digits, ctx)
         branches = []
         for significant in range(layout.width + 1):
             start = min(layout.width - significant + 1, layout.first_zero)
@@ -188,12 +185,34 @@ class NumberText(Family):
         integer = f"SUBSTR({unsigned}, 1, LENGTH({unsigned}) - {digits + 1})" if digits \
             else unsigned
         fraction = f"SUBSTR({unsigned}, LENGTH({unsigned}) - {digits - 1})" if digits else "''"
-        sql = (sql.replace("XNEG", f"({text} LIKE '-%')")
+        # SQLite's printf and ClickHouse's toDecimalString may write a zero as -0.00
+        negative = f"({text} LIKE '-%')" if ctx.target in ("duckdb", "mysql") \
+            else f"(CAST({text} AS DOUBLE) < 0)"
+        padded = f"SUBSTR('{'0' * layout.width}' || {integer}, -{layout.width})" \
+            if ctx.target == "sqlite" else f"LPAD({integer}, {layout.width}, '0')"
+        sql = (sql.replace("XNEG", negative)
                .replace("XN ", f"LENGTH(LTRIM({integer}, '0')) ")
-               .replace("XI", f"LPAD({integer}, {layout.width}, '0')")
+               .replace("XI", padded)
                .replace("XF", fraction))
         # written in DuckDB's spelling; sqlglot writes it for MySQL (TRIM(LEADING ...), CONCAT)
         return exp.paren(template(sql, "duckdb", XV=value), copy=False)
+
+    def _rounded(self, kind: str | None, digits: int, ctx: SemanticsContext) -> str:
+        """SQL (DuckDB's spelling) for XV rounded to `digits` fraction digits as PostgreSQL
+        rounds it, as text with exactly that many (a '-' before a negative value)."""
+        if kind == kinds.FLOAT:
+            if ctx.target != "duckdb":
+                raise self._refuse(ctx, "a float is rounded as its binary value (DuckDB's "
+                                        "fmt does so, this target does not); cast it to numeric")
+            return f"FORMAT('{{:.{digits}f}}', CAST(XV AS DOUBLE))"
+        if ctx.target == "sqlite":
+            if kind == kinds.INT:  # every digit of a 64-bit integer, no double on the way
+                return "PRINTF('%d', XV)" + (f" || '.{'0' * digits}'" if digits else "")
+            return f"PRINTF('%.{digits}f', XV)"
+        if ctx.target == "clickhouse":
+            # toDecimalString of a Decimal to no digits ends in a point
+            return f"RTRIM(toDecimalString(ROUND(XV, {digits}), {digits}), '.')"
+        return f"CAST(CAST(XV AS DECIMAL(38, {digits})) AS VARCHAR)"
 
     def _parsed(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         layout = self._layout(node.args.get("format"), ctx)
