@@ -115,19 +115,14 @@ def _llm_rewrite_call(ctx: Context, state: ObjectState, spent: dict[str, Any],
     if call is None:
         return None
     allowance = _allowance(ctx, state, spent)
-    expression: list[str | None] = [None]
-
-    def ask() -> llm_tasks.LLMOutcome:
-        outcome, expression[0] = llm_tasks.rewrite_call(ctx, state, call, allowance.tokens)
-        return outcome
-
-    outcome, spent = _llm(ctx, state, spent, ask)
+    outcome, spent = _llm(ctx, state, spent, lambda: llm_tasks.rewrite_call(
+        ctx, state, call, allowance.tokens))
     if outcome.stopped_reason == llm_tasks.UNREACHABLE:
         return _unreachable(ctx, state, outcome), spent
-    if not outcome.sql or outcome.sql in tried_sql or expression[0] is None:
+    if not outcome.sql or outcome.sql in tried_sql or outcome.expression is None:
         return None, spent
     update = with_new_attempt(state, llm_call_rewrite.ORIGIN,
-                              llm_call_rewrite.reason(call, expression[0]), outcome.sql)
+                              llm_call_rewrite.reason(call, outcome.expression), outcome.sql)
     ctx.tracer.event("sql_version", attempt=len(update["attempts"]),
                      origin=llm_call_rewrite.ORIGIN, sql=outcome.sql)
     return update, spent

@@ -45,10 +45,13 @@ from tools.llm_tools import ERROR_PREFIX, SUBMIT_TOOL
 from tools.secrets import Redactor
 from tools.trace import NullTracer, Tracer
 
-__all__ = ["LoopLimits", "ScriptedChatModel", "ToolLoopResult", "build_chat_model",
+__all__ = ["LoopLimits", "ScriptedChatModel", "ToolLoopResult", "Vet", "build_chat_model",
            "chat_model_from_context", "normalise_sql", "run_tool_loop", "tool_call_message",
            "transcript"]
 StopReason = Literal["submitted", "budget_calls", "budget_tokens", "no_answer", "error"]
+Vet = Callable[[str], tuple[str | None, str | None]]
+"""A caller's check of a submission before the turn ends: (the SQL to keep, None) or
+(None, the rejection the model is told)."""
 
 _NUDGE = ("You did not submit an answer. Call the `submit_sql` tool with the final query and "
           "a short explanation.")
@@ -133,9 +136,7 @@ class _Loop:
     duplicates: int = 0
     """Resubmissions of tried queries (and answers the vet refused): at temperature 0 a model
     repeats itself, so each one raises the temperature of the next request."""
-    vet: Callable[[str], tuple[str | None, str | None]] | None = None
-    """The caller's check of a submission before the turn ends: (the SQL to keep, None) or
-    (None, the rejection the model is told)."""
+    vet: Vet | None = None
 
 
 def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str, Any],
@@ -144,8 +145,7 @@ def run_tool_loop(model: BaseChatModel, *, prompt: Prompt, system_vars: dict[str
                   limits: LoopLimits | None = None, dialect: str = "duckdb",
                   already_tried: dict[str, str] | None = None,
                   output: OutputMode = "tools",
-                  vet: Callable[[str], tuple[str | None, str | None]] | None = None,
-                  warmth: int = 0) -> ToolLoopResult:
+                  vet: Vet | None = None, warmth: int = 0) -> ToolLoopResult:
     """Converse with tools until the model submits new SQL or a budget runs out.
 
     `already_tried` maps earlier candidates to what they gave: resubmitting one is answered

@@ -20,14 +20,14 @@ candidate.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
 from agents import llm_context, llm_functions
+from agents.llm import normalise_sql
 from agents.source_translation import translate_sql
 from graph.context import Context
 from graph.state import ObjectState
@@ -155,7 +155,7 @@ def _described(ctx: Context, state: ObjectState, call: RefusedCall) -> RefusedCa
     except Exception:  # no column list, then
         used = []
     columns = [f"{n} {types[n.lower()]}" for n in dict.fromkeys(used) if n.lower() in types]
-    return RefusedCall(**{**call.__dict__, "source_text": source_text, "columns": columns})
+    return replace(call, source_text=source_text, columns=columns)
 
 
 # ------------------------------------------------------------------------------ the prompt
@@ -202,9 +202,7 @@ def source_examples(ctx: Context, state: ObjectState, call: RefusedCall) -> list
             probe.set("joins", [j.copy() for j in select.args["joins"]])
         rows = ctx.source().read_arrow(probe.sql(dialect=ctx.source_dialect),
                                        limit=_EXAMPLES).to_pylist()
-    except (CutoverError, StopIteration):
-        return []
-    except Exception:  # sqlglot could not build the probe: no examples, then
+    except Exception:  # no such call in the original, no probe, or the source refused it
         return []
     out = []
     for row in rows:
@@ -248,10 +246,6 @@ def reason(call: RefusedCall, expression: str) -> str:
 
 
 # ------------------------------------------------------------------------------ vetting
-Vet = Callable[[str], tuple[str | None, str | None]]
-"""An answer's SQL -> (the full candidate, None) or (None, the rejection the model gets)."""
-
-
 class CallVet:
     """Checks one answer before the turn ends (see the module docstring). `accepted` keeps the
     expression of the answer it let through, for the attempt's reason."""
@@ -259,7 +253,7 @@ class CallVet:
     def __init__(self, ctx: Context, state: ObjectState, call: RefusedCall,
                  tried_sql: set[str]) -> None:
         self.ctx, self.state, self.call = ctx, state, call
-        self.tried = {_normal(s, ctx.target_dialect) for s in tried_sql}
+        self.tried = {normalise_sql(s, ctx.target_dialect) for s in tried_sql}
         self.accepted: str | None = None
 
     def __call__(self, answer: str) -> tuple[str | None, str | None]:
@@ -283,7 +277,7 @@ class CallVet:
             scrubbed = llm_context.policy(ctx).scrub((error or "")[:300], answer)
             return None, (f"{ERROR_PREFIX} with this expression the query fails on "
                           f"{ctx.target_dialect}: {scrubbed}")
-        if _normal(full, ctx.target_dialect) in self.tried:
+        if normalise_sql(full, ctx.target_dialect) in self.tried:
             return None, (f"{ERROR_PREFIX} already tried: this expression was an earlier "
                           f"answer; write a different one")
         self.accepted = expr.sql(dialect=ctx.target_dialect)
@@ -334,13 +328,13 @@ def _compiled(ctx: Context, call: RefusedCall, expr: exp.Expr) -> tuple[str | No
 def _explained(ctx: Context, call: RefusedCall, expr: exp.Expr) -> tuple[str | None, str | None]:
     try:
         full = _substituted(ctx, call, expr)
-        rest = _substituted(ctx, call, exp.Null())
     except Exception as exc:  # sqlglot could not write the answer back into the query
         return None, f"{type(exc).__name__}: {exc}"
     try:
         ctx.target().explain(full)
     except CutoverError as exc:
-        named = llm_functions.missing_functions([_as_attempt(full, str(exc))])
+        named = llm_functions.refused_names(str(exc))
+        rest = _substituted(ctx, call, exp.Null())  # the query without the answer
         elsewhere = [n for n in named if n not in call.names
                      and re.search(rf"\b{re.escape(n)}\s*\(", rest, re.IGNORECASE)]
         return full, (None if named and elsewhere == named else str(exc))
@@ -390,18 +384,3 @@ def _reread(ctx: Context, state: ObjectState, call: RefusedCall, answer: str) ->
     except Exception:  # not source SQL either: the target's error stands
         return None
     return _expression(translated, ctx.target_dialect)
-
-
-def _as_attempt(sql: str, error: str) -> Attempt:
-    return Attempt(number=0, origin="vet", reason="", sql=sql,
-                   compile={"ok": False, "error_kind": "compile", "error": error,
-                            "statement": sql, "seconds": 0.0},
-                   diff_summary=None, diff_score=None, diff_artifact=None, verdict=None,
-                   diff=None)
-
-
-def _normal(sql: str, dialect: str) -> str:
-    try:
-        return sqlglot.transpile(sql, read=dialect, write=dialect)[0]
-    except Exception:  # unparseable: compare the whitespace-collapsed text
-        return " ".join(sql.split())

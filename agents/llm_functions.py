@@ -54,10 +54,19 @@ def missing_functions(attempts: list[Attempt]) -> list[str]:
         compiled = attempt["compile"]
         if compiled is None or compiled["ok"]:
             continue
-        for pattern in _UNKNOWN:
-            match = pattern.search(compiled["error"] or "")
-            if match and match.group(1).lower() not in found:
-                found.append(match.group(1).lower())
+        for name in refused_names(compiled["error"] or ""):
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def refused_names(error: str) -> list[str]:
+    """The function names (lower-case) one engine error says the target refused."""
+    found: list[str] = []
+    for pattern in _UNKNOWN:
+        match = pattern.search(error)
+        if match and match.group(1).lower() not in found:
+            found.append(match.group(1).lower())
     return found
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents import llm_call_rewrite, llm_context, llm_functions
-from agents.llm import LoopLimits, ToolLoopResult, run_tool_loop
+from agents.llm import LoopLimits, ToolLoopResult, Vet, run_tool_loop
 from graph.context import Context
 from graph.state import ObjectState
 from prompts.loader import load_prompt_for_model, load_prompt_sets, prompt_set_for_model
@@ -71,6 +71,8 @@ class LLMOutcome:
     stopped_reason: str
     cost: float = 0.0
     transcript_path: str | None = None
+    expression: str | None = None
+    """rewrite_call: the expression the model wrote for the refused call (with `sql`)."""
 
 
 def _tools(ctx: Context) -> list[Any]:
@@ -89,7 +91,7 @@ def _limits(ctx: Context, calls_left: int, tokens_left: int) -> LoopLimits:
 def _run(ctx: Context, agent: str, variables: dict[str, Any], name: str,
          calls_left: int, tokens_left: int,
          already_tried: dict[str, str] | None = None,
-         vet: llm_call_rewrite.Vet | None = None, warmth: int = 0) -> LLMOutcome:
+         vet: Vet | None = None, warmth: int = 0) -> LLMOutcome:
     assert ctx.chat_model is not None, "LLM tasks run only when a chat model is configured"
     prompt = load_prompt_for_model(agent, ctx.prompt_set, ctx.llm_model)
     variables = {"source_dialect": ctx.source_dialect, "target_dialect": ctx.target_dialect,
@@ -174,15 +176,16 @@ def fix_with_llm(ctx: Context, state: ObjectState, best: Attempt,
 
 
 def rewrite_call(ctx: Context, state: ObjectState, call: llm_call_rewrite.RefusedCall,
-                 tokens_left: int) -> tuple[LLMOutcome, str | None]:
+                 tokens_left: int) -> LLMOutcome:
     """Ask for one refused call alone (agents.llm_call_rewrite): the outcome's SQL is the whole
-    query with the answer in place, and the expression the model wrote comes second."""
+    query with the answer in place, its `expression` what the model wrote for the call."""
     variables = llm_call_rewrite.prompt_variables(ctx, state, call)
     vet = llm_call_rewrite.CallVet(ctx, state, call, {a["sql"] for a in state["attempts"]})
     calls_left = ctx.max_llm_calls_per_object - (state.get("llm_calls") or 0)
     outcome = _run(ctx, "function", variables, state["spec"]["name"], calls_left, tokens_left,
                    vet=vet, warmth=len(variables["tried"]))
-    return outcome, (vet.accepted if outcome.sql else None)
+    outcome.expression = vet.accepted if outcome.sql else None
+    return outcome
 
 
 def has_prompt(ctx: Context, agent: str) -> bool:
