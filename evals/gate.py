@@ -46,16 +46,20 @@ def entries(environ: dict[str, str]) -> list[Entry]:
     """The gate's matrix; server pairs only when the server URLs are exported."""
     out = [Entry("traps-sqlite", "sqlite", "duckdb"), Entry("traps-sqlite", "sqlite", "clickhouse"),
            Entry("tpch", "sqlite", "duckdb"), Entry("tpch", "duckdb", "duckdb"),
-           Entry("tpch", "duckdb", "sqlite")]
+           Entry("tpch", "duckdb", "sqlite"), Entry("tpch", "duckdb", "clickhouse"),
+           Entry("tpch", "sqlite", "clickhouse")]
     if environ.get(PG_ENV):
         pg = environ[PG_ENV]
         out += [Entry("traps-postgres", pg, "duckdb"), Entry("traps-sqlite", "sqlite", pg),
                 Entry("tpch", "duckdb", pg), Entry("traps-postgres", pg, "sqlite"),
-                Entry("traps-postgres", pg, "clickhouse")]
+                Entry("traps-postgres", pg, "clickhouse"), Entry("tpch", pg, "duckdb"),
+                Entry("tpch", pg, "clickhouse")]
     if environ.get(MYSQL_ENV):
         my = environ[MYSQL_ENV]
         out += [Entry("traps-mysql", my, "duckdb"), Entry("traps-sqlite", "sqlite", my),
-                Entry("traps-mysql", my, "sqlite")]
+                Entry("traps-mysql", my, "sqlite"), Entry("traps-mysql", my, "clickhouse"),
+                Entry("tpch", my, "duckdb"), Entry("tpch", my, "clickhouse"),
+                Entry("tpch", my, "sqlite"), Entry("tpch", "duckdb", my)]
         if environ.get(PG_ENV):
             out += [Entry("traps-mysql", my, environ[PG_ENV]),
                     Entry("traps-postgres", environ[PG_ENV], my)]
@@ -100,11 +104,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--update", action="store_true", help="rewrite the baselines")
     parser.add_argument("--workdir", type=Path, default=None, help="keep eval runs here")
+    parser.add_argument("--only", default=None, metavar="KEY[,KEY]",
+                        help="run (or --update) only these entries, by baseline name "
+                             "(e.g. tpch__duckdb__clickhouse)")
     args = parser.parse_args(argv)
     os.environ.setdefault("LANGGRAPH_STRICT_MSGPACK", "true")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cutover-gate-"))
     problems: list[str] = []
-    for entry in entries(dict(os.environ)):
+    chosen = entries(dict(os.environ))
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {e.key for e in chosen}
+        if unknown:
+            parser.error(f"no gate entry {', '.join(sorted(unknown))} here (server entries "
+                         f"need CUTOVER_TEST_PG_URL / CUTOVER_TEST_MYSQL_URL)")
+        chosen = [e for e in chosen if e.key in wanted]
+    for entry in chosen:
         try:
             problems += _one(entry, workdir, args.update)
         except EngineNotRunnable as exc:

@@ -135,6 +135,74 @@ def test_a_run_reaches_parity_on_objects_returning_intervals(pg_source: str,
         result.output
 
 
+STORED_INTERVAL_VIEWS = {
+    "due_dates": "SELECT id, opened + grace AS due FROM tasks",
+    "grace_total": "SELECT SUM(grace) AS total, SUM(closed - opened) AS took FROM tasks",
+    "grace_days": "SELECT id, EXTRACT(day FROM grace) AS d, grace FROM tasks",
+}
+
+
+def _run_views(root: Path, runs: Path, source_url: str, target_url: str,
+               views: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    """Migrate `views` from the source to the target with `cutover run`: name -> (verdict,
+    error)."""
+    (root / "sql").mkdir(parents=True)
+    for name, body in views.items():
+        (root / "sql" / f"{name}.sql").write_text(f"CREATE VIEW {name} AS {body};\n",
+                                                  encoding="utf-8")
+    (root / "cutover.toml").write_text(textwrap.dedent(f"""
+        [project]
+        name = "stored-intervals"
+        codebase = ["sql/*.sql"]
+
+        [source]
+        url = "{source_url}"
+
+        [target]
+        url = "{target_url}"
+        """), encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(root), "--run-id", "r", "--runs-dir",
+                                      str(runs)])
+    assert result.exit_code in (0, 1), result.output
+    report = Report.model_validate_json((runs / "r" / "report.json").read_text("utf-8"))
+    return {o.name: (str(o.verdict), o.error) for o in report.objects}
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_a_stored_interval_column_loads_as_an_interval(pg_source: str, pg_url: str,
+                                                       target: str, tmp_path: Path) -> None:
+    """The loader gives the column an interval type on DuckDB and PostgreSQL, so date +
+    interval, SUM (DuckDB has no sum(INTERVAL): the interval_sum rewrite) and EXTRACT keep
+    PostgreSQL's meaning; as text they would not compile or would differ."""
+    target_url = new_database(pg_url) if target == "postgres" \
+        else f"duckdb:///{tmp_path / 'target.duckdb'}"
+    try:
+        verdicts = _run_views(tmp_path / "p", tmp_path / "runs", pg_source, target_url,
+                              STORED_INTERVAL_VIEWS)
+    finally:
+        if target == "postgres":
+            drop_database(pg_url, target_url)
+    assert verdicts == {name: ("parity", None) for name in STORED_INTERVAL_VIEWS}
+
+
+def test_a_stored_interval_on_a_target_without_the_type_is_unsupported(
+        pg_source: str, mysql_url: str, tmp_path: Path) -> None:
+    """MariaDB has no interval column: the loaded column holds PostgreSQL's text of each
+    value. Selected as it is, that is parity; computed with, it is unsupported with the
+    reason, never a silently different result."""
+    target_url = new_database(mysql_url)
+    views = {"grace_only": "SELECT id, grace FROM tasks",
+             "due_dates": STORED_INTERVAL_VIEWS["due_dates"]}
+    try:
+        verdicts = _run_views(tmp_path / "p", tmp_path / "runs", pg_source, target_url, views)
+    finally:
+        drop_database(mysql_url, target_url)
+    assert verdicts["grace_only"] == ("parity", None)
+    verdict, error = verdicts["due_dates"]
+    assert verdict == "unsupported"
+    assert "no interval column type" in (error or ""), error
+
+
 def test_postgres_source_reads_months_and_days_apart(pg_url: str) -> None:
     from tools.db.registry import open_adapter
 
@@ -145,3 +213,23 @@ def test_postgres_source_reads_months_and_days_apart(pg_url: str) -> None:
         adapter.close()
     row = table.to_pylist()[0]
     assert (row["a"].months, row["a"].days, row["b"].months, row["b"].days) == (1, 0, 0, 30)
+
+
+def test_interval_text_is_postgresql_own(pg_url: str) -> None:
+    """What the loader writes for an interval on a target without the type is exactly
+    PostgreSQL's rendering (plural and '+' rules, truncated years, fractions), and reads back
+    as the same three fields."""
+    import pyarrow as pa
+
+    from tools.db.postgres_interval import parse, to_text
+
+    values = [(1, 0, 0), (14, 0, 0), (-14, 3, 0), (0, 0, 0), (0, 1, 7_200_000_000_000),
+              (-12, -3, -14_706_789_000_000), (0, 0, 1_000), (0, -1, 7_200_000_000_000),
+              (-1, 0, 0), (25, -2, -3_000_000_000), (0, 0, 90_061_500_000_000)]
+    with pg_connect(pg_url) as con:
+        con.execute("SET IntervalStyle = 'postgres'")
+        for months, days, nanos in values:
+            interval = pa.MonthDayNano([months, days, nanos])
+            text = to_text(interval)
+            rendered = con.execute("SELECT %s::interval::text", (text,)).fetchone()[0]
+            assert (text, parse(text)) == (rendered, interval)

@@ -86,6 +86,25 @@ def test_arrow_round_trip_keeps_types(target) -> None:
     target.drop_sandbox("cutover_rt")
 
 
+def test_floats_load_into_decimals_at_the_nearest_value(target) -> None:
+    """SQLite keeps DECIMAL(15,2) as REAL: 0.29 is 0.28999... ClickHouse's own Arrow reader
+    would truncate it to 0.28 (and change TPC-H's sums); the adapter rounds first."""
+    from decimal import Decimal
+
+    target.create_sandbox("cutover_dec")
+    target.create_table("p", [{"name": "price", "canonical": "decimal(15,2)"},
+                              {"name": "ratio", "canonical": "float"}])
+    values = [0.29, 1.15, 0.07, 2.675, -0.29, None]
+    target.append_arrow("p", pa.record_batch({"price": pa.array(values),
+                                              "ratio": pa.array(values)}))
+    back = target.read_arrow(f"SELECT price, ratio FROM {target.qualified('p')}").to_pylist()
+    assert sorted(str(r["price"]) for r in back) == sorted(
+        ["0.29", "1.15", "0.07", "2.67", "-0.29", "None"])  # 2.675 is 2.67499... as a double
+    assert {r["ratio"] for r in back} == set(values)
+    assert Decimal("0.29") in {r["price"] for r in back}
+    target.drop_sandbox("cutover_dec")
+
+
 def test_sandbox_objects_and_errors(target) -> None:
     target.create_sandbox("cutover_sb")
     target.create_sandbox("cutover_sb")  # idempotent: a resumed run re-enters it

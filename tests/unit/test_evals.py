@@ -233,12 +233,13 @@ def test_prompt_set_plumbing_records_the_prompt_hashes_the_model_saw(tmp_path):
     from prompts.loader import prompt_set_hashes
 
     # SQLite's hex() encodes a number's text; hex_text rewrites it where the catalog types the
-    # argument, which a derived table's column is not: the fixer (the model) is asked
+    # argument, which a CTE's column is not: the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
         - id: hex_text
-          sql: SELECT id, hex(q) AS h FROM (SELECT id, qty AS q FROM orders) AS o
+          sql: WITH o AS (SELECT id, qty AS q FROM orders) SELECT id, hex(q) AS h FROM o
         """)
-    fixed = "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM (SELECT id, qty AS q FROM orders) AS o"
+    fixed = ("WITH o AS (SELECT id, qty AS q FROM orders) "
+             "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM o")
     models: list[ScriptedChatModel] = []
 
     def factory() -> ScriptedChatModel:
@@ -281,6 +282,21 @@ def test_gate_fails_when_a_case_loses_parity(tmp_path):
     committed = json.loads(Path("evals/baselines/tpch__duckdb__duckdb.json").read_text())
     assert committed["parity"] > 0 and committed["cases"] == 22
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_gate_only_runs_the_named_entries(tmp_path, monkeypatch, capsys):
+    from evals import gate
+
+    monkeypatch.delenv("CUTOVER_TEST_PG_URL", raising=False)
+    monkeypatch.delenv("CUTOVER_TEST_MYSQL_URL", raising=False)
+    with pytest.raises(SystemExit) as stopped:  # a server entry without its server
+        gate.main(["--only", "tpch__postgres__duckdb", "--workdir", str(tmp_path)])
+    assert stopped.value.code == 2 and "tpch__postgres__duckdb" in capsys.readouterr().err
+    ran: list[str] = []
+    monkeypatch.setattr(gate, "_one", lambda entry, workdir, update: ran.append(entry.key) or [])
+    assert gate.main(["--only", "tpch__sqlite__clickhouse,tpch__duckdb__clickhouse",
+                      "--workdir", str(tmp_path)]) == 0
+    assert ran == ["tpch__duckdb__clickhouse", "tpch__sqlite__clickhouse"]  # the matrix's order
 
 
 def test_setup_scripts_split_like_the_command_line_clients():
@@ -326,12 +342,13 @@ def test_llm_cost_per_case_and_per_suite_in_log_tables_and_page(tmp_path):
     from cutover.eval_cli import print_log
 
     # SQLite's hex() encodes a number's text; hex_text rewrites it where the catalog types the
-    # argument, which a derived table's column is not: the fixer (the model) is asked
+    # argument, which a CTE's column is not: the fixer (the model) is asked
     suite = write_suite(tmp_path / "s", """
         - id: hex_text
-          sql: SELECT id, hex(q) AS h FROM (SELECT id, qty AS q FROM orders) AS o
+          sql: WITH o AS (SELECT id, qty AS q FROM orders) SELECT id, hex(q) AS h FROM o
         """)
-    fixed = "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM (SELECT id, qty AS q FROM orders) AS o"
+    fixed = ("WITH o AS (SELECT id, qty AS q FROM orders) "
+             "SELECT id, hex(CAST(q AS VARCHAR)) AS h FROM o")
 
     def factory() -> ScriptedChatModel:
         answer = tool_call_message("submit_sql", sql=fixed, explanation="hex of the text")

@@ -75,11 +75,11 @@ def test_schema_notes_point_at_the_columns_the_query_uses(tmp_path, run_project)
                          nick TEXT COLLATE NOCASE);
     INSERT INTO people VALUES (1, 'Ada', '7', 'a'), (2, 'ada', '007', 'b');
     """
-    # the semantics library rewrites both comparisons up front; hex() of a derived table's
-    # column (which it cannot type) still sends the query to the fixer, whose notes we read
+    # the semantics library rewrites both comparisons up front; hex() of a CTE's column
+    # (which it cannot type) still sends the query to the fixer, whose notes we read
     project = make_project(tmp_path / "notes", {
-        "sql/q.sql": "SELECT p.i, hex(p.i) AS h FROM (SELECT id AS i FROM people "
-                     "WHERE name = 'ada' AND code = 7) AS p;"}, schema=schema)
+        "sql/q.sql": "WITH p AS (SELECT id AS i FROM people WHERE name = 'ada' AND code = 7) "
+                     "SELECT p.i, hex(p.i) AS h FROM p;"}, schema=schema)
     model = ScriptedChatModel(script=["no idea", "none"])
     run_project(project, chat_model=model, prompt_set="small")
     system, user = model.received[0][0].text, model.received[0][1].text

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal, Self
 import pyarrow as pa
 
 from tools import errors, guard, stop
-from tools.db import failures
+from tools.db import failures, postgres_interval
 from tools.db import types as T
 from tools.db.failures import Failure, FailureTable
 from tools.db.privileges import RolePrivileges
@@ -274,7 +274,16 @@ class Adapter:
             return ""
         return f", PRIMARY KEY ({', '.join(self.quote(c) for c in primary_key)})"
 
+    #: Whether the engine stores intervals (months, days and time kept apart) and takes them
+    #: from Arrow; elsewhere a loaded interval column is text in PostgreSQL's style.
+    STORES_INTERVALS: ClassVar[bool] = False
+
     def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+        """Append one Arrow batch to a table create_table made."""
+        self._append_batch(name, batch if self.STORES_INTERVALS
+                           else postgres_interval.intervals_as_text(batch))
+
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         raise NotImplementedError
 
     def analyze(self, name: str) -> None:

@@ -83,6 +83,24 @@ def _without_null_type(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
 
 
+def _arrow_decimal(precision: int, scale: int) -> pa.DataType:
+    precision, scale = min(precision, 76), min(scale, 76)
+    return pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(precision, scale)
+
+
+def _decimals_rounded(batch: pa.RecordBatch, decimals: dict[str, pa.DataType]) -> pa.RecordBatch:
+    """Float columns bound for Decimal columns, as decimals rounded to the scale. ClickHouse's
+    Arrow reader truncates a double into a Decimal (0.29, stored as 0.28999..., becomes 0.28),
+    where every other engine's cast takes the nearest value; SQLite keeps DECIMAL(15,2) columns
+    as REAL, so a truncated copy would change TPC-H's sums and filters."""
+    wanted = {i: decimals[f.name] for i, f in enumerate(batch.schema)
+              if f.name in decimals and pa.types.is_floating(f.type)}
+    if not wanted:
+        return batch
+    arrays = [c.cast(wanted[i]) if i in wanted else c for i, c in enumerate(batch.columns)]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
 #: ClickHouse interval type -> one unit as (months, days, nanoseconds).
 _INTERVAL_UNITS = {
     "IntervalYear": (12, 0, 0), "IntervalQuarter": (3, 0, 0), "IntervalMonth": (1, 0, 0),
@@ -184,6 +202,8 @@ class ClickHouseAdapter(Adapter):
         super().__init__(url, role, tracer, timeout_s)
         self._chdb = chdb
         self._path, self.home = self._parse_url(url)
+        #: table -> its decimal columns' Arrow types (create_table), for _decimals_rounded
+        self._decimal_columns: dict[str, dict[str, pa.DataType]] = {}
         try:
             self._con = chdb.connect(self._path)
         except Exception as exc:  # chdb raises RuntimeError for a second data directory
@@ -350,6 +370,9 @@ class ClickHouseAdapter(Adapter):
         cols = ", ".join(f"{self.quote(c['name'])} {self._column_ddl(c)}" for c in columns)
         self.execute(f"CREATE OR REPLACE TABLE {self.qualified(name)} ({cols}) "
                      f"{self.TABLE_ENGINE}")
+        self._decimal_columns[name] = {
+            c["name"]: _arrow_decimal(*dec) for c in columns
+            if (dec := T.parse_decimal(c["canonical"]))}
 
     def _column_ddl(self, column: dict[str, Any]) -> str:
         ddl = self.ddl_type(column["canonical"])
@@ -360,14 +383,15 @@ class ClickHouseAdapter(Adapter):
     def decimal_ddl(self, precision: int, scale: int) -> str:
         return f"Decimal({min(precision, 76)}, {min(scale, 76)})"
 
-    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         target = self._append_target(name)
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         sql = f"INSERT INTO {target} ({cols})"
         try:
             # Arrow straight into ClickHouse's Arrow reader: no per-row Python work.
             with self._con.send_insert(sql, "ArrowStream") as inserter:
-                inserter.append(_ipc_bytes(_without_null_type(batch)))
+                inserter.append(_ipc_bytes(_decimals_rounded(
+                    _without_null_type(batch), self._decimal_columns.get(name, {}))))
                 inserter.finish()
         except Exception as exc:  # ChdbError / RuntimeError from the engine
             raise self._classify(exc, sql) from exc

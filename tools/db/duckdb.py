@@ -23,7 +23,7 @@ _NATIVE = {
     "HUGEINT": T.INT, "UTINYINT": T.INT, "USMALLINT": T.INT, "UINTEGER": T.INT, "UBIGINT": T.INT,
     "FLOAT": T.FLOAT, "DOUBLE": T.FLOAT, "VARCHAR": T.TEXT, "DATE": T.DATE, "TIME": T.TIME,
     "TIMESTAMP": T.TIMESTAMP, "TIMESTAMP WITH TIME ZONE": T.TIMESTAMPTZ, "BLOB": T.BLOB,
-    "JSON": T.JSON, "UUID": T.TEXT,
+    "JSON": T.JSON, "UUID": T.TEXT, "INTERVAL": T.INTERVAL,
 }
 
 
@@ -43,8 +43,9 @@ class DuckDBAdapter(Adapter):
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE", T.TEXT: "VARCHAR", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME", T.BLOB: "BLOB",
-        T.JSON: "VARCHAR",
+        T.JSON: "VARCHAR", T.INTERVAL: "INTERVAL",
     }
+    STORES_INTERVALS: ClassVar[bool] = True
 
     # Unqualified names resolve in the sandbox first, then in the real schema.
     SANDBOX: ClassVar[dict[str, str]] = {
@@ -191,7 +192,7 @@ class DuckDBAdapter(Adapter):
             "SELECT view_name FROM duckdb_views() WHERE NOT internal "
             "AND schema_name = current_schema()").fetchall()]
 
-    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         view = "__cutover_batch"
         self._con.register(view, pa.Table.from_batches([batch]))
         try:

@@ -523,7 +523,7 @@ class MySQLAdapter(Adapter):
         digits = text.split("(", 1)[1].split(")", 1)[0].strip()
         return int(digits) if digits.isdigit() else None
 
-    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         target = self._append_target(name)
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         placeholders = ", ".join(["%s"] * batch.num_columns)

@@ -31,7 +31,7 @@ _NATIVE = {
     "real": T.FLOAT, "double precision": T.FLOAT,
     "text": T.TEXT, "character varying": T.TEXT, "character": T.TEXT, "name": T.TEXT,
     "uuid": T.TEXT, "citext": T.TEXT, "USER-DEFINED": T.TEXT, "ARRAY": T.TEXT,
-    "interval": T.TEXT,  # not INT, which the name hint in types.from_declared would give
+    "interval": T.INTERVAL,
     "boolean": T.BOOL, "date": T.DATE,
     "timestamp without time zone": T.TIMESTAMP, "timestamp with time zone": T.TIMESTAMPTZ,
     "time without time zone": T.TIME, "time with time zone": T.TIME,
@@ -161,7 +161,7 @@ class PostgresAdapter(Adapter):
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE PRECISION", T.TEXT: "TEXT", T.BOOL: "BOOLEAN",
         T.DATE: "DATE", T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME",
-        T.BLOB: "BYTEA", T.JSON: "JSONB",
+        T.BLOB: "BYTEA", T.JSON: "JSONB", T.INTERVAL: "INTERVAL",
     }
     # PostgreSQL has no CREATE OR REPLACE TABLE, and CREATE OR REPLACE VIEW refuses to change
     # a view's columns; both statements run as one implicit transaction (simple protocol).
@@ -518,7 +518,7 @@ class PostgresAdapter(Adapter):
         target = self._append_target(name, verb="ANALYZE")
         self._run_logged(f"ANALYZE {target}")
 
-    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         target = self._append_target(name, verb="COPY")
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         copy_sql = f"COPY {target} ({cols}) FROM STDIN"

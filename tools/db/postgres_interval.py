@@ -51,3 +51,37 @@ def loader(base: type) -> type:
             return parse(bytes(data).decode())
 
     return IntervalLoader
+
+
+def to_text(interval: pa.MonthDayNano) -> str:
+    """The 'postgres'-style text of one interval: what PostgreSQL prints for it, and what every
+    engine's interval input reads back ('1 year 2 mons -3 days -04:05:06.789')."""
+    months, days, nanos = interval.months, interval.days, interval.nanoseconds
+    years = int(months / 12)  # truncating, as PostgreSQL splits a negative count of months
+    parts: list[str] = []
+    negative_before = False
+    for value, unit in ((years, "year"), (months - years * 12, "mon"), (days, "day")):
+        if value:
+            # PostgreSQL's rules: the singular for exactly 1 only ('-1 days'), and a '+' on a
+            # positive field after a negative one ('-1 days +02:00:00').
+            sign = "+" if negative_before and value > 0 else ""
+            parts.append(f"{sign}{value} {unit}" + ("" if value == 1 else "s"))
+            negative_before = value < 0
+    micros = abs(nanos) // 1000
+    if micros or not parts:
+        seconds, fraction = divmod(micros, 1_000_000)
+        clock = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        clock += f".{fraction:06d}".rstrip("0") if fraction else ""
+        parts.append(("-" if nanos < 0 else "+" if negative_before and micros else "") + clock)
+    return " ".join(parts)
+
+
+def intervals_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with its month_day_nano columns as their 'postgres'-style text: how intervals
+    load into an engine whose columns cannot hold one as an interval."""
+    if not any(pa.types.is_interval(f.type) for f in batch.schema):
+        return batch
+    arrays = [pa.array([None if v is None else to_text(v) for v in column.to_pylist()],
+                       pa.string()) if pa.types.is_interval(column.type) else column
+              for column in batch.columns]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)

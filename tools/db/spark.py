@@ -231,7 +231,7 @@ class SparkAdapter(Adapter):
         self.execute(f"DROP TABLE IF EXISTS {target}; CREATE TABLE {target} ({cols}) "
                      f"USING parquet")
 
-    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         target = self._append_target(name)
         table = pa.Table.from_batches([batch])
         try:

@@ -103,7 +103,7 @@ class SQLiteTargetMixin(_Base):
         self.execute(f"DROP TABLE IF EXISTS {target}; "
                      f"CREATE TABLE {target} ({cols}{self.key_clause(primary_key)})")
 
-    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         target = self._append_target(name)
         cols = ", ".join(self.quote(n) for n in batch.schema.names)
         sql = f"INSERT INTO {target} ({cols}) VALUES ({', '.join('?' * batch.num_columns)})"

@@ -68,7 +68,7 @@ class TranslateOnlyAdapter(Adapter):
     def _run(self, sql: str) -> None:
         raise self._unavailable("run statements")
 
-    def append_arrow(self, name: str, batch: pa.RecordBatch) -> None:
+    def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         raise self._unavailable("load tables")
 
     def promote(self, name: str, kind: str, sql: str) -> None:

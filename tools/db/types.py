@@ -11,6 +11,9 @@ from typing import Any
 INT, FLOAT, TEXT, BOOL, DATE, TIMESTAMP, TIMESTAMPTZ, TIME, BLOB, JSON = (
     "int", "float", "text", "bool", "date", "timestamp", "timestamptz", "time", "blob", "json",
 )
+# Months, days and time kept apart, as PostgreSQL and DuckDB store them; engines without such a
+# column type load it as text (their TYPE_DDL falls back to TEXT).
+INTERVAL = "interval"
 _DECIMAL = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 
 
@@ -33,6 +36,8 @@ def from_declared(declared: str) -> str:
     m = re.match(r"^(?:numeric|decimal|number)\s*\((\d+)\s*(?:,\s*(\d+))?\)", t)
     if m:
         return decimal(int(m[1]), int(m[2] or 0))
+    if t.startswith("interval"):  # before the "int" hint below
+        return INTERVAL
     if t in ("bool", "boolean") or t.startswith("tinyint(1)"):
         return BOOL
     if "timestamp" in t and ("with time zone" in t or "tz" in t):
@@ -83,4 +88,6 @@ def from_arrow(dtype: Any) -> str:
         return TIME
     if pa.types.is_binary(dtype) or pa.types.is_large_binary(dtype):
         return BLOB
+    if pa.types.is_interval(dtype) or pa.types.is_duration(dtype):
+        return INTERVAL
     return TEXT

@@ -41,6 +41,8 @@ from tools.semantics.hex_text import HexText
 from tools.semantics.identifier_case import IdentifierCase
 from tools.semantics.integer_cast import IntegerCast
 from tools.semantics.integer_division import IntegerDivision
+from tools.semantics.interval_columns import IntervalColumns
+from tools.semantics.interval_sum import IntervalSum
 from tools.semantics.like_case import LikeCase
 from tools.semantics.like_escape import LikeEscape
 from tools.semantics.modulo import Modulo
@@ -86,7 +88,7 @@ FAMILIES: tuple[Family, ...] = (
     # date and time families
     WeekNumbers(), TimestampDiff(), SqliteDates(), DateTrunc(), ExtractFields(), DatePartsSqlite(),
     DateBuilders(), SqliteStrftime(), SqliteDateText(), MysqlDateText(), ClickhouseFormat(),
-    DateNames(),
+    DateNames(), IntervalColumns(), IntervalSum(),
     # text families
     TextCollation(), CharPadding(), TextCase(), Regex(), IdentifierCase(), BoolText(),
     RealText(),

@@ -86,9 +86,28 @@ def _shadowing_aliases(select: exp.Expr) -> set[str]:
 
 def _own_columns(own: list[exp.Expr]) -> list[exp.Column]:
     """The column references of a SELECT itself (`own`: its own nodes, tree_walk.own_nodes),
-    not of its subqueries, ORDER BY aside."""
-    return [node for node in own
-            if isinstance(node, exp.Column) and node.find_ancestor(exp.Order) is None]
+    not of its subqueries, ORDER BY aside except inside an aggregate there: `ORDER BY
+    MIN(name)` reads the column everywhere (an aggregate of the alias would be an aggregate
+    inside an aggregate), but ClickHouse would read the alias (text_collation writes such
+    ORDER BY terms for a MIN(name) AS name group)."""
+    return [node for node in own if isinstance(node, exp.Column)
+            and (node.find_ancestor(exp.Order) is None or _in_aggregate(node))]
+
+
+#: aggregates the families write as anonymous calls (argMin, ARG_MIN_NULL, argMaxOrNull, ...)
+_ANONYMOUS_AGGREGATES = ("argmin", "argmax", "arg_min", "arg_max")
+
+
+def _in_aggregate(node: exp.Expr) -> bool:
+    """Whether an ORDER BY column sits inside an aggregate call of that ORDER BY."""
+    outer = node.parent
+    while outer is not None and not isinstance(outer, exp.Order):
+        if isinstance(outer, exp.AggFunc) or (isinstance(outer, exp.Anonymous)
+                                              and outer.name.lower().startswith(
+                                                  _ANONYMOUS_AGGREGATES)):
+            return True
+        outer = outer.parent
+    return False
 
 
 def _column_owners(select: exp.Expr, own: list[exp.Expr], ctx: SemanticsContext

@@ -103,9 +103,11 @@ class SemanticsContext:
         """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""
         if self._columns is None:
             # before any rewrite, the statement's tables are the walk's (no walk of its own)
-            tables = self.find(tree, exp.Table) if self.pristine and tree is self._walked \
-                else None
+            walked = self.pristine and tree is self._walked
+            tables = self.find(tree, exp.Table) if walked else None
             self._columns = kinds.column_kinds(tree, self.schema, tables)
+            kinds.add_derived(self._columns, self.find(tree, exp.Subquery) if walked
+                              else tree_walk.find_all(tree, exp.Subquery), self.source)
         return kinds.kind(node, self.source, self._columns)
 
 
@@ -142,8 +144,9 @@ class Family:
                 if source == target or source not in self.SOURCES:
                     continue
                 src, tgt = self.BEHAVIOUR[source], self.BEHAVIOUR[target]
-                table[(source, target)] = self.OVERRIDES.get(
-                    (source, target), SAME if src == tgt else self.REWRITES[(src, tgt)])
+                # an override stands in for a pair REWRITES does not list
+                table[(source, target)] = self.OVERRIDES.get((source, target)) or (
+                    SAME if src == tgt else self.REWRITES[(src, tgt)])
         return table
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:

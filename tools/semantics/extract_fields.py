@@ -7,6 +7,11 @@ years ending in 01. sqlglot writes EXTRACT unchanged, which SQLite does not have
 MySQL reads WEEK as its mode-0 week and has no DOY, ISOYEAR, DECADE, CENTURY or
 MILLISECONDS, and ClickHouse's MILLISECOND is the fraction alone. The rewrite spells each
 field in the target's calendar functions. Day-of-week fields are the day_of_week family's.
+
+From MySQL: YEAR, QUARTER, MONTH, DAY, HOUR, MINUTE and a whole-number SECOND, which DuckDB and
+ClickHouse read alike (the grid), are spelled with strftime on SQLite and SECOND floored on
+PostgreSQL. MySQL's EXTRACT(WEEK) (its mode-0 week) and MICROSECOND (the fraction alone) are
+not carried yet: the grid's timestamp types do not keep fractions on every engine.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from tools.semantics.base import Family, SemanticsContext, template
+from tools.semantics.base import SAME, Family, SemanticsContext, template
 from tools.semantics.week_numbers import SQLITE_ISO_WEEK, SQLITE_ISO_YEAR
 
 #: sqlglot's names of a field -> the canonical field
@@ -55,6 +60,16 @@ _SPELL = {
         "DECADE": "intDiv(toYear(XV), 10)", "CENTURY": "intDiv(toYear(XV) + 99, 100)"},
 }
 _PG = "PostgreSQL fields"
+_MYSQL = "MySQL units"
+
+#: MySQL's EXTRACT units (SECOND a whole number) -> target -> SQL over XV, where the target
+#: reads the unit otherwise (PostgreSQL's SECOND keeps the fraction) or has no EXTRACT (SQLite)
+_MYSQL_SPELL = {
+    "sqlite": {field: _SPELL["sqlite"][field]
+               for field in ("YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "QUARTER")}
+    | {"SECOND": _SQLITE_INT.format(code="%S")},
+    "postgres": {"SECOND": "CAST(FLOOR(EXTRACT(SECOND FROM XV)) AS INT)"},
+}
 
 
 _JUSTIFIED = (exp.JustifyDays, exp.JustifyHours, exp.JustifyInterval)
@@ -64,15 +79,18 @@ class ExtractFields(Family):
     name = "extract_fields"
     why = "EXTRACT fields: ISO WEEK/ISOYEAR, SECOND with fraction, MILLISECONDS, EPOCH, DOY"
     BEHAVIOUR: ClassVar[dict[str, str]] = {
-        "postgres": _PG, "duckdb": _PG, "mysql": "MySQL units", "sqlite": "no EXTRACT",
+        "postgres": _PG, "duckdb": _PG, "mysql": _MYSQL, "sqlite": "no EXTRACT",
         "clickhouse": "ClickHouse parts"}
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {
-        (_PG, "MySQL units"): "calendar_functions", (_PG, "no EXTRACT"): "calendar_functions",
-        (_PG, "ClickHouse parts"): "calendar_functions"}
-    SOURCES = ("postgres", "duckdb")
+        (_PG, _MYSQL): "calendar_functions", (_PG, "no EXTRACT"): "calendar_functions",
+        (_PG, "ClickHouse parts"): "calendar_functions",
+        (_MYSQL, "no EXTRACT"): "mysql_units", (_MYSQL, _PG): "mysql_units"}
+    OVERRIDES: ClassVar[dict[tuple[str, str], str]] = {("mysql", "clickhouse"): SAME,
+                                                       ("mysql", "duckdb"): SAME}
+    SOURCES = ("postgres", "duckdb", "mysql")
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        spell = _SPELL.get(ctx.target, {})
+        spell = (_MYSQL_SPELL if ctx.source == "mysql" else _SPELL).get(ctx.target, {})
         # a field of a justify_*() interval is pg_justify's to compute, not a date's
         return [n for n in ctx.find(tree, exp.Extract)
                 if _FIELDS.get(n.name.upper()) in spell
@@ -80,4 +98,8 @@ class ExtractFields(Family):
 
     def calendar_functions(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         sql = _SPELL[ctx.target][_FIELDS[node.name.upper()]]
+        return exp.paren(template(sql, ctx.target, XV=node.expression), copy=False)
+
+    def mysql_units(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
+        sql = _MYSQL_SPELL[ctx.target][_FIELDS[node.name.upper()]]
         return exp.paren(template(sql, ctx.target, XV=node.expression), copy=False)

@@ -18,6 +18,7 @@ from tools.db.types import parse_decimal
 from tools.semantics import tree_walk
 
 INT, FLOAT, DECIMAL, DATE, OTHER = "int", "float", "decimal", "date", "other"
+INTERVAL = "interval"
 #: the schema's type for a float the source keeps in single precision (PostgreSQL real): still
 #: a FLOAT kind, but its text and its sums are single precision's
 SINGLE = "float4"
@@ -64,6 +65,25 @@ def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]],
     return out
 
 
+def add_derived(columns: dict[str, dict[str, str]], subqueries: Sequence[exp.Expr],
+                source: str) -> None:
+    """Add the derived tables (`FROM (SELECT ...) AS t`) among `subqueries` to `columns`:
+    t -> output name -> the kind of its expression, where that can be told. Innermost first
+    (walk order is outermost first), so a derived table over another one reads its kinds."""
+    for subquery in reversed(subqueries):
+        select, alias = subquery.this, subquery.alias_or_name.lower()
+        if not alias or alias in columns or not isinstance(select, exp.Select) \
+                or not isinstance(subquery.parent, (exp.From, exp.Join)):
+            continue
+        outputs: dict[str, str] = {}
+        for item in select.expressions:
+            name = item.alias_or_name.lower()
+            found = kind(item.unalias(), source, columns) if name else None
+            if found is not None:
+                outputs[name] = found
+        columns[alias] = outputs
+
+
 @functools.cache
 def _kind_of(canonical: str) -> str:
     if canonical == "int" or (canonical == "bool"):
@@ -72,6 +92,8 @@ def _kind_of(canonical: str) -> str:
         return FLOAT
     if canonical == "date":
         return DATE
+    if canonical == INTERVAL:
+        return INTERVAL
     return DECIMAL if parse_decimal(canonical) else OTHER
 
 
@@ -134,6 +156,15 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
         if both == INT:
             return {"postgres": INT, "sqlite": INT, "mysql": DECIMAL}.get(source, FLOAT)
         return both
+    if isinstance(node, exp.Case):
+        # the branches' common kind (MySQL's CASE of a DECIMAL and an INT is a DECIMAL)
+        branches = [i.args.get("true") for i in node.args.get("ifs") or []]
+        branches.append(node.args.get("default") or exp.Null())
+        seen = [kind(b, source, columns) for b in branches if not isinstance(b, exp.Null)]
+        combined: str | None = seen[0] if seen else None
+        for other in seen[1:]:
+            combined = _combine(combined, other)
+        return combined
     if isinstance(node, exp.Coalesce):
         kinds = {kind(a, source, columns) for a in [node.this, *node.expressions]}
         return kinds.pop() if len(kinds) == 1 else None

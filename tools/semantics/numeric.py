@@ -40,6 +40,8 @@ def _column_scale(node: exp.Column, ctx: SemanticsContext, tree: exp.Expr) -> in
         canonical = (ctx.lower_columns(table) or {}).get(node.name.lower())
         if canonical is not None:
             found.add(canonical)
+    if not found:
+        return _derived_scale(node, tree, ctx)
     if len(found) != 1:
         return None
     canonical = found.pop()
@@ -47,6 +49,17 @@ def _column_scale(node: exp.Column, ctx: SemanticsContext, tree: exp.Expr) -> in
         return 0
     parsed = parse_decimal(canonical)
     return parsed[1] if parsed else None
+
+
+def _derived_scale(node: exp.Column, tree: exp.Expr, ctx: SemanticsContext) -> int | None:
+    """The scale of a derived table's output (`FROM (SELECT a * b AS v ...) AS t`), read from
+    its expression, when exactly one derived table of the statement has that output."""
+    qualifier, name = node.table.lower(), node.name.lower()
+    outputs = [item.unalias() for sub in tree_walk.find_all(tree, exp.Subquery)
+               if isinstance(sub.this, exp.Select) and isinstance(sub.parent, (exp.From, exp.Join))
+               and (not qualifier or sub.alias_or_name.lower() == qualifier)
+               for item in sub.this.expressions if item.alias_or_name.lower() == name]
+    return scale(tree, outputs[0], ctx) if len(outputs) == 1 else None
 
 
 def scale(tree: exp.Expr, node: exp.Expr, ctx: SemanticsContext) -> int | None:
@@ -76,6 +89,12 @@ def scale(tree: exp.Expr, node: exp.Expr, ctx: SemanticsContext) -> int | None:
         return 0
     if isinstance(node, (exp.Sum, exp.Min, exp.Max)):
         return scale(tree, node.this, ctx)
+    if isinstance(node, exp.Case):
+        branches = [i.args.get("true") for i in node.args.get("ifs") or []]
+        branches.append(node.args.get("default"))
+        scales = [scale(tree, b, ctx) for b in branches
+                  if b is not None and not isinstance(b, exp.Null)]
+        return None if not scales or None in scales else max(s for s in scales if s is not None)
     if isinstance(node, (exp.Add, exp.Sub, exp.Mod)):
         left, right = scale(tree, node.this, ctx), scale(tree, node.expression, ctx)
         return None if left is None or right is None else max(left, right)

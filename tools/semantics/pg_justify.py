@@ -34,9 +34,9 @@ _NO_INTERVAL = "no interval value with months and days apart"
 
 _DAY = "86400000000"  # microseconds in a day
 #: the interval's fields in DuckDB, over the interval I
-_MONTHS = "(DATE_PART('year', I) * 12 + DATE_PART('month', I))"
-_DAYS = "DATE_PART('day', I)"
-_TIME = ("(DATE_PART('hour', I) * 3600000000 + DATE_PART('minute', I) * 60000000"
+INTERVAL_MONTHS = "(DATE_PART('year', I) * 12 + DATE_PART('month', I))"
+INTERVAL_DAYS = "DATE_PART('day', I)"
+INTERVAL_TIME = ("(DATE_PART('hour', I) * 3600000000 + DATE_PART('minute', I) * 60000000"
          " + DATE_PART('microseconds', I))")
 
 
@@ -77,7 +77,7 @@ def justify_interval(months: str, days: str, time: str) -> tuple[str, str, str]:
     return months, days_after, time_after
 
 
-def _rebuilt(months: str, days: str, time: str) -> str:
+def duckdb_interval(months: str, days: str, time: str) -> str:
     """A DuckDB interval of these three fields."""
     return f"TO_MONTHS(CAST({months} AS INTEGER)) + TO_DAYS(CAST({days} AS INTEGER)) " \
            f"+ TO_MICROSECONDS(CAST({time} AS BIGINT))"
@@ -145,8 +145,8 @@ class Justify(Family):
         return wanted
 
     def fields_rebuilt(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
-        fields = _BUILDERS[type(node)](_MONTHS, _DAYS, _TIME)
-        return exp.paren(template(_rebuilt(*fields), "duckdb", I=node.this), copy=False)
+        fields = _BUILDERS[type(node)](INTERVAL_MONTHS, INTERVAL_DAYS, INTERVAL_TIME)
+        return exp.paren(template(duckdb_interval(*fields), "duckdb", I=node.this), copy=False)
 
     def field_computed(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         if not isinstance(node, exp.Extract):
