@@ -92,6 +92,8 @@ class Bench:
     checksum: bool = True
     reuse: bool = False
     """Keep the tables a previous run with the same --workdir left (files and databases)."""
+    cases: tuple[str, ...] = ("diff", "identical")
+    """Which server scenarios run: with the planted differences, identical, or both."""
     results: list[Result] = field(default_factory=list)
 
 
@@ -331,7 +333,10 @@ def run_all(bench: Bench, use_reladiff: bool, use_pg: bool, only: set[str]) -> N
     for name, server_url, floors in servers:
         for label, floor_name in floors:
             measure(bench, f"{name} floor", f"floor: {label}", floor(floor_name, server_url))
-        for scenario, target in ((f"{name} diff", tgt), (f"{name} identical", src)):
+        for case, target in (("diff", tgt), ("identical", src)):
+            if case not in bench.cases:
+                continue
+            scenario = f"{name} {case}"
             d_url = f"duckdb:///{target}"
             measure(bench, scenario, "cutover stream", ours("stream", server_url, d_url))
             if bench.checksum:
@@ -409,6 +414,8 @@ def main() -> int:
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--reuse", action="store_true", help="keep the tables of a previous run "
                     "in --workdir and on the servers")
+    ap.add_argument("--cases", default="diff,identical",
+                    help="server scenarios: diff (planted differences), identical, or both")
     ap.add_argument("--only", default="in-process,duckdb-duckdb,pg-duckdb,mariadb-duckdb,"
                     "pushdown",
                     help="scenarios to run, comma-separated")
@@ -432,7 +439,7 @@ def main() -> int:
             work = args.workdir or Path(tempfile.mkdtemp(prefix=f"cutover-bench-{n}-"))
             work.mkdir(parents=True, exist_ok=True)
             bench = Bench(n, work, args.pg_url, args.mysql_url, not args.no_checksum,
-                          args.reuse)
+                          args.reuse, tuple(args.cases.split(",")))
             run_all(bench, use_reladiff, not args.no_postgres, set(args.only.split(",")))
             ok &= report(bench)
     finally:

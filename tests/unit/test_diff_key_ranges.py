@@ -114,3 +114,27 @@ def test_key_range_checksum_bisects_only_differing_ranges(tmp_path: Path,
     if fetch_rows == 10:  # drilled down to single keys: only those rows left the engine
         assert len(levels) >= 2 and levels[-1]["width"] == 1
         assert r.evidence["fetched_rows"]["source"] == 3
+
+
+def test_key_range_counts_come_from_the_first_pass(tmp_path: Path) -> None:
+    """No count(*) pass: the row totals are the first level's segment counts plus the NULL
+    keys, exact on a sparse key (span far beyond the row count) with NULL keys on one side
+    and a differing row count on the other."""
+    db = tmp_path / "sparse.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE s AS SELECT i * 1000003::BIGINT AS id, i % 7 AS v "
+                "FROM range(5000) r(i) UNION ALL SELECT NULL, 1 UNION ALL SELECT NULL, 2")
+    con.execute("CREATE TABLE t AS SELECT id, CASE WHEN id = 4242 * 1000003::BIGINT "
+                "THEN v + 1 ELSE v END AS v FROM s "
+                "WHERE id IS NOT NULL AND id <> 17 * 1000003::BIGINT "
+                "UNION ALL SELECT 9000000000000::BIGINT, 0")
+    con.close()
+    a = open_adapter(f"duckdb:///{db}", "source")
+    r = checksum_diff(a, "SELECT * FROM s", a, "SELECT * FROM t", key=["id"])
+    assert (r.rows_source, r.rows_target) == (5002, 5000)
+    # 4242 changed, 17 and the two NULL-keyed rows only in the source, the far key only in
+    # the target (NULL keys never pair).
+    assert (r.changed_count, r.only_in_source_count, r.only_in_target_count) == (1, 3, 1)
+    same = checksum_diff(a, "SELECT * FROM t", a, "SELECT * FROM t", key=["id"])
+    assert same.verdict == "parity" and (same.rows_source, same.rows_target) == (5000, 5000)
+    assert same.evidence["fetched_rows"] == {"source": 0, "target": 0}

