@@ -353,7 +353,8 @@ def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
         env = new_env(routine, dialect)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
-    walk = _QueryWalk(env)
+    walk = _QueryWalk(env, (routine.returns or '').strip().upper().startswith(
+        ('SETOF', 'TABLE')))
     walk.run(_with_cursor_loops(body.statements, env), [])
     if walk.result is None and walk.returned:
         walk.result = walk.returned  # the body's end returns what RETURN QUERY gave
@@ -378,26 +379,33 @@ class _QueryWalk:
     """inline_query's walk: the queries opened or returned, each with the condition of the
     branch it is in (None: always)."""
 
-    def __init__(self, env: Env) -> None:
+    def __init__(self, env: Env, set_returning: bool = False) -> None:
         self.env = env
+        self.set_returning = set_returning
+        """RETURNS SETOF / TABLE: a bare RETURN ends it with the rows handed back so far."""
         self.opened: dict[str, list[tuple[exp.Expr | None, exp.Expr]]] = {}
         self.returned: list[tuple[exp.Expr | None, exp.Expr]] = []
         self.result: list[tuple[exp.Expr | None, exp.Expr]] | None = None
+        self.not_stopped: list[exp.Expr] = []
+        """NOT of each condition under which a bare RETURN ended a set-returning function
+        early: every statement after it runs under these too."""
 
     def run(self, nodes: list[Node], guard: list[exp.Expr]) -> None:
         for node in nodes:
             if self.result is not None:
                 return  # after the final RETURN: dead code
+            # past a conditional bare RETURN, a statement runs only where it did not return
+            here = [*guard, *[n for n in self.not_stopped if not any(n is g for g in guard)]]
             if isinstance(node, If):
                 conditions = [is_true(self.env.expr(c)) for c, _ in node.branches]
                 for at, (_, branch) in enumerate(node.branches):
-                    self.run(branch, [*guard, *[exp.not_(c.copy()) for c in conditions[:at]],
+                    self.run(branch, [*here, *[exp.not_(c.copy()) for c in conditions[:at]],
                                       conditions[at]])
-                self.run(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
+                self.run(node.otherwise, [*here, *[exp.not_(c.copy()) for c in conditions]])
             elif isinstance(node, Simple):
-                self.simple(node, guard)
+                self.simple(node, here)
             elif isinstance(node, Loop):
-                self.loop(node, guard)
+                self.loop(node, here)
             else:
                 raise Unsupported("a nested block")
 
@@ -427,7 +435,13 @@ class _QueryWalk:
             if rest.upper().startswith("QUERY"):
                 self.returned.append((guarded(guard), parse_query(self.env, rest[len("query"):])))
                 return
-            if guard:
+            branch = [g for g in guard if not any(g is n for n in self.not_stopped)]
+            if branch and not rest and self.set_returning:
+                # `IF c THEN RETURN; END IF`: the rows handed back so far are the result where
+                # c holds; what follows runs only where it does not
+                self.not_stopped.append(exp.not_(guarded(guard) or exp.true()))
+                return
+            if branch:
                 raise Unsupported(f"a RETURN under a condition ({text[:40]!r})")
             if not rest:
                 self.result = self.returned
