@@ -30,6 +30,7 @@ from tools.procedures.inline import (
     returned_padding,
 )
 from tools.procedures.parse import Routine
+from tools.procedures.tablecalls import table_functions
 
 
 @dataclass
@@ -120,18 +121,22 @@ def _macro(name: str, inlined: Inlined, target_dialect: str) -> str:
 def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, Any]],
                    schema: dict[str, dict[str, str]], source_dialect: str,
                    target_dialect: str,
-                   given: Mapping[str, Mapping[str, str]] | None = None) -> FunctionWork:
+                   given: Mapping[str, Mapping[str, str]] | None = None,
+                   types: Mapping[str, list[str]] | None = None) -> FunctionWork:
     """Inline each scalar function; pick the first codebase query calling it; expand it.
     `schema`: source table -> column -> canonical type (qualifies the calling query).
     A function no query calls is invoked as `SELECT f(...)` with the values `given` for its
-    parameters ([output.procedures.<f>]) or their defaults, when every one has a value."""
+    parameters ([output.procedures.<f>]) or their defaults, when every one has a value.
+    A table function the body reads is expanded in place where it has a query form
+    (`types`: composite types naming a SETOF result's columns)."""
     work = FunctionWork()
     inlined: dict[str, Inlined] = {}
     scalar = [r for r in routines if is_scalar(r) and r.language == "plpgsql"]
     work.handled = {r.name for r in scalar}
+    tables = table_functions(routines, source_dialect, types) if scalar else {}
     for routine in scalar:
         try:
-            expression = inline_function(routine, source_dialect)
+            expression = inline_function(routine, source_dialect, tables)
         except Unsupported as exc:
             work.left_out.append({"object": routine.name, "reason": f"function: {exc}"})
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -70,6 +71,9 @@ class Env:
     dialect: str = "postgres"
     bind: Callable[[exp.Expr], exp.Expr] = lambda tree: tree
     """Applied to each value a SELECT INTO reads (a procedure binds its tables' state)."""
+    tables: Mapping[str, Any] = field(default_factory=dict)
+    """The codebase's table functions with a query form (tablecalls.TableFunction by name):
+    a call of one in a query this routine reads is expanded in place."""
 
     def expr(self, text: str) -> exp.Expr:
         try:
@@ -94,6 +98,10 @@ class Env:
         for column in list(tree.find_all(exp.Column)):
             if not column.table and column.name.lower() in self.values:
                 column.replace(exp.paren(self.values[column.name.lower()].copy(), copy=False))
+        if self.tables:  # after the variables: an expanded query names only its own columns
+            from tools.procedures.tablecalls import expand_table_calls  # builds on inline
+
+            tree = expand_table_calls(tree, self.tables)
         return tree
 
     def assign(self, name: str, value: exp.Expr, guard: list[exp.Expr]) -> None:
@@ -145,9 +153,9 @@ def param_placeholders(routine: Routine, dialect: str) -> dict[str, exp.Expr]:
             for p in routine.params}
 
 
-def new_env(routine: Routine, dialect: str) -> Env:
+def new_env(routine: Routine, dialect: str, tables: Mapping[str, Any] | None = None) -> Env:
     body = read_body(routine.body)
-    env = Env(dialect=dialect)
+    env = Env(dialect=dialect, tables=dict(tables or {}))
     env.values.update(param_placeholders(routine, dialect))
     env.values["found"] = exp.false()
     for decl in body.declared:
@@ -161,15 +169,17 @@ def new_env(routine: Routine, dialect: str) -> Env:
     return env
 
 
-def inline_function(routine: Routine, dialect: str = "postgres") -> exp.Expr:
-    """The function's result as one expression over its parameter placeholders (PARAM)."""
+def inline_function(routine: Routine, dialect: str = "postgres",
+                    tables: Mapping[str, Any] | None = None) -> exp.Expr:
+    """The function's result as one expression over its parameter placeholders (PARAM);
+    `tables`: the table functions it may read (tablecalls.table_functions)."""
     if routine.language == "sql":
         raise Unsupported("a LANGUAGE sql function (its body is its query)")
     if routine.language != "plpgsql":
         raise Unsupported(f"language {routine.language}")
     try:
         body = read_body(routine.body)
-        env = new_env(routine, dialect)
+        env = new_env(routine, dialect, tables)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
     returns: list[tuple[exp.Expr | None, exp.Expr]] = []
@@ -337,7 +347,8 @@ def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 
 _OPEN_FOR = re.compile(r"(?is)^open\s+([A-Za-z_]\w*)\s+for\s+(.+)$")
 
 
-def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
+def inline_query(routine: Routine, dialect: str = "postgres",
+                 tables: Mapping[str, Any] | None = None) -> exp.Expr:
     """The query a routine hands back (`OPEN c FOR q; RETURN c;` or `RETURN QUERY q`), its
     variables replaced by the expressions they hold: one query over the parameters.
 
@@ -350,7 +361,7 @@ def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
         raise Unsupported(f"language {routine.language}")
     try:
         body = read_body(routine.body)
-        env = new_env(routine, dialect)
+        env = new_env(routine, dialect, tables)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
     walk = _QueryWalk(env, (routine.returns or '').strip().upper().startswith(

@@ -55,6 +55,10 @@ def _loop_rows(loop: Loop, env: Env, dialect: str, does: str
     variables, query, _ = walked_query(loop, env, does)
     if not isinstance(query, exp.Select):
         raise Unsupported(f"a loop that {does} over a set operation runs row by row")
+    if len(query.selects) > len(variables) and not query.args.get("distinct") and not any(
+            isinstance(s, exp.Star) for s in query.selects):
+        # PL/pgSQL assigns a row's first columns to the loop's variables and drops the rest
+        query.set("expressions", query.expressions[:len(variables)])
     if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)
            for s in query.selects) or len(query.selects) != len(variables):
         raise Unsupported(f"a loop that {does} per row over a record (SELECT *) or a query "
