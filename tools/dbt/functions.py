@@ -81,7 +81,11 @@ def _fresh_aliases(tree: exp.Expr) -> None:
         alias = table.alias_or_name
         if alias:
             renamed[alias.lower()] = f"{alias.lower()}__caller"
-            table.set("alias", exp.TableAlias(this=exp.to_identifier(renamed[alias.lower()])))
+            fresh = exp.to_identifier(renamed[alias.lower()])
+            if isinstance(table.args.get("alias"), exp.TableAlias):  # keeps `AS g(month)`'s
+                table.args["alias"].set("this", fresh)               # column names
+            else:
+                table.set("alias", exp.TableAlias(this=fresh))
     for column in tree.find_all(exp.Column):
         if column.table and column.table.lower() in renamed:
             column.set("table", exp.to_identifier(renamed[column.table.lower()]))

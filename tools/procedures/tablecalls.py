@@ -69,7 +69,7 @@ def expand_table_calls(tree: exp.Expr, functions: Mapping[str, TableFunction]) -
             for column in list(query.find_all(exp.Column)):
                 if not column.table and column.name == PARAM.format(param.name):
                     column.replace(exp.paren(value.copy(), copy=False))
-        alias = table.alias or found.routine.name
+        alias = table.alias or found.routine.name  # PostgreSQL names an unaliased call so
         relation = exp.Subquery(this=query, alias=exp.TableAlias(
             this=exp.to_identifier(alias), columns=[exp.to_identifier(c)
                                                     for c in found.columns]))
