@@ -270,4 +270,4 @@ def print_summary(log: dict[str, Any], out: Any = None) -> None:
               f"| {s['unsupported']} |")
     for case in log["cases"]:
         if case["outcome"] != "parity":
-            write(f"  {case['case']:40s} {case['outcome']:11s} {(case['reason'] or '')[:110]}")
+            write(f"  {case['case']:40s} {case['outcome']:11s} {(case['reason'] or '')[:240]}")

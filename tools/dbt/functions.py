@@ -10,6 +10,7 @@ the project keeps the function's logic by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,7 +138,8 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
     inlined: dict[str, Inlined] = {}
     scalar = [r for r in routines if is_scalar(r) and r.language == "plpgsql"]
     work.handled = {r.name for r in scalar}
-    tables = table_functions(routines, source_dialect, types) if scalar else {}
+    refused: dict[str, str] = {}
+    tables = table_functions(routines, source_dialect, types, refused) if scalar else {}
     for routine in scalar:
         try:
             expression = inline_function(routine, source_dialect, tables)
@@ -161,7 +163,11 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
                 model = _invocation_model(found, {name: {"source_sql": call}}, inlined, known,
                                           schema, source_dialect, target_dialect)
         except (Unsupported, SqlglotError, CutoverError) as exc:
-            work.left_out.append({"object": name, "reason": f"function: {exc}"})
+            # a table function it reads that has no query form: say why, not only its name
+            why = "; ".join(f"{t} has no query form: {r}" for t, r in refused.items()
+                            if re.search(rf"\b{re.escape(t)}\b", str(exc)))
+            work.left_out.append({"object": name, "reason": f"function: {exc}"
+                                  + (f" ({why})" if why else "")})
             continue
         if model is None:
             params = ", ".join(p.name for p in found.routine.params)

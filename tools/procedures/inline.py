@@ -24,6 +24,7 @@ from sqlglot.errors import SqlglotError
 
 from tools.procedures.parse import Routine
 from tools.procedures.plpgsql import Block, If, Loop, Node, NotStructured, Simple, read_body
+from tools.procedures.returnquery import returned_types, type_mismatch
 
 PARAM = "__cutover_arg_{}__"
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_][A-Za-z_0-9]*)\s*(?::=|=)\s*(.+)$")
@@ -71,6 +72,8 @@ class Env:
     dialect: str = "postgres"
     bind: Callable[[exp.Expr], exp.Expr] = lambda tree: tree
     """Applied to each value a SELECT INTO reads (a procedure binds its tables' state)."""
+    returns: list[str] = field(default_factory=list)
+    """The declared types of RETURNS TABLE (...)'s columns (what RETURN QUERY must give)."""
     tables: Mapping[str, Any] = field(default_factory=dict)
     """The codebase's table functions with a query form (tablecalls.TableFunction by name):
     a call of one in a query this routine reads is expanded in place."""
@@ -155,7 +158,7 @@ def param_placeholders(routine: Routine, dialect: str) -> dict[str, exp.Expr]:
 
 def new_env(routine: Routine, dialect: str, tables: Mapping[str, Any] | None = None) -> Env:
     body = read_body(routine.body)
-    env = Env(dialect=dialect, tables=dict(tables or {}))
+    env = Env(dialect=dialect, tables=dict(tables or {}), returns=returned_types(routine))
     env.values.update(param_placeholders(routine, dialect))
     env.values["found"] = exp.false()
     for decl in body.declared:
@@ -444,7 +447,11 @@ class _QueryWalk:
         elif node.head == "RETURN":
             rest = text[len("return"):].strip()
             if rest.upper().startswith("QUERY"):
-                self.returned.append((guarded(guard), parse_query(self.env, rest[len("query"):])))
+                query = parse_query(self.env, rest[len("query"):])
+                mismatch = type_mismatch(query, self.env.returns)
+                if mismatch:
+                    raise Unsupported(mismatch)
+                self.returned.append((guarded(guard), query))
                 return
             branch = [g for g in guard if not any(g is n for n in self.not_stopped)]
             if branch and not rest and self.set_returning:

@@ -33,6 +33,7 @@ from tools.procedures.aggify import AFTER_LOOP, carried_state, walked_query
 from tools.procedures.counted import counted_rows
 from tools.procedures.inline import Env, Unsupported, cast_to, is_true, parse_query
 from tools.procedures.plpgsql import If, Loop, Node, Simple
+from tools.procedures.returnquery import type_mismatch
 
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_]\w*)\s*:=\s*(.+)$")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -165,6 +166,9 @@ def _emitted(text: str, scope: Env, relation: exp.Expr, where: list[exp.Expr]
         what = what[1:-1].strip()
     if kind.upper() == "QUERY":
         query = parse_query(scope, what)
+        mismatch = type_mismatch(query, scope.returns)
+        if mismatch:
+            raise Unsupported(mismatch)
         if not isinstance(query, exp.Select) or query.args.get("from") or \
                 query.args.get("from_"):
             raise Unsupported("a RETURN QUERY reading tables inside a loop runs row by row")

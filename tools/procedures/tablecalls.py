@@ -28,9 +28,11 @@ class TableFunction:
 
 
 def table_functions(routines: Sequence[Routine], dialect: str,
-                    types: Mapping[str, list[str]] | None = None) -> dict[str, TableFunction]:
+                    types: Mapping[str, list[str]] | None = None,
+                    refused: dict[str, str] | None = None) -> dict[str, TableFunction]:
     """Every RETURNS TABLE / SETOF function of `routines` with a query form, by name. In rounds:
-    one whose body reads another is expanded once that one is known."""
+    one whose body reads another is expanded once that one is known. `refused`, when given,
+    gets why each other one has no form (a caller's reason names it)."""
     pending = [r for r in routines if r.kind == "function" and r.language == "plpgsql"
                and (r.returns or "").strip().upper().startswith(("TABLE", "SETOF"))]
     known: dict[str, TableFunction] = {}
@@ -39,12 +41,18 @@ def table_functions(routines: Sequence[Routine], dialect: str,
         for routine in pending:
             columns = returned_columns(routine, types)
             if not columns:
+                if refused is not None:
+                    refused[routine.name] = "its result columns are not named"
                 continue
             try:
                 query = inline_query(routine, dialect, known)
-            except Unsupported:
+            except Unsupported as exc:
+                if refused is not None:
+                    refused[routine.name] = str(exc)
                 continue
             known[routine.name] = TableFunction(routine, query, columns)
+            if refused is not None:
+                refused.pop(routine.name, None)
             progress.append(routine)
         if not progress:
             break
