@@ -147,6 +147,7 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
     needed: list[str] = [t for t in dict.fromkeys(extra) if t in catalog]
     random = random_routines(routines)
+    names = {r.name.lower() for r in routines}
     for routine in routines:
         if routine.kind == "procedure" and routine.name.lower() in random:
             work.left_out.append({"object": routine.name, "reason": (
@@ -164,6 +165,10 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
         missing = [t for t in plan.reads if t not in catalog]
         if plan.unsupported or missing:
             reason = plan.unsupported or f"reads {', '.join(missing)}, not source tables"
+            called = re.search(r"reads the table function (\w+)\(\)", reason)
+            if called and called.group(1).lower() not in names:
+                reason += (f"; no routine of the codebase is named {called.group(1)}, so the "
+                           f"original fails on the source too")
             work.left_out.append({"object": routine.name, "reason": f"procedure: {reason}"})
             continue
         work.rewrites.append((routine, plan))
