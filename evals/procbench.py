@@ -96,6 +96,8 @@ INVOCATIONS = {
     "newstore": {"store_sk": "1", "manager": "'Jane Doe'"},
     "new_promotion": {"item_sk": "1", "start_date": "2451000", "end_date": "2451100",
                       "cst": "100.50"},
+    "profitmonitoring": {"startdate": "DATE '2001-01-01'", "enddate": "DATE '2001-01-31'",
+                         "givenstore": "1"},
     # scalar functions no query of the corpus calls: proven as `SELECT f(...)` (`rand` is the
     # caller's random draw, passed in: the function itself is deterministic)
     "genrandomint": {"lower": "1", "upper": "26", "rand": "0.5"},
@@ -268,4 +270,4 @@ def print_summary(log: dict[str, Any], out: Any = None) -> None:
               f"| {s['unsupported']} |")
     for case in log["cases"]:
         if case["outcome"] != "parity":
-            write(f"  {case['case']:40s} {case['outcome']:11s} {(case['reason'] or '')[:110]}")
+            write(f"  {case['case']:40s} {case['outcome']:11s} {(case['reason'] or '')[:240]}")

@@ -33,6 +33,7 @@ from tools.dbt.runner import BuildResult, dbt_build
 from tools.dbt.verify import diff_model
 from tools.dbt.writer import write_project
 from tools.errors import CutoverError
+from tools.procedures.functions import composite_types
 from tools.secrets import Redactor
 from tools.trace import NullTracer, Tracer
 
@@ -95,12 +96,13 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
             functions = plan_functions(routines, req.objects, schema, req.source_dialect,
                                        req.target_dialect, given={
                                            k: {p.lower(): str(v) for p, v in vals.items()}
-                                           for k, vals in req.procedure_args.items()})
+                                           for k, vals in req.procedure_args.items()},
+                                       types=composite_types(type_definitions(req.objects)))
             work = prepare([r for r in routines if r.name not in functions.handled],
                            catalog, req.source_dialect,
                            extra=[t for f in functions.models for t in f.tables],
-                           defaults=column_defaults(source))
-            work.types = type_definitions(req.objects)
+                           defaults=column_defaults(source),
+                           types=type_definitions(req.objects))
             loaded = {t["name"].lower() for t in req.base_tables}
             for table in work.tables:
                 if table["name"].lower() not in loaded:

@@ -10,6 +10,7 @@ the project keeps the function's logic by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from tools.procedures.inline import (
     returned_padding,
 )
 from tools.procedures.parse import Routine
+from tools.procedures.tablecalls import table_functions
 
 
 @dataclass
@@ -80,7 +82,11 @@ def _fresh_aliases(tree: exp.Expr) -> None:
         alias = table.alias_or_name
         if alias:
             renamed[alias.lower()] = f"{alias.lower()}__caller"
-            table.set("alias", exp.TableAlias(this=exp.to_identifier(renamed[alias.lower()])))
+            fresh = exp.to_identifier(renamed[alias.lower()])
+            if isinstance(table.args.get("alias"), exp.TableAlias):  # keeps `AS g(month)`'s
+                table.args["alias"].set("this", fresh)               # column names
+            else:
+                table.set("alias", exp.TableAlias(this=fresh))
     for column in tree.find_all(exp.Column):
         if column.table and column.table.lower() in renamed:
             column.set("table", exp.to_identifier(renamed[column.table.lower()]))
@@ -120,18 +126,23 @@ def _macro(name: str, inlined: Inlined, target_dialect: str) -> str:
 def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, Any]],
                    schema: dict[str, dict[str, str]], source_dialect: str,
                    target_dialect: str,
-                   given: Mapping[str, Mapping[str, str]] | None = None) -> FunctionWork:
+                   given: Mapping[str, Mapping[str, str]] | None = None,
+                   types: Mapping[str, list[str]] | None = None) -> FunctionWork:
     """Inline each scalar function; pick the first codebase query calling it; expand it.
     `schema`: source table -> column -> canonical type (qualifies the calling query).
     A function no query calls is invoked as `SELECT f(...)` with the values `given` for its
-    parameters ([output.procedures.<f>]) or their defaults, when every one has a value."""
+    parameters ([output.procedures.<f>]) or their defaults, when every one has a value.
+    A table function the body reads is expanded in place where it has a query form
+    (`types`: composite types naming a SETOF result's columns)."""
     work = FunctionWork()
     inlined: dict[str, Inlined] = {}
     scalar = [r for r in routines if is_scalar(r) and r.language == "plpgsql"]
     work.handled = {r.name for r in scalar}
+    refused: dict[str, str] = {}
+    tables = table_functions(routines, source_dialect, types, refused) if scalar else {}
     for routine in scalar:
         try:
-            expression = inline_function(routine, source_dialect)
+            expression = inline_function(routine, source_dialect, tables)
         except Unsupported as exc:
             work.left_out.append({"object": routine.name, "reason": f"function: {exc}"})
             continue
@@ -152,7 +163,11 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
                 model = _invocation_model(found, {name: {"source_sql": call}}, inlined, known,
                                           schema, source_dialect, target_dialect)
         except (Unsupported, SqlglotError, CutoverError) as exc:
-            work.left_out.append({"object": name, "reason": f"function: {exc}"})
+            # a table function it reads that has no query form: say why, not only its name
+            why = "; ".join(f"{t} has no query form: {r}" for t, r in refused.items()
+                            if re.search(rf"\b{re.escape(t)}\b", str(exc)))
+            work.left_out.append({"object": name, "reason": f"function: {exc}"
+                                  + (f" ({why})" if why else "")})
             continue
         if model is None:
             params = ", ".join(p.name for p in found.routine.params)

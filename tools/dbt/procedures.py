@@ -34,6 +34,7 @@ from tools.procedures.parse import Routine, parse_routines
 from tools.procedures.randomness import random_reason, random_routines
 from tools.procedures.scratch import queries_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
+from tools.procedures.tablecalls import table_functions
 
 
 @dataclass
@@ -136,13 +137,17 @@ def column_defaults(source: Adapter) -> dict[str, set[str]] | None:
 
 def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
             dialect: str, extra: Sequence[str] = (),
-            defaults: Mapping[str, set[str]] | None = None) -> ProcedureWork:
+            defaults: Mapping[str, set[str]] | None = None,
+            types: Sequence[str] = ()) -> ProcedureWork:
     """Rewrite the procedures; collect the source tables they (and `extra`: what the
-    functions' invocation queries read) need staged. `defaults`: column_defaults()."""
-    work = ProcedureWork()
+    functions' invocation queries read) need staged. `defaults`: column_defaults();
+    `types`: the codebase's CREATE TYPE statements (type_definitions)."""
+    work = ProcedureWork(types=list(types))
+    tables = table_functions(routines, dialect, composite_types(work.types, dialect))
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
     needed: list[str] = [t for t in dict.fromkeys(extra) if t in catalog]
     random = random_routines(routines)
+    names = {r.name.lower() for r in routines}
     for routine in routines:
         if routine.kind == "procedure" and routine.name.lower() in random:
             work.left_out.append({"object": routine.name, "reason": (
@@ -150,7 +155,8 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
             continue
         if routine.kind == "function":
             work.functions.append(routine)
-            query = translate_function(routine, dialect, dialect).query_source
+            query = translate_function(routine, dialect, dialect,
+                                       tables=tables).query_source
             if query:  # a routine returning a query: the tables it reads are staged too
                 needed += [t for t in sqltools.tables_read(sqltools.parse(query, dialect, ""))
                            if t in catalog and t not in needed]
@@ -159,6 +165,10 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
         missing = [t for t in plan.reads if t not in catalog]
         if plan.unsupported or missing:
             reason = plan.unsupported or f"reads {', '.join(missing)}, not source tables"
+            called = re.search(r"reads the table function (\w+)\(\)", reason)
+            if called and called.group(1).lower() not in names:
+                reason += (f"; no routine of the codebase is named {called.group(1)}, so the "
+                           f"original fails on the source too")
             work.left_out.append({"object": routine.name, "reason": f"procedure: {reason}"})
             continue
         work.rewrites.append((routine, plan))
@@ -173,8 +183,10 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
     query (vars for its parameters), proven against the query on the source."""
     types = composite_types(work.types, source_dialect)
     widths = composite_widths(work.types, source_dialect)
+    tables = table_functions(work.functions, source_dialect, types)
     for routine in work.functions:
-        done = translate_function(routine, source_dialect, target_dialect, types, widths)
+        done = translate_function(routine, source_dialect, target_dialect, types, widths,
+                                  tables)
         if done.dbt_macro:
             plan.macros[routine.name] = done.dbt_macro
         elif done.kind == "query" and done.query_target and done.query_source:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -119,10 +120,11 @@ def _returned_query(routine: Routine, dialect: str) -> str | None:
 
 def translate_function(routine: Routine, source_dialect: str, target_dialect: str,
                        types: Mapping[str, list[str]] | None = None,
-                       widths: Mapping[str, dict[str, int]] | None = None
-                       ) -> FunctionTranslation:
+                       widths: Mapping[str, dict[str, int]] | None = None,
+                       tables: Mapping[str, Any] | None = None) -> FunctionTranslation:
     """`types`: composite types by name (composite_types), naming a SETOF result's columns;
-    `widths`: their char(n) fields (composite_widths)."""
+    `widths`: their char(n) fields (composite_widths); `tables`: the codebase's table
+    functions a body may read (tablecalls.table_functions), expanded in place."""
     returns = (routine.returns or "").upper()
     kind = "table" if returns.startswith(("TABLE", "SETOF")) else "scalar"
     out = FunctionTranslation(routine.name, kind)
@@ -133,7 +135,7 @@ def translate_function(routine: Routine, source_dialect: str, target_dialect: st
                          widths)
     if returns.startswith(("REFCURSOR", "TABLE", "SETOF")) and routine.language == "plpgsql":
         try:  # variables set before the query is opened: replaced by what they hold
-            query = inline_query(routine, source_dialect)
+            query = inline_query(routine, source_dialect, tables)
         except Unsupported as exc:
             out.unsupported = f"function {routine.name}: {exc}"
             return out

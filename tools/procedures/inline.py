@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -23,6 +24,7 @@ from sqlglot.errors import SqlglotError
 
 from tools.procedures.parse import Routine
 from tools.procedures.plpgsql import Block, If, Loop, Node, NotStructured, Simple, read_body
+from tools.procedures.returnquery import returned_types, type_mismatch
 
 PARAM = "__cutover_arg_{}__"
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_][A-Za-z_0-9]*)\s*(?::=|=)\s*(.+)$")
@@ -70,6 +72,11 @@ class Env:
     dialect: str = "postgres"
     bind: Callable[[exp.Expr], exp.Expr] = lambda tree: tree
     """Applied to each value a SELECT INTO reads (a procedure binds its tables' state)."""
+    returns: list[str] = field(default_factory=list)
+    """The declared types of RETURNS TABLE (...)'s columns (what RETURN QUERY must give)."""
+    tables: Mapping[str, Any] = field(default_factory=dict)
+    """The codebase's table functions with a query form (tablecalls.TableFunction by name):
+    a call of one in a query this routine reads is expanded in place."""
 
     def expr(self, text: str) -> exp.Expr:
         try:
@@ -94,6 +101,10 @@ class Env:
         for column in list(tree.find_all(exp.Column)):
             if not column.table and column.name.lower() in self.values:
                 column.replace(exp.paren(self.values[column.name.lower()].copy(), copy=False))
+        if self.tables:  # after the variables: an expanded query names only its own columns
+            from tools.procedures.tablecalls import expand_table_calls  # builds on inline
+
+            tree = expand_table_calls(tree, self.tables)
         return tree
 
     def assign(self, name: str, value: exp.Expr, guard: list[exp.Expr]) -> None:
@@ -145,9 +156,9 @@ def param_placeholders(routine: Routine, dialect: str) -> dict[str, exp.Expr]:
             for p in routine.params}
 
 
-def new_env(routine: Routine, dialect: str) -> Env:
+def new_env(routine: Routine, dialect: str, tables: Mapping[str, Any] | None = None) -> Env:
     body = read_body(routine.body)
-    env = Env(dialect=dialect)
+    env = Env(dialect=dialect, tables=dict(tables or {}), returns=returned_types(routine))
     env.values.update(param_placeholders(routine, dialect))
     env.values["found"] = exp.false()
     for decl in body.declared:
@@ -161,15 +172,17 @@ def new_env(routine: Routine, dialect: str) -> Env:
     return env
 
 
-def inline_function(routine: Routine, dialect: str = "postgres") -> exp.Expr:
-    """The function's result as one expression over its parameter placeholders (PARAM)."""
+def inline_function(routine: Routine, dialect: str = "postgres",
+                    tables: Mapping[str, Any] | None = None) -> exp.Expr:
+    """The function's result as one expression over its parameter placeholders (PARAM);
+    `tables`: the table functions it may read (tablecalls.table_functions)."""
     if routine.language == "sql":
         raise Unsupported("a LANGUAGE sql function (its body is its query)")
     if routine.language != "plpgsql":
         raise Unsupported(f"language {routine.language}")
     try:
         body = read_body(routine.body)
-        env = new_env(routine, dialect)
+        env = new_env(routine, dialect, tables)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
     returns: list[tuple[exp.Expr | None, exp.Expr]] = []
@@ -337,7 +350,8 @@ def expand_calls(tree: exp.Expr, functions: Mapping[str, Inlined], depth: int = 
 _OPEN_FOR = re.compile(r"(?is)^open\s+([A-Za-z_]\w*)\s+for\s+(.+)$")
 
 
-def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
+def inline_query(routine: Routine, dialect: str = "postgres",
+                 tables: Mapping[str, Any] | None = None) -> exp.Expr:
     """The query a routine hands back (`OPEN c FOR q; RETURN c;` or `RETURN QUERY q`), its
     variables replaced by the expressions they hold: one query over the parameters.
 
@@ -350,10 +364,11 @@ def inline_query(routine: Routine, dialect: str = "postgres") -> exp.Expr:
         raise Unsupported(f"language {routine.language}")
     try:
         body = read_body(routine.body)
-        env = new_env(routine, dialect)
+        env = new_env(routine, dialect, tables)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
-    walk = _QueryWalk(env)
+    walk = _QueryWalk(env, (routine.returns or '').strip().upper().startswith(
+        ('SETOF', 'TABLE')))
     walk.run(_with_cursor_loops(body.statements, env), [])
     if walk.result is None and walk.returned:
         walk.result = walk.returned  # the body's end returns what RETURN QUERY gave
@@ -378,26 +393,33 @@ class _QueryWalk:
     """inline_query's walk: the queries opened or returned, each with the condition of the
     branch it is in (None: always)."""
 
-    def __init__(self, env: Env) -> None:
+    def __init__(self, env: Env, set_returning: bool = False) -> None:
         self.env = env
+        self.set_returning = set_returning
+        """RETURNS SETOF / TABLE: a bare RETURN ends it with the rows handed back so far."""
         self.opened: dict[str, list[tuple[exp.Expr | None, exp.Expr]]] = {}
         self.returned: list[tuple[exp.Expr | None, exp.Expr]] = []
         self.result: list[tuple[exp.Expr | None, exp.Expr]] | None = None
+        self.not_stopped: list[exp.Expr] = []
+        """NOT of each condition under which a bare RETURN ended a set-returning function
+        early: every statement after it runs under these too."""
 
     def run(self, nodes: list[Node], guard: list[exp.Expr]) -> None:
         for node in nodes:
             if self.result is not None:
                 return  # after the final RETURN: dead code
+            # past a conditional bare RETURN, a statement runs only where it did not return
+            here = [*guard, *[n for n in self.not_stopped if not any(n is g for g in guard)]]
             if isinstance(node, If):
                 conditions = [is_true(self.env.expr(c)) for c, _ in node.branches]
                 for at, (_, branch) in enumerate(node.branches):
-                    self.run(branch, [*guard, *[exp.not_(c.copy()) for c in conditions[:at]],
+                    self.run(branch, [*here, *[exp.not_(c.copy()) for c in conditions[:at]],
                                       conditions[at]])
-                self.run(node.otherwise, [*guard, *[exp.not_(c.copy()) for c in conditions]])
+                self.run(node.otherwise, [*here, *[exp.not_(c.copy()) for c in conditions]])
             elif isinstance(node, Simple):
-                self.simple(node, guard)
+                self.simple(node, here)
             elif isinstance(node, Loop):
-                self.loop(node, guard)
+                self.loop(node, here)
             else:
                 raise Unsupported("a nested block")
 
@@ -425,9 +447,19 @@ class _QueryWalk:
         elif node.head == "RETURN":
             rest = text[len("return"):].strip()
             if rest.upper().startswith("QUERY"):
-                self.returned.append((guarded(guard), parse_query(self.env, rest[len("query"):])))
+                query = parse_query(self.env, rest[len("query"):])
+                mismatch = type_mismatch(query, self.env.returns)
+                if mismatch:
+                    raise Unsupported(mismatch)
+                self.returned.append((guarded(guard), query))
                 return
-            if guard:
+            branch = [g for g in guard if not any(g is n for n in self.not_stopped)]
+            if branch and not rest and self.set_returning:
+                # `IF c THEN RETURN; END IF`: the rows handed back so far are the result where
+                # c holds; what follows runs only where it does not
+                self.not_stopped.append(exp.not_(guarded(guard) or exp.true()))
+                return
+            if branch:
                 raise Unsupported(f"a RETURN under a condition ({text[:40]!r})")
             if not rest:
                 self.result = self.returned

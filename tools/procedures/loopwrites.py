@@ -30,8 +30,10 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from tools.procedures.aggify import AFTER_LOOP, carried_state, walked_query
+from tools.procedures.counted import counted_rows
 from tools.procedures.inline import Env, Unsupported, cast_to, is_true, parse_query
 from tools.procedures.plpgsql import If, Loop, Node, Simple
+from tools.procedures.returnquery import type_mismatch
 
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_]\w*)\s*:=\s*(.+)$")
 _WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -54,6 +56,10 @@ def _loop_rows(loop: Loop, env: Env, dialect: str, does: str
     variables, query, _ = walked_query(loop, env, does)
     if not isinstance(query, exp.Select):
         raise Unsupported(f"a loop that {does} over a set operation runs row by row")
+    if len(query.selects) > len(variables) and not query.args.get("distinct") and not any(
+            isinstance(s, exp.Star) for s in query.selects):
+        # PL/pgSQL assigns a row's first columns to the loop's variables and drops the rest
+        query.set("expressions", query.expressions[:len(variables)])
     if any(isinstance(s, exp.Star) or (isinstance(s, exp.Column) and s.is_star)
            for s in query.selects) or len(query.selects) != len(variables):
         raise Unsupported(f"a loop that {does} per row over a record (SELECT *) or a query "
@@ -102,8 +108,17 @@ def emitted_rows(loop: Loop, env: Env, dialect: str) -> exp.Query:
     """A loop that hands back rows per row of its query (`RETURN QUERY SELECT f(row)` or
     `r := (f(row), ...)::type; RETURN NEXT r`, under IFs): one query giving all of them,
     each IF a condition on the rows. The rows come back in no order, as a set compares."""
-    relation, row = _loop_rows(loop, env, dialect, "returns rows")
-    _no_state(loop)
+    relation: exp.Expr
+    first: list[exp.Expr] = []
+    if loop.kind == "while":  # a loop that only counts: one row per value of its counter
+        counted = counted_rows(loop, env)
+        relation, row, statements, first = (counted.relation, counted.row, counted.body,
+                                            [counted.condition])
+        _no_state(Loop(loop.kind, loop.header, statements))
+    else:
+        relation, row = _loop_rows(loop, env, dialect, "returns rows")
+        statements = loop.body
+        _no_state(loop)
     emitted: list[exp.Select] = []
 
     def run(nodes: list[Node], where: list[exp.Expr]) -> None:
@@ -122,7 +137,7 @@ def emitted_rows(loop: Loop, env: Env, dialect: str) -> exp.Query:
             if _message(node):
                 continue
             if node.head == "RETURN":
-                emitted.append(_emitted(text, scope, relation, where))
+                emitted.append(_emitted(text, scope, relation, [*first, *where]))
                 continue
             assigned = _ASSIGN.match(text)
             if assigned is None or where:
@@ -132,7 +147,7 @@ def emitted_rows(loop: Loop, env: Env, dialect: str) -> exp.Query:
                 raise Unsupported(f"the loop assigns {name}, which is not a declared variable")
             row[name] = cast_to(env.types.get(name), scope.expr(assigned.group(2)), dialect)
 
-    run(loop.body, [])
+    run(statements, [])
     _forget(env, row)
     if not emitted:
         raise Unsupported("the loop returns no row")
@@ -142,7 +157,7 @@ def emitted_rows(loop: Loop, env: Env, dialect: str) -> exp.Query:
     return out
 
 
-def _emitted(text: str, scope: Env, relation: exp.Subquery, where: list[exp.Expr]
+def _emitted(text: str, scope: Env, relation: exp.Expr, where: list[exp.Expr]
              ) -> exp.Select:
     rest = text[len("return"):].strip()
     kind, _, what = rest.partition(" ")
@@ -151,6 +166,9 @@ def _emitted(text: str, scope: Env, relation: exp.Subquery, where: list[exp.Expr
         what = what[1:-1].strip()
     if kind.upper() == "QUERY":
         query = parse_query(scope, what)
+        mismatch = type_mismatch(query, scope.returns)
+        if mismatch:
+            raise Unsupported(mismatch)
         if not isinstance(query, exp.Select) or query.args.get("from") or \
                 query.args.get("from_"):
             raise Unsupported("a RETURN QUERY reading tables inside a loop runs row by row")

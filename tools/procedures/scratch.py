@@ -166,8 +166,8 @@ def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mappin
                     names = [d.name for d in cursor.description or []]
                     rows = cursor.fetchall()
                 except Exception as exc:  # psycopg's classes: the source query failed
-                    out[name] = CutoverError(f"the query failed on the scratch copy: "
-                                             f"{str(exc).strip().splitlines()[0]}")
+                    out[name] = CutoverError(f"the original failed on the scratch copy: "
+                                             f"{_failure(exc, timeout_s)}")
                     continue
                 finally:
                     if name in cursors:
@@ -178,6 +178,20 @@ def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mappin
         finally:
             con.close()
     return out
+
+
+def _failure(exc: Exception, timeout_s: float) -> str:
+    """PostgreSQL's message with its DETAIL (which column's type, which value), and for a
+    timeout how long it had: the reason a routine is not proven must say what failed."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    diag = getattr(exc, "diag", None)
+    detail = getattr(diag, "message_detail", None)
+    if detail:
+        message += f" ({detail.strip()})"
+    if getattr(diag, "sqlstate", None) == "57014":  # query_canceled: the statement timeout
+        message += (f" after {timeout_s:g} s: the original's own run time on a copy of the "
+                    f"source's tables and keys, not the translation's")
+    return message
 
 
 def _unique(names: list[str]) -> list[str]:
