@@ -7,12 +7,10 @@ reason, and an original that fails on the copy says why in PostgreSQL's own word
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from tests.integration.conftest import pg_connect
-from tests.support.projects import write_files
+from tests.support.projects import postgres_dbt_project
 
 pytest.importorskip("dbt.cli.main")
 pytestmark = pytest.mark.integration
@@ -78,19 +76,8 @@ END $$ LANGUAGE plpgsql;
 def test_counting_loops_become_series_at_parity(pg_db, tmp_path, run_project):
     with pg_connect(pg_db) as con:
         con.execute(SEED)
-    project = tmp_path / "p"
-    write_files(project, {"sql/routines.sql": ROUTINES + "SELECT * FROM cities();\n"})
-    (project / "cutover.toml").write_text(textwrap.dedent(f"""
-        [project]
-        name = "shops"
-        codebase = ["sql/**/*.sql"]
-        [source]
-        url = "{pg_db}"
-        allow_privileged = true  # the test made this database, as a role that writes
-        [target]
-        url = "duckdb:///data/target.duckdb"
-        [output]
-        format = "dbt"
+    project = postgres_dbt_project(tmp_path / "p", "shops", pg_db, {
+        "sql/routines.sql": ROUTINES + "SELECT * FROM cities();\n"}, config_extra="""
         [output.procedures.daily_paid]
         first_day = "DATE '2024-01-01'"
         last_day = "DATE '2024-01-05'"
@@ -99,7 +86,7 @@ def test_counting_loops_become_series_at_parity(pg_db, tmp_path, run_project):
         upto = 6
         [output.procedures.doubling]
         upto = 8
-        """), encoding="utf-8")
+        """)
 
     dbt = run_project(project).report["dbt"]
     models = {m["name"]: m for m in dbt["models"]}

@@ -11,12 +11,10 @@ reason."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from tests.integration.conftest import pg_connect
-from tests.support.projects import write_files
+from tests.support.projects import postgres_dbt_project
 
 pytest.importorskip("dbt.cli.main")
 pytestmark = pytest.mark.integration
@@ -207,20 +205,8 @@ SELECT * FROM owners_paid();
 def test_loops_that_fold_rows_become_aggregates_at_parity(pg_db, tmp_path, run_project):
     with pg_connect(pg_db) as con:
         con.execute(SEED)
-    project = tmp_path / "p"
-    write_files(project, {"sql/routines.sql": ROUTINES + CALLS})
-    (project / "cutover.toml").write_text(textwrap.dedent(f"""
-        [project]
-        name = "ledger"
-        codebase = ["sql/**/*.sql"]
-        [source]
-        url = "{pg_db}"
-        allow_privileged = true  # the test made this database, as a role that writes
-        [target]
-        url = "duckdb:///data/target.duckdb"
-        [output]
-        format = "dbt"
-        """), encoding="utf-8")
+    project = postgres_dbt_project(tmp_path / "p", "ledger", pg_db, {
+        "sql/routines.sql": ROUTINES + CALLS})
 
     dbt = run_project(project).report["dbt"]
     models = {m["name"]: m for m in dbt["models"]}

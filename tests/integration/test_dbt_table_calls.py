@@ -8,13 +8,12 @@ function called directly — are diffed against the originals run on a scratch c
 from __future__ import annotations
 
 import re
-import textwrap
 
 import psycopg
 import pytest
 
 from tests.integration.conftest import pg_connect
-from tests.support.projects import write_files
+from tests.support.projects import postgres_dbt_project
 
 pytest.importorskip("dbt.cli.main")
 pytestmark = pytest.mark.integration
@@ -86,20 +85,8 @@ SELECT flagged(1);
 def test_table_function_calls_expand_in_place_at_parity(pg_db, tmp_path, run_project):
     with pg_connect(pg_db) as con:
         con.execute(SEED)
-    project = tmp_path / "p"
-    write_files(project, {"sql/routines.sql": ROUTINES})
-    (project / "cutover.toml").write_text(textwrap.dedent(f"""
-        [project]
-        name = "stock"
-        codebase = ["sql/**/*.sql"]
-        [source]
-        url = "{pg_db}"
-        allow_privileged = true  # the test made this database, as a role that writes
-        [target]
-        url = "duckdb:///data/target.duckdb"
-        [output]
-        format = "dbt"
-        """), encoding="utf-8")
+    project = postgres_dbt_project(tmp_path / "p", "stock", pg_db, {
+        "sql/routines.sql": ROUTINES})
 
     dbt = run_project(project).report["dbt"]
     models = {m["name"]: m for m in dbt["models"]}

@@ -48,3 +48,23 @@ def make_project(root: Path, files: dict[str, str], *, config_extra: str = "",
         url = "{target}"
         """) + textwrap.dedent(config_extra), encoding="utf-8")
     return root
+
+
+def postgres_dbt_project(root: Path, name: str, pg_url: str, files: dict[str, str], *,
+                         config_extra: str = "") -> Path:
+    """Write a project migrating `files` from the PostgreSQL database `pg_url` (made by the
+    test, as a role that writes) to a DuckDB dbt project; `config_extra` follows [output]."""
+    write_files(root, files)
+    (root / "cutover.toml").write_text(textwrap.dedent(f"""
+        [project]
+        name = "{name}"
+        codebase = ["sql/**/*.sql"]
+        [source]
+        url = "{pg_url}"
+        allow_privileged = true  # the test made this database, as a role that writes
+        [target]
+        url = "duckdb:///data/target.duckdb"
+        [output]
+        format = "dbt"
+        """) + textwrap.dedent(config_extra), encoding="utf-8")
+    return root
