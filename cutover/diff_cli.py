@@ -17,9 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from graph.context import Tolerance
 from tools.errors import CutoverError
-from tools.records import Verdict
+from tools.records import Tolerance, Verdict
 
 if TYPE_CHECKING:
     from tools.diff.run import DiffOutcome, DiffRequest

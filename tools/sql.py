@@ -15,7 +15,6 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, SqlglotError, TokenError, UnsupportedError
 from sqlglot.tokens import Token, TokenType
 
-from tools import semantics as library
 from tools import sql_split
 from tools.errors import ParseFailed, Unsupported
 
@@ -333,6 +332,11 @@ def transpile(sql: str, read: str, write: str, where: str = "",
     `keys` (table -> primary key columns) the source's primary keys.
     `semantics=False` is plain sqlglot (the eval baseline). `applied`, when given, receives
     the rewrites made ('family.method'), for the attempt's reason."""
+    # Imported here, not at the top: the semantics library costs ~0.6 s of start-up (it loads
+    # several sqlglot dialects), and the many importers of this module that only parse or
+    # split SQL (a `cutover diff`, the Spark adapter) never translate (issue 15).
+    from tools import semantics as library
+
     prefix = f"{where}{': ' if where else ''}"
     try:
         trees = sqlglot.parse(strip_view_options(sql),

@@ -2,14 +2,15 @@
 
 An engine's facts (URL schemes, sqlglot dialect, embedded or server, how to make a fresh
 database, ...) are class attributes of its adapter in tools/db/<engine>.py and nowhere else;
-this module only lists the adapters and finds one by URL scheme or engine name. Importing an
-adapter module is cheap: each imports its driver only when it connects.
+this module only lists the adapters and finds one by URL scheme or engine name. Each adapter
+imports its driver only when it connects; a lookup by scheme imports only the adapter modules
+up to the one that claims the scheme.
 """
 
 from __future__ import annotations
 
 import importlib
-from functools import cache
+import threading
 
 from tools.db.base import Adapter, Role
 from tools.db.urls import scheme
@@ -27,34 +28,59 @@ ADAPTERS = (
 )
 
 
-@cache
-def adapter_classes() -> tuple[type[Adapter], ...]:
-    found = []
-    for target in ADAPTERS:
-        module, name = target.split(":")
-        found.append(getattr(importlib.import_module(module), name))
-    return tuple(found)
+class _Registry:
+    """The scheme table, filled one adapter module at a time, in ADAPTERS order, until the
+    scheme asked for is claimed. Importing every adapter costs seconds (the Spark adapter pulls
+    in sqlglot's dialects and the semantics library, the server ones SQLAlchemy), and a
+    `cutover diff` of two DuckDB files needs two of them (issue 15)."""
 
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loaded: list[type[Adapter]] = []
+        self.by_scheme: dict[str, type[Adapter]] = {}
 
-@cache
-def _by_scheme() -> dict[str, type[Adapter]]:
-    table: dict[str, type[Adapter]] = {}
-    for cls in adapter_classes():
+    def _load_next(self) -> bool:
+        if len(self.loaded) == len(ADAPTERS):
+            return False
+        module, name = ADAPTERS[len(self.loaded)].split(":")
+        cls: type[Adapter] = getattr(importlib.import_module(module), name)
         for s in cls.SCHEMES:
-            if s in table:  # one table per fact: a scheme belongs to one adapter
-                raise RuntimeError(f"URL scheme {s!r} claimed by {table[s].__name__} and "
-                                   f"{cls.__name__}")
-            table[s] = cls
-    return table
+            if s in self.by_scheme:  # one table per fact: a scheme belongs to one adapter
+                raise RuntimeError(f"URL scheme {s!r} claimed by {self.by_scheme[s].__name__} "
+                                   f"and {cls.__name__}")
+            self.by_scheme[s] = cls
+        self.loaded.append(cls)
+        return True
+
+    def find(self, s: str) -> type[Adapter] | None:
+        with self.lock:
+            while s not in self.by_scheme and self._load_next():
+                pass
+            return self.by_scheme.get(s)
+
+    def everything(self) -> dict[str, type[Adapter]]:
+        with self.lock:
+            while self._load_next():
+                pass
+            return self.by_scheme
+
+
+_registry = _Registry()
+
+
+def adapter_classes() -> tuple[type[Adapter], ...]:
+    """Every adapter class (imports every adapter module: for listings, not for lookups)."""
+    _registry.everything()
+    return tuple(_registry.loaded)
 
 
 def schemes() -> list[str]:
-    return sorted(_by_scheme())
+    return sorted(_registry.everything())
 
 
 def adapter_class(url: str) -> type[Adapter]:
     s = scheme(url)
-    cls = _by_scheme().get(s)
+    cls = _registry.find(s)
     if cls is None:
         raise ConfigError(f"no engine adapter for URL scheme {s!r} (known: "
                           f"{', '.join(schemes())})")
@@ -69,7 +95,7 @@ def engine_class(name: str) -> type[Adapter] | None:
 def dialect_for(url: str) -> str:
     """The sqlglot dialect a URL implies; a clear error when it implies none."""
     s = scheme(url)
-    cls = _by_scheme().get(s)
+    cls = _registry.find(s)
     dialect = cls.dialect_of(s) if cls else ""
     if not dialect:
         raise ConfigError(f"cannot infer the SQL dialect of a {s!r} URL; set `dialect` next to "
@@ -79,7 +105,7 @@ def dialect_for(url: str) -> str:
 
 def is_embedded(url: str) -> bool:
     """True for an engine that runs in this process on a local file (False when unknown)."""
-    cls = _by_scheme().get(scheme(url))
+    cls = _registry.find(scheme(url))
     return bool(cls and cls.EMBEDDED)
 
 
