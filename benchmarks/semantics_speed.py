@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals.tpc import extension_path, offline_connection  # noqa: E402
+from evals.tpc import GENERATORS, extension_path, offline_connection  # noqa: E402
 from tools.errors import CutoverError  # noqa: E402
 from tools.sql import transpile  # noqa: E402
 
@@ -43,13 +43,15 @@ def _canonical(duck_type: str) -> str:
     return "text"
 
 
-def queries_and_schema() -> tuple[list[str], dict[str, dict[str, str]]]:
+def queries_and_schema(kind: str = "tpcds") -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The query texts of `kind` ('tpcds' or 'tpch') and its empty tables' canonical types."""
+    generator, texts = GENERATORS[kind]
     con = offline_connection()
     try:
-        con.execute(f"LOAD '{extension_path('tpcds')}'")
-        con.execute("CALL dsdgen(sf=0)")
+        con.execute(f"LOAD '{extension_path(kind)}'")
+        con.execute(f"CALL {generator}(sf=0)")
         queries = [str(q).strip().rstrip(";") for (q,) in con.execute(
-            "SELECT query FROM tpcds_queries() ORDER BY query_nr").fetchall()]
+            f"SELECT query FROM {texts}() ORDER BY query_nr").fetchall()]
         schema: dict[str, dict[str, str]] = {}
         for table, column, dtype in con.execute(
                 "SELECT table_name, column_name, data_type FROM information_schema.columns"
