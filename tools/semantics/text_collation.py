@@ -95,19 +95,9 @@ class TextCollation(Family):
 
     @staticmethod
     def _candidates(tree: exp.Expr, ctx: SemanticsContext) -> dict[int, list[exp.Expr]]:
-        """id of a SELECT -> its own nodes of the kinds that can compare text (those whose
-        nearest SELECT ancestor it is), as _work meets them, for the tree before rewrites."""
-        cached = getattr(ctx, "_text_candidates", None)
-        if cached is None:
-            cached = {}
-            for node in ctx.find(tree, *_CANDIDATES):
-                owner = node.parent
-                while owner is not None and not isinstance(owner, exp.Select):
-                    owner = owner.parent
-                if owner is not None:
-                    cached.setdefault(id(owner), []).append(node)
-            ctx._text_candidates = cached  # type: ignore[attr-defined]
-        return cached
+        """id of a SELECT -> its own nodes of the kinds that can compare text, in walk order
+        (as _work meets them), for the tree before rewrites."""
+        return ctx.owned(tree, *_CANDIDATES)
 
     def _labels(self, tree: exp.Expr, ctx: SemanticsContext) -> dict[str, dict[str, str]]:
         return self._read_labels(tree, ctx)[0]
@@ -220,14 +210,21 @@ class TextCollation(Family):
             return coll.fold(node, how, target,
                              owned=isinstance(node, (exp.Column, exp.Literal)))
 
-        own = tree_walk.own_nodes(select)
+        hows = self._seen(ctx).get(id(select)) if id(select) not in ctx.touched else None
         # the SELECT's own tables, for _group: the folds below add none and remove none (a
         # fold's own subquery, SQLite's character map, reads its tables in a nested SELECT)
-        tables = [t for t in own if isinstance(t, exp.Table)]
-        hows = self._seen(ctx).get(id(select)) if id(select) not in ctx.touched else None
-        # an untouched SELECT's own nodes are those applies() saw: its list, in walk order
-        work = self._work(select, select, ctx, own) if hows is None else \
-            [(node, hows[id(node)]) for node in own if id(node) in hows]
+        tables: Sequence[exp.Expr]
+        if hows is None:
+            own = tree_walk.own_nodes(select)
+            tables = [t for t in own if isinstance(t, exp.Table)]
+            work = self._work(select, select, ctx, own)
+        else:
+            # an untouched SELECT's own nodes are those applies() saw, in walk order (the
+            # SELECT itself first, as in its own walk)
+            tables = ctx.owned(select, exp.Table).get(id(select), [])
+            work = [(node, hows[id(node)])
+                    for node in (select, *self._candidates(select, ctx).get(id(select), ()))
+                    if id(node) in hows]
         for node, how in work:
             if isinstance(node, _COMPARISONS):
                 node.set("this", replaced(node.this, how))
@@ -302,7 +299,7 @@ class TextCollation(Family):
 
     @classmethod
     def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext,
-               tables: Sequence[exp.Table]) -> None:
+               tables: Sequence[exp.Expr]) -> None:
         """GROUP BY the folded key; a grouped labelled column shows one spelling of its group
         (tools.semantics.text_collation._spelling). `tables`: the ones this SELECT reads
         itself (not its subqueries), in walk order."""
@@ -319,7 +316,7 @@ class TextCollation(Family):
             return known
 
         # the tables' names and columns in lower case, read at the first labelled key
-        readers: list[tuple[exp.Table, str, dict[str, str]]] = []
+        readers: list[tuple[exp.Expr, str, dict[str, str]]] = []
         for key in list(group.expressions):
             how = label(key)
             if how is None or not isinstance(key, exp.Column):
@@ -370,7 +367,7 @@ class TextCollation(Family):
                         column.replace(cls._shown(column, spelling, target))
 
     @staticmethod
-    def _spelling(column: exp.Column, readers: Sequence[tuple[exp.Table, str, dict[str, str]]],
+    def _spelling(column: exp.Column, readers: Sequence[tuple[exp.Expr, str, dict[str, str]]],
                   ctx: SemanticsContext) -> exp.Expr:
         """The primary key column that orders a MySQL group's spellings (a Column, table set to
         the alias), or the column itself when unknown. MariaDB shows the spelling of the
@@ -457,7 +454,7 @@ def _explicit(node: exp.Expr) -> str | None:
     return next((how for side in sides if (how := binary_collation(side))), None)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Output:
     """What TextCollation._group reads of one output of the SELECT it rewrites."""
 
@@ -466,7 +463,7 @@ class _Output:
     """(table, name) in lower case when the output is a column (aliased or not)"""
     columns: list[tuple[exp.Column, tuple[str, str], bool]]
     """its columns in walk order: (column, (table, name) in lower case, outside an aggregate?)"""
-    outside: frozenset[tuple[str, str]]
+    outside: set[tuple[str, str]]
     """the names of its columns outside an aggregate"""
     aggregates: bool
 
@@ -483,4 +480,4 @@ class _Output:
         bare = item.unalias()
         return cls(item, (bare.table.lower(), bare.name.lower())
                    if isinstance(bare, exp.Column) else None, columns,
-                   frozenset(name for _, name, outside in columns if outside), aggregates)
+                   {name for _, name, outside in columns if outside}, aggregates)
