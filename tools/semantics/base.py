@@ -129,8 +129,8 @@ class SemanticsContext:
         if self._columns is None:
             # before any rewrite, the statement's tables are the walk's (no walk of its own)
             tables = self.find(tree, exp.Table) if self.pristine and tree is self._walked \
-                else None
-            self._columns = kinds.column_kinds(tree, self.schema, tables)
+                else tree_walk.find_all(tree, exp.Table)
+            self._columns = kinds.column_types(tables, self.lower_columns)
         return kinds.kind(node, self.source, self._columns)
 
 
