@@ -8,8 +8,8 @@ with plain sqlglot as a user calls it, sqlglot.transpile(sql, read, write); the 
 --repeats times and the best (least) and median times are shown with their ratios (the best
 is the one a busy neighbour disturbs least). Times are this process's CPU time by default
 (--clock cpu): translation is single-threaded, and on a shared machine wall time counts the
-neighbours' turns too (--clock wall for the wall clock). The library's caches are emptied before each of its
-passes, so that a repeat does not find the previous pass's work.
+neighbours' turns too (--clock wall for the wall clock). The library's caches are emptied
+before each of its passes, so that a repeat does not find the previous pass's work.
 The issue's target: library <= 1.5x plain sqlglot.
 
     .venv/bin/python benchmarks/semantics_speed.py [--repeats 5] [--targets postgres,mysql]
