@@ -2,8 +2,11 @@
 library changes no output.
 
 What is translated, towards every other dialect the library knows (tools.semantics.base):
-- TPC-DS's 99 queries from DuckDB, typed by the dsdgen(sf=0) catalog (as semantics_speed.py);
-- every case of the bundled trap suites (evals/suites/traps-*), typed by the catalog the
+- TPC-DS's 99 and TPC-H's 22 queries, typed by the generators' sf=0 catalog (as
+  semantics_speed.py), from DuckDB (their own texts) and from every other source dialect
+  (the texts plain sqlglot writes there, as evals/tpc.py makes a source's codebase);
+- every case of the bundled trap suites (evals/suites/traps-*) and of functions-mysql (its
+  setup is traps-mysql's), typed by the catalog the
   planner would introspect: each suite's setup is run on a fresh real source (SQLite in a
   scratch folder, PostgreSQL and MariaDB on the servers of CUTOVER_TEST_PG_URL and
   CUTOVER_TEST_MYSQL_URL) and read back with tools.catalog.introspect, then handed to
@@ -28,6 +31,9 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import sqlglot
+import sqlglot.errors
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,10 +63,22 @@ def _translate(sql: str, read: str, write: str, context: dict[str, Any]) -> str:
     return out + "\n-- applied: " + ", ".join(applied)
 
 
-def tpcds_outputs() -> dict[str, str]:
-    queries, schema = queries_and_schema()
-    return {f"tpcds/q{i + 1}/{target}": _translate(sql, "duckdb", target, {"schema": schema})
-            for target in DIALECTS if target != "duckdb" for i, sql in enumerate(queries)}
+def tpc_outputs() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for kind in ("tpcds", "tpch"):
+        queries, schema = queries_and_schema(kind)
+        for source in DIALECTS:
+            for i, duck_sql in enumerate(queries):
+                try:
+                    sql = duck_sql if source == "duckdb" else \
+                        sqlglot.transpile(duck_sql, "duckdb", source)[0]
+                except sqlglot.errors.SqlglotError:
+                    continue  # not a codebase this source could hold
+                for target in DIALECTS:
+                    if target != source:
+                        out[f"{kind}/q{i + 1}/{source}/{target}"] = _translate(
+                            sql, source, target, {"schema": schema})
+    return out
 
 
 def _source_catalog(suite_dir: Path, dialect: str, workdir: Path) -> dict[str, Any] | None:
@@ -89,9 +107,10 @@ def _source_catalog(suite_dir: Path, dialect: str, workdir: Path) -> dict[str, A
             "keys": {t["name"]: tuple(t.get("primary_key") or ()) for t in tables}}
 
 
-def trap_outputs() -> dict[str, str]:
+def suite_outputs() -> dict[str, str]:
     out: dict[str, str] = {}
-    for suite_dir in sorted((ROOT / "evals" / "suites").glob("traps-*")):
+    suites = ROOT / "evals" / "suites"
+    for suite_dir in [*sorted(suites.glob("traps-*")), suites / "functions-mysql"]:
         suite = load_manifest(suite_dir / "manifest.yaml")
         source = suite.source_dialect
         with tempfile.TemporaryDirectory() as tmp:
@@ -115,7 +134,7 @@ def main() -> None:
     group.add_argument("--save", type=Path, help="write the outputs to this JSON file")
     group.add_argument("--compare", type=Path, help="compare the outputs with this JSON file")
     args = parser.parse_args()
-    outputs = {**tpcds_outputs(), **trap_outputs()}
+    outputs = {**tpc_outputs(), **suite_outputs()}
     if args.save:
         args.save.write_text(json.dumps(outputs, indent=1, sort_keys=True) + "\n")
         print(f"saved {len(outputs)} translations to {args.save}")

@@ -9,6 +9,8 @@ Every rewrite is proven by tests/fixtures/semantics/<family>.yaml on the real en
 
 from __future__ import annotations
 
+import functools
+
 from sqlglot import exp
 
 from tools.errors import Unsupported
@@ -116,6 +118,18 @@ def pair_table() -> dict[str, dict[tuple[str, str], str]]:
     return {family.name: family.pairs() for family in FAMILIES}
 
 
+@functools.cache
+def _acting(source: str, target: str) -> tuple[tuple[Family, str], ...]:
+    """The families that act from `source` to `target`, each with its pair entry (a method
+    name or 'unsupported: ...'), in FAMILIES order: read once per pair, not per statement."""
+    acting = []
+    for family in FAMILIES:
+        how = family.pairs().get((source, target))
+        if how is not None and how != SAME and not how.startswith(OPEN):
+            acting.append((family, how))
+    return tuple(acting)
+
+
 def _depth(node: exp.Expr) -> int:
     depth = 0
     while node.parent is not None:
@@ -148,10 +162,7 @@ def apply(tree: exp.Expr, ctx: SemanticsContext) -> list[str]:
     found: list[tuple[Family, str, exp.Expr]] = []
     ctx.pristine = True  # the families look at the tree as parsed, until the rewrites below
     try:
-        for family in FAMILIES:
-            how = family.pairs().get((ctx.source, ctx.target))
-            if how is None or how == SAME or how.startswith(OPEN):
-                continue
+        for family, how in _acting(ctx.source, ctx.target):
             for node in family.nodes(tree, ctx):
                 if family.applies(node, tree, ctx):
                     found.append((family, how, node))

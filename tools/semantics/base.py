@@ -46,6 +46,8 @@ class SemanticsContext:
     _columns: dict[str, dict[str, str]] | None = None
     _buckets: dict[type, list[exp.Expr]] | None = None
     _found: dict[tuple[type, ...], list[exp.Expr]] = field(default_factory=dict)
+    _walk: list[exp.Expr] = field(default_factory=list)
+    _owned: dict[tuple[type, ...], dict[int, list[exp.Expr]]] = field(default_factory=dict)
     _lowered: dict[str, dict[str, str]] | None = None
     _walked: exp.Expr | None = None
     """the tree ctx.find walked (its buckets describe it until a rewrite changes it)"""
@@ -68,20 +70,43 @@ class SemanticsContext:
         (ten find_all walks per statement cost half of sqlglot's own time on TPC-DS)."""
         if self._buckets is None:
             buckets: dict[type, list[exp.Expr]] = {}
-            for node in tree_walk.nodes(tree):
+            walk = tree_walk.nodes(tree)
+            for node in walk:
                 kind = type(node)
                 bucket = buckets.get(kind)
                 if bucket is None:
                     bucket = buckets[kind] = []
                 bucket.append(node)
-            self._buckets, self._walked = buckets, tree
-            self._found = {}
+            self._buckets, self._walked, self._walk = buckets, tree, walk
+            self._found, self._owned = {}, {}
         # the families ask for the same few type sets: each is gathered once per statement
         found = self._found.get(types)
         if found is None:
             found = self._found[types] = [n for kind, nodes in self._buckets.items()
                                           if issubclass(kind, types) for n in nodes]
         return list(found)
+
+    def owned(self, tree: exp.Expr, *types: type[exp.Expr]) -> dict[int, list[exp.Expr]]:
+        """id of a SELECT -> the nodes of these types whose nearest SELECT ancestor it is
+        (the ones tree_walk.own_nodes gives it), in walk order, as ctx.find's walk found
+        them: a family that reuses them after a rewrite keeps to the SELECTs it left
+        untouched (ctx.touched). One pass over that walk, not a walk per SELECT."""
+        owned = self._owned.get(types) if self._buckets is not None else None
+        if owned is None:
+            self.find(tree, *types)  # the walk, if no family has asked yet
+            assert self._buckets is not None
+            kinds = {kind for kind in self._buckets if issubclass(kind, types)}
+            owned = {}
+            # find() gives the nodes kind by kind: the walk itself keeps them in its order
+            for node in self._walk:
+                if type(node) in kinds:
+                    owner = node.parent
+                    while owner is not None and not isinstance(owner, exp.Select):
+                        owner = owner.parent
+                    if owner is not None:
+                        owned.setdefault(id(owner), []).append(node)
+            self._owned[types] = owned
+        return owned
 
     def lower_columns(self, table: str) -> dict[str, str] | None:
         """column (lower case) -> type, of the catalog table named `table` (lower case), or
@@ -104,8 +129,8 @@ class SemanticsContext:
         if self._columns is None:
             # before any rewrite, the statement's tables are the walk's (no walk of its own)
             walked = self.pristine and tree is self._walked
-            tables = self.find(tree, exp.Table) if walked else None
-            self._columns = kinds.column_kinds(tree, self.schema, tables)
+            tables = self.find(tree, exp.Table) if walked else tree_walk.find_all(tree, exp.Table)
+            self._columns = kinds.column_types(tables, self.lower_columns)
             kinds.add_derived(self._columns, self.find(tree, exp.Subquery) if walked
                               else tree_walk.find_all(tree, exp.Subquery), self.source)
         return kinds.kind(node, self.source, self._columns)

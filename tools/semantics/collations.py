@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from tools.semantics import general_ci
+from tools.semantics import general_ci, tree_walk
 from tools.semantics.kinds import by_alias
 
 NOCASE, RTRIM, CI, PAD, BPCHAR, OTHER = "nocase", "rtrim", "ci", "pad", "bpchar", "other: "
@@ -113,7 +113,7 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True,
         if isinstance(node, exp.Literal) and node.is_string:
             text = node.name.rstrip(" ") if padded else node.name
             return exp.Literal.string(general_ci.fold_text(text))
-        trimmed = exp.Trim(this=node if owned else node.copy(),
+        trimmed = exp.Trim(this=node if owned else tree_walk.copy(node),
                            position="TRAILING") if padded else node
         return general_ci.sqlite_fold(trimmed)
     if isinstance(node, exp.Literal) and node.is_string:
@@ -125,7 +125,7 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True,
         # BINARY's args hold no node: a new DataType from them is the copy, without deepcopy
         return exp.Cast(this=_mysql_fold(node, how, owned), to=exp.DataType(**_BINARY.args))
     click = target == "clickhouse"
-    value = node if owned else node.copy()
+    value = node if owned else tree_walk.copy(node)
     if how in (RTRIM, PAD, BPCHAR) or (how == CI and padded):
         value = _call("trimRight", value) if click else exp.Trim(this=value, position="TRAILING")
     if how == NOCASE:
@@ -135,12 +135,13 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True,
         # the collation's weight of every BMP character, ASCII letters included, in one pass;
         # an ASCII value (as many bytes as characters) takes upper() instead, the same weights:
         # translate() with a 1,400-character map costs ~170x upper() on DuckDB
-        translated = _call("translateUTF8" if click else "translate", value.copy(),
+        translated = _call("translateUTF8" if click else "translate", tree_walk.copy(value),
                            exp.Literal.string(general_ci.FOLD_FROM),
                            exp.Literal.string(general_ci.FOLD_TO))
-        return exp.Case(ifs=[exp.If(this=exp.EQ(this=_byte_length(value.copy(), target),
-                                                expression=exp.Length(this=value.copy())),
-                                    true=exp.Upper(this=value))], default=translated)
+        ascii_only = exp.EQ(this=_byte_length(tree_walk.copy(value), target),
+                            expression=exp.Length(this=tree_walk.copy(value)))
+        return exp.Case(ifs=[exp.If(this=ascii_only, true=exp.Upper(this=value))],
+                        default=translated)
     return value
 
 
@@ -155,7 +156,7 @@ _BINARY = exp.DataType.build("BINARY")  # built once: DataType.build tokenizes i
 
 
 def _mysql_fold(node: exp.Expr, how: str, owned: bool) -> exp.Expr:
-    value = node if owned else node.copy()
+    value = node if owned else tree_walk.copy(node)
     if how in (RTRIM, PAD, BPCHAR):
         value = exp.Trim(this=value, position="TRAILING")
     if how == NOCASE:

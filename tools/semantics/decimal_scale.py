@@ -30,6 +30,7 @@ from typing import ClassVar
 from sqlglot import exp
 
 from tools.errors import Unsupported
+from tools.semantics import tree_walk
 from tools.semantics.base import Family, SemanticsContext, template
 from tools.semantics.numeric import number_kind, scale
 
@@ -74,16 +75,16 @@ class DecimalScale(Family):
 
     def as_double(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         if isinstance(node, exp.Avg):
-            out = node.copy()
+            out = tree_walk.copy(node)
             arg = _avg_arg(out)
-            arg.replace(exp.cast(arg.copy(), exp.DType.DOUBLE))
+            arg.replace(exp.cast(tree_walk.copy(arg), exp.DType.DOUBLE, copy=False))
             return out
         if ctx.source == "duckdb" and ctx.target == "postgres":
             # DuckDB's x / 0 is inf or nan where PostgreSQL fails: integer_division's spelling
             from tools.semantics.integer_division import IntegerDivision
             return IntegerDivision().as_double(node, ctx)
-        return exp.Div(this=exp.cast(node.this.copy(), exp.DType.DOUBLE),
-                       expression=node.expression.copy())
+        return exp.Div(this=exp.cast(tree_walk.copy(node.this), exp.DType.DOUBLE, copy=False),
+                       expression=tree_walk.copy(node.expression))
 
     def by_stored_value(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         """SQLite's quotient: integer division exactly when every decimal column is whole."""

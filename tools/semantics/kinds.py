@@ -35,11 +35,20 @@ def catalog_type(dialect: str, column: dict) -> str:
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Mod)
 
 
-def column_kinds(tree: exp.Expr, schema: dict[str, dict[str, str]],
-                 tables: Sequence[exp.Expr] | None = None) -> dict[str, dict[str, str]]:
-    """alias or table name -> column -> kind, for the catalog tables the statement reads
-    (`tables`: its Table nodes in walk order, when the caller has them)."""
-    return by_alias(tree, schema, _kind_of, tables)
+def column_types(tables: Sequence[exp.Expr],
+                 lower_columns: Callable[[str], dict[str, str] | None]
+                 ) -> dict[str, dict[str, str]]:
+    """alias or table name (lower case) -> column (lower case) -> catalog type, for the
+    catalog tables among `tables` (a statement's Table nodes, in walk order), as
+    `lower_columns` gives them (SemanticsContext.lower_columns: each table lower-cased once
+    per statement, shared with the families that read it; kind() maps a type to its kind
+    when a column is looked up, not every column of every table read)."""
+    out: dict[str, dict[str, str]] = {}
+    for table in tables:
+        columns = lower_columns(table.name.lower())
+        if columns is not None:  # a later alias of one name wins, as in by_alias
+            out[table.alias_or_name.lower()] = columns
+    return out
 
 
 def by_alias(tree: exp.Expr, per_table: dict[str, dict[str, str]],
@@ -92,8 +101,8 @@ def _kind_of(canonical: str) -> str:
         return FLOAT
     if canonical == "date":
         return DATE
-    if canonical == INTERVAL:
-        return INTERVAL
+    if canonical in (INTERVAL, DECIMAL):  # DECIMAL: a derived table's kind (add_derived)
+        return canonical
     return DECIMAL if parse_decimal(canonical) else OTHER
 
 
@@ -110,7 +119,8 @@ def _cast_kind(dtype: exp.DataType) -> str:
 
 
 def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str | None:
-    """The kind of `node`'s value in `source`, or None when it cannot be told."""
+    """The kind of `node`'s value in `source`, or None when it cannot be told; `columns`:
+    column_types()."""
     if isinstance(node, (exp.Paren, exp.Neg, exp.Nullif, exp.Abs)):
         return kind(node.this, source, columns)
     if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select) \
@@ -128,7 +138,7 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
         return FLOAT if source == "sqlite" else DECIMAL
     if isinstance(node, exp.Column):
         qualifier, column = node.table.lower(), node.name.lower()
-        found = {cols[column] for name, cols in columns.items()
+        found = {_kind_of(cols[column]) for name, cols in columns.items()
                  if (not qualifier or name == qualifier) and column in cols}
         return found.pop() if len(found) == 1 else None
     if isinstance(node, exp.Cast):

@@ -22,6 +22,7 @@ only in case or trailing spaces can still reuse a neighbour's result.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from sqlglot import exp
@@ -69,8 +70,7 @@ class TextCollation(Family):
 
     def applies(self, node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
         columns = self._labels(tree, ctx)
-        if any(label.startswith(coll.OTHER) for cols in columns.values()
-               for label in cols.values()):
+        if self._refused(tree, ctx):
             # a collation the library refuses: _work raises at the first one it meets, in
             # its own order
             return bool(self._work(node, tree, ctx))
@@ -95,25 +95,25 @@ class TextCollation(Family):
 
     @staticmethod
     def _candidates(tree: exp.Expr, ctx: SemanticsContext) -> dict[int, list[exp.Expr]]:
-        """id of a SELECT -> its own nodes of the kinds that can compare text (those whose
-        nearest SELECT ancestor it is), as _work meets them, for the tree before rewrites."""
-        cached = getattr(ctx, "_text_candidates", None)
-        if cached is None:
-            cached = {}
-            for node in ctx.find(tree, *_CANDIDATES):
-                owner = node.parent
-                while owner is not None and not isinstance(owner, exp.Select):
-                    owner = owner.parent
-                if owner is not None:
-                    cached.setdefault(id(owner), []).append(node)
-            ctx._text_candidates = cached  # type: ignore[attr-defined]
-        return cached
+        """id of a SELECT -> its own nodes of the kinds that can compare text, in walk order
+        (as _work meets them), for the tree before rewrites."""
+        return ctx.owned(tree, *_CANDIDATES)
 
     def _labels(self, tree: exp.Expr, ctx: SemanticsContext) -> dict[str, dict[str, str]]:
+        return self._read_labels(tree, ctx)[0]
+
+    def _refused(self, tree: exp.Expr, ctx: SemanticsContext) -> bool:
+        """Whether a column the statement reads compares under a collation the library
+        refuses (asked for each SELECT: answered once)."""
+        return self._read_labels(tree, ctx)[1]
+
+    @staticmethod
+    def _read_labels(tree: exp.Expr, ctx: SemanticsContext
+                     ) -> tuple[dict[str, dict[str, str]], bool]:
         # one context serves one statement: its labels are read once
-        root = tree.root()
         cached = getattr(ctx, "_text_labels", None)
         if cached is None:
+            root = tree.root()
             labels = ctx.collations
             # the statement's tables as the families found them (first asked by applies(),
             # on the tree before any rewrite)
@@ -125,9 +125,11 @@ class TextCollation(Family):
                 labels = {t: {c: ctx.collations.get(t, {}).get(c) or coll.BYTES
                               for c, kind in cols.items() if kind == "text"}
                           for t, cols in ctx.schema.items() if t.lower() in read}
-            cached = (root, coll.column_labels(root, labels, tables))
+            columns = coll.column_labels(root, labels, tables)
+            cached = (columns, any(label.startswith(coll.OTHER) for cols in columns.values()
+                                   for label in cols.values()))
             ctx._text_labels = cached  # type: ignore[attr-defined]
-        return cached[1]
+        return cached
 
     def _work(self, select: exp.Expr, tree: exp.Expr, ctx: SemanticsContext,
               own: list[exp.Expr] | None = None) -> list[tuple[exp.Expr, str]]:
@@ -208,14 +210,21 @@ class TextCollation(Family):
             return coll.fold(node, how, target,
                              owned=isinstance(node, (exp.Column, exp.Literal)))
 
-        own = tree_walk.own_nodes(select)
+        hows = self._seen(ctx).get(id(select)) if id(select) not in ctx.touched else None
         # the SELECT's own tables, for _group: the folds below add none and remove none (a
         # fold's own subquery, SQLite's character map, reads its tables in a nested SELECT)
-        tables = [t for t in own if isinstance(t, exp.Table)]
-        hows = self._seen(ctx).get(id(select)) if id(select) not in ctx.touched else None
-        # an untouched SELECT's own nodes are those applies() saw: its list, in walk order
-        work = self._work(select, select, ctx, own) if hows is None else \
-            [(node, hows[id(node)]) for node in own if id(node) in hows]
+        tables: Sequence[exp.Expr]
+        if hows is None:
+            own = tree_walk.own_nodes(select)
+            tables = [t for t in own if isinstance(t, exp.Table)]
+            work = self._work(select, select, ctx, own)
+        else:
+            # an untouched SELECT's own nodes are those applies() saw, in walk order (the
+            # SELECT itself first, as in its own walk)
+            tables = ctx.owned(select, exp.Table).get(id(select), [])
+            work = [(node, hows[id(node)])
+                    for node in (select, *self._candidates(select, ctx).get(id(select), ()))
+                    if id(node) in hows]
         for node, how in work:
             if isinstance(node, _COMPARISONS):
                 node.set("this", replaced(node.this, how))
@@ -239,7 +248,8 @@ class TextCollation(Family):
             elif isinstance(node, exp.Group):
                 self._group(select, node, label, ctx, tables)
             elif node is select:
-                group = exp.Group(expressions=[e.unalias().copy() for e in select.expressions])
+                group = exp.Group(expressions=[tree_walk.copy(e.unalias())
+                                               for e in select.expressions])
                 select.set("distinct", None)
                 select.set("group", group)
                 self._group(select, group, label, ctx, tables)
@@ -289,35 +299,34 @@ class TextCollation(Family):
 
     @classmethod
     def _group(cls, select: exp.Expr, group: exp.Expr, label, ctx: SemanticsContext,
-               tables: Sequence[exp.Table]) -> None:
+               tables: Sequence[exp.Expr]) -> None:
         """GROUP BY the folded key; a grouped labelled column shows one spelling of its group
         (tools.semantics.text_collation._spelling). `tables`: the ones this SELECT reads
         itself (not its subqueries), in walk order."""
         target = ctx.target
-        # each output's columns (name, outside an aggregate?) and whether it aggregates,
-        # read once and again only after this loop changed the output (every key reads them)
-        outputs: dict[int, tuple[exp.Expr, list[tuple[exp.Column, tuple[str, str], bool]],
-                                 bool]] = {}
+        # each output read once, and again only after this loop changed it (every key reads
+        # them all); a SELECT inside an aggregate's argument has its outputs' columns in it
+        outputs: dict[int, _Output] = {}
+        in_aggregate = select.find_ancestor(exp.AggFunc) is not None
 
-        def read(item: exp.Expr) -> tuple[list[tuple[exp.Column, tuple[str, str], bool]],
-                                          bool]:
+        def read(item: exp.Expr) -> _Output:
             known = outputs.get(id(item))
-            if known is None or known[0] is not item:  # the entry holds the item: no id reuse
-                columns = [(c, (c.table.lower(), c.name.lower()),
-                            c.find_ancestor(exp.AggFunc) is None)
-                           for c in tree_walk.find_all(item, exp.Column)]
-                aggregates = any(isinstance(n, exp.AggFunc)
-                                 for n in tree_walk.nodes(item.unalias()))
-                known = outputs[id(item)] = (item, columns, aggregates)
-            return known[1], known[2]
+            if known is None or known.item is not item:  # the entry holds the item: no id reuse
+                known = outputs[id(item)] = _Output.read(item, in_aggregate)
+            return known
 
+        # the tables' names and columns in lower case, read at the first labelled key
+        readers: list[tuple[exp.Expr, str, dict[str, str]]] = []
         for key in list(group.expressions):
             how = label(key)
             if how is None or not isinstance(key, exp.Column):
                 continue
             # columns compared by name, not by sqlglot's tree equality (a hash walk each)
             named = (key.table.lower(), key.name.lower())
-            spelling = cls._spelling(key, tables, ctx)
+            if not readers:
+                readers = [(t, t.alias_or_name.lower(), ctx.lower_columns(t.name.lower()) or {})
+                           for t in tables]
+            spelling = cls._spelling(key, readers, ctx)
             if target == "clickhouse" and not key.table and spelling.args.get("table"):
                 # ClickHouse would read a bare name in GROUP BY as the output alias
                 key = key.replace(exp.column(key.name, table=spelling.args["table"]))
@@ -325,28 +334,27 @@ class TextCollation(Family):
             index = key.index  # read before the fold takes the key as its own child
             group.set("expressions", coll.fold(key, how, target, owned=True), index)
             for item in list(select.expressions):
-                bare = item.unalias()
-                if isinstance(bare, exp.Column) and (bare.table.lower(),
-                                                     bare.name.lower()) == named:
+                output = read(item)
+                if output.bare == named:
                     # the shown value is new: alias_ need not copy it
-                    item.replace(exp.alias_(cls._shown(bare, spelling, target),
+                    item.replace(exp.alias_(cls._shown(item.unalias(), spelling, target),
                                             item.alias_or_name, copy=False))
                     continue
                 # UPPER(name) under GROUP BY name: a function of the group's spelling
-                columns, aggregates = read(item)
-                grouped = [c for c, name, outside in columns if name == named and outside]
-                if grouped and spelling is not key and spelling.name != named[1] \
-                        and not aggregates:
+                if named not in output.outside:
+                    continue
+                grouped = [c for c, name, outside in output.columns
+                           if name == named and outside]
+                if spelling is not key and spelling.name != named[1] and not output.aggregates:
                     # the whole expression on the group's first row, as MySQL evaluates it
                     # (and SQLite cannot take an aggregate into the subquery of a rewrite)
-                    shown = cls._shown(bare, spelling, target)
+                    shown = cls._shown(item.unalias(), spelling, target)
                     item.replace(exp.alias_(shown, item.alias, copy=False)
                                  if isinstance(item, exp.Alias) else shown)
                     continue
                 for column in grouped:
                     column.replace(cls._shown(column, spelling, target))
-                if grouped:
-                    del outputs[id(item)]  # its columns changed
+                del outputs[id(item)]  # its columns changed
             # ORDER BY CASE WHEN name IS NULL ... (how MySQL sorts NULLs last): the same; a
             # bare `ORDER BY name` is folded like the key by the Ordered rewrite instead
             order = select.args.get("order")
@@ -359,16 +367,17 @@ class TextCollation(Family):
                         column.replace(cls._shown(column, spelling, target))
 
     @staticmethod
-    def _spelling(column: exp.Column, tables: Sequence[exp.Table], ctx: SemanticsContext
-                  ) -> exp.Expr:
+    def _spelling(column: exp.Column, readers: Sequence[tuple[exp.Expr, str, dict[str, str]]],
+                  ctx: SemanticsContext) -> exp.Expr:
         """The primary key column that orders a MySQL group's spellings (a Column, table set to
         the alias), or the column itself when unknown. MariaDB shows the spelling of the
         first row it reads: in a table scan, or through an index on the column, that is the
         primary key's order ('Bob ' id 3 before 'BOB' id 6). Other sources keep the smallest
-        spelling (their choice is arbitrary)."""
-        holders = [t for t in tables
-                   if (column.table.lower() == t.alias_or_name.lower() if column.table
-                       else column.name.lower() in (ctx.lower_columns(t.name.lower()) or {}))]
+        spelling (their choice is arbitrary). `readers`: this SELECT's own tables, each with
+        its alias or name and its catalog columns, in lower case."""
+        qualifier, name = column.table.lower(), column.name.lower()
+        holders = [t for t, alias, columns in readers
+                   if (qualifier == alias if qualifier else name in columns)]
         if len(holders) != 1:
             return column
         table = holders[0]
@@ -384,29 +393,29 @@ class TextCollation(Family):
     def _shown(column: exp.Expr, order: exp.Expr, target: str) -> exp.Expr:
         """The group's spelling: the value at the smallest `order`, or MIN(column) when the
         order is the column itself."""
-        value = column.copy()
+        value = tree_walk.copy(column)
         if isinstance(order, exp.Column) and isinstance(column, exp.Column) and \
                 order.name.lower() == column.name.lower() or target == "mysql":
             return exp.Min(this=value)
         if target == "postgres":
             agg = exp.ArrayAgg(this=exp.Order(this=value, expressions=[
-                exp.Ordered(this=order.copy(), nulls_first=False)]))
+                exp.Ordered(this=tree_walk.copy(order), nulls_first=False)]))
             return exp.Bracket(this=exp.paren(agg, copy=False),
                                expressions=[exp.Literal.number(1)], offset=1)
         if target == "sqlite":
             # no arg_min: MIN over a fixed-width sortable key (negatives first) + the value
             sortable = exp.Case(ifs=[exp.If(
-                this=exp.LT(this=order.copy(), expression=exp.Literal.number(0)),
+                this=exp.LT(this=tree_walk.copy(order), expression=exp.Literal.number(0)),
                 true=exp.Anonymous(this="printf", expressions=[
                     exp.Literal.string("-%020d"),
-                    exp.Add(this=order.copy(),
+                    exp.Add(this=tree_walk.copy(order),
                             expression=exp.Literal.number(9223372036854775807))]))],
                 default=exp.Anonymous(this="printf", expressions=[
-                    exp.Literal.string("%021d"), order.copy()]))
+                    exp.Literal.string("%021d"), tree_walk.copy(order)]))
             return exp.Substring(this=exp.Min(this=exp.DPipe(this=sortable, expression=value)),
                                  start=exp.Literal.number(22))
         name = "argMin" if target == "clickhouse" else "arg_min"
-        return exp.Anonymous(this=name, expressions=[value, order.copy()])
+        return exp.Anonymous(this=name, expressions=[value, tree_walk.copy(order)])
 
 
 def _or_null_extreme(node: exp.Expr) -> str | None:
@@ -443,3 +452,32 @@ def _explicit(node: exp.Expr) -> str | None:
     sides = [node.args.get(k) for k in ("this", "expression", "low", "high")]
     sides += node.args.get("expressions") or [] if isinstance(node, exp.In) else []
     return next((how for side in sides if (how := binary_collation(side))), None)
+
+
+@dataclass(slots=True)
+class _Output:
+    """What TextCollation._group reads of one output of the SELECT it rewrites."""
+
+    item: exp.Expr
+    bare: tuple[str, str] | None
+    """(table, name) in lower case when the output is a column (aliased or not)"""
+    columns: list[tuple[exp.Column, tuple[str, str], bool]]
+    """its columns in walk order: (column, (table, name) in lower case, outside an aggregate?)"""
+    outside: set[tuple[str, str]]
+    """the names of its columns outside an aggregate"""
+    aggregates: bool
+
+    @classmethod
+    def read(cls, item: exp.Expr, in_aggregate: bool) -> _Output:
+        """`item`, an output of a SELECT that is inside an aggregate's argument or not."""
+        nodes = tree_walk.nodes(item)  # one walk: its columns and whether it aggregates
+        aggregates = any(isinstance(n, exp.AggFunc) for n in nodes)
+        # with no aggregate in it or above its SELECT, every column is outside one
+        plain = not aggregates and not in_aggregate
+        columns = [(c, (c.table.lower(), c.name.lower()),
+                    plain or c.find_ancestor(exp.AggFunc) is None)
+                   for c in nodes if isinstance(c, exp.Column)]
+        bare = item.unalias()
+        return cls(item, (bare.table.lower(), bare.name.lower())
+                   if isinstance(bare, exp.Column) else None, columns,
+                   {name for _, name, outside in columns if outside}, aggregates)
