@@ -10,6 +10,7 @@ table every reader sees (docs/semantics.md, the translator) is derived from thos
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, overload
 
@@ -183,10 +184,17 @@ class Family:
         return True
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(sql: str, dialect: str) -> exp.Expr:
+    # parsing is most of a template's cost, and a family fills the same few texts again and
+    # again: parse each once, hand out copies (the caller's tree is changed in place)
+    return sqlglot.parse_one(sql, read=dialect)
+
+
 def template(sql: str, dialect: str, **args: exp.Expr) -> exp.Expr:
     """Parse `sql` in the target's own dialect and put copies of `args` where their
     upper-case placeholders stand, so the target's spelling survives generation."""
-    tree = sqlglot.parse_one(sql, read=dialect)
+    tree = tree_walk.copy(_parsed(sql, dialect))
     for column in list(tree.find_all(exp.Column)):
         value = args.get(column.name)
         if value is not None and not column.table:
