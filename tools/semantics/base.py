@@ -127,6 +127,15 @@ class SemanticsContext:
 
     def source_kind(self, tree: exp.Expr, node: exp.Expr) -> str | None:
         """'int', 'float', 'decimal' or 'other' under the source's typing; None if unknown."""
+        return kinds.kind(node, self.source, self._column_map(tree))
+
+    def column_type(self, tree: exp.Expr, column: exp.Column) -> str | None:
+        """The source catalog's type of a column reference (a derived table's column: its
+        kind); None if unknown or ambiguous."""
+        return kinds.column_type(column, self._column_map(tree))
+
+    def _column_map(self, tree: exp.Expr) -> dict[str, dict[str, str]]:
+        """alias -> column -> type for the statement's tables and derived tables (once)."""
         if self._columns is None:
             # before any rewrite, the statement's tables are the walk's (no walk of its own)
             walked = self.pristine and tree is self._walked
@@ -134,7 +143,7 @@ class SemanticsContext:
             self._columns = kinds.column_types(tables, self.lower_columns)
             kinds.add_derived(self._columns, self.find(tree, exp.Subquery) if walked
                               else tree_walk.find_all(tree, exp.Subquery), self.source)
-        return kinds.kind(node, self.source, self._columns)
+        return self._columns
 
 
 #: family class -> its derived pair table (the tables are class-level data: derived once)

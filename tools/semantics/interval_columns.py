@@ -38,9 +38,9 @@ class IntervalColumns(Family):
                          "its meaning"}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        read = {table.name.lower() for table in ctx.find(tree, exp.Table)}
-        if not any(T.INTERVAL in cols.values() for name, cols in ctx.schema.items()
-                   if name.lower() in read):
+        # most statements read no interval column: a look at their tables' types only
+        if not any(T.INTERVAL in (ctx.lower_columns(table.name.lower()) or {}).values()
+                   for table in ctx.find(tree, exp.Table)):
             return []
         return [column for column in ctx.find(tree, exp.Column)
                 if not _selected_as_is(column)

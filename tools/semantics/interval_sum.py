@@ -19,7 +19,6 @@ from typing import ClassVar
 from sqlglot import exp
 
 from tools.db import types as T
-from tools.semantics import kinds
 from tools.semantics.base import Family, SemanticsContext, template
 from tools.semantics.pg_justify import (
     INTERVAL_DAYS,
@@ -45,47 +44,37 @@ class IntervalSum(Family):
     REWRITES: ClassVar[dict[tuple[str, str], str]] = {(_BY_FIELD, _NO_SUM): "summed_by_field"}
 
     def nodes(self, tree: exp.Expr, ctx: SemanticsContext) -> list[exp.Expr]:
-        sums = [node for node in ctx.find(tree, exp.Sum)
-                if not isinstance(node.parent, exp.Window)]
-        if not sums:
-            return []
-        columns = kinds.by_alias(tree, ctx.schema)
-        return [node for node in sums if _is_interval(node.this, columns)]
+        return [node for node in ctx.find(tree, exp.Sum)
+                if not isinstance(node.parent, exp.Window) and _is_interval(node.this, tree, ctx)]
 
     def summed_by_field(self, node: exp.Expr, ctx: SemanticsContext) -> exp.Expr:
         fields = (f"SUM({INTERVAL_MONTHS})", f"SUM({INTERVAL_DAYS})", f"SUM({INTERVAL_TIME})")
         return exp.paren(template(duckdb_interval(*fields), "duckdb", I=node.this), copy=False)
 
 
-def _canonical(node: exp.Expr, columns: dict[str, dict[str, str]]) -> str | None:
-    """The catalog's canonical type of a column reference, when exactly one table has it."""
-    if not isinstance(node, exp.Column):
-        return None
-    qualifier, name = node.table.lower(), node.name.lower()
-    found = {cols[name] for alias, cols in columns.items()
-             if (not qualifier or alias == qualifier) and name in cols}
-    return found.pop() if len(found) == 1 else None
+def _column_type(node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> str | None:
+    return ctx.column_type(tree, node) if isinstance(node, exp.Column) else None
 
 
-def _is_interval(node: exp.Expr, columns: dict[str, dict[str, str]]) -> bool:
+def _is_interval(node: exp.Expr, tree: exp.Expr, ctx: SemanticsContext) -> bool:
     if isinstance(node, exp.Paren):
-        return _is_interval(node.this, columns)
+        return _is_interval(node.this, tree, ctx)
     if isinstance(node, exp.Interval):
         return True
     if isinstance(node, exp.Cast):
         return node.to.is_type(exp.DType.INTERVAL)
     if isinstance(node, exp.Column):
-        return _canonical(node, columns) == T.INTERVAL
+        return _column_type(node, tree, ctx) == T.INTERVAL
     if isinstance(node, exp.Neg):
-        return _is_interval(node.this, columns)
+        return _is_interval(node.this, tree, ctx)
     if isinstance(node, exp.Add):  # a date or timestamp plus an interval is not one
-        return _is_interval(node.this, columns) and _is_interval(node.expression, columns)
+        return _is_interval(node.this, tree, ctx) and _is_interval(node.expression, tree, ctx)
     if isinstance(node, exp.Sub):
-        return (_is_interval(node.this, columns) and _is_interval(node.expression, columns)) \
-            or (_canonical(node.this, columns) in _TIMESTAMPS
-                and _canonical(node.expression, columns) in _TIMESTAMPS)
+        return (_is_interval(node.this, tree, ctx) and _is_interval(node.expression, tree, ctx)) \
+            or (_column_type(node.this, tree, ctx) in _TIMESTAMPS
+                and _column_type(node.expression, tree, ctx) in _TIMESTAMPS)
     if isinstance(node, exp.Mul):
-        return _is_interval(node.this, columns) or _is_interval(node.expression, columns)
+        return _is_interval(node.this, tree, ctx) or _is_interval(node.expression, tree, ctx)
     if isinstance(node, exp.Div):
-        return _is_interval(node.this, columns)
+        return _is_interval(node.this, tree, ctx)
     return False

@@ -10,7 +10,7 @@ the kind then leaves the construct alone.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from sqlglot import exp
 
@@ -93,6 +93,19 @@ def add_derived(columns: dict[str, dict[str, str]], subqueries: Sequence[exp.Exp
         columns[alias] = outputs
 
 
+def column_type(node: exp.Column, columns: dict[str, dict[str, str]]) -> str | None:
+    """The type `columns` holds for a column reference (a catalog type, or a derived table's
+    kind), when the tables it may belong to agree on one."""
+    found = set(_types_of(node, columns))
+    return found.pop() if len(found) == 1 else None
+
+
+def _types_of(node: exp.Column, columns: dict[str, dict[str, str]]) -> Iterator[str]:
+    qualifier, column = node.table.lower(), node.name.lower()
+    return (cols[column] for name, cols in columns.items()
+            if (not qualifier or name == qualifier) and column in cols)
+
+
 @functools.cache
 def _kind_of(canonical: str) -> str:
     if canonical == "int" or (canonical == "bool"):
@@ -137,9 +150,7 @@ def kind(node: exp.Expr, source: str, columns: dict[str, dict[str, str]]) -> str
             return INT
         return FLOAT if source == "sqlite" else DECIMAL
     if isinstance(node, exp.Column):
-        qualifier, column = node.table.lower(), node.name.lower()
-        found = {_kind_of(cols[column]) for name, cols in columns.items()
-                 if (not qualifier or name == qualifier) and column in cols}
+        found = {_kind_of(t) for t in _types_of(node, columns)}
         return found.pop() if len(found) == 1 else None
     if isinstance(node, exp.Cast):
         return _cast_kind(node.to)
