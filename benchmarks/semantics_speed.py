@@ -18,7 +18,6 @@ The issue's target: library <= 1.5x plain sqlglot.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import time
@@ -30,20 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from evals.tpc import GENERATORS, extension_path, offline_connection  # noqa: E402
+from tools.db.types import from_declared  # noqa: E402
 from tools.errors import CutoverError  # noqa: E402
 from tools.sql import transpile  # noqa: E402
-
-_CANONICAL = (("DECIMAL", None), ("INT", "int"), ("VARCHAR", "text"), ("CHAR", "text"),
-              ("DATE", "date"), ("DOUBLE", "float"), ("TIMESTAMP", "timestamp"))
-
-
-def _canonical(duck_type: str) -> str:
-    if match := re.match(r"DECIMAL\((\d+),\s*(\d+)\)", duck_type):
-        return f"decimal({match.group(1)},{match.group(2)})"
-    for prefix, canonical in _CANONICAL:
-        if canonical and duck_type.upper().startswith(prefix):
-            return canonical
-    return "text"
 
 
 def queries_and_schema(kind: str = "tpcds") -> tuple[list[str], dict[str, dict[str, str]]]:
@@ -59,7 +47,8 @@ def queries_and_schema(kind: str = "tpcds") -> tuple[list[str], dict[str, dict[s
         for table, column, dtype in con.execute(
                 "SELECT table_name, column_name, data_type FROM information_schema.columns"
         ).fetchall():
-            schema.setdefault(table, {})[column] = _canonical(dtype)
+            # the canonical types a run's planner reads from DuckDB's catalog (BIGINT -> int)
+            schema.setdefault(table, {})[column] = from_declared(dtype)
     finally:
         con.close()
     return queries, schema

@@ -77,9 +77,10 @@ class TextCollation(Family):
         # nothing can raise, so the order does not matter: this SELECT's candidates from
         # the families' one walk (no walk per SELECT); what each compares is kept for
         # fold_like_source, which reuses it if no rewrite changes this SELECT first
+        explicit = self._read_labels(tree, ctx)[2]
         hows = {id(candidate): how
                 for candidate in (node, *self._candidates(tree, ctx).get(id(node), ()))
-                if (how := self._how(candidate, node, columns, ctx)) is not None}
+                if (how := self._how(candidate, node, columns, ctx, explicit)) is not None}
         if hows:
             self._seen(ctx)[id(node)] = hows
         return bool(hows)
@@ -109,25 +110,24 @@ class TextCollation(Family):
 
     @staticmethod
     def _read_labels(tree: exp.Expr, ctx: SemanticsContext
-                     ) -> tuple[dict[str, dict[str, str]], bool]:
+                     ) -> tuple[dict[str, dict[str, str]], bool, bool]:
+        """The statement's column labels; whether one is refused; whether the statement
+        names a collation itself (`x = 'a' COLLATE utf8mb4_bin`: explicit_collate's rewrite
+        of it keeps a mark the comparisons read)."""
         # one context serves one statement: its labels are read once
         cached = getattr(ctx, "_text_labels", None)
         if cached is None:
             root = tree.root()
-            labels = ctx.collations
             # the statement's tables as the families found them (first asked by applies(),
             # on the tree before any rewrite)
             tables = ctx.find(root, exp.Table)
-            if ctx.target == "mysql":
-                # a text column without a folding collation compares as bytes on the source
-                # (labelled here for the tables the statement reads, not the whole catalog)
-                read = {t.name.lower() for t in tables}
-                labels = {t: {c: ctx.collations.get(t, {}).get(c) or coll.BYTES
-                              for c, kind in cols.items() if kind == "text"}
-                          for t, cols in ctx.schema.items() if t.lower() in read}
-            columns = coll.column_labels(root, labels, tables)
-            cached = (columns, any(label.startswith(coll.OTHER) for cols in columns.values()
-                                   for label in cols.values()))
+            columns = coll.ColumnLabels(_bytes_labels(tables, ctx)) if ctx.target == "mysql" \
+                else coll.column_labels(root, ctx.collations, tables)
+            # a table read under several aliases holds one dict: each is looked at once
+            distinct = {id(cols): cols for cols in columns.values()}.values()
+            cached = (columns, any(label.startswith(coll.OTHER) for cols in distinct
+                                   for label in cols.values()),
+                      bool(ctx.find(root, exp.Collate)))
             ctx._text_labels = cached  # type: ignore[attr-defined]
         return cached
 
@@ -135,23 +135,24 @@ class TextCollation(Family):
               own: list[exp.Expr] | None = None) -> list[tuple[exp.Expr, str]]:
         """(construct, label) in this SELECT (not its subqueries) that compare a labelled
         column; `own`: its own nodes (tree_walk.own_nodes), when the caller has them."""
-        columns = self._labels(tree, ctx)
+        columns, _, explicit = self._read_labels(tree, ctx)
         found: list[tuple[exp.Expr, str]] = []
         # one pass over this SELECT's own nodes: a nested SELECT is its own node; only the
         # node kinds below can compare text (the rest is skipped before any other test)
         for node in tree_walk.own_nodes(select) if own is None else own:
             if node is not select and not isinstance(node, _CANDIDATES):
                 continue
-            how = self._how(node, select, columns, ctx)
+            how = self._how(node, select, columns, ctx, explicit)
             if how is not None:
                 found.append((node, how))
         return found
 
     @staticmethod
     def _how(node: exp.Expr, select: exp.Expr, columns: dict[str, dict[str, str]],
-             ctx: SemanticsContext) -> str | None:
+             ctx: SemanticsContext, explicit: bool) -> str | None:
         """The label under which `node`, one of `select`'s own nodes, compares text, or None
-        if it compares no labelled text."""
+        if it compares no labelled text. `explicit`: whether the statement names a
+        collation anywhere (if not, no side of `node` can)."""
 
         def label(node: exp.Expr | None) -> str | None:
             got = coll.of_column(node, columns) if node is not None else None
@@ -168,7 +169,7 @@ class TextCollation(Family):
                 return None
             return coll.BYTES if all(_computed_text(o) or label(o) for o in operands) else None
 
-        how = _explicit(node)
+        how = _explicit(node) if explicit else None
         if how == coll.BYTES:
             return None  # `= 'a' COLLATE binary`: bytes, as the target compares
         if how is not None:
@@ -204,9 +205,11 @@ class TextCollation(Family):
             got = coll.of_column(node, columns)
             return got if got in _FOLDS else None
 
-        def replaced(node: exp.Expr, how: str) -> exp.Expr:
+        def replaced(node: exp.Expr, how: str, beside: exp.Expr | None = None) -> exp.Expr:
             # the fold takes the place of `node`: a column or a literal goes into it as is;
             # anything larger is copied, as a node of this list inside it must stay behind
+            if beside is not None and _beside_binary(node, beside, how, target):
+                return node
             return coll.fold(node, how, target,
                              owned=isinstance(node, (exp.Column, exp.Literal)))
 
@@ -227,17 +230,20 @@ class TextCollation(Family):
                     if id(node) in hows]
         for node, how in work:
             if isinstance(node, _COMPARISONS):
-                node.set("this", replaced(node.this, how))
-                node.set("expression", replaced(node.expression, how))
+                this, other = node.this, node.expression
+                node.set("this", replaced(this, how, other))
+                node.set("expression", replaced(other, how, this))
                 if not isinstance(node, (exp.EQ, exp.NEQ, exp.NullSafeEQ)):
                     node.set("this", coll.bytewise(node.this, target))
             elif isinstance(node, exp.In):
-                node.set("this", replaced(node.this, how))
-                node.set("expressions", [replaced(e, how) for e in node.expressions])
+                this = node.this
+                node.set("this", replaced(this, how))
+                node.set("expressions", [replaced(e, how, this) for e in node.expressions])
             elif isinstance(node, exp.Between):
-                node.set("this", coll.bytewise(replaced(node.this, how), target))
-                node.set("low", replaced(node.args["low"], how))
-                node.set("high", replaced(node.args["high"], how))
+                this = node.this
+                node.set("this", coll.bytewise(replaced(this, how), target))
+                node.set("low", replaced(node.args["low"], how, this))
+                node.set("high", replaced(node.args["high"], how, this))
             elif isinstance(node, exp.Count):
                 node.this.set("expressions", [replaced(e, label(e) or "") if label(e) else e
                                               for e in node.this.expressions])
@@ -418,6 +424,43 @@ class TextCollation(Family):
         return exp.Anonymous(this=name, expressions=[value, tree_walk.copy(order)])
 
 
+def _bytes_labels(tables: Sequence[exp.Expr], ctx: SemanticsContext
+                  ) -> dict[str, dict[str, str]]:
+    """alias or table name (lower case) -> column (lower case) -> label, towards MySQL: a
+    text column without a folding collation compares as bytes on the source. For the tables
+    the statement reads (not the whole catalog), each labelled once, from the catalog's
+    lower-cased columns the other families share (SemanticsContext.lower_columns)."""
+    per_table: dict[str, dict[str, str]] = {}
+    declared: dict[str, dict[str, str]] | None = None
+    out: dict[str, dict[str, str]] = {}
+    for table in tables:
+        name = table.name.lower()
+        labels = per_table.get(name)
+        if labels is None:
+            types = ctx.lower_columns(name)
+            if types is None:
+                continue
+            if declared is None:  # a later spelling of one name wins, as in lower_columns
+                declared = {t.lower(): {c.lower(): how for c, how in cols.items()}
+                            for t, cols in ctx.collations.items()}
+            own = declared.get(name, {})
+            labels = per_table[name] = {c: own.get(c) or coll.BYTES
+                                        for c, kind in types.items() if kind == "text"}
+        out[table.alias_or_name.lower()] = labels  # a later alias of one name wins
+    return out
+
+
+def _beside_binary(node: exp.Expr, other: exp.Expr, how: str, target: str) -> bool:
+    """Whether `node`, a string literal compared with `other`, can stay as written: towards
+    MySQL `other` (not a literal) is folded into a BINARY value, and MySQL compares a binary
+    string with a text one as bytes (the binary collation wins over a literal's), so
+    CAST('TN' AS BINARY) would say nothing more. A literal the fold rewrites in Python
+    ('ABC' -> 'abc' under NOCASE) still takes its folded form."""
+    return (target == "mysql" and isinstance(node, exp.Literal) and node.is_string
+            and not isinstance(other, exp.Literal)
+            and coll.fold_literal(node.name, how) is None)
+
+
 def _or_null_extreme(node: exp.Expr) -> str | None:
     """ClickHouse's minOrNull/maxOrNull, as empty_aggregates writes a whole-set MIN/MAX
     (it runs first, on the deeper node): still a MIN/MAX under the column's collation."""
@@ -462,7 +505,8 @@ class _Output:
     bare: tuple[str, str] | None
     """(table, name) in lower case when the output is a column (aliased or not)"""
     columns: list[tuple[exp.Column, tuple[str, str], bool]]
-    """its columns in walk order: (column, (table, name) in lower case, outside an aggregate?)"""
+    """its columns in walk order: (column, (table, name) in lower case, outside an aggregate?);
+    none for an output that is an aggregate (all of them are inside it)"""
     outside: set[tuple[str, str]]
     """the names of its columns outside an aggregate"""
     aggregates: bool
@@ -470,6 +514,11 @@ class _Output:
     @classmethod
     def read(cls, item: exp.Expr, in_aggregate: bool) -> _Output:
         """`item`, an output of a SELECT that is inside an aggregate's argument or not."""
+        bare = item.unalias()
+        if isinstance(bare, exp.AggFunc):
+            # SUM(x) AS total: each of its columns is inside an aggregate, which is all
+            # _group asks of them (no walk)
+            return cls(item, None, [], set(), True)
         nodes = tree_walk.nodes(item)  # one walk: its columns and whether it aggregates
         aggregates = any(isinstance(n, exp.AggFunc) for n in nodes)
         # with no aggregate in it or above its SELECT, every column is outside one
@@ -477,7 +526,6 @@ class _Output:
         columns = [(c, (c.table.lower(), c.name.lower()),
                     plain or c.find_ancestor(exp.AggFunc) is None)
                    for c in nodes if isinstance(c, exp.Column)]
-        bare = item.unalias()
         return cls(item, (bare.table.lower(), bare.name.lower())
                    if isinstance(bare, exp.Column) else None, columns,
                    {name for _, name, outside in columns if outside}, aggregates)
