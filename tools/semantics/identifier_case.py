@@ -70,6 +70,8 @@ class IdentifierCase(Family):
             spelled = tables.get(node.name.lower())
             if spelled and node.name.lower() not in ctes and self._differs(node, spelled, ctx):
                 out.append(node)
+        if self.BEHAVIOUR.get(ctx.target) == _COLUMNS_FOLD:
+            return out  # MySQL finds a column in any case: only its table names compare exactly
         for column in ctx.find(tree, exp.Column):
             ident = column.this
             if not isinstance(ident, exp.Identifier):
