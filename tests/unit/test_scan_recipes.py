@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from tools.db import mysql_scan
+from tools.db import mysql_arrow_scan, mysql_scan
 from tools.db.duckdb_extensions import loadable_path
 from tools.db.registry import open_adapter
 
@@ -42,6 +42,19 @@ def test_mysql_recipe_reads_through_a_read_only_statement_and_keeps_the_password
     assert "s3cr" not in r.relation + r.via + (r.check or "")
     assert any("PASSWORD 's3cr''et'" in s for s in r.setup)  # in the secret only
     assert r.schema == schema
+
+
+@pytest.mark.parametrize(("arrow_type", "carried"), [
+    (pa.int64(), True), (pa.string(), True), (pa.date32(), True), (pa.timestamp("us"), True),
+    (pa.decimal128(12, 2), True), (pa.decimal128(38, 10), True), (pa.decimal128(28, 0), True),
+    # connectorx reads every DECIMAL as decimal128(38, 10): more digits would be lost
+    (pa.decimal128(30, 11), False), (pa.decimal128(29, 0), False),
+    (pa.timestamp("us", tz="UTC"), False), (pa.uint64(), False),  # not the scanner's either
+])
+def test_connectorx_takes_only_what_it_carries_exactly(arrow_type: pa.DataType,
+                                                       carried: bool) -> None:
+    schema = pa.schema([("id", pa.int64()), ("v", arrow_type)])
+    assert mysql_arrow_scan.carried(schema) == carried
 
 
 @pytest.mark.parametrize("name", ["mysql", "sqlite"])

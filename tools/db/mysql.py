@@ -11,7 +11,7 @@ import pyarrow as pa
 from sqlalchemy.engine import make_url
 
 from tools import guard
-from tools.db import mysql_scan
+from tools.db import mysql_arrow_scan, mysql_scan
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.db.failures import Failure, FailureTable
@@ -328,9 +328,19 @@ class MySQLAdapter(Adapter):
         schema = self.read_arrow(f"SELECT * FROM (\n{query}\n) q LIMIT 0").schema
         if not mysql_scan.scannable(schema):
             return None
+        args, prefix = self._connect_args(self.url), prefix.format(s=self.timeout_s)
+        if mysql_arrow_scan.available() and mysql_arrow_scan.carried(schema) \
+                and not args.get("unix_socket"):
+            try:
+                found = mysql_arrow_scan.recipe(args, prefix, sql, schema, alias)
+            except RuntimeError as exc:  # connectorx could not connect: the scanner may
+                self.tracer.event("scan_fallback", side=self.role, via="connectorx",
+                                  reason=str(exc))
+                found = None
+            if found is not None:
+                return found
         try:
-            return mysql_scan.recipe(self._connect_args(self.url),
-                                     prefix.format(s=self.timeout_s), sql, schema, alias)
+            return mysql_scan.recipe(args, prefix, sql, schema, alias)
         except ConfigError as exc:  # the scanner wheel is missing: the Arrow path still works
             self.tracer.event("scan_fallback", side=self.role, via="mysql scanner",
                               reason=str(exc))

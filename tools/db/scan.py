@@ -11,6 +11,7 @@ the SQL; the recipe opens its own read-only session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -39,6 +40,9 @@ class DuckDBScan:
     decode_text: bool = False
     """Columns the scanner returns as BLOB where the Arrow path has text hold UTF-8 text:
     decode them (the mysql scanner types a query's text columns by their binary flag)."""
+    arrow: Callable[[], pa.RecordBatchReader] | None = None
+    """The relation is a stream made in Python (a client library that reads the engine into
+    Arrow itself): registered as `relation` in the comparing DuckDB after setup, and read once."""
     describe_first: bool = False
     """Check those types on the bound relation before copying (binding is cheap: it reads no
     rows), not only on the copied table."""

@@ -182,6 +182,8 @@ def load_scanned(
     try:
         for statement in recipe.setup:
             con.execute(statement)
+        if recipe.arrow is not None:
+            con.register(recipe.relation, recipe.arrow())
         refusal = _refusal(con, recipe)
         if refusal is None and recipe.describe_first:
             refusal = _type_drift(con, f"SELECT * FROM {recipe.relation}", recipe)
@@ -194,11 +196,14 @@ def load_scanned(
         if refusal is None:
             refusal = _type_drift(con, f"SELECT * EXCLUDE (__rid) FROM {home}.main.{table}",
                                   recipe)
-    except duckdb.Error as exc:
-        # The message may quote the ATTACH string (never the password: that is a secret).
+    except (duckdb.Error, RuntimeError) as exc:
+        # The message may quote the ATTACH string (never the password: that is a secret); a
+        # recipe's Arrow stream raises RuntimeError with its secret removed
         refusal = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     finally:
         con.execute(f"USE {home}")
+        if recipe.arrow is not None:
+            con.unregister(recipe.relation)
         for statement in recipe.teardown:
             try:
                 con.execute(statement)
