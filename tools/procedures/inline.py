@@ -77,6 +77,10 @@ class Env:
     tables: Mapping[str, Any] = field(default_factory=dict)
     """The codebase's table functions with a query form (tablecalls.TableFunction by name):
     a call of one in a query this routine reads is expanded in place."""
+    param_types: dict[str, str] = field(default_factory=dict)
+    """The parameters' declared types (a recursive loop's state columns are typed by them)."""
+    result_type: str | None = None
+    """The routine's RETURNS type."""
 
     def expr(self, text: str) -> exp.Expr:
         try:
@@ -158,7 +162,9 @@ def param_placeholders(routine: Routine, dialect: str) -> dict[str, exp.Expr]:
 
 def new_env(routine: Routine, dialect: str, tables: Mapping[str, Any] | None = None) -> Env:
     body = read_body(routine.body)
-    env = Env(dialect=dialect, tables=dict(tables or {}), returns=returned_types(routine))
+    env = Env(dialect=dialect, tables=dict(tables or {}), returns=returned_types(routine),
+              param_types={p.name: p.type for p in routine.params},
+              result_type=routine.returns)
     env.values.update(param_placeholders(routine, dialect))
     env.values["found"] = exp.false()
     for decl in body.declared:
@@ -241,6 +247,8 @@ def _walk(nodes: list[Node], env: Env, guard: list[exp.Expr],
         if isinstance(node, If):
             if _if(node, env, guard, returns):
                 return True
+        elif isinstance(node, Loop) and node.kind == "while":
+            _while(node, env, guard, returns)
         elif isinstance(node, Loop):
             _fold(node, env, guard)
         elif isinstance(node, Simple):
@@ -262,6 +270,14 @@ def _fold(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
     from tools.procedures.aggify import fold_loop  # aggify builds on this module's Env
 
     fold_loop(loop, env, guard)
+
+
+def _while(loop: Loop, env: Env, guard: list[exp.Expr],
+           returns: list[tuple[exp.Expr | None, exp.Expr]]) -> None:
+    """A WHILE loop over scalar variables, as a recursive CTE (tools/procedures/recursive)."""
+    from tools.procedures.recursive import recursive_while  # builds on this module's Env
+
+    recursive_while(loop, env, guard, returns, _walk, env.result_type)
 
 
 def _no_after_loop_read(tree: exp.Expr) -> None:
