@@ -247,7 +247,7 @@ def _walk(nodes: list[Node], env: Env, guard: list[exp.Expr],
         if isinstance(node, If):
             if _if(node, env, guard, returns):
                 return True
-        elif isinstance(node, Loop) and node.kind == "while":
+        elif isinstance(node, Loop) and node.kind in ("while", "loop"):
             _while(node, env, guard, returns)
         elif isinstance(node, Loop):
             _fold(node, env, guard)
@@ -274,7 +274,8 @@ def _fold(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
 
 def _while(loop: Loop, env: Env, guard: list[exp.Expr],
            returns: list[tuple[exp.Expr | None, exp.Expr]]) -> None:
-    """A WHILE loop over scalar variables, as a recursive CTE (tools/procedures/recursive)."""
+    """A WHILE loop (or LOOP ... EXIT WHEN) over scalar variables, as a recursive CTE
+    (tools/procedures/recursive)."""
     from tools.procedures.recursive import recursive_while  # builds on this module's Env
 
     recursive_while(loop, env, guard, returns, _walk, env.result_type)
