@@ -67,6 +67,15 @@ def test_where_the_order_or_the_totals_sign_decides_the_model_fails_loudly(value
         _total(values, start)
 
 
+def test_a_product_of_fixed_point_values_is_exact_and_rounded_per_step():
+    routine = parse_routines(TOTAL.replace("t := t + a;", "t := t + a * 3;"))[0]
+    sql = inline_function(routine).sql(dialect="duckdb").replace(PARAM.format("start"), "0")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE terms (v DECIMAL(10,2)); INSERT INTO terms VALUES (0.5), (1.25)")
+    # 0 + 1.5 -> 2; 2 + 3.75 = 5.75 -> 6 (one SUM: 5.25 -> 5)
+    assert con.execute(f"SELECT {sql}").fetchone()[0] == 6
+
+
 def test_a_term_of_no_known_scale_stays_refused():
     routine = parse_routines(TOTAL.replace("a numeric(10,2)", "a numeric"))[0]
     with pytest.raises(Unsupported, match="rounds at each step .* no known scale"):

@@ -387,7 +387,8 @@ def _exact(term: exp.Expr, declared: str, fold: _Fold, keeps: int | None | str =
     """Whether adding `term` to a variable of type `declared` rounds nothing: each leaf of
     the + / - chain is an integer literal, a COUNT column of the loop's query, or a value cast
     (a typed loop variable) to no more decimal places than the variable keeps. `keeps=None`:
-    whether the term is fixed-point at all (every leaf of a known scale, so exact)."""
+    whether the term is fixed-point at all (+, - and * over leaves of a known scale, so its
+    value is exact)."""
     if keeps == "declared":
         keeps = _scale(declared)
         if keeps is None:
@@ -397,6 +398,11 @@ def _exact(term: exp.Expr, declared: str, fold: _Fold, keeps: int | None | str =
     if isinstance(term, exp.Add | exp.Sub):
         return _exact(term.this, declared, fold, keeps) and _exact(
             term.expression, declared, fold, keeps)
+    if keeps is None and isinstance(term, exp.Mul):
+        return _exact(term.this, declared, fold, None) and _exact(
+            term.expression, declared, fold, None)
+    if keeps is None and isinstance(term, exp.Neg):
+        return _exact(term.this, declared, fold, None)
     if isinstance(term, exp.Literal):
         return term.is_int if keeps is not None else term.is_number
     if isinstance(term, exp.Cast):
