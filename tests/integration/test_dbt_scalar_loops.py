@@ -2,7 +2,8 @@
 through `cutover run` with the dbt output, PostgreSQL source and DuckDB target; each model is
 diffed against the original function run on a scratch copy:
 - SQL-ProcBench's isListDistinct (a WHILE loop walking a string: tools/procedures/recursive)
-  over a table of lists, its trailing-delimiter substring match and NULLs included;
+  over a table of lists, its trailing-delimiter substring match and NULLs included, and a
+  LOOP ... EXIT WHEN counting digits with PostgreSQL's integer division (negatives too);
 - an integer total rounding each numeric(10,2) step, and a decimal(15,0) total over two
   cursor loops returned as a refcursor like custTotalLoss (tools/procedures/rounding): at
   parity on data where the order cannot matter, the model saying which precondition it
@@ -30,6 +31,8 @@ CREATE TABLE payments (id integer PRIMARY KEY, account_id integer NOT NULL,
 INSERT INTO accounts VALUES (1), (2), (3), (4);
 INSERT INTO payments VALUES (1, 1, 0.5), (2, 1, 1.5), (3, 1, 2.25), (4, 2, 10.5),
   (5, 2, NULL), (6, 3, -0.5), (7, 3, -1.5), (8, 1, 3);
+CREATE TABLE numbers (id integer PRIMARY KEY, n integer);
+INSERT INTO numbers VALUES (1, 0), (2, 7), (3, -12345), (4, 100), (5, 31);
 CREATE TABLE adjustments (id integer PRIMARY KEY, amount numeric(10,2));
 INSERT INTO adjustments VALUES (1, -3), (2, 0.5);
 CREATE TABLE sales (s_order int, s_item int, paid numeric(7,2));
@@ -45,6 +48,18 @@ BEGIN
     t := t + a;
   END LOOP;
   RETURN t;
+END $$;
+
+CREATE FUNCTION digits(start int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE n int; d int := 0;
+BEGIN
+  n := start;
+  LOOP
+    n := n / 10;
+    d := d + 1;
+    EXIT WHEN n = 0;
+  END LOOP;
+  RETURN d;
 END $$;
 
 CREATE FUNCTION net_whole() RETURNS int LANGUAGE plpgsql AS $$
@@ -79,6 +94,7 @@ end; $$ language plpgsql;
 CALLS = """
 SELECT id, isListDistinct(l, ',') AS distinct_parts FROM lists;
 SELECT id, paid_whole(id) AS whole FROM accounts;
+SELECT id, digits(n) AS d FROM numbers;
 SELECT net_whole() AS net;
 """
 
@@ -96,7 +112,8 @@ def test_string_walks_and_rounded_totals_at_parity_and_order_dependence_refused(
     dbt = run_project(project).report["dbt"]
     models = {m["name"]: m for m in dbt["models"]}
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
-    for name in ("islistdistinct__invocation", "paid_whole__invocation", "lossof"):
+    for name in ("islistdistinct__invocation", "paid_whole__invocation", "lossof",
+                 "digits__invocation"):
         assert name in models, (sorted(models), reasons)
         assert models[name]["build_status"] == "success", models[name]
         assert models[name]["verdict"] == "parity", (models[name], reasons)
