@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from tools.dbt.functions import plan_functions
+from tools.procedures.functions import translate_function
 from tools.procedures.inline import Unsupported, inline_function
 from tools.procedures.parse import parse_routines
 from tools.procedures.recursive import BOUND
@@ -175,3 +176,28 @@ def test_loops_with_no_recursive_form_are_refused_with_the_reason(body, reason):
     routine = parse_routines(f"CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ {body} $$;")
     with pytest.raises(Unsupported, match=reason):
         inline_function(routine[0])
+
+
+def test_a_while_loop_setting_what_a_returned_query_reads():
+    """A routine returning a query (here a refcursor) whose WHILE loop computes a value the
+    query reads: the loop is the same recursive CTE, inside that query."""
+    routine = parse_routines("""
+CREATE FUNCTION halvings(start int) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c refcursor := 'c'; n int; k int := 0;
+BEGIN
+  n := start;
+  WHILE n > 1 LOOP
+    n := n / 2;
+    k := k + 1;
+  END LOOP;
+  OPEN c FOR SELECT k AS halvings, n AS rest;
+  RETURN c;
+END $$;""")[0]
+    done = translate_function(routine, "postgres", "duckdb")
+    assert done.unsupported is None and done.kind == "query", done.unsupported
+    con = duckdb.connect()
+    # 37 -> 18 -> 9 -> 4 -> 2 -> 1: five halvings (integer division, as PostgreSQL)
+    assert con.execute(done.bind(done.query_target, routine, {"start": "37"})).fetchall() == [
+        (5, 1)]
+    assert con.execute(done.bind(done.query_target, routine, {"start": "0"})).fetchall() == [
+        (0, 0)]

@@ -266,9 +266,19 @@ def _with_cursor_loops(nodes: list[Node], env: Env) -> list[Node]:
 
 
 def _fold(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
-    """A loop that folds its query's rows into variables (tools/procedures/aggify)."""
+    """A loop that folds its query's rows into variables (tools/procedures/aggify), or, in a
+    routine returning a query, a WHILE / LOOP over scalar variables set before the query is
+    opened (tools/procedures/recursive), which must not RETURN from inside."""
     from tools.procedures.aggify import fold_loop  # aggify builds on this module's Env
 
+    if loop.kind in ("while", "loop"):
+        from tools.procedures.recursive import recursive_while  # builds on this module's Env
+
+        returned: list[tuple[exp.Expr | None, exp.Expr]] = []
+        recursive_while(loop, env, guard, returned, _walk, env.result_type)
+        if returned:
+            raise Unsupported("a RETURN inside a WHILE loop of a routine that returns a query")
+        return
     fold_loop(loop, env, guard)
 
 
