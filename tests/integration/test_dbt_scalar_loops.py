@@ -3,7 +3,8 @@ through `cutover run` with the dbt output, PostgreSQL source and DuckDB target; 
 diffed against the original function run on a scratch copy:
 - SQL-ProcBench's isListDistinct (a WHILE loop walking a string: tools/procedures/recursive)
   over a table of lists, its trailing-delimiter substring match and NULLs included, and a
-  LOOP ... EXIT WHEN counting digits with PostgreSQL's integer division (negatives too);
+  LOOP ... EXIT WHEN counting digits with PostgreSQL's integer division (negatives too), and
+  a WHILE loop computing what a refcursor's query returns;
 - an integer total rounding each numeric(10,2) step, and a decimal(15,0) total over two
   cursor loops returned as a refcursor like custTotalLoss (tools/procedures/rounding): at
   parity on data where the order cannot matter, the model saying which precondition it
@@ -62,6 +63,18 @@ BEGIN
   RETURN d;
 END $$;
 
+CREATE FUNCTION halvings(start int) RETURNS refcursor LANGUAGE plpgsql AS $$
+DECLARE c refcursor := 'c'; n int; k int := 0;
+BEGIN
+  n := start;
+  WHILE n > 1 LOOP
+    n := n / 2;
+    k := k + 1;
+  END LOOP;
+  OPEN c FOR SELECT k AS halvings, n AS rest;
+  RETURN c;
+END $$;
+
 CREATE FUNCTION net_whole() RETURNS int LANGUAGE plpgsql AS $$
 DECLARE t int := 0; a numeric(10,2);
 BEGIN
@@ -107,13 +120,15 @@ def test_string_walks_and_rounded_totals_at_parity_and_order_dependence_refused(
         "sql/routines.sql": ROUTINES + CALLS}, config_extra="""
         [output.procedures.lossof]
         returnreason = "'x'"
+        [output.procedures.halvings]
+        start = 37
         """)
 
     dbt = run_project(project).report["dbt"]
     models = {m["name"]: m for m in dbt["models"]}
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     for name in ("islistdistinct__invocation", "paid_whole__invocation", "lossof",
-                 "digits__invocation"):
+                 "digits__invocation", "halvings"):
         assert name in models, (sorted(models), reasons)
         assert models[name]["build_status"] == "success", models[name]
         assert models[name]["verdict"] == "parity", (models[name], reasons)
