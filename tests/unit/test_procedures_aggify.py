@@ -106,3 +106,15 @@ def test_a_variable_read_before_the_fold_that_changes_it_is_state_not_an_aggrega
     END"""
     with pytest.raises(Unsupported, match="carries from one row to the next"):
         _value(body)
+
+
+def test_a_sum_written_term_first_is_the_same_fold():
+    body = """DECLARE t numeric := 0; a numeric(10,2);
+    BEGIN
+      FOR a IN (SELECT amount FROM payments WHERE amount IS NOT NULL) LOOP
+        t := a * 2 + t;
+      END LOOP;
+      RETURN t;
+    END"""
+    # 2 * (5 + 20 + 30.25 + 7.5 + 4)
+    assert _value(body) == 133.5

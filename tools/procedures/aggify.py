@@ -416,10 +416,18 @@ def _exact(term: exp.Expr, declared: str, fold: _Fold, keeps: int | None | str =
 
 def _sum_term(value: exp.Expr) -> exp.Expr | None:
     """`self + a - b` -> `a - b`: the self reference must be the leftmost leaf of a chain of
-    + and -, and appear once."""
+    + and -, and appear once; `a + self` (a sum, so the same as `self + a`) -> `a`."""
     selves = [c for c in value.find_all(exp.Column) if c.name == _SELF]
     if len(selves) != 1:
         return None
+    unwrapped = value
+    while isinstance(unwrapped, exp.Paren):
+        unwrapped = unwrapped.this
+    right = unwrapped.expression if isinstance(unwrapped, exp.Add) else None
+    while isinstance(right, exp.Paren):
+        right = right.this
+    if right is selves[0]:
+        return unwrapped.this.copy()
     node: exp.Expr = selves[0]
     while node is not value:
         parent = node.parent
