@@ -201,3 +201,25 @@ END $$;""")[0]
         (5, 1)]
     assert con.execute(done.bind(done.query_target, routine, {"start": "0"})).fetchall() == [
         (0, 0)]
+
+
+def test_a_select_into_inside_the_loop_reads_a_row_per_pass():
+    functions = """
+CREATE FUNCTION first_gap(upto int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE i int := 1; v int; total int := 0;
+BEGIN
+  WHILE i <= upto LOOP
+    SELECT n INTO v FROM numbers WHERE id = i;
+    IF NOT found THEN
+      RETURN -i;
+    END IF;
+    total := total + v;
+    i := i + 1;
+  END LOOP;
+  RETURN total;
+END $$;"""
+    seed = ("CREATE TABLE numbers (id INTEGER, n INTEGER);"
+            "INSERT INTO numbers VALUES (1, 10), (2, 20), (3, 30), (5, 50);")
+    rows = _rows(functions, "SELECT id, first_gap(id) AS g FROM numbers", seed)
+    # upto 1: 10; 2: 30; 3: 60; 5: id 4 has no row, FOUND is false: -4
+    assert rows == [(1, 10), (2, 30), (3, 60), (5, -4)]

@@ -28,6 +28,9 @@ from tools.procedures.returnquery import returned_types, type_mismatch
 
 PARAM = "__cutover_arg_{}__"
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_][A-Za-z_0-9]*)\s*(?::=|=)\s*(.+)$")
+SELECT_INTO = re.compile(r"(?is)^(select\s+(?:distinct\s+)?.*?)\binto\s+(?:strict\s+)?"
+                         r"([A-Za-z_][\w\s,]*?)\s*(\bfrom\b.*)?$")
+"""`SELECT ... INTO x, y [FROM ...]`: (the select list, the variables, the rest)."""
 _CASTS = re.compile(r"(?i)^\s*(smallint|integer|int|int2|int4|int8|bigint|real|float\d?|"
                     r"double precision|(?:numeric|decimal)\s*\(.*\))\s*$")
 
@@ -125,8 +128,7 @@ class Env:
     def select_into(self, text: str, guard: list[exp.Expr]) -> list[str]:
         """`SELECT a, b INTO x, y FROM ...`: each variable a scalar subquery (the first row,
         NULL when none, as PL/pgSQL's non-STRICT INTO); `found` whether a row came."""
-        match = re.match(r"(?is)^(select\s+(?:distinct\s+)?.*?)\binto\s+(?:strict\s+)?"
-                         r"([A-Za-z_][\w\s,]*?)\s*(\bfrom\b.*)?$", text)
+        match = SELECT_INTO.match(text)
         if match is None:
             raise Unsupported(f"SELECT without INTO: {text[:60]!r}")
         names = [n.strip().lower() for n in match.group(2).split(",")]

@@ -40,7 +40,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from tools.procedures.checks import fails
-from tools.procedures.inline import Env, Unsupported, cast_to, guarded, is_true
+from tools.procedures.inline import SELECT_INTO, Env, Unsupported, cast_to, guarded, is_true
 from tools.procedures.plpgsql import If, Loop, Node, Simple
 
 BOUND = 10_000
@@ -57,7 +57,7 @@ Walk = Callable[[list[Node], Env, list[exp.Expr], Returns], bool]
 
 def _set_in(nodes: list[Node]) -> list[str]:
     """The variables the body assigns, in order of first assignment; Unsupported for a
-    statement that is not an assignment, RETURN, NULL or an IF of those."""
+    statement that is not an assignment, SELECT INTO, RETURN, NULL or an IF of those."""
     out: list[str] = []
     for node in nodes:
         if isinstance(node, If):
@@ -70,6 +70,11 @@ def _set_in(nodes: list[Node]) -> list[str]:
             if match:
                 if match.group(1).lower() not in out:
                     out.append(match.group(1).lower())
+            elif node.head == "SELECT" and (into := SELECT_INTO.match(text)) is not None:
+                # SELECT INTO sets its variables and FOUND (inline.Env.select_into)
+                for name in [*(n.strip().lower() for n in into.group(2).split(",")), "found"]:
+                    if name not in out:
+                        out.append(name)
             elif node.head == "RETURN":
                 rest = text[len("return"):].strip()
                 if not rest or rest.upper().startswith(("QUERY", "NEXT")):
@@ -77,8 +82,8 @@ def _set_in(nodes: list[Node]) -> list[str]:
                                       f"not a value, runs row by row")
             elif node.head != "NULL":
                 raise Unsupported(f"a WHILE loop whose body runs {node.head} "
-                                  f"({text[:40]!r}) runs row by row: only assignments, IF "
-                                  f"and RETURN have a recursive form")
+                                  f"({text[:40]!r}) runs row by row: only assignments, "
+                                  f"SELECT INTO, IF and RETURN have a recursive form")
         else:
             raise Unsupported("a WHILE loop with a loop or block inside runs row by row")
     return out
