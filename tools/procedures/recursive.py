@@ -46,7 +46,7 @@ from tools.procedures.plpgsql import If, Loop, Node, Simple
 BOUND = 10_000
 """Passes a rewritten WHILE loop may make before the model fails instead of stopping."""
 
-_ASSIGN = re.compile(r"(?is)^([A-Za-z_]\w*)\s*:=\s*(.+)$")
+_ASSIGN = re.compile(r"(?is)^([A-Za-z_]\w*)\s*(?::=|=)\s*(.+)$")  # as inline._ASSIGN
 _EXIT = re.compile(r"(?is)^exit(?:\s+when\s+(.+))?$")
 _STEP, _DONE, _RETURNED, _RESULT = "step", "done", "returned", "result"
 _names = itertools.count(1)
