@@ -153,7 +153,7 @@ def _outcomes(plan: ProjectPlan, build: BuildResult) -> list[ModelOutcome]:
             build_status=build.models.get(model.name, "not built"),
             tests_passed=sum(1 for _, s in tests if s == "pass"),
             tests_failed=sum(1 for _, s in tests if s != "pass"),
-            error=build.errors.get(model.name)))
+            error=build.errors.get(model.name), precondition=model.precondition))
     return out
 
 

@@ -26,6 +26,8 @@ class FixResult:
     rules: list[str] = field(default_factory=list)
     """Rules whose rewrite improved the match, in order."""
     verdict: str = "mismatch"
+    error: str | None = None
+    """Why the query failed on the target (verdict 'error')."""
 
 
 def _score(expected: pa.Table, got: pa.Table, **kwargs: Any) -> tuple[float, Any]:
@@ -41,8 +43,8 @@ def fix_query(sql: str, bind: Callable[[str], str], expected: pa.Table, target: 
     `expected`, or the rules run out."""
     try:
         score, report = _score(expected, target.read_arrow(bind(sql)), **compare_kwargs)
-    except CutoverError:
-        return FixResult(sql, verdict="error")
+    except CutoverError as exc:
+        return FixResult(sql, verdict="error", error=str(exc).splitlines()[0][:300])
     result = FixResult(sql, verdict=report.verdict)
     tried: set[str] = set()
     while not result.verdict.startswith("parity") and len(tried) < max_rules:

@@ -29,6 +29,7 @@ from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
+from tools.procedures.checks import checked_sql
 from tools.procedures.functions import composite_types, composite_widths, translate_function
 from tools.procedures.parse import Routine, parse_routines
 from tools.procedures.randomness import random_reason, random_routines
@@ -236,9 +237,10 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
                           source_dialect="postgres", target_dialect=target_dialect,
                           source_sql=found.invocation, schema=schema)
         if fixed.verdict == "error":
+            # a precondition the model asserts (tools/procedures/checks) fails here too
             plan.left_out.append({"object": found.routine.name, "reason": (
-                "function: its expanded invocation does not run on the target within the "
-                "statement timeout")})
+                f"function: its expanded invocation fails on the target (or does not finish "
+                f"within the statement timeout): {fixed.error}")})
             continue
         try:
             body, depends = refs.model_body(fixed.sql, target_dialect, plan.references,
@@ -253,12 +255,14 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
         for fact, (_, ddl) in zip(columns, typed, strict=True):
             fact.data_type = ddl.lower()
         fixed_note = f" Fixed by rules: {', '.join(fixed.rules)}." if fixed.rules else ""
+        precondition = checked_sql(fixed.sql, target_dialect)
+        checked_note = f" Checked on the data: {precondition}." if precondition else ""
         plan.models.append(DbtModel(
             name=name, layer="marts", materialized="table", sql=body, columns=columns,
             depends_on=depends, source_object=found.routine.name, description=(
                 f"The codebase's query calling {found.routine.name}, the function expanded "
                 f"in place (its body as one expression: macros/{found.routine.name}.sql)."
-                f"{fixed_note}")))
+                f"{fixed_note}{checked_note}"), precondition=precondition))
         expected[name] = result
     return expected
 
@@ -286,11 +290,13 @@ def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[
     columns = infer(bound, target_dialect, plan.known, [c for c, _ in typed])
     for fact, (_, ddl) in zip(columns, typed, strict=True):
         fact.data_type = ddl.lower()
+    precondition = checked_sql(done.query_target, target_dialect)
     plan.models.append(DbtModel(
         name=dbt_name(routine.name), layer="marts", materialized="table", columns=columns,
         sql=done.bind(body, routine, None, namespaced=True), depends_on=depends,
-        source_object=routine.name,
-        description=f"The query {routine.kind} {routine.name} returns."))
+        source_object=routine.name, precondition=precondition,
+        description=f"The query {routine.kind} {routine.name} returns." + (
+            f" Checked on the data: {precondition}." if precondition else "")))
     args = ", ".join(values[p.name] for p in routine.params)
     if (routine.returns or "").strip().upper().startswith("REFCURSOR"):
         return f"SELECT {routine.name}({args})"

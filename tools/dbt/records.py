@@ -41,6 +41,9 @@ class DbtModel:
     """What runs on the source to give the expected result (the diff's left side)."""
     unique_key: list[str] = field(default_factory=list)
     description: str = ""
+    precondition: str | None = None
+    """What the model asserts of the data to be exact (tools/procedures/checks): at parity,
+    the verdict holds under it; where it fails, the model raises an error instead."""
 
 
 @dataclass
@@ -60,6 +63,8 @@ class ModelOutcome:
     diff_artifact: str | None = None
     """Relative to the run folder."""
     error: str | None = None
+    precondition: str | None = None
+    """DbtModel.precondition: what a parity verdict was checked under."""
 
 
 @dataclass

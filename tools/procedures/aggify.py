@@ -28,6 +28,7 @@ from sqlglot import exp
 
 from tools.procedures.inline import Env, Unsupported, cast_to, is_true, parse_query, rounds
 from tools.procedures.plpgsql import If, Loop, Node, Simple
+from tools.procedures.rounding import rounded_sum
 
 AFTER_LOOP = "cutover_after_loop"
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_]\w*)\s*:=\s*(.+)$")
@@ -129,6 +130,9 @@ class _Sum:
     name: str
     term: exp.Expr
     where: list[exp.Expr]
+    rounds_to: str | None = None
+    """The variable's fixed-point type when adding the term rounds at each step: the sum is
+    then of each term rounded, under a precondition the model checks (rounded_sum)."""
 
 
 @dataclass
@@ -219,10 +223,15 @@ class _Fold:
                               f"rows (concatenation and the like depend on the row order)")
         if name in self.folded():
             raise Unsupported(f"{name} is folded twice in one iteration")
-        if not _exact(term, self.env.types.get(name, ""), self):
-            raise Unsupported(f"{name} is declared {self.env.types[name]}, which rounds at "
-                              f"each step of the loop; a SUM rounds once")
-        self.sums.append(_Sum(name, term, where))
+        declared = self.env.types.get(name, "")
+        rounds_to = None
+        if not _exact(term, declared, self):
+            if not _exact(term, "", self, keeps=None):
+                raise Unsupported(f"{name} is declared {declared}, which rounds at each step "
+                                  f"of the loop, and what it adds has no known scale: a SUM "
+                                  f"of each term rounded is not provably the same")
+            rounds_to = declared
+        self.sums.append(_Sum(name, term, where, rounds_to))
 
     def arg_best(self, condition: str, inner: list[Node], where: list[exp.Expr]) -> bool:
         """`IF e > m THEN m := e; x := f; ... END IF` (or `<`, `>=`, `<=`, `m < e`)."""
@@ -288,6 +297,11 @@ class _Fold:
         bind = self.env.bind
         out: dict[str, exp.Expr] = {}
         for fold in self.sums:
+            if fold.rounds_to is not None:
+                out[fold.name] = rounded_sum(fold, self.rows, bind,
+                                             self.env.values[fold.name].copy(),
+                                             _scale(fold.rounds_to) or 0, self.env.dialect)
+                continue
             total = self.rows(fold.where).select(exp.Case(
                 ifs=[exp.If(this=exp.EQ(this=exp.func("COUNT", fold.term.copy()),
                                         expression=exp.Count(this=exp.Star())),
@@ -368,22 +382,32 @@ def _scale(declared: str) -> int | None:
     return 0 if rounds(declared) else None
 
 
-def _exact(term: exp.Expr, declared: str, fold: _Fold) -> bool:
+def _exact(term: exp.Expr, declared: str, fold: _Fold, keeps: int | None | str = "declared"
+           ) -> bool:
     """Whether adding `term` to a variable of type `declared` rounds nothing: each leaf of
     the + / - chain is an integer literal, a COUNT column of the loop's query, or a value cast
-    (a typed loop variable) to no more decimal places than the variable keeps."""
-    keeps = _scale(declared)
-    if keeps is None:
-        return True
+    (a typed loop variable) to no more decimal places than the variable keeps. `keeps=None`:
+    whether the term is fixed-point at all (+, - and * over leaves of a known scale, so its
+    value is exact)."""
+    if keeps == "declared":
+        keeps = _scale(declared)
+        if keeps is None:
+            return True
     while isinstance(term, exp.Paren):
         term = term.this
     if isinstance(term, exp.Add | exp.Sub):
-        return _exact(term.this, declared, fold) and _exact(term.expression, declared, fold)
+        return _exact(term.this, declared, fold, keeps) and _exact(
+            term.expression, declared, fold, keeps)
+    if keeps is None and isinstance(term, exp.Mul):
+        return _exact(term.this, declared, fold, None) and _exact(
+            term.expression, declared, fold, None)
+    if keeps is None and isinstance(term, exp.Neg):
+        return _exact(term.this, declared, fold, None)
     if isinstance(term, exp.Literal):
-        return term.is_int
+        return term.is_int if keeps is not None else term.is_number
     if isinstance(term, exp.Cast):
         scale = _scale(term.to.sql(dialect="postgres"))
-        return scale is not None and scale <= keeps
+        return scale is not None and (keeps is None or scale <= int(keeps))
     if isinstance(term, exp.Column) and term.table == fold.alias:
         return isinstance(fold.query.selects[fold.columns.index(term.name)].unalias(),
                           exp.Count)
@@ -392,10 +416,18 @@ def _exact(term: exp.Expr, declared: str, fold: _Fold) -> bool:
 
 def _sum_term(value: exp.Expr) -> exp.Expr | None:
     """`self + a - b` -> `a - b`: the self reference must be the leftmost leaf of a chain of
-    + and -, and appear once."""
+    + and -, and appear once; `a + self` (a sum, so the same as `self + a`) -> `a`."""
     selves = [c for c in value.find_all(exp.Column) if c.name == _SELF]
     if len(selves) != 1:
         return None
+    unwrapped = value
+    while isinstance(unwrapped, exp.Paren):
+        unwrapped = unwrapped.this
+    right = unwrapped.expression if isinstance(unwrapped, exp.Add) else None
+    while isinstance(right, exp.Paren):
+        right = right.this
+    if right is selves[0]:
+        return unwrapped.this.copy()
     node: exp.Expr = selves[0]
     while node is not value:
         parent = node.parent

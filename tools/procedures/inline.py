@@ -28,6 +28,9 @@ from tools.procedures.returnquery import returned_types, type_mismatch
 
 PARAM = "__cutover_arg_{}__"
 _ASSIGN = re.compile(r"(?is)^([A-Za-z_][A-Za-z_0-9]*)\s*(?::=|=)\s*(.+)$")
+SELECT_INTO = re.compile(r"(?is)^(select\s+(?:distinct\s+)?.*?)\binto\s+(?:strict\s+)?"
+                         r"([A-Za-z_][\w\s,]*?)\s*(\bfrom\b.*)?$")
+"""`SELECT ... INTO x, y [FROM ...]`: (the select list, the variables, the rest)."""
 _CASTS = re.compile(r"(?i)^\s*(smallint|integer|int|int2|int4|int8|bigint|real|float\d?|"
                     r"double precision|(?:numeric|decimal)\s*\(.*\))\s*$")
 
@@ -77,6 +80,10 @@ class Env:
     tables: Mapping[str, Any] = field(default_factory=dict)
     """The codebase's table functions with a query form (tablecalls.TableFunction by name):
     a call of one in a query this routine reads is expanded in place."""
+    param_types: dict[str, str] = field(default_factory=dict)
+    """The parameters' declared types (a recursive loop's state columns are typed by them)."""
+    result_type: str | None = None
+    """The routine's RETURNS type."""
 
     def expr(self, text: str) -> exp.Expr:
         try:
@@ -121,8 +128,7 @@ class Env:
     def select_into(self, text: str, guard: list[exp.Expr]) -> list[str]:
         """`SELECT a, b INTO x, y FROM ...`: each variable a scalar subquery (the first row,
         NULL when none, as PL/pgSQL's non-STRICT INTO); `found` whether a row came."""
-        match = re.match(r"(?is)^(select\s+(?:distinct\s+)?.*?)\binto\s+(?:strict\s+)?"
-                         r"([A-Za-z_][\w\s,]*?)\s*(\bfrom\b.*)?$", text)
+        match = SELECT_INTO.match(text)
         if match is None:
             raise Unsupported(f"SELECT without INTO: {text[:60]!r}")
         names = [n.strip().lower() for n in match.group(2).split(",")]
@@ -158,7 +164,9 @@ def param_placeholders(routine: Routine, dialect: str) -> dict[str, exp.Expr]:
 
 def new_env(routine: Routine, dialect: str, tables: Mapping[str, Any] | None = None) -> Env:
     body = read_body(routine.body)
-    env = Env(dialect=dialect, tables=dict(tables or {}), returns=returned_types(routine))
+    env = Env(dialect=dialect, tables=dict(tables or {}), returns=returned_types(routine),
+              param_types={p.name: p.type for p in routine.params},
+              result_type=routine.returns)
     env.values.update(param_placeholders(routine, dialect))
     env.values["found"] = exp.false()
     for decl in body.declared:
@@ -241,6 +249,8 @@ def _walk(nodes: list[Node], env: Env, guard: list[exp.Expr],
         if isinstance(node, If):
             if _if(node, env, guard, returns):
                 return True
+        elif isinstance(node, Loop) and node.kind in ("while", "loop"):
+            _while(node, env, guard, returns)
         elif isinstance(node, Loop):
             _fold(node, env, guard)
         elif isinstance(node, Simple):
@@ -258,10 +268,29 @@ def _with_cursor_loops(nodes: list[Node], env: Env) -> list[Node]:
 
 
 def _fold(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
-    """A loop that folds its query's rows into variables (tools/procedures/aggify)."""
+    """A loop that folds its query's rows into variables (tools/procedures/aggify), or, in a
+    routine returning a query, a WHILE / LOOP over scalar variables set before the query is
+    opened (tools/procedures/recursive), which must not RETURN from inside."""
     from tools.procedures.aggify import fold_loop  # aggify builds on this module's Env
 
+    if loop.kind in ("while", "loop"):
+        from tools.procedures.recursive import recursive_while  # builds on this module's Env
+
+        returned: list[tuple[exp.Expr | None, exp.Expr]] = []
+        recursive_while(loop, env, guard, returned, _walk, env.result_type)
+        if returned:
+            raise Unsupported("a RETURN inside a WHILE loop of a routine that returns a query")
+        return
     fold_loop(loop, env, guard)
+
+
+def _while(loop: Loop, env: Env, guard: list[exp.Expr],
+           returns: list[tuple[exp.Expr | None, exp.Expr]]) -> None:
+    """A WHILE loop (or LOOP ... EXIT WHEN) over scalar variables, as a recursive CTE
+    (tools/procedures/recursive)."""
+    from tools.procedures.recursive import recursive_while  # builds on this module's Env
+
+    recursive_while(loop, env, guard, returns, _walk, env.result_type)
 
 
 def _no_after_loop_read(tree: exp.Expr) -> None:
