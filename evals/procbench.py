@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from evals.engines import dispose, engine_kind, provision
 from tools.errors import ConfigError
 from tools.procedures.parse import parse_routines
+from tools.procedures.random_stream import PROVEN_NOTE
 
 NAME = "procbench"
 DESCRIPTION = ("SQL-ProcBench PL/pgSQL (44 procedures, 25 scalar UDFs, 8 table functions) on "
@@ -173,6 +174,8 @@ def score(dbt: dict[str, Any], files: list[tuple[str, str, str]]) -> list[dict[s
             outcome = "parity"
             if all("vacuous" in (m["diff_summary"] or "") for m in built):
                 reason = "parity, vacuous: both sides empty on this data"
+            elif any(PROVEN_NOTE in (m["diff_summary"] or "") for m in built):
+                reason = PROVEN_NOTE  # random() replaced by the same stream on both sides
         elif any(v in ("mismatch", "compile_error", "error") for v in verdicts):
             outcome = "mismatch"
             reason = reason or next((m["diff_summary"] or m["error"] for m in built
