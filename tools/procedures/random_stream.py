@@ -142,8 +142,8 @@ def number_draws(routine: Routine, routines: Sequence[Routine],
             pass
         else:
             raise HelperOnly(f"writes no table: its only effect is its INOUT value "
-                             f"({', '.join(outputs)}), whose {walk.count} draws are numbered "
-                             f"where a procedure CALLs it (inlined there)")
+                             f"({', '.join(outputs)}), which calls random(): its {walk.count} "
+                             f"draws are numbered where a procedure CALLs it (inlined there)")
         walk = _Numbering(by_name, dialect)
     nodes = walk.nodes(body.statements)
     text = routine.body[:begin.start()] + "BEGIN\n" + _print(nodes) + "END;"
@@ -231,6 +231,7 @@ class _Numbering:
         sites = _draw_sites(node.text)
         if not sites:
             return node
+        _once_each(node.text, self.dialect)
         first = self.take(len(sites))
         return Simple(_number(node.text, sites, first), node.head)
 
@@ -298,6 +299,8 @@ class _Numbering:
 
     def numbered(self, text: str) -> str:
         sites = _draw_sites(text)
+        if sites:
+            _once_each(text, self.dialect)
         return _number(text, sites, self.take(len(sites))) if sites else text
 
     def helper_statement(self, callee: Routine, node: Node, env: Env) -> None:
@@ -426,6 +429,36 @@ def _draw_sites(text: str) -> list[tuple[int, int]]:
     if re.search(r"(?i)\b(gen_random_uuid|uuid_generate_v4|setseed)\s*\(", text):
         raise NotNumbered("a draw other than random() (gen_random_uuid, setseed)")
     return sites
+
+
+_CONDITIONAL = (exp.Case, exp.If, exp.Coalesce, exp.And, exp.Or, exp.Nullif)
+
+
+def _once_each(text: str, dialect: str) -> None:
+    """Each random() of a statement is drawn exactly once when it runs: not per row of a
+    query (a SELECT with a FROM, an UPDATE or DELETE), not under CASE / COALESCE / AND / OR
+    (drawn or not depending on the data). Raises NotNumbered otherwise."""
+    assigned = _assignment(text)
+    sql = f"SELECT {assigned[1]}" if assigned else text
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except SqlglotError as exc:
+        raise NotNumbered(f"cannot read {text[:60]!r} to number its draws") from exc
+    draws = [n for n in tree.walk() if isinstance(n, exp.Rand) or (
+        isinstance(n, exp.Anonymous) and str(n.this).lower() == "random")]
+    for draw in draws:
+        node: exp.Expr | None = draw.parent
+        while node is not None:
+            if isinstance(node, exp.Select) and (node.args.get("from_") or
+                                                 node.args.get("from")):
+                raise NotNumbered(f"random() per row of a query: {text[:60]!r}")
+            if isinstance(node, exp.Update | exp.Delete):
+                raise NotNumbered(f"random() per row of an {type(node).__name__.upper()}: "
+                                  f"{text[:60]!r}")
+            if isinstance(node, _CONDITIONAL):
+                raise NotNumbered(f"random() under a condition (drawn or not depending on the "
+                                  f"data): {text[:60]!r}")
+            node = node.parent
 
 
 def _number(text: str, sites: list[tuple[int, int]], first: int) -> str:
