@@ -1,7 +1,8 @@
 """A procedure that draws random() through a helper procedure, through `cutover run` with the
 dbt output on a real PostgreSQL source and DuckDB target: proven at parity under a shared
 deterministic random stream (the original runs on its scratch copy with random() shadowed, the
-model's `{{ cutover_random(k) }}` draws the same stream under the proof's var). A model whose
+model's `{{ cutover_random(k) }}` draws the same stream under the proof's var); the helper
+alone becomes the row its CALL returns. A model whose
 draw is off by one is caught as a mismatch, a draw in a data-driven loop stays refused, and
 the source keeps no shadow schema, sequence or routine."""
 
@@ -79,6 +80,8 @@ def test_a_helper_drawing_random_is_proven_under_a_shared_stream(pg_db, tmp_path
         "sql/routines.sql": ROUTINES}, config_extra="""
         [output.procedures.add_tokens]
         label_text = "'fresh'"
+        [output.procedures.make_code]
+        code = "''"
         """)
 
     dbt = run_project(project).report["dbt"]
@@ -100,8 +103,11 @@ def test_a_helper_drawing_random_is_proven_under_a_shared_stream(pg_db, tmp_path
     assert "scatter" not in {m.split("__")[0] for m in models}
     assert "loop whose number of passes depends on the data" in reasons["scatter"], reasons
 
-    # the helper alone writes no table: nothing to build, and it says so
-    assert "writes no table" in reasons["make_code"], reasons
+    # the helper alone writes no table: its model is the row its CALL returns, its draws
+    # numbered from 1, proven against `CALL make_code('')` under the same stream
+    helper = models.get("make_code")
+    assert helper is not None, (sorted(models), reasons)
+    assert helper["verdict"] == "parity" and PROVEN_NOTE in helper["diff_summary"], helper
 
     # built without the var, the model draws real random values: not the stream's codes
     target = project / "data/target.duckdb"
@@ -122,6 +128,12 @@ def test_a_helper_drawing_random_is_proven_under_a_shared_stream(pg_db, tmp_path
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     assert proven[1][1] == "".join(letters[int(stream_value(k) * 26)] for k in range(1, 5))
     assert proven[2][3] == int(stream_value(5) * 1000), proven
+    con = duckdb.connect(str(target))
+    try:
+        assert con.execute(f"SELECT code FROM {schema}.make_code").fetchall() == [
+            (proven[1][1],)]
+    finally:
+        con.close()
     assert proven[1][1] != proven[3][1], proven  # two helper calls, two different codes
     assert 0 <= proven[2][3] < 1000
 

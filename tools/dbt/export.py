@@ -19,6 +19,7 @@ from tools.dbt.procedures import (
     ProcedureWork,
     add_function_models,
     add_functions,
+    add_inout_models,
     add_procedure_models,
     column_defaults,
     find_routines,
@@ -138,6 +139,10 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                 plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
                 target_dialect=req.target_dialect, schema=schema)
+        if source is not None and work.inout:
+            expected |= add_inout_models(
+                plan, work, args, source=source, source_url=req.source_url, target=target,
+                source_dialect=req.source_dialect, target_dialect=req.target_dialect)
         return plan, expected
     finally:
         target.close()

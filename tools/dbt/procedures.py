@@ -36,6 +36,9 @@ from tools.procedures.random_stream import (
     PROVEN_NOTE,
     HelperOnly,
     NotNumbered,
+    bind_draws,
+    helper_definitions,
+    inout_result,
     number_draws,
     shadow_session,
     uses_draws,
@@ -63,6 +66,9 @@ class ProcedureWork:
     helpers: dict[str, list[str]] = field(default_factory=dict)
     """Procedure whose draws are numbered (random_stream) -> the definitions its original
     calls: its proof runs it with the shared deterministic random stream."""
+    inout: dict[str, tuple[Routine, list[Routine], str]] = field(default_factory=dict)
+    """A helper procedure that draws and only sets INOUT values -> (it, the codebase's
+    routines, why it has no table model): its model is the one row its CALL returns."""
 
 
 def type_definitions(objects: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -167,8 +173,9 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
         if routine.kind == "procedure" and routine.name.lower() in random:
             try:  # each draw numbered, for a proof under a shared deterministic stream
                 drawn = number_draws(routine, [*routines, *helpers_too], dialect)
-            except HelperOnly as exc:
-                work.left_out.append({"object": routine.name, "reason": f"procedure: {exc}"})
+            except HelperOnly as exc:  # its model is its CALL's one row (add_inout_models)
+                work.inout[routine.name] = (routine, [*routines, *helpers_too],
+                                            f"procedure: {exc}")
                 continue
             except NotNumbered as exc:
                 work.left_out.append({"object": routine.name, "reason": (
@@ -431,4 +438,53 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
                                        "{{ config(materialized='table') }}")[0]
                 model.sql = with_params(body, rewritten.params, None, routine.name)
                 model.description += f" Fixed by rules: {', '.join(fixed.rules)}."
+    return expected
+
+
+def add_inout_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any], *,
+                     source: Adapter, source_url: str, target: Adapter, source_dialect: str,
+                     target_dialect: str) -> dict[str, pa.Table]:
+    """A helper procedure that draws random() and only sets its INOUT values (a random
+    string maker) -> a model of the one row `CALL p(<invocation>)` returns, its draws
+    numbered from 1; proven against that CALL run on a scratch copy with the shared
+    deterministic random stream. Without an invocation it stays left out with its reason."""
+    expected: dict[str, pa.Table] = {}
+    for name, (routine, routines, reason) in work.inout.items():
+        given = {k.lower(): str(v) for k, v in (args.get(routine.name) or {}).items()}
+        values = {p.name: given.get(p.name, p.default or "") for p in routine.params}
+        if not all(values.values()):
+            plan.left_out.append({"object": name, "reason": reason})
+            continue
+        model = dbt_name(routine.name)
+        try:
+            outputs = inout_result(routine, routines, values, source_dialect)
+            select = "SELECT " + ", ".join(f"{expr} AS {column}"
+                                           for column, expr in outputs.items())
+            translated = sqltools.transpile(select, source_dialect, target_dialect, name)
+            typed = _columns(target, bind_draws(translated, proof=True))
+            body = refs.model_body(translated, target_dialect, plan.references,
+                                   "{{ config(materialized='table') }}")[0]
+        except (NotNumbered, CutoverError) as exc:
+            plan.left_out.append({"object": name, "reason": f"{reason}; no model of its CALL: "
+                                  f"{str(exc).splitlines()[0][:200]}"})
+            continue
+        call = f"CALL {routine.name}({', '.join(values[p.name] for p in routine.params)})"
+        results = queries_on_scratch(
+            source, source_url, [], [*helper_definitions(routine, routines), routine.source_sql],
+            {model: call}, session=shadow_session([], SCRATCH_SCHEMA))
+        result = results.get(model)
+        if not isinstance(result, pa.Table):
+            plan.left_out.append({"object": name, "reason": f"{reason}; its CALL did not run "
+                                  f"on the scratch copy: {result}"})
+            continue
+        columns = infer(translated, target_dialect, plan.known, [c for c, _ in typed])
+        for fact, (_, ddl) in zip(columns, typed, strict=True):
+            fact.data_type = ddl.lower()
+        plan.models.append(DbtModel(
+            name=model, layer="marts", materialized="table", sql=bind_draws(body, proof=False),
+            columns=columns, source_object=routine.name, description=(
+                f"The row `{call}` returns (procedure {routine.name} sets only its INOUT "
+                f"values). Draws random(): {PROVEN_NOTE}.")))
+        plan.macros[MACRO] = random_macro(target_dialect)
+        expected[model] = result
     return expected

@@ -150,6 +150,21 @@ def number_draws(routine: Routine, routines: Sequence[Routine],
     return Drawn(replace(routine, body=text), walk.count or 0, _needed(routine, by_name))
 
 
+def inout_result(routine: Routine, routines: Sequence[Routine], values: Mapping[str, str],
+                 dialect: str = "postgres") -> dict[str, str]:
+    """A helper procedure's INOUT values (name -> SQL expression, source dialect) when it is
+    CALLed with the SQL literals `values`, its draws numbered from 1: what `CALL p(...)`
+    returns as its one row. Raises NotNumbered as number_draws does."""
+    by_name = {r.name.lower(): r for r in routines}
+    args = [_arguments(values[p.name], dialect)[0] for p in routine.params]
+    return _Numbering(by_name, dialect).inline(routine, args, _inout(routine))
+
+
+def helper_definitions(routine: Routine, routines: Sequence[Routine]) -> list[str]:
+    """The definitions of the routines `routine` calls (created on the scratch copy first)."""
+    return _needed(routine, {r.name.lower(): r for r in routines})
+
+
 def _needed(routine: Routine, by_name: Mapping[str, Routine]) -> list[str]:
     """Definitions of the routines `routine` calls, however deep, callees first."""
     order: list[str] = []
