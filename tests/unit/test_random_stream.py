@@ -184,3 +184,45 @@ def test_the_shadow_comes_before_pg_catalog_and_the_scratch_schema_first():
     path = next(s for s in session if s.startswith("SET search_path"))
     assert path == "SET search_path = scratch, cutover_random, pg_catalog, public"
     assert session[-1] == "CREATE PROCEDURE x() ..."
+
+
+def test_the_procbench_verdict_says_how_it_was_proven():
+    from evals.procbench import score
+    from tools.procedures.random_stream import PROVEN_NOTE
+
+    dbt = {"models": [{"name": "newwarehouse__warehouse", "layer": "marts", "verdict": "parity",
+                       "diff_summary": f"parity: 6 vs 6 rows; {PROVEN_NOTE}"}],
+           "left_out": []}
+    (case,) = score(dbt, [("proc36_newWarehouse", "procedure", "newwarehouse")])
+    assert case["outcome"] == "parity" and case["reason"] == PROVEN_NOTE
+
+
+def test_a_sixteen_draw_string_stays_shallow_enough_for_the_guard():
+    """A string of 16 draws through an expanded function: balanced concatenation and no
+    redundant parentheses keep it within what the read-only guard's parser reads (the
+    guard fails closed on a statement that nests too deeply)."""
+    from tools import sql as sqltools
+    from tools.guard import check_read_only
+
+    wide = HELPERS.replace("n int = 3", "n int = 16")
+    routines = parse_routines(wide + """
+    CREATE PROCEDURE stamp(p int) LANGUAGE plpgsql AS $$
+    DECLARE
+      c varchar(16);
+    BEGIN
+      CALL code3(c);
+      INSERT INTO t VALUES (p, c, 0);
+      CALL code3(c);
+      INSERT INTO t VALUES (p + 1, c, 0);
+    END $$;""")
+    drawn = number_draws(routines[-1], routines)
+    assert drawn.draws == 32
+    plan = rewrite(drawn.routine, COLUMNS)
+    translated = sqltools.transpile(plan.tables["t"], "postgres", "duckdb", "stamp")
+    bound = with_params(translated, plan.params, {"p": "1"})
+    check_read_only(bound, "duckdb", side="target")  # raises GuardRefused when too deep
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id int, code varchar, score int)")
+    codes = [c for (c,) in con.execute(f"SELECT code FROM ({bound}) ORDER BY id").fetchall()]
+    assert codes == ["".join("XYZ"[int(stream_value(k) * 3)] for k in range(first, first + 16))
+                     for first in (1, 17)]

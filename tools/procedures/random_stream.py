@@ -309,7 +309,7 @@ class _Numbering:
                 expand_calls(value, self.inlined())
             except Unsupported as exc:
                 raise NotNumbered(f"CALL {callee.name}: {exc}") from exc
-            out[name] = value.sql(dialect=self.dialect)
+            out[name] = _shallow(value).sql(dialect=self.dialect)
         return out
 
     def numbered(self, text: str) -> str:
@@ -329,8 +329,9 @@ class _Numbering:
             return
         if isinstance(node, Loop):
             passes, name, appended = self.counted(callee, node, env)
-            for _ in range(passes):
-                env.assign(name, env.expr(f"{name} || ({self.numbered(appended)})"), [])
+            pieces = [env.values[name].copy()]
+            pieces += [env.expr(self.numbered(appended)) for _ in range(passes)]
+            env.assign(name, _concatenated(pieces), [])
             return
         raise NotNumbered(f"CALL {callee.name}: its helper branches (IF): the draws it makes "
                           f"depend on the data")
@@ -351,7 +352,8 @@ class _Numbering:
         if assigned is None or assigned[0].lower() != name:
             raise NotNumbered(why)
         parts = re.match(rf"(?is)^{re.escape(name)}\s*\|\|\s*(.+)$", assigned[1].strip())
-        if parts is None or not self._one_character(parts.group(1)):
+        if parts is None or not self._one_character(parts.group(1)) or re.search(
+                rf"(?i)\b{re.escape(name)}\b", parts.group(1)):
             raise NotNumbered(why)
         start, bound = _unwrapped(env.values.get(name)), _unwrapped(env.expr(match.group(3)))
         if not (isinstance(start, exp.Literal) and start.is_string and isinstance(
@@ -388,6 +390,29 @@ class _Numbering:
                 except (Unsupported, NotStructured, SqlglotError):
                     continue
         return self.functions
+
+
+def _concatenated(pieces: list[exp.Expr]) -> exp.Expr:
+    """a || b || c ... as a balanced tree (|| is associative, NULL included): a string of n
+    draws nests log2(n) deep, not n, so parsers (the guard's, the target's) read it."""
+    if len(pieces) == 1:
+        return pieces[0]
+    half = len(pieces) // 2
+    return exp.DPipe(this=exp.paren(_concatenated(pieces[:half]), copy=False),
+                     expression=exp.paren(_concatenated(pieces[half:]), copy=False))
+
+
+_SELF_DELIMITED = (exp.Literal, exp.Column, exp.Paren, exp.Null, exp.Boolean, exp.Anonymous,
+                   exp.Cast, exp.Case, exp.Coalesce, exp.Floor, exp.Length, exp.Substring)
+
+
+def _shallow(tree: exp.Expr) -> exp.Expr:
+    """Parentheses around what needs none (a literal, a column, a call, CASE, CAST, another
+    pair of parentheses) dropped: expanded functions stack them many deep."""
+    for paren in list(tree.find_all(exp.Paren)):
+        if isinstance(paren.this, _SELF_DELIMITED) and paren.parent is not None:
+            paren.replace(paren.this)
+    return tree
 
 
 def _unwrapped(value: exp.Expr | None) -> exp.Expr | None:
