@@ -99,6 +99,14 @@ INVOCATIONS = {
                       "cst": "100.50"},
     "profitmonitoring": {"startdate": "DATE '2001-01-01'", "enddate": "DATE '2001-01-31'",
                          "givenstore": "1"},
+    # procedures that draw random() (through CreateRandomString), proven under the shared
+    # deterministic random stream (tools/procedures/random_stream.py)
+    "newwarehouse": {"nm": "'Central'", "sqft": "50000", "streetno": "'12'", "stname": "'Elm'",
+                     "suite": "'Suite 100'", "city": "'Fairview'", "county": "'Williamson'",
+                     "st": "'TN'", "zip": "'35709'", "country": "'United States'"},
+    "newcatalogpage": {"strtdate": "2451000", "enddate": "2451100", "dept": "'DEPARTMENT'",
+                       "catnumber": "1", "pgnum": "1", "dsc": "'New page'",
+                       "typevarchar": "'monthly'"},
     # scalar functions no query of the corpus calls: proven as `SELECT f(...)` (`rand` is the
     # caller's random draw, passed in: the function itself is deterministic)
     "genrandomint": {"lower": "1", "upper": "26", "rand": "0.5"},
