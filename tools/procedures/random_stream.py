@@ -113,7 +113,8 @@ class Drawn:
     routine: Routine
     """The same routine, its body's CALLs of drawing helpers inlined and each random() a
     numbered `cutover_draw(k)` (source_sql stays the original: that is what the proof runs)."""
-    draws: int
+    draws: int | None
+    """How many draws a run makes; None when branches draw different numbers of times."""
     helpers: list[str] = field(default_factory=list)
     """Definitions of the routines the original calls (created on the scratch copy first)."""
 
@@ -147,7 +148,7 @@ def number_draws(routine: Routine, routines: Sequence[Routine],
         walk = _Numbering(by_name, dialect)
     nodes = walk.nodes(body.statements)
     text = routine.body[:begin.start()] + "BEGIN\n" + _print(nodes) + "END;"
-    return Drawn(replace(routine, body=text), walk.count or 0, _needed(routine, by_name))
+    return Drawn(replace(routine, body=text), walk.count, _needed(routine, by_name))
 
 
 def inout_result(routine: Routine, routines: Sequence[Routine], values: Mapping[str, str],
