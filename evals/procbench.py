@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from evals.engines import dispose, engine_kind, provision
 from tools.errors import ConfigError
 from tools.procedures.parse import parse_routines
+from tools.procedures.random_stream import PROVEN_NOTE
 
 NAME = "procbench"
 DESCRIPTION = ("SQL-ProcBench PL/pgSQL (44 procedures, 25 scalar UDFs, 8 table functions) on "
@@ -98,6 +99,14 @@ INVOCATIONS = {
                       "cst": "100.50"},
     "profitmonitoring": {"startdate": "DATE '2001-01-01'", "enddate": "DATE '2001-01-31'",
                          "givenstore": "1"},
+    # procedures that draw random() (through CreateRandomString), proven under the shared
+    # deterministic random stream (tools/procedures/random_stream.py)
+    "newwarehouse": {"nm": "'Central'", "sqft": "50000", "streetno": "'12'", "stname": "'Elm'",
+                     "suite": "'Suite 100'", "city": "'Fairview'", "county": "'Williamson'",
+                     "st": "'TN'", "zip": "'35709'", "country": "'United States'"},
+    "newcatalogpage": {"strtdate": "2451000", "enddate": "2451100", "dept": "'DEPARTMENT'",
+                       "catnumber": "1", "pgnum": "1", "dsc": "'New page'",
+                       "typevarchar": "'monthly'"},
     # scalar functions no query of the corpus calls: proven as `SELECT f(...)` (`rand` is the
     # caller's random draw, passed in: the function itself is deterministic)
     "genrandomint": {"lower": "1", "upper": "26", "rand": "0.5"},
@@ -179,6 +188,8 @@ def score(dbt: dict[str, Any], files: list[tuple[str, str, str]]) -> list[dict[s
             outcome = "parity"
             if all("vacuous" in (m["diff_summary"] or "") for m in built):
                 reason = "parity, vacuous: both sides empty on this data"
+            elif any(PROVEN_NOTE in (m["diff_summary"] or "") for m in built):
+                reason = PROVEN_NOTE  # random() replaced by the same stream on both sides
             checked = [m["precondition"] for m in built if m.get("precondition")]
             if checked:  # exact only on data like this: say under what the model checked
                 reason = "parity under a precondition the model checks: " + "; ".join(checked)

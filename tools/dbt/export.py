@@ -19,6 +19,7 @@ from tools.dbt.procedures import (
     ProcedureWork,
     add_function_models,
     add_functions,
+    add_inout_models,
     add_procedure_models,
     column_defaults,
     find_routines,
@@ -34,6 +35,8 @@ from tools.dbt.verify import diff_model
 from tools.dbt.writer import write_project
 from tools.errors import CutoverError
 from tools.procedures.functions import composite_types
+from tools.procedures.random_stream import MACRO as RANDOM_MACRO
+from tools.procedures.random_stream import PROOF_VAR, PROVEN_NOTE
 from tools.secrets import Redactor
 from tools.trace import NullTracer, Tracer
 
@@ -62,7 +65,10 @@ def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
     except CutoverError as exc:
         return _save(req, DbtOutcome(str(req.out_dir), "?", schema, False, 0.0, error=str(exc)))
     say("dbt build")
-    build = dbt_build(req.out_dir, secrets_env(req.target_url))
+    # the proof's build: numbered draws are the shared deterministic stream the originals ran
+    # with on their scratch copies (the project itself keeps random() by default)
+    build = dbt_build(req.out_dir, secrets_env(req.target_url),
+                      variables={PROOF_VAR: True} if RANDOM_MACRO in plan.macros else None)
     tracer.event("dbt_build", ok=build.ok, seconds=build.seconds, models=len(build.models))
     outcome = DbtOutcome(str(req.out_dir), kind, schema, build.ok, build.seconds,
                          left_out=plan.left_out, build_log=build.log,
@@ -70,6 +76,9 @@ def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
     outcome.models = _outcomes(plan, build)
     say("diffing dbt models")
     _diff_all(req, plan, outcome, schema, tracer, expected)
+    for model, done in zip(plan.models, outcome.models, strict=True):
+        if PROVEN_NOTE in model.description and done.diff_summary:
+            done.diff_summary += f"; {PROVEN_NOTE}"
     outcome.ok = build.ok and all(m.verdict.startswith("parity") for m in outcome.models
                                   if m.layer != "staging")
     verdicts = {m.name: (m.verdict if m.layer != "staging" else
@@ -102,7 +111,8 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                            catalog, req.source_dialect,
                            extra=[t for f in functions.models for t in f.tables],
                            defaults=column_defaults(source),
-                           types=type_definitions(req.objects))
+                           types=type_definitions(req.objects),
+                           helpers_too=[r for r in routines if r.name in functions.handled])
             loaded = {t["name"].lower() for t in req.base_tables}
             for table in work.tables:
                 if table["name"].lower() not in loaded:
@@ -129,6 +139,10 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                 plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
                 target_dialect=req.target_dialect, schema=schema)
+        if source is not None and work.inout:
+            expected |= add_inout_models(
+                plan, work, args, source=source, source_url=req.source_url, target=target,
+                source_dialect=req.source_dialect, target_dialect=req.target_dialect)
         return plan, expected
     finally:
         target.close()

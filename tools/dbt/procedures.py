@@ -32,8 +32,21 @@ from tools.errors import CutoverError
 from tools.procedures.checks import checked_sql
 from tools.procedures.functions import composite_types, composite_widths, translate_function
 from tools.procedures.parse import Routine, parse_routines
+from tools.procedures.random_stream import (
+    MACRO,
+    PROVEN_NOTE,
+    HelperOnly,
+    NotNumbered,
+    bind_draws,
+    helper_definitions,
+    inout_result,
+    number_draws,
+    shadow_session,
+    uses_draws,
+)
+from tools.procedures.random_stream import macro as random_macro
 from tools.procedures.randomness import random_reason, random_routines
-from tools.procedures.scratch import queries_on_scratch, run_on_scratch
+from tools.procedures.scratch import SCRATCH_SCHEMA, queries_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
 from tools.procedures.tablecalls import table_functions
 
@@ -51,6 +64,12 @@ class ProcedureWork:
     """Model of a routine returning a query -> the call of the original that proves it."""
     types: list[str] = field(default_factory=list)
     """The codebase's CREATE TYPE statements (a SETOF result's columns; made on the copy)."""
+    helpers: dict[str, list[str]] = field(default_factory=dict)
+    """Procedure whose draws are numbered (random_stream) -> the definitions its original
+    calls: its proof runs it with the shared deterministic random stream."""
+    inout: dict[str, tuple[Routine, list[Routine], str]] = field(default_factory=dict)
+    """A helper procedure that draws and only sets INOUT values -> (it, the codebase's
+    routines, why it has no table model): its model is the one row its CALL returns."""
 
 
 def type_definitions(objects: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -139,10 +158,11 @@ def column_defaults(source: Adapter) -> dict[str, set[str]] | None:
 def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
             dialect: str, extra: Sequence[str] = (),
             defaults: Mapping[str, set[str]] | None = None,
-            types: Sequence[str] = ()) -> ProcedureWork:
+            types: Sequence[str] = (), helpers_too: Sequence[Routine] = ()) -> ProcedureWork:
     """Rewrite the procedures; collect the source tables they (and `extra`: what the
     functions' invocation queries read) need staged. `defaults`: column_defaults();
-    `types`: the codebase's CREATE TYPE statements (type_definitions)."""
+    `types`: the codebase's CREATE TYPE statements (type_definitions); `helpers_too`: the
+    other routines of the codebase (the functions a drawing helper calls are inlined)."""
     work = ProcedureWork(types=list(types))
     tables = table_functions(routines, dialect, composite_types(work.types, dialect))
     columns = {n: [c["name"] for c in t["columns"]] for n, t in catalog.items()}
@@ -150,10 +170,20 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
     random = random_routines(routines)
     names = {r.name.lower() for r in routines}
     for routine in routines:
+        helpers: list[str] | None = None
         if routine.kind == "procedure" and routine.name.lower() in random:
-            work.left_out.append({"object": routine.name, "reason": (
-                f"procedure: {random_reason(random[routine.name.lower()])}")})
-            continue
+            try:  # each draw numbered, for a proof under a shared deterministic stream
+                drawn = number_draws(routine, [*routines, *helpers_too], dialect)
+            except HelperOnly as exc:  # its model is its CALL's one row (add_inout_models)
+                work.inout[routine.name] = (routine, [*routines, *helpers_too],
+                                            f"procedure: {exc}")
+                continue
+            except NotNumbered as exc:
+                work.left_out.append({"object": routine.name, "reason": (
+                    f"procedure: {random_reason(random[routine.name.lower()])}; the draws "
+                    f"cannot be numbered for a shared deterministic stream: {exc}")})
+                continue
+            routine, helpers = drawn.routine, drawn.helpers
         if routine.kind == "function":
             work.functions.append(routine)
             query = translate_function(routine, dialect, dialect,
@@ -173,6 +203,8 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
             work.left_out.append({"object": routine.name, "reason": f"procedure: {reason}"})
             continue
         work.rewrites.append((routine, plan))
+        if helpers is not None:
+            work.helpers[routine.name] = helpers
         needed += [t for t in plan.reads if t not in needed]
     work.tables = [catalog[t] for t in needed]
     return work
@@ -378,16 +410,24 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
                 depends_on=depends, source_object=routine.name,
                 description=f"{table} after procedure {routine.name} ran (set-based rewrite)."))
         plan.models += models
+        if any(uses_draws(m.sql) for m in models):  # `{{ cutover_random(k) }}` needs its macro
+            plan.macros[MACRO] = random_macro(target_dialect)
         if unproven:
             plan.left_out.append({"object": routine.name, "reason": (
                 f"translated but not proven: no invocation value for {', '.join(unproven)} "
                 f"([output.procedures.{routine.name}] in cutover.toml)")})
             continue
         call = f"CALL {routine.name}({', '.join(values[p.name] for p in routine.params)})"
+        drawn = routine.name in work.helpers
+        if drawn and any(uses_draws(q) for q in rewritten.tables.values()):
+            for model in models:
+                model.description += f" Draws random(): {PROVEN_NOTE}."
         try:
             left = run_on_scratch(source, source_url, [t for t in work.tables if t["name"].lower()
                                                        in rewritten.reads],
-                                  routine.source_sql, call, list(rewritten.tables))
+                                  routine.source_sql, call, list(rewritten.tables),
+                                  shadow_session(work.helpers[routine.name], SCRATCH_SCHEMA)
+                                  if drawn else ())
         except CutoverError as exc:
             plan.left_out.append({"object": routine.name,
                                   "reason": f"translated but not proven: {exc}"})
@@ -404,4 +444,53 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
                                        "{{ config(materialized='table') }}")[0]
                 model.sql = with_params(body, rewritten.params, None, routine.name)
                 model.description += f" Fixed by rules: {', '.join(fixed.rules)}."
+    return expected
+
+
+def add_inout_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any], *,
+                     source: Adapter, source_url: str, target: Adapter, source_dialect: str,
+                     target_dialect: str) -> dict[str, pa.Table]:
+    """A helper procedure that draws random() and only sets its INOUT values (a random
+    string maker) -> a model of the one row `CALL p(<invocation>)` returns, its draws
+    numbered from 1; proven against that CALL run on a scratch copy with the shared
+    deterministic random stream. Without an invocation it stays left out with its reason."""
+    expected: dict[str, pa.Table] = {}
+    for name, (routine, routines, reason) in work.inout.items():
+        given = {k.lower(): str(v) for k, v in (args.get(routine.name) or {}).items()}
+        values = {p.name: given.get(p.name, p.default or "") for p in routine.params}
+        if not all(values.values()):
+            plan.left_out.append({"object": name, "reason": reason})
+            continue
+        model = dbt_name(routine.name)
+        try:
+            outputs = inout_result(routine, routines, values, source_dialect)
+            select = "SELECT " + ", ".join(f"{expr} AS {column}"
+                                           for column, expr in outputs.items())
+            translated = sqltools.transpile(select, source_dialect, target_dialect, name)
+            typed = _columns(target, bind_draws(translated, proof=True))
+            body = refs.model_body(translated, target_dialect, plan.references,
+                                   "{{ config(materialized='table') }}")[0]
+        except (NotNumbered, CutoverError) as exc:
+            plan.left_out.append({"object": name, "reason": f"{reason}; no model of its CALL: "
+                                  f"{str(exc).splitlines()[0][:200]}"})
+            continue
+        call = f"CALL {routine.name}({', '.join(values[p.name] for p in routine.params)})"
+        results = queries_on_scratch(
+            source, source_url, [], [*helper_definitions(routine, routines), routine.source_sql],
+            {model: call}, session=shadow_session([], SCRATCH_SCHEMA))
+        result = results.get(model)
+        if not isinstance(result, pa.Table):
+            plan.left_out.append({"object": name, "reason": f"{reason}; its CALL did not run "
+                                  f"on the scratch copy: {result}"})
+            continue
+        columns = infer(translated, target_dialect, plan.known, [c for c, _ in typed])
+        for fact, (_, ddl) in zip(columns, typed, strict=True):
+            fact.data_type = ddl.lower()
+        plan.models.append(DbtModel(
+            name=model, layer="marts", materialized="table", sql=bind_draws(body, proof=False),
+            columns=columns, source_object=routine.name, description=(
+                f"The row `{call}` returns (procedure {routine.name} sets only its INOUT "
+                f"values). Draws random(): {PROVEN_NOTE}.")))
+        plan.macros[MACRO] = random_macro(target_dialect)
+        expected[model] = result
     return expected

@@ -3,6 +3,7 @@ its build status and its tests' outcomes, plus the build log as dbt prints it.""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -43,7 +44,8 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def dbt_build(project_dir: Path, env: dict[str, str] | None = None,
-              command: str = "build") -> BuildResult:
+              command: str = "build", variables: dict[str, Any] | None = None
+              ) -> BuildResult:
     """`dbt build` (models, then their tests) on the project, in this process."""
     try:
         from dbt.cli.main import dbtRunner
@@ -59,7 +61,8 @@ def dbt_build(project_dir: Path, env: dict[str, str] | None = None,
     args = [command, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
             "--log-path", str(project_dir / "logs"), "--target-path",
             str(project_dir / "target"), "--no-send-anonymous-usage-stats",
-            "--no-version-check", "--no-use-colors", "--quiet", "--no-partial-parse"]
+            "--no-version-check", "--no-use-colors", "--quiet", "--no-partial-parse",
+            *(["--vars", json.dumps(variables)] if variables else [])]
     started = time.perf_counter()
     with _environment({"DO_NOT_TRACK": "1", **(env or {})}):
         outcome = dbtRunner(callbacks=[collect]).invoke(args)

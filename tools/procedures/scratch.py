@@ -92,13 +92,17 @@ def _scratch_session(scratch_url: str) -> Any:
     return con
 
 
-def call_procedure(scratch_url: str, definition: str, call: str) -> None:
-    """CREATE the procedure in the scratch schema and CALL it there."""
+def call_procedure(scratch_url: str, definition: str, call: str,
+                   session: Sequence[str] = ()) -> None:
+    """CREATE the procedure in the scratch schema and CALL it there; `session`: statements
+    run first on the same session (random_stream.shadow_session)."""
     con = _scratch_session(scratch_url)
     try:
         # public too: a definition from pg_get_functiondef names its schema (public.p), and
         # the whole database is the copy, so either schema is scratch
         con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
+        for statement in session:
+            con.execute(statement)
         con.execute(definition)
         con.execute(call)
     except SandboxViolation:
@@ -111,14 +115,16 @@ def call_procedure(scratch_url: str, definition: str, call: str) -> None:
 
 
 def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
-                   definition: str, call: str, written: list[str]) -> dict[str, pa.Table]:
-    """The tables `written` as the procedure leaves them, run on a scratch copy of `tables`."""
+                   definition: str, call: str, written: list[str],
+                   session: Sequence[str] = ()) -> dict[str, pa.Table]:
+    """The tables `written` as the procedure leaves them, run on a scratch copy of `tables`
+    (`session`: see call_procedure)."""
     with scratch_database(source_url) as url:
         scratch = open_adapter(url, "target", source.tracer)
         try:
             scratch.create_sandbox(SCRATCH_SCHEMA)
             copy_tables(source, scratch, tables)
-            call_procedure(url, definition, call)
+            call_procedure(url, definition, call, session)
             return {t: scratch.read_arrow(f"SELECT * FROM {scratch.qualified(t)}")
                     for t in written}
         finally:
@@ -127,14 +133,15 @@ def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[st
 
 def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[str, Any]],
                        definitions: Sequence[str], queries: Mapping[str, str],
-                       timeout_s: float = 60.0, cursors: Collection[str] = ()
-                       ) -> dict[str, pa.Table | CutoverError]:
+                       timeout_s: float = 60.0, cursors: Collection[str] = (),
+                       session: Sequence[str] = ()) -> dict[str, pa.Table | CutoverError]:
     """Each of `queries`' result (or why it failed) on one scratch copy of `tables` where the
     `definitions` (the codebase's functions: a query calling one needs it created, and it may
     call others) exist. A definition that does not create is skipped: a query needing it then
     fails and says why. One copy serves every query: they only read (a function that writes
     anyway writes the copy). The queries named in `cursors` return a refcursor: they run in a
-    transaction and their result is what FETCH ALL reads from the cursor."""
+    transaction and their result is what FETCH ALL reads from the cursor. `session`: see
+    call_procedure."""
     out: dict[str, pa.Table | CutoverError] = {}
     with scratch_database(source_url) as url:
         scratch = open_adapter(url, "target", source.tracer)
@@ -147,6 +154,8 @@ def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mappin
         try:
             con.execute(f"SET search_path = {SCRATCH_SCHEMA}, public")
             con.execute(f"SET statement_timeout = {int(timeout_s * 1000)}")
+            for statement in session:
+                con.execute(statement)
             for definition in definitions:
                 try:
                     con.execute(definition)

@@ -27,6 +27,7 @@ from tools.procedures.inline import Env, Unsupported, guarded, is_true
 from tools.procedures.loopwrites import set_based_write, writes_per_row
 from tools.procedures.parse import Routine
 from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
+from tools.procedures.random_stream import bind_draws
 
 _UNSUPPORTED = {
     "EXECUTE": "dynamic SQL (EXECUTE) has no static set-based form",
@@ -70,11 +71,12 @@ def var_name(routine: str, param: str) -> str:
 def with_params(sql: str, params: list[str], values: dict[str, str] | None,
                 routine: str = "") -> str:
     """Parameter placeholders (identifiers no SQL uses) -> `{{ var('<routine>__p') }}` when
-    `values` is None, else the given SQL literals."""
+    `values` is None, else the given SQL literals; a numbered draw (random_stream) -> the dbt
+    macro, else the proof's deterministic stream."""
     for name in params:
         sql = sql.replace(_var(name), values[name] if values is not None else
                           f"{{{{ var('{var_name(routine, name) if routine else name}') }}}}")
-    return sql
+    return bind_draws(sql, proof=values is not None)  # numbered random() draws, if any
 
 
 def _statements(body: str, dialect: str) -> list[tuple[str, list[Token]]]:
