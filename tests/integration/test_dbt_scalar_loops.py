@@ -16,7 +16,7 @@ import pytest
 
 from tests.integration.conftest import pg_connect
 from tests.support.projects import postgres_dbt_project
-from tests.unit.test_procedures_recursive import IS_LIST_DISTINCT
+from tests.unit.test_procedures_recursive import DIGITS, IS_LIST_DISTINCT
 
 pytest.importorskip("dbt.cli.main")
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ CREATE TABLE sale_returns (r_order int, r_item int, r_cash numeric(7,2));
 INSERT INTO sales VALUES (1, 1, 10.50), (1, 2, 3.25), (2, 1, 7.00);
 INSERT INTO sale_returns VALUES (1, 1, 0.00), (1, 2, 1.00), (2, 1, 0.50);
 """
-ROUTINES = IS_LIST_DISTINCT + """
+ROUTINES = IS_LIST_DISTINCT + DIGITS + """
 CREATE FUNCTION paid_whole(acct int) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE t int := 0; a numeric(10,2);
 BEGIN
@@ -51,17 +51,6 @@ BEGIN
   RETURN t;
 END $$;
 
-CREATE FUNCTION digits(start int) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE n int; d int := 0;
-BEGIN
-  n := start;
-  LOOP
-    n := n / 10;
-    d := d + 1;
-    EXIT WHEN n = 0;
-  END LOOP;
-  RETURN d;
-END $$;
 
 CREATE FUNCTION halvings(start int) RETURNS refcursor LANGUAGE plpgsql AS $$
 DECLARE c refcursor := 'c'; n int; k int := 0;

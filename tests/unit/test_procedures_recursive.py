@@ -110,8 +110,8 @@ def test_a_loop_without_return_inside_gives_each_variable_its_last_value():
     assert rows == [(1, 1), (2, 81), (3, 1111), (4, -1), (5, None)]
 
 
-def test_a_loop_with_exit_when_first_or_last_is_a_while_loop():
-    functions = """
+#: a LOOP whose EXIT WHEN comes last (also run on PostgreSQL by the integration test)
+DIGITS = """
 CREATE FUNCTION digits(start int) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE n int; d int := 0;
 BEGIN
@@ -123,6 +123,11 @@ BEGIN
   END LOOP;
   RETURN d;
 END $$;
+"""
+
+
+def test_a_loop_with_exit_when_first_or_last_is_a_while_loop():
+    functions = DIGITS + """
 CREATE FUNCTION below(upto int) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE i int := 0; s int := 0;
 BEGIN
