@@ -16,7 +16,7 @@ import pytest
 
 from tests.integration.conftest import pg_connect
 from tests.support.projects import postgres_dbt_project
-from tests.unit.test_procedures_recursive import DIGITS, IS_LIST_DISTINCT
+from tests.unit.test_procedures_recursive import DIGITS, HALVINGS, IS_LIST_DISTINCT
 
 pytest.importorskip("dbt.cli.main")
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ CREATE TABLE sale_returns (r_order int, r_item int, r_cash numeric(7,2));
 INSERT INTO sales VALUES (1, 1, 10.50), (1, 2, 3.25), (2, 1, 7.00);
 INSERT INTO sale_returns VALUES (1, 1, 0.00), (1, 2, 1.00), (2, 1, 0.50);
 """
-ROUTINES = IS_LIST_DISTINCT + DIGITS + """
+ROUTINES = IS_LIST_DISTINCT + DIGITS + HALVINGS + """
 CREATE FUNCTION paid_whole(acct int) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE t int := 0; a numeric(10,2);
 BEGIN
@@ -49,19 +49,6 @@ BEGIN
     t := t + a;
   END LOOP;
   RETURN t;
-END $$;
-
-
-CREATE FUNCTION halvings(start int) RETURNS refcursor LANGUAGE plpgsql AS $$
-DECLARE c refcursor := 'c'; n int; k int := 0;
-BEGIN
-  n := start;
-  WHILE n > 1 LOOP
-    n := n / 2;
-    k := k + 1;
-  END LOOP;
-  OPEN c FOR SELECT k AS halvings, n AS rest;
-  RETURN c;
 END $$;
 
 CREATE FUNCTION net_whole() RETURNS int LANGUAGE plpgsql AS $$

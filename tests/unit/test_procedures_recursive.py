@@ -183,10 +183,8 @@ def test_loops_with_no_recursive_form_are_refused_with_the_reason(body, reason):
         inline_function(routine[0])
 
 
-def test_a_while_loop_setting_what_a_returned_query_reads():
-    """A routine returning a query (here a refcursor) whose WHILE loop computes a value the
-    query reads: the loop is the same recursive CTE, inside that query."""
-    routine = parse_routines("""
+#: a WHILE loop feeding a refcursor's query (also run on PostgreSQL by the integration test)
+HALVINGS = """
 CREATE FUNCTION halvings(start int) RETURNS refcursor LANGUAGE plpgsql AS $$
 DECLARE c refcursor := 'c'; n int; k int := 0;
 BEGIN
@@ -197,7 +195,14 @@ BEGIN
   END LOOP;
   OPEN c FOR SELECT k AS halvings, n AS rest;
   RETURN c;
-END $$;""")[0]
+END $$;
+"""
+
+
+def test_a_while_loop_setting_what_a_returned_query_reads():
+    """A routine returning a query (here a refcursor) whose WHILE loop computes a value the
+    query reads: the loop is the same recursive CTE, inside that query."""
+    routine = parse_routines(HALVINGS)[0]
     done = translate_function(routine, "postgres", "duckdb")
     assert done.unsupported is None and done.kind == "query", done.unsupported
     con = duckdb.connect()

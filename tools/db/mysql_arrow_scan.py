@@ -63,7 +63,7 @@ def _reader(url: str, password: str, query: str, schema: pa.Schema | None
     import connectorx
 
     def hidden(exc: Exception) -> RuntimeError:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         for secret in {password, quote(password, safe="")} - {""}:
             text = text.replace(secret, "***")
         return RuntimeError(f"connectorx: {text}")

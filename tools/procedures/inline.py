@@ -274,10 +274,8 @@ def _fold(loop: Loop, env: Env, guard: list[exp.Expr]) -> None:
     from tools.procedures.aggify import fold_loop  # aggify builds on this module's Env
 
     if loop.kind in ("while", "loop"):
-        from tools.procedures.recursive import recursive_while  # builds on this module's Env
-
         returned: list[tuple[exp.Expr | None, exp.Expr]] = []
-        recursive_while(loop, env, guard, returned, _walk, env.result_type)
+        _while(loop, env, guard, returned)
         if returned:
             raise Unsupported("a RETURN inside a WHILE loop of a routine that returns a query")
         return

@@ -132,11 +132,15 @@ def _call(name: str, *args: exp.Expr) -> exp.Expr:
 
 
 def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True,
-         owned: bool = False) -> exp.Expr:
+         owned: bool = False, beside: exp.Expr | None = None) -> exp.Expr:
     """`node` folded so that the target's byte comparison agrees with the source's `how`;
     `padded=False` keeps trailing spaces (LIKE is not PAD SPACE in MySQL). `owned`: the
     caller puts the result in `node`'s place, so `node` itself goes into it, not a copy
-    (a copy costs more than the rest of the fold)."""
+    (a copy costs more than the rest of the fold). `beside`: what `node` is compared with,
+    itself folded by the same call: towards MySQL that is a BINARY value unless a literal, and
+    MySQL compares a binary string with a text one as bytes (the binary collation wins over a
+    literal's), so a string literal beside it stays as written (CAST('TN' AS BINARY) would say
+    nothing more); a literal folded in Python ('ABC' -> 'abc' under NOCASE) still is."""
     if target == "sqlite" and how == CI:
         # SQLite's upper() maps ASCII only: the collation's own weights, character by character
         if isinstance(node, exp.Literal) and node.is_string:
@@ -149,6 +153,8 @@ def fold(node: exp.Expr, how: str, target: str, *, padded: bool = True,
         folded = fold_literal(node.name, how, padded=padded)
         if folded is not None:
             return exp.Literal.string(folded)
+        if target == "mysql" and beside is not None and not isinstance(beside, exp.Literal):
+            return node
     if target == "mysql":
         # MySQL compares by the target column's collation: bytes only as BINARY
         # BINARY's args hold no node: a new DataType from them is the copy, without deepcopy

@@ -208,10 +208,8 @@ class TextCollation(Family):
         def replaced(node: exp.Expr, how: str, beside: exp.Expr | None = None) -> exp.Expr:
             # the fold takes the place of `node`: a column or a literal goes into it as is;
             # anything larger is copied, as a node of this list inside it must stay behind
-            if beside is not None and _beside_binary(node, beside, how, target):
-                return node
             return coll.fold(node, how, target,
-                             owned=isinstance(node, (exp.Column, exp.Literal)))
+                             owned=isinstance(node, (exp.Column, exp.Literal)), beside=beside)
 
         hows = self._seen(ctx).get(id(select)) if id(select) not in ctx.touched else None
         # the SELECT's own tables, for _group: the folds below add none and remove none (a
@@ -448,17 +446,6 @@ def _bytes_labels(tables: Sequence[exp.Expr], ctx: SemanticsContext
                                         for c, kind in types.items() if kind == "text"}
         out[table.alias_or_name.lower()] = labels  # a later alias of one name wins
     return out
-
-
-def _beside_binary(node: exp.Expr, other: exp.Expr, how: str, target: str) -> bool:
-    """Whether `node`, a string literal compared with `other`, can stay as written: towards
-    MySQL `other` (not a literal) is folded into a BINARY value, and MySQL compares a binary
-    string with a text one as bytes (the binary collation wins over a literal's), so
-    CAST('TN' AS BINARY) would say nothing more. A literal the fold rewrites in Python
-    ('ABC' -> 'abc' under NOCASE) still takes its folded form."""
-    return (target == "mysql" and isinstance(node, exp.Literal) and node.is_string
-            and not isinstance(other, exp.Literal)
-            and coll.fold_literal(node.name, how) is None)
 
 
 def _or_null_extreme(node: exp.Expr) -> str | None:
