@@ -97,6 +97,22 @@ def test_checksum_bisects_and_agrees_with_stream(pair: tuple[str, str]) -> None:
     assert 0 < fetched["source"] < 100  # only the differing segments' rows left the engines
     equal = checksum_diff(a, q, a, q, key=["id"], options=opts)
     assert equal.verdict == "parity" and equal.evidence["fetched_rows"]["source"] == 0
+    # SQLite cannot aggregate in order: both sides sum row hashes
+    assert via_sum.evidence["segment_checksum"] == "sum of row hashes"
+
+
+def test_ordered_segment_checksum_sees_values_swapped_between_rows(tmp_path: Path) -> None:
+    """Two rows of one segment trading a value: the segment holds the same multiset of
+    values per column, and only a checksum over whole rows tells it apart."""
+    db = tmp_path / "x.duckdb"
+    duckdb.connect(str(db)).close()
+    a = open_adapter(f"duckdb:///{db}", "source")
+    base = "SELECT i AS id, i * 10 AS v FROM range(100) r(i)"
+    swapped = ("SELECT i AS id, CASE i WHEN 3 THEN 40 WHEN 4 THEN 30 ELSE i * 10 END AS v "
+               "FROM range(100) r(i)")
+    r = checksum_diff(a, base, a, swapped, key=["id"])
+    assert r.evidence["segment_checksum"] == "md5 of the rows in key order"
+    assert r.verdict == "mismatch" and r.changed_count == 2
 
 
 @pytest.mark.parametrize(("left", "right"), [

@@ -79,7 +79,12 @@ class DuckDBAdapter(Adapter):
             "AS VARCHAR) || 'e' || CAST(CAST(floor(log10(abs({x}))) - 11 AS INTEGER) AS VARCHAR) "
             "END"
         ),
-        "date": "strftime({x}, '%Y-%m-%d')",
+        "date": "CAST({x} AS VARCHAR)",  # YYYY-MM-DD, as the other engines print it
+        # a naive timestamp as PostgreSQL and DuckDB both print it
+        "timestamp_text": "CAST({x} AS VARCHAR)",
+        # a key range's checksum: one md5 over its rows in key order (cheaper than an
+        # md5 per row, the bulk of a pass on PostgreSQL)
+        "segment_md5": "md5(string_agg({x}, ',' ORDER BY {k}))",
         "timestamp": "CAST(epoch_us({x}) AS VARCHAR)",
         "date_ts": "CAST(epoch_us(CAST({x} AS TIMESTAMP)) AS VARCHAR)",
     }

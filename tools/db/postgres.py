@@ -211,7 +211,12 @@ class PostgresAdapter(Adapter):
             "ELSE CAST(CAST(round({x} / power(10::float8, floor(log(abs({x}))) - 11)) AS bigint) "
             "AS text) || 'e' || CAST(CAST(floor(log(abs({x}))) - 11 AS integer) AS text) END"
         ),
-        "date": "to_char({x}, 'YYYY-MM-DD')",
+        "date": "CAST({x} AS text)",  # YYYY-MM-DD, as the other engines print it
+        # a naive timestamp as PostgreSQL and DuckDB print it (DateStyle ISO: _TEXT_SESSION)
+        "timestamp_text": "CAST({x} AS text)",
+        # a key range's checksum: one md5 over its rows in key order (cheaper than an
+        # md5 per row, the bulk of a pass on PostgreSQL)
+        "segment_md5": "md5(string_agg({x}, ',' ORDER BY {k}))",
         "timestamp": "CAST(CAST(extract(epoch FROM {x}) * 1000000 AS bigint) AS text)",
         "date_ts": (
             "CAST(CAST(extract(epoch FROM CAST({x} AS timestamp)) * 1000000 AS bigint) AS text)"

@@ -6,7 +6,8 @@ HASH_SQL tables; this module only assembles them):
 - each column is rendered as text by its *pair kind* (normalise.plan_columns): exact numbers
   with trailing zeros dropped (1.50 -> '1.5', True -> '1'), floats as 12 significant digits
   'mantissa e exponent' (NaN, ±inf and ±0 spelled out), dates 'YYYY-MM-DD', instants as epoch
-  microseconds in UTC, text as is;
+  microseconds in UTC (naive microsecond timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]' where
+  both engines print them so: PostgreSQL and DuckDB), text as is;
 - each text field is 'length:value', a number or date field its bare value (it holds no '|'),
   NULL is 'N'; fields joined by '|', so ('ab','c') and ('a','bc') encode differently and NULL
   differs from '' and 'NULL';
@@ -14,7 +15,11 @@ HASH_SQL tables; this module only assembles them):
   only differing ranges read again, the first pass cut into parallel key ranges); for any other
   key, buckets of md5(key encoding) by hex prefix (rows of one key land in the same bucket on
   both engines). A segment's checksum is (rows, sum of the first 60 bits of md5(row
-  encoding)) — a sum, so row order and duplicates are handled.
+  encoding)) — a sum, so row order and duplicates are handled; for key ranges on engines that
+  aggregate in order (PostgreSQL, DuckDB) it is (rows, md5 of the row encodings in key order),
+  one md5 per segment instead of one per row (the per-row md5 was a quarter of a PostgreSQL
+  pass). Duplicate keys may then order differently on the two sides: their segment differs,
+  its rows are fetched and compare() judges them.
 
 Floats equal to 12 significant digits hash alike: a difference below ~1e-12 relative is missed
 (the default tolerance is 1e-9). An encoding two engines render differently (an exotic type)
@@ -86,6 +91,9 @@ class _Level:
 @dataclass
 class _Evidence:
     levels: list[_Level] = field(default_factory=list)
+    segment_checksum: str = "sum of row hashes"
+    """How a segment's checksum was computed: the sum of its rows' hashes, or (one integer
+    key, engines that aggregate in order) the md5 of its rows in key order."""
 
 
 def supported(adapter: Adapter) -> bool:
@@ -101,10 +109,11 @@ def _concat(adapter: Adapter, parts: list[str]) -> str:
     return _t(adapter, "concat", parts=sep.join(parts))
 
 
-def _value(adapter: Adapter, col: str, side_kind: str, kind: str, same_type: bool = False
-           ) -> str:
+def _value(adapter: Adapter, col: str, side_kind: str, kind: str, same_type: bool = False,
+           printed_alike: bool = False) -> str:
     """One column's canonical text on one engine, by the pair kind. `same_type`: both sides
-    have the same exact type, so decimals print with the same scale and need no trimming."""
+    have the same exact type, so decimals print with the same scale and need no trimming;
+    `printed_alike`: both engines print this pair's values the same (timestamp_text)."""
     text = lambda x: _t(adapter, "text", x=x)  # noqa: E731 - a local shorthand
     if kind == EXACT:
         if side_kind == "bool":
@@ -119,6 +128,8 @@ def _value(adapter: Adapter, col: str, side_kind: str, kind: str, same_type: boo
     if kind == DATE:
         return _t(adapter, "date", x=col)
     if kind == TIMESTAMP:
+        if printed_alike:
+            return _t(adapter, "timestamp_text", x=col)
         return _t(adapter, "date_ts" if side_kind == "date" else "timestamp", x=col)
     return text(col)
 
@@ -133,6 +144,9 @@ def _field(adapter: Adapter, value: str, kind: str) -> str:
     return f"COALESCE({_concat(adapter, [length, repr(':'), value])}, 'N')"
 
 
+NAIVE_MICROSECONDS = str(pa.timestamp("us"))
+"""The Arrow type of a timestamp without zone, in microseconds ('timestamp[us]')."""
+
 KEEPS_DECIMAL_SCALE = frozenset({"postgres", "mysql", "duckdb"})
 """Engines whose DECIMAL(p,s) prints all s digits (SQLite stores 1.50 as REAL 1.5, ClickHouse
 drops trailing zeros): two of them can skip the trimming of same-typed decimals."""
@@ -143,14 +157,20 @@ def encodings(adapter: Adapter, plans: list[ColumnPlan], side: str,
     """(row encoding, key encoding) expressions over subquery alias q; `peer` is the other
     side's engine (None: assume it may print decimals differently)."""
     plain = peer is not None and {adapter.DIALECT, peer.DIALECT} <= KEEPS_DECIMAL_SCALE
+    # Naive microsecond timestamps as the engines print them, where both print them alike
+    # (PostgreSQL and DuckDB): cheaper than epoch microseconds, which PostgreSQL computes
+    # in numeric arithmetic.
+    texts = peer is not None and all("timestamp_text" in a.HASH_SQL  # type: ignore[attr-defined]
+                                     for a in (adapter, peer))
     def enc(cols: list[ColumnPlan]) -> str:
         fields = []
         for p in cols:
             name = p.name if side == "source" else p.target_name
             kind = p.source_kind if side == "source" else p.target_kind
             same = plain and p.source_type == p.target_type
+            alike = texts and p.source_type == p.target_type == NAIVE_MICROSECONDS
             fields.append(_field(adapter, _value(adapter, f"q.{adapter.quote(name)}", kind,
-                                                 p.kind, same), p.kind))
+                                                 p.kind, same, alike), p.kind))
         if len(fields) == 1:
             return fields[0]
         join = adapter.HASH_SQL.get("join")  # type: ignore[attr-defined]
@@ -230,7 +250,8 @@ def _fetch_sql(adapter: Adapter, sql: str, key: str, prefixes: list[str], digits
 def _merge(report: DiffReport, totals: tuple[int, int], evidence: _Evidence) -> DiffReport:
     """Rows outside the fetched segments sit in segments whose checksums agree: equal pairs."""
     return scaled_up(report, totals, "checksum",
-                     {"levels": [vars(level) for level in evidence.levels]})
+                     {"levels": [vars(level) for level in evidence.levels],
+                      "segment_checksum": evidence.segment_checksum})
 
 
 def checksum_diff(
@@ -274,6 +295,8 @@ def checksum_diff(
         ranged = _key_range_sides(source, source_sql, s_row, target, target_sql, t_row, keys,
                                   opts)
         if ranged is not None:
+            if ranged[0].ordered:
+                evidence.segment_checksum = "md5 of the rows in key order"
             try:
                 s_rows, t_rows, totals = _by_key_range(*ranged, opts, pool, evidence,
                                                       (s_head, t_head))
@@ -335,13 +358,19 @@ def _key_range_sides(source: Adapter, source_sql: str, s_row: str, target: Adapt
     k = keys[0]
     if not (k.kind == EXACT and k.source_kind == k.target_kind == "int"):
         return None
+    ordered = all("segment_md5" in a.HASH_SQL for a in (source, target))  # type: ignore[attr-defined]
     sides = []
     for adapter, sql, row, name in ((source, source_sql, s_row, k.name),
                                     (target, target_sql, t_row, k.target_name)):
+        key = f"q.{adapter.quote(name)}"
+        if ordered:  # one md5 per segment over its rows in key order (keys are integers)
+            segment = (lambda a: lambda h, k: _t(a, "segment_md5", x=h, k=k))(adapter)
+            sides.append(kr.Side([adapter], sql, key, row, segment, ordered=True))
+            continue
         rh = _t(adapter, "md5", x=row)
         row_hash = _t(adapter, "hex60", x=f"substr({rh}, 1, 15)")
-        summer = (lambda a: lambda x: _t(a, "sum", x=x))(adapter)
-        sides.append(kr.Side([adapter], sql, f"q.{adapter.quote(name)}", row_hash, summer))
+        summed = (lambda a: lambda h, k: _t(a, "sum", x=h))(adapter)
+        sides.append(kr.Side([adapter], sql, key, row_hash, summed))
     return sides[0], sides[1]
 
 

@@ -108,30 +108,34 @@ def where(adapter: Adapter, key: str, segs: Segments) -> str:
     return f"({key} BETWEEN {a} AND {b} AND {segment_of(adapter, key, segs)} IN ({listed}))"
 
 
-Checksums = dict[int, tuple[int, int]]
-"""segment -> (rows, checksum)."""
+Checksums = dict[int, tuple[int, int | str]]
+"""segment -> (rows, checksum): a sum of row hashes (int), or the md5 of the segment's rows in
+key order (str)."""
 
 
 @dataclass
 class Side:
     """One side of the diff: its adapters (the first is the caller's; the others are extra
-    connections for the parallel first pass), its query and its row hash expression."""
+    connections for the parallel first pass), its query and how a segment's checksum is
+    computed: an aggregate over each row's `row_value` (column h) and key (column k)."""
 
     adapters: list[Adapter]
     sql: str
     key: str
     """The key column over subquery alias q, quoted."""
-    row_hash: str
-    """The row's 60-bit hash over subquery alias q."""
-    summer: Callable[[str], str]
-    """sum() of a hash column on this engine."""
+    row_value: str
+    """Per row, over subquery alias q: its 60-bit hash, or its encoding (ordered checksums)."""
+    checksum: Callable[[str, str], str]
+    """The segment's checksum from the columns (h, k): sum(h), or md5 of the h in k order."""
+    ordered: bool = False
+    """The checksum is the md5 text of the ordered rows (else an integer sum)."""
 
     def pass_sql(self, segs: Segments) -> str:
         adapter = self.adapters[0]
         seg = segment_of(adapter, self.key, segs)
-        return (f"SELECT b, count(*) AS n, {self.summer('h')} AS s FROM (SELECT {seg} AS b, "
-                f"{self.row_hash} AS h FROM ({self.sql}) q WHERE {where(adapter, self.key, segs)}"
-                f") z GROUP BY b")
+        return (f"SELECT b, count(*) AS n, {self.checksum('h', 'k')} AS s FROM (SELECT {seg} "
+                f"AS b, {self.key} AS k, {self.row_value} AS h FROM ({self.sql}) q WHERE "
+                f"{where(adapter, self.key, segs)}) z GROUP BY b")
 
     def fetch_sql(self, segs: Segments | None, with_nulls: bool) -> str:
         parts = [where(self.adapters[0], self.key, segs)] if segs and segs.ids else []
@@ -140,10 +144,13 @@ class Side:
         return f"SELECT * FROM ({self.sql}) q WHERE {' OR '.join(parts) or 'FALSE'}"
 
 
-def _read(adapter: Adapter, sql: str) -> Checksums:
+def _read(adapter: Adapter, sql: str, ordered: bool) -> Checksums:
     table = adapter.read_arrow(sql)
     cols = [table.column(i).to_pylist() for i in range(3)]
-    return {int(b): (int(n), int(s)) for b, n, s in zip(*cols, strict=True)}
+    # a sum may arrive as text (ClickHouse sums in Int128): read as a number, it compares
+    # with the other engine's; an md5 stays text
+    return {int(b): (int(n), str(s) if ordered else int(s))
+            for b, n, s in zip(*cols, strict=True)}
 
 
 def checksums(pool: ThreadPoolExecutor, side: Side, segs: Segments,
@@ -151,7 +158,7 @@ def checksums(pool: ThreadPoolExecutor, side: Side, segs: Segments,
     """All segments' checksums on one side, as futures to merge; with `parallel`, the
     segments are cut into one run per connection, queried at once."""
     parts = segs.chunks(len(side.adapters)) if parallel and segs.ids is None else [segs]
-    return [pool.submit(_read, adapter, side.pass_sql(part))
+    return [pool.submit(_read, adapter, side.pass_sql(part), side.ordered)
             for adapter, part in zip(side.adapters, parts, strict=False)]
 
 
