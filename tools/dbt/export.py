@@ -133,7 +133,8 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         if source is not None and functions.models:
             expected.update(add_function_models(
                 plan, functions, work, routines, source=source, source_url=req.source_url,
-                target=target, target_dialect=req.target_dialect, schema=schema))
+                target=target, target_dialect=req.target_dialect, schema=schema,
+                source_dialect=req.source_dialect))
         if source is not None and work.rewrites:
             expected |= add_procedure_models(
                 plan, work, args, source=source, source_url=req.source_url,

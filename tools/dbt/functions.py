@@ -22,6 +22,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from tools import sql as sqltools
 from tools.errors import CutoverError
+from tools.procedures.bodies import PROCEDURAL
 from tools.procedures.inline import (
     PARAM,
     Inlined,
@@ -136,7 +137,7 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
     (`types`: composite types naming a SETOF result's columns)."""
     work = FunctionWork()
     inlined: dict[str, Inlined] = {}
-    scalar = [r for r in routines if is_scalar(r) and r.language == "plpgsql"]
+    scalar = [r for r in routines if is_scalar(r) and r.language in PROCEDURAL]
     work.handled = {r.name for r in scalar}
     refused: dict[str, str] = {}
     tables = table_functions(routines, source_dialect, types, refused) if scalar else {}

@@ -130,13 +130,13 @@ def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
         return []
     out = []
     for definition in reader():
-        try:
-            routines = parse_routines(definition)
+        try:  # MySQL's definitions are read by their own reader (mysql_routines)
+            routines = parse_routines(definition, source.DIALECT)
         except CutoverError:
             routines = []
         kind = definition.split(None, 2)[1].lower() if definition.strip() else ""
         if any(r.kind in wanted for r in routines) or (not routines and kind in wanted):
-            out.append(definition)  # unparsed (a MySQL body): left out later, with the reason
+            out.append(definition)  # unparsed: left out later, with the reason
     return out
 
 
@@ -240,7 +240,8 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
 def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: ProcedureWork,
                         routines: list[Routine], *, source: Adapter, source_url: str,
                         target: Adapter, target_dialect: str,
-                        schema: dict[str, dict[str, str]]) -> dict[str, pa.Table]:
+                        schema: dict[str, dict[str, str]],
+                        source_dialect: str = "postgres") -> dict[str, pa.Table]:
     """A model per scalar function: its invocation query with the function expanded; the
     expected rows are the original query's, run with the original function on a scratch
     copy (every codebase function created there: one may call another)."""
@@ -266,7 +267,7 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
                 f"{result}")})
             continue
         fixed = fix_query(found.expanded_target, lambda sql: sql, result, target,
-                          source_dialect="postgres", target_dialect=target_dialect,
+                          source_dialect=source_dialect, target_dialect=target_dialect,
                           source_sql=found.invocation, schema=schema)
         if fixed.verdict == "error":
             # a precondition the model asserts (tools/procedures/checks) fails here too
