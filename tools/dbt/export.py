@@ -30,6 +30,7 @@ from tools.dbt.procedures import (
 )
 from tools.dbt.profiles import adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
+from tools.dbt.resultsets import add_result_models
 from tools.dbt.runner import BuildResult, dbt_build
 from tools.dbt.verify import diff_model
 from tools.dbt.writer import write_project
@@ -139,6 +140,11 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
             expected |= add_procedure_models(
                 plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
+                target_dialect=req.target_dialect, schema=schema)
+        if source is not None and work.results:  # read-only MySQL procedures
+            expected |= add_result_models(
+                plan, work.results, functions, routines, work.tables, args, source=source,
+                source_url=req.source_url, target=target, source_dialect=req.source_dialect,
                 target_dialect=req.target_dialect, schema=schema)
         if source is not None and work.inout:
             expected |= add_inout_models(

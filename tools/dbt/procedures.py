@@ -31,6 +31,7 @@ from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
 from tools.procedures.checks import checked_sql
 from tools.procedures.functions import composite_types, composite_widths, translate_function
+from tools.procedures.mysql_routines import LANGUAGE as MYSQL
 from tools.procedures.parse import Routine, parse_routines
 from tools.procedures.random_stream import (
     MACRO,
@@ -46,6 +47,7 @@ from tools.procedures.random_stream import (
 )
 from tools.procedures.random_stream import macro as random_macro
 from tools.procedures.randomness import random_reason, random_routines
+from tools.procedures.resultsets import ResultSets, result_sets, writes_tables
 from tools.procedures.scratch import SCRATCH_SCHEMA, queries_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
 from tools.procedures.tablecalls import table_functions
@@ -67,6 +69,9 @@ class ProcedureWork:
     helpers: dict[str, list[str]] = field(default_factory=dict)
     """Procedure whose draws are numbered (random_stream) -> the definitions its original
     calls: its proof runs it with the shared deterministic random stream."""
+    results: list[tuple[Routine, ResultSets]] = field(default_factory=list)
+    """Read-only MySQL procedures: their result sets and OUT values as queries
+    (tools/dbt/resultsets.py makes their models)."""
     inout: dict[str, tuple[Routine, list[Routine], str]] = field(default_factory=dict)
     """A helper procedure that draws and only sets INOUT values -> (it, the codebase's
     routines, why it has no table model): its model is the one row its CALL returns."""
@@ -192,6 +197,18 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
                 needed += [t for t in sqltools.tables_read(sqltools.parse(query, dialect, ""))
                            if t in catalog and t not in needed]
             continue
+        if routine.language == MYSQL and not writes_tables(routine):
+            found = result_sets(routine, dialect)
+            missing = [t for t in found.reads if t not in catalog]
+            if found.unsupported or missing:
+                reason = found.unsupported or f"reads {', '.join(missing)}, not source tables"
+                work.left_out.append({"object": routine.name, "reason": f"procedure: {reason}"})
+                continue
+            work.results.append((routine, found))
+            # the functions it calls read tables too: their expansion does, on the target
+            needed += [t for t in [*found.reads, *_called_reads(found, routines, catalog)]
+                       if t not in needed]
+            continue
         plan = rewrite(routine, columns, dialect, defaults)
         missing = [t for t in plan.reads if t not in catalog]
         if plan.unsupported or missing:
@@ -208,6 +225,20 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
         needed += [t for t in plan.reads if t not in needed]
     work.tables = [catalog[t] for t in needed]
     return work
+
+
+def _called_reads(found: ResultSets, routines: Sequence[Routine],
+                  catalog: Mapping[str, Any]) -> list[str]:
+    """Source tables read by the codebase's functions a procedure's queries call."""
+    functions = {r.name.lower(): r for r in routines if r.kind == "function"}
+    called = {m.group(1).lower() for q in [*found.results, found.out or ""]
+              for m in re.finditer(r"(\w+)\s*\(", q)} & set(functions)
+    out: list[str] = []
+    for name in sorted(called):
+        for table in re.findall(r"(?is)\b(?:from|join)\s+`?(\w+)`?", functions[name].body):
+            if table.lower() in catalog and table.lower() not in out:
+                out.append(table.lower())
+    return out
 
 
 def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any],
