@@ -152,3 +152,53 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
     assert "SELECT without INTO" in reasons["rich"]
     # what the procedures deleted and wrote happened on the copy only
     assert _source_state(mysql_db, ["account", "audit"]) == before
+
+
+def test_a_server_refusing_a_scratch_database_leaves_routines_translated_not_proven(
+        mysql_db, pg_db, tmp_path, run_project):
+    """The servers' read-only role (SELECT and SHOW VIEW only) cannot CREATE DATABASE: the
+    models are written and built, and each routine says it was translated but not proven —
+    none is at parity."""
+    from sqlalchemy.engine import make_url
+
+    from tests.servers import READER_PASSWORD, READER_USER
+
+    database = make_url(mysql_db).database
+    con = mysql_connect(mysql_db)
+    try:
+        with con.cursor() as cur:
+            cur.execute(f"USE `{database}`")
+            for statement in [*HOSTILE_SEED[:3], HOSTILE_SEED[6],
+                              "CREATE FUNCTION twice(x DECIMAL(10,2)) RETURNS DECIMAL(12,2) "
+                              "DETERMINISTIC RETURN x * 2"]:
+                cur.execute(statement)
+    finally:
+        con.close()
+    read_only = make_url(mysql_db).set(username=READER_USER, password=READER_PASSWORD
+                                       ).render_as_string(hide_password=False)
+    project = tmp_path / "bank"
+    (project / "sql").mkdir(parents=True)
+    (project / "sql" / "twice.sql").write_text("SELECT id, twice(balance) AS b "
+                                               "FROM account;\n")
+    (project / "cutover.toml").write_text(textwrap.dedent(f"""
+        [project]
+        name = "bank"
+        codebase = ["sql/*.sql"]
+        [source]
+        url = "{read_only}"
+        include = ["procedures", "functions"]
+        [target]
+        url = "{pg_db}"
+        [output]
+        format = "dbt"
+        [output.procedures.owners]
+        p_min = "10"
+        """), encoding="utf-8")
+
+    dbt = run_project(Path(project)).report["dbt"]
+    reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
+    for routine in ("owners", "twice"):
+        assert "not proven" in reasons[routine], reasons
+        assert "refused a scratch database" in reasons[routine], reasons
+    assert not any(m["verdict"] == "parity" for m in dbt["models"]
+                   if m["layer"] != "staging"), dbt["models"]
