@@ -181,3 +181,69 @@ def test_a_mysql_function_body_the_inliner_cannot_express_is_unsupported() -> No
             "DECLARE CONTINUE HANDLER FOR SQLEXCEPTION RETURN 0; RETURN a; END")
     with pytest.raises(Unsupported, match="an error handler"):
         inline_function(parse_routines(text, "mysql")[0], "mysql")
+
+
+REWARDS = """
+CREATE PROCEDURE rewards(IN min_count TINYINT UNSIGNED, IN min_amount DECIMAL(10,2),
+                         OUT rewarded INT)
+READS SQL DATA
+proc: BEGIN
+    DECLARE since DATE;
+    IF min_count = 0 THEN
+        SELECT 'min_count must be > 0';
+        LEAVE proc;
+    END IF;
+    SET since = '2005-01-01';
+    CREATE TEMPORARY TABLE tmp (customer_id SMALLINT UNSIGNED NOT NULL PRIMARY KEY);
+    INSERT INTO tmp (customer_id)
+    SELECT p.customer_id FROM pay AS p WHERE p.paid >= since
+    GROUP BY customer_id HAVING SUM(p.amount) > min_amount AND COUNT(*) > min_count;
+    SELECT COUNT(*) FROM tmp INTO rewarded;
+    SELECT c.* FROM tmp AS t INNER JOIN cust AS c ON t.customer_id = c.customer_id;
+    DROP TABLE tmp;
+END"""
+PAY = """
+CREATE TABLE pay (customer_id INTEGER, amount DECIMAL(5,2), paid DATE);
+CREATE TABLE cust (customer_id INTEGER, name TEXT);
+INSERT INTO pay VALUES (1, 5, '2005-02-01'), (1, 6, '2005-03-01'), (2, 50, '2005-02-01'),
+                       (3, 9, '2004-12-31'), (3, 9, '2005-01-02'), (3, 9, '2005-01-03');
+INSERT INTO cust VALUES (1, 'ann'), (2, 'bob'), (3, 'cy');
+"""
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, values: dict[str, str]) -> list[tuple]:
+    for name, value in values.items():
+        sql = sql.replace(PARAM.format(name), value)
+    duck = sqlglot.transpile(sql, read="mysql", write="duckdb")[0]
+    return sorted(con.execute(duck).fetchall(), key=str)
+
+
+def test_a_read_only_procedure_is_its_result_sets_and_out_row() -> None:
+    from tools.procedures.resultsets import result_sets, writes_tables
+
+    routine = parse_routines(REWARDS, "mysql")[0]
+    assert writes_tables(routine) == []  # the temporary table is not a write
+    found = result_sets(routine)
+    assert found.unsupported is None and sorted(found.reads) == ["cust", "pay"]
+    assert len(found.results) == 1 and found.out is not None
+    assert "min_count = 0 it stops" in found.notes[0]
+    con = duckdb.connect()
+    con.execute(PAY)
+    values = {"min_count": "1", "min_amount": "10", "rewarded": "NULL"}
+    # customers with more than one payment since 2005 and over 10 in all: ann (11), cy (18)
+    assert _run(con, found.results[0], values) == [(1, "ann"), (3, "cy")]
+    assert _run(con, found.out, values) == [(2,)]
+    # the guard clause: with min_count = 0 the procedure stops, no rows and a NULL count
+    tripped = {**values, "min_count": "0"}
+    assert _run(con, found.results[0], tripped) == []
+    assert _run(con, found.out, tripped) == [(None,)]
+
+
+def test_a_procedure_that_writes_a_permanent_table_is_not_read_only() -> None:
+    from tools.procedures.resultsets import result_sets, writes_tables
+
+    text = ("CREATE PROCEDURE p(IN x INT) BEGIN DELETE FROM pay WHERE customer_id = x; "
+            "SELECT * FROM pay; END")
+    routine = parse_routines(text, "mysql")[0]
+    assert writes_tables(routine) == ["pay"]
+    assert "DELETE of a permanent table" in (result_sets(routine).unsupported or "")

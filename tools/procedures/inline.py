@@ -37,6 +37,9 @@ _CASTS = re.compile(r"(?i)^\s*(smallint|integer|int|int2|int4|int8|bigint|real|f
                     r"double precision|(?:numeric|decimal)\s*\(.*\))\s*$")
 
 
+_TEMPORAL = re.compile(r"(?i)^\s*(date|datetime|timestamp|time)\s*(\(\s*\d+\s*\))?\s*$")
+
+
 class Unsupported(Exception):
     pass
 
@@ -89,6 +92,9 @@ class Env:
     many_rows_fail: bool = False
     """MySQL: a SELECT ... INTO finding more than one row is an error (1172), so its scalar
     subquery gets no LIMIT 1 and fails the same way on the target; PL/pgSQL takes the first."""
+    converts_temporal: bool = False
+    """MySQL: a value assigned to a DATE / DATETIME / TIME variable becomes that type (a
+    text '2005-01-01' is then compared as a date), so the assignment casts."""
     not_found: exp.Expr | None = None
     """MySQL's `DECLARE EXIT HANDLER FOR NOT FOUND RETURN v`: v is returned where a SELECT ...
     INTO finds no row."""
@@ -127,6 +133,9 @@ class Env:
         if name not in self.values:
             raise Unsupported(f"assigns {name}, which is not a declared variable")
         value = cast_to(self.types.get(name), value, self.dialect)
+        declared = self.types.get(name) or ""
+        if self.converts_temporal and _TEMPORAL.match(declared):
+            value = exp.cast(value, exp.DataType.build(declared.strip(), dialect=self.dialect))
         condition = guarded(guard)
         if condition is not None:
             value = exp.Case(ifs=[exp.If(this=condition, true=value)],
@@ -178,7 +187,7 @@ def new_env(routine: Routine, dialect: str, tables: Mapping[str, Any] | None = N
     env.values.update(param_placeholders(routine, dialect))
     env.values["found"] = exp.false()
     if isinstance(body, MysqlBody):
-        env.many_rows_fail = True
+        env.many_rows_fail = env.converts_temporal = True
         if body.not_found is not None:
             env.not_found = env.expr(body.not_found)
     for decl in body.declared:
