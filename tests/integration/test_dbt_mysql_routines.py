@@ -118,6 +118,15 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
     project = tmp_path / "bank"
     (project / "sql").mkdir(parents=True)
     (project / "sql" / "report.sql").write_text("SELECT id, owner FROM account;\n")
+    # a routine of the codebase, not of the catalog: a DELIMITER script as the client reads it
+    (project / "sql" / "procs.sql").write_text(textwrap.dedent("""
+        DELIMITER $$
+        CREATE PROCEDURE big_accounts(IN p_min DECIMAL(10,2))
+        BEGIN
+          SELECT id, owner FROM account WHERE balance > p_min;
+        END $$
+        DELIMITER ;
+        """))
     (project / "cutover.toml").write_text(textwrap.dedent(f"""
         [project]
         name = "bank"
@@ -136,6 +145,8 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
         p_min = "10"
         [output.procedures.owners]
         p_min = "10"
+        [output.procedures.big_accounts]
+        p_min = "5"
         """), encoding="utf-8")
     before = _source_state(mysql_db, ["account", "audit"])
 
@@ -143,7 +154,7 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
 
     models = {m["name"]: m for m in dbt["models"] if m["layer"] != "staging"}
     for name in ("close_empty__account", "close_empty__audit", "owners__result",
-                 "owners__out"):
+                 "owners__out", "big_accounts__result"):
         assert (models[name]["build_status"], models[name]["verdict"]) == ("success",
                                                                            "parity"), models
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
