@@ -100,6 +100,12 @@ HOSTILE_SEED = [
       DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END;
       DELETE FROM account;
     END""",
+    # a guard clause the invocation trips: the CALL returns only the message
+    """CREATE PROCEDURE guarded(IN p_min DECIMAL(10,2))
+    proc: BEGIN
+      IF p_min < 0 THEN SELECT 'p_min must be >= 0'; LEAVE proc; END IF;
+      SELECT id, owner FROM account WHERE balance >= p_min;
+    END""",
 ]
 
 
@@ -147,6 +153,8 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
         p_min = "10"
         [output.procedures.big_accounts]
         p_min = "5"
+        [output.procedures.guarded]
+        p_min = "-1"
         """), encoding="utf-8")
     before = _source_state(mysql_db, ["account", "audit"])
 
@@ -159,6 +167,9 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
                                                                            "parity"), models
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     assert "an error handler" in reasons["careful"]
+    # the guard fired for this invocation: built from the rewrite, never claimed at parity
+    assert "not proven" in reasons["guarded"] and "p_min < 0" in reasons["guarded"]
+    assert models["guarded__result"]["verdict"] != "parity"
     # a result set beside a DELETE: not read-only, and a result set is no table to build
     assert "SELECT without INTO" in reasons["rich"]
     # what the procedures deleted and wrote happened on the copy only

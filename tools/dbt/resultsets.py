@@ -120,11 +120,14 @@ def add_result_models(plan: ProjectPlan, results: Sequence[tuple[Routine, Result
             plan.left_out.append({"object": routine.name,
                                   "reason": f"translated but not proven: {exc}"})
             continue
-        if len(got.result_sets) != len(found.results):
+        shapes = [t.num_columns for t in got.result_sets]
+        if shapes != [len(m.columns) for m in models[:len(found.results)]]:
+            # a guard clause stopped it (its message is a result set of one column): the
+            # models are not what this invocation returns, so nothing is diffed
             plan.left_out.append({"object": routine.name, "reason": (
-                f"translated but not proven: `{call}` returned {len(got.result_sets)} result "
-                f"set(s) on the scratch copy, the rewrite has {len(found.results)} (a guard "
-                f"clause stopped it?)")})
+                f"translated but not proven: `{call}` returned {len(shapes)} result set(s) of "
+                f"{shapes} columns on the scratch copy, the models {len(found.results)}"
+                + (f" ({'; '.join(found.notes)})" if found.notes else ""))})
             continue
         for model, table in zip(models, [*got.result_sets, *([got.out] if got.out else [])],
                                 strict=True):
