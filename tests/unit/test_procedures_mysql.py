@@ -247,3 +247,26 @@ def test_a_procedure_that_writes_a_permanent_table_is_not_read_only() -> None:
     routine = parse_routines(text, "mysql")[0]
     assert writes_tables(routine) == ["pay"]
     assert "DELETE of a permanent table" in (result_sets(routine).unsupported or "")
+
+
+def test_a_select_into_finding_no_row_keeps_the_variable_as_mysql_does() -> None:
+    text = """CREATE FUNCTION last_customer(p_inventory_id INT) RETURNS INT
+    BEGIN
+      DECLARE v INT DEFAULT -1;
+      SELECT customer_id INTO v FROM rental WHERE inventory_id = p_inventory_id;
+      RETURN v;
+    END"""
+    expression = inline_function(parse_routines(text, "mysql")[0], "mysql")
+    sql = sqlglot.transpile(f"SELECT {expression.sql('mysql')}", read="mysql",
+                            write="duckdb")[0]
+    con = duckdb.connect()
+    con.execute(RENTALS)
+
+    def value(inventory_id: int) -> object:
+        row = con.execute(sql.replace(PARAM.format("p_inventory_id"), str(inventory_id))
+                          ).fetchone()
+        assert row is not None
+        return row[0]
+
+    assert value(1) == 10
+    assert value(9) == -1  # no row: v keeps its DEFAULT (PL/pgSQL would make it NULL)

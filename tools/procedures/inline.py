@@ -165,9 +165,14 @@ class Env:
             if one.args.get("limit") is None and not self.many_rows_fail:
                 one = one.limit(1)
             values.append(self.bind(exp.Subquery(this=one)))
-        for name, value in zip(names, values, strict=True):
-            self.assign(name, value, guard)
         found = self.bind(exp.Exists(this=query.copy()))
+        for name, value in zip(names, values, strict=True):
+            held = self.values.get(name.lower())
+            if self.many_rows_fail and held is not None and not isinstance(held, exp.Null):
+                # MySQL: no row leaves the variable as it was (PL/pgSQL sets it NULL)
+                value = exp.Case(ifs=[exp.If(this=found.copy(), true=value)],
+                                 default=held.copy())
+            self.assign(name, value, guard)
         self.values["found"] = found if not guard else exp.Case(
             ifs=[exp.If(this=guarded(guard), true=found)], default=self.values["found"].copy())
         return names
