@@ -270,3 +270,13 @@ def test_a_select_into_finding_no_row_keeps_the_variable_as_mysql_does() -> None
 
     assert value(1) == 10
     assert value(9) == -1  # no row: v keeps its DEFAULT (PL/pgSQL would make it NULL)
+
+
+def test_a_catalog_definition_that_does_not_read_is_reported_not_dropped() -> None:
+    from tools.dbt.procedures import unreadable
+
+    good = "CREATE FUNCTION `g`(`a` int) RETURNS int RETURN a + 1"
+    bad = "CREATE FUNCTION `f`(`a` int) BEGIN RETURN a; END"
+    assert unreadable([good, bad], "mysql") == [{"object": "f", "reason": (
+        "its catalog definition does not read: function f: no RETURNS type after its "
+        "parameters")}]

@@ -27,6 +27,7 @@ from tools.dbt.procedures import (
     prepare,
     prove_queries,
     type_definitions,
+    unreadable,
 )
 from tools.dbt.profiles import adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
@@ -119,7 +120,8 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                 if table["name"].lower() not in loaded:
                     _load(source, target, table)
         plan = plan_project(req, target, work.tables)
-        plan.left_out += work.left_out + functions.left_out
+        plan.left_out += work.left_out + functions.left_out + unreadable(
+            req.routine_definitions, req.source_dialect)
         plan.macros.update(functions.macros)
         # values the codebase invokes a routine with, overridden by [output.procedures]
         args = {**invocations(req.objects, routines, req.source_dialect)}

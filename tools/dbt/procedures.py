@@ -99,6 +99,21 @@ def find_routines(objects: Mapping[str, Mapping[str, Any]], definitions: list[st
     return list(found.values())
 
 
+def unreadable(definitions: list[str], dialect: str) -> list[dict[str, str]]:
+    """The source catalog's definitions that do not read as a routine, each with why (they
+    would otherwise vanish from the project without a word)."""
+    out = []
+    for definition in definitions:
+        try:
+            parse_routines(definition, dialect)
+        except CutoverError as exc:
+            words = definition.split(None, 3)
+            name = words[2].split("(", 1)[0].strip("`\"") if len(words) > 2 else "?"
+            out.append({"object": name, "reason": f"its catalog definition does not read: "
+                        f"{str(exc).splitlines()[0]}"})
+    return out
+
+
 def invocations(objects: Mapping[str, Mapping[str, Any]], routines: list[Routine],
                 dialect: str) -> dict[str, dict[str, str]]:
     """Invocation values found in the codebase: `SELECT f(1, 'x')`, `SELECT * FROM f(...)` or
