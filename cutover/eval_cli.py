@@ -33,8 +33,9 @@ def _fail(exc: BaseException | str, code: int = 2) -> None:
 
 @eval_app.command("run")
 def run_cmd(
-    suite: Annotated[str, typer.Argument(help="tpch, tpcds, a folder under evals/suites, or "
-                                         "the path of your own suite folder/manifest.")],
+    suite: Annotated[str, typer.Argument(help="tpch, tpcds, procbench, sakila-routines, a "
+                                         "folder under evals/suites, or the path of your own "
+                                         "suite folder/manifest.")],
     source: Annotated[str, typer.Option(help="sqlite, duckdb, clickhouse or a PostgreSQL/"
                                         "MySQL server URL (a fresh database is made).")],
     target: Annotated[str, typer.Option(help="Same choices as --source.")],
