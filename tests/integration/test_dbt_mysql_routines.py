@@ -106,6 +106,12 @@ HOSTILE_SEED = [
       IF p_min < 0 THEN SELECT 'p_min must be >= 0'; LEAVE proc; END IF;
       SELECT id, owner FROM account WHERE balance >= p_min;
     END""",
+    # the copy keeps the source's ON UPDATE CURRENT_TIMESTAMP: the original's UPDATE moves
+    # `changed`, which a set-based UPDATE does not — a mismatch, never a false parity
+    "CREATE TABLE stamp (id INT PRIMARY KEY, n INT NOT NULL, changed TIMESTAMP NOT NULL "
+    "DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)",
+    "INSERT INTO stamp VALUES (1, 1, '2001-01-01 00:00:00'), (2, 2, '2001-01-01 00:00:00')",
+    "CREATE PROCEDURE bump() BEGIN UPDATE stamp SET n = n + 1 WHERE id = 1; END",
 ]
 
 
@@ -156,7 +162,7 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
         [output.procedures.guarded]
         p_min = "-1"
         """), encoding="utf-8")
-    before = _source_state(mysql_db, ["account", "audit"])
+    before = _source_state(mysql_db, ["account", "audit", "stamp"])
 
     dbt = run_project(Path(project)).report["dbt"]
 
@@ -170,10 +176,11 @@ def test_hostile_mysql_procedures_run_only_on_the_scratch_copy(mysql_db, pg_db, 
     # the guard fired for this invocation: built from the rewrite, never claimed at parity
     assert "not proven" in reasons["guarded"] and "p_min < 0" in reasons["guarded"]
     assert models["guarded__result"]["verdict"] != "parity"
+    assert models["bump__stamp"]["verdict"] == "mismatch", models["bump__stamp"]
     # a result set beside a DELETE: not read-only, and a result set is no table to build
     assert "SELECT without INTO" in reasons["rich"]
     # what the procedures deleted and wrote happened on the copy only
-    assert _source_state(mysql_db, ["account", "audit"]) == before
+    assert _source_state(mysql_db, ["account", "audit", "stamp"]) == before
 
 
 def test_a_server_refusing_a_scratch_database_leaves_routines_translated_not_proven(

@@ -101,10 +101,25 @@ def _checked(con: Any) -> None:
                                f"({current!r})")
 
 
-def copy_tables(source: Adapter, con: Any, tables: Sequence[Mapping[str, Any]]) -> None:
-    """Each table with its declared source types (no foreign keys, no triggers: a copy has
-    nothing to cascade to), filled from the source's snapshot."""
+def copy_tables(source: Adapter, con: Any, tables: Sequence[Mapping[str, Any]],
+                home: str = "") -> None:
+    """Each table as the source declares it, filled from the source's snapshot. With the
+    source's database name (`home`), `CREATE TABLE ... LIKE` copies its definition whole:
+    defaults, AUTO_INCREMENT, ON UPDATE CURRENT_TIMESTAMP, generated columns and indexes
+    (without foreign keys or triggers: a copy has nothing to cascade to) — what a procedure's
+    INSERT or UPDATE meets on the source. Else the declared column types and key."""
+    import pymysql
+
     for table in tables:
+        if home:
+            try:
+                with con.cursor() as cur:
+                    cur.execute(f"CREATE TABLE `{table['name']}` LIKE "
+                                f"`{home}`.`{table['name']}`")
+                _fill(source, con, table)
+                continue
+            except pymysql.Error:
+                pass  # the definition is not readable here: the declared types below
         columns = []
         for c in table["columns"]:
             collate = f" COLLATE {c['collation']}" if c.get("collation") else ""
@@ -113,16 +128,27 @@ def copy_tables(source: Adapter, con: Any, tables: Sequence[Mapping[str, Any]]) 
         key = table.get("primary_key") or []
         if key:
             columns.append("PRIMARY KEY (" + ", ".join(f"`{k}`" for k in key) + ")")
-        names = [c["name"] for c in table["columns"]]
-        insert = (f"INSERT INTO `{table['name']}` ({', '.join(f'`{n}`' for n in names)}) "
-                  f"VALUES ({', '.join(['%s'] * len(names))})")
         with con.cursor() as cur:
             cur.execute(f"CREATE TABLE `{table['name']}` ({', '.join(columns)})")
-            for batch in source.read_batches(f"SELECT * FROM {source.quote(table['name'])}",
-                                             batch_rows=5_000):
-                rows = [tuple(row.values()) for row in batch.to_pylist()]
-                if rows:
-                    cur.executemany(insert, rows)
+        _fill(source, con, table)
+
+
+def _fill(source: Adapter, con: Any, table: Mapping[str, Any]) -> None:
+    """The table's rows from the source's read-only snapshot (generated columns left to the
+    copy to compute)."""
+    with con.cursor() as cur:
+        cur.execute("SELECT column_name FROM information_schema.columns WHERE "
+                    "table_schema = DATABASE() AND table_name = %s AND "
+                    "extra NOT LIKE '%%GENERATED%%'", (table["name"],))
+        names = [n for (n,) in cur.fetchall()] or [c["name"] for c in table["columns"]]
+        insert = (f"INSERT INTO `{table['name']}` ({', '.join(f'`{n}`' for n in names)}) "
+                  f"VALUES ({', '.join(['%s'] * len(names))})")
+        listed = ", ".join(source.quote(n) for n in names)
+        for batch in source.read_batches(f"SELECT {listed} FROM {source.quote(table['name'])}",
+                                         batch_rows=5_000):
+            rows = [tuple(row.values()) for row in batch.to_pylist()]
+            if rows:
+                cur.executemany(insert, rows)
 
 
 def create_routines(con: Any, definitions: Sequence[str]) -> list[str]:
@@ -209,7 +235,7 @@ def queries_on_mysql_scratch(source: Adapter, source_url: str,
     on one copy of `tables` where the `definitions` were created."""
     out: dict[str, pa.Table | CutoverError] = {}
     with mysql_scratch(source_url) as con:
-        copy_tables(source, con, tables)
+        copy_tables(source, con, tables, make_url(source_url).database or "")
         create_routines(con, definitions)
         for name, query in queries.items():
             try:
@@ -227,7 +253,7 @@ def run_on_mysql_scratch(source: Adapter, source_url: str, tables: Sequence[Mapp
     them, on a copy of `tables` where the `definitions` (the procedure and every function of
     the codebase: it may call them) were created."""
     with mysql_scratch(source_url) as con:
-        copy_tables(source, con, tables)
+        copy_tables(source, con, tables, make_url(source_url).database or "")
         failed = create_routines(con, definitions)
         try:
             found = call_on_copy(con, call, outputs or {})
