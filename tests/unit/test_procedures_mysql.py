@@ -116,7 +116,6 @@ def test_loops_elseif_blocks_and_the_not_found_handler() -> None:
 
 
 @pytest.mark.parametrize(("body", "reason"), [
-    ("BEGIN CASE WHEN 1 THEN SET @a = 1; END CASE; END", "a CASE statement"),
     ("BEGIN DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET @x = 1; END", "an error handler"),
     ("BEGIN SET @total = 1; END", r"a session variable \(@total\)"),
     ("BEGIN l: LOOP ITERATE l; END LOOP; END", "ITERATE"),
@@ -280,3 +279,29 @@ def test_a_catalog_definition_that_does_not_read_is_reported_not_dropped() -> No
     assert unreadable([good, bad], "mysql") == [{"object": "f", "reason": (
         "its catalog definition does not read: function f: no RETURNS type after its "
         "parameters")}]
+
+
+GRADE = """CREATE FUNCTION grade(p_amount DECIMAL(5,2)) RETURNS VARCHAR(10)
+BEGIN
+  DECLARE g VARCHAR(10);
+  CASE FLOOR(p_amount / 10)
+    WHEN 0 THEN SET g = 'low';
+    WHEN 1 THEN SET g = 'mid';
+    ELSE SET g = 'high';
+  END CASE;
+  RETURN g;
+END"""
+
+
+def test_a_case_statement_is_an_if_chain_and_without_else_it_fails_like_mysql() -> None:
+    expression = inline_function(parse_routines(GRADE, "mysql")[0], "mysql")
+    sql = sqlglot.transpile(f"SELECT {expression.sql('mysql')}", read="mysql",
+                            write="duckdb")[0]
+    con = duckdb.connect()
+    got = [con.execute(sql.replace(PARAM.format("p_amount"), v)).fetchone()
+           for v in ("5", "12.5", "99", "NULL")]
+    assert got == [("low",), ("mid",), ("high",), ("high",)]  # NULL matches no WHEN: ELSE
+    # no ELSE: MySQL raises "Case not found" where nothing matches; no expression does that
+    no_else = GRADE.replace("    ELSE SET g = 'high';\n", "")
+    with pytest.raises(Unsupported, match="SIGNAL"):
+        inline_function(parse_routines(no_else, "mysql")[0], "mysql")

@@ -12,8 +12,8 @@ statements are normalised to the PL/pgSQL forms those readers expect:
                                      finding no row returns)
 
 The expressions stay MySQL: the readers parse them with the routine's dialect. What this does
-not read (CASE statements, ITERATE, other handlers, conditions, cursors' FETCH loops) raises
-NotStructured with the construct named."""
+not read (ITERATE, other handlers, conditions, cursors' FETCH loops) raises NotStructured with
+the construct named. A CASE statement is an IF chain (without ELSE, one that fails)."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ class _Reader:
                     self.i += 1  # `END label`
                 out.append(Block(inner))
             elif word == "CASE":
-                raise NotStructured("a CASE statement")
+                out.append(self._case(declared, body))
             elif word == "ITERATE":
                 raise NotStructured("ITERATE (a loop's next pass from the middle)")
             elif word == "LEAVE":
@@ -180,6 +180,31 @@ class _Reader:
             self.i += 1
             node.otherwise = self.statements({"END"}, declared, body)
         self.expect("END", "IF")
+        return node
+
+    def _case(self, declared: list[Declared], body: MysqlBody) -> If:
+        """`CASE [operand] WHEN v THEN ... [ELSE ...] END CASE` as an IF chain. Without
+        ELSE, MySQL fails the call where no branch matches (error 1339): that branch is
+        kept as a SIGNAL, which no rewrite expresses, so the routine stays unsupported
+        rather than silently doing nothing."""
+        self.i += 1
+        operand = "" if self.word() == "WHEN" else self.until({"WHEN"}).strip()
+        node = If([])
+        while self.word() == "WHEN":
+            self.i += 1
+            value = self.until({"THEN"}).strip()
+            self.expect("THEN")
+            cond = f"({operand}) = ({value})" if operand else value
+            node.branches.append((cond, self.statements({"WHEN", "ELSE", "END"}, declared,
+                                                        body)))
+        if not node.branches:
+            raise NotStructured("a CASE statement without WHEN")
+        if self.word() == "ELSE":
+            self.i += 1
+            node.otherwise = self.statements({"END"}, declared, body)
+        else:
+            node.otherwise = [Simple("SIGNAL SQLSTATE '20000' (case not found)", "SIGNAL")]
+        self.expect("END", "CASE")
         return node
 
     def _loop(self, word: str, label: str | None, declared: list[Declared],
