@@ -305,3 +305,54 @@ def test_a_case_statement_is_an_if_chain_and_without_else_it_fails_like_mysql() 
     no_else = GRADE.replace("    ELSE SET g = 'high';\n", "")
     with pytest.raises(Unsupported, match="SIGNAL"):
         inline_function(parse_routines(no_else, "mysql")[0], "mysql")
+
+
+CURSOR_SUM = """CREATE FUNCTION inventory_total(p_customer INT) RETURNS INT
+READS SQL DATA
+BEGIN
+  DECLARE done INT DEFAULT FALSE;
+  DECLARE v_id INT;
+  DECLARE total INT DEFAULT 0;
+  DECLARE c CURSOR FOR SELECT inventory_id FROM rental WHERE customer_id = p_customer;
+  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = TRUE;
+  OPEN c;
+  read_loop: LOOP
+    FETCH c INTO v_id;
+    IF done THEN LEAVE read_loop; END IF;
+    SET total = total + v_id;
+  END LOOP;
+  CLOSE c;
+  RETURN total;
+END"""
+
+
+def test_mysqls_cursor_walk_with_a_done_flag_folds_into_an_aggregate() -> None:
+    routine = parse_routines(CURSOR_SUM, "mysql")[0]
+    body = read_mysql_body(routine.body)
+    assert body.done_flag == "done" and "done" not in [d.name for d in body.declared]
+    opened, fetch, loop, close, ret = body.statements
+    assert isinstance(loop, Loop) and (loop.kind, loop.header) == ("while", "found")
+    assert loop.body[-1] == fetch == Simple("FETCH c INTO v_id", "FETCH")
+    expression = inline_function(routine, "mysql")
+    sql = sqlglot.transpile(f"SELECT {expression.sql('mysql')}", read="mysql",
+                            write="duckdb")[0]
+    con = duckdb.connect()
+    con.execute(RENTALS)
+    con.execute("INSERT INTO rental VALUES (7, 10, NULL)")
+    got = [con.execute(sql.replace(PARAM.format("p_customer"), v)).fetchone()
+           for v in ("10", "31", "99")]
+    assert got == [(8,), (3,), (0,)]  # 1 + 7; 3; no row: the DEFAULT 0
+
+
+def test_the_done_flag_read_anywhere_else_is_refused() -> None:
+    text = CURSOR_SUM.replace("RETURN total;", "IF done THEN RETURN -1; END IF; RETURN total;")
+    with pytest.raises(NotStructured, match="beyond a cursor walk"):
+        read_mysql_body(parse_routines(text, "mysql")[0].body)
+
+
+def test_a_select_into_beside_the_done_flag_is_refused() -> None:
+    # its NOT FOUND would set `done` too and end the walk early on MySQL
+    text = CURSOR_SUM.replace("SET total = total + v_id;",
+                              "SELECT customer_id INTO v_id FROM rental WHERE 1 = 0;")
+    with pytest.raises(NotStructured, match="SELECT ... INTO finding no row"):
+        read_mysql_body(parse_routines(text, "mysql")[0].body)

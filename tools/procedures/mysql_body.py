@@ -34,8 +34,13 @@ class MysqlBody(Body):
     SELECT ... INTO finds no row (None: no such handler)."""
     label: str | None = None
     """The body's own label (`proc: BEGIN`): LEAVE proc ends the routine."""
+    done_flag: str | None = None
+    """`DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = TRUE`: the cursor idiom's flag
+    (accepted only where cursor_idiom rewrites every use of it)."""
 
 
+_DONE = re.compile(r"(?is)^declare\s+continue\s+handler\s+for\s+not\s+found\s+set\s+"
+                   r"`?(\w+)`?\s*=\s*(?:true|1)$")
 _HANDLER = re.compile(r"(?is)^declare\s+exit\s+handler\s+for\s+not\s+found\s+return\s+(.+)$")
 _DECLARE = re.compile(r"(?is)^declare\s+([\w`]+(?:\s*,\s*[\w`]+)*)\s+(.+?)"
                       r"(?:\s+default\s+(.+))?$")
@@ -132,6 +137,10 @@ class _Reader:
         handler = _HANDLER.match(text)
         if handler:
             body.not_found = handler.group(1).strip()
+            return
+        done = _DONE.match(text)
+        if done and body.done_flag is None:
+            body.done_flag = done.group(1).lower()
             return
         if re.match(r"(?is)^declare\s+(continue|exit|undo)\s+handler\b", text):
             raise NotStructured(f"an error handler ({' '.join(text.split()[:6])} ...)")
@@ -288,6 +297,71 @@ def _into_first(text: str) -> str:
     return f"{head} INTO {names} {tail} {after}".strip()
 
 
+def _is_done_check(node: Node, flag: str) -> bool:
+    """`IF done THEN LEAVE the loop; END IF`."""
+    return isinstance(node, If) and len(node.branches) == 1 and not node.otherwise and \
+        node.branches[0][0].strip().strip("`").lower() == flag and \
+        node.branches[0][1] == [Simple("EXIT", "EXIT")]
+
+
+def cursor_idiom(nodes: list[Node], flag: str) -> list[Node]:
+    """MySQL's cursor walk — `OPEN c; l: LOOP FETCH c INTO x; IF done THEN LEAVE l; END IF;
+    ... END LOOP; CLOSE c;` with the NOT FOUND handler setting `done` — as PL/pgSQL's
+    `OPEN c; FETCH c INTO x; WHILE found LOOP ... FETCH c INTO x; END LOOP; CLOSE c;`,
+    which aggify reads as a loop over the cursor's query. Any other use of the flag is
+    refused: the handler's effect would be lost."""
+    out: list[Node] = []
+    for node in nodes:
+        loop = node if isinstance(node, Loop) else None
+        if loop is not None and loop.kind == "loop" and len(loop.body) >= 2 and \
+                isinstance(loop.body[0], Simple) and loop.body[0].head == "FETCH" and \
+                _is_done_check(loop.body[1], flag) and out and isinstance(out[-1], Simple) \
+                and out[-1].head == "OPEN":
+            fetch = loop.body[0]
+            out += [fetch, Loop("while", "found",
+                                [*cursor_idiom(loop.body[2:], flag), fetch])]
+            continue
+        if isinstance(node, If):
+            node = If([(c, cursor_idiom(b, flag)) for c, b in node.branches],
+                      cursor_idiom(node.otherwise, flag))
+        elif isinstance(node, Loop):
+            node = Loop(node.kind, node.header, cursor_idiom(node.body, flag))
+        elif isinstance(node, Block):
+            node = Block(cursor_idiom(node.body, flag), node.handles_errors)
+        out.append(node)
+    return out
+
+
+def _trips_handler(nodes: list[Node]) -> bool:
+    """Whether a SELECT ... INTO is anywhere: finding no row, it would set the flag too."""
+    for node in nodes:
+        if isinstance(node, Simple) and node.head == "SELECT" and re.search(
+                r"(?i)\binto\b", node.text):
+            return True
+        if isinstance(node, If) and (any(_trips_handler(b) for _, b in node.branches)
+                                     or _trips_handler(node.otherwise)):
+            return True
+        if isinstance(node, Loop | Block) and _trips_handler(node.body):
+            return True
+    return False
+
+
+def _uses(nodes: list[Node], flag: str) -> bool:
+    pattern = re.compile(rf"(?i)\b{re.escape(flag)}\b")
+    for node in nodes:
+        if isinstance(node, Simple) and pattern.search(node.text):
+            return True
+        if isinstance(node, If) and (any(pattern.search(c) or _uses(b, flag)
+                                         for c, b in node.branches)
+                                     or _uses(node.otherwise, flag)):
+            return True
+        if isinstance(node, Loop) and (pattern.search(node.header) or _uses(node.body, flag)):
+            return True
+        if isinstance(node, Block) and _uses(node.body, flag):
+            return True
+    return False
+
+
 def read_mysql_body(body: str) -> MysqlBody:
     """Declarations and statements of a MySQL body: `[label:] BEGIN ... END [label]`, or one
     statement (`RETURN expr`)."""
@@ -310,6 +384,16 @@ def read_mysql_body(body: str) -> MysqlBody:
     reader.i += 1
     out.statements = reader.statements({"END"}, out.declared, out)
     reader.expect("END")
+    if out.done_flag is not None:
+        if _trips_handler(out.statements):
+            raise NotStructured(f"an error handler (CONTINUE HANDLER FOR NOT FOUND SET "
+                                f"{out.done_flag}) that a SELECT ... INTO finding no row "
+                                f"would trip too")
+        out.statements = cursor_idiom(out.statements, out.done_flag)
+        if _uses(out.statements, out.done_flag):
+            raise NotStructured(f"an error handler (CONTINUE HANDLER FOR NOT FOUND SET "
+                                f"{out.done_flag}) used beyond a cursor walk")
+        out.declared = [d for d in out.declared if d.name != out.done_flag]
     rest = [t for t in tokens[reader.i:] if t.token_type != TokenType.SEMICOLON]
     if rest and not (label and len(rest) == 1 and rest[0].text.strip("`").lower() == label):
         raise NotStructured(f"text after the body's END: {rest[0].text}")
