@@ -356,3 +356,18 @@ def test_a_select_into_beside_the_done_flag_is_refused() -> None:
                               "SELECT customer_id INTO v_id FROM rental WHERE 1 = 0;")
     with pytest.raises(NotStructured, match="SELECT ... INTO finding no row"):
         read_mysql_body(parse_routines(text, "mysql")[0].body)
+
+
+def test_a_temporary_tables_integer_column_rounds_what_is_inserted() -> None:
+    from tools.procedures.resultsets import result_sets
+
+    text = """CREATE PROCEDURE whole()
+    BEGIN
+      CREATE TEMPORARY TABLE t (x INT NOT NULL);
+      INSERT INTO t (x) SELECT a FROM frac;
+      SELECT x FROM t;
+    END"""
+    found = result_sets(parse_routines(text, "mysql")[0])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE frac (a DECIMAL(5,2)); INSERT INTO frac VALUES (2.4), (2.6)")
+    assert _run(con, found.results[0], {}) == [(2,), (3,)]

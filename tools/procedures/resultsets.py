@@ -28,7 +28,15 @@ from sqlglot.errors import SqlglotError
 
 from tools import sql as sqltools
 from tools.procedures.bodies import read_routine
-from tools.procedures.inline import SELECT_INTO, Env, Unsupported, guarded, is_true, new_env
+from tools.procedures.inline import (
+    SELECT_INTO,
+    Env,
+    Unsupported,
+    cast_to,
+    guarded,
+    is_true,
+    new_env,
+)
 from tools.procedures.parse import Routine
 from tools.procedures.plpgsql import If, Node, NotStructured, Simple
 
@@ -90,6 +98,7 @@ class _Walk:
         self.routine, self.env, self.dialect = routine, env, dialect
         self.temps: dict[str, list[exp.Query]] = {}
         self.columns: dict[str, list[str]] = {}
+        self.types: dict[str, dict[str, str]] = {}  # a temporary table's declared types
         self.stops: list[exp.Expr] = []  # guard conditions: later statements run where none holds
         self.found = ResultSets(routine.name)
         env.bind = self._with_temps
@@ -137,10 +146,11 @@ class _Walk:
             if temp.group(4):
                 self.temps[name].append(self._query(temp.group(4)))
             elif temp.group(3):
-                self.columns[name] = [c.split()[0].strip("`").lower()
-                                      for c in _columns(temp.group(3))
-                                      if not re.match(r"(?i)^(primary|key|index|unique|"
-                                                      r"constraint)\b", c.strip())]
+                defined = [c for c in _columns(temp.group(3)) if not re.match(
+                    r"(?i)^(primary|key|index|unique|constraint)\b", c.strip())]
+                self.columns[name] = [c.split()[0].strip("`").lower() for c in defined]
+                self.types[name] = dict(zip(self.columns[name], [_type(c) for c in defined],
+                                            strict=True))
         elif insert and insert.group(1).lower() in self.temps:
             name = insert.group(1).lower()
             query = self._query(insert.group(3))
@@ -149,9 +159,11 @@ class _Walk:
             if names and isinstance(query, exp.Select):
                 if len(names) != len(query.expressions):
                     raise Unsupported(f"INSERT INTO {name}: the columns do not match")
-                query.set("expressions", [exp.alias_(e.unalias(), n)
-                                          for e, n in zip(query.expressions, names,
-                                                          strict=True)])
+                # an integer or fixed-point column rounds what is inserted, as it does there
+                types = self.types.get(name, {})
+                query.set("expressions", [
+                    exp.alias_(cast_to(types.get(n), e.unalias(), self.dialect), n)
+                    for e, n in zip(query.expressions, names, strict=True)])
             if self.stops:  # a guard that fired inserted nothing
                 query = exp.select("*").from_(query.subquery("guarded")).where(
                     guarded(self._guard_now()))
@@ -207,6 +219,13 @@ class _Walk:
                 select.with_(name, as_=union, copy=False)
             break  # the outermost query holds the CTEs
         return tree
+
+
+def _type(definition: str) -> str:
+    """`customer_id SMALLINT UNSIGNED NOT NULL PRIMARY KEY` -> `SMALLINT` (UNSIGNED only
+    narrows the range: a negative value fails there, which no cast here reproduces)."""
+    match = re.match(r"(?is)^\S+\s+(\w+(?:\s*\([^)]*\))?)", definition.strip())
+    return match.group(1) if match else ""
 
 
 def _columns(text: str) -> list[str]:
