@@ -228,6 +228,11 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
         missing = [t for t in plan.reads if t not in catalog]
         if plan.unsupported or missing:
             reason = plan.unsupported or f"reads {', '.join(missing)}, not source tables"
+            if routine.language == MYSQL and (plan.unsupported or "").startswith(
+                    "SELECT without INTO"):  # a result set beside its writes
+                reason = (f"writes {', '.join(writes_tables(routine))} and returns a result "
+                          f"set: neither read-only (result-set models) nor only writes "
+                          f"(set-based models); {reason}")
             called = re.search(r"reads the table function (\w+)\(\)", reason)
             if called and called.group(1).lower() not in names:
                 reason += (f"; no routine of the codebase is named {called.group(1)}, so the "
