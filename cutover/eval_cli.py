@@ -33,8 +33,9 @@ def _fail(exc: BaseException | str, code: int = 2) -> None:
 
 @eval_app.command("run")
 def run_cmd(
-    suite: Annotated[str, typer.Argument(help="tpch, tpcds, a folder under evals/suites, or "
-                                         "the path of your own suite folder/manifest.")],
+    suite: Annotated[str, typer.Argument(help="tpch, tpcds, procbench, sakila-routines, a "
+                                         "folder under evals/suites, or the path of your own "
+                                         "suite folder/manifest.")],
     source: Annotated[str, typer.Option(help="sqlite, duckdb, clickhouse or a PostgreSQL/"
                                         "MySQL server URL (a fresh database is made).")],
     target: Annotated[str, typer.Option(help="Same choices as --source.")],
@@ -68,6 +69,9 @@ def run_cmd(
     os.environ.setdefault("LANGGRAPH_STRICT_MSGPACK", "true")
     if suite == "procbench":  # routines → a dbt project: scored per routine, not per query
         _procbench(source, target, scale, workdir, json_path)
+        return
+    if suite == "sakila-routines":  # MySQL routines → a dbt project, scored per routine
+        _sakila_routines(source, target, workdir, json_path)
         return
     spec = EvalSpec(suite=suite, source=source, target=target, scale=scale,
                     prompt_set=prompt_set, model=model, base_url=base_url,
@@ -103,6 +107,25 @@ def _procbench(source: str, target: str, scale: float, workdir: Path,
     try:
         log = run_procbench(source, target, workdir, scale,
                             say=lambda msg: err.print(escape(msg), highlight=False))
+    except CutoverError as exc:
+        _fail(exc)
+        return
+    out = err if json_path == STDOUT else console
+    print_summary(log, lambda line: out.print(escape(line), highlight=False))
+    log_path = workdir / log["eval_id"] / "eval.json"
+    if json_path == STDOUT:
+        sys.stdout.write(log_path.read_text(encoding="utf-8") + "\n")
+    elif json_path:
+        json_path.write_text(log_path.read_text(encoding="utf-8"), encoding="utf-8")
+    out.print(f"Log: {log_path}")
+
+
+def _sakila_routines(source: str, target: str, workdir: Path, json_path: Path | None) -> None:
+    from evals.sakila_routines import print_summary, run_sakila_routines
+
+    try:
+        log = run_sakila_routines(source, target, workdir,
+                                  say=lambda msg: err.print(escape(msg), highlight=False))
     except CutoverError as exc:
         _fail(exc)
         return

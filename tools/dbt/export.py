@@ -27,9 +27,11 @@ from tools.dbt.procedures import (
     prepare,
     prove_queries,
     type_definitions,
+    unreadable,
 )
 from tools.dbt.profiles import adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
+from tools.dbt.resultsets import add_result_models
 from tools.dbt.runner import BuildResult, dbt_build
 from tools.dbt.verify import diff_model
 from tools.dbt.writer import write_project
@@ -118,7 +120,8 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
                 if table["name"].lower() not in loaded:
                     _load(source, target, table)
         plan = plan_project(req, target, work.tables)
-        plan.left_out += work.left_out + functions.left_out
+        plan.left_out += work.left_out + functions.left_out + unreadable(
+            req.routine_definitions, req.source_dialect)
         plan.macros.update(functions.macros)
         # values the codebase invokes a routine with, overridden by [output.procedures]
         args = {**invocations(req.objects, routines, req.source_dialect)}
@@ -133,11 +136,17 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         if source is not None and functions.models:
             expected.update(add_function_models(
                 plan, functions, work, routines, source=source, source_url=req.source_url,
-                target=target, target_dialect=req.target_dialect, schema=schema))
+                target=target, target_dialect=req.target_dialect, schema=schema,
+                source_dialect=req.source_dialect))
         if source is not None and work.rewrites:
             expected |= add_procedure_models(
                 plan, work, args, source=source, source_url=req.source_url,
                 target=target, source_dialect=req.source_dialect,
+                target_dialect=req.target_dialect, schema=schema)
+        if source is not None and work.results:  # read-only MySQL procedures
+            expected |= add_result_models(
+                plan, work.results, functions, routines, work.tables, args, source=source,
+                source_url=req.source_url, target=target, source_dialect=req.source_dialect,
                 target_dialect=req.target_dialect, schema=schema)
         if source is not None and work.inout:
             expected |= add_inout_models(

@@ -22,6 +22,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from tools import sql as sqltools
 from tools.errors import CutoverError
+from tools.procedures.bodies import PROCEDURAL
 from tools.procedures.inline import (
     PARAM,
     Inlined,
@@ -54,6 +55,8 @@ class FunctionWork:
     macros: dict[str, str] = field(default_factory=dict)
     handled: set[str] = field(default_factory=set)
     """Functions decided here (the rest go the LANGUAGE sql / query-routine way)."""
+    inlined: dict[str, Inlined] = field(default_factory=dict)
+    """Each function with an expression form (a procedure's query calling it expands it)."""
 
 
 def is_scalar(routine: Routine) -> bool:
@@ -136,7 +139,7 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
     (`types`: composite types naming a SETOF result's columns)."""
     work = FunctionWork()
     inlined: dict[str, Inlined] = {}
-    scalar = [r for r in routines if is_scalar(r) and r.language == "plpgsql"]
+    scalar = [r for r in routines if is_scalar(r) and r.language in PROCEDURAL]
     work.handled = {r.name for r in scalar}
     refused: dict[str, str] = {}
     tables = table_functions(routines, source_dialect, types, refused) if scalar else {}
@@ -152,6 +155,7 @@ def plan_functions(routines: list[Routine], objects: Mapping[str, Mapping[str, A
                 "equal; translated only")})
             continue
         inlined[routine.name] = Inlined(routine, expression, returned_padding(routine))
+    work.inlined = inlined
     known = {r.name for r in routines}
     for name, found in inlined.items():
         work.macros[name] = _macro(name, found, target_dialect)
@@ -207,18 +211,37 @@ def _invocation_model(found: Inlined, objects: Mapping[str, Mapping[str, Any]],
         tables = [t for t in sqltools.tables_read(tree) if t not in schema]
         if tables:
             raise Unsupported(f"its invocation reads {', '.join(tables)}, not source tables")
-        named = tree.copy()
-        _name_calls(named, inlined)  # before qualify names a bare call `_col_0`
-        qualified = qualify(named, schema=dict(schema), dialect=source_dialect,
-                            validate_qualify_columns=False, quote_identifiers=False,
-                            identify=False)
-        _fresh_aliases(qualified)
-        expand_calls(qualified, inlined)
-        leftover = [c for c in _calls(qualified) if c in known]
-        if leftover:
-            raise Unsupported(f"calls {', '.join(leftover)} after expansion")
-        expanded = sqltools.transpile(qualified.sql(dialect=source_dialect), source_dialect,
-                                      target_dialect, name, schema=schema)
-        reads = sqltools.tables_read(sqlglot.parse_one(expanded, read=target_dialect))
+        expanded, reads = expand_query(tree, inlined, known, schema, source_dialect,
+                                       target_dialect, name)
         return FunctionModel(found.routine, text, expanded, reads)
     return None
+
+
+_PLACEHOLDER = re.compile(r"^__cutover_(?:arg|var)_\w+__$")
+
+
+def expand_query(tree: exp.Expr, inlined: Mapping[str, Inlined], known: set[str],
+                 schema: dict[str, dict[str, str]], source_dialect: str, target_dialect: str,
+                 where: str) -> tuple[str, list[str]]:
+    """`tree` (source dialect) with every call of an inlined function expanded in place, in
+    the target dialect, and the tables it then reads. A routine parameter's placeholder
+    column stays a placeholder (qualify would otherwise give it a table)."""
+    named = tree.copy()
+    _name_calls(named, inlined)  # before qualify names a bare call `_col_0`
+    for column in list(named.find_all(exp.Column)):
+        if not column.table and _PLACEHOLDER.match(column.name):
+            column.replace(exp.Placeholder(this=column.name))
+    qualified = qualify(named, schema=dict(schema), dialect=source_dialect,
+                        validate_qualify_columns=False, quote_identifiers=False,
+                        identify=False)
+    _fresh_aliases(qualified)
+    expand_calls(qualified, inlined)
+    leftover = [c for c in _calls(qualified) if c in known]
+    if leftover:
+        raise Unsupported(f"calls {', '.join(leftover)} after expansion")
+    for placeholder in list(qualified.find_all(exp.Placeholder)):
+        if placeholder.name and _PLACEHOLDER.match(placeholder.name):
+            placeholder.replace(exp.column(placeholder.name))
+    expanded = sqltools.transpile(qualified.sql(dialect=source_dialect), source_dialect,
+                                  target_dialect, where, schema=schema)
+    return expanded, sqltools.tables_read(sqlglot.parse_one(expanded, read=target_dialect))

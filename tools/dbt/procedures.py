@@ -31,6 +31,7 @@ from tools.dbt.records import DbtModel
 from tools.errors import CutoverError
 from tools.procedures.checks import checked_sql
 from tools.procedures.functions import composite_types, composite_widths, translate_function
+from tools.procedures.mysql_routines import LANGUAGE as MYSQL
 from tools.procedures.parse import Routine, parse_routines
 from tools.procedures.random_stream import (
     MACRO,
@@ -46,6 +47,7 @@ from tools.procedures.random_stream import (
 )
 from tools.procedures.random_stream import macro as random_macro
 from tools.procedures.randomness import random_reason, random_routines
+from tools.procedures.resultsets import ResultSets, result_sets, writes_tables
 from tools.procedures.scratch import SCRATCH_SCHEMA, queries_on_scratch, run_on_scratch
 from tools.procedures.setbased import SetBased, rewrite, var_name, with_params
 from tools.procedures.tablecalls import table_functions
@@ -67,6 +69,9 @@ class ProcedureWork:
     helpers: dict[str, list[str]] = field(default_factory=dict)
     """Procedure whose draws are numbered (random_stream) -> the definitions its original
     calls: its proof runs it with the shared deterministic random stream."""
+    results: list[tuple[Routine, ResultSets]] = field(default_factory=list)
+    """Read-only MySQL procedures: their result sets and OUT values as queries
+    (tools/dbt/resultsets.py makes their models)."""
     inout: dict[str, tuple[Routine, list[Routine], str]] = field(default_factory=dict)
     """A helper procedure that draws and only sets INOUT values -> (it, the codebase's
     routines, why it has no table model): its model is the one row its CALL returns."""
@@ -92,6 +97,21 @@ def find_routines(objects: Mapping[str, Mapping[str, Any]], definitions: list[st
         for routine in routines:
             found.setdefault(routine.name, routine)
     return list(found.values())
+
+
+def unreadable(definitions: list[str], dialect: str) -> list[dict[str, str]]:
+    """The source catalog's definitions that do not read as a routine, each with why (they
+    would otherwise vanish from the project without a word)."""
+    out = []
+    for definition in definitions:
+        try:
+            parse_routines(definition, dialect)
+        except CutoverError as exc:
+            words = definition.split(None, 3)
+            name = words[2].split("(", 1)[0].strip("`\"") if len(words) > 2 else "?"
+            out.append({"object": name, "reason": f"its catalog definition does not read: "
+                        f"{str(exc).splitlines()[0]}"})
+    return out
 
 
 def invocations(objects: Mapping[str, Mapping[str, Any]], routines: list[Routine],
@@ -130,13 +150,13 @@ def catalog_routines(source: Adapter, include: list[str]) -> list[str]:
         return []
     out = []
     for definition in reader():
-        try:
-            routines = parse_routines(definition)
+        try:  # MySQL's definitions are read by their own reader (mysql_routines)
+            routines = parse_routines(definition, source.DIALECT)
         except CutoverError:
             routines = []
         kind = definition.split(None, 2)[1].lower() if definition.strip() else ""
         if any(r.kind in wanted for r in routines) or (not routines and kind in wanted):
-            out.append(definition)  # unparsed (a MySQL body): left out later, with the reason
+            out.append(definition)  # unparsed: left out later, with the reason
     return out
 
 
@@ -192,10 +212,27 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
                 needed += [t for t in sqltools.tables_read(sqltools.parse(query, dialect, ""))
                            if t in catalog and t not in needed]
             continue
+        if routine.language == MYSQL and not writes_tables(routine):
+            found = result_sets(routine, dialect)
+            missing = [t for t in found.reads if t not in catalog]
+            if found.unsupported or missing:
+                reason = found.unsupported or f"reads {', '.join(missing)}, not source tables"
+                work.left_out.append({"object": routine.name, "reason": f"procedure: {reason}"})
+                continue
+            work.results.append((routine, found))
+            # the functions it calls read tables too: their expansion does, on the target
+            needed += [t for t in [*found.reads, *_called_reads(found, routines, catalog)]
+                       if t not in needed]
+            continue
         plan = rewrite(routine, columns, dialect, defaults)
         missing = [t for t in plan.reads if t not in catalog]
         if plan.unsupported or missing:
             reason = plan.unsupported or f"reads {', '.join(missing)}, not source tables"
+            if routine.language == MYSQL and (plan.unsupported or "").startswith(
+                    "SELECT without INTO"):  # a result set beside its writes
+                reason = (f"writes {', '.join(writes_tables(routine))} and returns a result "
+                          f"set: neither read-only (result-set models) nor only writes "
+                          f"(set-based models); {reason}")
             called = re.search(r"reads the table function (\w+)\(\)", reason)
             if called and called.group(1).lower() not in names:
                 reason += (f"; no routine of the codebase is named {called.group(1)}, so the "
@@ -208,6 +245,20 @@ def prepare(routines: list[Routine], catalog: Mapping[str, Mapping[str, Any]],
         needed += [t for t in plan.reads if t not in needed]
     work.tables = [catalog[t] for t in needed]
     return work
+
+
+def _called_reads(found: ResultSets, routines: Sequence[Routine],
+                  catalog: Mapping[str, Any]) -> list[str]:
+    """Source tables read by the codebase's functions a procedure's queries call."""
+    functions = {r.name.lower(): r for r in routines if r.kind == "function"}
+    called = {m.group(1).lower() for q in [*found.results, found.out or ""]
+              for m in re.finditer(r"(\w+)\s*\(", q)} & set(functions)
+    out: list[str] = []
+    for name in sorted(called):
+        for table in re.findall(r"(?is)\b(?:from|join)\s+`?(\w+)`?", functions[name].body):
+            if table.lower() in catalog and table.lower() not in out:
+                out.append(table.lower())
+    return out
 
 
 def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any],
@@ -240,7 +291,8 @@ def add_functions(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, Any
 def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: ProcedureWork,
                         routines: list[Routine], *, source: Adapter, source_url: str,
                         target: Adapter, target_dialect: str,
-                        schema: dict[str, dict[str, str]]) -> dict[str, pa.Table]:
+                        schema: dict[str, dict[str, str]],
+                        source_dialect: str = "postgres") -> dict[str, pa.Table]:
     """A model per scalar function: its invocation query with the function expanded; the
     expected rows are the original query's, run with the original function on a scratch
     copy (every codebase function created there: one may call another)."""
@@ -266,7 +318,7 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
                 f"{result}")})
             continue
         fixed = fix_query(found.expanded_target, lambda sql: sql, result, target,
-                          source_dialect="postgres", target_dialect=target_dialect,
+                          source_dialect=source_dialect, target_dialect=target_dialect,
                           source_sql=found.invocation, schema=schema)
         if fixed.verdict == "error":
             # a precondition the model asserts (tools/procedures/checks) fails here too

@@ -22,8 +22,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from tools.procedures.bodies import PROCEDURAL, read_routine
+from tools.procedures.mysql_body import MysqlBody
 from tools.procedures.parse import Routine
-from tools.procedures.plpgsql import Block, If, Loop, Node, NotStructured, Simple, read_body
+from tools.procedures.plpgsql import Block, If, Loop, Node, NotStructured, Simple
 from tools.procedures.returnquery import returned_types, type_mismatch
 
 PARAM = "__cutover_arg_{}__"
@@ -33,6 +35,9 @@ SELECT_INTO = re.compile(r"(?is)^(select\s+(?:distinct\s+)?.*?)\binto\s+(?:stric
 """`SELECT ... INTO x, y [FROM ...]`: (the select list, the variables, the rest)."""
 _CASTS = re.compile(r"(?i)^\s*(smallint|integer|int|int2|int4|int8|bigint|real|float\d?|"
                     r"double precision|(?:numeric|decimal)\s*\(.*\))\s*$")
+
+
+_TEMPORAL = re.compile(r"(?i)^\s*(date|datetime|timestamp|time)\s*(\(\s*\d+\s*\))?\s*$")
 
 
 class Unsupported(Exception):
@@ -84,6 +89,15 @@ class Env:
     """The parameters' declared types (a recursive loop's state columns are typed by them)."""
     result_type: str | None = None
     """The routine's RETURNS type."""
+    many_rows_fail: bool = False
+    """MySQL: a SELECT ... INTO finding more than one row is an error (1172), so its scalar
+    subquery gets no LIMIT 1 and fails the same way on the target; PL/pgSQL takes the first."""
+    converts_temporal: bool = False
+    """MySQL: a value assigned to a DATE / DATETIME / TIME variable becomes that type (a
+    text '2005-01-01' is then compared as a date), so the assignment casts."""
+    not_found: exp.Expr | None = None
+    """MySQL's `DECLARE EXIT HANDLER FOR NOT FOUND RETURN v`: v is returned where a SELECT ...
+    INTO finds no row."""
 
     def expr(self, text: str) -> exp.Expr:
         try:
@@ -119,6 +133,9 @@ class Env:
         if name not in self.values:
             raise Unsupported(f"assigns {name}, which is not a declared variable")
         value = cast_to(self.types.get(name), value, self.dialect)
+        declared = self.types.get(name) or ""
+        if self.converts_temporal and _TEMPORAL.match(declared):
+            value = exp.cast(value, exp.DataType.build(declared.strip(), dialect=self.dialect))
         condition = guarded(guard)
         if condition is not None:
             value = exp.Case(ifs=[exp.If(this=condition, true=value)],
@@ -145,12 +162,17 @@ class Env:
         for select in query.expressions:
             one = query.copy()
             one.set("expressions", [select.copy().unalias()])
-            if one.args.get("limit") is None:
+            if one.args.get("limit") is None and not self.many_rows_fail:
                 one = one.limit(1)
             values.append(self.bind(exp.Subquery(this=one)))
-        for name, value in zip(names, values, strict=True):
-            self.assign(name, value, guard)
         found = self.bind(exp.Exists(this=query.copy()))
+        for name, value in zip(names, values, strict=True):
+            held = self.values.get(name.lower())
+            if self.many_rows_fail and held is not None and not isinstance(held, exp.Null):
+                # MySQL: no row leaves the variable as it was (PL/pgSQL sets it NULL)
+                value = exp.Case(ifs=[exp.If(this=found.copy(), true=value)],
+                                 default=held.copy())
+            self.assign(name, value, guard)
         self.values["found"] = found if not guard else exp.Case(
             ifs=[exp.If(this=guarded(guard), true=found)], default=self.values["found"].copy())
         return names
@@ -163,12 +185,16 @@ def param_placeholders(routine: Routine, dialect: str) -> dict[str, exp.Expr]:
 
 
 def new_env(routine: Routine, dialect: str, tables: Mapping[str, Any] | None = None) -> Env:
-    body = read_body(routine.body)
+    body = read_routine(routine)
     env = Env(dialect=dialect, tables=dict(tables or {}), returns=returned_types(routine),
               param_types={p.name: p.type for p in routine.params},
               result_type=routine.returns)
     env.values.update(param_placeholders(routine, dialect))
     env.values["found"] = exp.false()
+    if isinstance(body, MysqlBody):
+        env.many_rows_fail = env.converts_temporal = True
+        if body.not_found is not None:
+            env.not_found = env.expr(body.not_found)
     for decl in body.declared:
         if decl.cursor_query is not None:
             env.cursors[decl.name] = decl.cursor_query
@@ -186,10 +212,10 @@ def inline_function(routine: Routine, dialect: str = "postgres",
     `tables`: the table functions it may read (tablecalls.table_functions)."""
     if routine.language == "sql":
         raise Unsupported("a LANGUAGE sql function (its body is its query)")
-    if routine.language != "plpgsql":
+    if routine.language not in PROCEDURAL:
         raise Unsupported(f"language {routine.language}")
     try:
-        body = read_body(routine.body)
+        body = read_routine(routine)
         env = new_env(routine, dialect, tables)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc
@@ -218,7 +244,7 @@ def returned_padding(routine: Routine) -> int | None:
     padded with blanks to n (the function's result keeps the variable's padding), which no
     other engine's string type does. None when any return is something else."""
     try:
-        body = read_body(routine.body)
+        body = read_routine(routine)
     except NotStructured:
         return None
     widths = {d.name.lower(): _CHAR.match(d.type or "") for d in body.declared
@@ -324,6 +350,9 @@ def _simple(node: Simple, env: Env, guard: list[exp.Expr],
         return False
     if node.head == "SELECT":
         env.select_into(text, guard)
+        if env.not_found is not None:  # the handler returns where no row came
+            returns.append((guarded([*guard, exp.not_(env.values["found"].copy())]),
+                            env.not_found.copy()))
         return False
     match = _ASSIGN.match(text)
     if match:
@@ -387,10 +416,10 @@ def inline_query(routine: Routine, dialect: str = "postgres",
     contributes rows). A branch that raises an exception contributes no rows: PostgreSQL
     fails the call there, which a query cannot do; the proof runs the original, so such an
     invocation is reported unproven, never at parity."""
-    if routine.language != "plpgsql":
+    if routine.language not in PROCEDURAL:
         raise Unsupported(f"language {routine.language}")
     try:
-        body = read_body(routine.body)
+        body = read_routine(routine)
         env = new_env(routine, dialect, tables)
     except NotStructured as exc:
         raise Unsupported(str(exc)) from exc

@@ -18,6 +18,8 @@ class Param:
     name: str
     type: str
     default: str | None = None
+    mode: str = "IN"
+    """IN, OUT or INOUT (a MySQL procedure's OUT values are a result of their own)."""
 
 
 @dataclass
@@ -113,7 +115,13 @@ def _routine(tokens: list[Token], text: str) -> Routine | None:
 
 
 def parse_routines(text: str, dialect: str = "postgres") -> list[Routine]:
-    """Every CREATE PROCEDURE / FUNCTION in `text`; other statements are ignored."""
+    """Every CREATE PROCEDURE / FUNCTION in `text`; other statements are ignored. A MySQL
+    text (`dialect` mysql, or a definition without a dollar-quoted body) is read by
+    mysql_routines: `DELIMITER` lines, BEGIN ... END bodies."""
+    if dialect in ("mysql", "mariadb"):
+        from tools.procedures.mysql_routines import mysql_routines  # builds on Routine
+
+        return mysql_routines(text)
     try:
         tokens = sqlglot.tokenize(text, read=dialect)
     except TokenError as exc:

@@ -24,6 +24,8 @@ from tools.db.urls import scheme
 from tools.errors import ConfigError, CutoverError, SandboxViolation
 
 SCRATCH_SCHEMA = "scratch"
+MYSQL_SCHEMES = ("mysql", "mariadb")
+"""Sources whose scratch copy is tools/procedures/scratch_mysql.py's."""
 
 
 def _connect(url: str, database: str) -> Any:
@@ -119,6 +121,10 @@ def run_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mapping[st
                    session: Sequence[str] = ()) -> dict[str, pa.Table]:
     """The tables `written` as the procedure leaves them, run on a scratch copy of `tables`
     (`session`: see call_procedure)."""
+    if scheme(source_url) in MYSQL_SCHEMES:  # a MySQL procedure runs on a MariaDB/MySQL copy
+        from tools.procedures.scratch_mysql import run_on_mysql_scratch
+
+        return run_on_mysql_scratch(source, source_url, tables, [definition], call, written)[1]
     with scratch_database(source_url) as url:
         scratch = open_adapter(url, "target", source.tracer)
         try:
@@ -142,6 +148,10 @@ def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mappin
     anyway writes the copy). The queries named in `cursors` return a refcursor: they run in a
     transaction and their result is what FETCH ALL reads from the cursor. `session`: see
     call_procedure."""
+    if scheme(source_url) in MYSQL_SCHEMES:
+        from tools.procedures.scratch_mysql import queries_on_mysql_scratch
+
+        return queries_on_mysql_scratch(source, source_url, tables, definitions, queries)
     out: dict[str, pa.Table | CutoverError] = {}
     with scratch_database(source_url) as url:
         scratch = open_adapter(url, "target", source.tracer)

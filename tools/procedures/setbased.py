@@ -23,10 +23,11 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from tools.procedures.aggify import after_loop_read, cursor_loops, fold_loop
+from tools.procedures.bodies import PROCEDURAL, read_routine
 from tools.procedures.inline import Env, Unsupported, guarded, is_true
 from tools.procedures.loopwrites import set_based_write, writes_per_row
 from tools.procedures.parse import Routine
-from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple, read_body
+from tools.procedures.plpgsql import If, Loop, Node, NotStructured, Simple
 from tools.procedures.random_stream import bind_draws
 
 _UNSUPPORTED = {
@@ -285,7 +286,7 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
     `defaults`: the columns that have a default, per table (None: not known)."""
     params = [p.name for p in routine.params]
     out = SetBased(routine.name, params=params)
-    if routine.language not in ("plpgsql", "sql"):
+    if routine.language not in ("sql", *PROCEDURAL):
         out.unsupported = f"language {routine.language} is not SQL"
         return out
     chain = _Chain(params, {k.lower(): [c.lower() for c in v] for k, v in columns.items()},
@@ -296,7 +297,7 @@ def rewrite(routine: Routine, columns: dict[str, list[str]], dialect: str = "pos
             nodes: list[Node] = [Simple(text, tokens[0].text.upper())
                                  for text, tokens in _statements(routine.body, dialect)]
         else:
-            body = read_body(routine.body)
+            body = read_routine(routine)  # a MySQL body reads into the same tree
             for decl in body.declared:
                 if decl.cursor_query is not None:
                     walker.env.cursors[decl.name] = decl.cursor_query
