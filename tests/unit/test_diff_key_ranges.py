@@ -138,3 +138,39 @@ def test_key_range_counts_come_from_the_first_pass(tmp_path: Path) -> None:
     same = checksum_diff(a, "SELECT * FROM t", a, "SELECT * FROM t", key=["id"])
     assert same.verdict == "parity" and (same.rows_source, same.rows_target) == (5000, 5000)
     assert same.evidence["fetched_rows"] == {"source": 0, "target": 0}
+
+
+def test_an_ordered_pass_is_cut_into_queries_of_bounded_rows(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    """Each query of an ordered checksum's pass holds about ORDERED_MAX_ROWS rows, on dense
+    keys and on sparse ones (where a query spans many segments), and the checksums are those
+    of one query over everything."""
+    from tools.diff import key_ranges as kr
+
+    db = tmp_path / "k.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE dense AS SELECT i AS id, i % 7 AS v FROM range(10000) r(i)")
+    con.execute("CREATE TABLE sparse AS SELECT i * 1000003::BIGINT AS id, i % 7 AS v "
+                "FROM range(3000) r(i)")
+    con.close()
+    a = open_adapter(f"duckdb:///{db}", "source")
+    sizes: list[int] = []
+    read = kr._read
+
+    def counted(adapter, sql, ordered):  # type: ignore[no-untyped-def]
+        got = read(adapter, sql, ordered)
+        sizes.append(sum(n for n, _ in got.values()))
+        return got
+
+    for table, hi in (("dense", 9999), ("sparse", 2999 * 1000003)):
+        side = kr.Side([a], f"SELECT * FROM {table}", 'q."id"', "CAST(q.v AS VARCHAR)",
+                       lambda h, k: f"md5(string_agg({h}, ',' ORDER BY {k}))", ordered=True)
+        segs = kr.Segments(0, hi, max(1, (hi + 1) // 4096))
+        whole = read(a, side.pass_sql(segs), True)
+        monkeypatch.setattr(kr, "ORDERED_MAX_ROWS", 1000)
+        monkeypatch.setattr(kr, "_read", counted)
+        sizes.clear()
+        assert kr._read_in_batches(a, side, segs) == whole
+        assert sum(sizes) == (10000 if table == "dense" else 3000)
+        assert max(sizes) <= 1000 * kr.GROWTH and len(sizes) < 40, sizes
+        monkeypatch.undo()
