@@ -16,8 +16,6 @@ fresh PostgreSQL database that is dropped afterwards.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,7 +23,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from evals.engines import dispose, engine_kind, provision
+from evals.dbt_run import dispose_all, run_dbt_project
+from evals.engines import engine_kind, provision
 from tools.errors import ConfigError
 from tools.procedures.parse import parse_routines
 from tools.procedures.random_stream import PROVEN_NOTE
@@ -251,22 +250,9 @@ def run_procbench(source: str, target: str, workdir: Path, scale: float = 0.01,
         (project / "cutover.toml").write_text(project_toml(src.url, tgt.url, timeout_s),
                                               encoding="utf-8")
         say(f"procbench: cutover run → {engine_kind(target)} dbt project")
-        run_started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "cutover", "run", str(project),
-                               "--runs-dir", str(project / "runs"), "--run-id", "procbench",
-                               "--llm", "off"], capture_output=True, text=True, check=False)
-        run_seconds = time.perf_counter() - run_started
-        dbt_file = project / "runs/procbench/dbt.json"
-        if not dbt_file.is_file():
-            raise ConfigError(f"the procbench run wrote no dbt.json: "
-                              f"{(done.stderr or done.stdout).strip()[-400:]}")
-        dbt = json.loads(dbt_file.read_text(encoding="utf-8"))
+        dbt, run_seconds = run_dbt_project(project, "procbench", "procbench")
     finally:
-        for endpoint in (src, tgt):
-            try:
-                dispose(endpoint)
-            except Exception:  # clean-up must not hide the outcome
-                pass
+        dispose_all([src, tgt])
     cases = score(dbt, routine_files())
     log = {"format": "cutover-eval-procbench/1", "eval_id": eval_id, "suite": NAME,
            "description": DESCRIPTION, "source": "postgres", "target": engine_kind(target),

@@ -19,13 +19,12 @@ running the originals on the source's server, never written here.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from evals.engines import dispose, engine_kind, provision
+from evals.dbt_run import dispose_all, run_dbt_project
+from evals.engines import engine_kind, provision
 from evals.manifest import load_manifest
 from evals.procbench import score, summarize
 from evals.project import build_source
@@ -122,22 +121,9 @@ def run_sakila_routines(source: str, target: str, workdir: Path, timeout_s: floa
         project = root / "project"
         write_project(project, src.url, tgt.url, timeout_s)
         say(f"sakila-routines: cutover run → {engine_kind(target)} dbt project")
-        run_started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "cutover", "run", str(project),
-                               "--runs-dir", str(project / "runs"), "--run-id", "sakila",
-                               "--llm", "off"], capture_output=True, text=True, check=False)
-        run_seconds = time.perf_counter() - run_started
-        dbt_file = project / "runs/sakila/dbt.json"
-        if not dbt_file.is_file():
-            raise ConfigError(f"the sakila-routines run wrote no dbt.json: "
-                              f"{(done.stderr or done.stdout).strip()[-400:]}")
-        dbt = json.loads(dbt_file.read_text(encoding="utf-8"))
+        dbt, run_seconds = run_dbt_project(project, "sakila", "sakila-routines")
     finally:
-        for endpoint in (src, tgt):
-            try:
-                dispose(endpoint)
-            except Exception:  # clean-up must not hide the outcome
-                pass
+        dispose_all([src, tgt])
     cases = score(dbt, [(name, kind, name) for name, kind in ROUTINES])
     for case in cases:  # parity where one of its models is empty on both sides: say which
         empty = [m["name"] for m in dbt.get("models", []) if m["name"] in case["models"]

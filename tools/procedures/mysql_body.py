@@ -24,7 +24,17 @@ import sqlglot
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
-from tools.procedures.plpgsql import Block, Body, Declared, If, Loop, Node, NotStructured, Simple
+from tools.procedures.plpgsql import (
+    Block,
+    Body,
+    Declared,
+    If,
+    Loop,
+    Node,
+    NotStructured,
+    Simple,
+    TokenReader,
+)
 
 
 @dataclass
@@ -47,37 +57,18 @@ _DECLARE = re.compile(r"(?is)^declare\s+([\w`]+(?:\s*,\s*[\w`]+)*)\s+(.+?)"
 _CURSOR = re.compile(r"(?is)^declare\s+([\w`]+)\s+cursor\s+for\s+(.+)$")
 
 
-class _Reader:
+class _Reader(TokenReader):
     def __init__(self, text: str, tokens: list[Token], label: str | None) -> None:
-        self.text, self.tokens, self.i = text, tokens, 0
+        super().__init__(text, tokens)
         self.body_label = label
         self.loops: list[str | None] = []  # labels of the loops we are inside
 
     def word(self, at: int | None = None) -> str:
+        """A string literal is no keyword (MySQL quotes 'END' and "IF" alike)."""
         at = self.i if at is None else at
         if at >= len(self.tokens) or self.tokens[at].token_type == TokenType.STRING:
             return ""
         return self.tokens[at].text.upper()
-
-    def expect(self, *words: str) -> None:
-        for w in words:
-            if self.word() != w:
-                raise NotStructured(f"expected {w} near {self.word() or 'the end'}")
-            self.i += 1
-
-    def until(self, stops: set[str]) -> str:
-        """Text from here to the first of `stops` at depth 0 (not consumed)."""
-        start, depth = self.i, 0
-        while self.i < len(self.tokens):
-            tok = self.tokens[self.i]
-            if depth == 0 and (self.word() in stops or (
-                    ";" in stops and tok.token_type == TokenType.SEMICOLON)):
-                break
-            depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(tok.token_type, 0)
-            self.i += 1
-        if start == self.i:
-            return ""
-        return self.text[self.tokens[start].start:self.tokens[self.i - 1].end + 1]
 
     def labelled(self) -> str | None:
         """`name:` before a compound statement: consumed, its name returned."""

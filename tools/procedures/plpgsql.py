@@ -104,7 +104,9 @@ def _split_semicolons(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-class _Reader:
+class TokenReader:
+    """A cursor over a body's tokens, shared by the PL/pgSQL and MySQL readers."""
+
     def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text, self.tokens, self.i = text, tokens, 0
 
@@ -123,7 +125,7 @@ class _Reader:
         start, depth = self.i, 0
         while self.i < len(self.tokens):
             tok = self.tokens[self.i]
-            if depth == 0 and (tok.text.upper() in stops or (
+            if depth == 0 and (self.word() in stops or (
                     ";" in stops and tok.token_type == TokenType.SEMICOLON)):
                 break
             depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(tok.token_type, 0)
@@ -132,6 +134,9 @@ class _Reader:
             return ""
         return self.text[self.tokens[start].start:self.tokens[self.i - 1].end + 1]
 
+
+
+class _Reader(TokenReader):
     def statements(self, stops: set[str]) -> list[Node]:
         out: list[Node] = []
         while self.i < len(self.tokens) and self.word() not in stops:

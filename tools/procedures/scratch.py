@@ -191,7 +191,7 @@ def queries_on_scratch(source: Adapter, source_url: str, tables: Sequence[Mappin
                 finally:
                     if name in cursors:
                         con.execute("ROLLBACK")
-                out[name] = (pa.Table.from_pylist([dict(zip(_unique(names), row, strict=True))
+                out[name] = (pa.Table.from_pylist([dict(zip(unique_names(names), row, strict=True))
                                                    for row in rows])
                              if rows else _empty(names))
         finally:
@@ -213,7 +213,8 @@ def _failure(exc: Exception, timeout_s: float) -> str:
     return message
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
+    """Result column names made unique (a second `n` becomes `n_2`), as Arrow needs."""
     seen: dict[str, int] = {}
     out = []
     for name in names:
@@ -223,4 +224,4 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _empty(names: list[str]) -> pa.Table:
-    return pa.table({n: pa.array([], pa.null()) for n in _unique(names)})
+    return pa.table({n: pa.array([], pa.null()) for n in unique_names(names)})

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from tools.db.base import Adapter
 from tools.errors import CutoverError, SandboxViolation
+from tools.procedures.scratch import unique_names
 
 PREFIX = "cutover_scratch_"
 _DEFINER = re.compile(r"(?is)^(\s*create\s+(?:or\s+replace\s+)?)definer\s*=\s*"
@@ -167,20 +168,13 @@ def create_routines(con: Any, definitions: Sequence[str]) -> list[str]:
 
 
 def _table(cur: Any) -> pa.Table:
-    names = _unique([d[0] for d in cur.description])
+    names = unique_names([d[0] for d in cur.description])
     rows = cur.fetchall()
     if not rows:
         return pa.table({n: pa.array([], pa.null()) for n in names})
     return pa.Table.from_pylist([dict(zip(names, row, strict=True)) for row in rows])
 
 
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
-    return out
 
 
 def call_on_copy(con: Any, call: str, outputs: Mapping[str, str | None]) -> CallResult:
