@@ -25,7 +25,7 @@ from typing import Any
 
 from evals.dbt_run import dispose_all, run_dbt_project
 from evals.engines import engine_kind, provision
-from evals.manifest import load_manifest
+from evals.manifest import ManifestError, load_manifest
 from evals.procbench import score, summarize
 from evals.project import build_source
 from tools.errors import ConfigError
@@ -60,6 +60,16 @@ QUERIES = {
         "SELECT inventory_id, inventory_in_stock(inventory_id) AS in_stock "
         "FROM inventory WHERE inventory_id <= 400"),
 }
+
+
+def sakila_missing() -> str | None:
+    """Why Sakila cannot be loaded here (its scripts are read in place from
+    ../shared/benchmarks beside the repository), or None when they are there."""
+    try:
+        load_manifest(SUITE)
+    except ManifestError as exc:
+        return str(exc)
+    return None
 
 
 def load_sakila(url: str, say: Any = None) -> dict[str, Any]:
