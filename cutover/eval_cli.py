@@ -104,28 +104,22 @@ def _procbench(source: str, target: str, scale: float, workdir: Path,
                json_path: Path | None) -> None:
     from evals.procbench import print_summary, run_procbench
 
-    try:
-        log = run_procbench(source, target, workdir, scale,
-                            say=lambda msg: err.print(escape(msg), highlight=False))
-    except CutoverError as exc:
-        _fail(exc)
-        return
-    out = err if json_path == STDOUT else console
-    print_summary(log, lambda line: out.print(escape(line), highlight=False))
-    log_path = workdir / log["eval_id"] / "eval.json"
-    if json_path == STDOUT:
-        sys.stdout.write(log_path.read_text(encoding="utf-8") + "\n")
-    elif json_path:
-        json_path.write_text(log_path.read_text(encoding="utf-8"), encoding="utf-8")
-    out.print(f"Log: {log_path}")
+    _routine_eval(lambda say: run_procbench(source, target, workdir, scale, say=say),
+                  print_summary, workdir, json_path)
 
 
 def _sakila_routines(source: str, target: str, workdir: Path, json_path: Path | None) -> None:
     from evals.sakila_routines import print_summary, run_sakila_routines
 
+    _routine_eval(lambda say: run_sakila_routines(source, target, workdir, say=say),
+                  print_summary, workdir, json_path)
+
+
+def _routine_eval(run: Any, print_summary: Any, workdir: Path, json_path: Path | None) -> None:
+    """A routine eval (procbench, sakila-routines): progress to stderr, its table, its log
+    (to stdout with `--json -`)."""
     try:
-        log = run_sakila_routines(source, target, workdir,
-                                  say=lambda msg: err.print(escape(msg), highlight=False))
+        log = run(lambda msg: err.print(escape(msg), highlight=False))
     except CutoverError as exc:
         _fail(exc)
         return
