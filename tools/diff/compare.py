@@ -129,7 +129,10 @@ def compare_loaded(
         if use_dc
         else colsum.from_duckdb(plans, pr.figs)
     )
-    report = _report(con, pr, plans, cols, src, tgt, sample_rows)
+    # Samples are looked up by row id in the narrowed sides when there are any: they hold
+    # every row the pairing can name, and a lookup there skips a scan of every row.
+    look_s, look_t = narrowed or (src, tgt)
+    report = _report(con, pr, plans, cols, src, tgt, sample_rows, look_s, look_t)
     report.key_inferred = inferred and pr.mode == "keyed"
     report.engine = "duckdb+datacompy" if use_dc else "duckdb"
     if ordered:
@@ -179,6 +182,8 @@ def _report(
     src: Side,
     tgt: Side,
     n: int,
+    look_s: Side,
+    look_t: Side,
 ) -> DiffReport:
     f = pr.figs
     mism = {p.name for p in plans if f.columns[p.name].mismatched}
@@ -195,9 +200,11 @@ def _report(
         columns_source=[],
         columns_target=[],
         columns=cols,
-        only_in_source=samples.original_rows(con, src, samples.only_rows(con, pr.j, "source", n)),
-        only_in_target=samples.original_rows(con, tgt, samples.only_rows(con, pr.j, "target", n)),
-        changed=samples.changed_cells(con, pr.j, plans, mism, src, tgt, pr.key_names, n),
+        only_in_source=samples.original_rows(con, look_s,
+                                             samples.only_rows(con, pr.j, "source", n)),
+        only_in_target=samples.original_rows(con, look_t,
+                                             samples.only_rows(con, pr.j, "target", n)),
+        changed=samples.changed_cells(con, pr.j, plans, mism, look_s, look_t, pr.key_names, n),
         only_in_source_count=f.only_source,
         only_in_target_count=f.only_target,
         changed_count=f.changed,
