@@ -216,8 +216,11 @@ class PostgresAdapter(Adapter):
         "timestamp_text": "CAST({x} AS text)",
         # a key range's checksum: one md5 over its rows in key order (cheaper than an
         # md5 per row, the bulk of a pass on PostgreSQL)
-        # (rows of a duplicated key in byte order, as DuckDB's sorted list puts them)
-        "segment_md5": "md5(string_agg({x}, ',' ORDER BY {k}, {x} COLLATE \"C\"))",
+        # (rows of a duplicated key in byte order, as DuckDB's sorted list puts them: the row
+        # carries the "C" collation itself, segment_row, because a `{x} COLLATE "C"` in the
+        # ORDER BY is another expression, and PostgreSQL would encode every row twice)
+        "segment_md5": "md5(string_agg({x}, ',' ORDER BY {k}, {x}))",
+        "segment_row": "({x}) COLLATE \"C\"",
         "timestamp": "CAST(CAST(extract(epoch FROM {x}) * 1000000 AS bigint) AS text)",
         "date_ts": (
             "CAST(CAST(extract(epoch FROM CAST({x} AS timestamp)) * 1000000 AS bigint) AS text)"

@@ -365,6 +365,8 @@ def _key_range_sides(source: Adapter, source_sql: str, s_row: str, target: Adapt
         key = f"q.{adapter.quote(name)}"
         if ordered:  # one md5 per segment over its rows in key order (keys are integers)
             segment = (lambda a: lambda h, k: _t(a, "segment_md5", x=h, k=k))(adapter)
+            if "segment_row" in adapter.HASH_SQL:  # type: ignore[attr-defined]
+                row = _t(adapter, "segment_row", x=row)
             sides.append(kr.Side([adapter], sql, key, row, segment, ordered=True))
             continue
         rh = _t(adapter, "md5", x=row)
