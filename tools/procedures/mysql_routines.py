@@ -13,7 +13,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from tools.errors import ParseFailed
-from tools.procedures.parse import Param, Routine
+from tools.procedures.parse import Param, Routine, comma_groups
 
 LANGUAGE = "mysql"
 """Routine.language of a MySQL routine (its body is read by mysql_body.read_mysql_body)."""
@@ -64,16 +64,8 @@ def _statements(tokens: list[Token]) -> list[list[Token]]:
 
 def _params(tokens: list[Token], kind: str, name: str, text: str) -> list[Param]:
     """`(IN a INT, OUT b DECIMAL(5,2), c VARCHAR(10) CHARSET utf8mb4)` -> Params."""
-    groups: list[list[Token]] = [[]]
-    depth = 0
-    for token in tokens:
-        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
-        if token.token_type == TokenType.COMMA and depth == 0:
-            groups.append([])
-        else:
-            groups[-1].append(token)
     out = []
-    for group in groups:
+    for group in comma_groups(tokens):
         if not group:
             continue
         mode = "IN"

@@ -49,21 +49,24 @@ def _split(tokens: list[Token]) -> list[list[Token]]:
     return [s for s in statements if s]
 
 
-def _params(tokens: list[Token]) -> list[Param]:
-    """`(a int, b text DEFAULT 'x', IN c numeric(10,2))` -> Params (modes IN dropped)."""
+def comma_groups(tokens: list[Token]) -> list[list[Token]]:
+    """A parameter list's tokens cut at its top-level commas (not those inside a type's
+    parentheses, as in numeric(10,2))."""
     groups: list[list[Token]] = [[]]
     depth = 0
     for token in tokens:
-        if token.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif token.token_type == TokenType.R_PAREN:
-            depth -= 1
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
         if token.token_type == TokenType.COMMA and depth == 0:
             groups.append([])
         else:
             groups[-1].append(token)
+    return groups
+
+
+def _params(tokens: list[Token]) -> list[Param]:
+    """`(a int, b text DEFAULT 'x', IN c numeric(10,2))` -> Params (modes IN dropped)."""
     out = []
-    for group in groups:
+    for group in comma_groups(tokens):
         words = [t for t in group if t.text.upper() not in ("IN", "INOUT")]
         if not words:
             continue
