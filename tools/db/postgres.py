@@ -200,6 +200,9 @@ class PostgresAdapter(Adapter):
         "sum": "sum({x})",
         "concat": "({parts})",
         "concat_sep": " || ",
+        # a row's fields in one call: a chain of || copies the growing text at every step
+        # (~10% of the encoding); every field is COALESCEd, so concat_ws skips no NULL
+        "join": "concat_ws('|', {fields})",
         "text": "CAST({x} AS text)",
         "length": "length({x})",
         "exact": "CASE WHEN strpos({x}, '.') > 0 THEN rtrim(rtrim({x}, '0'), '.') ELSE {x} END",
