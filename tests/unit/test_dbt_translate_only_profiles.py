@@ -1,0 +1,74 @@
+"""profiles.yml for translate-only targets: the dbt adapter named after each dialect, what the
+URL says, never the password; a dialect without a dbt adapter is a one-line ConfigError naming
+it. And the columns of a model typed without an engine (sqlglot), as the project declares them."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tools.db.offline_types import result_columns
+from tools.dbt.profiles import adapter_for, profile, secrets_env
+from tools.errors import CompileFailed, ConfigError
+
+PER_DIALECT = [
+    ("mssql://etl:pw-123@sql.example:1444/dw", "", "sqlserver",
+     {"server": "sql.example", "port": 1444, "database": "dw", "user": "etl"}),
+    ("oracle://etl:pw-123@ora.example/ORCLPDB1", "", "oracle",
+     {"host": "ora.example", "port": 1521, "service": "ORCLPDB1", "user": "etl"}),
+    ("snowflake://etl:pw-123@acme-xy12/analytics", "", "snowflake",
+     {"account": "acme-xy12", "database": "analytics", "user": "etl"}),
+    ("bigquery://my-project/ds", "", "bigquery", {"project": "my-project", "method": "oauth"}),
+    ("trino://etl@trino.example/hive", "", "trino", {"host": "trino.example", "port": 8080}),
+    ("databricks://token:pw-123@dbc.example/x?http_path=/sql/1.0/wh", "", "databricks",
+     {"host": "dbc.example", "http_path": "/sql/1.0/wh"}),
+    ("redshift://etl:pw-123@rs.example/dev", "", "redshift",
+     {"host": "rs.example", "port": 5439, "dbname": "dev"}),
+    ("clickhouse://etl:pw-123@ch.example/default", "", "clickhouse", {"host": "ch.example"}),
+    ("translate://", "tsql", "sqlserver", {"server": "localhost"}),
+]
+
+
+@pytest.mark.parametrize(("url", "dialect", "kind", "fields"), PER_DIALECT)
+def test_each_translate_only_dialect_gets_its_dbt_adapter_and_no_secret(url, dialect, kind,
+                                                                      fields):
+    assert adapter_for(url, dialect) == kind
+    out = profile(url, "shop", dialect)
+    text = yaml.safe_dump(out)
+    assert "pw-123" not in text
+    assert out["type"] == kind and out["schema"] == "shop" or kind == "bigquery"
+    assert {k: out[k] for k in fields} == fields
+    secret = out.get("password", out.get("token"))
+    if kind not in ("bigquery", "trino"):  # those authenticate otherwise (gcloud, none)
+        assert secret == "{{ env_var('CUTOVER_DBT_PASSWORD', '') }}"
+    assert secrets_env(url) == {}  # nothing is built here: no password is handed to dbt
+
+
+@pytest.mark.parametrize(("url", "dialect", "named"), [
+    ("teradata://etl@td.example/dw", "", "'teradata'"),
+    ("translate://", "hive", "'hive'")])
+def test_a_translate_only_dialect_without_a_dbt_adapter_is_one_clear_line(url, dialect, named):
+    with pytest.raises(ConfigError) as caught:
+        profile(url, "s", dialect)
+    message = str(caught.value)
+    assert "\n" not in message and named in message and "no dbt adapter" in message
+    assert "tsql" in message  # the ones that have one are listed
+
+
+def test_a_target_neither_buildable_nor_translate_only_is_still_refused():
+    with pytest.raises(ConfigError, match="duckdb or postgresql"):
+        adapter_for("sqlite:///x.db")
+
+
+def test_columns_are_typed_without_an_engine_in_the_target_dialect():
+    tables = {"payments": {"id": "int", "amount": "decimal(10,2)", "note": "text"}}
+    tsql = result_columns("SELECT TOP 3 p.*, amount * 2 AS twice FROM payments AS p "
+                          "ORDER BY amount DESC", "tsql", tables)
+    assert tsql == [("id", "int"), ("amount", "decimal(10,2)"), ("note", "text"),
+                    ("twice", "decimal(10,2)")]
+    # Oracle folds unquoted names to upper case: the catalog's lower-case ones still match
+    oracle = result_columns("SELECT ID, Note FROM payments FETCH FIRST 1 ROWS ONLY", "oracle",
+                            tables)
+    assert oracle == [("id", "int"), ("note", "text")]
+    with pytest.raises(CompileFailed, match="not known"):
+        result_columns("SELECT * FROM elsewhere", "tsql", tables)
