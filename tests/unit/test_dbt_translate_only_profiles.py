@@ -72,3 +72,45 @@ def test_columns_are_typed_without_an_engine_in_the_target_dialect():
     assert oracle == [("id", "int"), ("note", "text")]
     with pytest.raises(CompileFailed, match="not known"):
         result_columns("SELECT * FROM elsewhere", "tsql", tables)
+
+
+def test_conditions_without_boolean_values_keep_their_truth_on_every_null_case():
+    """T-SQL / Oracle have no boolean values: `COALESCE(c, FALSE)` becomes a CASE compared
+    with 1. Both forms run on DuckDB over every TRUE / FALSE / NULL mix of the conditions
+    and give the same rows, under NOT too (where a NULL must stay NULL)."""
+    import duckdb
+    import sqlglot
+
+    from tools.dbt.dialect_gaps import in_dialect
+
+    grid = "(VALUES (1, 1), (1, 0), (0, 1), (0, 0), (NULL, 1), (1, NULL), (NULL, NULL)) g(a, b)"
+    for condition in ("COALESCE(a > 0, FALSE)", "NOT COALESCE(a > 0, FALSE)",
+                      "COALESCE(a > 0, b > 0, FALSE)", "NOT COALESCE(a > 0, b > 0)",
+                      "NOT COALESCE(a > 0)", "COALESCE(a > 0, FALSE) OR FALSE"):
+        query = f"SELECT a, b FROM {grid} WHERE {condition} ORDER BY a, b"
+        for dialect in ("tsql", "oracle"):
+            tree = sqlglot.parse_one(sqlglot.transpile(query, read="duckdb", write=dialect)[0],
+                                     read=dialect)
+            written = in_dialect(tree, dialect)
+            assert "FALSE" not in written.sql(dialect).upper()
+            assert "COALESCE" not in written.sql(dialect).upper()
+            con = duckdb.connect()
+            assert con.sql(written.sql("duckdb")).fetchall() == con.sql(query).fetchall(), (
+                condition, dialect)
+
+
+def test_a_derived_tables_column_list_moves_into_its_select_for_oracle():
+    """Oracle has no `alias(col, ...)` on a derived table: the names go on the projections
+    (a set operation's first branch), and the query still returns the same rows (DuckDB)."""
+    import duckdb
+    import sqlglot
+
+    from tools.dbt.dialect_gaps import in_dialect
+
+    query = ("SELECT ins.x, ins.y FROM (SELECT 1 AS a, 'p' AS b UNION ALL SELECT 2, 'q') "
+             "AS ins(x, y) ORDER BY ins.x")
+    written = in_dialect(sqlglot.parse_one(query, read="duckdb"), "oracle")
+    assert "ins(" not in written.sql("oracle").replace(" ", "")
+    con = duckdb.connect()
+    assert con.sql(written.sql("duckdb")).fetchall() == con.sql(query).fetchall() == [
+        (1, "p"), (2, "q")]
