@@ -50,7 +50,9 @@ def _name_columns(subquery: exp.Subquery) -> None:
     """`(SELECT a, b ...) t(x, y)` -> `(SELECT a AS x, b AS y ...) t` (a set operation's names
     are its first branch's)."""
     alias = subquery.args.get("alias")
-    names = alias.columns if isinstance(alias, exp.TableAlias) else []
+    if not isinstance(alias, exp.TableAlias):
+        return
+    names = alias.columns
     first = subquery.this
     while isinstance(first, exp.SetOperation):
         first = first.this
