@@ -62,10 +62,14 @@ def test_a_target_neither_buildable_nor_translate_only_is_still_refused():
 
 def test_columns_are_typed_without_an_engine_in_the_target_dialect():
     tables = {"payments": {"id": "int", "amount": "decimal(10,2)", "note": "text"}}
-    tsql = result_columns("SELECT TOP 3 p.*, amount * 2 AS twice FROM payments AS p "
+    tsql = result_columns("SELECT TOP 3 p.*, amount * 2 AS twice, CAST(id AS VARCHAR(9)) AS "
+                          "code, COUNT(*) OVER () AS n, MAX(p.amount) OVER () AS top, "
+                          "SUM(CAST(id > 1 AS BIT)) OVER () AS guessed FROM payments AS p "
                           "ORDER BY amount DESC", "tsql", tables)
+    # an expression's type is declared only where sqlglot knows it, never guessed
     assert tsql == [("id", "int"), ("amount", "decimal(10,2)"), ("note", "text"),
-                    ("twice", "decimal(10,2)")]
+                    ("twice", ""), ("code", "text"), ("n", "int"), ("top", "decimal(10,2)"),
+                    ("guessed", "")]
     # Oracle folds unquoted names to upper case: the catalog's lower-case ones still match
     oracle = result_columns("SELECT ID, Note FROM payments FETCH FIRST 1 ROWS ONLY", "oracle",
                             tables)

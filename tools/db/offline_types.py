@@ -2,8 +2,9 @@
 found by sqlglot, its stars expanded and its expressions typed over the tables it was told of,
 and canonical types written as the dialect's DDL.
 
-A type sqlglot cannot infer is "" (unknown): the dbt project then declares no data_type for
-that column rather than a guessed one."""
+A type sqlglot cannot infer, or infers only by guessing (any expression but a column, a cast,
+a count, the MIN / MAX of a column), is "" (unknown): the dbt project then declares no
+data_type for that column rather than a guessed one."""
 
 from __future__ import annotations
 
@@ -82,6 +83,18 @@ def result_columns(sql: str, dialect: str,
                                                 and isinstance(projection.this, exp.Star)):
             raise CompileFailed(f"cannot list the columns of `{projection.sql(dialect)}`: it "
                                 f"reads a table whose columns are not known")
-        out.append((projection.alias_or_name.lower(), canonical(projection.type)))
+        out.append((projection.alias_or_name.lower(),
+                    canonical(projection.type) if _typed_surely(projection) else ""))
     return out
+
+
+def _typed_surely(projection: exp.Expr) -> bool:
+    """Whether sqlglot's type for the projection can be trusted: a column, a cast, a count,
+    the MIN / MAX of a column. Elsewhere its inference guesses (SUM of a boolean column came
+    out boolean), and no type is better than a wrong one."""
+    inner = projection.unalias().unnest()
+    if isinstance(inner, exp.Window):  # an aggregate OVER (...) has the aggregate's type
+        inner = inner.this
+    return isinstance(inner, exp.Column | exp.Cast | exp.Count) or (
+        isinstance(inner, exp.Min | exp.Max) and isinstance(inner.this.unnest(), exp.Column))
 
