@@ -79,7 +79,8 @@ def _exported(req: DbtRequest, runs_here: bool = True
         missing = [d for d in spec["depends_on"] if d not in chosen]
         if verdict not in exported or not req.results[name].get("candidate_sql"):
             left_out.append({"object": name, "reason": f"the run's verdict is {verdict}: only "
-                             f"objects at parity become models"})
+                             f"objects {'at parity' if runs_here else 'translated'} become "
+                             f"models"})
         elif missing:
             left_out.append({"object": name, "reason": f"depends on {', '.join(missing)}, "
                              f"which is not a model"})
