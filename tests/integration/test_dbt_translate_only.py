@@ -44,6 +44,7 @@ FILES = {
     "sql/views.sql": """
         CREATE VIEW top_payments AS SELECT id, amount FROM payments ORDER BY amount DESC LIMIT 3;
         CREATE VIEW top_ids AS SELECT id FROM top_payments;
+        CREATE VIEW by_balance AS SELECT id, balance FROM accounts ORDER BY balance;
         INSERT INTO ledger (id, amount) SELECT id, amount FROM payments WHERE amount > 10;
         SELECT id, tax_of(amount) AS tax FROM payments;
         """,
@@ -144,6 +145,7 @@ def test_a_translate_only_target_gets_the_whole_dbt_project_written_not_built(
     assert dbt["error"] is None, dbt["error"]
     models = {m["name"]: m for m in dbt["models"]}
     expected = {"stg_bank__payments", "stg_bank__accounts", "top_payments", "top_ids",
+                "by_balance",
                 "insert_ledger", "archive_small__archive", "archive_small__payments",
                 "charge_fee__accounts", "rich_accounts", "tax_of__invocation"}
     assert expected <= set(models), sorted(models)
@@ -160,6 +162,8 @@ def test_a_translate_only_target_gets_the_whole_dbt_project_written_not_built(
     top = rendered(out / "models/intermediate/top_payments.sql").upper()
     if dialect == "tsql":
         assert "TOP 3" in top and "LIMIT" not in top, top
+        # an ORDER BY inside the model's CTE needs TOP or OFFSET there
+        assert "OFFSET 0 ROWS" in rendered(out / "models/marts/by_balance.sql").upper()
     else:
         assert "FETCH FIRST 3 ROWS ONLY" in top and "LIMIT" not in top, top
     # neither engine has boolean values: a NULL-safe guard is a CASE compared with 1

@@ -118,3 +118,22 @@ def test_a_derived_tables_column_list_moves_into_its_select_for_oracle():
     con = duckdb.connect()
     assert con.sql(written.sql("duckdb")).fetchall() == con.sql(query).fetchall() == [
         (1, "p"), (2, "q")]
+
+
+def test_tsql_models_order_only_with_top_or_offset():
+    """T-SQL refuses ORDER BY in a view, CTE or subquery without TOP / OFFSET: a bare one gets
+    OFFSET 0 ROWS (same rows); TOP and a window's ORDER BY are left as they are."""
+    import sqlglot
+
+    from tools.dbt.dialect_gaps import in_dialect
+
+    def tsql(query: str) -> str:
+        return in_dialect(sqlglot.parse_one(query, read="tsql"), "tsql").sql("tsql")
+
+    assert tsql("SELECT a FROM t ORDER BY a") == "SELECT a FROM t ORDER BY a OFFSET 0 ROWS"
+    assert tsql("SELECT a FROM t UNION ALL SELECT b FROM u ORDER BY 1").endswith(
+        "ORDER BY 1 OFFSET 0 ROWS")
+    assert tsql("SELECT TOP 2 a FROM t ORDER BY a") == "SELECT TOP 2 a FROM t ORDER BY a"
+    assert "OFFSET" not in tsql("SELECT ROW_NUMBER() OVER (ORDER BY a) AS n FROM t")
+    kept = sqlglot.parse_one("SELECT a FROM t ORDER BY a", read="oracle")
+    assert "OFFSET" not in in_dialect(kept, "oracle").sql("oracle")  # Oracle accepts it

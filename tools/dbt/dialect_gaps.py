@@ -6,7 +6,10 @@ engines accept (the dbt models of translate-only targets, where no engine would 
   engines refuse (a comparison is not a value there). The same truth as
   `CASE WHEN condition THEN 1 ELSE 0 END = 1`, and a bare TRUE / FALSE as `1 = 1` / `1 = 0`.
 - no column list on a derived table's alias (Oracle): `(SELECT a, b ...) ins(x, y)` is
-  `(SELECT a AS x, b AS y ...) ins`."""
+  `(SELECT a AS x, b AS y ...) ins`.
+- no ORDER BY in a view, a CTE or a subquery without TOP / OFFSET (T-SQL; a model's query is
+  all three): `ORDER BY x` is `ORDER BY x OFFSET 0 ROWS`, the same rows, the order kept as
+  written (no table or view promises one)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ DIALECTS = ("tsql", "oracle")
 """sqlglot dialects written for engines without boolean values."""
 NO_COLUMN_ALIASES = ("oracle",)
 """... and without a column list on a derived table's alias."""
+NO_BARE_ORDER = ("tsql",)
+"""... and without an ORDER BY (no TOP / OFFSET) inside a view, CTE or subquery."""
 
 
 def _condition(node: exp.Expr) -> bool:
@@ -70,6 +75,11 @@ def in_dialect(tree: exp.Expr, dialect: str) -> exp.Expr:
     if dialect in NO_COLUMN_ALIASES:
         for subquery in list(tree.find_all(exp.Subquery)):
             _name_columns(subquery)
+    if dialect in NO_BARE_ORDER:
+        for query in list(tree.find_all(exp.Select, exp.SetOperation)):
+            if query.args.get("order") and not any(query.args.get(k) for k in (
+                    "limit", "offset", "fetch")):
+                query.set("offset", exp.Offset(expression=exp.Literal.number(0)))
     if dialect not in DIALECTS:
         return tree
     for coalesce in list(tree.find_all(exp.Coalesce)):
