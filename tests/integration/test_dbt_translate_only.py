@@ -155,6 +155,8 @@ def test_a_translate_only_target_gets_the_whole_dbt_project_written_not_built(
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     assert "dynamic SQL" in reasons["shout"] or "EXECUTE" in reasons["shout"], reasons
     assert "written, not built" in (run_dir / "report.md").read_text()
+    html = (run_dir / "report.html").read_text()
+    assert "written, not built" in html and "dbt build --project-dir" in html
 
     written = assert_models_parse(project, dialect)
     assert expected <= set(written)
