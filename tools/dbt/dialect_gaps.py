@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from tools.rules.derived_columns import move_alias_list
+
 DIALECTS = ("tsql", "oracle")
 """sqlglot dialects written for engines without boolean values."""
 NO_COLUMN_ALIASES = ("oracle",)
@@ -51,30 +53,12 @@ def _truth(args: list[exp.Expr]) -> exp.Expr:
     return exp.EQ(this=case.else_(otherwise), expression=exp.Literal.number(1))
 
 
-def _name_columns(subquery: exp.Subquery) -> None:
-    """`(SELECT a, b ...) t(x, y)` -> `(SELECT a AS x, b AS y ...) t` (a set operation's names
-    are its first branch's)."""
-    alias = subquery.args.get("alias")
-    if not isinstance(alias, exp.TableAlias):
-        return
-    names = alias.columns
-    first = subquery.this
-    while isinstance(first, exp.SetOperation):
-        first = first.this
-    if not names or not isinstance(first, exp.Select) or len(first.selects) != len(names) \
-            or any(isinstance(p, exp.Star) or p.is_star for p in first.selects):
-        return
-    first.set("expressions", [exp.alias_(p.unalias(), name.copy())
-                              for p, name in zip(first.selects, names, strict=True)])
-    alias.set("columns", [])
-
-
 def in_dialect(tree: exp.Expr, dialect: str) -> exp.Expr:
     """`tree` (the target dialect's), in place, with each construct the dialect lacks
     respelt; unchanged for the others."""
     if dialect in NO_COLUMN_ALIASES:
         for subquery in list(tree.find_all(exp.Subquery)):
-            _name_columns(subquery)
+            move_alias_list(subquery, quoted=False)
     if dialect in NO_BARE_ORDER:
         for query in list(tree.find_all(exp.Select, exp.SetOperation)):
             if query.args.get("order") and not any(query.args.get(k) for k in (
