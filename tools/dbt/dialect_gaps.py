@@ -16,6 +16,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from tools.rules.derived_columns import move_alias_list
+from tools.semantics.numeric import is_predicate
 
 DIALECTS = ("tsql", "oracle")
 """sqlglot dialects written for engines without boolean values."""
@@ -26,8 +27,7 @@ NO_BARE_ORDER = ("tsql",)
 
 
 def _condition(node: exp.Expr) -> bool:
-    inner = node.unnest()
-    return isinstance(inner, exp.Predicate | exp.Connector | exp.Not | exp.Boolean)
+    return is_predicate(node) or isinstance(node.unnest(), exp.Boolean)
 
 
 def _is_false(node: exp.Expr) -> bool:
