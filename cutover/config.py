@@ -62,6 +62,10 @@ def build_context(project_dir: Path, run_id: str, runs_dir: Path,
     for key, value in (overrides or {}).items():
         if value is not None:
             setattr(ctx, key, value)
+    if ctx.dbt_dir is not None:  # a target no dbt project can be written for: said before
+        from tools.dbt.profiles import adapter_for  # the run, not after it
+
+        adapter_for(ctx.target_url, ctx.target_dialect)
     return ctx, cfg
 
 

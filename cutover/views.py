@@ -60,6 +60,17 @@ def print_summary(console: Console, report: Report | None, run_dir: Path) -> Non
 def print_dbt(console: Console, dbt: dict[str, Any]) -> None:
     """One line for the run's dbt project: build, tests, models at parity."""
     models = [m for m in dbt["models"] if m["layer"] != "staging"]
+    if not dbt.get("built", True):  # a translate-only target: written for dbt elsewhere
+        console.print(f"dbt: {dbt['project_dir']} written for dbt-{dbt['adapter']}, not built "
+                      f"(translate-only target) · {len(dbt['models']) - len(models)} staging + "
+                      f"{len(models)} models, none proven · {escape(dbt['how_to_build'])}")
+    else:
+        _print_built(console, dbt, models)
+    if dbt.get("error"):
+        console.print(f"[red]dbt: {escape(dbt['error'])}[/]")
+
+
+def _print_built(console: Console, dbt: dict[str, Any], models: list[dict[str, Any]]) -> None:
     models_at_parity = sum(1 for m in models if at_parity(m["verdict"]))
     tests = sum(m["tests_passed"] for m in dbt["models"])
     failed = sum(m["tests_failed"] for m in dbt["models"])
@@ -67,8 +78,6 @@ def print_dbt(console: Console, dbt: dict[str, Any]) -> None:
     console.print(f"dbt: {dbt['project_dir']} · dbt build {state} in {dbt['build_seconds']:.1f} s"
                   f" · {len(dbt['models']) - len(models)} staging + {len(models)} models, "
                   f"{models_at_parity} at parity · {tests} tests passed, {failed} failed")
-    if dbt.get("error"):
-        console.print(f"[red]dbt: {escape(dbt['error'])}[/]")
 
 
 def print_problems(console: Console, report: Report) -> None:

@@ -6,6 +6,10 @@ is a no-op, the loader skips (RUNS_HERE is False) and the translator ends every 
 `skipped` with the translated SQL kept in the report. Any call that would need the engine
 raises CompileFailed naming the dialect, so a caller that forgot to check RUNS_HERE gets a
 clear verdict instead of a crash.
+
+The dbt output plans its models here without an engine: `create_table` and `remember_query`
+only note a table's or a model's columns, so that `result_columns` can list (and sqlglot type)
+the columns of the queries that read them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from tools.db import offline_types
 from tools.db.base import Adapter, Role
 from tools.db.urls import scheme
 from tools.errors import CompileFailed, ConfigError
@@ -43,6 +48,8 @@ class TranslateOnlyAdapter(Adapter):
                  timeout_s: float = 60.0) -> None:
         super().__init__(url, role, tracer, timeout_s)
         self.dialect_name = self.dialect_of(scheme(url)) or scheme(url)
+        self.known: dict[str, dict[str, str]] = {}
+        """table or model -> column -> canonical type (noted, never created)."""
         if role == "source":
             # The source is read for real (catalog, base tables, source results).
             raise ConfigError(f"{self.dialect_name} has no engine on this machine, so it "
@@ -60,6 +67,23 @@ class TranslateOnlyAdapter(Adapter):
 
     def tables(self) -> list[dict[str, Any]]:
         return []
+
+    def ddl_type(self, canonical: str) -> str:
+        return offline_types.ddl_type(canonical, self.dialect_name)
+
+    def create_table(self, name: str, columns: list[dict[str, Any]],
+                     primary_key: list[str] | None = None) -> None:
+        """Nothing is created (no engine): the table's columns are noted for result_columns."""
+        self.known[name.lower()] = {c["name"].lower(): c["canonical"] for c in columns}
+
+    def remember_query(self, name: str, sql: str) -> None:
+        """A model other queries read, noted by the columns of its query."""
+        self.known[name.lower()] = dict(self.result_columns(sql))
+
+    def result_columns(self, sql: str) -> list[tuple[str, str]]:
+        """(name, canonical type or "") of the query's result, found by sqlglot over the
+        tables and models noted so far (nothing runs)."""
+        return offline_types.result_columns(sql, self.dialect_name, self.known)
 
     def _read_batches(self, sql: str, batch_rows: int,
                       limit: int | None = None) -> Iterator[pa.RecordBatch]:

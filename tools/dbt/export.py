@@ -1,20 +1,26 @@
 """The dbt output of a finished run, end to end: plan the models (reading result types from the
 run's sandbox), write the project, build it with dbt in-process on the target, diff every
-model against its source object, and return the typed outcome (also written as dbt.json)."""
+model against its source object, and return the typed outcome (also written as dbt.json).
+
+A translate-only target (no engine here: T-SQL, Oracle, ...) gets the same project in its
+dialect, planned without an engine (sqlglot types the columns) and neither built nor proven:
+no scratch copy runs the procedures, every model ends `skipped` saying so, and the outcome
+says how to build it where the adapter and the server exist."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
 from tools.db.base import Adapter
-from tools.db.registry import open_adapter
+from tools.db.registry import adapter_class, open_adapter
+from tools.db.translate_only import TranslateOnlyAdapter
 from tools.dbt.dag import render_svg
 from tools.dbt.functions import FunctionWork, plan_functions
-from tools.dbt.plan import ProjectPlan, plan_project
+from tools.dbt.plan import ProjectPlan, dbt_name, plan_project
 from tools.dbt.procedures import (
     ProcedureWork,
     add_function_models,
@@ -29,7 +35,7 @@ from tools.dbt.procedures import (
     type_definitions,
     unreadable,
 )
-from tools.dbt.profiles import adapter_for, secrets_env
+from tools.dbt.profiles import PASSWORD_ENV, adapter_for, secrets_env
 from tools.dbt.records import DbtOutcome, DbtRequest, ModelOutcome
 from tools.dbt.resultsets import add_result_models
 from tools.dbt.runner import BuildResult, dbt_build
@@ -57,15 +63,20 @@ def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
     (dbt opens the target itself). Failures become the outcome's error, never a crash."""
     tracer = tracer or NullTracer()
     say = progress or (lambda _msg: None)
-    schema = dbt_schema(req.sandbox)
+    builds = adapter_class(req.target_url).RUNS_HERE
+    # a translate-only project is built by its user: in a schema named after the project
+    schema = dbt_schema(req.sandbox) if builds else dbt_name(req.project)
     try:
-        kind = adapter_for(req.target_url)
+        kind = adapter_for(req.target_url, req.target_dialect)
         say("planning dbt models")
         plan, expected = _plan(req, tracer)
         write_project(plan, req.out_dir, target_url=req.target_url, schema=schema,
-                      source_schema=req.sandbox)
+                      source_schema=req.sandbox if builds else None,
+                      target_dialect=req.target_dialect)
     except CutoverError as exc:
         return _save(req, DbtOutcome(str(req.out_dir), "?", schema, False, 0.0, error=str(exc)))
+    if not builds:
+        return _save(req, _written_only(req, plan, kind, schema))
     say("dbt build")
     # the proof's build: numbered draws are the shared deterministic stream the originals ran
     # with on their scratch copies (the project itself keeps random() by default)
@@ -90,14 +101,43 @@ def export_dbt_project(req: DbtRequest, tracer: Tracer | None = None,
     return _save(req, outcome)
 
 
+def build_command(project_dir: str) -> str:
+    return f"dbt build --project-dir {project_dir} --profiles-dir {project_dir}"
+
+
+def _written_only(req: DbtRequest, plan: ProjectPlan, kind: str, schema: str) -> DbtOutcome:
+    """The outcome of a project written for a translate-only target: nothing built, nothing
+    diffed, so no model is at parity and each says why."""
+    reason = (f"{req.target_dialect} is translate-only here: the project was written, not "
+              f"built (dbt build not run) and not proven")
+    hint = (f"build it where dbt-{kind} and the server exist: {build_command(str(req.out_dir))} "
+            f"(the password in the environment variable {PASSWORD_ENV})")
+    outcome = DbtOutcome(str(req.out_dir), kind, schema, False, 0.0, left_out=plan.left_out,
+                         built=False, how_to_build=hint)
+    outcome.models = [ModelOutcome(name=m.name, layer=m.layer, materialized=m.materialized,
+                                   build_status="not built", verdict="skipped",
+                                   reason=reason, precondition=m.precondition)
+                      for m in plan.models]
+    outcome.dag_svg = render_svg({m.name: m.depends_on for m in plan.models},
+                                 {m.name: "skipped" for m in plan.models})
+    return outcome
+
+
 def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Table]]:
     """The project's plan, with the procedures' models and their expected tables (from the
-    scratch runs). Tables only procedures touch are loaded into the run's sandbox first."""
+    scratch runs). Tables only procedures touch are loaded into the run's sandbox first.
+    On a translate-only target the tables are only noted (nothing runs there) and nothing
+    runs on a scratch copy: there is no build to compare with."""
     routines = find_routines(req.objects, req.routine_definitions, req.source_dialect)
     source = open_adapter(req.source_url, "source", tracer) if routines else None
     target = open_adapter(req.target_url, "target", tracer)
     try:
         target.create_sandbox(req.sandbox)  # re-enters the run's sandbox (idempotent)
+        if not target.RUNS_HERE:  # the columns of the tables the models read, for sqlglot
+            offline = cast(TranslateOnlyAdapter, target)
+            offline.dialect_name = req.target_dialect
+            for table in req.base_tables:
+                offline.create_table(table["name"], table["columns"])
         work, functions = ProcedureWork(), FunctionWork()
         schema: dict[str, dict[str, str]] = {}
         if source is not None:
@@ -130,7 +170,7 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
         add_functions(plan, work, args, target, req.source_dialect,
                       req.target_dialect)
         expected: dict[str, pa.Table] = {}
-        if source is not None:
+        if source is not None and target.RUNS_HERE:
             expected |= prove_queries(plan, work, routines, source=source,
                                       source_url=req.source_url)
         if source is not None and functions.models:
@@ -160,8 +200,11 @@ def _plan(req: DbtRequest, tracer: Tracer) -> tuple[ProjectPlan, dict[str, pa.Ta
 
 
 def _load(source: Adapter, target: Adapter, table: Mapping[str, Any]) -> None:
-    """A table only a procedure touches, copied like the loader copies base tables."""
+    """A table only a procedure touches, copied like the loader copies base tables (only
+    noted on a translate-only target)."""
     target.create_table(table["name"], table["columns"], table.get("primary_key"))
+    if not target.RUNS_HERE:
+        return
     for batch in source.read_batches(f"SELECT * FROM {source.quote(table['name'])}",
                                      batch_rows=50_000):
         target.append_arrow(table["name"], batch)

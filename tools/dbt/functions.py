@@ -21,6 +21,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 
 from tools import sql as sqltools
+from tools.dbt.dialect_gaps import in_dialect
 from tools.errors import CutoverError
 from tools.procedures.bodies import PROCEDURAL
 from tools.procedures.inline import (
@@ -117,7 +118,8 @@ def _name_calls(tree: exp.Expr, inlined: Mapping[str, Inlined]) -> None:
 
 def _macro(name: str, inlined: Inlined, target_dialect: str) -> str:
     """The expansion as a dbt macro (arguments are SQL text the caller passes)."""
-    body = inlined.expression.sql(dialect=target_dialect)
+    body = in_dialect(inlined.expression.copy(), target_dialect).sql(
+        dialect=target_dialect)
     for p in inlined.routine.params:
         body = body.replace(PARAM.format(p.name), f"({{{{ {p.name} }}}})")
     args = ", ".join(p.name for p in inlined.routine.params)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
 from tools.db import types as T
 from tools.db.base import Adapter
+from tools.db.translate_only import TranslateOnlyAdapter
 from tools.dbt import refs
 from tools.dbt.facts import Facts, infer, table_facts
 from tools.dbt.records import ColumnFacts, DbtModel, DbtRequest
@@ -63,24 +64,34 @@ def arrow_canonical(t: pa.DataType) -> str:
     return next((canonical for check, canonical in checks if check(t)), T.TEXT)
 
 
-def _exported(req: DbtRequest) -> tuple[list[str], list[dict[str, str]]]:
-    """Objects that become models, in dependency order, and the others with the reason."""
+def _exported(req: DbtRequest, runs_here: bool = True
+              ) -> tuple[list[str], list[dict[str, str]]]:
+    """Objects that become models, in dependency order, and the others with the reason. On a
+    translate-only target (`runs_here` False) every object ends skipped, translated: each
+    one with its translation becomes a model (none is proven)."""
     chosen: list[str] = []
     left_out: list[dict[str, str]] = []
+    exported = _exportable(runs_here)
     for name in req.order:
         spec, verdict = req.objects[name], req.results[name]["status"]
         if spec["kind"] not in MODEL_KINDS:
             continue
         missing = [d for d in spec["depends_on"] if d not in chosen]
-        if verdict not in AT_PARITY:
+        if verdict not in exported or not req.results[name].get("candidate_sql"):
             left_out.append({"object": name, "reason": f"the run's verdict is {verdict}: only "
-                             f"objects at parity become models"})
+                             f"objects {'at parity' if runs_here else 'translated'} become "
+                             f"models"})
         elif missing:
             left_out.append({"object": name, "reason": f"depends on {', '.join(missing)}, "
                              f"which is not a model"})
         else:
             chosen.append(name)
     return chosen, left_out
+
+
+def _exportable(runs_here: bool) -> tuple[str, ...]:
+    """The verdicts of objects that become models (or analyses)."""
+    return AT_PARITY if runs_here else ("skipped",)
 
 
 def _config(materialized: str, unique_key: list[str]) -> str:
@@ -93,7 +104,12 @@ def _config(materialized: str, unique_key: list[str]) -> str:
 
 
 def _columns(target: Adapter, sql: str) -> list[tuple[str, str]]:
-    """(name, target DDL type) of a query's result, from the target itself (no rows read)."""
+    """(name, target DDL type) of a query's result, from the target itself (no rows read);
+    on a translate-only target from sqlglot ("" where it cannot tell the type)."""
+    if not target.RUNS_HERE:
+        offline = cast(TranslateOnlyAdapter, target)
+        return [(name, offline.ddl_type(kind) if kind else "")
+                for name, kind in offline.result_columns(sql)]
     schema = target.read_arrow(f"SELECT * FROM ({sql}) AS cutover_q LIMIT 0").schema
     return [(f.name, target.ddl_type(arrow_canonical(f.type))) for f in schema]
 
@@ -104,11 +120,11 @@ def plan_project(req: DbtRequest, target: Adapter,
     tables loaded, objects created), used only to read result column types. `extra_tables`:
     source tables read by procedures, staged too."""
     plan = ProjectPlan(source_name=dbt_name(req.project))
-    chosen, plan.left_out = _exported(req)
+    chosen, plan.left_out = _exported(req, target.RUNS_HERE)
     tables = {t["name"].lower(): t for t in [*req.base_tables, *extra_tables]}
     read = sorted({t for n in chosen for t in req.objects[n]["reads_tables"] if t in tables}
                   | {t for n in req.order if req.objects[n]["kind"] == "query"
-                     and req.results[n]["status"] in AT_PARITY
+                     and req.results[n]["status"] in _exportable(target.RUNS_HERE)
                      for t in req.objects[n]["reads_tables"] if t in tables}
                   | {t["name"].lower() for t in extra_tables})
     staging = {t: staging_name(plan.source_name, t) for t in read}
@@ -124,14 +140,22 @@ def plan_project(req: DbtRequest, target: Adapter,
                                           target))
     dependants = {d for n in chosen for d in req.objects[n]["depends_on"]}
     for name in chosen:
-        model = _object_model(req, name, "intermediate" if name in dependants else "marts",
-                              references, known, target)
+        try:
+            model = _object_model(req, name, "intermediate" if name in dependants else "marts",
+                                  references, known, target)
+        except CutoverError as exc:  # this object's model fails, not the project
+            plan.left_out.append({"object": name, "reason": f"no model: {exc}"})
+            continue
         plan.models.append(model)
         references[name] = refs.ref(model.name)
         known[name] = {c.name.lower(): c for c in model.columns}
+        if not target.RUNS_HERE:  # its dependants read it by name: sqlglot must know it
+            cast(TranslateOnlyAdapter, target).remember_query(
+                name, req.results[name]["candidate_sql"])
     for name in req.order:
         spec, result = req.objects[name], req.results[name]
-        if spec["kind"] == "query" and result["status"] in AT_PARITY:
+        if spec["kind"] == "query" and result["status"] in _exportable(target.RUNS_HERE) \
+                and result.get("candidate_sql"):
             try:
                 plan.analyses[name], _ = refs.model_body(result["candidate_sql"],
                                                          req.target_dialect, references)

@@ -24,7 +24,7 @@ from tools import sql as sqltools
 from tools.db.base import Adapter
 from tools.dbt import refs
 from tools.dbt.facts import infer
-from tools.dbt.fix import fix_query
+from tools.dbt.fix import FixResult, fix_query
 from tools.dbt.functions import FunctionWork
 from tools.dbt.plan import ProjectPlan, _columns, dbt_name
 from tools.dbt.records import DbtModel
@@ -303,23 +303,28 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
     if not by_model:
         return {}
     # the expected rows first: a model nothing can be diffed against is not built (it would
-    # claim nothing, and an expanded query can be slow where the original timed out)
-    try:
-        results = queries_on_scratch(source, source_url, [tables[t] for t in read],
-                                     definitions, {n: f.invocation for n, f in by_model.items()})
-    except CutoverError as exc:
-        results = dict.fromkeys(by_model, exc)
+    # claim nothing, and an expanded query can be slow where the original timed out). A
+    # translate-only target builds nothing: its models are written, no original runs.
+    results: dict[str, Any] = {}
+    if target.RUNS_HERE:
+        try:
+            results = queries_on_scratch(source, source_url, [tables[t] for t in read],
+                                         definitions,
+                                         {n: f.invocation for n, f in by_model.items()})
+        except CutoverError as exc:
+            results = dict.fromkeys(by_model, exc)
     expected: dict[str, pa.Table] = {}
     for name, found in by_model.items():
         result = results.get(name)
-        if not isinstance(result, pa.Table):
+        if target.RUNS_HERE and not isinstance(result, pa.Table):
             plan.left_out.append({"object": found.routine.name, "reason": (
                 f"function: translated (macros/{found.routine.name}.sql) but not proven: "
                 f"{result}")})
             continue
         fixed = fix_query(found.expanded_target, lambda sql: sql, result, target,
                           source_dialect=source_dialect, target_dialect=target_dialect,
-                          source_sql=found.invocation, schema=schema)
+                          source_sql=found.invocation, schema=schema) \
+            if isinstance(result, pa.Table) else _unfixed(found.expanded_target)
         if fixed.verdict == "error":
             # a precondition the model asserts (tools/procedures/checks) fails here too
             plan.left_out.append({"object": found.routine.name, "reason": (
@@ -347,8 +352,14 @@ def add_function_models(plan: ProjectPlan, functions: FunctionWork, work: Proced
                 f"The codebase's query calling {found.routine.name}, the function expanded "
                 f"in place (its body as one expression: macros/{found.routine.name}.sql)."
                 f"{fixed_note}{checked_note}"), precondition=precondition))
-        expected[name] = result
+        if isinstance(result, pa.Table):
+            expected[name] = result
     return expected
+
+
+def _unfixed(sql: str) -> FixResult:
+    """A model query nothing ran (a translate-only target): as written, no rule applied."""
+    return FixResult(sql, verdict="skipped")
 
 
 def _query_model(plan: ProjectPlan, routine: Routine, done: Any, given: Mapping[str, Any],
@@ -464,6 +475,8 @@ def add_procedure_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[s
         plan.models += models
         if any(uses_draws(m.sql) for m in models):  # `{{ cutover_random(k) }}` needs its macro
             plan.macros[MACRO] = random_macro(target_dialect)
+        if not target.RUNS_HERE:  # nothing is built to compare with: the user's procedure
+            continue              # does not run, not even on a scratch copy
         if unproven:
             plan.left_out.append({"object": routine.name, "reason": (
                 f"translated but not proven: no invocation value for {', '.join(unproven)} "
@@ -527,6 +540,9 @@ def add_inout_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, 
                                   f"{str(exc).splitlines()[0][:200]}"})
             continue
         call = f"CALL {routine.name}({', '.join(values[p.name] for p in routine.params)})"
+        if not target.RUNS_HERE:  # written, not proven: its CALL runs nowhere
+            _inout_model(plan, model, body, translated, typed, routine, call, target_dialect)
+            continue
         results = queries_on_scratch(
             source, source_url, [], [*helper_definitions(routine, routines), routine.source_sql],
             {model: call}, session=shadow_session([], SCRATCH_SCHEMA))
@@ -535,14 +551,20 @@ def add_inout_models(plan: ProjectPlan, work: ProcedureWork, args: Mapping[str, 
             plan.left_out.append({"object": name, "reason": f"{reason}; its CALL did not run "
                                   f"on the scratch copy: {result}"})
             continue
-        columns = infer(translated, target_dialect, plan.known, [c for c, _ in typed])
-        for fact, (_, ddl) in zip(columns, typed, strict=True):
-            fact.data_type = ddl.lower()
-        plan.models.append(DbtModel(
-            name=model, layer="marts", materialized="table", sql=bind_draws(body, proof=False),
-            columns=columns, source_object=routine.name, description=(
-                f"The row `{call}` returns (procedure {routine.name} sets only its INOUT "
-                f"values). Draws random(): {PROVEN_NOTE}.")))
-        plan.macros[MACRO] = random_macro(target_dialect)
+        _inout_model(plan, model, body, translated, typed, routine, call, target_dialect)
         expected[model] = result
     return expected
+
+
+def _inout_model(plan: ProjectPlan, model: str, body: str, translated: str,
+                 typed: list[tuple[str, str]], routine: Routine, call: str,
+                 target_dialect: str) -> None:
+    columns = infer(translated, target_dialect, plan.known, [c for c, _ in typed])
+    for fact, (_, ddl) in zip(columns, typed, strict=True):
+        fact.data_type = ddl.lower()
+    plan.models.append(DbtModel(
+        name=model, layer="marts", materialized="table", sql=bind_draws(body, proof=False),
+        columns=columns, source_object=routine.name, description=(
+            f"The row `{call}` returns (procedure {routine.name} sets only its INOUT "
+            f"values). Draws random(): {PROVEN_NOTE}.")))
+    plan.macros[MACRO] = random_macro(target_dialect)

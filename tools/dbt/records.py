@@ -65,6 +65,8 @@ class ModelOutcome:
     error: str | None = None
     precondition: str | None = None
     """DbtModel.precondition: what a parity verdict was checked under."""
+    reason: str | None = None
+    """Why the model has no verdict of its own (a translate-only target: not built)."""
 
 
 @dataclass
@@ -82,6 +84,10 @@ class DbtOutcome:
     build_log: str = ""
     dag_svg: str = ""
     error: str | None = None
+    built: bool = True
+    """False for a translate-only target: the project was written, dbt build was not run."""
+    how_to_build: str = ""
+    """Where it was not built: the command that builds it, and what it needs."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
+from tools.dbt.dialect_gaps import in_dialect
 from tools.errors import CutoverError
 
 _PLACEHOLDER = "__cutover_dbt_ref_{}__"
@@ -62,6 +63,7 @@ def model_body(sql: str, dialect: str, references: dict[str, Reference],
     except sqlglot.errors.ParseError as exc:
         raise CutoverError(f"cannot parse the translated query to write its dbt model: "
                            f"{exc}") from exc
+    in_dialect(tree, dialect)  # what T-SQL / Oracle lack, respelt
     own_ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
     imports: dict[str, Reference] = {}
     for table in list(tree.find_all(exp.Table)):

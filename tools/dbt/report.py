@@ -15,15 +15,18 @@ from tools.secrets import Redactor
 
 
 def markdown_section(dbt: dict) -> str:
+    built = dbt.get("built", True)
+    state = (f"dbt build {'passed' if dbt['ok'] else 'FAILED'} in {dbt['build_seconds']:.1f} s"
+             if built else "written, not built (a translate-only target): no model is proven")
     lines = ["", "## dbt project", "",
-             f"{dbt['project_dir']} · dbt-{dbt['adapter']} · schema {dbt['schema']} · "
-             f"dbt build {'passed' if dbt['ok'] else 'FAILED'} in {dbt['build_seconds']:.1f} s",
+             f"{dbt['project_dir']} · dbt-{dbt['adapter']} · schema {dbt['schema']} · {state}",
+             *(["", f"To build it: {dbt['how_to_build']}"] if not built else []),
              "", "| model | layer | materialized | build | tests | verdict | diff |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for m in dbt["models"]:
         lines.append(f"| {m['name']} | {m['layer']} | {m['materialized']} | {m['build_status']} "
                      f"| {m['tests_passed']} passed, {m['tests_failed']} failed | {m['verdict']} "
-                     f"| {m['diff_artifact'] or '—'} |")
+                     f"| {m['diff_artifact'] or m.get('reason') or '—'} |")
     lines += [f"- not a model: **{x['object']}** — {x['reason']}" for x in dbt["left_out"]]
     if dbt.get("error"):
         lines.append(f"- error: {dbt['error']}")

@@ -106,6 +106,8 @@ def add_result_models(plan: ProjectPlan, results: Sequence[tuple[Routine, Result
                 description=f"{what.capitalize()} procedure {routine.name} (one CALL with "
                             f"the vars' values). {notes}".strip()))
         plan.models += models
+        if not target.RUNS_HERE:  # written, not proven: the procedure runs nowhere
+            continue
         read = list(dict.fromkeys(t for *_x, reads in planned for t in reads if t in by_name))
         outputs = {p.name: (values[p.name] if p.mode == "INOUT" else None)
                    for p in routine.params if p.mode in ("OUT", "INOUT")}

@@ -54,8 +54,10 @@ def model_yaml(model: DbtModel) -> str:
 
 
 def write_project(plan: ProjectPlan, out_dir: Path, *, target_url: str, schema: str,
-                  source_schema: str) -> list[Path]:
-    """Write the project; files Cutover generated before are replaced, others are kept."""
+                  source_schema: str | None, target_dialect: str = "") -> list[Path]:
+    """Write the project; files Cutover generated before are replaced, others are kept.
+    `source_schema`: where the source tables are on the target (None: nothing was loaded,
+    so they are taken from the profile's schema unless the environment names another)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in _GENERATED:
         path = out_dir / name
@@ -78,12 +80,16 @@ def write_project(plan: ProjectPlan, out_dir: Path, *, target_url: str, schema: 
                                       "intermediate": {"+materialized": "view"},
                                       "marts": {"+materialized": "table"}}}}))
     put("profiles.yml", _dump({PROFILE: {"target": "cutover",
-                                         "outputs": {"cutover": profile(target_url, schema)}}}))
+                                         "outputs": {"cutover": profile(target_url, schema,
+                                                                        target_dialect)}}}))
     put(".gitignore", "target/\nlogs/\n")
     put(f"models/staging/_{plan.source_name}__sources.yml", _dump({"version": 2, "sources": [{
         "name": plan.source_name,
-        "description": "The source tables, as the migration run loaded them on the target.",
-        "schema": f"{{{{ env_var('{SOURCE_SCHEMA_ENV}', '{source_schema}') }}}}",
+        "description": ("The source tables, as the migration run loaded them on the target."
+                        if source_schema else "The source tables, as loaded on the target "
+                        "(a translate-only target: the run loaded nothing there)."),
+        "schema": f"{{{{ env_var('{SOURCE_SCHEMA_ENV}', "
+                  f"{repr(source_schema) if source_schema else 'target.schema'}) }}}}",
         "tables": [{"name": t["name"], "columns": [{"name": c["name"]} for c in t["columns"]]}
                    for t in plan.sources]}]}))
     for model in plan.models:

@@ -32,13 +32,15 @@ def movable_alias_list(subquery: exp.Subquery) -> bool:
         len(names) == len(inner.expressions) and not any(p.is_star for p in inner.expressions)
 
 
-def move_alias_list(subquery: exp.Subquery) -> bool:
+def move_alias_list(subquery: exp.Subquery, quoted: bool = True) -> bool:
     """Rename the subquery's projections after its alias's column list and drop the list;
-    False (nothing changed) when the list cannot move."""
+    False (nothing changed) when the list cannot move. `quoted=False` keeps the names as the
+    query's own references spell them (Oracle folds unquoted names to upper case: a quoted
+    lower-case name would no longer match them)."""
     if not movable_alias_list(subquery):
         return False
     alias, inner = subquery.args["alias"], subquery.this
-    inner.set("expressions", [exp.alias_(p.unalias().copy(), name.name, quoted=True)
+    inner.set("expressions", [exp.alias_(p.unalias().copy(), name.name, quoted=quoted)
                               for p, name in zip(inner.expressions, alias.args["columns"],
                                                  strict=True)])
     alias.set("columns", None)
