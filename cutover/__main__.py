@@ -1,3 +1,3 @@
-from cutover.cli import main
+from cutover.cli import console_entry
 
-main()
+console_entry()

@@ -256,3 +256,28 @@ def main() -> None:  # pragma: no cover - console entry
     except KeyboardInterrupt:
         err.print("interrupted", highlight=False)
         sys.exit(EXIT_INTERRUPTED)
+
+
+QUICK_EXIT_COMMANDS = ("diff",)
+"""Commands that leave nothing to write when they return: the report is written and closed,
+the engines' connections are closed, and no thread is left running."""
+
+
+def console_entry() -> None:  # pragma: no cover - the installed `cutover` script
+    """main(), then for a command that leaves nothing behind an exit without tearing the
+    interpreter down: freeing every module and DuckDB's and Arrow's buffers one by one takes
+    ~0.13 s of a 1.2 s `cutover diff` (benchmarks/RESULTS.md), which a user waits for."""
+    try:
+        main()
+    except SystemExit as exc:
+        if sys.argv[1:2] and sys.argv[1] in QUICK_EXIT_COMMANDS:
+            import logging
+
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if isinstance(exc.code, str):
+                err.print(exc.code, highlight=False, markup=False)
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise

@@ -56,3 +56,28 @@ def test_a_duckdb_diff_imports_no_other_dialect_nor_sqlalchemy_nor_the_graph(
     unwanted = ("sqlalchemy", "langgraph", "langchain_core", "graph", "tools.semantics",
                 "tools.db.postgres", "tools.db.mysql", "tools.db.spark", "tools.db.clickhouse")
     assert [m for m in modules if any(m == u or m.startswith(f"{u}.") for u in unwanted)] == []
+
+
+def test_the_installed_command_exits_quickly_without_losing_output(tmp_path: Path) -> None:
+    """`python -m cutover` is the console script's entry (console_entry): a diff ends with
+    os._exit, so everything it prints or writes must already be flushed and closed."""
+    urls = []
+    for name, value in (("a", "v"), ("b", "v + CAST(id = 7 AS INTEGER)")):
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
+            con.execute(f"CREATE TABLE t AS SELECT id, {value} AS v FROM "
+                        "(SELECT range AS id, range * 2 AS v FROM range(50))")
+        urls.append(f"duckdb:///{tmp_path / name}.duckdb")
+    args = [sys.executable, "-m", "cutover", "diff", urls[0], "t", urls[1], "t", "--key", "id"]
+    out = tmp_path / "report.json"
+    to_file = subprocess.run([*args, "--json", str(out)], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+    assert to_file.returncode == 1, to_file.stderr
+    assert json.loads(out.read_text())["changed_count"] == 1
+    assert "MISMATCH" in to_file.stdout and to_file.stdout.rstrip().endswith("s")
+    to_stdout = subprocess.run([*args, "--json", "-"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120)
+    assert to_stdout.returncode == 1
+    assert json.loads(to_stdout.stdout)["changed_count"] == 1  # the whole JSON, flushed
+    usage = subprocess.run([sys.executable, "-m", "cutover", "diff", urls[0]], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert usage.returncode == 2 and "Missing argument" in usage.stderr
