@@ -30,13 +30,19 @@ print(json.dumps({"exit": code, "modules": sorted(sys.modules)}))
 DUCKDB_DIALECT = {"duckdb", "dialect", "base", "__init__"}
 
 
-def _modules_after_diff(tmp_path: Path) -> tuple[int, list[str]]:
+def _two_files(tmp_path: Path) -> list[str]:
+    """URLs of two DuckDB files whose table t differs in one row (id 7)."""
     urls = []
     for name, value in (("a", "v"), ("b", "v + CAST(id = 7 AS INTEGER)")):
         with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
             con.execute(f"CREATE TABLE t AS SELECT id, {value} AS v FROM "
                         "(SELECT range AS id, range * 2 AS v FROM range(50))")
         urls.append(f"duckdb:///{tmp_path / name}.duckdb")
+    return urls
+
+
+def _modules_after_diff(tmp_path: Path) -> tuple[int, list[str]]:
+    urls = _two_files(tmp_path)
     done = subprocess.run([sys.executable, "-c", RUN, "diff", urls[0], "t", urls[1], "t",
                            "--key", "id"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -61,12 +67,7 @@ def test_a_duckdb_diff_imports_no_other_dialect_nor_sqlalchemy_nor_the_graph(
 def test_the_installed_command_exits_quickly_without_losing_output(tmp_path: Path) -> None:
     """`python -m cutover` is the console script's entry (console_entry): a diff ends with
     os._exit, so everything it prints or writes must already be flushed and closed."""
-    urls = []
-    for name, value in (("a", "v"), ("b", "v + CAST(id = 7 AS INTEGER)")):
-        with duckdb.connect(str(tmp_path / f"{name}.duckdb")) as con:
-            con.execute(f"CREATE TABLE t AS SELECT id, {value} AS v FROM "
-                        "(SELECT range AS id, range * 2 AS v FROM range(50))")
-        urls.append(f"duckdb:///{tmp_path / name}.duckdb")
+    urls = _two_files(tmp_path)
     args = [sys.executable, "-m", "cutover", "diff", urls[0], "t", urls[1], "t", "--key", "id"]
     out = tmp_path / "report.json"
     to_file = subprocess.run([*args, "--json", str(out)], cwd=ROOT, capture_output=True,
