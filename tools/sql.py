@@ -230,6 +230,12 @@ def classify(tree: exp.Expr, where: str) -> ObjectShape:
         return ObjectShape("insert_select", None, tree.expression, table.name)
     if isinstance(tree, exp.Query):
         return ObjectShape("query", None, tree, None)
+    routine = str(tree.args.get("kind") or "").upper() if isinstance(tree, exp.Create) else ""
+    if routine in ("PROCEDURE", "FUNCTION"):
+        # not a query: the dbt output rewrites routines into models and macros
+        raise Unsupported(f"{where}: CREATE {routine} is migrated by the dbt output "
+                          f"([output] format = \"dbt\" or --dbt DIR), not as a query object: "
+                          f"the report's dbt section lists what it became")
     raise Unsupported(f"{where}: {type(tree).__name__.upper()} statements are not migrated "
                       f"(supported: CREATE VIEW, CREATE TABLE AS SELECT, INSERT ... SELECT, "
                       f"SELECT)")

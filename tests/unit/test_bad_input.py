@@ -129,3 +129,16 @@ def test_a_run_migrates_the_good_objects_around_the_bad_ones(tmp_path: Path, run
     assert verdicts["mixed"] != "parity"
     errors = {o["name"]: o.get("error") or "" for o in outcome.report["objects"]}
     assert "sql/latin.sql:1:11" in errors["latin"] and "sql/mixed.sql:1" in errors["mixed"]
+
+
+def test_a_routine_in_the_codebase_says_where_it_is_migrated(tmp_path: Path) -> None:
+    """CREATE PROCEDURE / FUNCTION is no query object: its verdict names the dbt output that
+    converts it, where other statements keep the list of what is migrated."""
+    _write(tmp_path, "procs.sql", b"CREATE PROCEDURE bump(p int) LANGUAGE plpgsql AS $$\n"
+                                  b"BEGIN UPDATE t SET x = p; END $$;\n"
+                                  b"DROP TABLE t;\n")
+    found = _read(tmp_path, ["procs.sql"], dialect="postgres")
+    routine, other = found["procs"], found["procs_2"]
+    assert routine.problem and 'CREATE PROCEDURE is migrated by the dbt output' in routine.problem
+    assert routine.problem.startswith("sql/procs.sql:1")
+    assert other.problem and "statements are not migrated" in other.problem
