@@ -235,11 +235,8 @@ def test_a_mysql_routine_to_tsql_is_written_as_a_model_never_run(mysql_db, tmp_p
                                                                    run_project):
     mysql_run(mysql_db, [*MYSQL_SEED.strip().rstrip(";").split(";\n"), MYSQL_ROUTINES])
     project = tmp_path / "p"
-    project.mkdir()
-    (project / "sql").mkdir()
-    (project / "sql/views.sql").write_text(
-        "CREATE VIEW pricey AS SELECT film_id, title FROM film WHERE rental_rate > 3 "
-        "ORDER BY title LIMIT 2;\n", encoding="utf-8")
+    write_files(project, {"sql/views.sql": "CREATE VIEW pricey AS SELECT film_id, title FROM "
+                                           "film WHERE rental_rate > 3 ORDER BY title LIMIT 2;"})
     (project / "cutover.toml").write_text(textwrap.dedent(f"""
         [project]
         name = "rentals"

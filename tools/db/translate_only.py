@@ -50,6 +50,9 @@ class TranslateOnlyAdapter(Adapter):
         self.dialect_name = self.dialect_of(scheme(url)) or scheme(url)
         self.known: dict[str, dict[str, str]] = {}
         """table or model -> column -> canonical type (noted, never created)."""
+        self._typed: dict[str, list[tuple[str, str]]] = {}
+        """query -> its result columns, while `known` is unchanged: a model's query is typed
+        for its own columns, then again when it is noted for its dependants."""
         if role == "source":
             # The source is read for real (catalog, base tables, source results).
             raise ConfigError(f"{self.dialect_name} has no engine on this machine, so it "
@@ -75,15 +78,19 @@ class TranslateOnlyAdapter(Adapter):
                      primary_key: list[str] | None = None) -> None:
         """Nothing is created (no engine): the table's columns are noted for result_columns."""
         self.known[name.lower()] = {c["name"].lower(): c["canonical"] for c in columns}
+        self._typed.clear()
 
     def remember_query(self, name: str, sql: str) -> None:
         """A model other queries read, noted by the columns of its query."""
         self.known[name.lower()] = dict(self.result_columns(sql))
+        self._typed.clear()
 
     def result_columns(self, sql: str) -> list[tuple[str, str]]:
         """(name, canonical type or "") of the query's result, found by sqlglot over the
         tables and models noted so far (nothing runs)."""
-        return offline_types.result_columns(sql, self.dialect_name, self.known)
+        if sql not in self._typed:
+            self._typed[sql] = offline_types.result_columns(sql, self.dialect_name, self.known)
+        return self._typed[sql]
 
     def _read_batches(self, sql: str, batch_rows: int,
                       limit: int | None = None) -> Iterator[pa.RecordBatch]:

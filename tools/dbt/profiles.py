@@ -58,11 +58,6 @@ def adapter_for(target_url: str, dialect: str = "") -> str:
     return TRANSLATE_ONLY_ADAPTERS[written]
 
 
-def builds_here(kind: str) -> bool:
-    """Whether the project of this adapter type is built (and proven) by the run."""
-    return kind in ADAPTERS.values()
-
-
 def _env(name: str, default: str | None = None) -> str:
     return (f"{{{{ env_var('{name}', '{default}') }}}}" if default is not None
             else f"{{{{ env_var('{name}') }}}}")
