@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pyarrow as pa
-from sqlalchemy.engine import make_url
 
+from tools.db import arrow_feed, urls
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.db.failures import Failure, FailureTable
@@ -218,8 +218,8 @@ class ClickHouseAdapter(Adapter):
 
     def _parse_url(self, url: str) -> tuple[str, str]:
         try:
-            u = make_url(url)
-        except Exception as exc:  # sqlalchemy raises ArgumentError/ValueError by URL shape
+            u = urls.parse(url)
+        except Exception as exc:  # ValueError: not a URL, or a port that is not a number
             raise ConfigError(f"not a valid chdb URL: {url!r} ({exc}); write "
                               f"chdb:////abs/dir?database=name") from exc
         database = u.query.get("database", "default")
@@ -322,7 +322,7 @@ class ClickHouseAdapter(Adapter):
         return table
 
     def _empty_result(self, sql: str) -> pa.Table:
-        return self._last_schema.empty_table()
+        return arrow_feed.empty(self._last_schema)
 
     # ---------------------------------------------------------------- catalog
     _VIEW_ENGINES: ClassVar[tuple[str, ...]] = ("View", "MaterializedView", "LiveView",

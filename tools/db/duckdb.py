@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from tools import guard
-from tools.db import duckdb_file_scan
+from tools.db import arrow_feed, duckdb_file_scan
 from tools.db import types as T
 from tools.db.base import Adapter
 from tools.db.failures import Failure, FailureTable
@@ -158,7 +158,7 @@ class DuckDBAdapter(Adapter):
         yield from reader
 
     def _empty_result(self, sql: str) -> pa.Table:
-        return self._last_schema.empty_table()
+        return arrow_feed.empty(self._last_schema)
 
     def duckdb_scan(self, sql: str, alias: str) -> DuckDBScan | None:
         """A source file is attached read-only to the comparing DuckDB, which runs the query
@@ -204,7 +204,7 @@ class DuckDBAdapter(Adapter):
 
     def _append_batch(self, name: str, batch: pa.RecordBatch) -> None:
         view = "__cutover_batch"
-        self._con.register(view, pa.Table.from_batches([batch]))
+        arrow_feed.scan_once(self._con, view, pa.Table.from_batches([batch]))
         try:
             self.execute(f"INSERT INTO {self.qualified(name)} SELECT * FROM {view}")
         finally:

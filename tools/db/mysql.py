@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pyarrow as pa
-from sqlalchemy.engine import make_url
 
 from tools import guard
-from tools.db import mysql_arrow_scan, mysql_scan
+from tools.db import arrow_feed, mysql_arrow_scan, mysql_scan, urls
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.db.failures import Failure, FailureTable
@@ -251,8 +250,8 @@ class MySQLAdapter(Adapter):
 
     def _connect_args(self, url: str) -> dict[str, Any]:
         try:
-            u = make_url(url)
-        except Exception as exc:  # sqlalchemy raises ArgumentError/ValueError by URL shape
+            u = urls.parse(url)
+        except Exception as exc:  # ValueError: not a URL, or a port that is not a number
             raise ConfigError(f"not a valid MySQL URL: {self.where()} ({exc})") from exc
         timeout = max(1, int(min(self.timeout_s, 30)))
         args: dict[str, Any] = {"host": u.host or "localhost", "port": u.port or 3306,
@@ -264,7 +263,7 @@ class MySQLAdapter(Adapter):
 
     def where(self) -> str:
         try:
-            u = make_url(self.url)
+            u = urls.parse(self.url)
             return f"{u.host}:{u.port or 3306}/{u.database or ''}"
         except Exception:  # never leak the password of a URL we cannot parse
             return "(unparsable URL)"
@@ -370,7 +369,7 @@ class MySQLAdapter(Adapter):
         return _column(values, arrow_type)
 
     def _empty_result(self, sql: str) -> pa.Table:
-        return self._last_schema.empty_table()
+        return arrow_feed.empty(self._last_schema)
 
     # ---------------------------------------------------------------- catalog
     _COLUMNS_SQL: ClassVar[str] = (

@@ -9,10 +9,9 @@ from contextlib import nullcontext
 from typing import Any, ClassVar
 
 import pyarrow as pa
-from sqlalchemy.engine import make_url
 
 from tools import guard, stop
-from tools.db import postgres_copy, postgres_interval, postgres_scan
+from tools.db import arrow_feed, postgres_copy, postgres_interval, postgres_scan, urls
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.db.failures import Failure, FailureTable
@@ -292,8 +291,8 @@ class PostgresAdapter(Adapter):
 
     def _connect_args(self, url: str) -> dict[str, Any]:
         try:
-            u = make_url(url)
-        except Exception as exc:  # sqlalchemy raises ArgumentError/ValueError by URL shape
+            u = urls.parse(url)
+        except Exception as exc:  # ValueError: not a URL, or a port that is not a number
             raise ConfigError(f"not a valid PostgreSQL URL: {self.where()} ({exc})") from exc
         args: dict[str, Any] = {k: v for k, v in u.query.items() if isinstance(v, str)}
         args.update(host=u.host or "localhost", port=u.port or 5432, user=u.username,
@@ -304,7 +303,7 @@ class PostgresAdapter(Adapter):
 
     def where(self) -> str:
         try:
-            u = make_url(self.url)
+            u = urls.parse(self.url)
             return f"{u.host}:{u.port or 5432}/{u.database or ''}"
         except Exception:  # never leak the password of a URL we cannot parse
             return "(unparsable URL)"
@@ -419,7 +418,7 @@ class PostgresAdapter(Adapter):
         return _ARROW.get(column.type_code)
 
     def _empty_result(self, sql: str) -> pa.Table:
-        return self._last_schema.empty_table()
+        return arrow_feed.empty(self._last_schema)
 
     def _recover(self) -> None:
         """A failed statement aborts the PostgreSQL transaction; roll back so the connection

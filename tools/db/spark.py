@@ -27,6 +27,7 @@ import pyarrow as pa
 from sqlalchemy.engine import make_url
 
 from tools import sql as sqltools
+from tools.db import arrow_feed
 from tools.db import types as T
 from tools.db.base import Adapter, Role
 from tools.db.failures import Failure, FailureTable
@@ -176,7 +177,7 @@ class SparkAdapter(Adapter):
         yield from table.to_batches(max_chunksize=batch_rows)
 
     def _empty_result(self, sql: str) -> pa.Table:
-        return self._last_schema.empty_table()
+        return arrow_feed.empty(self._last_schema)
 
     def _run(self, sql: str) -> None:
         for stmt in sqltools.split_statements(sql, self.DIALECT, "statement"):

@@ -13,6 +13,7 @@ import time
 import duckdb
 import pyarrow as pa
 
+from tools.db import arrow_feed
 from tools.diff import columns as colsum
 from tools.diff import diagnose, samples
 from tools.diff.engine import JoinFigures
@@ -58,10 +59,10 @@ def compare(
     started = time.perf_counter()
     con = session()
     try:
-        # Registered, not copied: DuckDB scans the Arrow buffers in place.
+        # Big inputs are scanned in place; small ones copied (arrow_feed says why).
         s_arrow, t_arrow = prepare(source), prepare(target)
-        con.register("s_raw", s_arrow)
-        con.register("t_raw", t_arrow)
+        arrow_feed.as_table(con, "s_raw", s_arrow)
+        arrow_feed.as_table(con, "t_raw", t_arrow)
         report = compare_loaded(
             con,
             Side("s_raw", source.schema, source.num_rows, s_arrow),

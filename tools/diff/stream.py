@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from tools.db import arrow_feed
 from tools.db.base import Adapter
 from tools.db.scan import DuckDBScan
 from tools.diff.compare import compare_loaded
@@ -128,8 +129,8 @@ def load(
     it = iter(batches)
     first = next(it, None)
     if first is None:
-        none = pa.array([], pa.int64())
-        _append(con, table, empty().empty_table().append_column("__rid", none), False)
+        schema = empty().append(pa.field("__rid", pa.int64()))
+        _append(con, table, arrow_feed.empty(schema), False)
         return _side(con, table, 0)
     if any(pa.types.is_null(f.type) for f in first.schema):
         return _side(con, table, _load_batched(con, table, chain([first], it), None, 0, on_rows),
@@ -148,7 +149,7 @@ def load(
                 on_rows(state["rows"])
 
     schema = first.schema.append(pa.field("__rid", pa.int64()))
-    con.register("__stream", pa.RecordBatchReader.from_batches(schema, stream()))
+    arrow_feed.scan_once(con, "__stream", pa.RecordBatchReader.from_batches(schema, stream()))
     try:
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM __stream")
     finally:
@@ -183,7 +184,7 @@ def load_scanned(
         for statement in recipe.setup:
             con.execute(statement)
         if recipe.arrow is not None:
-            con.register(recipe.relation, recipe.arrow())
+            arrow_feed.scan_once(con, recipe.relation, recipe.arrow())
         refusal = _refusal(con, recipe)
         if refusal is None and recipe.describe_first:
             refusal = _type_drift(con, f"SELECT * FROM {recipe.relation}", recipe)
@@ -270,7 +271,7 @@ def _type_drift(con: duckdb.DuckDBPyConnection, query: str, recipe: DuckDBScan) 
     None: a comparison must not depend on which path read a side."""
     if recipe.schema is None:
         return None
-    wanted = [str(t) for t in con.from_arrow(recipe.schema.empty_table()).types]
+    wanted = arrow_feed.column_types(con, recipe.schema)
     got = [str(r[1]) for r in con.execute(f"DESCRIBE {query}").fetchall()]
     drift = [f"{f.name}: {g} not {w}" for f, w, g in zip(recipe.schema, wanted, got,
                                                          strict=False) if w != g]
@@ -294,7 +295,7 @@ def _side(con: duckdb.DuckDBPyConnection, table: str, rows: int,
 
 
 def _append(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, created: bool) -> None:
-    con.register("__batch", data)
+    arrow_feed.scan_once(con, "__batch", data)
     try:
         verb = f"INSERT INTO {table}" if created else f"CREATE TABLE {table} AS"
         con.execute(f"{verb} SELECT * FROM __batch")
