@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from evals.dbt_run import dispose_all, run_dbt_project
 from evals.engines import engine_kind, provision
+from tools.dbt.routine_verdicts import left_out_reasons, models_by_routine
 from tools.errors import ConfigError
 from tools.procedures.parse import parse_routines
 from tools.procedures.random_stream import PROVEN_NOTE
@@ -168,16 +169,8 @@ def routine_files(corpus: Path = CORPUS) -> list[tuple[str, str, str]]:
 
 def score(dbt: dict[str, Any], files: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     """One case per routine file, from the run's dbt.json."""
-    models: dict[str, list[dict[str, Any]]] = {}
-    routines = {r for _, _, r in files if r}
-    for model in dbt.get("models", []):  # `<routine>`, `<routine>__<table>`, `__invocation`
-        if model["layer"] != "staging":
-            owner = model["name"] if model["name"] in routines else model["name"].rsplit(
-                "__", 1)[0]
-            models.setdefault(owner, []).append(model)
-    reasons: dict[str, str] = {}
-    for item in dbt.get("left_out", []):
-        reasons.setdefault(item["object"], item["reason"])
+    models = models_by_routine(dbt, {r for _, _, r in files if r})
+    reasons = left_out_reasons(dbt)
     cases = []
     for case_id, kind, routine in files:
         built = models.get(routine, [])

@@ -268,7 +268,9 @@ def _dbt_output(ctx: Context, state: MigrationState) -> None:
         base_tables=state.get("base_tables") or [],
         foreign_keys=fks, tolerances=ctx.column_tolerances, default_float=ctx.float_tolerance,
         routine_definitions=definitions, procedure_args=ctx.procedure_args)
-    attach(ctx.run_dir, export_dbt_project(request, ctx.tracer), ctx.tracer.redactor)
+    for name, verdict in attach(ctx.run_dir, export_dbt_project(request, ctx.tracer),
+                                ctx.tracer.redactor):
+        ctx.tracer.event("routine_verdict", object=name, verdict=verdict)
 
 
 def _apply(ctx: Context, state: MigrationState, target: Any) -> None:

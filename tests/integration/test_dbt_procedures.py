@@ -9,6 +9,7 @@ import textwrap
 import pytest
 import yaml
 
+from cutover import views
 from tests.integration.conftest import pg_connect
 from tests.support.projects import write_files
 
@@ -119,6 +120,13 @@ def test_procedures_become_dbt_models_proven_on_a_scratch_copy(pg_db, tmp_path, 
     assert "no account holds 1000" in reasons["accounts_over"]
     assert all(m["build_status"] == "success" for m in dbt["models"]), dbt["build_log"]
     assert dbt["ok"] is False  # accounts_over is built but unproven: not every model proven
+    # the procedure's own object (not a query: the run said unsupported) takes its models'
+    # verdict, with their proof, and the counts follow
+    procs = next(o for o in outcome.report["objects"] if "archive_small" in o["source_sql"])
+    assert procs["verdict"] == "parity" and procs["error"] is None, procs
+    assert procs["diff_artifact"].startswith("artifacts/dbt_archive_small__")
+    verdicts = [o["verdict"] for o in outcome.report["objects"]]
+    assert outcome.report["counts"]["parity"] == verdicts.count("parity")
     project_yml = yaml.safe_load((project / "dbt" / "dbt_project.yml").read_text())
     # one var per routine's parameter: two routines with a `p` would not collide
     assert project_yml["vars"] == {"archive_small__p_max": "10", "charge_fee__p_fee": "2.5",
@@ -202,6 +210,10 @@ def test_the_dbt_fixer_mends_a_procedure_model_and_no_dbt_schema_outlives_the_ru
     dbt = outcome.report["dbt"]
     models = {m["name"]: m for m in dbt["models"]}
     assert models["halve_stock__halves"]["verdict"] == "parity", models
+    # the procedure and the CALL beside it are proven by that model: the run is all at parity
+    assert len(outcome.report["objects"]) == 2 and all(
+        o["verdict"] == "parity" for o in outcome.report["objects"]), outcome.report["objects"]
+    assert views.all_at_parity(outcome.typed_report)  # `cutover run` exits 0
     body = (project / "dbt/models/marts/halve_stock__halves.sql").read_text()
     assert "//" in body, body  # the fixer's rewrite is what dbt built
     doc = yaml.safe_load((project / "dbt/models/marts/halve_stock__halves.yml").read_text())

@@ -154,6 +154,15 @@ def test_a_translate_only_target_gets_the_whole_dbt_project_written_not_built(
         assert "translate-only" in model["reason"] and "not built" in model["reason"]
     reasons = {x["object"]: x["reason"] for x in dbt["left_out"]}
     assert "dynamic SQL" in reasons["shout"] or "EXECUTE" in reasons["shout"], reasons
+    # the routines' objects say what their models are: skipped (written, not built), or
+    # unsupported with the export's reason; never parity
+    routines = {o["name"]: o for o in report["objects"] if "CREATE" in o["source_sql"]
+                and ("PROCEDURE" in o["source_sql"] or "FUNCTION" in o["source_sql"])}
+    assert routines and not any(o["verdict"].startswith("parity") for o in routines.values())
+    shout = next(o for o in routines.values() if "shout" in o["source_sql"])
+    assert shout["verdict"] == "unsupported" and "shout" in shout["error"], shout
+    assert any(o["verdict"] == "skipped" and "translate-only" in o["error"]
+               for o in routines.values()), routines
     assert "written, not built" in (run_dir / "report.md").read_text()
     html = (run_dir / "report.html").read_text()
     assert "written, not built" in html and "dbt build --project-dir" in html

@@ -1,5 +1,6 @@
-"""Add the dbt outcome to a run's report (report.json gets a `dbt` key; report.md and
-report.html are rendered again from it), after the reporter wrote the rest."""
+"""Add the dbt outcome to a run's report (report.json gets a `dbt` key, and each routine's object
+the verdict of the models it became; report.md and report.html are rendered again from it),
+after the reporter wrote the rest."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 from pathlib import Path
 
 from tools.dbt.records import DbtOutcome
-from tools.records import Report
+from tools.dbt.routine_verdicts import known, routine_names, verdict_of
+from tools.records import VERDICT_ORDER, Report, Verdict
 from tools.report.html import render_html
 from tools.report.markdown import render_markdown
 from tools.runlog import EVENTS, REPORT, read_events
@@ -33,12 +35,36 @@ def markdown_section(dbt: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def attach(run_dir: Path, outcome: DbtOutcome, redactor: Redactor) -> None:
+def routine_objects(report: dict) -> list[tuple[str, str]]:
+    """Give each routine's object and each CALL's (left `unsupported` by the run: not queries)
+    the verdict of the routine's models (tools/dbt/routine_verdicts.py) and count again; returns (object, verdict)."""
+    changed = []
+    dialect = report["source"]["dialect"]
+    for obj in report["objects"]:
+        names = routine_names(obj["source_sql"], dialect)
+        if obj["verdict"] != Verdict.UNSUPPORTED or not known(names, report["dbt"]):
+            continue
+        found = verdict_of(names, report["dbt"])
+        obj["verdict"], obj["error"] = found.verdict.value, found.reason or None
+        proofs = [m["diff_artifact"] for m in report["dbt"]["models"]
+                  if m["name"] in found.models and m.get("diff_artifact")]
+        obj["diff_artifact"] = obj["diff_artifact"] or (proofs[0] if proofs else None)
+        changed.append((obj["name"], found.verdict.value))
+    counts = {v.value: 0 for v in VERDICT_ORDER}
+    for obj in report["objects"]:
+        counts[obj["verdict"]] += 1
+    report["counts"] = counts
+    return changed
+
+
+def attach(run_dir: Path, outcome: DbtOutcome, redactor: Redactor) -> list[tuple[str, str]]:
+    """Returns the routine objects whose verdict the models gave, as (object, verdict)."""
     path = run_dir / REPORT
     if not path.is_file():
-        return
+        return []
     report = json.loads(path.read_text(encoding="utf-8"))
     report["dbt"] = outcome.to_dict()
+    changed = routine_objects(report)
     path.write_text(redactor.text(json.dumps(report, indent=2, default=str)), encoding="utf-8")
     typed = Report.model_validate(report)  # the renderers read the typed model
     (run_dir / "report.md").write_text(
@@ -46,3 +72,4 @@ def attach(run_dir: Path, outcome: DbtOutcome, redactor: Redactor) -> None:
         encoding="utf-8")
     html = render_html(typed, read_events(run_dir / EVENTS))
     (run_dir / "report.html").write_text(redactor.text(html), encoding="utf-8")
+    return changed
