@@ -37,7 +37,8 @@ def markdown_section(dbt: dict) -> str:
 
 def routine_objects(report: dict) -> list[tuple[str, str]]:
     """Give each routine's object and each CALL's (left `unsupported` by the run: not queries)
-    the verdict of the routine's models (tools/dbt/routine_verdicts.py) and count again; returns (object, verdict)."""
+    the verdict of the routine's models (tools/dbt/routine_verdicts.py), and count again.
+    Returns the objects changed, as (object, verdict)."""
     changed = []
     dialect = report["source"]["dialect"]
     for obj in report["objects"]:
