@@ -9,9 +9,10 @@ from pathlib import Path
 
 from tools.dbt.records import DbtOutcome
 from tools.dbt.routine_verdicts import known, routine_names, verdict_of
-from tools.records import VERDICT_ORDER, Report, Verdict
+from tools.records import Report, Verdict
 from tools.report.html import render_html
 from tools.report.markdown import render_markdown
+from tools.report.model import verdict_counts
 from tools.runlog import EVENTS, REPORT, read_events
 from tools.secrets import Redactor
 
@@ -51,10 +52,7 @@ def routine_objects(report: dict) -> list[tuple[str, str]]:
                   if m["name"] in found.models and m.get("diff_artifact")]
         obj["diff_artifact"] = obj["diff_artifact"] or (proofs[0] if proofs else None)
         changed.append((obj["name"], found.verdict.value))
-    counts = {v.value: 0 for v in VERDICT_ORDER}
-    for obj in report["objects"]:
-        counts[obj["verdict"]] += 1
-    report["counts"] = counts
+    report["counts"] = verdict_counts(report["objects"])
     return changed
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,12 @@ def _object_entry(spec: ObjectSpec, result: ObjectOutcome, dialect: str,
     }
 
 
+def verdict_counts(entries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Objects per verdict, every verdict present, in VERDICT_ORDER (Report.counts)."""
+    counts = Counter(e["verdict"] for e in entries)
+    return {v.value: counts.get(v.value, 0) for v in VERDICT_ORDER}
+
+
 def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: float,
                  run_dir: Path) -> Report:
     """`state` is the run's MigrationState (objects, order, outcomes, loaded, ...)."""
@@ -81,7 +87,6 @@ def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: f
     dialect = spec_info["target"]["dialect"]
     entries = [_object_entry(objects[n], results[n], dialect, run_dir)
                for n in state.get("order") or []]
-    counts = Counter(e["verdict"] for e in entries)
     return Report.model_validate({
         "run_id": spec_info["run_id"],
         "project": spec_info["project"],
@@ -90,7 +95,7 @@ def build_report(state: Mapping[str, Any], spec_info: dict[str, Any], seconds: f
         "engine": spec_info["engine"],
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "seconds": round(seconds, 3),
-        "counts": {v.value: counts.get(v.value, 0) for v in VERDICT_ORDER},
+        "counts": verdict_counts(entries),
         "total": len(entries),
         "needed_fixer": sum(1 for e in entries if e["needed_fixer"]),
         "llm": {"calls": state.get("llm_calls") or 0, "tokens": state.get("llm_tokens") or 0,
