@@ -34,27 +34,33 @@ def run_project(tmp_path):
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads -n
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """`pytest tests/unit` (or any files under it) spreads over the cores with pytest-xdist:
-    the unit suite is CPU-bound and its tests share nothing but read-only fixtures. Anything
-    wider (integration, faults) stays in one process: those share servers on fixed ports and
-    print one fault tally. `-n N` or CUTOVER_TEST_WORKERS=N (0 = one process) decide instead."""
+    """Every run spreads over the cores with pytest-xdist, whole files (or groups of files,
+    tests/support/xdist_groups.py) to a worker: a module's fixtures (the grid's one chdb
+    child, the hazard matrix's databases, a private fault server) are built once, and files
+    that share state on the servers never overlap. `-n N`, `--dist`, or CUTOVER_TEST_WORKERS=N
+    (0 = one process) decide instead."""
     option = config.option
     if not config.pluginmanager.hasplugin("xdist") or os.environ.get("PYTEST_XDIST_WORKER") \
-            or getattr(option, "numprocesses", None) is not None or option.dist != "no" \
             or option.usepdb or option.collectonly:
         return
-    workers = os.environ.get("CUTOVER_TEST_WORKERS")
-    if workers is not None:
-        option.numprocesses = int(workers)
-        return
-    unit = ROOT / "tests" / "unit"
-    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
-             for arg in config.args]
-    if paths and all(path.is_relative_to(unit) for path in paths):
-        option.numprocesses = "auto"
-        # whole files to a worker: a module's fixtures (the grid's one chdb child, the rule
-        # catalog's runs) are built once, not once per worker
+    if getattr(option, "numprocesses", None) is None and option.dist == "no":
+        workers = os.environ.get("CUTOVER_TEST_WORKERS")
+        option.numprocesses = int(workers) if workers is not None else "auto"
+    if option.dist == "no":
+        # a bare `-n N` too: xdist's own default would be "load", test by test, which splits
+        # modules and groups across workers (-n 0 still means one process)
         option.dist = "loadfile"
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own: firstresult
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadfile` keeps the files of a group (tests/support/xdist_groups.py) on one
+    worker; other modes are xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.support.xdist_groups import GroupedFileScheduling
+
+    return GroupedFileScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -66,6 +72,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if not item.get_closest_marker("full")]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand its fault tally to the controller, which prints it."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.support.fault_tally import counts
+
+        workeroutput["fault_tally"] = counts()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the controller: add a finished worker's fault tally to this process's."""
+    from tests.support.fault_tally import merge
+
+    merge(getattr(node, "workeroutput", {}).get("fault_tally", {}))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -106,8 +106,17 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def _worker_offset() -> int:
+    """0, or the pytest-xdist worker's number (gw1 -> 1): each worker starts its own servers
+    at the same moment, and two that both saw the same port free would both bind it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+
+
 def _pick_port(preferred: int) -> int:
-    """The preferred port, or any free one if something (an earlier run?) holds it."""
+    """The preferred port (moved by the xdist worker's number), or any free one if something
+    (an earlier run?) holds it."""
+    preferred += _worker_offset()
     if _port_free(preferred):
         return preferred
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -369,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=STATE_FILE,
                         help=f"state file with URLs and pids (default {STATE_FILE})")
     # A second pair (other ports, other state file) lets work go on while `.ci/run` holds these.
-    # 56432/54306 are taken: tests/faults starts its own private pair there.
+    # 56432/54306 are taken: tests/faults starts its own private pair there (and pytest-xdist
+    # worker gwN on 56432+N/54306+N; the session servers too, on 55432+N/53306+N, when the
+    # env vars are not set).
     parser.add_argument("--pg-port", type=int, default=PG_PORT)
     parser.add_argument("--mariadb-port", type=int, default=MARIADB_PORT)
     args = parser.parse_args(argv)

@@ -1,8 +1,9 @@
 """Fixtures for tests against real servers: PostgreSQL and MariaDB, started by tests/servers.py.
 
 `.ci/run` starts the servers once and exports CUTOVER_TEST_PG_URL / CUTOVER_TEST_MYSQL_URL;
-without them the session starts its own servers (and stops them at the end). A test skips only
-when the server binaries are not installed at all — in CI they always are, so nothing skips.
+without them the session (each pytest-xdist worker) starts its own servers (and stops them at
+the end). A test skips only when the server binaries are not installed at all — in CI they
+always are, so nothing skips.
 """
 
 from __future__ import annotations

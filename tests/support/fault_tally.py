@@ -2,7 +2,9 @@
 
 Tests add to TALLY (tests/faults through the `tally` fixture; the differ's hazard matrix over
 the server pairs, tests/integration/test_diff_matrix.py, directly), and tests/conftest.py prints
-it at the end of the session. Every "lost" column must read 0.
+it at the end of the session. Every "lost" column must read 0. Under pytest-xdist each worker
+adds to its own TALLY: tests/conftest.py sends each worker's `counts()` to the controller,
+which `merge`s them before printing.
 """
 
 from __future__ import annotations
@@ -57,6 +59,19 @@ def count_hostile(config: str, changed: bool, known_gap: bool = False, statement
 def count_mutation(found: bool) -> None:
     TALLY["mutations"]["planted"] += 1
     TALLY["mutations"]["found" if found else "missed"] += 1
+
+
+def counts() -> dict[str, dict[str, int]]:
+    """TALLY as plain dicts: what a pytest-xdist worker can send to the controller."""
+    return {row: dict(columns) for row, columns in TALLY.items()}
+
+
+def merge(other: dict[str, dict[str, int]]) -> None:
+    """Add another process's counts() to TALLY."""
+    for row, columns in other.items():
+        mine = TALLY[row]  # a row a worker made shows even at zero, as it does in one process
+        for column, n in columns.items():
+            mine[column] += n
 
 
 def summary_lines() -> list[str]:
