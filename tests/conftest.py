@@ -69,18 +69,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if os.environ.get("CUTOVER_TESTS") == "full":
         return
     left_out = [item for item in items if item.get_closest_marker("full")]
+    FULL_LEFT_OUT["here"] = len(left_out)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if not item.get_closest_marker("full")]
 
 
+FULL_LEFT_OUT = {"here": 0, "by workers": 0}
+"""Tests marked `full` this process left out; on the controller, what its workers left out
+(each worker collects the whole suite, so each leaves out the same ones). pytest's own
+"N deselected" counts only the controller's, and a controller collects nothing."""
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On a pytest-xdist worker: hand its fault tally to the controller, which prints it."""
+    """On a pytest-xdist worker: hand its fault tally and its left-out count to the controller,
+    which prints them."""
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         from tests.support.fault_tally import counts
 
         workeroutput["fault_tally"] = counts()
+        workeroutput["full_left_out"] = FULL_LEFT_OUT["here"]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -88,12 +97,19 @@ def pytest_testnodedown(node: object, error: object) -> None:
     """On the controller: add a finished worker's fault tally to this process's."""
     from tests.support.fault_tally import merge
 
-    merge(getattr(node, "workeroutput", {}).get("fault_tally", {}))
+    output = getattr(node, "workeroutput", {})
+    merge(output.get("fault_tally", {}))
+    FULL_LEFT_OUT["by workers"] = max(FULL_LEFT_OUT["by workers"], output.get("full_left_out", 0))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The fault-injection tally (tests/support/fault_tally.py), when any test added to it."""
+    """The fault-injection tally (tests/support/fault_tally.py), when any test added to it,
+    and how many `full` tests the workers left out."""
     from tests.support.fault_tally import summary_lines
+
+    if FULL_LEFT_OUT["by workers"]:
+        terminalreporter.write_line(f"{FULL_LEFT_OUT['by workers']} tests marked `full` left out "
+                                    "(CUTOVER_TESTS=full runs them)")
 
     lines = summary_lines()
     if lines:
