@@ -40,6 +40,7 @@ class DuckDBAdapter(Adapter):
         import duckdb
 
         return duckdb.connect(file_path(url) or ":memory:")
+
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE", T.TEXT: "VARCHAR", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME", T.BLOB: "BLOB",

@@ -150,6 +150,7 @@ class MySQLAdapter(Adapter):
         if not database:
             args.pop("database", None)
         return pymysql.connect(**args, autocommit=True, charset="utf8mb4")
+
     TYPE_DDL: ClassVar[dict[str, str]] = {
         # LONGTEXT: no row-size limit and no length to guess; create_table uses VARCHAR(n)
         # when the source declared a short one. TIMESTAMP would stop at 2038: instants are

@@ -157,6 +157,7 @@ class PostgresAdapter(Adapter):
         if not database:
             args["dbname"] = "postgres"
         return psycopg.connect(**args, autocommit=True)
+
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "BIGINT", T.FLOAT: "DOUBLE PRECISION", T.TEXT: "TEXT", T.BOOL: "BOOLEAN",
         T.DATE: "DATE", T.TIMESTAMP: "TIMESTAMP", T.TIMESTAMPTZ: "TIMESTAMPTZ", T.TIME: "TIME",

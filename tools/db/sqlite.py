@@ -52,6 +52,7 @@ class SQLiteAdapter(SQLiteTargetMixin, Adapter):
         ("database or disk is full", Failure.INFRA), ("file is not a database", Failure.INFRA),
         *Adapter.FAILURE_TEXT,
     )
+
     TYPE_DDL: ClassVar[dict[str, str]] = {
         T.INT: "INTEGER", T.FLOAT: "REAL", T.TEXT: "TEXT", T.BOOL: "BOOLEAN", T.DATE: "DATE",
         T.TIMESTAMP: "DATETIME", T.TIMESTAMPTZ: "DATETIME", T.TIME: "TEXT", T.BLOB: "BLOB",
