@@ -94,7 +94,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: object, error: object) -> None:
-    """On the controller: add a finished worker's fault tally to this process's."""
+    """On the controller: add a finished worker's fault tally to this process's, and keep
+    its count of the `full` tests it left out."""
     from tests.support.fault_tally import merge
 
     output = getattr(node, "workeroutput", {})
